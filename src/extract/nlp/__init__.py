@@ -1,0 +1,1 @@
+"""spaCy building blocks shared by the stages: tokenizer, sentence splitter, extension attributes."""

@@ -1,0 +1,206 @@
+"""Explicit Arrow schemas of every table the pipeline writes.
+
+One place defines the columns, their types and their meaning; writers cast to
+these schemas so every Parquet file of a table has the same layout whatever
+stage or batch produced it.  ``docs/`` and README.md are generated from the
+``description`` metadata kept here.
+
+Layout on disk (``--out``): one folder per table, one Hive-style partition
+folder per ingest batch, e.g. ``entities/batch_id=b-3f2a.../part-0.parquet``.
+``batch_id`` is also stored inside each file so a single file is self-describing.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SECTION = pa.struct(
+    [
+        pa.field("name", pa.string()),
+        pa.field("start", pa.int32()),
+        pa.field("end", pa.int32()),
+    ]
+)
+
+
+def _f(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+
+
+RAW_DOCUMENTS = pa.schema(
+    [
+        _f("doc_id", pa.string(), "Stable document id: PMID:<n>, PMC:<n>, else sha256-based hash of the content", False),
+        _f("batch_id", pa.string(), "Ingest batch the document belongs to", False),
+        _f("source", pa.string(), "Input file the document came from (path as given)", False),
+        _f("source_index", pa.int32(), "Position of the document within its source file", False),
+        _f("format", pa.string(), "Input format: medline, pmc, pubtator, webpage, html, text", False),
+        _f("title", pa.string(), "Title as found in the source"),
+        _f("text", pa.string(), "Body text as extracted, before cleaning (title not included)", False),
+        _f("sections", pa.list_(SECTION), "Sections known from the source markup (offsets into text)"),
+        _f("pmid", pa.string(), "PubMed id"),
+        _f("pmcid", pa.string(), "PubMed Central id (PMCnnnn)"),
+        _f("doi", pa.string(), "DOI"),
+        _f("journal", pa.string(), "Journal title"),
+        _f("year", pa.int32(), "Publication year"),
+        _f("authors", pa.list_(pa.string()), "Author names, 'Last Initials'"),
+        _f("mesh_terms", pa.list_(pa.string()), "MeSH descriptor names (MEDLINE)"),
+        _f("content_sha256", pa.string(), "sha256 of title + text, for duplicate detection", False),
+    ]
+)
+
+DOCUMENTS = pa.schema(
+    [
+        _f("doc_id", pa.string(), "Stable document id (see raw_documents)", False),
+        _f("batch_id", pa.string(), "Ingest batch", False),
+        _f("source", pa.string(), "Input file the document came from", False),
+        _f("format", pa.string(), "Input format", False),
+        _f("title", pa.string(), "Cleaned title"),
+        _f("text", pa.string(), "Cleaned text: title, blank line, then the body; all offsets refer to this", False),
+        _f("sections", pa.list_(SECTION), "Sections of the cleaned text (title, abstract, keywords, body headings)"),
+        _f("pmid", pa.string(), "PubMed id"),
+        _f("pmcid", pa.string(), "PubMed Central id"),
+        _f("doi", pa.string(), "DOI"),
+        _f("journal", pa.string(), "Journal title"),
+        _f("year", pa.int32(), "Publication year"),
+        _f("authors", pa.list_(pa.string()), "Author names"),
+        _f("mesh_terms", pa.list_(pa.string()), "MeSH descriptor names"),
+        _f("n_sentences", pa.int32(), "Number of sentences in the sentences table", False),
+        _f("content_sha256", pa.string(), "sha256 of the raw title + text", False),
+    ]
+)
+
+SENTENCES = pa.schema(
+    [
+        _f("doc_id", pa.string(), "Document id", False),
+        _f("batch_id", pa.string(), "Ingest batch", False),
+        _f("sentence_index", pa.int32(), "0-based sentence number within the document", False),
+        _f("start", pa.int32(), "Start offset in documents.text", False),
+        _f("end", pa.int32(), "End offset (exclusive) in documents.text", False),
+        _f("section", pa.string(), "Name of the section the sentence lies in"),
+    ]
+)
+
+ENTITIES = pa.schema(
+    [
+        _f("doc_id", pa.string(), "Document id", False),
+        _f("batch_id", pa.string(), "Ingest batch", False),
+        _f("entity_id", pa.string(), "Entity id, unique within the document: <doc_id>#e<n>", False),
+        _f("start", pa.int32(), "Start offset in documents.text", False),
+        _f("end", pa.int32(), "End offset (exclusive) in documents.text", False),
+        _f("text", pa.string(), "Mention text, equal to documents.text[start:end]", False),
+        _f("label", pa.string(), "CHEMICAL or DISEASE (diseases, phenotypes, manifestations)", False),
+        _f("sentence_index", pa.int32(), "Sentence the mention lies in", False),
+        _f("section", pa.string(), "Section the mention lies in"),
+        _f("method", pa.string(), "What found it: model, lexicon or abbreviation", False),
+        _f("abbreviation_of", pa.string(), "Long form text when the mention is an abbreviation defined in the document"),
+        _f("concept_id", pa.string(), "Linked concept: MESH:D..., HP:..., DOID:..., OMIM:..., DRUGBANK:DB..."),
+        _f("concept_name", pa.string(), "Preferred name of the linked concept"),
+        _f("ontology", pa.string(), "Vocabulary of concept_id: MESH, HPO, DOID, OMIM, DRUGBANK"),
+        _f("link_score", pa.float32(), "Linker confidence in 0-1"),
+        _f("negated", pa.bool_(), "Mention is negated in its sentence (e.g. 'without X')", False),
+        _f("uncertain", pa.bool_(), "Mention is hypothetical or uncertain (e.g. 'suspected X', 'rule out X')", False),
+        _f("model_version", pa.string(), "NER model (and linker) version that produced the row", False),
+    ]
+)
+
+RELATIONS = pa.schema(
+    [
+        _f("doc_id", pa.string(), "Document id", False),
+        _f("batch_id", pa.string(), "Ingest batch", False),
+        _f("relation_id", pa.string(), "Relation id, unique within the document: <doc_id>#r<n>", False),
+        _f("type", pa.string(), "drug_adverse_event, drug_treats_disease or disease_manifestation", False),
+        _f("head_entity_id", pa.string(), "Head entity (the drug, or the disease)", False),
+        _f("tail_entity_id", pa.string(), "Tail entity (the adverse event, treated disease or manifestation)", False),
+        _f("head_text", pa.string(), "Head mention text", False),
+        _f("tail_text", pa.string(), "Tail mention text", False),
+        _f("head_concept_id", pa.string(), "Head concept id, when linked"),
+        _f("tail_concept_id", pa.string(), "Tail concept id, when linked"),
+        _f("sentence_index", pa.int32(), "Evidence sentence number", False),
+        _f("evidence", pa.string(), "Evidence sentence text", False),
+        _f("evidence_start", pa.int32(), "Evidence start offset in documents.text", False),
+        _f("evidence_end", pa.int32(), "Evidence end offset (exclusive) in documents.text", False),
+        _f("score", pa.float32(), "Confidence in 0-1", False),
+        _f("negated", pa.bool_(), "The evidence negates the relation (e.g. 'X did not cause Y')", False),
+        _f("method", pa.string(), "rules or model", False),
+        _f("model_version", pa.string(), "Relation model or rule-set version", False),
+    ]
+)
+
+DOCUMENT_RELATIONS = pa.schema(
+    [
+        _f("doc_id", pa.string(), "Document id", False),
+        _f("batch_id", pa.string(), "Ingest batch", False),
+        _f("type", pa.string(), "Relation type", False),
+        _f("head_concept_id", pa.string(), "Head concept (or normalized text when unlinked)", False),
+        _f("tail_concept_id", pa.string(), "Tail concept (or normalized text when unlinked)", False),
+        _f("head_text", pa.string(), "Head mention text of the best evidence", False),
+        _f("tail_text", pa.string(), "Tail mention text of the best evidence", False),
+        _f("score", pa.float32(), "Best score over the supporting sentences", False),
+        _f("n_sentences", pa.int32(), "Number of supporting sentences", False),
+        _f("best_relation_id", pa.string(), "relation_id of the best evidence", False),
+        _f("evidence", pa.string(), "Best evidence sentence", False),
+        _f("evidence_start", pa.int32(), "Best evidence start offset", False),
+        _f("evidence_end", pa.int32(), "Best evidence end offset", False),
+        _f("negated", pa.bool_(), "All supporting sentences negate the relation", False),
+        _f("model_version", pa.string(), "Relation model or rule-set version", False),
+    ]
+)
+
+REJECTS = pa.schema(
+    [
+        _f("batch_id", pa.string(), "Ingest batch", False),
+        _f("source", pa.string(), "Input file (and position) the problem was found in", False),
+        _f("doc_id", pa.string(), "Document id when known"),
+        _f("stage", pa.string(), "Stage that rejected it: ingest, clean, ner, relations", False),
+        _f("reason", pa.string(), "Stable reason code (see extract.rejects.REASONS)", False),
+        _f("detail", pa.string(), "Human-readable explanation", False),
+    ]
+)
+
+RUNS = pa.schema(
+    [
+        _f("run_id", pa.string(), "Id of the pipeline run (shared by the stages of one `run`)", False),
+        _f("batch_id", pa.string(), "Ingest batch", False),
+        _f("stage", pa.string(), "ingest, clean, ner or relations", False),
+        _f("started_at", pa.timestamp("us", tz="UTC"), "Stage start", False),
+        _f("finished_at", pa.timestamp("us", tz="UTC"), "Stage end", False),
+        _f("status", pa.string(), "completed, completed_with_rejects or failed", False),
+        _f("n_in", pa.int64(), "Rows the stage read", False),
+        _f("n_out", pa.int64(), "Rows the stage wrote to its main table", False),
+        _f("n_rejected", pa.int64(), "Rejects rows the stage wrote", False),
+        _f("code_version", pa.string(), "biomed-extract version (and git commit when known)", False),
+        _f("model_version", pa.string(), "Model(s) the stage used"),
+        _f("detail", pa.string(), "JSON with stage-specific counts (e.g. deleted PMIDs)"),
+    ]
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "raw_documents": RAW_DOCUMENTS,
+    "documents": DOCUMENTS,
+    "sentences": SENTENCES,
+    "entities": ENTITIES,
+    "relations": RELATIONS,
+    "document_relations": DOCUMENT_RELATIONS,
+    "rejects": REJECTS,
+    "runs": RUNS,
+}
+
+# Which tables each stage owns (replaces for its batch when it runs).
+STAGE_TABLES: dict[str, tuple[str, ...]] = {
+    "ingest": ("raw_documents",),
+    "clean": ("documents", "sentences"),
+    "ner": ("entities",),
+    "relations": ("relations", "document_relations"),
+}
+STAGES: tuple[str, ...] = tuple(STAGE_TABLES)
+
+
+def empty_table(name: str) -> pa.Table:
+    return TABLES[name].empty_table()
+
+
+def to_table(name: str, rows: list[dict]) -> pa.Table:
+    """Build a table of ``name`` from row dicts, with the declared schema (missing keys -> null)."""
+    schema = TABLES[name]
+    columns = {f.name: [row.get(f.name) for row in rows] for f in schema}
+    return pa.table(columns, schema=schema)

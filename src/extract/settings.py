@@ -1,0 +1,69 @@
+"""Runtime settings (environment variables prefixed ``BIOMED_EXTRACT_``).
+
+``shared_dir`` points at the read-only corpora/vocabulary folder; it defaults
+to ``../shared`` beside the repository and is never copied into it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BIOMED_EXTRACT_")
+
+    shared_dir: Path = PROJECT_ROOT.parent / "shared"
+    models_dir: Path = PROJECT_ROOT / "models"
+    out_dir: Path = PROJECT_ROOT / "data" / "output"
+    # Which NER model folder to load (name under models_dir or a path). Empty:
+    # the newest ``ner-*`` folder in models_dir, else the lexicon fallback.
+    ner_model: str = ""
+    # Which linker index to load (name under models_dir or a path). Empty: newest ``linker-*``.
+    linker_index: str = ""
+    relation_model: str = ""
+    # Documents per task when a stage maps over a batch.
+    chunk_size: int = 200
+    # Documents longer than this (characters, after cleaning) are truncated and noted in rejects.
+    max_doc_chars: int = 2_000_000
+
+    @property
+    def vocab_dir(self) -> Path:
+        return self.shared_dir / "vocab"
+
+    @property
+    def corpora_dir(self) -> Path:
+        return self.shared_dir / "corpora"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def resolve_model_dir(name: str, prefix: str) -> Path | None:
+    """Return the model folder for ``name`` (path or folder name), else the newest ``prefix-*``."""
+    settings = get_settings()
+    if name:
+        candidate = Path(name)
+        if not candidate.is_absolute() and not candidate.exists():
+            candidate = settings.models_dir / name
+        return candidate if candidate.exists() else None
+    if not settings.models_dir.exists():
+        return None
+    folders = sorted(
+        (p for p in settings.models_dir.glob(f"{prefix}-*") if p.is_dir()),
+        key=lambda p: _version_key(p.name[len(prefix) + 1 :]),
+    )
+    return folders[-1] if folders else None
+
+
+def _version_key(version: str) -> tuple:
+    parts = []
+    for piece in version.replace("-", ".").split("."):
+        parts.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece))
+    return tuple(parts)
