@@ -174,7 +174,21 @@ RUNS = pa.schema(
     ]
 )
 
+FILES = pa.schema(
+    [
+        _f("path", pa.string(), "Input file as given on the command line or found in the watched folder", False),
+        _f("batch_id", pa.string(), "Ingest batch", False),
+        _f("sha256", pa.string(), "sha256 of the file bytes; the watcher skips files whose hash it has seen", False),
+        _f("size_bytes", pa.int64(), "File size", False),
+        _f("format", pa.string(), "Detected format (medline, pmc, pubtator, webpage, html, unknown...)", False),
+        _f("n_documents", pa.int64(), "Documents ingested from the file", False),
+        _f("n_rejects", pa.int64(), "Rejects rows the file produced at ingest", False),
+        _f("deleted_pmids", pa.list_(pa.string()), "PMIDs named by DeleteCitation elements (MEDLINE update files)"),
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
+    "files": FILES,
     "raw_documents": RAW_DOCUMENTS,
     "documents": DOCUMENTS,
     "sentences": SENTENCES,
@@ -187,7 +201,7 @@ TABLES: dict[str, pa.Schema] = {
 
 # Which tables each stage owns (replaces for its batch when it runs).
 STAGE_TABLES: dict[str, tuple[str, ...]] = {
-    "ingest": ("raw_documents",),
+    "ingest": ("files", "raw_documents"),
     "clean": ("documents", "sentences"),
     "ner": ("entities",),
     "relations": ("relations", "document_relations"),

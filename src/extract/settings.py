@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     relation_model: str = ""
     # Documents per task when a stage maps over a batch.
     chunk_size: int = 200
+    # Seconds a run waits for another run on the same output folder to finish (0: refuse at once).
+    lock_timeout: float = 0
     # Documents longer than this (characters, after cleaning) are truncated and noted in rejects.
     max_doc_chars: int = 2_000_000
 

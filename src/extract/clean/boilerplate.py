@@ -1,0 +1,152 @@
+"""Structure of a scraped journal web page: title, abstract, keywords, body; the rest is boilerplate.
+
+A page's text arrives as lines (paragraphs).  Each line is classified:
+front matter (journal line, "Cite as", author bullets, article type,
+affiliations), prose (the abstract and body paragraphs), headings, keywords,
+and end matter that starts the tail to drop (reference list, "CrossRef PubMed
+Google Scholar" link debris, copyright, "Authors and Affiliations", statistics,
+"Request permissions", disclosures).  The first prose paragraph is the
+abstract; the title is the best title-like front-matter line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Lines after which nothing is article content.
+_END_MARKERS = re.compile(
+    r"^(references|bibliography|literature cited|notes|copyright information|authors? and affiliations|"
+    r"about this article|personalised recommendations|personalized recommendations|statistics from|"
+    r"request permissions|rights and permissions|cite this article|footnotes|acknowledg(e)?ments?|"
+    r"funding|competing interests|conflicts? of interest|compliance with ethical standards|"
+    r"disclosure of interest|supplementary material|electronic supplementary material|"
+    r"article metrics|related articles|share this article|permissions)\b",
+    re.I,
+)
+_REFERENCE_DEBRIS = re.compile(r"(CrossRef|PubMed|Google Scholar|PubMed ?Central|Web of Science|Scopus)\s*$", re.I)
+_LINK_DEBRIS = re.compile(r"\b(CrossRef\s*PubMed|PubMed\s*Google Scholar|CrossRef\s*Google Scholar)\b", re.I)
+_NUMBERED_ITEM = re.compile(r"^\s*(\d+\.\s*)+$")
+_FRONT_BOILERPLATE = re.compile(
+    r"(\|\s*Cite as|\bCite as\b|Email author|^\s*,?\s*Volume \d+|\bIssue \d+\b.*\bpp?\b|^\s*doi:|^\s*https?://|"
+    r"^article text$|^open access$|^download pdf$|^view article$|^abstract$|^summary$|^keywords?:?$|"
+    r"^received:|^accepted:|^published:|^first online:|^©|\bcopyright\b|all rights reserved|"
+    r"^(case report|original article|research article|review article|short communication|letter|editorial|"
+    r"brief report|clinical image|review)$)",
+    re.I,
+)
+_AFFILIATION = re.compile(
+    r"\b(department|dept\.|centre|center|university|universit[àä]|hospital|institute|school of|faculty|"
+    r"college|laborator(y|ies)|clinic|foundation|division)\b",
+    re.I,
+)
+_BULLET = re.compile(r"^\s*(?:[•·▪◦*-]|\d+\.)\s+")
+_AUTHOR_NAME = re.compile(r"^(?:[A-Z][a-z]*\.?\s?-?){1,3}\s*[A-Z][A-Za-z'’\-]+(?:\s*(Email author|\d|,|\*).*)?$")
+
+
+@dataclass
+class PageStructure:
+    title: str | None
+    parts: list[tuple[str, str]] = field(default_factory=list)  # (section name, text) in order
+    dropped_lines: int = 0
+
+
+def _is_prose(line: str) -> bool:
+    line = _BULLET.sub("", line)
+    words = line.split()
+    if len(words) < 12:
+        return False
+    return bool(re.search(r"[.!?]\s*$", line)) or bool(re.search(r"[a-z]{2}[.!?] [A-Z]", line))
+
+
+def _is_heading(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 8 and not re.search(r"[.;,]\s*$", line) and line[:1].isupper()
+
+
+def _is_keywords(line: str) -> bool:
+    words = line.split()
+    if not (2 <= len(words) <= 25) or re.search(r"[.!?]\s*$", line):
+        return False
+    if line.lower().startswith(("keywords", "key words")):
+        return True
+    capitalized = sum(1 for w in words if w[:1].isupper())
+    return capitalized / len(words) >= 0.3 and ", " not in line[:-1] or ";" in line
+
+
+def _title_score(line: str) -> float:
+    if _FRONT_BOILERPLATE.search(line) or _BULLET.match(line) or _AFFILIATION.search(line):
+        return -1
+    words = line.split()
+    if len(words) < 3 or len(words) > 40:
+        return -1
+    return len(words)
+
+
+def analyze_page(text: str, title: str | None = None) -> PageStructure:
+    lines = [ln.strip() for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln]
+    structure = PageStructure(title=title)
+    # 1. Cut the tail: the first end marker or reference debris after the first prose paragraph.
+    first_prose = next((i for i, ln in enumerate(lines) if _is_prose(ln) and not _REFERENCE_DEBRIS.search(ln)), None)
+    if first_prose is None:
+        # No prose at all: keep non-boilerplate lines as one body part.
+        kept = [ln for ln in lines if not (_FRONT_BOILERPLATE.search(ln) or _REFERENCE_DEBRIS.search(ln)
+                                           or _NUMBERED_ITEM.match(ln))]
+        structure.dropped_lines = len(lines) - len(kept)
+        if kept:
+            if structure.title is None and len(kept) > 1:
+                structure.title = kept[0]
+                kept = kept[1:]
+            structure.parts.append(("body", "\n".join(kept)))
+        return structure
+    end = len(lines)
+    for i in range(first_prose + 1, len(lines)):
+        ln = lines[i]
+        if _END_MARKERS.match(ln) or _REFERENCE_DEBRIS.search(ln) or _NUMBERED_ITEM.match(ln):
+            end = i
+            break
+    front, content = lines[:first_prose], lines[first_prose:end]
+    structure.dropped_lines = len(lines) - end
+    # 2. Title from the front matter.
+    if structure.title is None:
+        scored = [(_title_score(ln), -i, ln) for i, ln in enumerate(front)]
+        scored = [s for s in scored if s[0] > 0]
+        if scored:
+            structure.title = max(scored)[2]
+    structure.dropped_lines += len(front) - (1 if structure.title in front else 0)
+    # 3. Abstract, keywords, body sections.
+    heading = "abstract"
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if buffer:
+            structure.parts.append((heading, "\n".join(buffer)))
+            buffer.clear()
+
+    seen_abstract = False
+    for ln in content:
+        ln = _LINK_DEBRIS.sub("", ln).strip()
+        if not ln:
+            continue
+        if _FRONT_BOILERPLATE.search(ln):
+            structure.dropped_lines += 1
+            continue
+        if _is_prose(ln):
+            if heading == "abstract" and seen_abstract and not buffer:
+                heading = "body"
+            buffer.append(ln)
+            seen_abstract = True
+            continue
+        if seen_abstract and heading == "abstract" and _is_keywords(ln):
+            flush()
+            structure.parts.append(("keywords", re.sub(r"^key ?words:?\s*", "", ln, flags=re.I)))
+            heading = "body"
+            continue
+        if _is_heading(ln):
+            flush()
+            heading = ln.rstrip(":")
+            continue
+        buffer.append(ln)
+    flush()
+    return structure

@@ -1,0 +1,96 @@
+"""The clean stage: ``raw_documents`` -> ``documents`` (cleaned text, sections) and ``sentences``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from extract import schemas
+from extract.clean.boilerplate import analyze_page
+from extract.clean.normalize import normalize_inline, normalize_text
+from extract.nlp.sentences import split_sentences
+from extract.rejects import Reject
+
+STAGE = "clean"
+TITLE_SEPARATOR = "\n\n"
+SECTION_SEPARATOR = "\n\n"
+
+
+@dataclass
+class CleanResult:
+    documents: pa.Table
+    sentences: pa.Table
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def clean_document(raw: dict) -> tuple[str, str | None, list[tuple[str, int, int]]]:
+    """Clean one raw document row; return (text, title, sections) with offsets into text."""
+    fmt = raw["format"]
+    title = normalize_inline(raw["title"]) if raw.get("title") else None
+    parts: list[tuple[str, str]]
+    if fmt in ("webpage", "html"):
+        page = analyze_page(normalize_text(raw["text"]), title)
+        title = normalize_inline(page.title) if page.title else None
+        parts = page.parts
+    else:
+        text = raw["text"]
+        spans = [(s["name"], s["start"], s["end"]) for s in (raw.get("sections") or [])]
+        if spans:
+            parts = [(name, normalize_text(text[a:b])) for name, a, b in spans]
+        else:
+            parts = [("abstract" if fmt in ("medline", "pubtator") else "body", normalize_text(text))]
+    pieces: list[str] = []
+    sections: list[tuple[str, int, int]] = []
+    pos = 0
+    if title:
+        pieces.append(title)
+        sections.append(("title", 0, len(title)))
+        pos = len(title)
+    for name, body in parts:
+        body = body.strip()
+        if not body:
+            continue
+        if pieces:
+            sep = TITLE_SEPARATOR if len(pieces) == 1 and title else SECTION_SEPARATOR
+            pieces.append(sep)
+            pos += len(sep)
+        sections.append((normalize_inline(name) or "body", pos, pos + len(body)))
+        pieces.append(body)
+        pos += len(body)
+    return "".join(pieces), title, sections
+
+
+def clean_documents(raw_documents: pa.Table) -> CleanResult:
+    doc_rows: list[dict] = []
+    sentence_rows: list[dict] = []
+    rejects: list[Reject] = []
+    for raw in raw_documents.to_pylist():
+        try:
+            text, title, sections = clean_document(raw)
+        except Exception as exc:  # one bad document must not stop the batch
+            rejects.append(Reject(source=f"{raw['source']}#{raw['source_index']}", stage=STAGE,
+                                  reason="processing_error", detail=f"{type(exc).__name__}: {exc}",
+                                  doc_id=raw["doc_id"]))
+            continue
+        if not text.strip():
+            rejects.append(Reject(source=f"{raw['source']}#{raw['source_index']}", stage=STAGE, reason="no_text",
+                                  detail="nothing left after boilerplate removal", doc_id=raw["doc_id"]))
+            continue
+        sentences = split_sentences(text, sections)
+        for i, (start, end, section) in enumerate(sentences):
+            sentence_rows.append({"doc_id": raw["doc_id"], "batch_id": raw["batch_id"], "sentence_index": i,
+                                  "start": start, "end": end, "section": section})
+        doc_rows.append({
+            **{k: raw[k] for k in ("doc_id", "batch_id", "source", "format", "pmid", "pmcid", "doi", "journal",
+                                   "year", "authors", "mesh_terms", "content_sha256")},
+            "title": title,
+            "text": text,
+            "sections": [{"name": n, "start": s, "end": e} for n, s, e in sections],
+            "n_sentences": len(sentences),
+        })
+    return CleanResult(
+        documents=schemas.to_table("documents", doc_rows),
+        sentences=schemas.to_table("sentences", sentence_rows),
+        rejects=rejects,
+    )

@@ -1,0 +1,277 @@
+"""``biomed-extract``: run the pipeline, re-run a stage, schedule, train, evaluate, check."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from extract.settings import get_settings
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+train_app = typer.Typer(help="Train the project's models from the gold corpora in the shared folder.",
+                        no_args_is_help=True)
+app.add_typer(train_app, name="train")
+console = Console(stderr=True)
+
+
+class StageName(str, Enum):
+    ingest = "ingest"
+    clean = "clean"
+    ner = "ner"
+    relations = "relations"
+
+
+class RunnerName(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+class EvalTask(str, Enum):
+    ner = "ner"
+    link = "link"
+    cid = "cid"
+    ade = "ade"
+    manifestation = "manifestation"
+
+
+OutOption = Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: data/output).")]
+RunnerOption = Annotated[RunnerName, typer.Option("--task-runner", help="Where chunk tasks run: local or dask.")]
+DaskOption = Annotated[Optional[str], typer.Option("--dask-address", help="Dask scheduler, e.g. tcp://host:8786.")]
+WaitOption = Annotated[float, typer.Option("--wait", help="Seconds to wait if another run holds the output folder.")]
+
+
+def _out(out: Optional[Path]) -> Path:
+    return (out or get_settings().out_dir).resolve()
+
+
+def _set_wait(wait: float) -> None:
+    if wait:
+        os.environ["BIOMED_EXTRACT_LOCK_TIMEOUT"] = str(wait)
+        get_settings.cache_clear()
+
+
+def _summary(title: str, counts: dict) -> None:
+    table = Table(title=title)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for key, value in counts.items():
+        if key not in ("batch_id", "run_id"):
+            table.add_row(key, str(value))
+    Console().print(table)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns to ingest.")],
+    out: OutOption = None,
+    batch: Annotated[Optional[str], typer.Option("--batch", help="Batch id (default: hash of the input files).")] = None,
+    task_runner: RunnerOption = RunnerName.local,
+    dask_address: DaskOption = None,
+    wait: WaitOption = 0,
+) -> None:
+    """Run ingest, clean, ner and relations on INPUTS and write the Parquet tables."""
+    from extract.store import OutputLockedError, validate_batch_id
+    from pipelines.flows import extraction_pipeline
+
+    _set_wait(wait)
+    if batch:
+        try:
+            validate_batch_id(batch)
+        except ValueError as exc:
+            _fail(str(exc))
+    out_dir = _out(out)
+    try:
+        summary = extraction_pipeline(inputs=list(inputs), out=str(out_dir), batch_id=batch,
+                                      task_runner=task_runner.value, dask_address=dask_address)
+    except OutputLockedError as exc:
+        _fail(str(exc), code=3)
+    _summary(f"batch {summary['batch_id']} -> {out_dir}", summary)
+    if summary.get("rejects"):
+        console.print(f"[yellow]{summary['rejects']} rejects[/yellow]: see {out_dir / 'rejects'}")
+
+
+@app.command()
+def stage(
+    name: Annotated[StageName, typer.Argument(help="Stage to re-run: clean, ner or relations.")],
+    batch: Annotated[str, typer.Option("--batch", help="Batch id to re-run.")],
+    out: OutOption = None,
+    task_runner: RunnerOption = RunnerName.local,
+    dask_address: DaskOption = None,
+    wait: WaitOption = 0,
+) -> None:
+    """Re-run one stage for one batch from the stored output of the stage before it."""
+    from extract.stages import MissingStageInputError
+    from extract.store import OutputLockedError
+    from pipelines.flows import run_stage
+
+    _set_wait(wait)
+    if name is StageName.ingest:
+        _fail("ingest reads files, not tables: use `biomed-extract run INPUT... --batch ID`")
+    try:
+        outcome = run_stage(name.value, batch, str(_out(out)), task_runner=task_runner.value,
+                            dask_address=dask_address)
+    except MissingStageInputError as exc:
+        _fail(str(exc))
+    except OutputLockedError as exc:
+        _fail(str(exc), code=3)
+    _summary(f"stage {name.value}, batch {batch}",
+             {"in": outcome.n_in, "out": outcome.n_out, "rejected": outcome.n_rejected})
+
+
+@app.command()
+def serve(
+    watch: Annotated[Path, typer.Option("--watch", help="Folder to watch for new input files.")],
+    cron: Annotated[str, typer.Option("--cron", help="Cron schedule, e.g. '0 * * * *'.")],
+    out: OutOption = None,
+    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "watch",
+    task_runner: RunnerOption = RunnerName.local,
+    dask_address: DaskOption = None,
+) -> None:
+    """Serve a scheduled deployment that processes files not processed before (blocks; Ctrl-C stops)."""
+    from pipelines.deployments import serve_watch
+
+    serve_watch(str(watch.resolve()), str(_out(out)), cron, name=name, task_runner=task_runner.value,
+                dask_address=dask_address)
+
+
+@app.command()
+def check(out: OutOption = None) -> None:
+    """Verify the accounting, references and offsets of an output folder; exit 1 on any violation."""
+    from extract.check import check_output
+
+    report = check_output(_out(out))
+    _summary(f"check {_out(out)} ({len(report.batches)} batches)", report.counts)
+    for violation in report.violations:
+        console.print(f"[red]violation:[/red] {violation}")
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print("[green]ok[/green]")
+
+
+@app.command()
+def evaluate(
+    task: Annotated[EvalTask, typer.Option("--task", help="ner, link, cid, ade or manifestation.")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="Gold corpus file (or folder for ade).")],
+    fmt: Annotated[str, typer.Option("--format", help="pubtator, ade or jsonl.")] = "pubtator",
+    gold_entities: Annotated[bool, typer.Option("--gold-entities", help="Use gold mentions (link, cid).")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N documents.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Score the real pipeline against a gold corpus (strict matching), end to end from raw text."""
+    if not corpus.exists():
+        _fail(f"corpus {corpus} not found")
+    if task is EvalTask.ner:
+        from extract.evaluation.ner import evaluate_ner
+
+        result = evaluate_ner(corpus, fmt=fmt, limit=limit)
+    elif task is EvalTask.link:
+        from extract.evaluation.link import evaluate_link
+
+        result = evaluate_link(corpus, fmt=fmt, gold_entities=gold_entities, limit=limit)
+    elif task is EvalTask.cid:
+        from extract.evaluation.relations import evaluate_cid
+
+        result = evaluate_cid(corpus, fmt=fmt, gold_entities=gold_entities, limit=limit)
+    elif task is EvalTask.ade:
+        from extract.evaluation.relations import evaluate_ade
+
+        result = evaluate_ade(corpus, fmt=fmt)
+    else:
+        from extract.evaluation.relations import evaluate_manifestation
+
+        result = evaluate_manifestation(corpus)
+    if as_json:
+        sys.stdout.write(json.dumps(result, sort_keys=False) + "\n")
+    else:
+        Console().print_json(json.dumps(result))
+
+
+@train_app.command("ner")
+def train_ner_command(
+    config: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path("configs/ner.cfg"),
+    version: Annotated[str, typer.Option("--version", help="Model version (folder models/ner-VERSION).")] = "dev",
+    models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the model.")] = None,
+    max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Cap training steps.")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Train the NER model (CHEMICAL, DISEASE) from the corpora and write models/ner-VERSION."""
+    from pipelines.training import train_ner_flow
+
+    path = train_ner_flow(config=str(config), version=version,
+                          models_dir=str(models_dir or get_settings().models_dir), max_steps=max_steps, seed=seed)
+    console.print(f"model written to {path}")
+
+
+@train_app.command("relations")
+def train_relations_command(
+    version: Annotated[str, typer.Option("--version", help="Model version (folder models/relations-VERSION).")] = "dev",
+    models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the model.")] = None,
+) -> None:
+    """Train the relation models from BC5CDR, the ADE corpus and HPO annotations."""
+    from pipelines.relations_training import train_relations_flow
+
+    path = train_relations_flow(version=version, models_dir=str(models_dir or get_settings().models_dir))
+    console.print(f"model written to {path}")
+
+
+@app.command("build-linker")
+def build_linker(
+    version: Annotated[str, typer.Option("--version", help="Index version (folder models/linker-VERSION).")] = "dev",
+    models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the index.")] = None,
+) -> None:
+    """Build the entity-linking knowledge base and its character 3-gram TF-IDF / nmslib index."""
+    from pipelines.linking import build_linker_flow
+
+    path = build_linker_flow(version=version, models_dir=str(models_dir or get_settings().models_dir))
+    console.print(f"index written to {path}")
+
+
+@app.command()
+def schema(table: Annotated[Optional[str], typer.Argument(help="Table name; all when omitted.")] = None) -> None:
+    """Print the columns of the output tables."""
+    from extract.schemas import TABLES
+
+    names = [table] if table else list(TABLES)
+    for name in names:
+        if name not in TABLES:
+            _fail(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
+        t = Table(title=name)
+        for col in ("column", "type", "nullable", "description"):
+            t.add_column(col)
+        for f in TABLES[name]:
+            t.add_row(f.name, str(f.type), "yes" if f.nullable else "no",
+                      (f.metadata or {}).get(b"description", b"").decode())
+        Console().print(t)
+
+
+@app.command()
+def version() -> None:
+    """Print the code version and the models the pipeline would load."""
+    from extract.settings import resolve_model_dir
+    from extract.stages import code_version
+
+    s = get_settings()
+    print(json.dumps({
+        "code_version": code_version(),
+        "ner_model": str(resolve_model_dir(s.ner_model, "ner")),
+        "linker_index": str(resolve_model_dir(s.linker_index, "linker")),
+        "relation_model": str(resolve_model_dir(s.relation_model, "relations")),
+        "shared_dir": str(s.shared_dir),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,62 @@
+"""Plain data passed to relation extractors: one document's text, sentences and entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DRUG_ADVERSE_EVENT = "drug_adverse_event"
+DRUG_TREATS_DISEASE = "drug_treats_disease"
+DISEASE_MANIFESTATION = "disease_manifestation"
+RELATION_TYPES = (DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DISEASE_MANIFESTATION)
+
+
+@dataclass(frozen=True)
+class SentenceView:
+    index: int
+    start: int
+    end: int
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class EntityView:
+    entity_id: str
+    start: int
+    end: int
+    text: str
+    label: str  # CHEMICAL or DISEASE
+    sentence_index: int
+    concept_id: str | None = None
+    abbreviation_of: str | None = None
+    negated: bool = False
+    uncertain: bool = False
+
+
+@dataclass
+class DocumentView:
+    doc_id: str
+    text: str
+    sentences: list[SentenceView]
+    entities: list[EntityView]
+    title: str | None = None
+    sections: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def sentence_text(self, index: int) -> str:
+        s = self.sentences[index]
+        return self.text[s.start : s.end]
+
+    def entities_in(self, index: int) -> list[EntityView]:
+        return [e for e in self.entities if e.sentence_index == index]
+
+
+@dataclass(frozen=True)
+class RelationCandidate:
+    """One extracted relation; the stage adds ids, texts and evidence columns."""
+
+    type: str
+    head: EntityView
+    tail: EntityView
+    sentence_index: int  # evidence sentence
+    score: float
+    negated: bool = False
+    method: str = "rules"

@@ -1,0 +1,163 @@
+"""Parquet storage: one folder per table, one Hive partition folder per batch.
+
+``TABLE/batch_id=<B>/<part>.parquet``.  Every write goes to a hidden temporary
+file in the same folder and is renamed into place (``os.replace`` is atomic on
+POSIX), so a reader sees the old file or the new one, never half of one.
+``batch_id`` is carried by the folder name (pandas, polars, DuckDB and
+pyarrow.dataset all restore it as a column) and is dropped from the file body
+to avoid type clashes between the two.
+
+A whole output folder is guarded by an exclusive lock (``OutputLock``) so two
+runs cannot interleave their writes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
+
+from extract.schemas import TABLES
+
+_BATCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+LOCK_NAME = ".biomed-extract.lock"
+
+
+class OutputLockedError(RuntimeError):
+    """Another run holds the lock on the output folder."""
+
+
+def validate_batch_id(batch_id: str) -> str:
+    if not _BATCH_RE.match(batch_id):
+        raise ValueError(
+            f"invalid batch id {batch_id!r}: use letters, digits, '.', '_' or '-' (at most 128)"
+        )
+    return batch_id
+
+
+def partition_dir(out: Path, table: str, batch_id: str) -> Path:
+    return Path(out) / table / f"batch_id={validate_batch_id(batch_id)}"
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_partition(out: Path, table_name: str, batch_id: str, table: pa.Table, part: str = "part-0") -> Path:
+    """Atomically write (or replace) ``part`` of a batch's partition of ``table_name``."""
+    schema = TABLES[table_name]
+    table = table.select([f.name for f in schema]).cast(schema)
+    body = table.drop_columns(["batch_id"]) if "batch_id" in table.column_names else table
+    folder = partition_dir(out, table_name, batch_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{part}.parquet"
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{part}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        pq.write_table(body, tmp_name, compression="zstd", write_statistics=True)
+        with open(tmp_name, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+    return target
+
+
+def remove_part(out: Path, table_name: str, batch_id: str, part: str) -> None:
+    path = partition_dir(out, table_name, batch_id) / f"{part}.parquet"
+    path.unlink(missing_ok=True)
+
+
+def read_partition(out: Path, table_name: str, batch_id: str, parts: Iterable[str] | None = None) -> pa.Table:
+    """Read one batch of a table (all its parts, or the named ones), with ``batch_id`` restored."""
+    schema = TABLES[table_name]
+    folder = partition_dir(out, table_name, batch_id)
+    if parts is None:
+        files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+    else:
+        files = [folder / f"{p}.parquet" for p in parts if (folder / f"{p}.parquet").exists()]
+    tables = []
+    for path in files:
+        body = pq.read_table(path)
+        body = body.append_column("batch_id", pa.array([batch_id] * body.num_rows, pa.string()))
+        tables.append(body.select([f.name for f in schema]).cast(schema))
+    if not tables:
+        return schema.empty_table()
+    return pa.concat_tables(tables)
+
+
+def has_partition(out: Path, table_name: str, batch_id: str) -> bool:
+    folder = partition_dir(out, table_name, batch_id)
+    return folder.exists() and any(folder.glob("*.parquet"))
+
+
+def list_batches(out: Path, table_name: str) -> list[str]:
+    root = Path(out) / table_name
+    if not root.exists():
+        return []
+    return sorted(p.name.split("=", 1)[1] for p in root.glob("batch_id=*") if p.is_dir())
+
+
+def read_table(out: Path, table_name: str) -> pa.Table:
+    """Read every batch of a table."""
+    tables = [read_partition(out, table_name, b) for b in list_batches(out, table_name)]
+    return pa.concat_tables(tables) if tables else TABLES[table_name].empty_table()
+
+
+_HELD: dict[str, int] = {}
+
+
+class OutputLock:
+    """Exclusive lock on an output folder; ``timeout`` seconds to wait (0: refuse at once).
+
+    Re-entrant within one process (a parent flow and the stage flows it calls
+    share the lock); exclusive across processes.
+    """
+
+    def __init__(self, out: Path, timeout: float = 0):
+        Path(out).mkdir(parents=True, exist_ok=True)
+        self.path = (Path(out) / LOCK_NAME).resolve()
+        self._lock = FileLock(str(self.path), timeout=timeout)
+        self.timeout = timeout
+        self._nested = False
+
+    def __enter__(self) -> "OutputLock":
+        key = str(self.path)
+        if _HELD.get(key):
+            _HELD[key] += 1
+            self._nested = True
+            return self
+        try:
+            self._lock.acquire()
+        except Timeout as exc:
+            raise OutputLockedError(
+                f"output folder {self.path.parent} is in use by another biomed-extract run "
+                f"(lock {self.path}); waited {self.timeout:g} s. Retry when it has finished, "
+                "or pass --wait SECONDS."
+            ) from exc
+        _HELD[key] = 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        key = str(self.path)
+        _HELD[key] -= 1
+        if not self._nested:
+            del _HELD[key]
+            self._lock.release()
