@@ -11,6 +11,7 @@ up inside sentences.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -18,6 +19,15 @@ from lxml import etree
 
 from extract.ingest.records import RawDocument, SourceError, join_sections
 from extract.ingest.xmlutil import parse_year, safe_parser_kwargs, text_of
+
+_EMPTY_BRACKETS = re.compile(r"\s*[\[(]\s*(?:[,;–-]\s*)*[\])]")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:](?:\s|$))")
+
+
+def _tidy(text: str) -> str:
+    """Remove what removed citations leave behind: empty brackets and spaces before punctuation."""
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _EMPTY_BRACKETS.sub("", text)).strip()
+
 
 _SKIP_IN_PARAGRAPHS = frozenset({"table-wrap", "fig", "disp-formula", "supplementary-material", "table"})
 
@@ -91,9 +101,9 @@ def _article(article: etree._Element, source: str, index: int) -> RawDocument:
             if secs:
                 for sec in secs:
                     label = text_of(sec.find("title")) or "abstract"
-                    parts.append((label, " ".join(text_of(p, _SKIP_IN_PARAGRAPHS) for p in sec.findall(".//p"))))
+                    parts.append((label, " ".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in sec.findall(".//p"))))
             else:
-                parts.append(("abstract", " ".join(text_of(p, _SKIP_IN_PARAGRAPHS) for p in abstract.findall(".//p"))))
+                parts.append(("abstract", " ".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in abstract.findall(".//p"))))
     body = article.find("body")
     if body is not None:
         _body_sections(body, [], parts)
@@ -103,7 +113,7 @@ def _article(article: etree._Element, source: str, index: int) -> RawDocument:
             if _inside(item, "back"):
                 continue
             label = text_of(item.find("label")) or f"{kind} {n}"
-            caption = text_of(item.find("caption"), frozenset({"disp-formula"}))
+            caption = _tidy(text_of(item.find("caption"), frozenset({"disp-formula"})))
             if caption:
                 captions.append((f"{kind}: {label}", caption))
     parts.extend(captions)
@@ -144,7 +154,7 @@ def _body_sections(elem: etree._Element, heading: list[str], parts: list[tuple[s
     for child in elem:
         name = _local(child)
         if name == "p":
-            txt = text_of(child, _SKIP_IN_PARAGRAPHS)
+            txt = _tidy(text_of(child, _SKIP_IN_PARAGRAPHS))
             if txt:
                 paragraphs.append(txt)
         elif name == "sec":
@@ -154,7 +164,7 @@ def _body_sections(elem: etree._Element, heading: list[str], parts: list[tuple[s
             title = text_of(child.find("title")) or "section"
             _body_sections(child, heading + [title], parts)
         elif name in {"list", "boxed-text", "disp-quote"}:
-            txt = "\n".join(text_of(p, _SKIP_IN_PARAGRAPHS) for p in child.iter("p"))
+            txt = "\n".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in child.iter("p"))
             if txt.strip():
                 paragraphs.append(txt)
     if paragraphs:

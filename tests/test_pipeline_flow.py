@@ -1,0 +1,133 @@
+"""End to end: a real Prefect flow run over real documents, Parquet read back."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import ROOT, SAMPLES
+
+from extract import store
+from extract.check import check_output
+from pipelines.flows import extraction_pipeline, run_stage
+
+TABLES = ("files", "raw_documents", "documents", "sentences", "entities", "relations", "document_relations",
+          "rejects", "runs")
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory, shared_dir):
+    out = tmp_path_factory.mktemp("out")
+    inputs = [str(shared_dir / "samples" / "pages"), str(SAMPLES)]
+    summary = extraction_pipeline(inputs=inputs, out=str(out), batch_id="seeds")
+    other = extraction_pipeline(inputs=[str(SAMPLES / "sample.pubtator")], out=str(out), batch_id="other")
+    return out, summary, other
+
+
+def _docs(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out / "documents")
+
+
+def _entities_of(out: Path, source_name: str) -> pd.DataFrame:
+    docs = _docs(out)
+    doc_id = docs.loc[docs["source"].str.endswith(source_name), "doc_id"].item()
+    ents = pd.read_parquet(out / "entities")
+    return ents[ents["doc_id"] == doc_id]
+
+
+def _relations_of(out: Path, source_name: str) -> pd.DataFrame:
+    docs = _docs(out)
+    doc_id = docs.loc[docs["source"].str.endswith(source_name), "doc_id"].item()
+    rels = pd.read_parquet(out / "relations")
+    return rels[rels["doc_id"] == doc_id]
+
+
+def test_every_table_written_and_every_document_accounted_for(pipeline_run):
+    out, summary, _ = pipeline_run
+    for table in TABLES:
+        assert store.list_batches(out, table) == ["other", "seeds"], table
+    files = pd.read_parquet(out / "files")
+    seeds = files[files["batch_id"] == "seeds"]
+    assert len(seeds) == 2 + len(list(SAMPLES.iterdir()))
+    documents = _docs(out)
+    rejects = pd.read_parquet(out / "rejects")
+    # every document a file yielded is in documents or in rejects
+    assert seeds["n_documents"].sum() == (documents["batch_id"] == "seeds").sum() + (
+        (rejects["batch_id"] == "seeds") & (rejects["stage"] == "clean")).sum()
+    assert summary["documents"] == (documents["batch_id"] == "seeds").sum()
+    runs = pd.read_parquet(out / "runs")
+    assert set(runs.loc[runs["batch_id"] == "seeds", "stage"]) == {"ingest", "clean", "ner", "relations"}
+    assert (runs["status"] != "failed").all()
+    report = check_output(out)
+    assert report.ok, report.violations
+
+
+def test_cleaned_text_has_no_web_debris(pipeline_run):
+    out, _, _ = pipeline_run
+    for text in _docs(out)["text"]:
+        for debris in ("Google Scholar", "CrossRef", "Reiter N, El-Shabrawi"):
+            assert debris not in text
+
+
+def test_teriparatide_entities_and_adverse_event(pipeline_run):
+    out, _, _ = pipeline_run
+    ents = _entities_of(out, "case_report_teriparatide.txt")
+    found = {(t.lower(), label) for t, label in zip(ents["text"], ents["label"])}
+    assert ("teriparatide", "CHEMICAL") in found
+    assert ("hypercalcemia", "DISEASE") in found
+    assert ("dystrophic calcification", "DISEASE") in found
+    rels = _relations_of(out, "case_report_teriparatide.txt")
+    ade = rels[rels["type"] == "drug_adverse_event"]
+    pairs = {(h.lower(), t.lower()) for h, t in zip(ade["head_text"], ade["tail_text"])}
+    assert ("teriparatide", "dystrophic calcification") in pairs
+    row = ade[ade["tail_text"].str.lower() == "dystrophic calcification"].iloc[0]
+    docs = _docs(out).set_index("doc_id")
+    assert docs.loc[row["doc_id"], "text"][row["evidence_start"]:row["evidence_end"]] == row["evidence"]
+    assert 0 < row["score"] <= 1
+
+
+def test_calcinosis_manifestations(pipeline_run):
+    out, _, _ = pipeline_run
+    rels = _relations_of(out, "abstract_calcinosis_cutis.txt")
+    manif = rels[rels["type"] == "disease_manifestation"]
+    pairs = {(h.lower(), t.lower()) for h, t in zip(manif["head_text"], manif["tail_text"])}
+    assert ("systemic sclerosis", "calcinosis cutis") in pairs
+    assert ("dermatomyositis", "calcinosis cutis") in pairs
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_rerun_ner_stage_is_byte_identical_and_touches_nothing_else(pipeline_run):
+    out, _, _ = pipeline_run
+    files = {p: _digest(p) for p in out.rglob("*.parquet") if "/runs/" not in str(p)}
+    entities = out / "entities" / "batch_id=seeds" / "part-0.parquet"
+    outcome = run_stage("ner", "seeds", str(out))
+    assert outcome.n_out > 0
+    after = {p: _digest(p) for p in out.rglob("*.parquet") if "/runs/" not in str(p)}
+    assert after == files  # entities identical; other batches and tables untouched
+    assert entities in after
+    runs = pd.read_parquet(out / "runs")
+    assert (runs[(runs["batch_id"] == "seeds")]["stage"] == "ner").sum() == 2
+
+
+def test_duckdb_reads_relations_with_evidence(pipeline_run):
+    out, _, _ = pipeline_run
+    glob = str(out / "relations" / "**" / "*.parquet")
+    rows = duckdb.sql(f"select type, count(*) from read_parquet('{glob}', hive_partitioning=true) "
+                      "group by type order by type").fetchall()
+    assert {t for t, _ in rows} >= {"drug_adverse_event", "disease_manifestation"}
+
+
+def test_cli_help_for_every_command():
+    for args in ([], ["run"], ["stage"], ["serve"], ["check"], ["evaluate"], ["train", "ner"], ["schema"]):
+        res = subprocess.run([sys.executable, "-m", "extract.cli", *args, "--help"], capture_output=True,
+                             text=True, cwd=ROOT)
+        assert res.returncode == 0, (args, res.stderr)
+        assert "Usage" in res.stdout
