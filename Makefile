@@ -1,0 +1,29 @@
+# Two entry points for a new machine (see README.md):
+#   make demo  -> create .venv, install, run the whole pipeline on data/samples and the shared seed pages
+#   make test  -> create .venv, install, run the default (fast) test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_LOGGING_LEVEL ?= WARNING
+
+.PHONY: setup demo test test-slow
+
+$(BIN)/biomed-extract: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/biomed-extract
+
+demo: setup
+	$(BIN)/biomed-extract run data/samples $(SHARED)/samples/pages --out data/output
+	$(BIN)/biomed-extract check --out data/output
+
+test: setup
+	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider
+
+test-slow: setup
+	$(BIN)/python -m pytest -m slow -q -p no:cacheprovider
