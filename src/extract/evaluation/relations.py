@@ -1,0 +1,324 @@
+"""Relation extraction evaluation: BC5CDR CID, ADE corpus pairs, hand-made manifestation set.
+
+* :func:`evaluate_cid` — document-level (PMID, chemical MeSH, disease MeSH) P/R/F1.  End to end
+  (default): raw title + abstract go through ``extract.runner.run_texts`` (clean, ner,
+  relations) and the non-negated ``drug_adverse_event`` rows of ``document_relations`` are the
+  predictions.  ``gold_entities=True``: only the relation extractor runs, on the gold
+  mentions, which isolates the relation model from NER and linking.
+* :func:`evaluate_ade` — sentence-level drug -> adverse-effect pairs on held-out PMID folds; the
+  model of each fold is trained (BC5CDR train + ADE without that fold's PMIDs) by the real
+  training code.  A pair counts when both predicted mention texts equal the gold ones
+  (case-insensitive).  ``gold_entities=True`` scores the relation model on the gold mentions
+  (ADE-NEG sentences get dictionary-matched mentions as distractors).
+* :func:`evaluate_manifestation` — ``data/gold/disease_manifestation_dev.jsonl`` (hand
+  annotated; see its README), gold disease mentions, pairs compared after mapping abbreviation
+  aliases to their long forms.
+
+All functions return JSON-able dicts with ``task``, ``precision``, ``recall``, ``f1`` and
+``n_docs`` / ``n_sentences``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from extract.corpora.ade import AdeSentence, pmid_folds, read_ade
+from extract.corpora.pubtator import read_pubtator, unique_documents
+from extract.relations.candidates import split_sentences
+from extract.relations.documents import MentionLexicon, ade_view, pubtator_view
+from extract.relations.extractor import RelationExtractor, load_extractor
+from extract.relations.model import ModelExtractor
+from extract.relations.training import prf, train_model
+from extract.relations.types import (
+    DISEASE_MANIFESTATION,
+    DRUG_ADVERSE_EVENT,
+    DocumentView,
+    EntityView,
+    SentenceView,
+)
+from extract.settings import get_settings
+
+ExtractorFactory = Callable[[], RelationExtractor]
+
+
+def _result(task: str, tp: int, fp: int, fn: int, **extra: Any) -> dict:
+    return {"task": task, **prf(tp, fp, fn), **extra}
+
+
+def _norm_mesh(cid: str | None) -> str | None:
+    if not cid:
+        return None
+    return cid if cid.startswith("MESH:") else f"MESH:{cid}" if cid[:1] in "DC" and cid[1:].isdigit() else cid
+
+
+# --------------------------------------------------------------------------- CID
+def _cid_gold(docs) -> set[tuple[str, str, str]]:
+    return {
+        (d.pmid, _norm_mesh(a), _norm_mesh(b)) for d in docs for t, a, b in d.relations if t.split("|")[0] == "CID"
+    }
+
+
+def evaluate_cid(
+    corpus: Path,
+    fmt: str = "pubtator",
+    gold_entities: bool = False,
+    limit: int | None = None,
+    extractor: RelationExtractor | None = None,
+) -> dict:
+    """Document-level CID P/R/F1 on a BC5CDR PubTator file."""
+    if fmt != "pubtator":
+        raise ValueError(f"unsupported format for CID: {fmt}")
+    docs = list(unique_documents(read_pubtator(Path(corpus))))
+    if limit is not None:
+        docs = docs[:limit]
+    gold = _cid_gold(docs)
+    started = time.time()
+    pred: set[tuple[str, str, str]] = set()
+    if gold_entities:
+        extractor = extractor or load_extractor()
+        for d in docs:
+            lv = pubtator_view(d)
+            for c in extractor.extract(lv.view):
+                if c.type != DRUG_ADVERSE_EVENT or c.negated:
+                    continue
+                # Composite mentions carry several ids: predict every combination.
+                for a in lv.ids_by_entity.get(c.head.entity_id, ()):
+                    for b in lv.ids_by_entity.get(c.tail.entity_id, ()):
+                        pred.add((d.pmid, a, b))
+        version = extractor.version
+    else:
+        from extract.runner import run_texts  # the pipeline's in-memory runner
+
+        rows = [
+            {"doc_id": f"PMID:{d.pmid}", "pmid": d.pmid, "format": "pubtator", "title": d.title, "text": d.abstract}
+            for d in docs
+        ]
+        tables = run_texts(rows, stages=("clean", "ner", "relations"))
+        docs_t = tables["documents"].to_pylist()
+        pmid_of = {r["doc_id"]: (r.get("pmid") or r["doc_id"].split(":")[-1]) for r in docs_t}
+        version = None
+        for r in tables["document_relations"].to_pylist():
+            if r["type"] != DRUG_ADVERSE_EVENT or r["negated"]:
+                continue
+            version = r.get("model_version")
+            h, t = _norm_mesh(r["head_concept_id"]), _norm_mesh(r["tail_concept_id"])
+            pmid = pmid_of.get(r["doc_id"], r["doc_id"].split(":")[-1])
+            pred.add((pmid, h, t))
+    tp = len(pred & gold)
+    return _result(
+        "cid",
+        tp,
+        len(pred) - tp,
+        len(gold) - tp,
+        n_docs=len(docs),
+        gold_entities=gold_entities,
+        model_version=version,
+        seconds=round(time.time() - started, 1),
+    )
+
+
+# --------------------------------------------------------------------------- ADE
+def _ade_gold_pairs(sents: list[AdeSentence]) -> set[tuple[int, str, str]]:
+    return {(i, d.text.lower(), e.text.lower()) for i, s in enumerate(sents) for d, e in s.pairs}
+
+
+def _ade_predict_gold_mentions(
+    extractor: RelationExtractor, sents: list[AdeSentence], lexicon: MentionLexicon
+) -> set[tuple[int, str, str]]:
+    pred = set()
+    for i, s in enumerate(sents):
+        view = ade_view(s, i, lexicon).view
+        for c in extractor.extract(view):
+            if c.type == DRUG_ADVERSE_EVENT and not c.negated:
+                pred.add((i, c.head.text.lower(), c.tail.text.lower()))
+    return pred
+
+
+def _ade_predict_end_to_end(extractor: RelationExtractor, sents: list[AdeSentence]) -> set[tuple[int, str, str]]:
+    """Clean + NER through the pipeline, then this fold's extractor on the predicted entities."""
+    from extract.runner import run_texts
+
+    rows = [
+        {"doc_id": f"ADE{i}", "format": "text", "title": None, "text": s.text} for i, s in enumerate(sents)
+    ]
+    tables = run_texts(rows, stages=("clean", "ner"))
+    views = views_from_tables(tables["documents"], tables["sentences"], tables["entities"])
+    pred = set()
+    for doc_id, view in views.items():
+        i = int(doc_id[3:])
+        for c in extractor.extract(view):
+            if c.type == DRUG_ADVERSE_EVENT and not c.negated:
+                pred.add((i, c.head.text.lower(), c.tail.text.lower()))
+    return pred
+
+
+def evaluate_ade(
+    corpus_dir: Path,
+    fmt: str = "ade",
+    folds: int = 5,
+    gold_entities: bool = False,
+    limit: int | None = None,
+    n_eval_folds: int | None = None,
+    bc5cdr_train: Path | None = None,
+) -> dict:
+    """Sentence-level drug -> adverse-effect pair P/R/F1 on held-out PMID folds.
+
+    ``n_eval_folds`` evaluates only the first folds (each needs one training run);
+    ``limit`` caps the sentences evaluated per fold.
+    """
+    if fmt != "ade":
+        raise ValueError(f"unsupported format for ADE: {fmt}")
+    settings = get_settings()
+    bc5cdr_train = bc5cdr_train or settings.corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
+    sents = read_ade(Path(corpus_dir))
+    fold_of = pmid_folds(sents, folds)
+    tp = fp = fn = 0
+    n_sent = 0
+    per_fold = []
+    started = time.time()
+    for fold in range(n_eval_folds or folds):
+        held = [s for s in sents if fold_of[s.pmid] == fold]
+        if limit is not None:
+            rng = np.random.default_rng(fold)
+            held = [held[i] for i in sorted(rng.choice(len(held), size=min(limit, len(held)), replace=False))]
+        held_pmids = {p for p, f in fold_of.items() if f == fold}
+        model, _stats = train_model(bc5cdr_train, Path(corpus_dir), exclude_ade_pmids=held_pmids, cv_folds=3)
+        extractor = ModelExtractor(model, f"ade-fold{fold}")
+        train_lexicon = MentionLexicon.from_ade([s for s in sents if fold_of[s.pmid] != fold])
+        if gold_entities:
+            pred = _ade_predict_gold_mentions(extractor, held, train_lexicon)
+        else:
+            pred = _ade_predict_end_to_end(extractor, held)
+        gold = _ade_gold_pairs(held)
+        ftp = len(pred & gold)
+        tp, fp, fn = tp + ftp, fp + len(pred) - ftp, fn + len(gold) - ftp
+        n_sent += len(held)
+        per_fold.append({"fold": fold, **prf(ftp, len(pred) - ftp, len(gold) - ftp), "n_sentences": len(held)})
+    return _result(
+        "ade",
+        tp,
+        fp,
+        fn,
+        n_sentences=n_sent,
+        folds=folds,
+        evaluated_folds=len(per_fold),
+        per_fold=per_fold,
+        gold_entities=gold_entities,
+        seconds=round(time.time() - started, 1),
+    )
+
+
+# --------------------------------------------------------------------------- tables -> views
+def views_from_tables(documents, sentences, entities) -> dict[str, DocumentView]:
+    """DocumentViews from pipeline tables (pyarrow), as the relation stage builds them."""
+    sents_by_doc: dict[str, list[SentenceView]] = {}
+    for r in sentences.to_pylist():
+        sents_by_doc.setdefault(r["doc_id"], []).append(
+            SentenceView(r["sentence_index"], r["start"], r["end"], r.get("section"))
+        )
+    ents_by_doc: dict[str, list[EntityView]] = {}
+    for r in entities.to_pylist():
+        ents_by_doc.setdefault(r["doc_id"], []).append(
+            EntityView(
+                entity_id=r["entity_id"],
+                start=r["start"],
+                end=r["end"],
+                text=r["text"],
+                label=r["label"],
+                sentence_index=r["sentence_index"],
+                concept_id=r.get("concept_id"),
+                abbreviation_of=r.get("abbreviation_of"),
+                negated=bool(r.get("negated")),
+                uncertain=bool(r.get("uncertain")),
+            )
+        )
+    out = {}
+    for r in documents.to_pylist():
+        sents = sorted(sents_by_doc.get(r["doc_id"], []), key=lambda s: s.index)
+        sections = [(s["name"], s["start"], s["end"]) for s in (r.get("sections") or [])]
+        out[r["doc_id"]] = DocumentView(
+            doc_id=r["doc_id"],
+            text=r["text"],
+            sentences=sents,
+            entities=sorted(ents_by_doc.get(r["doc_id"], []), key=lambda e: (e.start, e.end)),
+            title=r.get("title"),
+            sections=sections,
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- manifestation
+def manifestation_view(record: dict) -> DocumentView:
+    """One gold sentence with its disease mentions as a one-sentence document."""
+    text = record["text"]
+    ents = [
+        EntityView(f"{record['id']}#e{i}", m["start"], m["end"], m["text"], "DISEASE", 0)
+        for i, m in enumerate(record["mentions"])
+    ]
+    # Gold chemical mentions of the source corpus (not scored; they let drug events be told apart).
+    ents += [
+        EntityView(f"{record['id']}#c{i}", m["start"], m["end"], m["text"], "CHEMICAL", 0)
+        for i, m in enumerate(record.get("chemicals", []))
+    ]
+    return DocumentView(doc_id=record["id"], text=text, sentences=[SentenceView(0, 0, len(text))], entities=ents)
+
+
+def evaluate_manifestation(
+    gold_path: Path, threshold: float = 0.0, extractor: RelationExtractor | None = None
+) -> dict:
+    """P/R/F1 of ``disease_manifestation`` pairs on the hand-annotated sentences.
+
+    Predictions and gold are (sentence, head mention, tail mention) after mapping aliases
+    (abbreviations, repeated mentions) to their canonical mention; negated predictions are
+    dropped.  ``by_threshold`` lists the curve over the extractor's scores.
+    """
+    extractor = extractor or load_extractor()
+    records = [json.loads(line) for line in Path(gold_path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold: set[tuple[str, int, int]] = set()
+    scored: dict[tuple[str, int, int], float] = {}
+    for r in records:
+        alias = {int(k): v for k, v in (r.get("aliases") or {}).items()}
+        canon = lambda i: alias.get(i, i)  # noqa: E731
+        for rel in r.get("relations", []):
+            gold.add((r["id"], canon(rel["head"]), canon(rel["tail"])))
+        view = manifestation_view(r)
+        index = {e.entity_id: i for i, e in enumerate(view.entities) if e.label == "DISEASE"}
+        for c in extractor.extract(view):
+            if c.type != DISEASE_MANIFESTATION or c.negated or c.head.entity_id not in index:
+                continue
+            key = (r["id"], canon(index[c.head.entity_id]), canon(index[c.tail.entity_id]))
+            if key[1] == key[2]:
+                continue
+            scored[key] = max(scored.get(key, 0.0), c.score)
+    curve = []
+    for t in sorted({0.0, *scored.values()}):
+        pred = {k for k, s in scored.items() if s >= t}
+        tp = len(pred & gold)
+        curve.append({"threshold": t, **prf(tp, len(pred) - tp, len(gold) - tp)})
+    pred = {k for k, s in scored.items() if s >= threshold}
+    tp = len(pred & gold)
+    return _result(
+        "manifestation",
+        tp,
+        len(pred) - tp,
+        len(gold) - tp,
+        n_sentences=len(records),
+        threshold=threshold,
+        by_threshold=curve,
+        model_version=extractor.version,
+        errors={
+            "false_positives": sorted(f"{k[0]}:{k[1]}->{k[2]}" for k in pred - gold),
+            "false_negatives": sorted(f"{k[0]}:{k[1]}->{k[2]}" for k in gold - pred),
+        },
+    )
+
+
+def split_text_sentences(text: str) -> list[tuple[int, int]]:
+    """Exposed for benchmarks: the splitter used for corpus text without a sentences table."""
+    return split_sentences(text)

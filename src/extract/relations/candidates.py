@@ -1,0 +1,203 @@
+"""Candidate entity pairs and their textual context.
+
+Used by both the rule set (`rules.py`) and the trained model (`features.py`):
+
+* :func:`split_sentences` — a light regex sentence splitter for training corpora
+  (PubTator title + abstract) where no `sentences` table exists;
+* :func:`pair_context` — the text around an ordered pair of mentions in one
+  sentence (before, between, after), with the "cue region" between them cut at
+  mentions that would own a trigger word instead of the pair;
+* :func:`candidate_pairs` — all (head, tail) pairs of a document for one relation type,
+  within a sentence and (for drug–disease) across sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from extract.relations.types import DocumentView, EntityView, SentenceView
+
+_SENT_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+# Abbreviations that end with a period but rarely end a sentence.
+_NO_BREAK = re.compile(
+    r"(?:\b(?:e\.g|i\.e|vs|et al|Fig|Figs|Dr|Drs|Mr|Mrs|Ms|no|approx|ca|cf|Ref|St|Jr|resp)\.|\b[A-Z]\.)$"
+)
+
+# Text between two coordinated mentions ("A, B and C", "A or B", "A/B").
+_COORD = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|and/or|/|as well as|,?\s*but not)?\s*$", re.I)
+# A mention preceded by these words is the object of a preposition (background
+# condition or population), not the subject of a trigger: "in patients with X".
+_PP_OBJECT = re.compile(
+    r"\b(?:with|without|in|among|of|for|from|having|had|has)\s+(?:[\w-]+\s+){0,3}$", re.I
+)
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into sentence spans ``(start, end)`` (absolute offsets).
+
+    Breaks after ``.!?`` followed by white space and an upper-case letter or digit, and
+    at blank lines; does not break after common abbreviations.  Spans are stripped.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text[start:end]):
+        b_start = start + block.start()
+        chunk = block.group(0)
+        cursor = 0
+        for m in _SENT_END.finditer(chunk):
+            if _NO_BREAK.search(chunk[: m.start()]):
+                continue
+            spans.append((b_start + cursor, b_start + m.start()))
+            cursor = m.end()
+        spans.append((b_start + cursor, b_start + len(chunk)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def sentence_index_of(sentences: list[SentenceView], start: int) -> int:
+    """Index of the sentence containing offset ``start`` (the closest preceding one)."""
+    best = 0
+    for s in sentences:
+        if s.start <= start:
+            best = s.index
+        else:
+            break
+    return best
+
+
+@dataclass(frozen=True)
+class PairContext:
+    """Text around two mentions of one sentence, ``first`` before ``second`` in the text."""
+
+    first: EntityView
+    second: EntityView
+    sentence: str
+    before: str  # sentence text before ``first``
+    between: str  # full text between the two mentions
+    after: str  # sentence text after ``second``
+    region: str  # between-text a trigger must lie in to belong to this pair
+    region_pp: str  # the same, ignoring intervening mentions that are prepositional objects
+    region_cut: bool  # the region was cut by an intervening mention
+    n_between_same_first: int  # intervening mentions with first's label
+    n_between_same_second: int
+    coordinated: bool  # the two mentions are in one coordinated list
+
+
+def coordination_groups(mentions: list[EntityView], text: str) -> dict[str, int]:
+    """Group id per entity_id: consecutive same-label mentions joined by ',', 'and', 'or'."""
+    ordered = sorted(mentions, key=lambda e: (e.start, e.end))
+    groups: dict[str, int] = {}
+    gid = -1
+    prev: EntityView | None = None
+    for e in ordered:
+        if (
+            prev is not None
+            and prev.label == e.label
+            and e.start >= prev.end
+            and _COORD.match(text[prev.end : e.start])
+        ):
+            groups[e.entity_id] = gid
+        else:
+            gid += 1
+            groups[e.entity_id] = gid
+        prev = e
+    return groups
+
+
+def is_pp_object(doc: DocumentView, entity: EntityView, sent: SentenceView) -> bool:
+    """The mention follows a preposition such as 'with' / 'in patients with' in its sentence."""
+    return bool(_PP_OBJECT.search(doc.text[max(sent.start, entity.start - 60) : entity.start]))
+
+
+def pair_context(doc: DocumentView, a: EntityView, b: EntityView) -> PairContext:
+    """Context of two mentions of the same sentence (order taken from the text)."""
+    first, second = (a, b) if (a.start, a.end) <= (b.start, b.end) else (b, a)
+    sent = doc.sentences[first.sentence_index]
+    text = doc.text
+    mentions = [
+        e for e in doc.entities_in(first.sentence_index) if e.entity_id not in (first.entity_id, second.entity_id)
+    ]
+    groups = coordination_groups(mentions + [first, second], text)
+    g_first, g_second = groups[first.entity_id], groups[second.entity_id]
+    # Extend the pair's mentions over their coordinated lists.
+    left = max([first.end] + [e.end for e in mentions if groups[e.entity_id] == g_first and e.start < second.start])
+    right = min([second.start] + [e.start for e in mentions if groups[e.entity_id] == g_second and e.end > first.end])
+    # A trigger binds to the nearest mention on each side: it belongs to this pair only if it
+    # lies after every intervening mention of the second's label and before every intervening
+    # mention of the first's label.  ``region`` applies this to all intervening mentions;
+    # ``region_pp`` ignores mentions that are objects of a preposition ("in patients with Z").
+    same_first = 0
+    same_second = 0
+    bounds = {"strict": [left, max(left, right)], "pp": [left, max(left, right)]}
+    inter = [e for e in mentions if e.start >= left and e.end <= right]
+    for e in inter:
+        if groups[e.entity_id] in (g_first, g_second):
+            continue
+        same_first += e.label == first.label
+        same_second += e.label == second.label
+        if first.label == second.label:
+            continue
+        kinds = ["strict"] if is_pp_object(doc, e, sent) else ["strict", "pp"]
+        for kind in kinds:
+            if e.label == second.label:
+                bounds[kind][0] = max(bounds[kind][0], e.end)
+            elif e.label == first.label:
+                bounds[kind][1] = min(bounds[kind][1], e.start)
+    regions = {k: text[s:e] if e > s else "" for k, (s, e) in bounds.items()}
+    cut = bounds["strict"] != [left, max(left, right)]
+    return PairContext(
+        first=first,
+        second=second,
+        sentence=text[sent.start : sent.end],
+        before=text[sent.start : first.start],
+        between=text[first.end : second.start] if second.start >= first.end else "",
+        after=text[second.end : sent.end],
+        region=regions["strict"],
+        region_pp=regions["pp"],
+        region_cut=cut,
+        n_between_same_first=same_first,
+        n_between_same_second=same_second,
+        coordinated=g_first == g_second,
+    )
+
+
+def concept_key(entity: EntityView) -> str:
+    """Concept id when linked, else the lower-cased mention text (or its long form)."""
+    if entity.concept_id:
+        return entity.concept_id
+    return (entity.abbreviation_of or entity.text).lower().strip()
+
+
+def drug_disease_pairs(doc: DocumentView, cross_sentence: bool = True) -> Iterator[tuple[EntityView, EntityView]]:
+    """(chemical, disease) mention pairs: same sentence, and across sentences when asked."""
+    chems = [e for e in doc.entities if e.label == "CHEMICAL"]
+    diseases = [e for e in doc.entities if e.label == "DISEASE"]
+    for c in chems:
+        for d in diseases:
+            if c.sentence_index == d.sentence_index or cross_sentence:
+                if c.start < d.end and d.start < c.end:
+                    continue  # overlapping mentions
+                yield c, d
+
+
+def disease_pairs(doc: DocumentView) -> Iterator[tuple[EntityView, EntityView]]:
+    """Ordered (head, tail) pairs of distinct disease mentions within one sentence."""
+    diseases = [e for e in doc.entities if e.label == "DISEASE"]
+    for h in diseases:
+        for t in diseases:
+            if h is t or h.sentence_index != t.sentence_index:
+                continue
+            if h.start < t.end and t.start < h.end:
+                continue
+            if concept_key(h) == concept_key(t):
+                continue
+            yield h, t

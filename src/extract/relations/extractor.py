@@ -1,0 +1,38 @@
+"""Entry point of the relation stage: :func:`load_extractor`.
+
+Loads the newest ``models/relations-*`` folder (or ``settings.relation_model``) as a
+:class:`extract.relations.model.ModelExtractor`; without a model folder it returns the
+rule set of :mod:`extract.relations.rules`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from extract.relations.rules import RuleExtractor
+from extract.relations.types import DocumentView, RelationCandidate
+from extract.settings import Settings, get_settings, resolve_model_dir
+
+log = logging.getLogger(__name__)
+
+
+class RelationExtractor(Protocol):
+    """What the relation stage needs from an extractor."""
+
+    version: str
+
+    def extract(self, doc: DocumentView) -> list[RelationCandidate]: ...
+
+
+def load_extractor(settings: Settings | None = None) -> RelationExtractor:
+    """The trained relation model when a ``relations-*`` folder exists, else the rules."""
+    settings = settings or get_settings()
+    model_dir = resolve_model_dir(settings.relation_model, "relations")
+    if model_dir is None:
+        if settings.relation_model:
+            log.warning("relation model %r not found; using rules", settings.relation_model)
+        return RuleExtractor()
+    from extract.relations.model import ModelExtractor
+
+    return ModelExtractor.load(model_dir)

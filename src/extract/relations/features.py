@@ -1,0 +1,155 @@
+"""Sparse features of a candidate (chemical, disease) mention pair.
+
+Feature families (names prefixed so the hashed model stays inspectable):
+
+* ``bw=`` / ``bb=`` words and bigrams of the cue region between the mentions (lower-cased,
+  numbers folded), ``pre=`` / ``post=`` two words before the first and after the second mention;
+* ``rule_*`` — the rule set's decisions for the pair (adverse, treats, negated);
+* ``neg`` / ``neg_sent`` — negation cues between the mentions / in the sentence;
+* ``treat_cue`` / ``ade_cue`` — trigger-word hits anywhere in the sentence;
+* distance and order: ``same_sent``, ``sent_dist=``, ``tok_dist=``, ``chem_first``, number of
+  intervening mentions;
+* section: ``sent_title``, ``chem_in_title``, ``dis_in_title``, ``pair_in_title``;
+* document: mention counts of both concepts, ``chem_top`` / ``dis_top`` (most mentioned);
+* entity text: ``chem=`` / ``dis=`` lower-cased texts, ``dis_head=`` last word, ``chem_suf=``
+  suffix; ``background`` when the disease follows "with" ("patients with Y").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from extract.relations.candidates import concept_key, pair_context
+from extract.relations.rules import (
+    ADE_DISEASE_FIRST,
+    ADE_DRUG_FIRST,
+    ADE_TAIL_PREFIX,
+    BACKGROUND,
+    NEGATION,
+    TREAT_SENTENCE,
+    drug_disease_signals,
+)
+from extract.relations.types import DRUG_ADVERSE_EVENT, DocumentView, EntityView
+
+_TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\w\s]")
+
+
+def tokens(text: str) -> list[str]:
+    return ["<num>" if t.isdigit() else t.lower() for t in _TOKEN.findall(text)]
+
+
+def _bucket(n: int, edges: tuple[int, ...]) -> str:
+    for e in edges:
+        if n <= e:
+            return f"<={e}"
+    return f">{edges[-1]}"
+
+
+@dataclass
+class DocStats:
+    """Per-document counts used by pair features."""
+
+    counts: Counter
+    title_keys: set[str]
+    top_chem: str | None
+    top_dis: str | None
+    title_end: int
+
+
+def doc_stats(doc: DocumentView) -> DocStats:
+    counts: Counter[str] = Counter(concept_key(e) for e in doc.entities)
+    title_end = 0
+    for name, _s, e in doc.sections:
+        if name == "title":
+            title_end = e
+    if not title_end and doc.title and doc.text.startswith(doc.title):
+        title_end = len(doc.title)
+    title_keys = {concept_key(e) for e in doc.entities if e.end <= title_end}
+
+    def top(label: str) -> str | None:
+        c = Counter(concept_key(e) for e in doc.entities if e.label == label)
+        return c.most_common(1)[0][0] if c else None
+
+    return DocStats(counts, title_keys, top("CHEMICAL"), top("DISEASE"), title_end)
+
+
+def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, stats: DocStats) -> dict[str, float]:
+    """Features of the pair; works within a sentence and across sentences."""
+    f: dict[str, float] = {}
+    ck, dk = concept_key(chem), concept_key(dis)
+    same = chem.sentence_index == dis.sentence_index
+    f["same_sent"] = 1.0 if same else 0.0
+    f["sent_dist=" + _bucket(abs(chem.sentence_index - dis.sentence_index), (0, 1, 2, 4, 8))] = 1.0
+    f["chem_first"] = 1.0 if chem.start < dis.start else 0.0
+    f["chem_in_title"] = 1.0 if ck in stats.title_keys else 0.0
+    f["dis_in_title"] = 1.0 if dk in stats.title_keys else 0.0
+    f["pair_in_title"] = f["chem_in_title"] * f["dis_in_title"]
+    f["chem_top"] = 1.0 if ck == stats.top_chem else 0.0
+    f["dis_top"] = 1.0 if dk == stats.top_dis else 0.0
+    f["chem_n=" + _bucket(stats.counts[ck], (1, 2, 4, 8))] = 1.0
+    f["dis_n=" + _bucket(stats.counts[dk], (1, 2, 4, 8))] = 1.0
+    f["chem=" + chem.text.lower()] = 1.0
+    f["dis=" + dis.text.lower()] = 1.0
+    dis_words = tokens(dis.text)
+    if dis_words:
+        f["dis_head=" + dis_words[-1]] = 1.0
+    f["chem_suf=" + chem.text.lower()[-4:]] = 1.0
+    if dis.negated:
+        f["dis_negated"] = 1.0
+    if dis.uncertain:
+        f["dis_uncertain"] = 1.0
+    dis_sent = doc.sentences[dis.sentence_index]
+    if BACKGROUND.search(doc.text[max(dis_sent.start, dis.start - 60) : dis.start]):
+        f["background"] = 1.0
+    if ADE_TAIL_PREFIX.search(doc.text[max(dis_sent.start, dis.start - 60) : dis.start]):
+        f["event_prefix"] = 1.0
+    chem_sent_text = doc.sentence_text(chem.sentence_index)
+    if TREAT_SENTENCE.search(chem_sent_text):
+        f["treat_cue_chem_sent"] = 1.0
+    if not same:
+        if chem.sentence_index == 0 or doc.sentences[chem.sentence_index].section == "title":
+            f["chem_sent_title"] = 1.0
+        if dis_sent.section == "title" or dis.end <= stats.title_end:
+            f["dis_sent_title"] = 1.0
+        return f
+
+    ctx = pair_context(doc, chem, dis)
+    region = ctx.region_pp
+    toks = tokens(region)
+    f["tok_dist=" + _bucket(len(tokens(ctx.between)), (0, 1, 3, 6, 10, 20))] = 1.0
+    f["n_inter_chem=" + _bucket(ctx.n_between_same_first if chem.start < dis.start else ctx.n_between_same_second, (0, 1, 3))] = 1.0
+    if ctx.region_cut:
+        f["region_cut"] = 1.0
+    if ctx.coordinated:
+        f["coordinated"] = 1.0
+    if len(toks) <= 12:
+        for t in toks:
+            f["bw=" + t] = 1.0
+        for a, b in zip(toks, toks[1:]):
+            f["bb=" + a + "_" + b] = 1.0
+    else:
+        for t in toks[:5] + toks[-5:]:
+            f["bwe=" + t] = 1.0
+    if not toks:
+        f["bw_empty"] = 1.0
+    for t in tokens(ctx.before)[-2:]:
+        f["pre=" + t] = 1.0
+    for t in tokens(ctx.after)[:2]:
+        f["post=" + t] = 1.0
+    if ctx.sentence and doc.sentences[chem.sentence_index].section == "title":
+        f["sent_title"] = 1.0
+    if NEGATION.search(region):
+        f["neg"] = 1.0
+    if NEGATION.search(ctx.sentence):
+        f["neg_sent"] = 1.0
+    if (ADE_DRUG_FIRST if chem.start < dis.start else ADE_DISEASE_FIRST).search(region):
+        f["ade_cue"] = 1.0
+    for sig in drug_disease_signals(doc, chem, dis):
+        kind = "ade" if sig.type == DRUG_ADVERSE_EVENT else "treat"
+        f[f"rule_{kind}"] = sig.score
+        f[f"rule_{kind}_{sig.rule}"] = 1.0
+        if sig.negated:
+            f["rule_neg"] = 1.0
+    return f

@@ -1,0 +1,81 @@
+"""Candidate instances (chemical, disease mention pairs) with features and, when known, labels.
+
+Within a sentence every chemical–disease mention pair is an instance (``intra``).  Concept
+pairs that never share a sentence get one cross-sentence instance (``inter``): their closest
+mention pair.  Training and inference use :func:`drug_disease_instances`, so the candidate
+set the model is trained on is the one it scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import product
+
+from extract.relations.candidates import concept_key
+from extract.relations.documents import LabelledView
+from extract.relations.features import doc_stats, drug_disease_features
+from extract.relations.types import DocumentView, EntityView
+
+
+@dataclass
+class Instance:
+    doc_id: str
+    group: str
+    chem: EntityView
+    dis: EntityView
+    intra: bool
+    features: dict[str, float]
+    label: int | None = None
+
+
+def drug_disease_instances(doc: DocumentView, max_inter_sentences: int = 100) -> list[Instance]:
+    """All intra-sentence pairs plus one closest pair per concept pair not sharing a sentence."""
+    stats = doc_stats(doc)
+    chems = [e for e in doc.entities if e.label == "CHEMICAL"]
+    diseases = [e for e in doc.entities if e.label == "DISEASE"]
+    out: list[Instance] = []
+    together: set[tuple[str, str]] = set()
+    for c in chems:
+        for d in diseases:
+            if c.sentence_index == d.sentence_index and not (c.start < d.end and d.start < c.end):
+                together.add((concept_key(c), concept_key(d)))
+                out.append(Instance(doc.doc_id, "", c, d, True, drug_disease_features(doc, c, d, stats)))
+    closest: dict[tuple[str, str], tuple[int, int, EntityView, EntityView]] = {}
+    for c in chems:
+        ck = concept_key(c)
+        for d in diseases:
+            key = (ck, concept_key(d))
+            if key in together or key[0] == key[1]:
+                continue
+            dist = abs(c.sentence_index - d.sentence_index)
+            if dist > max_inter_sentences:
+                continue
+            rank = (dist, min(c.start, d.start))
+            if key not in closest or rank < closest[key][:2]:
+                closest[key] = (rank[0], rank[1], c, d)
+    for _dist, _start, c, d in closest.values():
+        out.append(Instance(doc.doc_id, "", c, d, False, drug_disease_features(doc, c, d, stats)))
+    return out
+
+
+def label_instances(lv: LabelledView, instances: Iterable[Instance]) -> list[Instance]:
+    """Labels from CID concept pairs (any id combination of composite mentions) or gold mention pairs."""
+    out = []
+    for inst in instances:
+        inst.group = lv.group
+        if lv.positive_mentions or not lv.positive_concepts and not lv.ids_by_entity:
+            inst.label = int((inst.chem.entity_id, inst.dis.entity_id) in lv.positive_mentions)
+        else:
+            c_ids = lv.ids_by_entity.get(inst.chem.entity_id, ())
+            d_ids = lv.ids_by_entity.get(inst.dis.entity_id, ())
+            inst.label = int(any(p in lv.positive_concepts for p in product(c_ids, d_ids)))
+        out.append(inst)
+    return out
+
+
+def labelled_instances(views: Iterable[LabelledView]) -> list[Instance]:
+    out: list[Instance] = []
+    for lv in views:
+        out.extend(label_instances(lv, drug_disease_instances(lv.view)))
+    return out

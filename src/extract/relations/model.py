@@ -1,0 +1,288 @@
+"""The trained relation model: hashed sparse features + logistic regression, and its extractor.
+
+Artifact layout (``models/relations-<version>/``): ``model.joblib`` (a dict: two scikit-learn
+``LogisticRegression`` classifiers, ``intra`` for pairs sharing a sentence and ``inter`` for
+concept pairs that never do, the hashing size and decision thresholds), ``meta.json`` and
+``MODEL_CARD.md``.  ``drug_treats_disease`` and ``disease_manifestation`` come from the rule set;
+the model decides ``drug_adverse_event`` and overrides the rules' treatment reading when it is
+confident the pair is an adverse event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+from collections import Counter
+
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.linear_model import LogisticRegression
+
+from extract.relations.candidates import concept_key
+from extract.relations.instances import Instance, drug_disease_instances
+from extract.relations.rules import BACKGROUND, RuleExtractor, drug_disease_signals
+from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DocumentView, RelationCandidate
+
+N_FEATURES = 2**18
+# An adverse-event score above this overrides a rule "treats" reading of the same pair.
+ADE_OVER_TREAT = 0.85
+
+
+AGG_FEATURES = (
+    "max_intra", "mean_intra", "n_intra", "n_sent_together", "inter", "has_intra", "min_sent_dist",
+    "chem_in_title", "dis_in_title", "chem_top", "dis_top", "chem_n", "dis_n", "chem_rank", "dis_rank",
+    "n_chem_concepts", "n_dis_concepts", "max_rule_ade", "max_rule_treat", "any_neg", "any_background",
+    "first_chem", "first_dis", "n_sentences",
+)
+
+
+def aggregate(doc: DocumentView, instances: list[Instance], scores: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray, list[int]]:
+    """Concept-pair rows: aggregated mention-pair scores and document features.
+
+    Returns the concept keys, the feature matrix (columns ``AGG_FEATURES``) and, per row, the
+    index of its best instance (the evidence).
+    """
+    chem_counts = Counter(concept_key(e) for e in doc.entities if e.label == "CHEMICAL")
+    dis_counts = Counter(concept_key(e) for e in doc.entities if e.label == "DISEASE")
+    chem_rank = {k: r for r, (k, _) in enumerate(chem_counts.most_common())}
+    dis_rank = {k: r for r, (k, _) in enumerate(dis_counts.most_common())}
+    first_chem = next((concept_key(e) for e in doc.entities if e.label == "CHEMICAL"), None)
+    first_dis = next((concept_key(e) for e in doc.entities if e.label == "DISEASE"), None)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, inst in enumerate(instances):
+        groups.setdefault((concept_key(inst.chem), concept_key(inst.dis)), []).append(i)
+    keys, rows, best = [], [], []
+    for key, idx in groups.items():
+        intra = [i for i in idx if instances[i].intra]
+        inter = [i for i in idx if not instances[i].intra]
+        f0 = instances[idx[0]].features
+        s_intra = [float(scores[i]) for i in intra]
+        rows.append(
+            [
+                max(s_intra, default=0.0),
+                float(np.mean(s_intra)) if s_intra else 0.0,
+                len(intra),
+                len({instances[i].chem.sentence_index for i in intra}),
+                max((float(scores[i]) for i in inter), default=0.0),
+                1.0 if intra else 0.0,
+                min(abs(instances[i].chem.sentence_index - instances[i].dis.sentence_index) for i in idx),
+                f0.get("chem_in_title", 0.0),
+                f0.get("dis_in_title", 0.0),
+                f0.get("chem_top", 0.0),
+                f0.get("dis_top", 0.0),
+                chem_counts[key[0]],
+                dis_counts[key[1]],
+                chem_rank.get(key[0], 99),
+                dis_rank.get(key[1], 99),
+                len(chem_counts),
+                len(dis_counts),
+                max((instances[i].features.get("rule_ade", 0.0) for i in idx), default=0.0),
+                max((instances[i].features.get("rule_treat", 0.0) for i in idx), default=0.0),
+                max((instances[i].features.get("neg", 0.0) for i in idx), default=0.0),
+                min((instances[i].features.get("background", 0.0) for i in idx), default=0.0),
+                1.0 if key[0] == first_chem else 0.0,
+                1.0 if key[1] == first_dis else 0.0,
+                len(doc.sentences),
+            ]
+        )
+        keys.append(key)
+        best.append(max(idx, key=lambda i: (instances[i].intra, scores[i])))
+    return keys, np.array(rows, dtype=np.float64).reshape(len(rows), len(AGG_FEATURES)), best
+
+
+def fit_concept_model(X: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier | None:
+    """Stage-2 classifier; None when the rows hold a single class (tiny data)."""
+    if len(y) < 2 or len(set(int(v) for v in y)) < 2:
+        return None
+    clf = HistGradientBoostingClassifier(max_iter=80, learning_rate=0.1, max_leaf_nodes=15, random_state=0)
+    clf.fit(X, y)
+    return clf
+
+
+@dataclass
+class PairModel:
+    """Two logistic regressions over hashed features and their thresholds."""
+
+    intra: LogisticRegression
+    inter: LogisticRegression | None
+    thresholds: dict[str, float] = field(default_factory=lambda: {"intra": 0.5, "inter": 0.5, "concept": 0.5})
+    n_features: int = N_FEATURES
+    # Second stage over concept pairs (see ``aggregate``); None: threshold the mention scores.
+    concept: HistGradientBoostingClassifier | None = None
+    # MeSH tree numbers per disease id (CTD MEDIC) for the most-specific-disease filter.
+    trees: dict[str, tuple[str, ...]] | None = None
+
+    def hasher(self) -> FeatureHasher:
+        return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
+
+    def score(self, instances: list[Instance]) -> np.ndarray:
+        """Probability of an adverse-event relation per instance."""
+        out = np.zeros(len(instances), dtype=np.float64)
+        hasher = self.hasher()
+        for flag, clf in ((True, self.intra), (False, self.inter)):
+            idx = [i for i, inst in enumerate(instances) if inst.intra == flag]
+            if not idx or clf is None:
+                continue
+            X = hasher.transform([instances[i].features for i in idx])
+            # Same as clf.predict_proba(X)[:, 1] without sklearn's per-call validation cost.
+            z = X @ clf.coef_.ravel() + clf.intercept_[0]
+            out[idx] = 1.0 / (1.0 + np.exp(-z))
+        return out
+
+    def accepts(self, inst: Instance, score: float) -> bool:
+        return score >= self.thresholds["intra" if inst.intra else "inter"]
+
+
+def fit_pair_model(
+    instances: list[Instance], C: float = 0.5, n_features: int = N_FEATURES, thresholds: dict[str, float] | None = None
+) -> PairModel:
+    """Fit the intra- and inter-sentence classifiers (class-balanced logistic regression)."""
+    hasher = FeatureHasher(n_features=n_features, input_type="dict", alternate_sign=False)
+    models: dict[bool, LogisticRegression | None] = {}
+    for flag in (True, False):
+        part = [i for i in instances if i.intra == flag]
+        labels = np.array([i.label for i in part])
+        if len(part) < 2 or labels.min() == labels.max():
+            models[flag] = None
+            continue
+        clf = LogisticRegression(C=C, max_iter=3000, solver="liblinear", class_weight="balanced")
+        clf.fit(hasher.transform([i.features for i in part]), labels)
+        models[flag] = clf
+    if models[True] is None:
+        raise ValueError("no intra-sentence training pairs with both labels")
+    return PairModel(models[True], models[False], thresholds or {"intra": 0.5, "inter": 0.5}, n_features)
+
+
+STRONG_RULE = 0.8
+
+
+def _background(doc: DocumentView, dis) -> bool:
+    sent = doc.sentences[dis.sentence_index]
+    return bool(BACKGROUND.search(doc.text[max(sent.start, dis.start - 60) : dis.start]))
+
+
+def most_specific(
+    ade: dict[tuple[str, str], RelationCandidate], trees: dict[str, tuple[str, ...]]
+) -> dict[tuple[str, str], RelationCandidate]:
+    """Drop a drug's disease concept when a descendant concept is also predicted for that drug.
+
+    BC5CDR annotates the most specific disease; MeSH tree numbers (CTD MEDIC) give ancestry.
+    """
+    by_drug: dict[str, set[str]] = {}
+    for c in ade.values():
+        if not c.negated and c.tail.concept_id:
+            by_drug.setdefault(concept_key(c.head), set()).add(c.tail.concept_id)
+    drop: set[tuple[str, str]] = set()
+    for drug, diseases in by_drug.items():
+        for d1 in diseases:
+            t1 = trees.get(d1, ())
+            if not t1:
+                continue
+            for d2 in diseases:
+                if d2 != d1 and any(t2.startswith(a + ".") for t2 in trees.get(d2, ()) for a in t1):
+                    drop.add((drug, d1))
+                    break
+    return {k: c for k, c in ade.items() if (concept_key(c.head), c.tail.concept_id) not in drop}
+
+
+def load_mesh_trees(path: Path) -> dict[str, tuple[str, ...]]:
+    """MeSH disease id -> tree numbers from CTD_diseases.tsv(.gz)."""
+    import gzip
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    trees: dict[str, tuple[str, ...]] = {}
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) > 5 and cols[1].startswith("MESH:") and cols[5]:
+                trees[cols[1]] = tuple(t.replace("/", ".") for t in cols[5].split("|"))
+    return trees
+
+
+class ModelExtractor:
+    """Relation extractor backed by a :class:`PairModel` plus the rule set."""
+
+    method = "model"
+
+    def __init__(self, model: PairModel, version: str):
+        self.model = model
+        self.version = version
+        self.rules = RuleExtractor()
+
+    @classmethod
+    def load(cls, model_dir: Path) -> "ModelExtractor":
+        model_dir = Path(model_dir)
+        payload = joblib.load(model_dir / "model.joblib")
+        meta = json.loads((model_dir / "meta.json").read_text()) if (model_dir / "meta.json").exists() else {}
+        version = meta.get("version") or model_dir.name
+        return cls(payload["model"], version)
+
+    def save(self, model_dir: Path, meta: dict) -> None:
+        model_dir = Path(model_dir)
+        model_dir.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"model": self.model}, model_dir / "model.joblib", compress=3)
+        (model_dir / "meta.json").write_text(json.dumps({"version": self.version, **meta}, indent=2) + "\n")
+
+    def extract(self, doc: DocumentView) -> list[RelationCandidate]:
+        rule_cands = self.rules.extract(doc)
+        instances = drug_disease_instances(doc)
+        scores = self.model.score(instances) if instances else np.zeros(0)
+        ade: dict[tuple[str, str], RelationCandidate] = {}
+        chosen: list[tuple[Instance, float]] = []
+        if self.model.concept is not None and instances:
+            _keys, X, best = aggregate(doc, instances, scores)
+            probs = self.model.concept.predict_proba(X)[:, 1]
+            thr = self.model.thresholds.get("concept", 0.5)
+            chosen = [(instances[b], float(p)) for b, p in zip(best, probs) if p >= thr]
+            # Every other same-sentence mention pair of an accepted concept pair is evidence too.
+            accepted = {(concept_key(i.chem), concept_key(i.dis)): p for i, p in chosen}
+            chosen += [
+                (inst, accepted[(concept_key(inst.chem), concept_key(inst.dis))] * 0.999)
+                for inst in instances
+                if inst.intra and (concept_key(inst.chem), concept_key(inst.dis)) in accepted
+                and all(inst is not c for c, _ in chosen)
+            ]
+        else:
+            chosen = [(i, float(s)) for i, s in zip(instances, scores) if self.model.accepts(i, float(s))]
+        for inst, score in chosen:
+            negated = False
+            if inst.intra:
+                negated = any(sig.negated for sig in drug_disease_signals(doc, inst.chem, inst.dis))
+            ade[(inst.chem.entity_id, inst.dis.entity_id)] = RelationCandidate(
+                type=DRUG_ADVERSE_EVENT,
+                head=inst.chem,
+                tail=inst.dis,
+                sentence_index=inst.chem.sentence_index if inst.intra else inst.dis.sentence_index,
+                score=score,
+                negated=negated,
+                method=self.method,
+            )
+        # Strong rule readings ("X-induced Y", "X ... results in Y") are kept even below threshold;
+        # a model reading whose disease is a background condition ("patients with Y") is dropped.
+        for c in rule_cands:
+            key = (c.head.entity_id, c.tail.entity_id)
+            if c.type == DRUG_ADVERSE_EVENT and c.score >= STRONG_RULE and key not in ade:
+                ade[key] = c
+        for key, c in list(ade.items()):
+            if c.method == self.method and c.head.sentence_index == c.tail.sentence_index and _background(doc, c.tail):
+                del ade[key]
+        if self.model.trees:
+            ade = most_specific(ade, self.model.trees)
+        out: list[RelationCandidate] = []
+        for c in rule_cands:
+            key = (c.head.entity_id, c.tail.entity_id)
+            if c.type == DRUG_TREATS_DISEASE and key in ade:
+                if ade[key].score >= ADE_OVER_TREAT:
+                    continue  # the model is confident it is an adverse event
+                del ade[key]
+            if c.type == DRUG_ADVERSE_EVENT:
+                continue  # the model decides adverse events
+            out.append(c)
+        out.extend(ade.values())
+        return out

@@ -1,0 +1,445 @@
+"""Rule-based relation extractor (trigger patterns), the fallback when no model exists.
+
+Three relation types (see ``types.py``):
+
+* ``drug_adverse_event`` — "X-induced Y", "Y after/following X (treatment)", "worsening of Y
+  ... X", "X ... results in / causes Y", "Y associated with / due to X";
+* ``drug_treats_disease`` — "X for (the treatment of) Y", "treatment of Y with X", "Y treated
+  with X", "X ... benefit / helpful / effective"; a sentence with a drug, a benefit cue and no
+  disease ("There has been anecdotal benefit from minocycline") is linked to the document's
+  topic disease (its most mentioned disease concept);
+* ``disease_manifestation`` — "Y is a feature / manifestation / complication of X", "Y occurs /
+  is seen / is recognised in X", "Y in (patients with) X", "In X, Y occurs", "X complicated by /
+  presenting with / characterised by Y".
+
+A trigger only counts for a pair when it lies in the pair's *cue region* (see
+``candidates.pair_context``): "Teriparatide, used for treatment of osteoporosis ..., results in
+hypercalcemia" gives treats(osteoporosis) and adverse(hypercalcemia), not the reverse.  A disease
+that is the object of "with" ("in patients with autoimmune disorders following X") is a
+background condition and never an adverse event.  Negation cues in the region ("X did not cause
+Y") set ``negated=True``.  The module also exposes :func:`rule_signals` so the trained model can
+use the rule decisions as features.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from extract.relations.candidates import (
+    coordination_groups,
+    disease_pairs,
+    is_pp_object,
+    pair_context,
+)
+from extract.relations.types import (
+    DISEASE_MANIFESTATION,
+    DRUG_ADVERSE_EVENT,
+    DRUG_TREATS_DISEASE,
+    DocumentView,
+    EntityView,
+    RelationCandidate,
+)
+
+RULESET_VERSION = "rules-0.1.0"
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
+
+
+# --- drug -> adverse event -------------------------------------------------------------
+# Drug directly modifying the disease: "X-induced Y", "X associated Y".
+ADE_COMPOUND = re.compile(
+    r"^\s*-?\s*(?:induced|associated|related|attributed|triggered|provoked|caused|evoked|elicited|"
+    r"mediated|dependent|exacerbated|aggravated|precipitated|toxicity|intoxication|poisoning|overdose|"
+    r"(?:\w+\s+)?(?:toxicity|overdose|poisoning|intoxication|use|abuse|therapy|treatment|exposure)\s+"
+    r"(?:induced|associated|related|caused))\b",
+    re.I,
+)
+# Drug before disease: "X causes / results in / leads to Y".
+ADE_DRUG_FIRST = _rx(
+    r"\binduc(?:e|es|ed|ing|tion of)\b",
+    r"\bcaus(?:e|es|ed|ing)\b",
+    r"\bresult(?:s|ed|ing)? in\b",
+    r"\b(?:lead|leads|leading|led) to\b",
+    r"\bproduc(?:e|es|ed|ing)\b",
+    r"\bprovok\w*",
+    r"\bprecipitat\w*",
+    r"\btrigger\w*",
+    r"\belicit\w*",
+    r"\bevok\w*",
+    r"\bdevelop(?:s|ed|ing)?\b",
+    r"\bexperienc\w*",
+    r"\bsuffer\w*",
+    r"\b(?:risk|incidence|occurrence|onset|development|frequency) of\b",
+    r"\b(?:side[- ]effects?|adverse (?:effects?|events?|reactions?)|toxicit\w*|complications?)\b",
+    r"\bexacerbat\w*",
+    r"\bworsen\w*",
+    r"\baggravat\w*",
+    r"\bassociated with (?:the )?(?:development|occurrence|onset|appearance|risk)\b",
+)
+# Disease before drug: "Y induced by / after / following / due to X".
+ADE_DISEASE_FIRST = _rx(
+    r"\b(?:induced|caused|provoked|precipitated|triggered|elicited|produced|mediated|evoked|aggravated|exacerbated) by\b",
+    r"\bdue to\b",
+    r"\bsecondary to\b",
+    r"\battribut\w* to\b",
+    r"\bassociated with\b",
+    r"\brelated to\b",
+    r"\b(?:after|following|post)\b",
+    r"\bduring\b",
+    r"\bwhile (?:on|taking|receiving|using)\b",
+    r"\bfrom\b",
+    r"\bwith (?:the )?(?:use|administration|intake|ingestion|initiation|introduction|start) of\b",
+    r"\bin (?:a |an |the )?(?:\w+\s+){0,3}(?:patients?|wom[ae]n|m[ae]n|child(?:ren)?|subjects?|infants?|cases?|rats?|mice)\s+"
+    r"(?:treated|receiving|taking|given|on|using|exposed)\b",
+    r"\b(?:receiving|taking|given|exposed to)\b",
+    r"\binduced\b",
+)
+# Cues just before the disease marking it as an event: "worsening of Y", "development of Y".
+ADE_TAIL_PREFIX = re.compile(
+    r"\b(?:worsen\w*|exacerbation|aggravation|development|onset|occurrence|appearance|induction|episodes?|"
+    r"new[- ]onset|de novo|emergence|recurrence|cases?|risk|signs)\s+(?:of\s+)?(?:[\w-]+\s+){0,3}$",
+    re.I,
+)
+# Link word between drug and such an event disease.
+ADE_LINK = _rx(
+    r"\b(?:after|following|during|with|by|from|on|receiving|taking|given|treated|treatment|therapy|administration)\b"
+)
+
+# --- drug -> treated disease -------------------------------------------------------------
+TREAT_DRUG_FIRST = _rx(
+    r"\b(?:for|in) (?:the )?(?:treatment|management|therapy|prevention|prophylaxis|control|relief|cure) of\b",
+    r"\b(?:treatment|therapy|management) (?:of|for)\b",
+    r"\bto (?:treat|prevent|control|manage|relieve|reverse|improve|reduce|alleviate|ameliorate|abort)\b",
+    r"\b(?:treat|treats|treated|treating|cure[sd]?|prevent(?:s|ed|ing)?|alleviat\w*|ameliorat\w*|reliev\w*|"
+    r"revers\w*|attenuat\w*|protect\w* against|benefit\w*|helpful|effective|efficacious|useful|successful\w*|"
+    r"improv\w*|resolv\w*|remission|responded|response|antagoni[sz]\w*|abolish\w*|suppress\w*|inhibit\w*|"
+    r"block\w*|counteract\w*|restor\w*|normaliz\w*|normalis\w*)\b",
+    r"^\s*(?:therapy|treatment|monotherapy|regimen|prophylaxis)?\s*(?:for|against|in)\s*$",
+)
+TREAT_DISEASE_FIRST = _rx(
+    r"\b(?:treated|managed|controlled|improved|resolved|responded|relieved|prevented|reversed|abolished|"
+    r"attenuated|suppressed|alleviated|ameliorated|cured|disappeared|normali[sz]ed|responsive) "
+    r"(?:\w+\s+){0,2}(?:with|by|to|after|following|on|using)\b",
+    r"\b(?:treatment|therapy|management|prophylaxis) (?:with|using|by)\b",
+    r"\bresponse to\b",
+    r"^\s*(?:-?\s*)?(?:patients?|subjects?|wom[ae]n|m[ae]n|child(?:ren)?|cases?)\s+(?:treated|receiving|taking|given|on)\b",
+)
+TREAT_PATIENTS = re.compile(r"^\s*(?:patients?|subjects?|wom[ae]n|m[ae]n|child(?:ren)?|cases?)\b", re.I)
+TREAT_BEFORE = re.compile(
+    r"\b(?:treatment|therapy|management|treating|treat|prevention|prophylaxis) (?:of|for)\s+(?:[\w-]+\s+){0,3}$",
+    re.I,
+)
+# Drug sentence without a disease: "anecdotal benefit from X", "X has been reported as helpful".
+TREAT_SENTENCE = _rx(
+    r"\bbenefi\w*",
+    r"\bhelpful\b",
+    r"\beffective\b",
+    r"\befficac\w*",
+    r"\bsuccessful\w*\b",
+    r"\btreat(?:ed|ment|ing)? with\b",
+    r"\bresponded to\b",
+    r"\bimprov\w* (?:with|after|on)\b",
+)
+
+# --- disease -> manifestation --------------------------------------------------------------
+# Tail (manifestation) before head (disease).
+MANIF_TAIL_FIRST = _rx(
+    r"\b(?:feature|manifestation|sign|symptom|complication|finding|hallmark|characteristic|consequence|"
+    r"sequela|presentation|problem|component|part)s? (?:of|in)\b",
+    r"\b(?:occurs?|occurred|occurring|seen|recogni[sz]ed|observed|found|reported|described|common|frequent|"
+    r"prevalent|present|developed|develops|encountered|noted)\s+(?:\w+\s+){0,2}(?:in|among|with)\b",
+    r"\b(?:due to|secondary to|caused by|resulting from|attributable to|associated with|related to|"
+    r"induced by|complicating)\b",
+)
+# Head (disease) before tail (manifestation).
+MANIF_HEAD_FIRST = _rx(
+    r"\bcomplicated by\b",
+    r"\bpresent(?:ing|ed|s)? (?:\w+\s+){0,2}(?:with|as)\b",
+    r"\bmanifest\w* (?:as|by|with)\b",
+    r"\bcharacteri[sz]ed by\b",
+    r"\b(?:leads?|led|leading) to\b",
+    r"\bcaus(?:e|es|ed|ing)\b",
+    r"\bresult(?:s|ed|ing)? in\b",
+    r"\bdevelop(?:s|ed|ing)?\b",
+    r"^\s*-?\s*(?:associated|related|induced)\b",
+    r"\b(?:features?|manifestations?|signs?|symptoms?|complications?|findings?) (?:such as|including|of|like)\b",
+    r"\bwith (?:\w+\s+){0,2}(?:features?|signs?|symptoms?|manifestations?) of\b",
+    r"\bsuffer\w* from\b",
+)
+# "In X, Y occurs": head in a leading PP, tail the subject.
+MANIF_IN_HEAD = re.compile(
+    r"\b(?:in|among)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:(?:patients?|child(?:ren)?|adults?|subjects?|cases?|individuals?|families|wom[ae]n|m[ae]n|infants?)\s+"
+    r"(?:with|of|having)\s+)?(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+MANIF_SUBJECT_VERB = re.compile(
+    r"^\s*(?:\w+\s+){0,1}(?:occurs?|occurred|is|are|was|were|develops?|developed|appears?|presents?|may|can|"
+    r"has|have|remains?|represents?|affects?)\b",
+    re.I,
+)
+# "Y in (patients with) X" where the whole between-text is the PP.
+MANIF_IN_PP = re.compile(
+    r"^\s*(?:in|among)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:(?:patients?|child(?:ren)?|adults?|subjects?|cases?|individuals?|families|wom[ae]n|m[ae]n|infants?)\s+"
+    r"(?:with|of|having)\s+)?(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+
+# A disease after "with" is a background condition ("patients with Y", "without Y").
+BACKGROUND = re.compile(r"(?<!associated )(?<!correlated )\bwith(?:out)?\s+(?:[\w-]+\s+){0,3}$", re.I)
+
+NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|without|absence|absent|failed to|unlikely|rather than|unrelated|"
+    r"did not|does not|was not|were not|cannot|n't)\b",
+    re.I,
+)
+MAX_REGION_CHARS = 150
+
+
+@dataclass(frozen=True)
+class RuleSignal:
+    """Rule decision for one ordered pair (head, tail) of one relation type."""
+
+    type: str
+    score: float
+    negated: bool
+    rule: str
+
+
+def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -> list[RuleSignal]:
+    """Rule decisions for a chemical and a disease of the same sentence (may be empty)."""
+    if chem.sentence_index != dis.sentence_index:
+        return []
+    ctx = pair_context(doc, chem, dis)
+    sent = doc.sentences[chem.sentence_index]
+    region = ctx.region
+    region_pp = ctx.region_pp
+    out: list[RuleSignal] = []
+    drug_first = ctx.first is chem
+    background = bool(BACKGROUND.search(doc.text[max(sent.start, dis.start - 60) : dis.start]))
+    neg = bool(NEGATION.search(region_pp))
+    long_region = len(region) > MAX_REGION_CHARS
+    long_pp = len(region_pp) > MAX_REGION_CHARS
+    dis_prefix = doc.text[max(sent.start, dis.start - 60) : dis.start]
+
+    # Treatment.
+    treat = False
+    if drug_first:
+        if not long_region and TREAT_DRUG_FIRST.search(region):
+            treat = True
+        elif re.match(r"^\s*(?:therapy|treatment|monotherapy|prophylaxis)\s+(?:in|of)\s+(?:[\w-]+\s+){0,3}$", region, re.I) and (
+            TREAT_PATIENTS.match(ctx.after)
+        ):
+            treat = True  # "X treatment in two Y patients"
+    else:
+        if not long_region and TREAT_DISEASE_FIRST.search(region):
+            treat = True
+        elif TREAT_BEFORE.search(ctx.before) and re.search(r"\b(?:with|using|by)\b", region):
+            treat = True
+    # Adverse event.
+    ade_rule = ""
+    if drug_first and ADE_COMPOUND.match(ctx.between) and len(ctx.between) < 40:
+        ade_rule = "compound"
+    elif not long_pp and not background:
+        if drug_first and ADE_DRUG_FIRST.search(region_pp):
+            ade_rule = "drug_first_trigger"
+        elif not drug_first and ADE_DISEASE_FIRST.search(region_pp):
+            ade_rule = "disease_first_trigger"
+    if not ade_rule and not background and ADE_TAIL_PREFIX.search(dis_prefix) and not treat:
+        if ADE_LINK.search(ctx.between) and len(ctx.between) <= MAX_REGION_CHARS:
+            ade_rule = "event_prefix"
+    if ade_rule == "compound":
+        out.append(RuleSignal(DRUG_ADVERSE_EVENT, 0.9, neg, ade_rule))
+    elif treat:
+        out.append(RuleSignal(DRUG_TREATS_DISEASE, 0.75, neg, "treat_trigger"))
+    elif ade_rule:
+        score = 0.8 if ade_rule != "disease_first_trigger" or not ctx.region_cut else 0.6
+        if ade_rule == "event_prefix":
+            score = 0.7
+        out.append(RuleSignal(DRUG_ADVERSE_EVENT, score, neg, ade_rule))
+    return out
+
+
+def _is_hypernym_pair(a: EntityView, b: EntityView) -> bool:
+    """'cancer' / 'prostate cancer', 'tumors' / 'hepatomas' share a head or contain each other."""
+    ta, tb = a.text.lower(), b.text.lower()
+    if ta in tb or tb in ta:
+        return True
+    wa, wb = re.findall(r"[a-z]+", ta), re.findall(r"[a-z]+", tb)
+    return bool(wa and wb and wa[-1].rstrip("s") == wb[-1].rstrip("s"))
+
+
+def _drug_event(doc: DocumentView, tail: EntityView) -> bool:
+    """The tail is a drug's event: a chemical of the sentence has an adverse-event rule for it,
+    or it is written as a compound "<word>-induced Y"."""
+    sent = doc.sentences[tail.sentence_index]
+    prefix = doc.text[max(sent.start, tail.start - 40) : tail.start]
+    if re.search(r"-?(?:induced|associated|related)\s+(?:[\w-]+\s+){0,2}$", prefix, re.I):
+        return True
+    for c in doc.entities_in(tail.sentence_index):
+        if c.label == "CHEMICAL" and any(
+            s.type == DRUG_ADVERSE_EVENT for s in drug_disease_signals(doc, c, tail)
+        ):
+            return True
+    return False
+
+
+def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) -> RuleSignal | None:
+    """Rule decision for disease ``head`` having manifestation ``tail`` (same sentence).
+
+    Not a manifestation: coordinated mentions, an abbreviation and its long form ("X (Y)"),
+    hypernym pairs, and tails that are a drug's adverse event.  A trigger only binds the
+    nearest mentions: no other (non-prepositional) disease mention may stand between them.
+    """
+    if head.sentence_index != tail.sentence_index:
+        return None
+    ctx = pair_context(doc, head, tail)
+    if ctx.coordinated or head.abbreviation_of or tail.abbreviation_of:
+        return None
+    region = ctx.between
+    if len(region) > MAX_REGION_CHARS or re.match(r"^\s*[(\[]\s*$", region) or _is_hypernym_pair(head, tail):
+        return None
+    sent = doc.sentences[head.sentence_index]
+    lo, hi = ctx.first.end, ctx.second.start
+    blocking = [
+        e
+        for e in doc.entities_in(head.sentence_index)
+        if e.label == "DISEASE" and e.start >= lo and e.end <= hi and not is_pp_object(doc, e, sent)
+        and not re.match(r"^\s*[(\[]", doc.text[max(lo, e.start - 2) : e.start])
+    ]
+    groups = coordination_groups(doc.entities_in(head.sentence_index), doc.text)
+    blocking = [e for e in blocking if groups.get(e.entity_id) not in (groups.get(head.entity_id), groups.get(tail.entity_id))]
+    if blocking:
+        return None
+    if _drug_event(doc, tail):
+        return None
+    neg = bool(NEGATION.search(region)) or head.negated or tail.negated
+    if ctx.first is tail:
+        if MANIF_IN_PP.match(region):
+            return RuleSignal(DISEASE_MANIFESTATION, 0.6, neg, "tail_in_head")
+        if MANIF_TAIL_FIRST.search(region) and not is_pp_object(doc, tail, sent):
+            return RuleSignal(DISEASE_MANIFESTATION, 0.8, neg, "tail_trigger_head")
+        return None
+    # Head first.
+    if MANIF_IN_HEAD.search(ctx.before) and re.match(r"^\s*,?\s*(?:[\w-]+\s+){0,2}$", region):
+        if MANIF_SUBJECT_VERB.match(ctx.after):
+            return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "in_head_tail_occurs")
+    drug_before = any(e.label == "CHEMICAL" and e.end <= head.start for e in doc.entities_in(head.sentence_index))
+    if drug_before and is_pp_object(doc, head, sent):
+        return None  # "X, used for treatment of H, results in T": the drug is the subject
+    if MANIF_HEAD_FIRST.search(region):
+        return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "head_trigger_tail")
+    if re.match(r"^\s*(?:with|,? with)\s+(?:(?:a|an|the|severe|marked|prominent|progressive|associated|concomitant)\s+)*$", region, re.I):
+        return RuleSignal(DISEASE_MANIFESTATION, 0.6, neg, "head_with_tail")
+    return None
+
+
+def topic_disease(doc: DocumentView) -> list[EntityView]:
+    """Mentions of the document's most mentioned disease concept (title mentions count double)."""
+    counts: Counter[str] = Counter()
+    title_end = len(doc.title) if doc.title else 0
+    for s in doc.sections:
+        if s[0] == "title":
+            title_end = s[2]
+    for e in doc.entities:
+        if e.label == "DISEASE" and not e.negated:
+            counts[_topic_key(e)] += 2 if e.start < title_end else 1
+    if not counts:
+        return []
+    best = max(counts.items(), key=lambda kv: kv[1])[0]
+    return [e for e in doc.entities if e.label == "DISEASE" and _topic_key(e) == best]
+
+
+def _topic_key(e: EntityView) -> str:
+    """Topic grouping: concept id, else the head noun's first word ('calcinosis cutis' -> 'calcinosis')."""
+    if e.concept_id:
+        return e.concept_id
+    words = re.findall(r"[a-z0-9]+", (e.abbreviation_of or e.text).lower())
+    return words[0] if words else e.text.lower()
+
+
+class RuleExtractor:
+    """Trigger-pattern extractor; ``extract`` returns candidates of all three types."""
+
+    version = RULESET_VERSION
+    method = "rules"
+
+    def extract(self, doc: DocumentView) -> list[RelationCandidate]:
+        out: list[RelationCandidate] = []
+        chems = [e for e in doc.entities if e.label == "CHEMICAL"]
+        diseases = [e for e in doc.entities if e.label == "DISEASE"]
+        linked_chem_sents: set[tuple[str, int]] = set()
+        for c in chems:
+            for d in diseases:
+                if c.sentence_index != d.sentence_index or (c.start < d.end and d.start < c.end):
+                    continue
+                for sig in drug_disease_signals(doc, c, d):
+                    out.append(self._cand(sig, c, d))
+                    linked_chem_sents.add((c.entity_id, c.sentence_index))
+        out.extend(self._topic_treatments(doc, chems, diseases))
+        ade_tails = {c.tail.entity_id for c in out if c.type == DRUG_ADVERSE_EVENT and not c.negated}
+        for h, t in disease_pairs(doc):
+            sig = manifestation_signal(doc, h, t)
+            if sig is None or (t.entity_id in ade_tails and sig.score < 0.7):
+                continue  # "Y in patients with X following drug Z": Y is the drug's event
+            out.append(self._cand(sig, h, t))
+        return out
+
+    def _topic_treatments(
+        self, doc: DocumentView, chems: list[EntityView], diseases: list[EntityView]
+    ) -> list[RelationCandidate]:
+        """Drug sentences with a benefit cue and no disease -> the topic disease."""
+        topic = topic_disease(doc)
+        if not topic:
+            return []
+        out = []
+        sents_with_disease = {d.sentence_index for d in diseases}
+        for c in chems:
+            if c.sentence_index in sents_with_disease:
+                continue
+            sentence = doc.sentence_text(c.sentence_index)
+            if not TREAT_SENTENCE.search(sentence):
+                continue
+            neg = bool(re.search(r"\b(?:no|not|without|neither|nor|failed)\b", sentence, re.I))
+            # Evidence tail: the closest topic mention before the drug, else the first one.
+            before = [d for d in topic if d.start < c.start]
+            tail = before[-1] if before else topic[0]
+            out.append(
+                RelationCandidate(
+                    type=DRUG_TREATS_DISEASE,
+                    head=c,
+                    tail=tail,
+                    sentence_index=c.sentence_index,
+                    score=0.55,
+                    negated=neg,
+                    method=self.method,
+                )
+            )
+        return out
+
+    def _cand(self, sig: RuleSignal, head: EntityView, tail: EntityView) -> RelationCandidate:
+        return RelationCandidate(
+            type=sig.type,
+            head=head,
+            tail=tail,
+            sentence_index=head.sentence_index,
+            score=sig.score,
+            negated=sig.negated,
+            method=self.method,
+        )
+
+
+def rule_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -> dict[str, float]:
+    """Rule scores as features: {'ade': s, 'treat': s, 'neg': 0/1} for a chemical–disease pair."""
+    feats = {"ade": 0.0, "treat": 0.0, "neg": 0.0}
+    for sig in drug_disease_signals(doc, chem, dis):
+        key = "ade" if sig.type == DRUG_ADVERSE_EVENT else "treat"
+        feats[key] = max(feats[key], sig.score)
+        if sig.negated:
+            feats["neg"] = 1.0
+    return feats

@@ -1,0 +1,283 @@
+"""Training of the relation model (library code; the Prefect flow in ``pipelines/`` is thin).
+
+Data: BC5CDR training abstracts (gold mentions, CID concept pairs as labels for every
+mention pair of a positive concept pair) and ADE corpus sentences (gold drug/effect pairs as
+positives; other drug/effect combinations of a sentence and dictionary-matched mentions of
+ADE-NEG sentences as negatives).  Thresholds are chosen by PMID-grouped cross-validation on the
+training data (document-level CID F1 for BC5CDR, pair F1 for ADE); development sets are not used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from extract.corpora.ade import AdeSentence, read_ade
+from extract.corpora.pubtator import read_pubtator, unique_documents
+from extract.relations.documents import LabelledView, MentionLexicon, ade_view, pubtator_view
+from extract.relations.instances import Instance, labelled_instances
+from extract.relations.candidates import concept_key
+from extract.relations.model import (
+    AGG_FEATURES,
+    N_FEATURES,
+    ModelExtractor,
+    PairModel,
+    aggregate,
+    fit_concept_model,
+    fit_pair_model,
+    load_mesh_trees,
+)
+
+log = logging.getLogger(__name__)
+
+
+def bc5cdr_views(path: Path, limit: int | None = None) -> list[LabelledView]:
+    views = []
+    for i, doc in enumerate(unique_documents(read_pubtator(path))):
+        if limit is not None and i >= limit:
+            break
+        views.append(pubtator_view(doc))
+    return views
+
+
+def ade_views(sentences: list[AdeSentence], lexicon_from: list[AdeSentence] | None = None) -> list[LabelledView]:
+    """Views of ADE sentences; negatives get mentions from a lexicon of ``lexicon_from`` positives."""
+    lexicon = MentionLexicon.from_ade(lexicon_from if lexicon_from is not None else sentences)
+    return [ade_view(s, i, lexicon) for i, s in enumerate(sentences)]
+
+
+def group_folds(groups: Iterable[str], k: int) -> dict[str, int]:
+    uniq = sorted(set(groups), key=lambda p: (len(p), p))
+    return {g: i % k for i, g in enumerate(uniq)}
+
+
+def doc_level_pairs(instances: list[Instance], scores: np.ndarray, thr_intra: float, thr_inter: float) -> set:
+    """Predicted (doc, chemical concept, disease concept) triples from instance scores."""
+    out = set()
+    for inst, s in zip(instances, scores):
+        if s >= (thr_intra if inst.intra else thr_inter) and inst.chem.concept_id and inst.dis.concept_id:
+            out.add((inst.doc_id, inst.chem.concept_id, inst.dis.concept_id))
+    return out
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "fp": fp, "fn": fn}
+
+
+def cid_gold(views: list[LabelledView]) -> set:
+    return {(lv.view.doc_id, a, b) for lv in views for a, b in lv.positive_concepts}
+
+
+def _view_instances(views: list[LabelledView]) -> list[list[Instance]]:
+    return [labelled_instances([lv]) for lv in views]
+
+
+def oof_mention_scores(
+    per_view: list[list[Instance]], groups: list[str], k: int, C: float, n_features: int
+) -> list[np.ndarray]:
+    """Out-of-fold stage-1 scores (folds by PMID) for every view's instances."""
+    folds = group_folds(groups, k)
+    out = [np.zeros(len(v)) for v in per_view]
+    for fold in range(k):
+        train = [i for v, g in zip(per_view, groups) if folds[g] != fold for i in v]
+        labels = {i.label for i in train if i.intra}
+        if len(labels) < 2:
+            continue  # tiny data: this fold keeps zero scores
+        model = fit_pair_model(train, C=C, n_features=n_features)
+        for j, (v, g) in enumerate(zip(per_view, groups)):
+            if folds[g] == fold and v:
+                out[j] = model.score(v)
+    return out
+
+
+def concept_table(
+    views: list[LabelledView], per_view: list[list[Instance]], scores: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str, str]], list[str]]:
+    """Stage-2 rows of all views: features, labels, (doc, chem key, dis key), group."""
+    X_parts, y, keys, groups = [], [], [], []
+    for lv, inst, sc in zip(views, per_view, scores):
+        if not inst:
+            continue
+        ks, X, _best = aggregate(lv.view, inst, sc)
+        by_key: dict[tuple[str, str], int] = {}
+        for i in inst:
+            kk = (concept_key(i.chem), concept_key(i.dis))
+            by_key[kk] = max(by_key.get(kk, 0), int(i.label or 0))
+        X_parts.append(X)
+        y.extend(by_key[kk] for kk in ks)
+        keys.extend((lv.view.doc_id, a, b) for a, b in ks)
+        groups.extend(lv.group for _ in ks)
+    X_all = np.vstack(X_parts) if X_parts else np.zeros((0, len(AGG_FEATURES)))
+    return X_all, np.array(y), keys, groups
+
+
+def best_threshold(probs: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[float, dict]:
+    """Threshold maximising F1 of rows in ``mask`` (grid 0.10..0.90)."""
+    best = (-1.0, 0.5, {})
+    n_pos = int(y[mask].sum())
+    for t in np.arange(0.1, 0.91, 0.025):
+        hit = (probs >= t) & mask
+        tp = int((hit & (y == 1)).sum())
+        m = prf(tp, int(hit.sum()) - tp, n_pos - tp)
+        if m["f1"] > best[0]:
+            best = (m["f1"], round(float(t), 3), m)
+    return best[1], best[2]
+
+
+def train_model(
+    bc5cdr_train: Path,
+    ade_dir: Path | None,
+    C: float = 0.1,
+    n_features: int = N_FEATURES,
+    cv_folds: int = 3,
+    limit: int | None = None,
+    exclude_ade_pmids: set[str] | None = None,
+) -> tuple[PairModel, dict]:
+    """Fit stage 1 (mention pairs) and stage 2 (concept pairs) on all training data.
+
+    Stage 2 learns from out-of-fold stage-1 scores; its threshold maximises out-of-fold
+    document-level CID F1 on the BC5CDR training abstracts (ADE-only data: pair F1).
+    """
+    started = time.time()
+    cdr = bc5cdr_views(bc5cdr_train, limit=limit)
+    ade: list[LabelledView] = []
+    if ade_dir is not None:
+        sentences = [s for s in read_ade(ade_dir) if not exclude_ade_pmids or s.pmid not in exclude_ade_pmids]
+        if limit is not None:
+            sentences = sentences[: limit * 10]
+        ade = ade_views(sentences)
+    views = cdr + ade
+    per_view = _view_instances(views)
+    groups = [lv.group for lv in views]
+    stats: dict = {"n_bc5cdr_docs": len(cdr), "n_ade_sentences": len(ade)}
+    counts: dict[str, int] = defaultdict(int)
+    for v in per_view:
+        for i in v:
+            counts[f"{'intra' if i.intra else 'inter'}_{'pos' if i.label else 'neg'}"] += 1
+    stats["instances"] = dict(counts)
+    all_inst = [i for v in per_view for i in v]
+    k = max(2, cv_folds)
+    oof = oof_mention_scores(per_view, groups, k, C, n_features)
+    X, y, keys, row_groups = concept_table(views, per_view, oof)
+    is_cdr = np.array([not key[0].startswith("ADE:") for key in keys])
+    folds = group_folds(row_groups, k)
+    oof2 = np.zeros(len(y))
+    for fold in range(k):
+        tr = np.array([folds[g] != fold for g in row_groups])
+        clf = fit_concept_model(X[tr], y[tr])
+        if clf is not None and (~tr).any():
+            oof2[~tr] = clf.predict_proba(X[~tr])[:, 1]
+    mask = is_cdr if is_cdr.any() else np.ones(len(y), dtype=bool)
+    thr, cv_cdr = best_threshold(oof2, y, mask)
+    stats["cv_concept_pairs_bc5cdr"] = cv_cdr
+    if (~is_cdr).any():
+        hit = (oof2 >= thr) & ~is_cdr
+        tp = int((hit & (y == 1)).sum())
+        stats["cv_concept_pairs_ade_gold_mentions"] = prf(tp, int(hit.sum()) - tp, int(y[~is_cdr].sum()) - tp)
+    stats["cv_folds"] = k
+    model = fit_pair_model(all_inst, C=C, n_features=n_features, thresholds={"intra": 0.5, "inter": 0.5, "concept": thr})
+    model.concept = fit_concept_model(X, y)
+    stats["thresholds"] = model.thresholds
+    stats["train_seconds"] = round(time.time() - started, 1)
+    stats["C"] = C
+    stats["n_features"] = n_features
+    return model, stats
+
+
+def new_version() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y.%m.%d-%H%M")
+
+
+def save_model(model: PairModel, stats: dict, models_dir: Path, version: str | None = None) -> Path:
+    """Write ``models_dir/relations-<version>/`` (model.joblib, meta.json)."""
+    version = version or new_version()
+    out = Path(models_dir) / f"relations-{version}"
+    ModelExtractor(model, f"relations-{version}").save(out, {"training": stats})
+    return out
+
+
+def train_relations(
+    models_dir: Path,
+    version: str | None = None,
+    bc5cdr_train: Path | None = None,
+    ade_dir: Path | None = None,
+    C: float = 0.1,
+    cv_folds: int = 3,
+    limit: int | None = None,
+) -> Path:
+    """Train on the shared corpora (defaults from settings) and write ``relations-<version>/``."""
+    from extract.settings import get_settings
+
+    settings = get_settings()
+    bc5cdr_train = bc5cdr_train or settings.corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
+    if ade_dir is None:
+        candidate = settings.corpora_dir / "ade_corpus_v2"
+        ade_dir = candidate if candidate.exists() else None
+    model, stats = train_model(bc5cdr_train, ade_dir, C=C, cv_folds=cv_folds, limit=limit)
+    trees_path = settings.vocab_dir / "ctd_diseases" / "CTD_diseases.tsv.gz"
+    if trees_path.exists():
+        model.trees = load_mesh_trees(trees_path)  # most-specific-disease filter
+    stats["data"] = {
+        "bc5cdr_train": str(bc5cdr_train),
+        "ade": str(ade_dir) if ade_dir else None,
+        "mesh_trees": str(trees_path) if model.trees else None,
+    }
+    out = save_model(model, stats, models_dir, version)
+    write_model_card(out, stats)
+    log.info("relation model written to %s", out)
+    return out
+
+
+def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = None) -> None:
+    """MODEL_CARD.md: data, features, cross-validated training figures, dev figures when given."""
+    lines = [
+        f"# Relation model `{model_dir.name}`",
+        "",
+        "Decides `drug_adverse_event` (chemical -> disease it caused or worsened).  "
+        "`drug_treats_disease` and `disease_manifestation` come from the rule set "
+        "(`extract.relations.rules`); a rule 'treats' reading of a pair wins over the model unless the "
+        f"model's adverse-event score is >= {0.85}.",
+        "",
+        "## Data",
+        f"- BC5CDR training split: {stats.get('n_bc5cdr_docs')} abstracts, gold mentions, CID concept pairs "
+        "(every mention pair of a CID concept pair is a positive).",
+        f"- ADE corpus v2: {stats.get('n_ade_sentences')} sentences (DRUG-AE pairs positive; other drug/effect "
+        "combinations and dictionary-matched mentions of ADE-NEG sentences negative).",
+        f"- Instances: {json.dumps(stats.get('instances'))}",
+        "",
+        "## Model",
+        "Stage 1: two class-balanced logistic regressions (liblinear, C="
+        f"{stats.get('C')}) over hashed sparse features ({stats.get('n_features')} buckets): one for mention pairs "
+        "sharing a sentence, one for the closest mention pair of concept pairs that never share a sentence.  "
+        "Features: words/bigrams between the mentions (cue region), two words before/after, rule decisions, "
+        "trigger and negation cues, treatment cues, distance and order, title/section flags, mention counts and "
+        "topic flags, entity texts and suffixes, 'with'-background flag.",
+        "Stage 2: gradient-boosted trees over concept pairs (aggregated stage-1 scores + document features), "
+        "trained on out-of-fold stage-1 scores; threshold chosen on out-of-fold document-level CID F1 of the "
+        "training split (development data not used for training or thresholds).",
+        "",
+        "## Cross-validated figures on the training data (gold mentions)",
+        f"- BC5CDR train, concept pairs ({stats.get('cv_folds')} folds by PMID): "
+        f"{json.dumps(stats.get('cv_concept_pairs_bc5cdr'))}",
+        f"- ADE train, concept pairs per sentence: {json.dumps(stats.get('cv_concept_pairs_ade_gold_mentions'))}",
+        f"- thresholds: {json.dumps(stats.get('thresholds'))}; training time {stats.get('train_seconds')} s",
+    ]
+    if evaluation:
+        lines += ["", "## Development figures", ""]
+        for name, res in evaluation.items():
+            keep = {k: res[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn", "n_docs", "n_sentences") if k in res}
+            lines.append(f"- {name}: {json.dumps(keep)}")
+    lines += ["", "Reproduce: `biomed-extract train relations --version <v>`; "
+              "`biomed-extract evaluate --task cid --corpus ../shared/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt "
+              "[--gold-entities]`.", ""]
+    (Path(model_dir) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,87 @@
+"""Relation model: a tiny real training run on fixture documents, and the shipped model on the seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_relations_rules import CALCINOSIS_TERMS, PAGES, TERIPARATIDE_TERMS, _pairs, build_view
+
+from extract.corpora.ade import read_ade
+from extract.relations.extractor import load_extractor
+from extract.relations.instances import labelled_instances
+from extract.relations.model import ModelExtractor
+from extract.relations.training import bc5cdr_views, save_model, train_model
+from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, RELATION_TYPES
+from extract.settings import resolve_model_dir
+
+FIXTURES = Path(__file__).parent / "fixtures" / "relations"
+
+
+def test_ade_reader_locates_mentions_by_string_search():
+    sents = read_ade(FIXTURES / "ade")
+    positives = [s for s in sents if s.pairs]
+    assert len(positives) == 7  # the two lithium rows share one sentence
+    lithium = next(s for s in positives if s.text.startswith("Lithium"))
+    assert {(d.text, e.text) for d, e in lithium.pairs} == {("Lithium", "tremor"), ("Lithium", "confusion")}
+    for s in positives:
+        for d, e in s.pairs:
+            assert s.text[d.start : d.end] == d.text and s.text[e.start : e.end] == e.text
+    assert sum(1 for s in sents if s.negative) == 6
+
+
+def test_cid_labels_from_fixture():
+    views = bc5cdr_views(FIXTURES / "cdr_tiny.PubTator.txt")
+    inst = labelled_instances(views)
+    pos = {(i.chem.text.lower(), i.dis.text.lower()) for i in inst if i.label}
+    assert ("haloperidol", "catalepsy") in pos
+    assert ("lisinopril", "hypertension") not in pos
+    assert any(not i.intra for i in inst)  # cross-sentence candidates exist
+
+
+def test_tiny_training_run(tmp_path):
+    model, stats = train_model(FIXTURES / "cdr_tiny.PubTator.txt", FIXTURES / "ade", cv_folds=2)
+    assert stats["n_bc5cdr_docs"] == 4 and stats["instances"]["intra_pos"] > 0
+    out = save_model(model, stats, tmp_path, version="test")
+    extractor = ModelExtractor.load(out)
+    assert extractor.version == "relations-test"
+    view = bc5cdr_views(FIXTURES / "cdr_tiny.PubTator.txt")[0].view
+    cands = extractor.extract(view)
+    assert all(c.type in RELATION_TYPES and 0.0 <= c.score <= 1.0 for c in cands)
+    # The training pair "Haloperidol caused catalepsy" is learnt.
+    inst = labelled_instances(bc5cdr_views(FIXTURES / "cdr_tiny.PubTator.txt"))
+    scores = extractor.model.score(inst)
+    pos = [s for i, s in zip(inst, scores) if i.label and i.intra]
+    neg = [s for i, s in zip(inst, scores) if not i.label and i.intra]
+    assert sum(pos) / len(pos) > sum(neg) / len(neg)
+
+
+shipped = pytest.mark.skipif(resolve_model_dir("", "relations") is None, reason="no models/relations-* folder")
+
+
+@shipped
+def test_shipped_model_on_teriparatide_seed():
+    extractor = load_extractor()
+    assert isinstance(extractor, ModelExtractor)
+    text = (PAGES / "case_report_teriparatide.txt").read_text(encoding="utf-8")
+    cands = extractor.extract(build_view("seed1", text, TERIPARATIDE_TERMS))
+    ade = _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert ("teriparatide", "hypercalcemia") in ade
+    assert ("teriparatide", "dystrophic calcification") in ade
+    # Background conditions and the disease treated in the same sentence are not adverse events.
+    # (Known false positive: the keyword line "Dystrophic calcification Osteoporosis Teriparatide"
+    # gives teriparatide -> Osteoporosis at a low score.)
+    assert not {(c.head.text, c.tail.text) for c in cands if c.type == DRUG_ADVERSE_EVENT and c.tail.text.startswith("autoimmune")}
+    sent4 = [c for c in cands if c.sentence_index == 4 and c.tail.text == "osteoporosis"]
+    assert sent4 and all(c.type == DRUG_TREATS_DISEASE for c in sent4)
+
+
+@shipped
+def test_shipped_model_on_calcinosis_seed():
+    extractor = load_extractor()
+    text = (PAGES / "abstract_calcinosis_cutis.txt").read_text(encoding="utf-8")
+    cands = extractor.extract(build_view("seed2", text, CALCINOSIS_TERMS))
+    treats = {(h, t.split()[0]) for h, t in _pairs(cands, DRUG_TREATS_DISEASE)}
+    for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):
+        assert (drug, "calcinosis") in treats
+    assert not _pairs(cands, DRUG_ADVERSE_EVENT)

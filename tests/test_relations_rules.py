@@ -1,0 +1,159 @@
+"""Rule-based relation extraction on the seed documents and on short real-style sentences."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from extract.relations.candidates import sentence_index_of, split_sentences
+from extract.relations.extractor import load_extractor
+from extract.relations.rules import RuleExtractor
+from extract.relations.types import (
+    DISEASE_MANIFESTATION,
+    DRUG_ADVERSE_EVENT,
+    DRUG_TREATS_DISEASE,
+    DocumentView,
+    EntityView,
+    SentenceView,
+)
+from extract.settings import Settings
+
+PAGES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "pages"
+
+
+def build_view(doc_id: str, text: str, terms: dict[str, str], title: str | None = None) -> DocumentView:
+    """Sentences from the regex splitter; every case-insensitive whole-word occurrence of each
+    term becomes a mention (longest terms first, no overlaps)."""
+    sentences = [SentenceView(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, int, str]] = []
+    for term in sorted(terms, key=len, reverse=True):
+        for m in re.finditer(r"(?<!\w)" + re.escape(term) + r"(?!\w)", text, re.I):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append((m.start(), m.end(), terms[term]))
+    found.sort()
+    entities = [
+        EntityView(
+            entity_id=f"{doc_id}#e{i}",
+            start=s,
+            end=e,
+            text=text[s:e],
+            label=label,
+            sentence_index=sentence_index_of(sentences, s),
+            negated=bool(re.search(r"\bwithout\s+(?:[\w-]+\s+){0,2}$", text[max(0, s - 40) : s], re.I)),
+        )
+        for i, (s, e, label) in enumerate(found)
+    ]
+    return DocumentView(doc_id=doc_id, text=text, sentences=sentences, entities=entities, title=title)
+
+TERIPARATIDE_TERMS = {
+    "teriparatide": "CHEMICAL",
+    "hypercalcemia": "DISEASE",
+    "dystrophic calcification": "DISEASE",
+    "osteoporosis": "DISEASE",
+    "osteoporotic": "DISEASE",
+    "autoimmune disorders": "DISEASE",
+    "autoimmune disorder": "DISEASE",
+}
+CALCINOSIS_TERMS = {
+    "calcinosis cutis": "DISEASE",
+    "calcinosis": "DISEASE",
+    "dermatomyositis": "DISEASE",
+    "systemic sclerosis": "DISEASE",
+    "rheumatic diseases": "DISEASE",
+    "minocylcine": "CHEMICAL",
+    "warfarin": "CHEMICAL",
+    "calcium channel blockers": "CHEMICAL",
+    "bisphosphonates": "CHEMICAL",
+    "methotrexate": "CHEMICAL",
+}
+
+
+def _pairs(cands, rel_type, negated=False):
+    return {
+        (c.head.text.lower(), c.tail.text.lower()) for c in cands if c.type == rel_type and c.negated == negated
+    }
+
+
+def _seed(name, terms):
+    text = (PAGES / name).read_text(encoding="utf-8")
+    return build_view(name, text, terms)
+
+
+def test_teriparatide_adverse_events():
+    view = _seed("case_report_teriparatide.txt", TERIPARATIDE_TERMS)
+    cands = RuleExtractor().extract(view)
+    ade = _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert ("teriparatide", "hypercalcemia") in ade
+    assert ("teriparatide", "dystrophic calcification") in ade
+    # Osteoporosis is what teriparatide treats; autoimmune disorders are background conditions.
+    assert not {p for p in ade if p[1] in ("osteoporosis", "osteoporotic", "autoimmune disorders", "autoimmune disorder")}
+    assert ("teriparatide", "osteoporosis") in _pairs(cands, DRUG_TREATS_DISEASE)
+
+
+def test_calcinosis_treatments_are_not_adverse_events():
+    view = _seed("abstract_calcinosis_cutis.txt", CALCINOSIS_TERMS)
+    cands = RuleExtractor().extract(view)
+    treats = {(h, t.split()[0]) for h, t in _pairs(cands, DRUG_TREATS_DISEASE)}
+    for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):
+        assert (drug, "calcinosis") in treats, drug
+    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+
+
+def test_calcinosis_manifestations():
+    view = _seed("abstract_calcinosis_cutis.txt", CALCINOSIS_TERMS)
+    manif = _pairs(RuleExtractor().extract(view), DISEASE_MANIFESTATION)
+    assert ("systemic sclerosis", "calcinosis cutis") in manif
+    assert ("dermatomyositis", "calcinosis cutis") in manif
+    assert not any(h.startswith("calcinosis") for h, _ in manif)
+
+
+def test_evidence_sentence_contains_both_mentions_for_same_sentence_pairs():
+    view = _seed("case_report_teriparatide.txt", TERIPARATIDE_TERMS)
+    for c in RuleExtractor().extract(view):
+        if c.head.sentence_index == c.tail.sentence_index:
+            s = view.sentences[c.sentence_index]
+            assert s.start <= c.head.start and c.tail.end <= s.end
+
+
+def _one(text, terms):
+    return RuleExtractor().extract(build_view("t", text, terms))
+
+
+def test_induced_pattern():
+    cands = _one("Intravenous azithromycin-induced ototoxicity.", {"azithromycin": "CHEMICAL", "ototoxicity": "DISEASE"})
+    assert _pairs(cands, DRUG_ADVERSE_EVENT) == {("azithromycin", "ototoxicity")}
+
+
+def test_negated_cause():
+    cands = _one(
+        "In this series, lithium did not cause hypothyroidism.", {"lithium": "CHEMICAL", "hypothyroidism": "DISEASE"}
+    )
+    assert _pairs(cands, DRUG_ADVERSE_EVENT, negated=True) == {("lithium", "hypothyroidism")}
+    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+
+
+def test_treatment_of_with():
+    cands = _one(
+        "We describe the treatment of refractory status epilepticus with propofol in two children.",
+        {"propofol": "CHEMICAL", "status epilepticus": "DISEASE"},
+    )
+    assert _pairs(cands, DRUG_TREATS_DISEASE) == {("propofol", "status epilepticus")}
+    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+
+
+def test_after_pattern_and_complicated_by():
+    cands = _one(
+        "Acute hepatitis developed after riluzole was started. Cirrhosis complicated by ascites was present.",
+        {"riluzole": "CHEMICAL", "hepatitis": "DISEASE", "cirrhosis": "DISEASE", "ascites": "DISEASE"},
+    )
+    assert ("riluzole", "hepatitis") in _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert ("cirrhosis", "ascites") in _pairs(cands, DISEASE_MANIFESTATION)
+
+
+def test_load_extractor_falls_back_to_rules_without_model():
+    extractor = load_extractor(Settings(relation_model="relations-does-not-exist"))
+    assert isinstance(extractor, RuleExtractor)
+    assert extractor.version.startswith("rules-")
