@@ -73,7 +73,13 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-@app.command()
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_REJECTS = 0, 1, 2, 3, 4
+
+
+@app.command(epilog="Exit status: 0 the run completed (inputs that could not be used are rows of the rejects "
+                    "table, counted in the summary); 1 the run failed (a stage raised; see the runs table); "
+                    "2 bad arguments; 3 the output folder is locked by another run (see --wait); "
+                    "4 with --strict only: the run completed but wrote rejects.")
 def run(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns to ingest.")],
     out: OutOption = None,
@@ -81,26 +87,55 @@ def run(
     task_runner: RunnerOption = RunnerName.local,
     dask_address: DaskOption = None,
     wait: WaitOption = 0,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 4 when the run wrote any rejects row.")] = False,
 ) -> None:
-    """Run ingest, clean, ner and relations on INPUTS and write the Parquet tables."""
-    from extract.store import OutputLockedError, validate_batch_id
-    from pipelines.flows import extraction_pipeline
+    """Run ingest, clean, ner and relations on INPUTS and write the Parquet tables.
+
+    Bad input never stops a run: each unusable file or document becomes a row of
+    the rejects table with a stable reason code, and the summary counts them by
+    reason.  Re-running the same command (same inputs, same batch id) replaces
+    the batch's tables, so a run that was killed can simply be started again.
+    """
+    from extract.store import OutputLock, OutputLockedError, validate_batch_id
 
     _set_wait(wait)
     if batch:
         try:
             validate_batch_id(batch)
         except ValueError as exc:
-            _fail(str(exc))
+            _fail(str(exc), code=EXIT_USAGE)
     out_dir = _out(out)
     try:
-        summary = extraction_pipeline(inputs=list(inputs), out=str(out_dir), batch_id=batch,
-                                      task_runner=task_runner.value, dask_address=dask_address)
+        # Taken here, before Prefect starts, so a second run is refused (or waits) at once;
+        # the flows take the same lock again (re-entrant within the process).
+        with OutputLock(out_dir, timeout=get_settings().lock_timeout):
+            from pipelines.flows import extraction_pipeline
+
+            summary = extraction_pipeline(inputs=list(inputs), out=str(out_dir), batch_id=batch,
+                                          task_runner=task_runner.value, dask_address=dask_address)
     except OutputLockedError as exc:
-        _fail(str(exc), code=3)
+        _fail(str(exc), code=EXIT_LOCKED)
+    except Exception as exc:  # noqa: BLE001 - a failed stage is reported, with its runs row already written
+        _fail(f"run failed: {type(exc).__name__}: {exc} (the failed stage has a runs row with status=failed; "
+              f"completed batches in {out_dir} are untouched)", code=EXIT_FAILED)
     _summary(f"batch {summary['batch_id']} -> {out_dir}", summary)
-    if summary.get("rejects"):
-        console.print(f"[yellow]{summary['rejects']} rejects[/yellow]: see {out_dir / 'rejects'}")
+    n_rejects = summary.get("rejects", 0)
+    if n_rejects:
+        by_reason = _rejects_by_reason(out_dir, summary["batch_id"])
+        console.print(f"[yellow]{n_rejects} rejects[/yellow] ({by_reason}): see {out_dir / 'rejects'}")
+    else:
+        console.print("0 rejects")
+    if strict and n_rejects:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+def _rejects_by_reason(out_dir: Path, batch_id: str) -> str:
+    from collections import Counter
+
+    from extract import store
+
+    reasons = Counter(store.read_partition(out_dir, "rejects", batch_id)["reason"].to_pylist())
+    return ", ".join(f"{reason}: {n}" for reason, n in reasons.most_common())
 
 
 @app.command()
@@ -147,9 +182,14 @@ def serve(
                 dask_address=dask_address)
 
 
-@app.command()
+@app.command(epilog="Exit status: 0 no violation; 1 violations (listed on stderr).")
 def check(out: OutOption = None) -> None:
-    """Verify the accounting, references and offsets of an output folder; exit 1 on any violation."""
+    """Verify the accounting, references and offsets of an output folder; exit 1 on any violation.
+
+    Every document a source file yielded must be in documents or rejects, every
+    entity and relation must point at an existing document and entity, and all
+    offsets must lie inside the text with text[start:end] equal to the mention.
+    """
     from extract.check import check_output
 
     report = check_output(_out(out))
@@ -168,6 +208,7 @@ def evaluate(
     fmt: Annotated[str, typer.Option("--format", help="pubtator, ade or jsonl.")] = "pubtator",
     gold_entities: Annotated[bool, typer.Option("--gold-entities", help="Use gold mentions (link, cid).")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N documents.")] = None,
+    folds: Annotated[Optional[int], typer.Option("--folds", help="ade: evaluate only the first N of 5 folds.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Score the real pipeline against a gold corpus (strict matching), end to end from raw text."""
@@ -188,7 +229,8 @@ def evaluate(
     elif task is EvalTask.ade:
         from extract.evaluation.relations import evaluate_ade
 
-        result = evaluate_ade(corpus, fmt=fmt)
+        result = evaluate_ade(corpus, fmt="ade" if fmt == "pubtator" else fmt, gold_entities=gold_entities,
+                              limit=limit, n_eval_folds=folds)
     else:
         from extract.evaluation.relations import evaluate_manifestation
 

@@ -1,0 +1,107 @@
+"""spaCy component ``extract_abbreviations``: propagate long forms to their short forms.
+
+scispaCy's :class:`~scispacy.abbreviation.AbbreviationDetector` (Schwartz & Hearst)
+finds definitions "long form (SF)" and every later occurrence of SF in the document.
+For each definition whose long form overlaps an entity, every occurrence of the
+short form
+
+* that is already an entity takes the long form's label;
+* that no entity covers becomes an entity (``span._.method = "abbreviation"``);
+
+and gets ``span._.abbreviation_of`` = the long-form entity's text, which the linker
+links in place of the short form (so "SSc" gets the concept of "systemic sclerosis").
+Short-form entities whose long form is no entity still get ``abbreviation_of``
+(the long form text), which helps linking.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+import extract.nlp.extensions  # noqa: F401  (registers span attributes)
+from scispacy.abbreviation import AbbreviationDetector
+
+ENTITY_LABELS = ("CHEMICAL", "DISEASE")
+
+
+def _long_form_entity(long_form: Span, ents: list[Span]) -> Span | None:
+    """The entity that best covers the long form (largest overlap, ending latest)."""
+    best: tuple[int, int] | None = None
+    chosen = None
+    for ent in ents:
+        overlap = min(ent.end, long_form.end) - max(ent.start, long_form.start)
+        if overlap <= 0 or ent.label_ not in ENTITY_LABELS:
+            continue
+        key = (overlap, ent.end)
+        if best is None or key > best:
+            best, chosen = key, ent
+    # The entity must make up most of the long form (not one word of a long phrase).
+    if chosen is not None and best[0] * 2 < len(long_form):
+        return None
+    return chosen
+
+
+class AbbreviationPropagator:
+    """Runs the scispaCy detector and rewrites ``doc.ents`` as described above."""
+
+    def __init__(self, nlp: Language, name: str = "extract_abbreviations") -> None:
+        self.detector = AbbreviationDetector(nlp)
+
+    def __call__(self, doc: Doc) -> Doc:
+        with warnings.catch_warnings():
+            # W036: the detector's per-document matcher is often empty; harmless.
+            warnings.filterwarnings("ignore", message=r"\[W036\]")
+            doc = self.detector(doc)
+        abbreviations = doc._.abbreviations
+        if not abbreviations:
+            return doc
+        ents = list(doc.ents)
+        by_long: dict[tuple[int, int], list[Span]] = {}
+        long_spans: dict[tuple[int, int], Span] = {}
+        for short in abbreviations:
+            long_form = short._.long_form
+            key = (long_form.start, long_form.end)
+            by_long.setdefault(key, []).append(short)
+            long_spans[key] = long_form
+
+        starts = {ent.start: ent for ent in ents}
+        taken = [False] * len(doc)
+        for ent in ents:
+            for i in range(ent.start, ent.end):
+                taken[i] = True
+
+        updated: dict[int, Span] = {}  # start -> replacement entity
+        added: list[Span] = []
+        for key, shorts in by_long.items():
+            long_form = long_spans[key]
+            long_ent = _long_form_entity(long_form, ents)
+            long_text = long_ent.text if long_ent is not None else long_form.text
+            for short in sorted(shorts, key=lambda s: s.start):
+                ent = starts.get(short.start)
+                if ent is not None and ent.end == short.end:
+                    label = long_ent.label_ if long_ent is not None else ent.label_
+                    new = Span(doc, ent.start, ent.end, label=label)
+                    new._.method = ent._.method
+                    new._.abbreviation_of = long_text
+                    updated[ent.start] = new
+                elif long_ent is not None and not any(taken[short.start : short.end]):
+                    new = Span(doc, short.start, short.end, label=long_ent.label_)
+                    new._.method = "abbreviation"
+                    new._.abbreviation_of = long_text
+                    added.append(new)
+                    for i in range(short.start, short.end):
+                        taken[i] = True
+        if updated or added:
+            rebuilt = [updated.get(ent.start, ent) if ent.start in updated else ent for ent in ents]
+            # Span extension values live in doc.user_data keyed by (start, end): a
+            # relabelled span keeps the method/other attributes of the old one.
+            doc.ents = sorted(rebuilt + added, key=lambda s: s.start)
+        return doc
+
+
+@Language.factory("extract_abbreviations")
+def make_abbreviations(nlp: Language, name: str) -> AbbreviationPropagator:
+    return AbbreviationPropagator(nlp, name)

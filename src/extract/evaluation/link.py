@@ -1,0 +1,203 @@
+"""Entity-linking evaluation: the BC5CDR document-level concept measure.
+
+Per document and label, the set of gold MeSH ids (``-1`` ignored; each part of a
+composite id counts) is compared with the set of predicted concept ids
+(``MESH:`` prefix stripped).  As in a BC5CDR submission, only MeSH predictions
+take part: a mention linked to ``HP:``/``DOID:``/``OMIM:``/``DRUGBANK:`` has no MeSH id,
+like a gold ``-1``.  The stricter figure in which those predictions count as false
+positives is reported too (``all_ids``), with the number of non-MeSH predictions.
+Micro P/R/F1 per label (CHEMICAL, DISEASE) and over both.
+
+* default (end to end): raw rows (format ``pubtator``, ``title``, ``text`` = abstract)
+  through ``extract.runner.run_texts(rows, stages=("clean", "ner"))``;
+* ``gold_entities=True``: the gold mentions (with their labels) become ``doc.ents``
+  and only abbreviation propagation + the linker run, isolating the linker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from extract.corpora.pubtator import PubtatorDocument, read_pubtator, unique_documents
+from extract.evaluation.metrics import prf
+
+__all__ = ["LABELS", "evaluate_link", "score_concepts", "link_gold_mentions"]
+
+LABELS: tuple[str, ...] = ("CHEMICAL", "DISEASE")
+GOLD_LABEL_MAP: dict[str, str] = {
+    "Chemical": "CHEMICAL",
+    "Disease": "DISEASE",
+    "ChemicalEntity": "CHEMICAL",
+    "DiseaseOrPhenotypicFeature": "DISEASE",
+    "SpecificDisease": "DISEASE",
+    "DiseaseClass": "DISEASE",
+    "CompositeMention": "DISEASE",
+    "Modifier": "DISEASE",
+}
+
+ConceptSets = dict[tuple[str, str], set[str]]  # (pmid, label) -> ids
+
+
+def _strip(concept_id: str) -> str:
+    return concept_id[5:] if concept_id.startswith("MESH:") else concept_id
+
+
+def gold_concepts(docs: list[PubtatorDocument]) -> ConceptSets:
+    gold: ConceptSets = defaultdict(set)
+    for doc in docs:
+        for mention in doc.mentions:
+            label = GOLD_LABEL_MAP.get(mention.type)
+            if label:
+                gold[(doc.pmid, label)].update(_strip(i) for i in mention.ids if i and i != "-1")
+    return gold
+
+
+def score_concepts(gold: ConceptSets, predicted: ConceptSets, pmids: list[str]) -> dict:
+    """Micro P/R/F1 per label and overall over per-document concept sets."""
+    per_label = {}
+    totals = [0, 0, 0]
+    for label in LABELS:
+        tp = fp = fn = 0
+        for pmid in pmids:
+            g = gold.get((pmid, label), set())
+            p = predicted.get((pmid, label), set())
+            tp += len(g & p)
+            fp += len(p - g)
+            fn += len(g - p)
+        precision, recall, f1 = prf(tp, fp, fn)
+        per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+        totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
+    precision, recall, f1 = prf(*totals)
+    return {"per_label": per_label, "precision": precision, "recall": recall, "f1": f1,
+            "tp": totals[0], "fp": totals[1], "fn": totals[2]}
+
+
+def _recall_ceiling(gold: ConceptSets, linker_dir: Path) -> dict[str, float]:
+    """Per label, the share of gold (document, id) pairs whose MeSH id is a concept of the KB."""
+    from extract.linking.index import load_linker_resources
+
+    concepts = load_linker_resources(linker_dir).data.concepts
+    out = {}
+    for label in LABELS:
+        pairs = [i for (_, lab), ids in gold.items() if lab == label for i in ids]
+        known = sum(1 for i in pairs if (c := concepts.get(f"MESH:{i}")) is not None and c.label == label)
+        out[label] = round(known / len(pairs), 4) if pairs else 0.0
+    return out
+
+
+def _load(corpus: Path, fmt: str, limit: int | None) -> list[PubtatorDocument]:
+    if fmt != "pubtator":
+        raise ValueError(f"unsupported linking evaluation format {fmt!r} (supported: 'pubtator')")
+    docs = list(unique_documents(read_pubtator(corpus)))
+    return docs[:limit] if limit is not None else docs
+
+
+def _raw_rows(docs: list[PubtatorDocument]) -> list[dict]:
+    return [
+        {
+            "doc_id": f"PMID:{d.pmid}",
+            "source": "evaluation",
+            "source_index": i,
+            "format": "pubtator",
+            "title": d.title,
+            "text": d.abstract,
+            "pmid": d.pmid,
+            "content_sha256": hashlib.sha256((d.title + d.abstract).encode()).hexdigest(),
+        }
+        for i, d in enumerate(docs)
+    ]
+
+
+def link_gold_mentions(docs: list[PubtatorDocument], linker_path: str = "", **linker_config) -> ConceptSets:
+    """Predicted concept sets when the gold mentions are the entities (abbreviations + linker only)."""
+    from spacy.util import filter_spans
+
+    import extract.ner.postprocess  # noqa: F401  (registers the components)
+    from extract.nlp.tokenizer import make_blank_nlp
+
+    nlp = make_blank_nlp()
+    nlp.add_pipe("extract_abbreviations")
+    nlp.add_pipe("extract_linker", config={"linker_path": linker_path, **linker_config})
+    predicted: ConceptSets = defaultdict(set)
+    for doc_gold in docs:
+        doc = nlp.make_doc(doc_gold.text)
+        spans = []
+        for mention in doc_gold.mentions:
+            label = GOLD_LABEL_MAP.get(mention.type)
+            span = doc.char_span(mention.start, mention.end, label=label, alignment_mode="expand") if label else None
+            if span is not None:
+                spans.append(span)
+        doc.ents = filter_spans(spans)
+        for _, pipe in nlp.pipeline:
+            doc = pipe(doc)
+        for ent in doc.ents:
+            if ent._.concept_id:
+                predicted[(doc_gold.pmid, ent.label_)].add(_strip(ent._.concept_id))
+    return predicted
+
+
+def evaluate_link(
+    corpus: Path,
+    fmt: str = "pubtator",
+    gold_entities: bool = False,
+    limit: int | None = None,
+    *,
+    linker: str | Path | None = None,
+) -> dict:
+    """BC5CDR document-level concept P/R/F1 per label (see module docstring).
+
+    ``linker`` selects the linker folder (name under ``models_dir`` or a path;
+    default: the settings' choice, i.e. the newest ``models/linker-*``).
+
+    Returns ``{"task": "link", "per_label": {"CHEMICAL": {...}, "DISEASE": {...}},
+    "precision", "recall", "f1", "n_docs", "gold_entities", ...}``.
+    """
+    from extract.settings import get_settings, resolve_model_dir
+
+    docs = _load(Path(corpus), fmt, limit)
+    pmids = [d.pmid for d in docs]
+    settings = get_settings()
+    if linker is not None:
+        settings = settings.model_copy(update={"linker_index": str(linker)})
+    linker_dir = resolve_model_dir(settings.linker_index, "linker")
+    started = time.time()
+    ner = None
+    if gold_entities:
+        if linker_dir is None:
+            raise FileNotFoundError("no linker index: run `biomed-extract build-linker` first")
+        predicted = link_gold_mentions(docs, str(linker_dir))
+    else:
+        from extract.runner import run_texts
+
+        tables = run_texts(_raw_rows(docs), stages=("clean", "ner"), settings=settings)
+        predicted = defaultdict(set)
+        entities = tables["entities"].select(["doc_id", "label", "concept_id", "model_version"]).to_pylist()
+        for row in entities:
+            ner = ner or row["model_version"]
+            if row["concept_id"] and row["label"] in LABELS:
+                predicted[(row["doc_id"].removeprefix("PMID:"), row["label"])].add(_strip(row["concept_id"]))
+    seconds = time.time() - started
+    gold = gold_concepts(docs)
+    mesh_only = {key: {i for i in ids if ":" not in i} for key, ids in predicted.items()}
+    scores = score_concepts(gold, mesh_only, pmids)
+    strict = score_concepts(gold, predicted, pmids)
+    ceiling = _recall_ceiling(gold, linker_dir) if linker_dir is not None else None
+    return {
+        "task": "link",
+        **scores,
+        "all_ids": {
+            "per_label": {k: round(v["f1"], 4) for k, v in strict["per_label"].items()},
+            "f1": strict["f1"],
+            "non_mesh_predictions": sum(len(p) - len(mesh_only[k]) for k, p in predicted.items()),
+        },
+        "recall_ceiling": ceiling,
+        "n_docs": len(docs),
+        "gold_entities": gold_entities,
+        "linker": linker_dir.name if linker_dir else None,
+        "ner": ner,
+        "corpus": str(corpus),
+        "seconds": round(seconds, 2),
+    }

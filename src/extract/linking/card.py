@@ -1,0 +1,87 @@
+"""MODEL_CARD.md of a linker folder (sources, sizes, build time, evaluation figures)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = None) -> Path:
+    """Write ``folder/MODEL_CARD.md`` from ``meta.json`` contents and optional evaluation results.
+
+    ``evaluation`` is a list of :func:`extract.evaluation.link.evaluate_link` results;
+    they are also stored in ``meta.json`` under ``evaluation``.
+    """
+    if evaluation is not None:
+        meta = {**meta, "evaluation": evaluation}
+        (folder / "meta.json").write_text(json.dumps(meta, indent=2))
+    lines = [
+        f"# Linker index {meta['version']}",
+        "",
+        "Entity linker knowledge base + character 3-gram TF-IDF / nmslib HNSW indexes",
+        "(one per label) for `extract.linking.linker` (spaCy component `extract_linker`).",
+        "Built by `extract.linking.index.build_linker_index` "
+        "(`biomed-extract build-linker`, flow `pipelines/linking.py`).",
+        "",
+        f"- built: {meta['built_at']} in {meta['build_seconds']} s "
+        f"(knowledge base {meta['kb_seconds']} s)",
+        f"- size on disk: {_mb(meta['size_bytes'])}",
+        f"- HNSW: {meta['hnsw']}, efSearch {meta['ef_search']}",
+        "",
+        "## Sources (read from the shared folder, not copied)",
+        "",
+        "| source | figures |",
+        "|---|---|",
+    ]
+    for name, figures in meta["sources"].items():
+        shown = ", ".join(f"{k}={v}" for k, v in figures.items() if k != "path")
+        lines.append(f"| {name} (`{figures.get('path', '')}`) | {shown} |")
+    lines += [
+        "",
+        "Training-split mention->id pairs exclude every PMID of the BC5CDR development split.",
+        "No test split is used.  Ids: `MESH:`, `OMIM:`, `DOID:`, `HP:`, `DRUGBANK:`; a concept",
+        "with a MeSH id is always output as MeSH (DOID/HPO/DrugBank names are merged into it).",
+        "",
+        "## Index sizes",
+        "",
+        "| label | concepts | aliases | 3-grams | nnz |",
+        "|---|---|---|---|---|",
+    ]
+    for label, stats in meta["labels"].items():
+        lines.append(
+            f"| {label} | {stats['concepts']} | {stats['aliases']} | {stats['ngrams']} | {stats['nnz']} |"
+        )
+    lines += ["", "## Evaluation (BC5CDR development split, document-level concept ids)", ""]
+    results = evaluation if evaluation is not None else meta.get("evaluation")
+    if results:
+        lines += ["| mentions | label | P | R | F1 |", "|---|---|---|---|---|"]
+        for result in results:
+            mode = "gold mentions" if result.get("gold_entities") else "end to end (NER " + str(result.get("ner", "?")) + ")"
+            for label, scores in result["per_label"].items():
+                lines.append(
+                    f"| {mode} | {label} | {scores['precision']:.3f} | {scores['recall']:.3f} | {scores['f1']:.3f} |"
+                )
+            lines.append(
+                f"| {mode} | micro | {result['precision']:.3f} | {result['recall']:.3f} | {result['f1']:.3f} |"
+            )
+        lines.append("")
+        lines.append(f"Documents: {results[0]['n_docs']}.  Only MeSH predictions count (as in a BC5CDR")
+        lines.append("submission); `all_ids` in meta.json also counts HP/DOID/OMIM/DrugBank links as false positives.")
+        ceiling = results[0].get("recall_ceiling")
+        if ceiling:
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in ceiling.items())
+            lines += [
+                "",
+                f"Recall ceiling (share of gold document-level MeSH ids that are concepts of this KB): {shown}.",
+                "Chemical MeSH ids come only from the training splits (no chemical MeSH vocabulary is",
+                "available), which caps chemical recall.",
+            ]
+    else:
+        lines.append("Not evaluated yet: run `biomed-extract evaluate --task link`.")
+    path = folder / "MODEL_CARD.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

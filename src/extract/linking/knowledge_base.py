@@ -1,0 +1,427 @@
+"""Build the linking knowledge base from the shared vocabularies and training corpora.
+
+Sources (all read by path, never copied):
+
+* CTD MEDIC diseases (MeSH and OMIM ids, names, synonyms, inverted MeSH names);
+* Disease Ontology: names/synonyms of terms with exactly one MeSH xref join that
+  MeSH concept, other terms become ``DOID:`` concepts;
+* HPO (phenotypic abnormality branch): terms whose UMLS CUI maps to a MeSH id
+  through the Disease Ontology join that MeSH concept, others stay ``HP:``;
+* DrugBank open vocabulary: drugs whose names match a MeSH chemical seen in the
+  training corpora join that concept (with their synonyms), others stay ``DRUGBANK:``;
+* mention -> id pairs of the *training* splits (BC5CDR train, NCBI disease train,
+  BioRED train minus PMIDs of the BC5CDR dev split).  They provide the only
+  chemical MeSH ids and per-alias priors (how often a string meant a concept).
+
+Every concept carries one label (``CHEMICAL`` or ``DISEASE``) and an ontology.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from extract.linking.normalize import inverted_forms, normalize
+
+CHEMICAL = "CHEMICAL"
+DISEASE = "DISEASE"
+
+#: Lower rank wins when several concepts tie; MeSH first (BC5CDR evaluates MeSH).
+ONTOLOGY_RANK = {"MESH": 0, "OMIM": 1, "DOID": 2, "HPO": 3, "DRUGBANK": 4}
+
+#: HPO branches that are not phenotypes (inheritance, modifiers, frequency, ...).
+_HPO_ROOT = "HP:0000118"  # Phenotypic abnormality
+
+_MAX_ALIAS_CHARS = 120
+
+
+@dataclass
+class Concept:
+    """One linkable concept."""
+
+    concept_id: str  # e.g. MESH:D006934
+    name: str
+    label: str  # CHEMICAL or DISEASE
+    ontology: str  # MESH, OMIM, DOID, HPO, DRUGBANK
+    aliases: set[str] = field(default_factory=set)  # normalised
+    xrefs: set[str] = field(default_factory=set)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.concept_id,
+            "name": self.name,
+            "label": self.label,
+            "ontology": self.ontology,
+            "aliases": sorted(self.aliases),
+            "xrefs": sorted(self.xrefs),
+        }
+
+    @classmethod
+    def from_json(cls, row: dict) -> "Concept":
+        return cls(
+            row["id"], row["name"], row["label"], row["ontology"],
+            set(row["aliases"]), set(row.get("xrefs", ())),
+        )
+
+
+@dataclass
+class KnowledgeBaseData:
+    """Concepts plus corpus priors: ``priors[normalised alias][concept id] = count``."""
+
+    concepts: dict[str, Concept]
+    priors: dict[str, dict[str, int]]
+    sources: dict[str, dict] = field(default_factory=dict)
+
+    def alias_to_ids(self) -> dict[str, set[str]]:
+        table: dict[str, set[str]] = defaultdict(set)
+        for concept in self.concepts.values():
+            for alias in concept.aliases:
+                table[alias].add(concept.concept_id)
+        return dict(table)
+
+    def save(self, folder: Path) -> None:
+        with gzip.open(folder / "kb.jsonl.gz", "wt", encoding="utf-8") as out:
+            for concept in sorted(self.concepts.values(), key=lambda c: c.concept_id):
+                out.write(json.dumps(concept.to_json(), ensure_ascii=False) + "\n")
+        with gzip.open(folder / "priors.json.gz", "wt", encoding="utf-8") as out:
+            json.dump(self.priors, out, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "KnowledgeBaseData":
+        concepts: dict[str, Concept] = {}
+        with gzip.open(folder / "kb.jsonl.gz", "rt", encoding="utf-8") as src:
+            for line in src:
+                concept = Concept.from_json(json.loads(line))
+                concepts[concept.concept_id] = concept
+        with gzip.open(folder / "priors.json.gz", "rt", encoding="utf-8") as src:
+            priors = json.load(src)
+        return cls(concepts, priors)
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _good_alias(alias: str) -> bool:
+    return 2 <= len(alias) <= _MAX_ALIAS_CHARS and any(ch.isalpha() for ch in alias)
+
+
+def _add_names(concept: Concept, names: Iterable[str]) -> None:
+    for name in names:
+        for form in [name, *inverted_forms(name)]:
+            alias = normalize(form)
+            if _good_alias(alias):
+                concept.aliases.add(alias)
+
+
+def _mesh_id(raw: str) -> str | None:
+    """``D012345``/``MESH:C1234`` -> ``MESH:D012345``; OMIM kept; anything else None."""
+    raw = raw.strip()
+    if raw.startswith("MESH:"):
+        raw = raw[5:]
+    if re.fullmatch(r"[CD]\d{6,9}", raw):
+        return f"MESH:{raw}"
+    if re.fullmatch(r"OMIM:\d+", raw):
+        return raw
+    return None
+
+
+@dataclass
+class _OboTerm:
+    term_id: str
+    name: str = ""
+    synonyms: list[str] = field(default_factory=list)
+    xrefs: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+    obsolete: bool = False
+
+
+_SYNONYM = re.compile(r'^synonym: "(.*)" (EXACT|RELATED|BROAD|NARROW)')
+
+
+def read_obo(path: Path, scopes: tuple[str, ...] = ("EXACT", "RELATED")) -> Iterator[_OboTerm]:
+    """Minimal OBO reader: ``[Term]`` stanzas with name, synonyms, xrefs and is_a."""
+    term: _OboTerm | None = None
+    in_term = False
+    with _open_text(path) as src:
+        for line in src:
+            line = line.rstrip("\n")
+            if line.startswith("["):
+                if term is not None and in_term:
+                    yield term
+                term, in_term = None, line == "[Term]"
+                continue
+            if not in_term or not line:
+                continue
+            key, _, value = line.partition(": ")
+            if key == "id":
+                term = _OboTerm(value)
+            elif term is None:
+                continue
+            elif key == "name":
+                term.name = value
+            elif key == "synonym":
+                match = _SYNONYM.match(line)
+                if match and match.group(2) in scopes:
+                    term.synonyms.append(match.group(1).replace('\\"', '"'))
+            elif key == "xref":
+                term.xrefs.append(value.split(" ")[0])
+            elif key == "is_a":
+                term.parents.append(value.split(" ")[0])
+            elif key == "is_obsolete" and value.strip() == "true":
+                term.obsolete = True
+    if term is not None and in_term:
+        yield term
+
+
+# --------------------------------------------------------------------- corpora
+
+
+@dataclass(frozen=True)
+class CorpusPair:
+    """A gold mention text linked to one concept in a training split."""
+
+    pmid: str
+    text: str
+    label: str
+    concept_id: str
+
+
+_TYPE_LABEL = {
+    "chemical": CHEMICAL,
+    "chemicalentity": CHEMICAL,
+    "disease": DISEASE,
+    "diseaseorphenotypicfeature": DISEASE,
+    "specificdisease": DISEASE,
+    "diseaseclass": DISEASE,
+    "modifier": DISEASE,
+    "compositemention": DISEASE,
+}
+
+
+def read_corpus_pairs(path: Path, exclude_pmids: set[str] | frozenset[str] = frozenset()) -> Iterator[CorpusPair]:
+    """Mention -> concept pairs of a PubTator-style file (BC5CDR, NCBI disease, BioRED).
+
+    Composite mentions are split with BC5CDR's 7th column when the parts line up;
+    mentions with several ids otherwise, ``-1``/``-`` ids and excluded PMIDs are skipped.
+    """
+    with _open_text(path) as src:
+        for line in src:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 6 or not cols[1].isdigit():
+                continue
+            pmid, text, mention_type, raw_ids = cols[0], cols[3], cols[4], cols[5]
+            if pmid in exclude_pmids:
+                continue
+            label = _TYPE_LABEL.get(mention_type.lower())
+            if label is None or "+" in raw_ids:
+                continue
+            ids = [p for p in re.split(r"[|,;]", raw_ids) if p.strip() not in ("", "-", "-1")]
+            if len(ids) == 1:
+                concept = _mesh_id(ids[0])
+                if concept:
+                    yield CorpusPair(pmid, text, label, concept)
+            elif len(cols) >= 7 and ids:
+                parts = cols[6].split("|")
+                if len(parts) == len(ids):
+                    for part, raw in zip(parts, ids):
+                        concept = _mesh_id(raw)
+                        if concept:
+                            yield CorpusPair(pmid, part, label, concept)
+
+
+def read_pmids(path: Path) -> set[str]:
+    """PMIDs of a PubTator file (title lines ``PMID|t|...``)."""
+    pmids: set[str] = set()
+    with _open_text(path) as src:
+        for line in src:
+            head = line.split("|", 2)
+            if len(head) == 3 and head[1] == "t":
+                pmids.add(head[0])
+    return pmids
+
+
+# --------------------------------------------------------------------- builder
+
+
+class KnowledgeBaseBuilder:
+    """Accumulates concepts from each source; see the module docstring for the rules."""
+
+    def __init__(self) -> None:
+        self.concepts: dict[str, Concept] = {}
+        self.priors: dict[str, Counter] = defaultdict(Counter)
+        self.sources: dict[str, dict] = {}
+
+    def _concept(self, concept_id: str, name: str, label: str) -> Concept:
+        concept = self.concepts.get(concept_id)
+        if concept is None:
+            ontology = "MESH" if concept_id.startswith("MESH:") else concept_id.split(":")[0]
+            ontology = {"HP": "HPO", "DB": "DRUGBANK"}.get(ontology, ontology)
+            concept = Concept(concept_id, name, label, ontology)
+            self.concepts[concept_id] = concept
+        return concept
+
+    def add_ctd(self, path: Path) -> None:
+        count = 0
+        with _open_text(path) as src:
+            for line in src:
+                if line.startswith("#"):
+                    continue
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) < 8:
+                    continue
+                name, concept_id = cols[0], cols[1]
+                if _mesh_id(concept_id) != concept_id:
+                    continue  # the tree root "MESH:C" (Diseases) and malformed ids
+                synonyms = [s for s in cols[7].split("|") if s]
+                concept = self._concept(concept_id, name, DISEASE)
+                _add_names(concept, [name, *synonyms])
+                concept.xrefs.update(x for x in cols[2].split("|") if x)
+                count += 1
+        self.sources["ctd_diseases"] = {"path": str(path), "concepts": count}
+
+    def add_doid(self, path: Path) -> dict[str, str]:
+        """Add Disease Ontology names; return UMLS CUI -> MeSH id (for HPO)."""
+        umls_to_mesh: dict[str, str] = {}
+        merged = separate = 0
+        for term in read_obo(path, scopes=("EXACT",)):
+            if term.obsolete or not term.name:
+                continue
+            mesh = sorted({f"MESH:{x[5:]}" for x in term.xrefs if x.startswith("MESH:")})
+            names = [term.name, *term.synonyms]
+            if len(mesh) == 1:
+                concept = self._concept(mesh[0], term.name, DISEASE)
+                merged += 1
+                for xref in term.xrefs:
+                    if xref.startswith("UMLS_CUI:"):
+                        umls_to_mesh.setdefault(xref[9:], mesh[0])
+            else:
+                concept = self._concept(term.term_id, term.name, DISEASE)
+                separate += 1
+            concept.xrefs.add(term.term_id)
+            _add_names(concept, names)
+        self.sources["disease_ontology"] = {"path": str(path), "merged_into_mesh": merged, "doid_concepts": separate}
+        return umls_to_mesh
+
+    def add_hpo(self, path: Path, umls_to_mesh: dict[str, str]) -> None:
+        terms = {t.term_id: t for t in read_obo(path) if not t.obsolete}
+        keep: dict[str, bool] = {}
+
+        def under_root(term_id: str, depth: int = 0) -> bool:
+            if term_id == _HPO_ROOT:
+                return True
+            if term_id in keep:
+                return keep[term_id]
+            term = terms.get(term_id)
+            result = bool(term) and depth < 60 and any(under_root(p, depth + 1) for p in term.parents)
+            keep[term_id] = result
+            return result
+
+        merged = separate = 0
+        for term in terms.values():
+            if term.term_id == _HPO_ROOT or not under_root(term.term_id):
+                continue
+            mesh = {umls_to_mesh[x[5:]] for x in term.xrefs if x.startswith("UMLS:") and x[5:] in umls_to_mesh}
+            if len(mesh) == 1:
+                concept = self._concept(mesh.pop(), term.name, DISEASE)
+                merged += 1
+            else:
+                concept = self._concept(term.term_id, term.name, DISEASE)
+                separate += 1
+            concept.xrefs.add(term.term_id)
+            _add_names(concept, [term.name, *term.synonyms])
+        self.sources["hpo"] = {"path": str(path), "merged_into_mesh": merged, "hpo_concepts": separate}
+
+    def add_corpus(self, name: str, path: Path, exclude_pmids: set[str] = frozenset()) -> None:
+        names: dict[str, Counter] = defaultdict(Counter)
+        pairs = 0
+        for pair in read_corpus_pairs(path, exclude_pmids):
+            alias = normalize(pair.text)
+            if not _good_alias(alias):
+                continue
+            concept = self._concept(pair.concept_id, pair.text, pair.label)
+            if concept.label != pair.label:
+                continue
+            concept.aliases.add(alias)
+            self.priors[alias][pair.concept_id] += 1
+            names[pair.concept_id][pair.text] += 1
+            pairs += 1
+        for concept_id, texts in names.items():
+            concept = self.concepts[concept_id]
+            if concept.label == CHEMICAL and concept.ontology == "MESH" and not concept.xrefs:
+                concept.name = texts.most_common(1)[0][0]  # no vocabulary name: commonest mention
+        self.sources[name] = {"path": str(path), "pairs": pairs, "dev_pmids_excluded": len(exclude_pmids)}
+
+    def add_drugbank(self, path: Path) -> None:
+        chemical_alias: dict[str, set[str]] = defaultdict(set)
+        for concept in self.concepts.values():
+            if concept.label == CHEMICAL and concept.ontology == "MESH":
+                for alias in concept.aliases:
+                    chemical_alias[alias].add(concept.concept_id)
+        merged = separate = 0
+        with open(path, encoding="utf-8", newline="") as src:
+            for row in csv.DictReader(src):
+                drug_id = row["DrugBank ID"].strip()
+                common = row["Common name"].strip()
+                synonyms = [s.strip() for s in row["Synonyms"].split(" | ") if s.strip()]
+                target = self._drugbank_to_mesh(common, synonyms, chemical_alias)
+                if target:
+                    concept = self.concepts[target]
+                    if not any(x.startswith("DRUGBANK:") for x in concept.xrefs):
+                        concept.name = common
+                    merged += 1
+                else:
+                    concept = self._concept(f"DRUGBANK:{drug_id}", common, CHEMICAL)
+                    separate += 1
+                concept.xrefs.add(f"DRUGBANK:{drug_id}")
+                _add_names(concept, [common, *synonyms])
+        self.sources["drugbank_vocabulary"] = {"path": str(path), "merged_into_mesh": merged, "drugbank_concepts": separate}
+
+    @staticmethod
+    def _drugbank_to_mesh(common: str, synonyms: list[str], chemical_alias: dict[str, set[str]]) -> str | None:
+        hits = chemical_alias.get(normalize(common), set())
+        if len(hits) == 1:
+            return next(iter(hits))
+        votes: Counter = Counter()
+        for synonym in synonyms:
+            found = chemical_alias.get(normalize(synonym), set())
+            if len(found) == 1:
+                votes[next(iter(found))] += 1
+        if votes:
+            best = votes.most_common(2)
+            if len(best) == 1 or best[0][1] > best[1][1]:
+                return best[0][0]
+        return None
+
+    def result(self) -> KnowledgeBaseData:
+        priors = {alias: dict(counts) for alias, counts in self.priors.items()}
+        for concept in self.concepts.values():
+            _add_names(concept, [concept.name])
+        return KnowledgeBaseData(self.concepts, priors, self.sources)
+
+
+def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
+    """Build the knowledge base from ``shared_dir`` (``vocab/`` and ``corpora/`` training splits)."""
+    vocab = shared_dir / "vocab"
+    corpora = shared_dir / "corpora"
+    dev_pmids = read_pmids(corpora / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt")
+    builder = KnowledgeBaseBuilder()
+    builder.add_ctd(vocab / "ctd_diseases" / "CTD_diseases.tsv.gz")
+    umls_to_mesh = builder.add_doid(vocab / "disease_ontology" / "doid.obo.gz")
+    builder.add_hpo(vocab / "hpo" / "hp.obo", umls_to_mesh)
+    builder.add_corpus("bc5cdr_train", corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt", dev_pmids)
+    builder.add_corpus("ncbi_disease_train", corpora / "ncbi_disease" / "NCBItrainset_corpus.txt", dev_pmids)
+    builder.add_corpus("biored_train", corpora / "biored" / "Train.PubTator", dev_pmids)
+    builder.add_drugbank(vocab / "drugbank_vocabulary" / "drugbank_vocabulary.csv")
+    return builder.result()
