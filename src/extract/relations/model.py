@@ -3,9 +3,11 @@
 Artifact layout (``models/relations-<version>/``): ``model.joblib`` (a dict: two scikit-learn
 ``LogisticRegression`` classifiers, ``intra`` for pairs sharing a sentence and ``inter`` for
 concept pairs that never do, the hashing size and decision thresholds), ``meta.json`` and
-``MODEL_CARD.md``.  ``drug_treats_disease`` and ``disease_manifestation`` come from the rule set;
-the model decides ``drug_adverse_event`` and overrides the rules' treatment reading when it is
-confident the pair is an adverse event.
+``MODEL_CARD.md``.  ``drug_treats_disease`` comes from the rule set; the model decides
+``drug_adverse_event`` and overrides the rules' treatment reading when it is confident the pair is
+an adverse event.  ``disease_manifestation`` comes from the distantly supervised classifier of
+:mod:`extract.relations.manifestation` when the folder holds ``manifestation.joblib``
+(relations-0.2.0 and later), else from the rule set.
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ from sklearn.linear_model import LogisticRegression
 
 from extract.relations.candidates import concept_key
 from extract.relations.instances import Instance, drug_disease_instances
+from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
+from extract.relations.manifestation import ManifestationModel
 from extract.relations.rules import BACKGROUND, RuleExtractor, drug_disease_signals
-from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DocumentView, RelationCandidate
+from extract.relations.types import (
+    DISEASE_MANIFESTATION,
+    DRUG_ADVERSE_EVENT,
+    DRUG_TREATS_DISEASE,
+    DocumentView,
+    RelationCandidate,
+)
 
 N_FEATURES = 2**18
 # An adverse-event score above this overrides a rule "treats" reading of the same pair.
@@ -210,10 +220,11 @@ class ModelExtractor:
 
     method = "model"
 
-    def __init__(self, model: PairModel, version: str):
+    def __init__(self, model: PairModel, version: str, manifestation: "ManifestationModel | None" = None):
         self.model = model
         self.version = version
         self.rules = RuleExtractor()
+        self.manifestation = manifestation
 
     @classmethod
     def load(cls, model_dir: Path) -> "ModelExtractor":
@@ -221,12 +232,17 @@ class ModelExtractor:
         payload = joblib.load(model_dir / "model.joblib")
         meta = json.loads((model_dir / "meta.json").read_text()) if (model_dir / "meta.json").exists() else {}
         version = meta.get("version") or model_dir.name
-        return cls(payload["model"], version)
+        manifestation = None
+        if (model_dir / MANIFESTATION_ARTIFACT).exists():
+            manifestation = ManifestationModel.load(model_dir / MANIFESTATION_ARTIFACT)
+        return cls(payload["model"], version, manifestation)
 
     def save(self, model_dir: Path, meta: dict) -> None:
         model_dir = Path(model_dir)
         model_dir.mkdir(parents=True, exist_ok=True)
         joblib.dump({"model": self.model}, model_dir / "model.joblib", compress=3)
+        if self.manifestation is not None:
+            self.manifestation.save(model_dir / MANIFESTATION_ARTIFACT)
         (model_dir / "meta.json").write_text(json.dumps({"version": self.version, **meta}, indent=2) + "\n")
 
     def extract(self, doc: DocumentView) -> list[RelationCandidate]:
@@ -283,6 +299,22 @@ class ModelExtractor:
                 del ade[key]
             if c.type == DRUG_ADVERSE_EVENT:
                 continue  # the model decides adverse events
+            if c.type == DISEASE_MANIFESTATION and self.manifestation is not None:
+                continue  # the manifestation classifier decides disease -> manifestation pairs
             out.append(c)
         out.extend(ade.values())
+        if self.manifestation is not None:
+            # A drug's adverse event is not a manifestation of a co-mentioned disease
+            # ("dystrophic calcification in patients with autoimmune disorders following teriparatide").
+            # The drug must follow the disease head ("T in patients with H following DRUG"): a drug
+            # named before it ("DRUG-induced H ... presented with T") does not own T.
+            ade_drugs: dict[str, list[int]] = {}
+            for c in ade.values():
+                if not c.negated and c.head.sentence_index == c.tail.sentence_index:
+                    ade_drugs.setdefault(c.tail.entity_id, []).append(c.head.start)
+            out.extend(
+                m
+                for m in self.manifestation.candidates(doc, method=self.method)
+                if not any(start > m.head.end for start in ade_drugs.get(m.tail.entity_id, ()))
+            )
         return out

@@ -238,7 +238,45 @@ def train_relations(
     return out
 
 
-def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = None) -> None:
+def train_manifestation_release(
+    models_dir: Path,
+    version: str,
+    base_model: Path | None = None,
+    corpora_dir: Path | None = None,
+    vocab_dir: Path | None = None,
+    C: float = 0.3,
+    cv_folds: int = 3,
+    limit: int | None = None,
+) -> Path:
+    """Write ``relations-<version>/``: the drug model of ``base_model`` (copied; retrained when
+    None) plus a newly trained ``disease_manifestation`` classifier (``manifestation.joblib``)."""
+    import shutil
+
+    from extract.relations.manifestation import ARTIFACT, train_manifestation
+    from extract.settings import get_settings
+
+    settings = get_settings()
+    corpora_dir = corpora_dir or settings.corpora_dir
+    vocab_dir = vocab_dir or settings.vocab_dir
+    out = Path(models_dir) / f"relations-{version}"
+    if base_model is None:
+        train_relations(models_dir, version=version, C=0.1, cv_folds=cv_folds, limit=limit)
+        meta = json.loads((out / "meta.json").read_text())
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(base_model) / "model.joblib", out / "model.joblib")
+        meta = json.loads((Path(base_model) / "meta.json").read_text())
+        meta["drug_model_from"] = Path(base_model).name
+    manif = train_manifestation(corpora_dir, vocab_dir, C=C, cv_folds=cv_folds, limit=limit)
+    manif.save(out / ARTIFACT)
+    meta["version"] = f"relations-{version}"
+    meta["manifestation"] = manif.stats | {"threshold": manif.threshold, "artifact": ARTIFACT}
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_model_card(out, meta.get("training", {}), manifestation=meta["manifestation"])
+    return out
+
+
+def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = None, manifestation: dict | None = None) -> None:
     """MODEL_CARD.md: data, features, cross-validated training figures, dev figures when given."""
     lines = [
         f"# Relation model `{model_dir.name}`",
@@ -272,6 +310,24 @@ def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = Non
         f"- ADE train, concept pairs per sentence: {json.dumps(stats.get('cv_concept_pairs_ade_gold_mentions'))}",
         f"- thresholds: {json.dumps(stats.get('thresholds'))}; training time {stats.get('train_seconds')} s",
     ]
+    if manifestation:
+        lines += [
+            "",
+            "## disease_manifestation classifier (`manifestation.joblib`)",
+            "Class-balanced logistic regression (liblinear, C="
+            f"{manifestation.get('C')}) over hashed pair features ({manifestation.get('n_features')} buckets; "
+            "words/bigrams between, 3 words before/after, order, distance, trigger cues, precise-pattern and rule "
+            "flags, generic-mention and suffix shapes, HPO phenotype-lexicon flags, drug-event flags), trained by "
+            "distant supervision on same-sentence disease pairs of the TRAINING splits of BC5CDR, NCBI disease and "
+            "BioRED (gold mentions, no relation labels): positive when the HPO annotations (phenotype.hpoa) link "
+            "the head disease (OMIM/ORPHA via concept id, CTD/DOID cross-references or name) to the tail phenotype "
+            "(or a descendant) or when a precise pattern fires; pairs the guideline excludes (abbreviation/synonym, "
+            "hypernym, coordinated, gene mentions) are negatives and are never predicted.",
+            f"- pairs {manifestation.get('n_pairs')}, positives {manifestation.get('n_positive')}, label sources "
+            f"{json.dumps(manifestation.get('label_sources'))}",
+            f"- out-of-fold figures against the distant labels: {json.dumps(manifestation.get('cv_distant_labels'))}; "
+            f"threshold {manifestation.get('threshold')} ({manifestation.get('threshold_source')})",
+        ]
     if evaluation:
         lines += ["", "## Development figures", ""]
         for name, res in evaluation.items():
