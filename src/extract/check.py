@@ -8,6 +8,13 @@
   existing entities of its document;
 - offsets: inside the text, ``text[start:end]`` equals the mention, evidence
   offsets equal the evidence sentence.
+
+Also: ids unique within a batch, section offsets inside the text,
+``n_sentences`` matching the sentence rows, reject reasons known codes,
+citations removed by ``DeleteCitation`` accounted for by ``deleted_citation``
+rejects, and partitions that cannot be read reported (not raised).  Hidden
+temporary files left by a killed run are counted (``stale_temp_files``) but are
+not violations: readers never see them.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract import store
+from extract.rejects import REASONS
 
 
 @dataclass
@@ -29,70 +37,165 @@ class CheckReport:
         return not self.violations
 
 
+_CHECKED_TABLES = ("files", "raw_documents", "documents", "sentences", "entities", "relations",
+                   "document_relations", "rejects")
+
+
+def _file_of(source: str) -> str:
+    """The input file of a rejects ``source`` (``path`` or ``path#index``)."""
+    return source.rsplit("#", 1)[0] if "#" in source else source
+
+
 def check_output(out: Path, max_listed: int = 50) -> CheckReport:
+    """Check every batch of an output folder; the report lists at most ``max_listed`` violations."""
     out = Path(out)
-    batches = sorted(set(store.list_batches(out, "files")) | set(store.list_batches(out, "raw_documents"))
-                     | set(store.list_batches(out, "documents")))
+    batches = sorted({b for name in _CHECKED_TABLES for b in store.list_batches(out, name)})
     report = CheckReport(batches=batches)
     v = report.violations
+    n_violations = 0
 
     def add(msg: str) -> None:
+        nonlocal n_violations
+        n_violations += 1
         if len(v) < max_listed:
             v.append(msg)
         elif len(v) == max_listed:
             v.append("... more violations not listed")
 
+    stale = [p for p in out.glob("*/batch_id=*/.*.tmp")]
+    report.counts["stale_temp_files"] = len(stale)  # harmless (hidden, cleaned by the next write), not a violation
+
     for batch in batches:
-        files = store.read_partition(out, "files", batch).to_pylist()
-        raw = store.read_partition(out, "raw_documents", batch).to_pylist()
-        docs = {d["doc_id"]: d for d in store.read_partition(out, "documents", batch).to_pylist()}
-        rejects = store.read_partition(out, "rejects", batch).to_pylist()
-        sentences = store.read_partition(out, "sentences", batch).to_pylist()
-        entities = store.read_partition(out, "entities", batch).to_pylist()
-        relations = store.read_partition(out, "relations", batch).to_pylist()
-        for name, rows in (("files", files), ("raw_documents", raw), ("documents", docs), ("rejects", rejects),
-                           ("entities", entities), ("relations", relations)):
-            report.counts[name] = report.counts.get(name, 0) + len(rows)
-        raw_by_source: dict[str, int] = {}
-        for r in raw:
-            raw_by_source[r["source"]] = raw_by_source.get(r["source"], 0) + 1
-        for f in files:
-            if raw_by_source.get(f["path"], 0) != f["n_documents"]:
-                add(f"[{batch}] {f['path']}: files.n_documents={f['n_documents']} but "
-                    f"{raw_by_source.get(f['path'], 0)} raw documents")
-            if f["n_documents"] == 0 and f["n_rejects"] == 0:
-                add(f"[{batch}] {f['path']}: no documents and no rejects")
-        clean_rejected = {r["doc_id"] for r in rejects if r["stage"] == "clean"}
-        for r in raw:
-            if r["doc_id"] not in docs and r["doc_id"] not in clean_rejected:
-                add(f"[{batch}] {r['doc_id']} ingested but neither in documents nor rejected by clean")
-        doc_sents: dict[str, dict[int, tuple[int, int]]] = {}
-        for s in sentences:
-            doc_sents.setdefault(s["doc_id"], {})[s["sentence_index"]] = (s["start"], s["end"])
-            doc = docs.get(s["doc_id"])
-            if doc is None:
-                add(f"[{batch}] sentence of unknown document {s['doc_id']}")
-            elif not (0 <= s["start"] < s["end"] <= len(doc["text"])):
-                add(f"[{batch}] {s['doc_id']} sentence {s['sentence_index']} offsets outside the text")
-        entity_ids = {}
-        for e in entities:
-            doc = docs.get(e["doc_id"])
-            entity_ids[e["entity_id"]] = e
-            if doc is None:
-                add(f"[{batch}] entity {e['entity_id']} points at unknown document {e['doc_id']}")
-                continue
-            if not (0 <= e["start"] < e["end"] <= len(doc["text"])):
-                add(f"[{batch}] entity {e['entity_id']} offsets {e['start']}-{e['end']} outside the text")
-            elif doc["text"][e["start"]:e["end"]] != e["text"]:
-                add(f"[{batch}] entity {e['entity_id']}: text[start:end] != {e['text']!r}")
-        for r in relations:
-            doc = docs.get(r["doc_id"])
-            for key in ("head_entity_id", "tail_entity_id"):
-                ent = entity_ids.get(r[key])
-                if ent is None or ent["doc_id"] != r["doc_id"]:
-                    add(f"[{batch}] relation {r['relation_id']}: {key} {r[key]} is not an entity of {r['doc_id']}")
-            if doc is None:
-                add(f"[{batch}] relation {r['relation_id']} points at unknown document {r['doc_id']}")
-            elif doc["text"][r["evidence_start"]:r["evidence_end"]] != r["evidence"]:
-                add(f"[{batch}] relation {r['relation_id']}: evidence offsets do not match the evidence text")
+        tables: dict[str, list[dict]] = {}
+        for name in _CHECKED_TABLES:
+            try:
+                tables[name] = store.read_partition(out, name, batch).to_pylist()
+            except Exception as exc:  # a damaged file is a violation, not a crash of the checker
+                add(f"[{batch}] {name}: cannot read the partition ({type(exc).__name__}: {exc})")
+                tables[name] = []
+            report.counts[name] = report.counts.get(name, 0) + len(tables[name])
+        missing = [name for name in ("files", "raw_documents", "documents", "sentences", "entities", "relations",
+                                     "document_relations") if not store.has_partition(out, name, batch)]
+        if missing:
+            add(f"[{batch}] incomplete batch: no {', '.join(missing)} partition (a stage has not run or failed; "
+                "re-run it)")
+        _check_batch(batch, tables, add)
+    report.counts["violations"] = n_violations
     return report
+
+
+def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
+    files, raw, rejects = t["files"], t["raw_documents"], t["rejects"]
+    p = f"[{batch}]"
+
+    # -- rejects are well-formed
+    for r in rejects:
+        if r["reason"] not in REASONS:
+            add(f"{p} rejects row for {r['source']} has unknown reason {r['reason']!r}")
+        if not (r["detail"] or "").strip():
+            add(f"{p} rejects row for {r['source']} ({r['reason']}) has no detail")
+
+    # -- accounting: source files -> raw_documents (+ deletions) -> documents (+ clean rejects)
+    raw_by_source: dict[str, int] = {}
+    raw_ids: set[str] = set()
+    for r in raw:
+        raw_by_source[r["source"]] = raw_by_source.get(r["source"], 0) + 1
+        if r["doc_id"] in raw_ids:
+            add(f"{p} raw_documents: doc_id {r['doc_id']} appears twice")
+        raw_ids.add(r["doc_id"])
+    deleted_by_source: dict[str, int] = {}
+    rejects_by_file: dict[str, int] = {}
+    for r in rejects:
+        rejects_by_file[_file_of(r["source"])] = rejects_by_file.get(_file_of(r["source"]), 0) + 1
+        if r["reason"] == "deleted_citation":
+            deleted_by_source[_file_of(r["source"])] = deleted_by_source.get(_file_of(r["source"]), 0) + 1
+    file_paths = set()
+    for f in files:
+        path = f["path"]
+        file_paths.add(path)
+        n_raw, n_deleted = raw_by_source.get(path, 0), deleted_by_source.get(path, 0)
+        if n_raw + n_deleted != f["n_documents"]:
+            add(f"{p} {path}: files.n_documents={f['n_documents']} but {n_raw} raw documents"
+                + (f" + {n_deleted} deleted citations" if n_deleted else ""))
+        if f["n_documents"] == 0 and not rejects_by_file.get(path):
+            add(f"{p} {path}: yielded no documents and has no rejects row")
+    for source in raw_by_source:
+        if files and source not in file_paths:
+            add(f"{p} raw documents from {source}, which is not in the files table")
+    if raw and not files:
+        add(f"{p} raw_documents without a files table")
+
+    docs: dict[str, dict] = {}
+    for d in t["documents"]:
+        if d["doc_id"] in docs:
+            add(f"{p} documents: doc_id {d['doc_id']} appears twice")
+        docs[d["doc_id"]] = d
+        if raw and d["doc_id"] not in raw_ids:
+            add(f"{p} document {d['doc_id']} is not in raw_documents")
+        n = len(d["text"])
+        for sec in d["sections"] or []:
+            if not (0 <= sec["start"] <= sec["end"] <= n):
+                add(f"{p} {d['doc_id']} section {sec['name']!r} offsets {sec['start']}-{sec['end']} outside the text")
+    clean_rejected = {r["doc_id"] for r in rejects if r["stage"] == "clean"}
+    for doc_id in sorted(raw_ids):
+        if doc_id not in docs and doc_id not in clean_rejected:
+            add(f"{p} {doc_id} ingested but neither in documents nor rejected by clean")
+
+    # -- sentences
+    doc_sents: dict[str, dict[int, tuple[int, int]]] = {}
+    for s in t["sentences"]:
+        sents = doc_sents.setdefault(s["doc_id"], {})
+        if s["sentence_index"] in sents:
+            add(f"{p} {s['doc_id']} sentence {s['sentence_index']} appears twice")
+        sents[s["sentence_index"]] = (s["start"], s["end"])
+        doc = docs.get(s["doc_id"])
+        if doc is None:
+            add(f"{p} sentence of unknown document {s['doc_id']}")
+        elif not (0 <= s["start"] < s["end"] <= len(doc["text"])):
+            add(f"{p} {s['doc_id']} sentence {s['sentence_index']} offsets {s['start']}-{s['end']} outside the text")
+    for doc_id, d in docs.items():
+        if d["n_sentences"] != len(doc_sents.get(doc_id, {})):
+            add(f"{p} {doc_id}: n_sentences={d['n_sentences']} but {len(doc_sents.get(doc_id, {}))} sentence rows")
+
+    # -- entities
+    entity_ids: dict[str, dict] = {}
+    for e in t["entities"]:
+        if e["entity_id"] in entity_ids:
+            add(f"{p} entity_id {e['entity_id']} appears twice")
+        entity_ids[e["entity_id"]] = e
+        doc = docs.get(e["doc_id"])
+        if doc is None:
+            add(f"{p} entity {e['entity_id']} points at unknown document {e['doc_id']}")
+            continue
+        if not (0 <= e["start"] < e["end"] <= len(doc["text"])):
+            add(f"{p} entity {e['entity_id']} offsets {e['start']}-{e['end']} outside the text")
+        elif doc["text"][e["start"]:e["end"]] != e["text"]:
+            add(f"{p} entity {e['entity_id']}: text[{e['start']}:{e['end']}] = "
+                f"{doc['text'][e['start']:e['end']]!r} != mention {e['text']!r}")
+        if e["sentence_index"] not in doc_sents.get(e["doc_id"], {}):
+            add(f"{p} entity {e['entity_id']} in unknown sentence {e['sentence_index']}")
+
+    # -- relations
+    relation_ids: set[str] = set()
+    for r in t["relations"]:
+        if r["relation_id"] in relation_ids:
+            add(f"{p} relation_id {r['relation_id']} appears twice")
+        relation_ids.add(r["relation_id"])
+        for key in ("head_entity_id", "tail_entity_id"):
+            ent = entity_ids.get(r[key])
+            if ent is None or ent["doc_id"] != r["doc_id"]:
+                add(f"{p} relation {r['relation_id']}: {key} {r[key]} is not an entity of {r['doc_id']}")
+        doc = docs.get(r["doc_id"])
+        if doc is None:
+            add(f"{p} relation {r['relation_id']} points at unknown document {r['doc_id']}")
+        elif not (0 <= r["evidence_start"] < r["evidence_end"] <= len(doc["text"])):
+            add(f"{p} relation {r['relation_id']}: evidence offsets {r['evidence_start']}-{r['evidence_end']} "
+                "outside the text")
+        elif doc["text"][r["evidence_start"]:r["evidence_end"]] != r["evidence"]:
+            add(f"{p} relation {r['relation_id']}: evidence offsets do not match the evidence text")
+    for dr in t["document_relations"]:
+        if dr["doc_id"] not in docs:
+            add(f"{p} document relation points at unknown document {dr['doc_id']}")
+        if dr["best_relation_id"] not in relation_ids:
+            add(f"{p} document relation of {dr['doc_id']}: best_relation_id {dr['best_relation_id']} "
+                "is not in relations")

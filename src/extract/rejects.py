@@ -14,11 +14,13 @@ REASONS: dict[str, str] = {
     "malformed_pubtator": "a PubTator block that does not parse",
     "unknown_format": "a file whose format could not be recognized",
     "unsupported_xml": "well-formed XML that is not PubMed, MEDLINE or JATS",
+    "error_page": "an HTTP error, login or captcha page (e.g. HTML saved under an .xml name) instead of content",
     "no_text": "a document without title or text",
     "duplicate_doc_id": "a document whose doc_id was already seen in the batch",
     "duplicate_content": "a document whose content is identical to an earlier one in the batch",
     "unsupported_language": "a document that is not in English",
     "document_truncated": "a document longer than the limit; it was kept, truncated",
+    "deleted_citation": "a citation removed by a DeleteCitation element of a MEDLINE update file",
     "processing_error": "an unexpected error while processing one document or chunk",
 }
 

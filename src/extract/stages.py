@@ -103,21 +103,44 @@ def take_docs(table: pa.Table, doc_ids: list[str]) -> pa.Table:
 
 
 def ingest_batch(inputs: list[str], out: Path, batch_id: str, settings: Settings | None = None) -> tuple[IngestResult, StageOutcome]:
-    result = ingest_paths([str(i) for i in inputs], batch_id, settings)
+    """Ingest files into the batch's ``files``, ``raw_documents`` and ingest rejects; apply DeleteCitations.
+
+    Documents are streamed into the ``raw_documents`` partition (constant
+    memory for baseline files of any size); the partition becomes visible only
+    once complete.  PMIDs deleted by update files are then removed from every
+    batch, this one included (see ``apply_deletions``).
+    """
+    for part in store.list_parts(out, "rejects", batch_id):
+        if part.startswith(DELETION_PART_PREFIX):
+            store.remove_part(out, "rejects", batch_id, part)  # raw_documents is rewritten from scratch
+    with store.PartitionWriter(out, "raw_documents", batch_id) as writer:
+        result = ingest_paths([str(i) for i in inputs], batch_id, settings, on_rows=writer.write)
     store.write_partition(out, "files", batch_id, result.files)
-    store.write_partition(out, "raw_documents", batch_id, result.documents)
     _write_rejects(out, "ingest", batch_id, result.rejects)
-    removed = apply_deletions(out, result.deleted_pmids, exclude_batch=batch_id) if result.deleted_pmids else {}
+    removed = apply_deletions(out, result.deleted_pmids, deleting_batch=batch_id) if result.deleted_pmids else {}
+    n_deleted_here = removed.pop("_rejected_in_batch", 0)
     outcome = StageOutcome(
-        stage="ingest", batch_id=batch_id, n_in=result.files.num_rows, n_out=result.documents.num_rows,
-        n_rejected=len(result.rejects),
+        stage="ingest", batch_id=batch_id, n_in=result.files.num_rows, n_out=writer.num_rows - n_deleted_here,
+        n_rejected=len(result.rejects) + n_deleted_here,
         detail={"deleted_pmids": len(result.deleted_pmids), "deleted_rows": removed} if result.deleted_pmids else {},
     )
     return result, outcome
 
 
-def apply_deletions(out: Path, pmids: list[str], exclude_batch: str | None = None) -> dict[str, int]:
-    """Remove documents deleted by MEDLINE update files from every other batch of every document table."""
+DELETION_PART_PREFIX = "deleted-by-"
+
+
+def apply_deletions(out: Path, pmids: list[str], deleting_batch: str | None = None,
+                    exclude_batch: str | None = None) -> dict[str, int]:
+    """Remove citations deleted by MEDLINE update files (``DeleteCitation``) from every document table.
+
+    Every batch is visited (except ``exclude_batch``); each removed
+    ``raw_documents`` row gets a ``deleted_citation`` rejects row in its own
+    batch (part ``deleted-by-<deleting_batch>``), so ``check`` can still account
+    for every document its source file yielded.  Idempotent: applying the same
+    deletions twice changes nothing.  Returns removed rows per table (and, under
+    ``_rejected_in_batch``, how many of them belonged to ``deleting_batch``).
+    """
     doc_ids = pa.array(sorted({f"PMID:{p}" for p in pmids}), pa.string())
     removed: dict[str, int] = {}
     for table_name in ("raw_documents", "documents", "sentences", "entities", "relations", "document_relations"):
@@ -127,9 +150,22 @@ def apply_deletions(out: Path, pmids: list[str], exclude_batch: str | None = Non
             table = store.read_partition(out, table_name, batch, parts=["part-0"])
             mask = pc.is_in(table["doc_id"], value_set=doc_ids)
             n = pc.sum(mask).as_py() or 0
-            if n:
-                store.write_partition(out, table_name, batch, table.filter(pc.invert(mask)))
-                removed[table_name] = removed.get(table_name, 0) + n
+            if not n:
+                continue
+            if table_name == "raw_documents":
+                gone = table.filter(mask).select(["doc_id", "source", "source_index"]).to_pylist()
+                part = f"{DELETION_PART_PREFIX}{deleting_batch or 'unknown'}"
+                previous = store.read_partition(out, "rejects", batch, parts=[part]).to_pylist()
+                rejects = [Reject(source=f"{g['source']}#{g['source_index']}", stage="ingest",
+                                  reason="deleted_citation", doc_id=g["doc_id"],
+                                  detail=f"{g['doc_id']} deleted by a DeleteCitation element "
+                                         f"(update ingested in batch {deleting_batch})") for g in gone]
+                rows = list({(r["source"], r["doc_id"]): r for r in previous + [r.row(batch) for r in rejects]}.values())
+                store.write_partition(out, "rejects", batch, schemas.to_table("rejects", rows), part=part)
+                if batch == deleting_batch:
+                    removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + n
+            store.write_partition(out, table_name, batch, table.filter(pc.invert(mask)))
+            removed[table_name] = removed.get(table_name, 0) + n
     return removed
 
 

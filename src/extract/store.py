@@ -7,6 +7,12 @@ POSIX), so a reader sees the old file or the new one, never half of one.
 pyarrow.dataset all restore it as a column) and is dropped from the file body
 to avoid type clashes between the two.
 
+Temporary files are hidden (leading dot) and end in ``.tmp``, so neither
+``read_partition`` nor ``*.parquet`` globs (pandas, DuckDB) nor
+``pyarrow.dataset`` (which skips names starting with ``.`` or ``_``) ever see
+them; a writer deletes the stale temporary files of its part left by a killed
+run before it starts.
+
 A whole output folder is guarded by an exclusive lock (``OutputLock``) so two
 runs cannot interleave their writes.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -58,26 +65,96 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _remove_stale_temps(folder: Path, part: str) -> None:
+    """Delete temporary files of ``part`` left by a writer that died before renaming them.
+
+    Safe because writers of one output folder are serialized by ``OutputLock``
+    and each part has one writer at a time.
+    """
+    for stale in folder.glob(f".{part}.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+def _test_write_delay() -> float:
+    """Testing knob: seconds to pause before each rename (env ``BIOMED_EXTRACT_TEST_WRITE_DELAY``).
+
+    Only the crash-safety tests set it, to kill a run while a temporary file
+    exists; unset (the default) means no pause.
+    """
+    try:
+        return float(os.environ.get("BIOMED_EXTRACT_TEST_WRITE_DELAY", "0") or 0)
+    except ValueError:
+        return 0.0
+
+
+class PartitionWriter:
+    """Stream tables into one partition file that becomes visible only when committed.
+
+    Rows go to a hidden temporary file (``.part-0.<random>.tmp``) in the
+    partition folder; ``commit`` fsyncs it and renames it to ``<part>.parquet``.
+    Used as a context manager it commits on success and deletes the temporary
+    file on any exception, so readers see the previous file or the complete new
+    one.  Memory stays bounded by the largest table passed to ``write``.
+    """
+
+    def __init__(self, out: Path, table_name: str, batch_id: str, part: str = "part-0"):
+        self.schema = TABLES[table_name]
+        self.body_schema = pa.schema([f for f in self.schema if f.name != "batch_id"], metadata=self.schema.metadata)
+        self.folder = partition_dir(out, table_name, batch_id)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.target = self.folder / f"{part}.parquet"
+        _remove_stale_temps(self.folder, part)
+        fd, self.tmp_name = tempfile.mkstemp(prefix=f".{part}.", suffix=".tmp", dir=self.folder)
+        os.close(fd)
+        self.num_rows = 0
+        try:
+            self._writer = pq.ParquetWriter(self.tmp_name, self.body_schema, compression="zstd",
+                                            write_statistics=True)
+        except BaseException:
+            Path(self.tmp_name).unlink(missing_ok=True)
+            raise
+
+    def write(self, table: pa.Table) -> None:
+        table = table.select([f.name for f in self.schema]).cast(self.schema)
+        self._writer.write_table(table.drop_columns(["batch_id"]))
+        self.num_rows += table.num_rows
+
+    def commit(self) -> Path:
+        self._writer.close()
+        with open(self.tmp_name, "rb") as fh:
+            os.fsync(fh.fileno())
+        delay = _test_write_delay()
+        if delay:
+            time.sleep(delay)
+        os.replace(self.tmp_name, self.target)
+        _fsync_dir(self.folder)
+        return self.target
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            Path(self.tmp_name).unlink(missing_ok=True)
+
+    def __enter__(self) -> "PartitionWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            try:
+                self.commit()
+            except BaseException:
+                Path(self.tmp_name).unlink(missing_ok=True)
+                raise
+        else:
+            self.abort()
+
+
 def write_partition(out: Path, table_name: str, batch_id: str, table: pa.Table, part: str = "part-0") -> Path:
     """Atomically write (or replace) ``part`` of a batch's partition of ``table_name``."""
-    schema = TABLES[table_name]
-    table = table.select([f.name for f in schema]).cast(schema)
-    body = table.drop_columns(["batch_id"]) if "batch_id" in table.column_names else table
-    folder = partition_dir(out, table_name, batch_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{part}.parquet"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{part}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        pq.write_table(body, tmp_name, compression="zstd", write_statistics=True)
-        with open(tmp_name, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    _fsync_dir(folder)
-    return target
+    with PartitionWriter(out, table_name, batch_id, part) as writer:
+        writer.write(table)
+    return writer.target
 
 
 def remove_part(out: Path, table_name: str, batch_id: str, part: str) -> None:
@@ -101,6 +178,12 @@ def read_partition(out: Path, table_name: str, batch_id: str, parts: Iterable[st
     if not tables:
         return schema.empty_table()
     return pa.concat_tables(tables)
+
+
+def list_parts(out: Path, table_name: str, batch_id: str) -> list[str]:
+    """Names of the committed parts of a batch's partition (``part-0``, ``ingest``...)."""
+    folder = partition_dir(out, table_name, batch_id)
+    return sorted(p.name[: -len(".parquet")] for p in folder.glob("*.parquet")) if folder.exists() else []
 
 
 def has_partition(out: Path, table_name: str, batch_id: str) -> bool:

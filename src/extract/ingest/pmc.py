@@ -3,14 +3,18 @@
 Kept, as sections: the abstract (structured abstracts keep their section
 titles), body sections under their titles (nested titles joined with " / "),
 then figure and table captions (``figure: <label>``, ``table: <label>``).
-Left out on purpose: table bodies (cells are not prose), display formulas,
-the reference list, acknowledgements and other back matter.  In-text
+Left out on purpose: table bodies (cells are not prose; a huge supplementary
+table therefore costs nothing), display formulas, the reference list,
+acknowledgements and other back matter, and body sections that are
+declarations rather than science (competing interests, author contributions,
+funding, acknowledgements; by ``sec-type`` or title).  In-text
 citations (``xref`` to bibliography entries) are removed so "[12]" does not end
 up inside sentences.
 """
 
 from __future__ import annotations
 
+import re
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -30,6 +34,11 @@ def _tidy(text: str) -> str:
 
 
 _SKIP_IN_PARAGRAPHS = frozenset({"table-wrap", "fig", "disp-formula", "supplementary-material", "table"})
+_SKIP_SEC_TYPES = frozenset({"coi-statement", "conflict", "author-contributions", "funding", "acknowledgement",
+                             "acknowledgements", "supplementary-material", "data-availability"})
+_SKIP_SEC_TITLE = re.compile(
+    r"^(competing interests?|conflicts? of interests?|declaration of interests?|authors?'? contributions?|"
+    r"funding|acknowledge?ments?|supplementary (material|data|information))\b", re.I)
 
 
 def read_pmc(stream: BinaryIO, source: str) -> Iterator[RawDocument]:
@@ -40,6 +49,10 @@ def read_pmc(stream: BinaryIO, source: str) -> Iterator[RawDocument]:
             yield _article(article, source, index)
             index += 1
             article.clear(keep_tail=False)
+            parent = article.getparent()  # a pmc-articleset: drop the cleared articles too
+            if parent is not None:
+                while article.getprevious() is not None:
+                    del parent[0]
     except etree.XMLSyntaxError as exc:
         raise SourceError("malformed_xml", f"XML error after {index} articles: {exc}") from exc
     if index == 0:
@@ -158,11 +171,13 @@ def _body_sections(elem: etree._Element, heading: list[str], parts: list[tuple[s
             if txt:
                 paragraphs.append(txt)
         elif name == "sec":
+            title = text_of(child.find("title"))
+            if (child.get("sec-type") or "").lower() in _SKIP_SEC_TYPES or _SKIP_SEC_TITLE.match(title):
+                continue
             if paragraphs:
                 parts.append((" / ".join(heading) or "body", "\n".join(paragraphs)))
                 paragraphs = []
-            title = text_of(child.find("title")) or "section"
-            _body_sections(child, heading + [title], parts)
+            _body_sections(child, heading + [title or "section"], parts)
         elif name in {"list", "boxed-text", "disp-quote"}:
             txt = "\n".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in child.iter("p"))
             if txt.strip():

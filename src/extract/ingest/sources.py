@@ -6,6 +6,8 @@ import glob
 import gzip
 import hashlib
 import os
+import re
+import zlib
 from pathlib import Path
 
 SUFFIX_FORMATS = {
@@ -62,36 +64,106 @@ def base_suffix(path: Path) -> tuple[str, bool]:
     return suffix, gz
 
 
+_DECL = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE\s+([^\s>\[]+)[^>\[]*(?:\[.*?\])?\s*>)", re.S | re.I)
+_ELEMENT = re.compile(rb"\s*<([A-Za-z_][\w:.-]*)")
+_HTML_ROOTS = frozenset({"html", "head", "body", "title", "meta"})
+
+
+def root_name(sample: bytes) -> tuple[str | None, str | None]:
+    """The DOCTYPE name and the root element's local name of an XML/HTML sample (lowercased)."""
+    pos, doctype = 0, None
+    while m := _DECL.match(sample, pos):
+        if m.group(1):
+            doctype = m.group(1).decode("latin-1").lower()
+        if m.end() == pos:
+            break
+        pos = m.end()
+    m = _ELEMENT.match(sample, pos)
+    root = m.group(1).decode("latin-1").lower().rsplit(":", 1)[-1] if m else None
+    return doctype, root
+
+
 def sniff_format(head: bytes, suffix: str) -> str:
-    """Format from the first bytes (after decompression) and the suffix."""
-    sample = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
-    lowered = sample.lower()
-    if suffix == ".nxml":
-        return "pmc"
-    if sample.startswith(b"<?xml") or sample.startswith(b"<!DOCTYPE") or sample.startswith(b"<"):
-        if b"<html" in lowered or b"<!doctype html" in lowered or b"<body" in lowered:
-            return "html"
-        if b"pubmedarticleset" in lowered or b"medlinecitationset" in lowered or b"<pubmedarticle" in lowered:
+    """Format from the first bytes (after decompression) and the suffix.
+
+    Markup is classified by its DOCTYPE and root element, not by substrings, so
+    a JATS ``<body>`` is not taken for HTML and an HTML error page saved under
+    an ``.xml`` name is recognised as HTML (the ingest stage rejects it).
+    """
+    sample = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:8192]
+    if sample.startswith(b"<"):
+        doctype, root = root_name(sample)
+        names = {doctype, root}
+        if names & {"pubmedarticleset", "medlinecitationset", "pubmedarticle", "pubmedbookarticle"}:
             return "medline"
-        if b"<article" in lowered or b"jats" in lowered:
+        if names & {"article", "pmc-articleset"}:
             return "pmc"
+        if names & _HTML_ROOTS:
+            return "html"
         if suffix in (".html", ".htm"):
             return "html"
+        if suffix == ".nxml":
+            return "pmc"
         return "xml"
     first_line = sample.split(b"\n", 1)[0]
     if b"|t|" in first_line or b"|a|" in first_line:
         return "pubtator"
     if suffix in SUFFIX_FORMATS and SUFFIX_FORMATS[suffix] in ("text", "html", "pubtator"):
         return SUFFIX_FORMATS[suffix]
-    if suffix in (".xml",):
+    if suffix in (".xml", ".nxml"):
         return "xml"
     return "unknown" if suffix not in ("", ".txt") else "text"
 
 
-def open_binary(path: Path, gz: bool):
-    if gz:
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+class TolerantReader:
+    """A binary stream over a (possibly gzip-compressed) file that turns a cut-off gzip stream into EOF.
+
+    ``gzip`` raises ``EOFError`` (or ``zlib.error`` / ``BadGzipFile`` for corrupt
+    data) when a compressed file ends early, and a buffered ``read(n)`` then
+    loses the bytes it had already decompressed.  This reader returns every byte
+    that could be decompressed, then reports end of file and sets ``truncated``
+    (with the error in ``error``), so a streaming XML parser keeps every complete
+    document before the cut and the caller can still tell the file was damaged.
+    """
+
+    def __init__(self, path: Path, gz: bool):
+        self._fh = gzip.open(path, "rb") if gz else open(path, "rb")
+        self.truncated = False
+        self.error = ""
+
+    def read(self, size: int = -1) -> bytes:
+        if self.truncated:
+            return b""
+        if size is None or size < 0:
+            chunks = []
+            while chunk := self.read(1 << 20):
+                chunks.append(chunk)
+            return b"".join(chunks)
+        out = bytearray()
+        while len(out) < size:
+            try:
+                chunk = self._fh.read1(size - len(out))
+            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                self.truncated, self.error = True, str(exc) or type(exc).__name__
+                break
+            if not chunk:
+                break
+            out += chunk
+        return bytes(out)
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> "TolerantReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_binary(path: Path, gz: bool) -> TolerantReader:
+    """Open ``path`` for reading bytes, decompressing when ``gz``; see ``TolerantReader``."""
+    return TolerantReader(path, gz)
 
 
 def file_sha256(path: Path) -> str:

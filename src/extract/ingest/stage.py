@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
-import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from extract.ingest.medline import read_medline
 from extract.ingest.pmc import read_pmc
 from extract.ingest.records import RawDocument, SourceError
 from extract.ingest.sources import base_suffix, expand_inputs, file_sha256, open_binary, sniff_format
-from extract.ingest.webpage import read_html_page, read_text_page
+from extract.ingest.webpage import error_page_reason, html_to_text, read_html_page, read_text_page
 from extract.rejects import Reject
 from extract.settings import Settings, get_settings
 
@@ -33,10 +31,13 @@ _WORD = re.compile(r"[A-Za-z]+")
 
 @dataclass
 class IngestResult:
+    """What ``ingest_paths`` read.  ``documents`` is empty when the rows were streamed to ``on_rows``."""
+
     documents: pa.Table
     files: pa.Table
     rejects: list[Reject] = field(default_factory=list)
     deleted_pmids: list[str] = field(default_factory=list)
+    n_documents: int = 0
 
 
 def default_batch_id(inputs: list[str]) -> str:
@@ -54,7 +55,14 @@ def default_batch_id(inputs: list[str]) -> str:
 
 
 def is_english(text: str) -> bool:
-    words = _WORD.findall(text[:5000].lower())
+    """Whether the prose of ``text`` is English (share of English function words).
+
+    Only lines of six words or more count as prose, so tables, reference
+    lists and other line-per-cell content (e.g. a supplementary table pasted
+    into a page) neither decide the language nor dilute it.
+    """
+    prose = [line for line in text[:50_000].splitlines() if len(line.split()) >= 6]
+    words = _WORD.findall(" ".join(prose)[:5000].lower())
     if len(words) < 40:
         return True  # too short to judge
     hits = sum(1 for w in words if w in _EN_FUNCTION_WORDS)
@@ -72,7 +80,13 @@ def _truncate(doc: RawDocument, limit: int) -> bool:
 
 
 def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str, Iterator[RawDocument]]:
-    """Detect the format and return it with a document iterator (raises SourceError)."""
+    """Detect the format and return it with a document iterator (raises SourceError).
+
+    XML is streamed; text, HTML and PubTator files are read whole, but at most
+    ``8 * max_doc_chars`` bytes (enough for ``max_doc_chars`` characters of
+    text in any encoding), so a multi-gigabyte "page" cannot exhaust memory: the
+    document is then cut like any other over-long document.
+    """
     source = str(path)
     suffix, gz = base_suffix(path)
     with open(path, "rb") as fh:
@@ -83,42 +97,61 @@ def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str,
         gz = False  # named .gz but not compressed: read as is
     if not gz and magic == _GZIP_MAGIC:
         gz = True
-    try:
-        with open_binary(path, gz) as fh:
-            head = fh.read(65536)
-    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-        raise SourceError("truncated_gzip", f"cannot decompress: {exc}") from exc
+    with open_binary(path, gz) as fh:
+        head = fh.read(65536)
+        cut_in_head = fh.truncated
     if not head.strip():
+        if cut_in_head:
+            raise SourceError("truncated_gzip", f"cannot decompress: {fh.error}")
         raise SourceError("empty_file", "file has no content" + (" after decompression" if gz else ""))
     if looks_binary(head):
         raise SourceError("binary_file", "file looks binary (NUL or control bytes), not text or XML")
     fmt = sniff_format(head, suffix)
+    if cut_in_head and fmt not in ("medline", "pmc"):
+        raise SourceError("truncated_gzip", f"compressed stream ends early, after {len(head)} bytes "
+                                            f"({fh.error}): too little to read or even recognize")
 
     def stream_xml(reader, *args) -> Iterator[RawDocument]:
-        try:
-            with open_binary(path, gz) as fh:
+        with open_binary(path, gz) as fh:
+            try:
                 yield from reader(fh, source, *args)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise SourceError("truncated_gzip", f"compressed stream ends early: {exc}") from exc
+            except SourceError as exc:
+                if fh.truncated:
+                    raise SourceError("truncated_gzip", f"compressed stream ends early ({fh.error}); "
+                                                        f"the XML parser then said: {exc.detail}") from exc
+                raise
+            if fh.truncated:
+                raise SourceError("truncated_gzip", f"compressed stream ends early: {fh.error}")
 
     if fmt == "medline":
         return fmt, stream_xml(read_medline, deleted.extend)
     if fmt == "pmc":
         return fmt, stream_xml(read_pmc)
+    if fmt == "html" and suffix in (".xml", ".nxml"):
+        title, _ = html_to_text(decode_text(head))
+        raise SourceError("error_page", f"an HTML page (title {title!r}) where {suffix} XML was expected: "
+                                        "probably a server error or login page saved by a failed download")
     if fmt == "xml":
         raise SourceError("unsupported_xml", "XML that is neither PubMed/MEDLINE nor JATS")
     if fmt == "unknown":
         raise SourceError("unknown_format", f"unrecognized file type {suffix or '(no suffix)'}")
-    try:
-        with open_binary(path, gz) as fh:
-            data = fh.read()
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise SourceError("truncated_gzip", f"compressed stream ends early: {exc}") from exc
+    limit = 8 * settings.max_doc_chars
+    with open_binary(path, gz) as fh:
+        data = fh.read(limit + 1)
+        if fh.truncated:
+            raise SourceError("truncated_gzip", f"compressed stream ends early: {fh.error}; "
+                                                "a single-document file cut short is not kept")
+    if len(data) > limit:
+        data = data[: data.rfind(b"\n", 0, limit) + 1 or limit]
     text = decode_text(data)
     if fmt == "pubtator":
         return fmt, _pubtator_documents(text, source)
     if fmt == "html":
-        return fmt, iter([read_html_page(text, source)])
+        doc = read_html_page(text, source)
+        why = error_page_reason(doc.title, doc.text)
+        if why:
+            raise SourceError("error_page", why)
+        return fmt, iter([doc])
     return "webpage", iter([read_text_page(text, source)])
 
 
@@ -136,8 +169,17 @@ def _pubtator_documents(text: str, source: str) -> Iterator[RawDocument]:
         raise SourceError("malformed_pubtator", str(exc)) from exc
 
 
-def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = None) -> IngestResult:
-    """Read every input into raw documents; every problem becomes a Reject, never an exception."""
+def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = None,
+                 on_rows: Callable[[pa.Table], None] | None = None, flush_every: int = 1000) -> IngestResult:
+    """Read every input into raw documents; every problem becomes a Reject, never an exception.
+
+    Without ``on_rows`` the documents are returned in ``IngestResult.documents``
+    and citations named by ``DeleteCitation`` elements are dropped from them
+    (with a ``deleted_citation`` reject each).  With ``on_rows`` the documents
+    are handed over as ``raw_documents`` tables of ``flush_every`` rows while
+    the files are read, so memory stays constant however large the input; the
+    caller then applies ``deleted_pmids`` itself (``stages.apply_deletions``).
+    """
     settings = settings or get_settings()
     files, missing = expand_inputs(inputs)
     rejects = [Reject(source=m, stage=STAGE, reason="file_not_found", detail="no such file, folder or glob match")
@@ -147,6 +189,7 @@ def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = N
     seen_ids: dict[str, str] = {}
     seen_hashes: dict[str, str] = {}
     all_deleted: list[str] = []
+    n_total = 0
     for path in files:
         deleted: list[str] = []
         n_docs = 0
@@ -172,9 +215,10 @@ def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = N
                                           doc_id=doc.assign_id()))
                 doc_id = doc.assign_id()
                 content = doc.content_sha256()
-                if doc_id in seen_ids:
+                if doc_id in seen_ids and seen_hashes.get(content) != doc_id:
                     rejects.append(Reject(source=where, stage=STAGE, reason="duplicate_doc_id",
-                                          detail=f"{doc_id} already ingested from {seen_ids[doc_id]}", doc_id=doc_id))
+                                          detail=f"{doc_id} already ingested from {seen_ids[doc_id]} with a different "
+                                                 "title or text; the first one was kept", doc_id=doc_id))
                     continue
                 if content in seen_hashes:
                     rejects.append(Reject(source=where, stage=STAGE, reason="duplicate_content",
@@ -189,22 +233,44 @@ def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = N
                 seen_hashes[content] = doc_id
                 rows.append(doc.row(batch_id))
                 n_docs += 1
+                n_total += 1
+                if on_rows is not None and len(rows) >= flush_every:
+                    on_rows(schemas.to_table("raw_documents", rows))
+                    rows = []
         except SourceError as exc:
             detail = exc.detail if n_docs == 0 else f"{exc.detail} ({n_docs} documents before it were kept)"
             rejects.append(Reject(source=str(path), stage=STAGE, reason=exc.reason, detail=detail))
         except (OSError, UnicodeError) as exc:
             rejects.append(Reject(source=str(path), stage=STAGE, reason="unreadable_file", detail=str(exc)))
+        except Exception as exc:  # a reader bug on odd input must cost one file, never the run
+            kept = f" ({n_docs} documents before it were kept)" if n_docs else ""
+            rejects.append(Reject(source=str(path), stage=STAGE, reason="processing_error",
+                                  detail=f"{type(exc).__name__}: {exc}{kept}"))
         all_deleted.extend(deleted)
         file_rows.append({
             "path": str(path), "batch_id": batch_id, "sha256": sha, "size_bytes": size, "format": fmt,
             "n_documents": n_docs, "n_rejects": len(rejects) - n_rejects_before, "deleted_pmids": deleted,
         })
-    if all_deleted:
+    if on_rows is not None:
+        if rows:
+            on_rows(schemas.to_table("raw_documents", rows))
+        rows = []
+    elif all_deleted:
         deleted_ids = {f"PMID:{p}" for p in all_deleted}
-        rows = [r for r in rows if r["doc_id"] not in deleted_ids]
+        kept = []
+        for r in rows:
+            if r["doc_id"] in deleted_ids:
+                rejects.append(Reject(source=f"{r['source']}#{r['source_index']}", stage=STAGE,
+                                      reason="deleted_citation", doc_id=r["doc_id"],
+                                      detail=f"{r['doc_id']} is deleted by a DeleteCitation element of an update "
+                                             "file in the same batch"))
+            else:
+                kept.append(r)
+        n_total, rows = len(kept), kept
     return IngestResult(
         documents=schemas.to_table("raw_documents", rows),
         files=schemas.to_table("files", file_rows),
         rejects=rejects,
         deleted_pmids=sorted(set(all_deleted)),
+        n_documents=n_total,
     )

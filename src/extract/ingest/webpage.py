@@ -46,6 +46,31 @@ def html_to_text(html: str) -> tuple[str | None, str]:
     return title, text
 
 
+_ERROR_TITLE = re.compile(
+    r"\b(?:[45]\d\d\b|not found|forbidden|access denied|unauthori[sz]ed|internal server error|bad gateway|"
+    r"service unavailable|gateway time-?out|too many requests|page (?:cannot|could not) be (?:found|displayed)|"
+    r"captcha|are you a robot|just a moment|attention required|sign in|log ?in required|session expired)",
+    re.I,
+)
+ERROR_PAGE_MAX_CHARS = 2000
+
+
+def error_page_reason(title: str | None, text: str) -> str | None:
+    """Why a page looks like an HTTP error, login or captcha page rather than content (None if it does not).
+
+    Only short pages qualify: an article page whose title happens to contain
+    "404" or "not found" still has thousands of characters of text.
+    """
+    if len(text) > ERROR_PAGE_MAX_CHARS:
+        return None
+    first_line = text.strip().split("\n", 1)[0][:200] if text.strip() else ""
+    for candidate in (title or "", first_line):
+        m = _ERROR_TITLE.search(candidate)
+        if m:
+            return f"short page ({len(text)} characters) whose title or heading {candidate.strip()!r} reads like an error page"
+    return None
+
+
 def read_html_page(html: str, source: str) -> RawDocument:
     title, text = html_to_text(html)
     return RawDocument(source=source, source_index=0, format="html", text=text, title=title)

@@ -1,0 +1,382 @@
+"""Bad input never stops a run: every unusable file or document becomes a rejects row with a stable reason.
+
+Two layers:
+- library (fast): ``ingest_paths`` / ``stages.ingest_batch`` + the clean stage over
+  hand-made bad files and hypothesis-generated ones (random bytes, random
+  truncations of a valid ``.xml.gz``, random unicode text);
+- end to end: one real ``biomed-extract run`` (CLI, Prefect, all four stages)
+  over a folder of every hand-made bad file, then ``biomed-extract check``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extract import schemas, stages, store
+from extract.check import check_output
+from extract.clean.stage import clean_documents
+from extract.ingest import ingest_paths
+from extract.rejects import REASONS
+from extract.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "bad_inputs"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate_medline import write_medline  # noqa: E402
+
+# file name -> the reject reasons it must produce (at least one row each); None: must be ingested cleanly
+EXPECTED: dict[str, set[str] | None] = {
+    "empty.xml": {"empty_file"},
+    "blank.txt": {"empty_file"},
+    "binary.pdf": {"binary_file"},
+    "truncated.xml.gz": {"truncated_gzip"},
+    "malformed.xml": {"malformed_xml"},
+    "table.csv": {"unknown_format"},
+    "error_page.xml": {"error_page"},
+    "not_found.html": {"error_page"},
+    "catalog.xml": {"unsupported_xml"},
+    "duplicate_pmid.xml": {"duplicate_doc_id"},
+    "page_copy_b.txt": {"duplicate_content"},
+    "french_case.txt": {"unsupported_language"},
+    "no_text.xml": {"no_text"},
+    "huge_page.html": {"document_truncated"},
+    "page_copy_a.txt": None,
+    "latin1_page.txt": None,
+    "mojibake_page.txt": None,
+    "good_page.html": None,
+}
+# documents that must still be ingested from partly bad files
+KEPT = {"truncated.xml.gz": 1, "malformed.xml": 1, "duplicate_pmid.xml": 1, "huge_page.html": 1}
+HUGE_LIMIT = 50_000  # max_doc_chars for the tests: the huge page is ~20x over it
+
+
+def _huge_page() -> str:
+    """A journal page with a large supplementary table pasted into it (~1 MB of HTML)."""
+    rows = "".join(f"<tr><td>P{i:05d}</td><td>{i % 90 + 10}</td><td>aspirin</td><td>{(i * 7) % 100} mg</td>"
+                   f"<td>headache grade {i % 4}</td></tr>\n" for i in range(12_000))
+    return ("<html><head><title>Aspirin and headache: supplementary data</title></head><body>"
+            "<h1>Aspirin and headache: supplementary data</h1><p>Aspirin was associated with headache in this "
+            "cohort of patients treated for cardiovascular prevention; the table lists every participant.</p>"
+            f"<table>{rows}</table></body></html>\n")
+
+
+def make_bad_folder(folder: Path) -> Path:
+    """The hand-made fixtures plus the generated huge page, copied into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in FIXTURES.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "huge_page.html").write_text(_huge_page())
+    return folder
+
+
+def _reasons_by_file(rejects: list[dict]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for r in rejects:
+        out.setdefault(Path(r["source"].rsplit("#", 1)[0]).name, set()).add(r["reason"])
+    return out
+
+
+def _assert_expected(reasons: dict[str, set[str]], docs_per_file: Counter) -> None:
+    for name, expected in EXPECTED.items():
+        if expected is None:
+            assert name not in reasons, f"{name} was rejected: {reasons.get(name)}"
+            assert docs_per_file[name] == 1, name
+        else:
+            assert expected <= reasons.get(name, set()), f"{name}: expected {expected}, got {reasons.get(name)}"
+    for name, n in KEPT.items():
+        assert docs_per_file[name] >= n, f"{name}: documents before the problem must be kept"
+    assert set(reasons) <= set(EXPECTED), f"unexpected rejects: {set(reasons) - set(EXPECTED)}"
+
+
+# ---------------------------------------------------------------- library level, hand-made files
+
+
+@pytest.fixture(scope="module")
+def bad_folder(tmp_path_factory) -> Path:
+    return make_bad_folder(tmp_path_factory.mktemp("bad") / "inputs")
+
+
+def test_every_hand_made_bad_input_has_its_reject(bad_folder):
+    result = ingest_paths([str(bad_folder)], "b-bad", Settings(max_doc_chars=HUGE_LIMIT))
+    rejects = [r.row("b-bad") for r in result.rejects]
+    assert all(r["reason"] in REASONS and r["detail"].strip() for r in rejects)
+    docs_per_file = Counter(Path(s).name for s in result.documents["source"].to_pylist())
+    _assert_expected(_reasons_by_file(rejects), docs_per_file)
+    truncated = next(r for r in rejects if r["reason"] == "document_truncated")
+    assert str(HUGE_LIMIT) in truncated["detail"] and truncated["doc_id"]
+    huge = next(d for d in result.documents.to_pylist() if d["source"].endswith("huge_page.html"))
+    assert len(huge["text"]) <= HUGE_LIMIT and huge["text"].startswith("Aspirin and headache")
+
+
+def test_encodings_are_detected_and_mojibake_repaired(bad_folder):
+    result = ingest_paths([str(bad_folder / "latin1_page.txt"), str(bad_folder / "mojibake_page.txt")], "b-enc")
+    texts = {Path(d["source"]).name: d["text"] for d in result.documents.to_pylist()}
+    assert "Montréal" in texts["latin1_page.txt"] and "café-au-lait" in texts["latin1_page.txt"]
+    assert "naïve" in texts["latin1_page.txt"]
+    assert "Dr. Müller at the Hôpital Saint-Louis" in texts["mojibake_page.txt"]
+    assert "5–10 ng/mL" in texts["mojibake_page.txt"]
+    assert "Ã" not in texts["mojibake_page.txt"]
+
+
+def test_html_goes_through_a_parser(bad_folder):
+    doc = ingest_paths([str(bad_folder / "good_page.html")], "b-html").documents.to_pylist()[0]
+    assert doc["title"] == "Cisplatin nephrotoxicity in a child"
+    assert "var x" not in doc["text"] and "Journal home" not in doc["text"]
+    assert "acute kidney injury" in doc["text"]
+
+
+def test_truncated_gzip_keeps_documents_before_the_cut(bad_folder):
+    result = ingest_paths([str(bad_folder / "truncated.xml.gz")], "b-gz")
+    (reject,) = result.rejects
+    assert reject.reason == "truncated_gzip" and "kept" in reject.detail
+    ids = result.documents["doc_id"].to_pylist()
+    assert ids and ids == [f"PMID:{31_000_100 + i}" for i in range(len(ids))]
+
+
+def test_ingest_batch_and_clean_account_for_every_file(bad_folder, tmp_path):
+    """Library-level run of ingest + clean over the bad folder: no exception, every file accounted for."""
+    out = tmp_path / "out"
+    result, outcome = stages.ingest_batch([str(bad_folder)], out, "b-lib", Settings(max_doc_chars=HUGE_LIMIT))
+    raw = store.read_partition(out, "raw_documents", "b-lib")
+    assert outcome.n_out == raw.num_rows and outcome.n_rejected == len(result.rejects)
+    clean = stages.write_clean(out, "b-lib", raw.num_rows, [stages.clean_chunk(raw)])
+    assert clean.n_out + clean.n_rejected == raw.num_rows
+    files = store.read_partition(out, "files", "b-lib").to_pylist()
+    rejects = store.read_partition(out, "rejects", "b-lib").to_pylist()
+    rejected_files = {Path(r["source"].rsplit("#", 1)[0]).name for r in rejects}
+    for f in files:
+        assert f["n_documents"] > 0 or Path(f["path"]).name in rejected_files, f["path"]
+
+
+# ---------------------------------------------------------------- library level, generated inputs
+
+SUFFIXES = ["", ".xml", ".nxml", ".txt", ".html", ".xml.gz", ".pubtator", ".csv"]
+HYPOTHESIS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _ingest_and_clean_one(data: bytes, suffix: str) -> tuple[list[dict], int, list[dict]]:
+    """Ingest one file holding ``data`` and clean what it yields; assert the accounting invariants."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"input{suffix}"
+        path.write_bytes(data)
+        result = ingest_paths([str(path)], "b-hyp")
+        rejects = [r.row("b-hyp") for r in result.rejects]
+        for r in rejects:
+            assert r["reason"] in REASONS and r["detail"].strip()
+        (file_row,) = result.files.to_pylist()
+        assert file_row["n_documents"] == result.documents.num_rows
+        assert file_row["n_documents"] > 0 or rejects, "a file that yields nothing must have a reject"
+        cleaned = clean_documents(result.documents)
+        assert cleaned.documents.num_rows + len(cleaned.rejects) == result.documents.num_rows
+        for doc in cleaned.documents.to_pylist():
+            for sec in doc["sections"]:
+                assert 0 <= sec["start"] <= sec["end"] <= len(doc["text"])
+        return rejects, result.documents.num_rows, result.documents.to_pylist()
+
+
+@HYPOTHESIS
+@given(data=st.binary(max_size=4096), suffix=st.sampled_from(SUFFIXES))
+def test_random_bytes_never_stop_ingest(data, suffix):
+    _ingest_and_clean_one(data, suffix)
+
+
+@HYPOTHESIS
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3000),
+       suffix=st.sampled_from([".txt", ".html", ""]))
+def test_random_unicode_text_never_stops_ingest(text, suffix):
+    rejects, n_docs, docs = _ingest_and_clean_one(text.encode("utf-8"), suffix)
+    if not text.strip():
+        assert {r["reason"] for r in rejects} & {"empty_file", "no_text"}
+
+
+def _valid_gzip() -> tuple[bytes, list[str]]:
+    buf = io.StringIO()
+    write_medline(buf, 8, seed=5, first_pmid=32_000_000)
+    ids = [f"PMID:{32_000_000 + i}" for i in range(8)]
+    return gzip.compress(buf.getvalue().encode(), mtime=0), ids
+
+
+VALID_GZ, VALID_IDS = _valid_gzip()
+
+
+@HYPOTHESIS
+@given(cut=st.integers(min_value=0, max_value=len(VALID_GZ) - 1))
+def test_random_truncations_of_a_valid_gzip(cut):
+    rejects, n_docs, docs = _ingest_and_clean_one(VALID_GZ[:cut], ".xml.gz")
+    reasons = {r["reason"] for r in rejects}
+    if cut == 0:
+        assert reasons == {"empty_file"}
+    elif cut < 2:  # not even the gzip magic number: read as a plain (binary) file
+        assert reasons & {"binary_file", "unknown_format", "unsupported_xml", "empty_file"}
+    else:
+        assert reasons == {"truncated_gzip"}, reasons
+        # the documents kept are exactly the complete ones before the cut, in order
+        assert [d["doc_id"] for d in docs] == VALID_IDS[:n_docs]
+
+
+def test_whole_valid_gzip_has_no_rejects():
+    rejects, n_docs, _ = _ingest_and_clean_one(VALID_GZ, ".xml.gz")
+    assert rejects == [] and n_docs == 8
+
+
+# ---------------------------------------------------------------- end to end: CLI, Prefect, all stages
+
+
+def tiny_ner_model(folder: Path) -> Path:
+    """A small spaCy NER model (entity ruler over a few words), so tests do not load the big one."""
+    from extract.nlp.tokenizer import make_blank_nlp
+
+    path = folder / "ner-tiny"
+    if path.exists():
+        return path
+    nlp = make_blank_nlp()
+    ruler = nlp.add_pipe("entity_ruler")
+    chemicals = ("aspirin", "cisplatin", "lithium", "tacrolimus", "amiodarone", "budesonide", "terbutaline",
+                 "teriparatide", "metformin", "levothyroxine", "formoterol", "haloperidol", "warfarin")
+    diseases = ("headache", "nephrotoxicity", "hypothyroidism", "seizures", "asthma", "neurotoxicity",
+                "hepatotoxicity", "calcinosis", "polyuria", "hypomagnesemia", "pancreatitis", "cardiomyopathy")
+    ruler.add_patterns([{"label": "CHEMICAL", "pattern": [{"LOWER": w}]} for w in chemicals]
+                       + [{"label": "DISEASE", "pattern": [{"LOWER": w}]} for w in diseases])
+    nlp.meta.update({"name": "tiny", "version": "0.0.1"})
+    nlp.to_disk(path)
+    return path
+
+
+def cli_env(model: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+    env.update({"BIOMED_EXTRACT_NER_MODEL": str(model), "PYTHONUNBUFFERED": "1", "COLUMNS": "200", **extra})
+    return env
+
+
+def biomed_extract(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "extract.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_cli_run_over_all_bad_inputs_completes_and_checks(tmp_path):
+    inputs = make_bad_folder(tmp_path / "inputs")
+    out = tmp_path / "out"
+    env = cli_env(tiny_ner_model(tmp_path), BIOMED_EXTRACT_MAX_DOC_CHARS=str(HUGE_LIMIT))
+    # --strict: the run completes (all tables written) and exits 4 because it wrote rejects
+    proc = biomed_extract(["run", str(inputs), "--out", str(out), "--batch", "bad", "--strict"], env)
+    assert proc.returncode == 4, proc.stderr[-3000:]
+    rejects = store.read_table(out, "rejects").to_pylist()
+    n_rejects = len(rejects)
+    summary = " ".join(proc.stderr.split())
+    assert f"{n_rejects} rejects" in summary and "error_page: 2" in summary
+    documents = store.read_table(out, "documents")
+    docs_per_file = Counter(Path(s).name for s in documents["source"].to_pylist())
+    _assert_expected(_reasons_by_file(rejects), docs_per_file)
+    assert store.read_table(out, "entities").num_rows > 0  # the real NER and relations stages ran
+    assert store.has_partition(out, "relations", "bad")
+    report = check_output(out)
+    assert report.ok, report.violations
+    assert biomed_extract(["check", "--out", str(out)], env).returncode == 0
+    runs = store.read_table(out, "runs").to_pylist()
+    assert {r["stage"]: r["status"] for r in runs}["ingest"] == "completed_with_rejects"
+    # readers see only committed files
+    assert not list(out.glob("**/*.tmp"))
+    assert pq.ParquetDataset(out / "rejects").read().num_rows == n_rejects
+
+
+# ---------------------------------------------------------------- DeleteCitation and `check` on tampered output
+
+
+def run_library_pipeline(inputs: list[str], out: Path, batch_id: str, model: Path) -> dict:
+    """All four stages through ``extract.stages`` (no Prefect), with runs rows; returns the ingest outcome detail."""
+    settings = Settings(ner_model=str(model))
+    run_id = stages.new_run_id()
+    started = stages.now()
+    _, outcome = stages.ingest_batch(inputs, out, batch_id)
+    stages.record_run(out, run_id, outcome, started)
+    raw = stages.load_clean_input(out, batch_id)
+    stages.write_clean(out, batch_id, raw.num_rows, [stages.clean_chunk(raw)])
+    documents, sentences = stages.load_ner_input(out, batch_id)
+    stages.write_ner(out, batch_id, documents.num_rows, [stages.ner_chunk(documents, sentences, settings)])
+    documents, sentences, entities = stages.load_relations_input(out, batch_id)
+    stages.write_relations(out, batch_id, documents.num_rows,
+                           [stages.relations_chunk(documents, sentences, entities, settings)])
+    return outcome.detail
+
+
+@pytest.fixture(scope="module")
+def deletion_output(tmp_path_factory) -> tuple[Path, dict]:
+    """Batch ``base`` (20 citations), then batch ``update`` whose DeleteCitation names 5 of them."""
+    tmp = tmp_path_factory.mktemp("deletions")
+    model = tiny_ner_model(tmp)
+    base, update = tmp / "in" / "pubmed-base.xml", tmp / "in2" / "pubmed-update.xml.gz"
+    base.parent.mkdir()
+    update.parent.mkdir()
+    with open(base, "w") as fh:
+        write_medline(fh, 20, seed=7, first_pmid=33_000_000)
+    with gzip.open(update, "wt") as fh:
+        write_medline(fh, 3, seed=8, first_pmid=33_000_020, delete=list(range(33_000_015, 33_000_020)))
+    out = tmp / "out"
+    run_library_pipeline([str(base)], out, "base", model)
+    detail = run_library_pipeline([str(update)], out, "update", model)
+    return out, detail
+
+
+def test_delete_citation_removes_pmids_from_every_table(deletion_output):
+    out, detail = deletion_output
+    deleted = {f"PMID:{p}" for p in range(33_000_015, 33_000_020)}
+    assert detail["deleted_pmids"] == 5
+    assert detail["deleted_rows"]["raw_documents"] == detail["deleted_rows"]["documents"] == 5
+    assert detail["deleted_rows"]["entities"] > 0
+    for table in ("raw_documents", "documents", "sentences", "entities", "relations", "document_relations"):
+        assert not deleted & set(store.read_table(out, table)["doc_id"].to_pylist()), table
+    assert store.read_partition(out, "documents", "base").num_rows == 15
+    rejects = store.read_partition(out, "rejects", "base").to_pylist()
+    assert {r["doc_id"] for r in rejects if r["reason"] == "deleted_citation"} == deleted
+    runs = store.read_partition(out, "runs", "update").to_pylist()
+    ingest_run = next(r for r in runs if r["stage"] == "ingest")
+    assert '"deleted_pmids": 5' in ingest_run["detail"]
+    files = store.read_partition(out, "files", "update").to_pylist()
+    assert files[0]["deleted_pmids"] == [str(p) for p in range(33_000_015, 33_000_020)]
+    report = check_output(out)
+    assert report.ok, report.violations
+
+
+def _tamper(out: Path, table: str, batch: str, change) -> None:
+    rows = store.read_partition(out, table, batch).to_pylist()
+    change(rows)
+    store.write_partition(out, table, batch, schemas.to_table(table, rows))
+
+
+@pytest.mark.parametrize("damage", ["shifted_entity", "orphan_entity", "dangling_relation", "garbage_file",
+                                    "lost_document"])
+def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(deletion_output[0], out)
+    env = {**os.environ, "COLUMNS": "200"}
+    assert subprocess.run([sys.executable, "-m", "extract.cli", "check", "--out", str(out)], env=env,
+                          capture_output=True, text=True).returncode == 0
+    if damage == "shifted_entity":
+        _tamper(out, "entities", "base", lambda rows: rows[0].update(start=rows[0]["start"] + 1))
+    elif damage == "orphan_entity":
+        _tamper(out, "entities", "base", lambda rows: rows[0].update(doc_id="PMID:1"))
+    elif damage == "dangling_relation":
+        _tamper(out, "relations", "base", lambda rows: rows[0].update(tail_entity_id="PMID:1#e99"))
+    elif damage == "garbage_file":
+        (out / "sentences" / "batch_id=base" / "part-0.parquet").write_bytes(b"PAR1 not really parquet")
+    else:
+        _tamper(out, "documents", "base", lambda rows: rows.pop())
+    proc = subprocess.run([sys.executable, "-m", "extract.cli", "check", "--out", str(out)], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "violation:" in proc.stderr

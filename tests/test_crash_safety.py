@@ -1,0 +1,175 @@
+"""Crash safety: SIGKILL at any moment leaves nothing half-written, a re-run gives the same output,
+two runs on one output folder are serialized by the lock, and a failing batch loses no other batch.
+
+The CLI runs in real subprocesses (own session, so the kill also takes down
+the temporary Prefect server it started).  ``BIOMED_EXTRACT_TEST_WRITE_DELAY``
+(see ``extract.store``) pauses each write between the temporary file and its
+rename, so the kill lands while a temporary file exists.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from test_bad_inputs import ROOT, biomed_extract, cli_env, tiny_ner_model
+
+from extract import schemas, store
+from extract.check import check_output
+
+SAMPLES = Path("/work/shared/samples") if Path("/work/shared/samples").exists() else ROOT.parent / "shared" / "samples"
+COMPARED = [t for t in schemas.TABLES if t != "runs"]
+
+
+def _inputs(tmp_path: Path) -> list[str]:
+    return [str(SAMPLES / "medline"), str(SAMPLES / "pages" / "abstract_calcinosis_cutis.txt")]
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "extract.cli", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _wait_for(predicate, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"process ended early ({proc.returncode}): {proc.stderr.read()[-3000:]}")
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
+def _sorted_rows(out: Path, table: str) -> list[tuple]:
+    rows = store.read_table(out, table).to_pylist()
+    return sorted((tuple((k, repr(v)) for k, v in sorted(r.items())) for r in rows))
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> Path:
+    return tiny_ner_model(tmp_path_factory.mktemp("model"))
+
+
+@pytest.mark.slow
+def test_sigkill_mid_write_then_rerun_equals_clean_run(tmp_path, model):
+    inputs = _inputs(tmp_path)
+    env = cli_env(model)
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    clean = biomed_extract(["run", *inputs, "--out", str(reference), "--batch", "crash"], env)
+    assert clean.returncode == 0, clean.stderr[-3000:]
+
+    # kill the run while the clean stage's documents file is still a temporary file
+    slow = _spawn(["run", *inputs, "--out", str(out), "--batch", "crash"],
+                  {**env, "BIOMED_EXTRACT_TEST_WRITE_DELAY": "2"})
+    docs_dir = out / "documents" / "batch_id=crash"
+    try:
+        _wait_for(lambda: any(docs_dir.glob(".part-0.*.tmp")), timeout=240, proc=slow)
+    finally:
+        _kill_group(slow)
+    assert slow.returncode == -signal.SIGKILL
+    # readers never see the partial file: it is hidden, not *.parquet, and every visible file is complete
+    assert any(docs_dir.glob(".part-0.*.tmp")) and not (docs_dir / "part-0.parquet").exists()
+    assert store.read_partition(out, "documents", "crash").num_rows == 0
+    for path in out.glob("*/batch_id=*/*.parquet"):
+        pq.read_table(path)
+    assert store.read_partition(out, "raw_documents", "crash").num_rows > 0  # written before the kill
+    # the globs pandas / DuckDB users write see only complete files
+    assert not list(out.glob("documents/*/*.parquet"))
+    n_raw = duckdb.sql(f"select count(*) from read_parquet('{out}/raw_documents/*/*.parquet', "
+                       "hive_partitioning = true)").fetchall()[0][0]
+    assert n_raw == len(pd.read_parquet(out / "raw_documents")) == store.read_table(out, "raw_documents").num_rows
+    assert not check_output(out).ok  # an interrupted batch is reported incomplete
+
+    rerun = biomed_extract(["run", *inputs, "--out", str(out), "--batch", "crash"], env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert not list(out.glob("**/*.tmp")), "stale temporary files are cleaned by the next write"
+    for table in COMPARED:
+        assert _sorted_rows(out, table) == _sorted_rows(reference, table), table
+    assert check_output(out).ok
+
+
+def test_second_run_on_the_same_output_refuses_or_waits(tmp_path, model):
+    inputs = _inputs(tmp_path)
+    out = tmp_path / "out"
+    env = cli_env(model)
+    first = _spawn(["run", *inputs, "--out", str(out), "--batch", "one", "--wait", "60"],
+                   {**env, "BIOMED_EXTRACT_TEST_WRITE_DELAY": "0.5"})
+    try:
+        _wait_for(lambda: (out / "raw_documents").exists(), timeout=240, proc=first)  # first holds the lock
+        refused = biomed_extract(["run", *inputs, "--out", str(out), "--batch", "two"], env, timeout=120)
+        assert refused.returncode == 3, refused.stderr[-2000:]
+        message = " ".join(refused.stderr.split())
+        assert "is in use by another biomed-extract run" in message and "--wait SECONDS" in message
+        assert not (out / "raw_documents" / "batch_id=two").exists()
+        waiting = _spawn(["run", *inputs, "--out", str(out), "--batch", "two", "--wait", "300"], env)
+        try:
+            first_out, first_err = first.communicate(timeout=300)
+            assert first.returncode == 0, first_err[-3000:]
+            assert waiting.poll() is None or waiting.returncode == 0
+            _, waiting_err = waiting.communicate(timeout=300)
+            assert waiting.returncode == 0, waiting_err[-3000:]
+        finally:
+            if waiting.poll() is None:
+                _kill_group(waiting)
+    finally:
+        if first.poll() is None:
+            _kill_group(first)
+    runs = store.read_table(out, "runs").to_pylist()
+    by_batch = {b: sorted((r["started_at"], r["finished_at"]) for r in runs if r["batch_id"] == b)
+                for b in ("one", "two")}
+    assert by_batch["one"][-1][1] <= by_batch["two"][0][0], "the second run started only after the first ended"
+    assert check_output(out).ok
+
+
+def test_failing_batch_keeps_other_batches_intact(tmp_path, model, monkeypatch):
+    """Two batches: the second fails in its ner stage; the first batch's tables are untouched."""
+    from extract import stages
+    from extract.settings import get_settings
+    from pipelines.flows import extraction_pipeline
+
+    monkeypatch.setenv("BIOMED_EXTRACT_NER_MODEL", str(model))
+    get_settings.cache_clear()
+    out = tmp_path / "out"
+    try:
+        extraction_pipeline(inputs=[str(SAMPLES / "medline")], out=str(out), batch_id="good")
+        before = {t: _sorted_rows(out, t) for t in COMPARED}
+        real_ner_chunk = stages.ner_chunk
+
+        def broken_ner_chunk(documents, sentences, settings=None):
+            if documents.num_rows and documents["batch_id"][0].as_py() == "bad":
+                raise RuntimeError("simulated NER crash")
+            return real_ner_chunk(documents, sentences, settings)
+
+        monkeypatch.setattr(stages, "ner_chunk", broken_ner_chunk)
+        with pytest.raises(Exception, match="simulated NER crash"):
+            extraction_pipeline(inputs=[str(SAMPLES / "pages")], out=str(out), batch_id="bad")
+    finally:
+        get_settings.cache_clear()
+    after = {t: [r for r in _sorted_rows(out, t) if ("batch_id", repr("good")) in r] for t in COMPARED}
+    assert after == before
+    runs = store.read_table(out, "runs").to_pylist()
+    assert {(r["batch_id"], r["stage"], r["status"]) for r in runs} >= {
+        ("good", "relations", "completed"), ("bad", "clean", "completed"), ("bad", "ner", "failed")}
+    failed = next(r for r in runs if r["status"] == "failed")
+    assert "simulated NER crash" in failed["detail"]
+    report = check_output(out)
+    assert not report.ok and all("[bad]" in v for v in report.violations if not v.startswith("..."))
