@@ -243,17 +243,19 @@ def evaluate(
 
 @train_app.command("ner")
 def train_ner_command(
-    config: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path("configs/ner.cfg"),
     version: Annotated[str, typer.Option("--version", help="Model version (folder models/ner-VERSION).")] = "dev",
-    models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the model.")] = None,
+    config: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path("configs/ner.cfg"),
+    extra: Annotated[Optional[list[str]], typer.Option("--extra", help="Extra corpora: biored_train, ncbi_train.")] = None,
     max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Cap training steps.")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    vectors: Annotated[Optional[Path], typer.Option("--vectors", help="Static vectors folder (spaCy format).")] = None,
+    models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the model.")] = None,
 ) -> None:
-    """Train the NER model (CHEMICAL, DISEASE) from the corpora and write models/ner-VERSION."""
+    """Train the NER model (CHEMICAL, DISEASE) from the corpora and write models/ner-VERSION with its card."""
     from pipelines.training import train_ner_flow
 
-    path = train_ner_flow(config=str(config), version=version,
-                          models_dir=str(models_dir or get_settings().models_dir), max_steps=max_steps, seed=seed)
+    path = train_ner_flow(version=version, config=config, extra_corpora=extra, max_steps=max_steps, seed=seed,
+                          vectors=vectors, output_dir=models_dir)
     console.print(f"model written to {path}")
 
 

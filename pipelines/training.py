@@ -1,0 +1,64 @@
+"""Prefect flow for training the NER model (thin wrapper over ``extract.training``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+
+from extract.settings import get_settings
+from extract.training.ner import DEFAULT_CONFIG, train_ner
+
+
+@task(name="train-ner-model")
+def train_ner_task(
+    output_dir: Path,
+    config: Path,
+    version: str,
+    extra_corpora: list[str],
+    max_steps: int | None,
+    seed: int,
+    vectors: Path | None,
+    include_dev_in_train: bool,
+) -> Path:
+    return train_ner(
+        output_dir,
+        config=config,
+        version=version,
+        extra_corpora=extra_corpora,
+        max_steps=max_steps,
+        seed=seed,
+        vectors=vectors,
+        include_dev_in_train=include_dev_in_train,
+    )
+
+
+@flow(name="train-ner")
+def train_ner_flow(
+    version: str,
+    config: Path = DEFAULT_CONFIG,
+    extra_corpora: list[str] | None = None,
+    max_steps: int | None = None,
+    seed: int = 0,
+    vectors: Path | None = None,
+    include_dev_in_train: bool = False,
+    output_dir: Path | None = None,
+) -> str:
+    """Train ``models/ner-<version>/`` and return its path."""
+    target = train_ner_task(
+        output_dir or get_settings().models_dir,
+        config,
+        version,
+        list(extra_corpora or []),
+        max_steps,
+        seed,
+        vectors,
+        include_dev_in_train,
+    )
+    return str(target)
+
+
+if __name__ == "__main__":
+    import sys
+
+    train_ner_flow(version=sys.argv[1] if len(sys.argv) > 1 else "0.1.0")

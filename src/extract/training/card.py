@@ -1,0 +1,134 @@
+"""Evaluate a packaged NER model and write its ``MODEL_CARD.md`` (+ ``metrics.json``)."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+from extract.corpora.pubtator import read_pubtator, unique_documents
+from extract.evaluation.ner import evaluate_model_direct, evaluate_ner
+from extract.settings import get_settings
+from extract.training.alignment import compare_tokenizers
+from extract.training.corpus import CORPORA, ConversionStats
+
+__all__ = ["folder_size_mb", "write_model_card"]
+
+
+def folder_size_mb(path: Path) -> float:
+    """Total size of the files under ``path`` in MB (10^6 bytes)."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4f}"
+
+
+def _score_table(scores: dict) -> str:
+    rows = ["| label | precision | recall | F1 | TP | FP | FN |", "|---|---|---|---|---|---|---|"]
+    for label, s in scores["per_label"].items():
+        rows.append(f"| {label} | {_fmt(s['precision'])} | {_fmt(s['recall'])} | {_fmt(s['f1'])} | {s['tp']} | {s['fp']} | {s['fn']} |")
+    rows.append(
+        f"| **overall (micro)** | **{_fmt(scores['precision'])}** | **{_fmt(scores['recall'])}** | **{_fmt(scores['f1'])}** "
+        f"| {scores['tp']} | {scores['fp']} | {scores['fn']} |"
+    )
+    return "\n".join(rows)
+
+
+def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int | None = None, pipeline_eval: bool = True) -> dict:
+    """Evaluate ``model_dir`` on BC5CDR dev, write ``metrics.json`` and ``MODEL_CARD.md``; return metrics."""
+    corpora = get_settings().corpora_dir
+    dev_path = corpora / CORPORA["bc5cdr_dev"].path
+    train_path = corpora / CORPORA["bc5cdr_train"].path
+    direct = evaluate_model_direct(model_dir, dev_path, limit=eval_limit)
+    pipeline: dict | None = None
+    pipeline_error = ""
+    if pipeline_eval:
+        try:
+            pipeline = evaluate_ner(dev_path, limit=eval_limit, model=model_dir)
+        except Exception as exc:  # the pipeline stages belong to other modules; report, don't fail training
+            pipeline_error = f"{type(exc).__name__}: {exc}"
+    align = {}
+    for split, path in (("train", train_path), ("dev", dev_path)):
+        docs = list(unique_documents(read_pubtator(path)))
+        default, ours = compare_tokenizers(docs)
+        align[split] = {"default": default.__dict__, "ours": ours.__dict__}
+    size = folder_size_mb(model_dir)
+    metrics = {"dev_direct": direct, "dev_pipeline": pipeline, "pipeline_error": pipeline_error,
+               "alignment": align, "size_mb": round(size, 2)}
+    (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+
+    stats = [ConversionStats(**s) for s in info["train_stats"]]
+    from extract.training.ner import stats_table
+
+    held_out = not info["include_dev_in_train"]
+    lines = [
+        f"# NER model `ner-{info['version']}` — CHEMICAL and DISEASE",
+        "",
+        "spaCy pipeline (`spacy.load` this folder): tokenizer `extract.biomedical_tokenizer.v1`, one component "
+        "`ner` (transition-based, CNN tok2vec inline) with labels exactly CHEMICAL and DISEASE. No parser or "
+        "senter: sentence starts are set by the NER stage from the clean stage's `sentences` table.",
+        "",
+        "## Training data",
+        "",
+        stats_table(stats),
+        "",
+        f"* BC5CDR dev PMIDs excluded from all training data: {info['excluded_dev_pmids']} "
+        f"({'dev held out' if held_out else 'NOT held out: this model was retrained on train+dev'}).",
+        "* Repeated PMIDs across corpora are used once (BC5CDR first); BioRED documents also in BC5CDR are skipped.",
+        "* Label mapping and guideline differences: see `extract.training.corpus` (docstring) and `models/EXPERIMENTS.md`.",
+        "* Mentions not on token boundaries are marked *missing* (neither entity nor O) during training.",
+        "",
+        "## Configuration and reproduction",
+        "",
+        f"* config: `{info['config']}` (copy in this folder: `config.cfg`); overrides: `{json.dumps(info['overrides'])}`",
+        f"* static vectors: `{info['vectors']}`" if info["vectors"] else "* static vectors: none",
+        f"* seed: {info['seed']} (system.seed and training.seed); spaCy {info['spacy_version']}, CPU only",
+        f"* best checkpoint used: `{info['best_checkpoint']}` (selected on BC5CDR dev ents_f)",
+        f"* training time: {info['train_seconds'] / 60:.1f} min on {platform.machine()} (2 shared cores)",
+        "* reproduce: `biomed-extract train ner` / `extract.training.ner.train_ner(...)` with the arguments in `training.json`.",
+        "",
+        "## BC5CDR development set (500 abstracts), strict (start, end, label) matching",
+        "",
+        "### Model alone (`spacy.load`, text = title + \"\\n\\n\" + abstract)",
+        "",
+        _score_table(direct),
+        "",
+        f"Speed (model alone, 1 process): {direct['words_per_second']:.0f} words/s, {direct['docs_per_second']:.1f} abstracts/s "
+        f"({direct['n_docs']} abstracts in {direct['seconds']} s).",
+        "",
+        "### Real stages (`extract.runner.run_texts`, clean + ner incl. post-processing)",
+        "",
+    ]
+    if pipeline:
+        lines += [_score_table(pipeline), "", f"{pipeline['n_docs']} abstracts in {pipeline['seconds']} s; "
+                  f"texts changed by cleaning: {pipeline['texts_changed_by_clean']}; unaligned predictions: {pipeline['unaligned_predictions']}."]
+    else:
+        lines.append(f"Not measured: {pipeline_error or 'disabled'}")
+    lines += [
+        "",
+        "## Tokenizer alignment loss (gold mentions not on token boundaries)",
+        "",
+        "| split | mentions | spaCy default English | extract.biomedical_tokenizer.v1 |",
+        "|---|---|---|---|",
+    ]
+    for split, a in align.items():
+        lines.append(f"| BC5CDR {split} | {a['default']['mentions']} | {a['default']['misaligned']} | {a['ours']['misaligned']} |")
+    lines += [
+        "",
+        "Remaining examples (ours, dev): " + "; ".join(align["dev"]["ours"]["examples"][:8]),
+        "",
+        "## Size",
+        "",
+        f"{size:.1f} MB on disk.",
+        "",
+        "## Intended use and limits",
+        "",
+        "Abstract-style biomedical text (PubMed). Trained on annotations of chemicals/drugs and diseases/"
+        "symptoms per the BC5CDR guidelines; genes, species and phenotype ontologies are out of scope. "
+        "Accuracy on full texts, web pages and non-English text is not measured.",
+        "",
+    ]
+    (model_dir / "MODEL_CARD.md").write_text("\n".join(lines))
+    return metrics

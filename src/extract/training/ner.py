@@ -1,0 +1,214 @@
+"""Train the project's CHEMICAL/DISEASE NER model with spaCy's own training machinery.
+
+:func:`train_ner` is the library entry point behind ``biomed-extract train ner``:
+
+1. converts the gold corpora (BC5CDR train + optional extra corpora, with every
+   BC5CDR *dev* PMID excluded) and BC5CDR dev to ``DocBin`` files under
+   ``data/work/ner-<version>/``;
+2. runs ``spacy.cli.train.train`` on CPU with the given config (fixed seeds);
+3. copies the best checkpoint to ``<output_dir>/ner-<version>/`` (a folder
+   ``spacy.load`` can open; pipeline ``["ner"]``, labels CHEMICAL and DISEASE);
+4. evaluates it on BC5CDR dev (:func:`extract.evaluation.ner.evaluate_ner`),
+   measures speed and writes ``MODEL_CARD.md`` (:mod:`extract.training.card`).
+
+The same arguments reproduce the same model (spaCy seeds Python, NumPy and
+thinc from ``training.seed``; the data conversion is deterministic).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.cli.train import train as spacy_train
+
+from extract.nlp.tokenizer import make_blank_nlp
+from extract.settings import PROJECT_ROOT
+from extract.training.corpus import CORPORA, LABELS, ConversionStats, CorpusSpec, load_documents, write_docbin
+
+__all__ = ["DEFAULT_CONFIG", "WORK_DIR", "prepare_data", "train_ner"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "ner.cfg"
+WORK_DIR = PROJECT_ROOT / "data" / "work"
+
+
+def _resolve_specs(names: Sequence[str | CorpusSpec]) -> list[CorpusSpec]:
+    specs = []
+    for item in names:
+        if isinstance(item, CorpusSpec):
+            specs.append(item)
+        elif item in CORPORA:
+            specs.append(CORPORA[item])
+        else:
+            raise ValueError(f"unknown corpus {item!r}; known: {sorted(CORPORA)}")
+    return specs
+
+
+def prepare_data(
+    work_dir: Path,
+    *,
+    extra_corpora: Sequence[str | CorpusSpec] = (),
+    include_dev_in_train: bool = False,
+    limit: int | None = None,
+    corpora_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Write ``train.spacy`` and ``dev.spacy`` to ``work_dir``; return paths and conversion stats.
+
+    Train = BC5CDR train (+ BC5CDR dev when ``include_dev_in_train``) + extra
+    corpora.  Unless dev is trained on, every PMID of BC5CDR dev is excluded from
+    all training data.  ``limit`` caps documents per corpus (for tests).
+    """
+    nlp = make_blank_nlp()
+    dev_spec = CORPORA["bc5cdr_dev"]
+    dev_pmids = {d.pmid for d in load_documents(dev_spec, corpora_dir)}
+    train_specs = [CORPORA["bc5cdr_train"]]
+    if include_dev_in_train:
+        train_specs.append(dev_spec)
+    train_specs += _resolve_specs(extra_corpora)
+    exclude = frozenset() if include_dev_in_train else frozenset(dev_pmids)
+    train_path = work_dir / "train.spacy"
+    dev_path = work_dir / "dev.spacy"
+    train_stats = write_docbin(train_specs, nlp, train_path, exclude_pmids=exclude, limit=limit, corpora_dir=corpora_dir)
+    dev_stats = write_docbin([dev_spec], nlp, dev_path, limit=limit, corpora_dir=corpora_dir)
+    return {
+        "train": train_path,
+        "dev": dev_path,
+        "train_stats": train_stats,
+        "dev_stats": dev_stats,
+        "excluded_dev_pmids": len(exclude),
+    }
+
+
+def train_ner(
+    output_dir: Path,
+    *,
+    config: Path = DEFAULT_CONFIG,
+    version: str,
+    extra_corpora: Sequence[str | CorpusSpec] = (),
+    max_steps: int | None = None,
+    seed: int = 0,
+    vectors: Path | None = None,
+    include_dev_in_train: bool = False,
+    work_dir: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    limit: int | None = None,
+    write_card: bool = True,
+    eval_limit: int | None = None,
+    corpora_dir: Path | None = None,
+) -> Path:
+    """Train, evaluate and package ``<output_dir>/ner-<version>/``; return that folder.
+
+    Args:
+        output_dir: models folder (normally ``get_settings().models_dir``).
+        config: spaCy training config (``configs/ner.cfg``).
+        version: model version, e.g. ``"0.1.0"``.
+        extra_corpora: names from :data:`extract.training.corpus.CORPORA`
+            (``"biored_train"``, ``"biored_dev"``, ``"ncbi_train"``, ``"ncbi_dev"``).
+        max_steps: override ``training.max_steps`` (``None``: keep the config's).
+        seed: ``system.seed`` / ``training.seed``.
+        vectors: a spaCy vectors folder (``extract.training.vectors``); sets
+            ``paths.vectors`` — the config must have ``include_static_vectors = true``.
+        include_dev_in_train: also train on BC5CDR dev (final retrain only;
+            the dev figures in the card are then not held out and say so).
+        work_dir: where DocBins and checkpoints go (default ``data/work/ner-<version>``).
+        overrides: further spaCy config overrides (``{"training.patience": 500}``).
+        limit: documents per corpus (tests).
+        write_card: evaluate on BC5CDR dev and write ``MODEL_CARD.md``.
+        eval_limit: dev documents used for the card's evaluation (tests).
+    """
+    started = time.time()
+    output_dir = Path(output_dir)
+    work = Path(work_dir) if work_dir else WORK_DIR / f"ner-{version}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    data = prepare_data(
+        work, extra_corpora=extra_corpora, include_dev_in_train=include_dev_in_train, limit=limit, corpora_dir=corpora_dir
+    )
+    cfg_overrides: dict[str, Any] = {
+        "paths.train": str(data["train"]),
+        "paths.dev": str(data["dev"]),
+        "system.seed": seed,
+        "training.seed": seed,
+    }
+    if vectors is not None:
+        cfg_overrides["paths.vectors"] = str(vectors)
+    if max_steps is not None:
+        cfg_overrides["training.max_steps"] = max_steps
+    cfg_overrides.update(overrides or {})
+    run_dir = work / "run"
+    log.info("training NER %s with %s", version, cfg_overrides)
+    train_started = time.time()
+    spacy_train(Path(config), run_dir, use_gpu=-1, overrides=cfg_overrides)
+    train_seconds = time.time() - train_started
+
+    best = run_dir / "model-best"
+    if not best.exists():
+        best = run_dir / "model-last"
+    target = output_dir / f"ner-{version}"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(best, target)
+    _stamp_meta(target, version)
+    nlp = spacy.load(target)
+    labels = tuple(sorted(nlp.get_pipe("ner").labels))
+    if labels != LABELS or nlp.pipe_names != ["ner"]:
+        raise RuntimeError(f"unexpected pipeline {nlp.pipe_names} / labels {labels}")
+
+    training_info = {
+        "version": version,
+        "config": str(Path(config).resolve().relative_to(PROJECT_ROOT) if Path(config).resolve().is_relative_to(PROJECT_ROOT) else config),
+        "seed": seed,
+        "max_steps": max_steps,
+        "vectors": str(vectors) if vectors else None,
+        "extra_corpora": [s.name for s in _resolve_specs(extra_corpora)],
+        "include_dev_in_train": include_dev_in_train,
+        "overrides": {k: v for k, v in cfg_overrides.items() if not k.startswith("paths.")},
+        "train_stats": [asdict(s) for s in data["train_stats"]],
+        "dev_stats": [asdict(s) for s in data["dev_stats"]],
+        "excluded_dev_pmids": data["excluded_dev_pmids"],
+        "train_seconds": round(train_seconds, 1),
+        "best_checkpoint": best.name,
+        "spacy_version": spacy.__version__,
+    }
+    (target / "training.json").write_text(json.dumps(training_info, indent=2, default=str))
+    if write_card:
+        from extract.training.card import write_model_card
+
+        write_model_card(target, training_info, eval_limit=eval_limit)
+    log.info("NER model %s written in %.0f s", target, time.time() - started)
+    return target
+
+
+def _stamp_meta(model_dir: Path, version: str) -> None:
+    meta_path = model_dir / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta.update(
+        {
+            "name": "biomed_extract_ner",
+            "version": version,
+            "description": "biomed-extract CHEMICAL/DISEASE NER (see MODEL_CARD.md)",
+            "license": "MIT (model); trained on BC5CDR and other corpora, see MODEL_CARD.md",
+        }
+    )
+    meta_path.write_text(json.dumps(meta, indent=2))
+
+
+def stats_table(stats: Sequence[ConversionStats]) -> str:
+    """Markdown table of conversion statistics."""
+    rows = ["| corpus | docs | skipped (dev/dup PMIDs) | mentions | CHEMICAL | DISEASE | misaligned | overlapping |", "|---|---|---|---|---|---|---|---|"]
+    for s in stats:
+        rows.append(
+            f"| {s.corpus} | {s.documents} | {s.skipped_documents} | {s.mentions} | {s.per_label.get('CHEMICAL', 0)} "
+            f"| {s.per_label.get('DISEASE', 0)} | {s.misaligned} | {s.overlapping} |"
+        )
+    return "\n".join(rows)
