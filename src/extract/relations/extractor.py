@@ -35,4 +35,20 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
         return RuleExtractor()
     from extract.relations.model import ModelExtractor
 
-    return ModelExtractor.load(model_dir)
+    return CoordinationAware(ModelExtractor.load(model_dir))
+
+
+class CoordinationAware:
+    """Wrap an extractor so relations are distributed over coordinated head mentions."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.version = inner.version
+
+    def extract(self, doc):
+        from extract.relations.coordination import distribute_over_coordination
+
+        return distribute_over_coordination(doc, self.inner.extract(doc))
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
