@@ -21,7 +21,6 @@ import multiprocessing as mp
 import resource
 import sys
 import time
-from pathlib import Path
 
 
 def _texts(limit: int) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow, task
 
 from extract.settings import get_settings
-from extract.training.ner import DEFAULT_CONFIG, train_ner
+from extract.training.ner import DEFAULT_CONFIG, DEFAULT_EXTRA_CORPORA, train_ner
 
 
 @task(name="train-ner-model")
@@ -18,7 +18,7 @@ def train_ner_task(
     extra_corpora: list[str],
     max_steps: int | None,
     seed: int,
-    vectors: Path | None,
+    vectors: str | None,
     include_dev_in_train: bool,
 ) -> Path:
     return train_ner(
@@ -40,16 +40,16 @@ def train_ner_flow(
     extra_corpora: list[str] | None = None,
     max_steps: int | None = None,
     seed: int = 0,
-    vectors: Path | None = None,
+    vectors: str | None = "floret",
     include_dev_in_train: bool = False,
     output_dir: Path | None = None,
 ) -> str:
-    """Train ``models/ner-<version>/`` and return its path."""
+    """Train ``models/ner-<version>/`` and return its path (``vectors="floret"``: the project vectors)."""
     target = train_ner_task(
         output_dir or get_settings().models_dir,
         config,
         version,
-        list(extra_corpora or []),
+        list(DEFAULT_EXTRA_CORPORA if extra_corpora is None else extra_corpora),
         max_steps,
         seed,
         vectors,

@@ -10,7 +10,7 @@ import spacy
 
 from extract.settings import PROJECT_ROOT, get_settings, resolve_model_dir
 from extract.training.corpus import CORPORA, load_documents, pubtator_to_doc
-from extract.training.ner import DEFAULT_CONFIG, train_ner
+from extract.training.ner import train_ner
 from extract.nlp.tokenizer import make_blank_nlp
 
 TINY = {
@@ -41,10 +41,12 @@ def test_train_tiny_model_end_to_end(tmp_path: Path) -> None:
         pytest.skip("corpora not available")
     target = train_ner(
         tmp_path / "models",
-        config=DEFAULT_CONFIG,
+        config=PROJECT_ROOT / "configs" / "ner.cfg",
         version="0.0.0-test",
         max_steps=6,
         seed=0,
+        extra_corpora=(),
+        vectors=None,
         limit=6,
         work_dir=tmp_path / "work",
         overrides=TINY,
@@ -62,6 +64,34 @@ def test_train_tiny_model_end_to_end(tmp_path: Path) -> None:
     assert info["excluded_dev_pmids"] == 500 and info["seed"] == 0
     card = (target / "MODEL_CARD.md").read_text()
     assert "CHEMICAL" in card and "DISEASE" in card and "alignment" in card.lower()
+
+
+def test_train_tiny_lexicon_model(tmp_path: Path) -> None:
+    """The shipped config's lexicon-feature component trains, serializes its terms and reloads."""
+    if not _have_corpora() or not (get_settings().vocab_dir / "ctd_diseases").exists():
+        pytest.skip("corpora/vocab not available")
+    overrides = {
+        **TINY,
+        "components.ner.model.tok2vec.embed.rows": [500, 200, 200, 100, 50],
+        "components.ner.model.tok2vec.embed.include_static_vectors": False,
+    }
+    target = train_ner(
+        tmp_path / "models",
+        config=PROJECT_ROOT / "configs" / "ner-lexicon.cfg",
+        version="0.0.0-lex",
+        max_steps=4,
+        limit=4,
+        extra_corpora=(),
+        vectors=None,
+        work_dir=tmp_path / "work",
+        overrides=overrides,
+        write_card=False,
+    )
+    nlp = spacy.load(target)
+    assert nlp.pipe_names == ["lexicon_features", "ner"]
+    doc = nlp("Cisplatin caused acute renal failure.")
+    assert doc[0].tag_ == "B-CHEM"
+    assert "B-DIS" in doc[3].tag_ or "B-DIS" in doc[2].tag_
 
 
 def _shipped_model() -> Path | None:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # Which linker index to load (name under models_dir or a path). Empty: newest ``linker-*``.
     linker_index: str = ""
     relation_model: str = ""
+    # Worker processes for spaCy inside one NER task (nlp.pipe n_process); each loads its own models.
+    ner_processes: int = 1
     # Documents per task when a stage maps over a batch.
     chunk_size: int = 200
     # Seconds a run waits for another run on the same output folder to finish (0: refuse at once).

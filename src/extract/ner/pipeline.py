@@ -11,6 +11,7 @@ from spacy.language import Language
 
 import extract.nlp.tokenizer  # noqa: F401  (registers the tokenizer for spacy.load)
 from extract.ner import lexicon  # noqa: F401  (registers extract_lexicon_ner)
+from extract.training import lexicon_features  # noqa: F401  (registers extract_lexicon_features for spacy.load)
 from extract.ner.postprocess import add_postprocessing
 from extract.nlp import extensions  # noqa: F401
 from extract.nlp.tokenizer import make_blank_nlp

@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 from extract import schemas
 from extract.ner.pipeline import NerPipeline, get_pipeline
 from extract.rejects import Reject
-from extract.settings import Settings
+from extract.settings import Settings, get_settings
 
 STAGE = "ner"
 
@@ -70,7 +70,8 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
                                   detail=f"{type(exc).__name__}: {exc}", doc_id=meta["doc_id"]))
             spacy_docs.append(None)
     good = [(m, d) for m, d in zip(docs_meta, spacy_docs) if d is not None]
-    processed = _pipe_safely(pipeline, good, rejects, batch_size)
+    n_process = max(1, (settings or get_settings()).ner_processes)
+    processed = _pipe_safely(pipeline, good, rejects, batch_size, n_process)
     for meta, doc in processed:
         doc_sents = sents.get(meta["doc_id"], [])
         starts = [s for _, s, _, _ in doc_sents]
@@ -92,8 +93,19 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
     return NerResult(entities=schemas.to_table("entities", rows), rejects=rejects, model_version=pipeline.version)
 
 
-def _pipe_safely(pipeline: NerPipeline, items: list[tuple[dict, Doc]], rejects: list[Reject], batch_size: int):
-    """nlp.pipe over the docs; if a batch fails, redo it one document at a time to isolate the bad one."""
+def _pipe_safely(pipeline: NerPipeline, items: list[tuple[dict, Doc]], rejects: list[Reject], batch_size: int,
+                 n_process: int = 1):
+    """nlp.pipe over the docs; if it fails, redo batch by batch, then doc by doc, to isolate the bad one.
+
+    With ``n_process > 1`` the whole list goes through one ``nlp.pipe`` call (spaCy starts the
+    worker processes once; each loads the linker index itself).
+    """
+    if n_process > 1 and len(items) > batch_size:
+        try:
+            docs = list(pipeline.nlp.pipe([d for _, d in items], batch_size=batch_size, n_process=n_process))
+            return list(zip([m for m, _ in items], docs))
+        except Exception:
+            pass  # fall back to the single-process path, which isolates failures
     out = []
     for i in range(0, len(items), batch_size):
         chunk = items[i : i + batch_size]

@@ -13,7 +13,7 @@ from extract.settings import get_settings
 from extract.training.alignment import compare_tokenizers
 from extract.training.corpus import CORPORA, ConversionStats
 
-__all__ = ["folder_size_mb", "write_model_card"]
+__all__ = ["folder_size_mb", "write_model_card", "append_benchmark"]
 
 
 def folder_size_mb(path: Path) -> float:
@@ -63,12 +63,20 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
     from extract.training.ner import stats_table
 
     held_out = not info["include_dev_in_train"]
+    pipe_names = json.loads((model_dir / "meta.json").read_text()).get("pipeline", ["ner"])
+    vectors_arg = '"floret"' if info["vectors"] else "None"
+    other = {k: v for k, v in info["overrides"].items() if k not in ("system.seed", "training.seed", "training.max_steps")}
+    extra_overrides = f",\n            overrides={other!r}" if other else ""
     lines = [
         f"# NER model `ner-{info['version']}` — CHEMICAL and DISEASE",
         "",
-        "spaCy pipeline (`spacy.load` this folder): tokenizer `extract.biomedical_tokenizer.v1`, one component "
-        "`ner` (transition-based, CNN tok2vec inline) with labels exactly CHEMICAL and DISEASE. No parser or "
-        "senter: sentence starts are set by the NER stage from the clean stage's `sentences` table.",
+        "spaCy pipeline (`spacy.load` this folder): tokenizer `extract.biomedical_tokenizer.v1`, components "
+        f"`{'`, `'.join(pipe_names)}`; `ner` is transition-based with its CNN tok2vec inline and has labels exactly "
+        "CHEMICAL and DISEASE. No parser or senter: sentence starts are set by the NER stage from the clean "
+        "stage's `sentences` table."
+        + (" `lexicon_features` (factory `extract_lexicon_features`, `extract.training.lexicon_features`) writes "
+           "DrugBank/CTD dictionary matches into `Token.tag` as an input feature of the tok2vec; it never creates "
+           "entities itself." if len(pipe_names) > 1 else ""),
         "",
         "## Training data",
         "",
@@ -83,11 +91,24 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         "## Configuration and reproduction",
         "",
         f"* config: `{info['config']}` (copy in this folder: `config.cfg`); overrides: `{json.dumps(info['overrides'])}`",
-        f"* static vectors: `{info['vectors']}`" if info["vectors"] else "* static vectors: none",
+        (f"* static vectors: floret, trained by `extract.training.vectors.default_vectors` on shared/unlabeled "
+         f"(BC5CDR dev PMIDs excluded): {info.get('vectors_info') or info['vectors']}; stored in this folder")
+        if info["vectors"] else "* static vectors: none",
         f"* seed: {info['seed']} (system.seed and training.seed); spaCy {info['spacy_version']}, CPU only",
         f"* best checkpoint used: `{info['best_checkpoint']}` (selected on BC5CDR dev ents_f)",
-        f"* training time: {info['train_seconds'] / 60:.1f} min on {platform.machine()} (2 shared cores)",
-        "* reproduce: `biomed-extract train ner` / `extract.training.ner.train_ner(...)` with the arguments in `training.json`.",
+        f"* training time: {info['train_seconds'] / 60:.1f} min on {platform.machine()} (2 shared cores)"
+        + ("; from scratch add the one-off floret vector training (~27 min of one busy core, 25M tokens × 5 epochs) "
+           "and ~10 s of corpus conversion" if info["vectors"] else ""),
+        "* reproduce (same seed → same weights on CPU):",
+        "",
+        "  ```python",
+        "  from pathlib import Path",
+        "  from extract.settings import get_settings",
+        "  from extract.training.ner import train_ner",
+        f"  train_ner(get_settings().models_dir, config=Path({info['config']!r}), version={info['version']!r},",
+        f"            extra_corpora={info['extra_corpora']!r}, max_steps={info['max_steps']!r}, seed={info['seed']!r},",
+        f"            vectors={vectors_arg}, include_dev_in_train={info['include_dev_in_train']!r}{extra_overrides})",
+        "  ```",
         "",
         "## BC5CDR development set (500 abstracts), strict (start, end, label) matching",
         "",
@@ -96,7 +117,8 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         _score_table(direct),
         "",
         f"Speed (model alone, 1 process): {direct['words_per_second']:.0f} words/s, {direct['docs_per_second']:.1f} abstracts/s "
-        f"({direct['n_docs']} abstracts in {direct['seconds']} s).",
+        f"({direct['n_docs']} abstracts in {direct['seconds']} s) — measured while writing this card, machine load not "
+        "controlled; the benchmark figures (`benchmarks/bench_ner.py`) are in the Benchmark section / `benchmarks/README.md`.",
         "",
         "### Real stages (`extract.runner.run_texts`, clean + ner incl. post-processing)",
         "",
@@ -132,3 +154,16 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
     ]
     (model_dir / "MODEL_CARD.md").write_text("\n".join(lines))
     return metrics
+
+
+def append_benchmark(model_dir: Path, bench: dict, note: str = "") -> None:
+    """Add the JSON printed by ``benchmarks/bench_ner.py`` to the card (section "Benchmark")."""
+    card = model_dir / "MODEL_CARD.md"
+    text = card.read_text().split("\n## Benchmark\n")[0].rstrip("\n")
+    rows = ["| measurement | abstracts/s | words/s | peak RSS MB |", "|---|---|---|---|"]
+    for key, value in bench.items():
+        if isinstance(value, dict) and "abstracts_per_s" in value:
+            rows.append(f"| {key} | {value['abstracts_per_s']} | {value.get('words_per_s', '')} | {value['peak_rss_mb']} |")
+    section = ["", "## Benchmark", "", f"`benchmarks/bench_ner.py` over the 500 BC5CDR dev abstracts. {note}".rstrip(), "",
+               *rows, "", f"Model folder: {bench.get('model_size_mb')} MB.", ""]
+    card.write_text(text + "\n" + "\n".join(section))

@@ -33,11 +33,16 @@ from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import PROJECT_ROOT
 from extract.training.corpus import CORPORA, LABELS, ConversionStats, CorpusSpec, load_documents, write_docbin
 
-__all__ = ["DEFAULT_CONFIG", "WORK_DIR", "prepare_data", "train_ner"]
+__all__ = ["DEFAULT_CONFIG", "DEFAULT_EXTRA_CORPORA", "WORK_DIR", "prepare_data", "train_ner", "package_model"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "ner.cfg"
+#: The shipped model's config (vectors + lexicon features); ``configs/ner.cfg`` is the plain baseline.
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "ner-lexicon.cfg"
+#: Extra corpora of the shipped model.
+DEFAULT_EXTRA_CORPORA: tuple[str, ...] = ("biored_train", "biored_dev")
+#: Components a packaged NER model may contain (``ner`` last; no parser/senter).
+ALLOWED_PIPES = frozenset({"extract_lexicon_features", "lexicon_features", "ner"})
 WORK_DIR = PROJECT_ROOT / "data" / "work"
 
 
@@ -93,10 +98,10 @@ def train_ner(
     *,
     config: Path = DEFAULT_CONFIG,
     version: str,
-    extra_corpora: Sequence[str | CorpusSpec] = (),
+    extra_corpora: Sequence[str | CorpusSpec] = DEFAULT_EXTRA_CORPORA,
     max_steps: int | None = None,
     seed: int = 0,
-    vectors: Path | None = None,
+    vectors: Path | str | None = "floret",
     include_dev_in_train: bool = False,
     work_dir: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -109,14 +114,19 @@ def train_ner(
 
     Args:
         output_dir: models folder (normally ``get_settings().models_dir``).
-        config: spaCy training config (``configs/ner.cfg``).
+        config: spaCy training config (default ``configs/ner-lexicon.cfg``, the shipped
+            model's; ``configs/ner.cfg`` is the plain baseline without vectors/lexicon).
         version: model version, e.g. ``"0.1.0"``.
         extra_corpora: names from :data:`extract.training.corpus.CORPORA`
-            (``"biored_train"``, ``"biored_dev"``, ``"ncbi_train"``, ``"ncbi_dev"``).
+            (``"biored_train"``, ``"biored_dev"``, ``"ncbi_train"``, ``"ncbi_dev"``);
+            default BioRED train+dev, as shipped.
         max_steps: override ``training.max_steps`` (``None``: keep the config's).
         seed: ``system.seed`` / ``training.seed``.
-        vectors: a spaCy vectors folder (``extract.training.vectors``); sets
-            ``paths.vectors`` — the config must have ``include_static_vectors = true``.
+        vectors: a spaCy vectors folder, or ``"floret"`` for the project's floret
+            vectors (:func:`extract.training.vectors.default_vectors`, built on
+            first use); sets ``paths.vectors`` — use ``configs/ner-vectors.cfg``
+            (``include_static_vectors = true``); ``None`` for configs without vectors.
+            Defaults reproduce ``models/ner-0.1.0`` (``train_ner(models_dir, version=...)``).
         include_dev_in_train: also train on BC5CDR dev (final retrain only;
             the dev figures in the card are then not held out and say so).
         work_dir: where DocBins and checkpoints go (default ``data/work/ner-<version>``).
@@ -127,6 +137,15 @@ def train_ner(
     """
     started = time.time()
     output_dir = Path(output_dir)
+    vectors_info = None
+    if vectors == "floret":
+        from extract.training.vectors import default_vectors
+
+        vectors = default_vectors()
+    if vectors is not None:
+        vectors = Path(vectors)
+        info_file = vectors.parent / "INFO.txt"
+        vectors_info = info_file.read_text().strip() if info_file.exists() else None
     work = Path(work_dir) if work_dir else WORK_DIR / f"ner-{version}"
     if work.exists():
         shutil.rmtree(work)
@@ -161,7 +180,7 @@ def train_ner(
     _stamp_meta(target, version)
     nlp = spacy.load(target)
     labels = tuple(sorted(nlp.get_pipe("ner").labels))
-    if labels != LABELS or nlp.pipe_names != ["ner"]:
+    if labels != LABELS or nlp.pipe_names[-1] != "ner" or not set(nlp.pipe_names) <= ALLOWED_PIPES:
         raise RuntimeError(f"unexpected pipeline {nlp.pipe_names} / labels {labels}")
 
     training_info = {
@@ -170,6 +189,7 @@ def train_ner(
         "seed": seed,
         "max_steps": max_steps,
         "vectors": str(vectors) if vectors else None,
+        "vectors_info": vectors_info,
         "extra_corpora": [s.name for s in _resolve_specs(extra_corpora)],
         "include_dev_in_train": include_dev_in_train,
         "overrides": {k: v for k, v in cfg_overrides.items() if not k.startswith("paths.")},
@@ -186,6 +206,33 @@ def train_ner(
 
         write_model_card(target, training_info, eval_limit=eval_limit)
     log.info("NER model %s written in %.0f s", target, time.time() - started)
+    return target
+
+
+def package_model(candidate: Path, output_dir: Path, version: str, *, write_card: bool = True) -> Path:
+    """Copy a model written by :func:`train_ner` (e.g. an experiment under ``data/work``) to
+    ``<output_dir>/ner-<version>/``, re-stamp its version and (re)write its card.
+
+    The weights are not changed: ``train_ner`` with the arguments in the candidate's
+    ``training.json`` (and this ``version``) reproduces them.
+    """
+    candidate = Path(candidate)
+    target = Path(output_dir) / f"ner-{version}"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(candidate, target)
+    _stamp_meta(target, version)
+    info = json.loads((target / "training.json").read_text())
+    info["trained_as_version"] = info.get("trained_as_version", info["version"])
+    info["version"] = version
+    if info.get("vectors") and not info.get("vectors_info"):
+        info_file = Path(info["vectors"]).parent / "INFO.txt"
+        info["vectors_info"] = info_file.read_text().strip() if info_file.exists() else None
+    (target / "training.json").write_text(json.dumps(info, indent=2, default=str))
+    if write_card:
+        from extract.training.card import write_model_card
+
+        write_model_card(target, info)
     return target
 
 
