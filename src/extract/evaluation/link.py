@@ -23,20 +23,9 @@ from pathlib import Path
 
 from extract.corpora.pubtator import PubtatorDocument, read_pubtator, unique_documents
 from extract.evaluation.metrics import prf
+from extract.evaluation.ner import GOLD_LABEL_MAP, LABELS
 
 __all__ = ["LABELS", "evaluate_link", "score_concepts", "link_gold_mentions"]
-
-LABELS: tuple[str, ...] = ("CHEMICAL", "DISEASE")
-GOLD_LABEL_MAP: dict[str, str] = {
-    "Chemical": "CHEMICAL",
-    "Disease": "DISEASE",
-    "ChemicalEntity": "CHEMICAL",
-    "DiseaseOrPhenotypicFeature": "DISEASE",
-    "SpecificDisease": "DISEASE",
-    "DiseaseClass": "DISEASE",
-    "CompositeMention": "DISEASE",
-    "Modifier": "DISEASE",
-}
 
 ConceptSets = dict[tuple[str, str], set[str]]  # (pmid, label) -> ids
 

@@ -216,41 +216,10 @@ def evaluate_ade(
 
 # --------------------------------------------------------------------------- tables -> views
 def views_from_tables(documents, sentences, entities) -> dict[str, DocumentView]:
-    """DocumentViews from pipeline tables (pyarrow), as the relation stage builds them."""
-    sents_by_doc: dict[str, list[SentenceView]] = {}
-    for r in sentences.to_pylist():
-        sents_by_doc.setdefault(r["doc_id"], []).append(
-            SentenceView(r["sentence_index"], r["start"], r["end"], r.get("section"))
-        )
-    ents_by_doc: dict[str, list[EntityView]] = {}
-    for r in entities.to_pylist():
-        ents_by_doc.setdefault(r["doc_id"], []).append(
-            EntityView(
-                entity_id=r["entity_id"],
-                start=r["start"],
-                end=r["end"],
-                text=r["text"],
-                label=r["label"],
-                sentence_index=r["sentence_index"],
-                concept_id=r.get("concept_id"),
-                abbreviation_of=r.get("abbreviation_of"),
-                negated=bool(r.get("negated")),
-                uncertain=bool(r.get("uncertain")),
-            )
-        )
-    out = {}
-    for r in documents.to_pylist():
-        sents = sorted(sents_by_doc.get(r["doc_id"], []), key=lambda s: s.index)
-        sections = [(s["name"], s["start"], s["end"]) for s in (r.get("sections") or [])]
-        out[r["doc_id"]] = DocumentView(
-            doc_id=r["doc_id"],
-            text=r["text"],
-            sentences=sents,
-            entities=sorted(ents_by_doc.get(r["doc_id"], []), key=lambda e: (e.start, e.end)),
-            title=r.get("title"),
-            sections=sections,
-        )
-    return out
+    """DocumentViews from pipeline tables (pyarrow), exactly as the relation stage builds them."""
+    from extract.relations.stage import build_views
+
+    return {view.doc_id: view for _, view in build_views(documents, sentences, entities)}
 
 
 # --------------------------------------------------------------------------- manifestation

@@ -9,7 +9,7 @@ import pyarrow as pa
 from extract import schemas
 from extract.rejects import Reject
 from extract.relations.types import DocumentView, EntityView, RelationCandidate, SentenceView
-from extract.settings import Settings
+from extract.settings import Settings, get_settings
 
 STAGE = "relations"
 
@@ -83,11 +83,23 @@ def aggregate_document_relations(rows: list[dict], entity_keys: dict[str, str]) 
     return out
 
 
-def extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Table,
-                      settings: Settings | None = None, extractor=None) -> RelationsResult:
+_EXTRACTORS: dict[tuple, object] = {}
+
+
+def get_extractor(settings: Settings | None = None):
+    """The relation extractor for these settings, loaded once per process (each worker loads its own)."""
     from extract.relations.extractor import load_extractor
 
-    extractor = extractor or load_extractor(settings)
+    settings = settings or get_settings()
+    key = (str(settings.models_dir), settings.relation_model, str(settings.shared_dir))
+    if key not in _EXTRACTORS:
+        _EXTRACTORS[key] = load_extractor(settings)
+    return _EXTRACTORS[key]
+
+
+def extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Table,
+                      settings: Settings | None = None, extractor=None) -> RelationsResult:
+    extractor = extractor or get_extractor(settings)
     rows: list[dict] = []
     doc_rows: list[dict] = []
     rejects: list[Reject] = []
