@@ -61,4 +61,4 @@ def train_ner_flow(
 if __name__ == "__main__":
     import sys
 
-    train_ner_flow(version=sys.argv[1] if len(sys.argv) > 1 else "0.1.0")
+    train_ner_flow(version=sys.argv[1] if len(sys.argv) > 1 else "dev")

@@ -29,7 +29,8 @@ def test_teriparatide_page_structure(seed_pages):
     sections = _sections(doc)
     assert sections["abstract"].startswith("Teriparatide, used for treatment of osteoporosis")
     assert sections["abstract"].endswith("Symptoms resolved within 1 week of teriparatide cessation.")
-    assert sections["keywords"] == "Dystrophic calcification Osteoporosis Teriparatide"
+    # run-together keywords are split at each capitalised word (the page lost its separators)
+    assert sections["keywords"] == "Dystrophic calcification; Osteoporosis; Teriparatide"
     for debris in DEBRIS:
         assert debris not in doc["text"], debris
     assert "Reiter N" not in doc["text"]  # reference list gone
@@ -80,3 +81,12 @@ def test_unicode_and_whitespace_normalization():
 
     assert normalize_text("a\u00a0b\u200b c\r\n\r\n\r\nd  e\u00ad") == "a b c\n\nd e"
     assert normalize_text("5 m² and 10 µg") == "5 m² and 10 µg"  # NFC, not NFKC
+
+
+def test_keyword_lines_split_only_on_real_cues():
+    from extract.clean.boilerplate import split_keywords
+
+    assert split_keywords("Calcinosis cutis, Systemic sclerosis ; CREST") == "Calcinosis cutis; Systemic sclerosis; CREST"
+    assert split_keywords("Hepatitis B Liver cirrhosis") == "Hepatitis B; Liver cirrhosis"
+    # title case gives no boundary cue: kept whole rather than guessed
+    assert split_keywords("Systemic Lupus Erythematosus") == "Systemic Lupus Erythematosus"

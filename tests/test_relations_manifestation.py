@@ -8,7 +8,13 @@ import pytest
 from test_relations_rules import CALCINOSIS_TERMS, PAGES, TERIPARATIDE_TERMS, _pairs, build_view
 
 from extract.relations.extractor import load_extractor
-from extract.relations.manifestation import ManifestationModel, excluded_pair, precise_pattern, train_manifestation
+from extract.relations.manifestation import (
+    ManifestationModel,
+    excluded_pair,
+    precise_pattern,
+    tail_drug_event,
+    train_manifestation,
+)
 from extract.relations.types import DISEASE_MANIFESTATION
 from extract.settings import get_settings, resolve_model_dir
 
@@ -32,6 +38,14 @@ def test_tiny_training_run(tmp_path):
     loaded = ManifestationModel.load(tmp_path / "m.joblib")
     assert loaded.threshold == model.threshold and 0.0 < loaded.threshold < 1.0
     assert all(0.0 <= c.score <= 1.0 for c in loaded.candidates(view))
+    # A pattern reading is copied to the tails coordinated with its tail.
+    view = build_view(
+        "c",
+        "Screening of patients with CKD with hyperuricemia and anemia is advised.",
+        {"CKD": "DISEASE", "hyperuricemia": "DISEASE", "anemia": "DISEASE"},
+    )
+    manif = _pairs(loaded.candidates(view), DISEASE_MANIFESTATION)
+    assert {("ckd", "hyperuricemia"), ("ckd", "anemia")} <= manif
 
 
 def test_tiny_training_run_with_vocab(tmp_path):
@@ -42,6 +56,56 @@ def test_tiny_training_run_with_vocab(tmp_path):
     model = train_manifestation(corpora, vocab, cv_folds=2, limit=60)
     assert model.stats["n_positive"] > 0 and model.lexicon
     assert "seizure" in model.lexicon
+    # Entity kinds (disease +1 / phenotype -1) from the HPO and Disease Ontology names.
+    view = build_view(
+        "k",
+        "Behavioral abnormalities associated with the Lesch-Nyhan syndrome were studied.",
+        {"behavioral abnormalities": "DISEASE", "Lesch-Nyhan syndrome": "DISEASE"},
+    )
+    beh, lns = view.entities
+    assert model.entity_kind(lns) == 1 and model.entity_kind(beh) == -1
+    assert precise_pattern(view, lns, beh) == "p_assoc" == precise_pattern(view, beh, lns)
+    manif = _pairs(model.candidates(view), DISEASE_MANIFESTATION)
+    assert manif == {("lesch-nyhan syndrome", "behavioral abnormalities")}
+
+
+def _view(text: str, diseases: list[str], chemicals: list[str] = ()):
+    return build_view("p", text, {**{d: "DISEASE" for d in diseases}, **{c: "CHEMICAL" for c in chemicals}})
+
+
+def _ent(view, text):
+    return next(e for e in view.entities if e.text == text)
+
+
+def test_patterns_on_sentences():
+    v = _view("While severe hypokalemia may cause muscle weakness, it was rare.", ["hypokalemia", "muscle weakness"])
+    assert precise_pattern(v, _ent(v, "hypokalemia"), _ent(v, "muscle weakness")) == "p_head_causal"
+    v = _view("Naloxone reversal of hypotension due to captopril overdose.", ["hypotension", "overdose"], ["Naloxone", "captopril"])
+    h, t = _ent(v, "overdose"), _ent(v, "hypotension")
+    assert precise_pattern(v, h, t) == "p_tail_causal" and not tail_drug_event(v, h, t, "p_tail_causal")
+    v = _view("Hypoxia in renal disease was measured.", ["Hypoxia", "renal disease"])
+    assert precise_pattern(v, _ent(v, "renal disease"), _ent(v, "Hypoxia")) == "p_tail_in_bare"
+    v = _view("Canavan disease is inherited as a trait that is caused by the deficiency of aspartoacylase.",
+              ["Canavan disease", "deficiency of aspartoacylase"])
+    assert precise_pattern(v, _ent(v, "deficiency of aspartoacylase"), _ent(v, "Canavan disease")) is None
+    v = _view("At 50 years he is severely handicapped with short stature.", ["severely handicapped", "short stature"])
+    assert precise_pattern(v, _ent(v, "severely handicapped"), _ent(v, "short stature")) is None
+
+
+def test_drug_event_tails():
+    # An explicit condition -> condition link wins over the drug reading of the tail ...
+    v = _view("Patients whose paracetamol-induced liver injury had caused an acute liver failure died.",
+              ["liver injury", "acute liver failure"], ["paracetamol"])
+    h, t = _ent(v, "liver injury"), _ent(v, "acute liver failure")
+    assert precise_pattern(v, h, t) == "p_head_causal" and not tail_drug_event(v, h, t, "p_head_causal")
+    # ... but "H with T" in a drug sentence is the drug's event.
+    v = _view("Chloroquine related complete heart block with blindness: case report.", ["heart block", "blindness"], ["Chloroquine"])
+    h, t = _ent(v, "heart block"), _ent(v, "blindness")
+    assert tail_drug_event(v, h, t, precise_pattern(v, h, t))
+    v = _view("In patients with decompensated heart failure with hypotension after treatment with milrinone, it helped.",
+              ["heart failure", "hypotension"], ["milrinone"])
+    h, t = _ent(v, "heart failure"), _ent(v, "hypotension")
+    assert tail_drug_event(v, h, t, precise_pattern(v, h, t))
 
 
 def test_excluded_pairs():

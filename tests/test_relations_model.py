@@ -85,3 +85,53 @@ def test_shipped_model_on_calcinosis_seed():
     for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):
         assert (drug, "calcinosis") in treats
     assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+
+
+@pytest.fixture(scope="module")
+def seed_pipeline():
+    """The real pipeline (ingest, clean, NER + linking, relations) over the seed pages, in memory."""
+    from extract.clean.stage import clean_documents
+    from extract.ingest.stage import ingest_paths
+    from extract.ner.stage import extract_entities
+    from extract.relations.stage import extract_relations
+
+    raw = ingest_paths([str(PAGES)], batch_id="seed-test").documents
+    cleaned = clean_documents(raw)
+    entities = extract_entities(cleaned.documents, cleaned.sentences).entities
+    result = extract_relations(cleaned.documents, cleaned.sentences, entities)
+    sources = {r["doc_id"]: Path(r["source"]).name for r in cleaned.documents.to_pylist()}
+    rows = result.relations.to_pylist()
+    for r in rows:
+        r["source"] = sources[r["doc_id"]]
+    return rows
+
+
+def _rows(rows, source, rel_type):
+    return {
+        (r["head_text"].lower(), r["tail_text"].lower())
+        for r in rows
+        if r["source"] == source and r["type"] == rel_type and not r["negated"]
+    }
+
+
+@shipped
+def test_pipeline_teriparatide_seed_drug_relations(seed_pipeline):
+    ade = _rows(seed_pipeline, "case_report_teriparatide.txt", DRUG_ADVERSE_EVENT)
+    assert ("teriparatide", "hypercalcemia") in ade
+    assert ("teriparatide", "dystrophic calcification") in ade
+    # "used for treatment of osteoporosis in patients at high risk of fracture": indication, not an event.
+    assert not {p for p in ade if "fracture" in p[1] or "osteopor" in p[1] or "autoimmune" in p[1]}
+    treats = _rows(seed_pipeline, "case_report_teriparatide.txt", DRUG_TREATS_DISEASE)
+    assert not {p for p in treats if "calcification" in p[1]}
+
+
+@shipped
+def test_pipeline_calcinosis_seed_drug_relations(seed_pipeline):
+    src = "abstract_calcinosis_cutis.txt"
+    assert not _rows(seed_pipeline, src, DRUG_ADVERSE_EVENT)
+    treats = _rows(seed_pipeline, src, DRUG_TREATS_DISEASE)
+    heads = {h for h, t in treats if t == "calcinosis cutis"}
+    # the NER stage widens BC5CDR-style "calcium" to the drug class (extract_drug_classes)
+    for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):
+        assert drug in heads, drug
+    assert not {t for h, t in treats if h == "methotrexate" and t != "calcinosis cutis"}

@@ -157,3 +157,69 @@ def test_load_extractor_falls_back_to_rules_without_model():
     extractor = load_extractor(Settings(relation_model="relations-does-not-exist"))
     assert isinstance(extractor, RuleExtractor)
     assert extractor.version.startswith("rules-")
+
+
+# --- drug relations: indication contexts, subgroups, composition, keyword lines ------------------
+def test_population_at_risk_is_not_an_adverse_event():
+    # Real seed sentence: the fracture risk names the patients teriparatide is given to.
+    view = _seed("case_report_teriparatide.txt", TERIPARATIDE_TERMS | {"fracture": "DISEASE"})
+    cands = RuleExtractor().extract(view)
+    ade = _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert ("teriparatide", "hypercalcemia") in ade
+    assert not {p for p in ade if p[1] == "fracture"}
+    # The same phrase is still an outcome when a drug raises the risk.
+    cands = _one(
+        "Rofecoxib increased the risk of myocardial infarction.", {"rofecoxib": "CHEMICAL", "myocardial infarction": "DISEASE"}
+    )
+    assert _pairs(cands, DRUG_ADVERSE_EVENT) == {("rofecoxib", "myocardial infarction")}
+
+
+def test_worsening_in_patient_treated_with_drug_is_adverse():
+    cands = _one(
+        "Worsening of soft tissue dystrophic calcification in an osteoporotic patient treated with teriparatide",
+        {"teriparatide": "CHEMICAL", "dystrophic calcification": "DISEASE"},
+    )
+    assert _pairs(cands, DRUG_ADVERSE_EVENT) == {("teriparatide", "dystrophic calcification")}
+    assert not _pairs(cands, DRUG_TREATS_DISEASE)
+    # A benefit reading of the disease stays a treatment.
+    cands = _one(
+        "Improvement of psoriasis was seen in patients treated with methotrexate.",
+        {"methotrexate": "CHEMICAL", "psoriasis": "DISEASE"},
+    )
+    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+
+
+def test_subgroup_disease_leaves_the_treatment_to_the_topic_disease():
+    # "helpful especially in cases associated with significant local inflammation": the drug
+    # treats the document's topic (calcinosis cutis), inflammation only names the subgroup.
+    view = _seed("abstract_calcinosis_cutis.txt", CALCINOSIS_TERMS | {"inflammation": "DISEASE"})
+    cands = RuleExtractor().extract(view)
+    treats = _pairs(cands, DRUG_TREATS_DISEASE)
+    assert ("methotrexate", "calcinosis cutis") in treats
+    assert ("methotrexate", "inflammation") not in treats
+    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+
+
+def test_topic_treatment_takes_the_specific_topic_name():
+    view = _seed("abstract_calcinosis_cutis.txt", CALCINOSIS_TERMS)
+    treats = _pairs(RuleExtractor().extract(view), DRUG_TREATS_DISEASE)
+    for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):
+        assert (drug, "calcinosis cutis") in treats, drug
+
+
+def test_composition_is_not_causation():
+    cands = _one(
+        "Biochemical analysis conforms that calcinosis deposits are formed from calcium hydroxyapatite.",
+        {"calcium": "CHEMICAL", "calcinosis": "DISEASE"},
+    )
+    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+    cands = _one("Nephrolithiasis developed from ceftriaxone therapy.", {"ceftriaxone": "CHEMICAL", "nephrolithiasis": "DISEASE"})
+    assert _pairs(cands, DRUG_ADVERSE_EVENT) == {("ceftriaxone", "nephrolithiasis")}
+
+
+def test_keyword_line_pairs_are_not_relations():
+    text = "Teriparatide results in hypercalcemia.\nKeywords: Hypercalcemia Teriparatide induced"
+    view = build_view("k", text, {"teriparatide": "CHEMICAL", "hypercalcemia": "DISEASE"})
+    view.sentences[1] = SentenceView(1, view.sentences[1].start, view.sentences[1].end, "keywords")
+    cands = RuleExtractor().extract(view)
+    assert {c.sentence_index for c in cands if c.type == DRUG_ADVERSE_EVENT} == {0}

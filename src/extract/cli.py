@@ -244,16 +244,17 @@ def evaluate(
 @train_app.command("ner")
 def train_ner_command(
     version: Annotated[str, typer.Option("--version", help="Model version (folder models/ner-VERSION).")] = "dev",
-    config: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path("configs/ner-vectors.cfg"),
+    config: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path("configs/ner-lexicon.cfg"),
     extra: Annotated[Optional[list[str]], typer.Option("--extra", help="Extra corpora (biored_train, biored_dev, ncbi_train).")] = ["biored_train", "biored_dev"],
-    max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Cap training steps.")] = 4000,
+    max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Cap training steps.")] = 4500,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     vectors: Annotated[Optional[str], typer.Option("--vectors", help="'floret' (train on shared/unlabeled), a spaCy vectors folder, or 'none'.")] = "floret",
     models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the model.")] = None,
 ) -> None:
     """Train the NER model (CHEMICAL, DISEASE) from the corpora and write models/ner-VERSION with its card.
 
-    The defaults reproduce the shipped models/ner-0.1.0 (experiment exp4 in models/EXPERIMENTS.md).
+    The defaults reproduce the shipped models/ner-0.2.0 (experiment exp11 in models/EXPERIMENTS.md):
+    `biomed-extract train ner --version 0.2.0`.
     """
     from pipelines.training import train_ner_flow
 

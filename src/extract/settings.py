@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     relation_model: str = ""
     # Worker processes for spaCy inside one NER task (nlp.pipe n_process); each loads its own models.
     ner_processes: int = 1
+    # Widen CHEMICAL mentions over drug-class heads ("calcium channel blockers"; BC5CDR tags "calcium" only).
+    drug_classes: bool = True
     # Documents per task when a stage maps over a batch.
     chunk_size: int = 200
     # Seconds a run waits for another run on the same output folder to finish (0: refuse at once).

@@ -74,6 +74,36 @@ def _is_keywords(line: str) -> bool:
     return capitalized / len(words) >= 0.3 and ", " not in line[:-1] or ";" in line
 
 
+_KEYWORD_SEPARATOR = re.compile(r"\s*[;,·•|]\s*")
+_LOWER_JOINERS = frozenset({"of", "and", "in", "the", "with", "for", "to", "on", "or", "by", "a", "an", "de"})
+
+
+def split_keywords(line: str) -> str:
+    """Keywords as ``"a; b; c"``.
+
+    Explicit separators (``;``, ``,``, bullets) are kept.  Scraped pages often lose them and
+    run the keywords together ("Dystrophic calcification Osteoporosis Teriparatide"); when the
+    line is in sentence case (some word other than a joiner such as "of" starts lower-case),
+    every capitalised word longer than one letter starts a new keyword.  Title-case lines ("Systemic Lupus
+    Erythematosus") give no such cue and stay one item.
+    """
+    line = line.strip()
+    if _KEYWORD_SEPARATOR.search(line):
+        return "; ".join(part for part in _KEYWORD_SEPARATOR.split(line) if part)
+    words = line.split()
+    sentence_case = any(w[:1].islower() and w.lower() not in _LOWER_JOINERS for w in words[1:])
+    if not sentence_case:
+        return line
+    items: list[list[str]] = []
+    for word in words:
+        starts_item = word[:1].isupper() and len(word.strip("()-")) > 1  # "vitamin D", "hepatitis B" stay whole
+        if not items or starts_item:
+            items.append([word])
+        else:
+            items[-1].append(word)
+    return "; ".join(" ".join(item) for item in items)
+
+
 def _title_score(line: str) -> float:
     if _FRONT_BOILERPLATE.search(line) or _BULLET.match(line) or _AFFILIATION.search(line):
         return -1
@@ -140,7 +170,7 @@ def analyze_page(text: str, title: str | None = None) -> PageStructure:
             continue
         if seen_abstract and heading == "abstract" and _is_keywords(ln):
             flush()
-            structure.parts.append(("keywords", re.sub(r"^key ?words:?\s*", "", ln, flags=re.I)))
+            structure.parts.append(("keywords", split_keywords(re.sub(r"^key ?words:?\s*", "", ln, flags=re.I))))
             heading = "body"
             continue
         if _is_heading(ln):

@@ -5,6 +5,16 @@
   relations) and the non-negated ``drug_adverse_event`` rows of ``document_relations`` are the
   predictions.  ``gold_entities=True``: only the relation extractor runs, on the gold
   mentions, which isolates the relation model from NER and linking.
+
+  MeSH only: a BC5CDR CID answer is a pair of MeSH descriptor/supplementary ids, so only
+  ``document_relations`` rows whose head *and* tail concept ids are ``MESH:`` ids are scored
+  as predictions.  A row keyed by a DrugBank / HPO / DOID / OMIM id or by unlinked mention
+  text can never equal a gold pair; counting it would score the linker's vocabulary choice,
+  not the relation.  The pipeline still writes those rows (they are real relations for other
+  uses); they are only left out of this metric.  ``mesh_only=False`` keeps every row (the
+  figure reported before this rule; the result carries ``n_non_mesh_predictions`` either way).
+  This filter does not recover gold pairs whose chemical the linker could not map to MeSH:
+  those stay false negatives.
 * :func:`evaluate_ade` — sentence-level drug -> adverse-effect pairs on held-out PMID folds; the
   model of each fold is trained (BC5CDR train + ADE without that fold's PMIDs) by the real
   training code.  A pair counts when both predicted mention texts equal the gold ones
@@ -57,6 +67,10 @@ def _norm_mesh(cid: str | None) -> str | None:
     return cid if cid.startswith("MESH:") else f"MESH:{cid}" if cid[:1] in "DC" and cid[1:].isdigit() else cid
 
 
+def _is_mesh(cid: str | None) -> bool:
+    return bool(cid) and cid.startswith("MESH:")
+
+
 # --------------------------------------------------------------------------- CID
 def _cid_gold(docs) -> set[tuple[str, str, str]]:
     return {
@@ -70,8 +84,10 @@ def evaluate_cid(
     gold_entities: bool = False,
     limit: int | None = None,
     extractor: RelationExtractor | None = None,
+    mesh_only: bool = True,
 ) -> dict:
-    """Document-level CID P/R/F1 on a BC5CDR PubTator file."""
+    """Document-level CID P/R/F1 on a BC5CDR PubTator file (MeSH-keyed predictions only,
+    see the module docstring)."""
     if fmt != "pubtator":
         raise ValueError(f"unsupported format for CID: {fmt}")
     docs = list(unique_documents(read_pubtator(Path(corpus))))
@@ -110,6 +126,9 @@ def evaluate_cid(
             h, t = _norm_mesh(r["head_concept_id"]), _norm_mesh(r["tail_concept_id"])
             pmid = pmid_of.get(r["doc_id"], r["doc_id"].split(":")[-1])
             pred.add((pmid, h, t))
+    non_mesh = {p for p in pred if not (_is_mesh(p[1]) and _is_mesh(p[2]))}
+    if mesh_only:
+        pred -= non_mesh
     tp = len(pred & gold)
     return _result(
         "cid",
@@ -118,6 +137,8 @@ def evaluate_cid(
         len(gold) - tp,
         n_docs=len(docs),
         gold_entities=gold_entities,
+        mesh_only=mesh_only,
+        n_non_mesh_predictions=len(non_mesh),
         model_version=version,
         seconds=round(time.time() - started, 1),
     )

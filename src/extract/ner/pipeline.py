@@ -61,7 +61,7 @@ def build_pipeline(settings: Settings | None = None) -> NerPipeline:
 
 
 def get_pipeline(settings: Settings | None = None) -> NerPipeline:
-    """The pipeline for these settings, built once per process (workers load their own copy)."""
+    """The pipeline for these settings, built once per process (the stage's forked NER workers inherit it)."""
     settings = settings or get_settings()
     key = (str(settings.models_dir), settings.ner_model, settings.linker_index, str(settings.shared_dir))
     if key not in _CACHE:

@@ -1,8 +1,10 @@
-"""Components added after NER: abbreviations, linking, negation/uncertainty.
+"""Components added after NER: drug classes, abbreviations, linking, negation/uncertainty.
 
 ``add_postprocessing`` is the single place the NER stage asks for them, so the
 stage does not need to know which components exist.  Order:
 
+0. ``extract_drug_classes`` — "calcium channel blockers" instead of the BC5CDR-style
+   "calcium" (``extract.ner.drug_classes``; off with ``BIOMED_EXTRACT_DRUG_CLASSES=false``);
 1. ``extract_abbreviations`` — short forms take the label (and, via the linker,
    the concept) of their long form; missed short forms become entities;
 2. ``extract_linker`` — only when a ``models/linker-*`` folder (or the folder named by
@@ -20,11 +22,12 @@ from spacy.language import Language
 import extract.context.abbreviations  # noqa: F401
 import extract.context.negation  # noqa: F401
 import extract.linking.linker  # noqa: F401
+import extract.ner.drug_classes  # noqa: F401
 from extract.settings import Settings, resolve_model_dir
 
 log = logging.getLogger(__name__)
 
-POSTPROCESSING_PIPES = ("extract_abbreviations", "extract_linker", "extract_context")
+POSTPROCESSING_PIPES = ("extract_drug_classes", "extract_abbreviations", "extract_linker", "extract_context")
 
 
 def add_postprocessing(nlp: Language, settings: Settings) -> Language:
@@ -33,6 +36,8 @@ def add_postprocessing(nlp: Language, settings: Settings) -> Language:
     Idempotent: components already present are not added twice.  Components go
     after the last existing pipe (the NER component or the lexicon matcher).
     """
+    if settings.drug_classes and "extract_drug_classes" not in nlp.pipe_names:
+        nlp.add_pipe("extract_drug_classes")
     if "extract_abbreviations" not in nlp.pipe_names:
         nlp.add_pipe("extract_abbreviations")
     if "extract_linker" not in nlp.pipe_names:

@@ -8,18 +8,29 @@ Sentence boundaries come from the clean stage (the model never re-splits), so
 from __future__ import annotations
 
 import bisect
+import gc
+import logging
+import math
+import multiprocessing as mp
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, SENT_START
+from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract import schemas
 from extract.ner.pipeline import NerPipeline, get_pipeline
+from extract.ner.postprocess import POSTPROCESSING_PIPES
 from extract.rejects import Reject
 from extract.settings import Settings, get_settings
 
 STAGE = "ner"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,13 +51,22 @@ def sentences_by_doc(sentences: pa.Table) -> dict[str, list[tuple[int, int, int,
     return out
 
 
-def _make_doc(pipeline: NerPipeline, doc_id: str, text: str, sents: list[tuple[int, int, int, str | None]]) -> Doc:
-    doc = pipeline.nlp.make_doc(text)
+def _new_doc(nlp: Language, doc_id: str, text: str, starts: Iterable[int]) -> Doc:
+    """``nlp.make_doc(text)`` with ``doc._.doc_id`` and sentence starts at the character offsets ``starts``."""
+    doc = nlp.make_doc(text)
     doc._.doc_id = doc_id
-    starts = {s for _, s, _, _ in sents}
-    for token in doc:
-        token.is_sent_start = token.i == 0 or token.idx in starts
+    if len(doc):
+        # One array write instead of ``token.is_sent_start = ...`` per token (each of those
+        # re-checks the doc's annotation): 1 = sentence start, -1 = not a start.
+        idx = doc.to_array(IDX).astype(np.int64)
+        flags = np.where(np.isin(idx, np.fromiter(starts, dtype=np.int64)), 1, -1).astype(np.int64)
+        flags[0] = 1
+        doc.from_array([SENT_START], flags.view(np.uint64))
     return doc
+
+
+def _make_doc(pipeline: NerPipeline, doc_id: str, text: str, sents: list[tuple[int, int, int, str | None]]) -> Doc:
+    return _new_doc(pipeline.nlp, doc_id, text, [s for _, s, _, _ in sents])
 
 
 def _sentence_of(starts: list[int], char: int) -> int:
@@ -71,7 +91,7 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
             spacy_docs.append(None)
     good = [(m, d) for m, d in zip(docs_meta, spacy_docs) if d is not None]
     n_process = max(1, (settings or get_settings()).ner_processes)
-    processed = _pipe_safely(pipeline, good, rejects, batch_size, n_process)
+    processed = _pipe_safely(pipeline, good, rejects, batch_size, n_process, sents)
     for meta, doc in processed:
         doc_sents = sents.get(meta["doc_id"], [])
         starts = [s for _, s, _, _ in doc_sents]
@@ -93,19 +113,136 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
     return NerResult(entities=schemas.to_table("entities", rows), rejects=rejects, model_version=pipeline.version)
 
 
+def _split_pipeline(nlp: Language) -> tuple[list[str], list[tuple[str, object]]]:
+    """(names of the model pipes, [(name, component)] of the post-processing pipes).
+
+    The post-processing part starts at the first of ``POSTPROCESSING_PIPES`` and runs to
+    the end, so anything a model brings before its ``ner`` (e.g. ``extract_lexicon_features``)
+    stays in the model part.
+    """
+    names = list(nlp.pipe_names)
+    cut = next((i for i, name in enumerate(names) if name in POSTPROCESSING_PIPES), len(names))
+    return names[:cut], [(name, nlp.get_pipe(name)) for name in names[cut:]]
+
+
+def _apply(proc, docs: Iterable[Doc]) -> Iterator[Doc]:
+    for doc in docs:
+        yield proc(doc)
+
+
+def _run_components(docs: Iterable[Doc], components: list[tuple[str, object]], batch_size: int) -> Iterator[Doc]:
+    """Chain the components over a doc stream, as ``Language.pipe`` does in one process."""
+    for _, proc in components:
+        docs = proc.pipe(docs, batch_size=batch_size) if hasattr(proc, "pipe") else _apply(proc, docs)
+    return iter(docs)
+
+
+# ------------------------------------------------------------------ worker processes
+
+#: Token attributes that carry the entities from a worker back to this process.
+_ENT_ATTRS = [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]
+
+#: (nlp, model pipe names, batch size) in a worker process (set by :func:`_init_worker`).
+_WORKER_STATE: tuple[Language, list[str], int] | None = None
+
+#: One doc's result from a worker: token count, ``_ENT_ATTRS`` array, the strings of the hashes
+#: in it, and ``doc.user_data`` (span extensions the model pipes set, e.g. ``method``).
+_Annotation = tuple[int, np.ndarray, dict[int, str], dict]
+
+
+def _init_worker(nlp: Language, model_pipes: list[str], batch_size: int) -> None:
+    """Worker start-up.  With the fork start method the arguments are inherited, not pickled."""
+    global _WORKER_STATE
+    _WORKER_STATE = (nlp, model_pipes, batch_size)
+
+
+def _annotate_chunk(chunk: list[tuple[str, str, list[int]]]) -> list[_Annotation]:
+    """Worker: make the docs of ``(doc_id, text, sentence starts)`` and run the model pipes on them."""
+    assert _WORKER_STATE is not None, "worker started without a pipeline"
+    nlp, model_pipes, batch_size = _WORKER_STATE
+    docs: Iterable[Doc] = [_new_doc(nlp, doc_id, text, starts) for doc_id, text, starts in chunk]
+    docs = _run_components(docs, [(name, nlp.get_pipe(name)) for name in model_pipes], batch_size)
+    out = []
+    for doc in docs:
+        array = doc.to_array(_ENT_ATTRS)
+        strings = {int(h): nlp.vocab.strings[int(h)] for h in np.unique(array[:, 1:]) if h} if len(doc) else {}
+        out.append((len(doc), array, strings, dict(doc.user_data)))
+    return out
+
+
+def _annotate(doc: Doc, annotation: _Annotation) -> Doc:
+    """Copy a worker's entities and ``user_data`` onto this process's doc of the same text."""
+    n_tokens, array, strings, user_data = annotation
+    if n_tokens != len(doc):
+        raise RuntimeError(f"worker tokenised {doc._.doc_id!r} into {n_tokens} tokens, this process into {len(doc)}")
+    for text in strings.values():
+        doc.vocab.strings.add(text)
+    if n_tokens:
+        doc.from_array(_ENT_ATTRS, array)
+    doc.user_data.update(user_data)
+    return doc
+
+
+def _multiprocess_batch_size(n_docs: int, n_process: int, batch_size: int) -> int:
+    """Docs per worker task: ``batch_size``, but at least two tasks per worker so the last one does not
+    leave a core idle for long (smaller batches cost the model more per doc)."""
+    return max(8, min(batch_size, math.ceil(n_docs / (n_process * 2))))
+
+
+def _pipe_multiprocess(nlp: Language, items: list[tuple[dict, Doc]], sents: dict[str, list], batch_size: int,
+                       n_process: int) -> list[Doc]:
+    """The model pipes in ``n_process`` forked worker processes, post-processing in this process.
+
+    Workers are forked from this process, so they share the loaded pipeline (model, lexicon,
+    linker) copy-on-write and load nothing; ``gc.freeze()`` from before the fork until the
+    workers have exited keeps the garbage collector (theirs and ours) from touching, and so
+    copying, those objects.  A task sends
+    ``(doc_id, text, sentence starts)`` and gets back the entity token attributes and
+    ``user_data`` (a few kB pickled) rather than whole serialised ``Doc`` objects (spaCy's own
+    ``n_process`` path pays srsly/catalogue registry look-ups for every doc both ways).
+    Abbreviations, linker and context run here on the docs as chunks come back, with one
+    linker cache and batched index queries, overlapping with the workers.
+    """
+    if "fork" not in mp.get_all_start_methods():
+        raise RuntimeError("worker processes need the 'fork' start method")
+    model_pipes, post = _split_pipeline(nlp)
+    size = _multiprocess_batch_size(len(items), n_process, batch_size)
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    tasks = [[(meta["doc_id"], meta["text"], [s for _, s, _, _ in sents.get(meta["doc_id"], [])]) for meta, _ in chunk]
+             for chunk in chunks]
+    executor = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"),
+                                   initializer=_init_worker, initargs=(nlp, model_pipes, size))
+    # Frozen objects are skipped by the collector in the workers and here: a full collection
+    # writes to every tracked object's header and so un-shares its page on either side.
+    gc.freeze()
+    try:
+        results = executor.map(_annotate_chunk, tasks)  # the first submit forks all workers
+        annotated = (_annotate(doc, annotation)
+                     for chunk, chunk_result in zip(chunks, results)
+                     for (_, doc), annotation in zip(chunk, chunk_result, strict=True))
+        return list(_run_components(annotated, post, batch_size))
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
+
+
 def _pipe_safely(pipeline: NerPipeline, items: list[tuple[dict, Doc]], rejects: list[Reject], batch_size: int,
-                 n_process: int = 1):
+                 n_process: int = 1, sents: dict[str, list] | None = None):
     """nlp.pipe over the docs; if it fails, redo batch by batch, then doc by doc, to isolate the bad one.
 
-    With ``n_process > 1`` the whole list goes through one ``nlp.pipe`` call (spaCy starts the
-    worker processes once; each loads the linker index itself).
+    With ``n_process > 1`` the model pipes run in worker processes started once for the whole
+    list and the post-processing (abbreviations, linker, context) runs in this process
+    (:func:`_pipe_multiprocess`); any failure there falls back to the single-process path.
     """
     if n_process > 1 and len(items) > batch_size:
         try:
-            docs = list(pipeline.nlp.pipe([d for _, d in items], batch_size=batch_size, n_process=n_process))
+            docs = _pipe_multiprocess(pipeline.nlp, items, sents or {}, batch_size, n_process)
             return list(zip([m for m, _ in items], docs))
         except Exception:
-            pass  # fall back to the single-process path, which isolates failures
+            log.warning("NER with %d processes failed; redoing the chunk in one process", n_process, exc_info=True)
+            # The docs may carry part of the workers' or post-processing's annotation: start afresh.
+            items = [(meta, _make_doc(pipeline, meta["doc_id"], meta["text"], (sents or {}).get(meta["doc_id"], [])))
+                     for meta, _ in items]
     out = []
     for i in range(0, len(items), batch_size):
         chunk = items[i : i + batch_size]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 
 SPAN_ATTRIBUTES: dict[str, object] = {
-    "method": "model",  # model, lexicon or abbreviation
+    "method": "model",  # model, lexicon, abbreviation or drug_class
     "abbreviation_of": None,  # long-form text when the mention is a short form
     "concept_id": None,  # e.g. MESH:D006934, HP:0003761, DRUGBANK:DB06285
     "concept_name": None,

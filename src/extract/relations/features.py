@@ -12,7 +12,9 @@ Feature families (names prefixed so the hashed model stays inspectable):
 * section: ``sent_title``, ``chem_in_title``, ``dis_in_title``, ``pair_in_title``;
 * document: mention counts of both concepts, ``chem_top`` / ``dis_top`` (most mentioned);
 * entity text: ``chem=`` / ``dis=`` lower-cased texts, ``dis_head=`` last word, ``chem_suf=``
-  suffix; ``background`` when the disease follows "with" ("patients with Y").
+  suffix; ``background`` when the disease follows "with" ("patients with Y"); ``qual=at_risk`` /
+  ``qual=subgroup`` when it names a population ("patients at high risk of Y", "especially in cases
+  with Y"); ``composition`` for "formed from / composed of" between the mentions.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from extract.relations.rules import (
     ADE_DRUG_FIRST,
     ADE_TAIL_PREFIX,
     BACKGROUND,
+    COMPOSITION,
     NEGATION,
     TREAT_SENTENCE,
+    disease_qualifier,
     drug_disease_signals,
 )
 from extract.relations.types import DRUG_ADVERSE_EVENT, DocumentView, EntityView
@@ -105,6 +109,9 @@ def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, 
         f["background"] = 1.0
     if ADE_TAIL_PREFIX.search(doc.text[max(dis_sent.start, dis.start - 60) : dis.start]):
         f["event_prefix"] = 1.0
+    qualifier = disease_qualifier(doc, dis)
+    if qualifier:
+        f["qual=" + qualifier] = 1.0
     chem_sent_text = doc.sentence_text(chem.sentence_index)
     if TREAT_SENTENCE.search(chem_sent_text):
         f["treat_cue_chem_sent"] = 1.0
@@ -142,6 +149,8 @@ def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, 
         f["sent_title"] = 1.0
     if NEGATION.search(region):
         f["neg"] = 1.0
+    if COMPOSITION.search(region):
+        f["composition"] = 1.0
     if NEGATION.search(ctx.sentence):
         f["neg_sent"] = 1.0
     if (ADE_DRUG_FIRST if chem.start < dis.start else ADE_DISEASE_FIRST).search(region):

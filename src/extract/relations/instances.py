@@ -15,6 +15,7 @@ from itertools import product
 from extract.relations.candidates import concept_key
 from extract.relations.documents import LabelledView
 from extract.relations.features import doc_stats, drug_disease_features
+from extract.relations.rules import in_keywords
 from extract.relations.types import DocumentView, EntityView
 
 
@@ -32,8 +33,9 @@ class Instance:
 def drug_disease_instances(doc: DocumentView, max_inter_sentences: int = 100) -> list[Instance]:
     """All intra-sentence pairs plus one closest pair per concept pair not sharing a sentence."""
     stats = doc_stats(doc)
-    chems = [e for e in doc.entities if e.label == "CHEMICAL"]
-    diseases = [e for e in doc.entities if e.label == "DISEASE"]
+    # Mentions of a keyword line are not paired: the line has no syntax to relate them.
+    chems = [e for e in doc.entities if e.label == "CHEMICAL" and not in_keywords(doc, e)]
+    diseases = [e for e in doc.entities if e.label == "DISEASE" and not in_keywords(doc, e)]
     out: list[Instance] = []
     together: set[tuple[str, str]] = set()
     for c in chems:

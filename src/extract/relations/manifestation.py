@@ -58,10 +58,12 @@ from extract.relations.rules import (
     NEGATION,
     _drug_event,
     _is_hypernym_pair,
+    drug_disease_signals,
     manifestation_signal,
 )
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
+    DRUG_ADVERSE_EVENT,
     DocumentView,
     EntityView,
     RelationCandidate,
@@ -122,6 +124,83 @@ SUBJECT_TAIL_TRIGGER = re.compile(
 )
 #: The pair lies inside a parenthesised component list "H (T1, T2, T3)".
 _LIST_OPEN = re.compile(r"^\s*\(\s*(?:[\w-]+\s+){0,2}$")
+#: Head first, a condition causing another: "H leads to / causes / results in / progresses to T".
+HEAD_CAUSAL = re.compile(
+    r"^\s*,?\s*(?:(?:which|that|often|typically|may|can|could|might|usually|also|had|has|have|frequently|eventually|"
+    r"ultimately|subsequently|commonly|then|and|is|are|was|were|being)\s+){0,3}"
+    r"(?:leads?|led|leading|cause[sd]?|causing|results?|resulted|resulting|progress(?:es|ed|ing)?|gives?\s+rise|gave\s+rise|"
+    r"giving\s+rise)\s+(?:to\s+|in\s+)?(?:(?:a|an|the|severe|marked|progressive|acute|chronic|fatal|secondary|overt)\s+)*$",
+    re.I,
+)
+#: Tail first, caused by the head: "T due to / secondary to / caused by / resulting from H".
+TAIL_CAUSAL = re.compile(
+    r"^\s*,?\s*(?:(?:is|are|was|were|may be|can be|probably|possibly|likely|presumably|mainly|primarily|largely|"
+    r"partly|often|usually|most likely)\s+){0,2}"
+    r"(?:secondary to|due to|caused by|resulting from|results? from|derived from|derives? (?:\w+ly\s+)?from|"
+    r"attributable to|attributed to|complicating|as a (?:complication|consequence|manifestation|result) of|"
+    r"the result of)\s+(?:(?:the|a|an|underlying|an underlying)\s+)?$",
+    re.I,
+)
+#: Tail is the clause subject, the causal phrase that binds the head ends the between-text:
+#: "the neuromuscular dysfunction ... derives primarily from muscle atrophy".
+SUBJECT_TAIL_CAUSAL = re.compile(
+    r"\b(?:due to|secondary to|caused by|result(?:s|ed|ing)? from|derives? (?:\w+ly\s+)?from|attributable to|"
+    r"attributed to|the result of|(?:a|the)\s+(?:\w+\s+)?consequence of)\s+(?:(?:the|a|an|underlying)\s+)?$",
+    re.I,
+)
+#: Head is the clause subject and called a cause of the tail: "H is a frequent cause of T",
+#: "H could function as a triggering factor for T".
+SUBJECT_HEAD_CAUSE = re.compile(
+    r"\b(?:is|are|was|were|be|as|represents?|remains?)\s+(?:(?:a|an|the|one|of|most|major|main|common|frequent|important|"
+    r"leading|rare|known|potential|possible|likely|triggering|underlying|\w+ly)\s+){0,4}"
+    r"(?:cause|causes|trigger|factor|precipitant|source)\s+(?:of|for)\s+(?:(?:the|a|an)\s+)?$",
+    re.I,
+)
+#: Head first, the presentation verb ends the between-text: "H became apparent on presentation with T".
+HEAD_PRESENTS = re.compile(
+    r"\b(?:present(?:ing|ed|s|ation)?|manifest(?:ing|ed|s|ation)?|characteri[sz]ed|complicated|accompanied)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:with|by|as)\s+(?:(?:a|an|the|severe|marked|prominent|progressive|recurrent|acute|chronic|"
+    r"early|late|\w+ly)\s+){0,3}$",
+    re.I,
+)
+#: "H with (the onset of) T", "H, particularly with T", "Primary tumours with distant metastases".
+HEAD_WITH = re.compile(
+    r"^\s*,?\s*(?:(?:particularly|especially|mainly|often|and|but|also)\s+)?with\s+"
+    r"(?:(?:a|an|the|severe|marked|prominent|progressive|associated|concomitant|secondary|recurrent|acute|chronic|"
+    r"distant|multiple|early|late|overt|clinical|histological|\w+ly)\s+){0,3}"
+    r"(?:(?:onset|development|evidence|signs?|features?|presence|appearance|symptoms?)\s+of\s+(?:(?:the|a|an)\s+)?)?$",
+    re.I,
+)
+#: "H-associated T", "H-related T", "H-induced T": a condition named as the origin of another.
+HEAD_COMPOUND = re.compile(r"^\s*-\s*(?:associated|related|induced|mediated)\s+$", re.I)
+#: "T associated with H" / "H associated with T": the words do not fix the direction.
+ASSOCIATED = re.compile(
+    r"^\s*,?\s*(?:(?:is|are|was|were|often|frequently|commonly|usually|strongly|closely|typically|also)\s+){0,2}"
+    r"associated\s+with\s+(?:(?:a|an|the|severe|marked|clinical|histological)\s+)*"
+    r"(?:(?:evidence|signs?|features?|presence|development)\s+of\s+(?:(?:the|a|an)\s+)?)?$",
+    re.I,
+)
+#: "T in (the) H" without a population word: "Hypoxia in renal disease", "ESRD susceptibility in diabetes".
+TAIL_IN_BARE = re.compile(r"^\s*(?:[\w-]+\s+)?(?:in|among)\s+(?:(?:the|a|an|this|these|their)\s+)?(?:[\w-]+\s+)?$", re.I)
+
+#: Explicit condition -> condition links: they hold even when the tail is also a drug's event.
+CAUSAL_PATTERNS = frozenset({"p_head_causal", "p_tail_causal", "p_subject_tail_causal", "p_head_cause_of", "p_head_compound"})
+#: Patterns whose words do not fix the direction: the entity types decide (see :func:`entity_kind`).
+UNDIRECTED_PATTERNS = frozenset({"p_assoc"})
+#: Patterns used as features and for acceptance but not as distant labels (too loose to label).
+WEAK_PATTERNS = frozenset({"p_assoc", "p_tail_in_bare", "p_head_presents"})
+#: A molecular defect named as a disease mention ("deficiency of aspartoacylase", "HPRT mutations").
+_MOLECULAR = re.compile(
+    r"(?i:\b(?:deficien\w*|mutations?|mutant)\b.*\b\w+ase\b|\b\w+ase\b.*\bdeficien\w*)|\b[A-Z][A-Z0-9]+\s+(?:deficiency|mutations?)\b"
+)
+_OVERDOSE = re.compile(r"\b(?:overdose|overdosage|poisoning|intoxication|toxicity|ingestion)s?$", re.I)
+_EXPOSURE_AFTER = re.compile(r"^[^;]{0,60}?\b(?:after|following|during)\s+", re.I)
+_THERAPY = re.compile(
+    r"\b(?:chemotherapy|therapy|treatment|administration|doses?|infusion|injection|intake|ingestion|exposure|surgery|"
+    r"transplant\w*|irradiation|radiotherapy|vaccination)\b",
+    re.I,
+)
+_COMPOUND_PREFIX = re.compile(r"(\S+?)\s*-?\s*(?:induced|associated|related)\s+((?:[\w-]+\s+){0,2})$", re.I)
 GENERIC = frozenset(
     "disease diseases disorder disorders syndrome syndromes condition conditions illness illnesses "
     "toxicity toxicities complication complications symptoms symptom abnormality abnormalities "
@@ -134,7 +213,15 @@ _SUFFIXES = ("itis", "emia", "aemia", "osis", "oma", "pathy", "plasia", "algia",
 def norm(text: str) -> str:
     """Lower-case, alphanumeric words, crude singular ('seizures' -> 'seizure')."""
     words = re.findall(r"[a-z0-9]+", text.lower())
-    return " ".join(w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")) else w for w in words)
+    return " ".join(_singular(w) for w in words)
+
+
+def _singular(w: str) -> str:
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
 
 
 def _tokens(text: str) -> list[str]:
@@ -142,6 +229,41 @@ def _tokens(text: str) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- features
+def is_overdose(doc: DocumentView, e: EntityView) -> bool:
+    """'captopril overdose', 'paracetamol poisoning': a poisoning mention is a head for its effects."""
+    return bool(_OVERDOSE.search(e.text.strip()))
+
+
+def _pattern_between(doc: DocumentView, ctx) -> str:
+    """Between-text for the patterns: a parenthesised abbreviation right after the first mention
+    ("SLE (SLE) with T") and a chemical naming an overdose head ("T due to captopril overdose") are cut."""
+    between = ctx.between
+    m = re.match(r"^\s*\([^()]{1,30}\)", between)
+    if m and any(
+        e.label == "DISEASE" and e.start >= ctx.first.end and e.end <= ctx.first.end + m.end()
+        for e in doc.entities_in(ctx.first.sentence_index)
+    ):
+        between = between[m.end():]
+    if is_overdose(doc, ctx.second):
+        for c in doc.entities_in(ctx.second.sentence_index):
+            if c.label == "CHEMICAL" and ctx.first.end <= c.start and c.end <= ctx.second.start and not doc.text[c.end : ctx.second.start].strip():
+                between = doc.text[ctx.first.end : c.start]
+                break
+    return between
+
+
+def _blocking_between(doc: DocumentView, ctx) -> bool:
+    """Another (non-prepositional, non-parenthesised) disease mention stands between the pair."""
+    sent = doc.sentences[ctx.first.sentence_index]
+    for e in doc.entities_in(ctx.first.sentence_index):
+        if e.label != "DISEASE" or e.start < ctx.first.end or e.end > ctx.second.start:
+            continue
+        if is_pp_object(doc, e, sent) or re.search(r"[(\[]\s*$", doc.text[max(sent.start, e.start - 3) : e.start]):
+            continue
+        return True
+    return False
+
+
 def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> str | None:
     """Name of the precise pattern that links ``head`` -> ``tail`` in their sentence, or None."""
     if head.sentence_index != tail.sentence_index:
@@ -149,18 +271,47 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
     ctx = pair_context(doc, head, tail)
     if (ctx.coordinated and ctx.between.strip()) or len(ctx.between) > 150:
         return None
-    between = ctx.between
+    between = _pattern_between(doc, ctx)
+    n_before = len(_tokens(ctx.before))
+    subject = n_before <= 4 or bool(re.search(r"\b(?:that|whether|thus|however|although|while)\s+(?:the\s+)?$", ctx.before, re.I)) and n_before <= 8
     if ctx.first is tail:
+        if _MOLECULAR.search(head.text):
+            return None  # "Canavan disease is caused by the deficiency of aspartoacylase": its cause, not a complication
+        if TAIL_CAUSAL.match(between):
+            return "p_tail_causal"
         if PRECISE_TAIL_FIRST.match(between):
             return "p_tail_first"
-        if len(_tokens(ctx.before)) <= 3 and SUBJECT_TAIL_TRIGGER.search(between) and not NEGATION.search(between):
+        if ASSOCIATED.match(between):
+            return "p_assoc"
+        if subject and not NEGATION.search(between) and not _blocking_between(doc, ctx):
+            if SUBJECT_TAIL_CAUSAL.search(between):
+                return "p_subject_tail_causal"
+        if n_before <= 3 and SUBJECT_TAIL_TRIGGER.search(between) and not NEGATION.search(between):
             return "p_subject_tail_trigger"
+        if TAIL_IN_BARE.match(between):
+            return "p_tail_in_bare"
         return None
+    if _predicate_of_disease(doc, head):
+        return None  # "Aceruloplasminemia is a rare ... disease ... which presents with T": the subject owns T
+    if HEAD_COMPOUND.match(between):
+        return "p_head_compound"
+    if HEAD_CAUSAL.match(between):
+        return "p_head_causal"
+    if ASSOCIATED.match(between):
+        return "p_assoc"
+    # "is severely handicapped with T": an adjectival head describes the patient, not a disease having T.
+    adjectival = bool(re.search(r"[a-z]ed$", head.text.strip()))
+    if HEAD_WITH.match(between):
+        return None if adjectival else "p_head_with"
     if PRECISE_HEAD_FIRST.match(between):
-        if between.strip().lower().startswith("with") and is_pp_object(doc, head, doc.sentences[head.sentence_index]):
-            # "patients with H with T" is fine, "treated with H with T" rarely occurs; keep it.
-            return "p_head_with"
+        if between.strip().lower().startswith("with"):
+            return None if adjectival else "p_head_with"
         return "p_head_first"
+    if not NEGATION.search(between) and not _blocking_between(doc, ctx):
+        if subject and SUBJECT_HEAD_CAUSE.search(between):
+            return "p_head_cause_of"
+        if len(_tokens(between)) <= 12 and HEAD_PRESENTS.search(between):
+            return "p_head_presents"
     if MANIF_IN_HEAD.search(ctx.before) and re.match(r"^\s*,?\s*(?:[\w-]+\s+){0,2}$", between):
         if MANIF_SUBJECT_VERB.match(ctx.after):
             return "p_in_head_tail_occurs"
@@ -170,6 +321,88 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
         if len(members) >= 2:
             return "p_component_list"  # "Denys-Drash syndrome (nephropathy, gonadal anomaly, ...)"
     return None
+
+
+def _predicate_of_disease(doc: DocumentView, e: EntityView) -> bool:
+    """The mention is the predicate noun of another disease mention: "X is a rare recessive disease"."""
+    sent = doc.sentences[e.sentence_index]
+    prefix = doc.text[max(sent.start, e.start - 60) : e.start]
+    m = re.search(r"\b(?:is|are|was|were)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}$", prefix)
+    if not m:
+        return False
+    cut = max(sent.start, e.start - 60) + m.start()
+    return any(x.label == "DISEASE" and x is not e and x.end <= cut and cut - x.end <= 3 for x in doc.entities_in(e.sentence_index))
+
+
+def _compound_owner(doc: DocumentView, e: EntityView) -> str | None:
+    """Who names ``e`` as its product in "X-induced / X-associated / X-related e": 'disease',
+    'chemical', 'other' (an exposure word: "chemotherapy-induced"), or None."""
+    sent = doc.sentences[e.sentence_index]
+    prefix = doc.text[max(sent.start, e.start - 60) : e.start]
+    m = _COMPOUND_PREFIX.search(prefix)
+    if not m or re.match(r"(?:with|to|by|in|of)\b", m.group(2), re.I):
+        return None
+    word_end = max(sent.start, e.start - 60) + m.end(1)
+    for x in doc.entities_in(e.sentence_index):
+        if x is not e and x.start < word_end <= x.end + 1:
+            return "disease" if x.label == "DISEASE" else "chemical"
+    return "other"
+
+
+def _exposure_after(doc: DocumentView, e: EntityView) -> bool:
+    """The mention (or the coordinated list it ends) is followed by "after / following / during" a drug or a
+    therapy: "hypotension after treatment with milrinone", "Atrial fibrillation following chemotherapy"."""
+    sent = doc.sentences[e.sentence_index]
+    groups = coordination_groups(doc.entities_in(e.sentence_index), doc.text)
+    end = max([e.end] + [x.end for x in doc.entities_in(e.sentence_index) if groups.get(x.entity_id) == groups.get(e.entity_id) and x.start >= e.start])
+    after = doc.text[end : sent.end]
+    m = _EXPOSURE_AFTER.match(after)
+    if not m:
+        return False
+    window_start, window_end = end + m.end(), min(sent.end, end + m.end() + 70)
+    if _THERAPY.search(doc.text[window_start:window_end]):
+        return True
+    return any(c.label == "CHEMICAL" and window_start <= c.start < window_end for c in doc.entities_in(e.sentence_index))
+
+
+def tail_drug_event(doc: DocumentView, head: EntityView, tail: EntityView, pattern: str | None) -> bool:
+    """The tail is a drug's (or therapy's) event rather than a manifestation of ``head``.
+
+    An overdose head owns its effects; "H-associated T" names the disease; an explicit causal link
+    between the two conditions ("drug-induced liver injury had caused acute liver failure") wins over a
+    drug reading of the tail, unless the tail itself is written as "DRUG-induced T".
+    """
+    if is_overdose(doc, head):
+        return False
+    owner = _compound_owner(doc, tail)
+    if owner == "disease":
+        return False
+    if owner in ("chemical", "other"):
+        return True
+    if pattern in CAUSAL_PATTERNS:
+        return False
+    if pattern not in (None, "p_head_with", "p_tail_in_bare", "p_tail_first") and _drug_event_signal(doc, tail):
+        # A drug named before the head: "DRUG-induced H, associated with T" -- the head stands between.
+        chems = [c for c in doc.entities_in(tail.sentence_index) if c.label == "CHEMICAL"]
+        if chems and all(c.end <= min(head.start, tail.start) for c in chems) and head.start < tail.start:
+            return False
+    if pattern in (None, "p_head_with", "p_tail_in_bare", "p_assoc", "p_head_presents") and _exposure_after(doc, tail):
+        return True
+    if pattern is not None and pattern != "p_head_with":
+        chems = [c for c in doc.entities_in(tail.sentence_index) if c.label == "CHEMICAL"]
+        if chems and all(c.start >= max(head.end, tail.end) for c in chems):
+            return False  # "H is associated with T ... which cannot be corrected by potassium"
+    if pattern == "p_head_with" and _compound_owner(doc, head) in ("chemical", "other"):
+        return True  # "Chloroquine related complete heart block with blindness"
+    return _drug_event_signal(doc, tail)
+
+
+def _drug_event_signal(doc: DocumentView, tail: EntityView) -> bool:
+    """A chemical of the sentence has an adverse-event rule reading for the tail."""
+    return any(
+        c.label == "CHEMICAL" and any(s.type == DRUG_ADVERSE_EVENT for s in drug_disease_signals(doc, c, tail))
+        for c in doc.entities_in(tail.sentence_index)
+    )
 
 
 _GENE_AFTER = re.compile(r"^\s*(?:-/-\s*)?(?:gene|genes|mutations?|deficient|knock-?out|locus|alleles?|protein|mRNA|promoter)\b", re.I)
@@ -279,13 +512,13 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
     pat = precise_pattern(doc, head, tail)
     if pat:
         f[f"pattern={pat}"] = 1.0
-        f["pattern"] = 1.0
+        f["pattern" if pat not in WEAK_PATTERNS else "pattern_weak"] = 1.0
     sig = manifestation_signal(doc, head, tail)
     if sig is not None:
         f[f"rule={sig.rule}"] = 1.0
     if any(e.label == "CHEMICAL" for e in doc.entities_in(head.sentence_index)):
         f["chem_in_sentence"] = 1.0
-        if _drug_event(doc, tail):
+        if tail_drug_event(doc, head, tail, pat):
             f["t:drug_event"] = 1.0
         if _drug_event(doc, head):
             f["h:drug_event"] = 1.0
@@ -303,6 +536,29 @@ class ManifestationModel:
     lexicon: frozenset[str]
     n_features: int = N_FEATURES
     stats: dict = field(default_factory=dict)
+    #: Normalised names of diseases (HPO-annotated OMIM/ORPHA diseases, Disease Ontology terms) and the
+    #: MeSH ids of diseases / of phenotypes, to tell the disease (head) from its manifestation (tail).
+    disease_lexicon: frozenset[str] = frozenset()
+    disease_mesh: frozenset[str] = frozenset()
+    phenotype_mesh: frozenset[str] = frozenset()
+
+    def entity_kind(self, e: EntityView) -> int:
+        """+1 disease-like, -1 phenotype-like, 0 both or unknown: linked concept id first, then the name."""
+        dis = phen = False
+        cid = e.concept_id or ""
+        if cid.startswith("HP:"):
+            phen = True
+        elif cid.startswith(("OMIM:", "ORPHA:", "DOID:")):
+            dis = True
+        elif cid:
+            dis = cid in self.disease_mesh
+            phen = cid in self.phenotype_mesh
+        n = norm(e.abbreviation_of or e.text)
+        dis = dis or n in self.disease_lexicon
+        phen = phen or n in self.lexicon
+        if not dis and not phen and n.split() and n.split()[-1] in {"syndrome", "disease", "carcinoma", "cancer", "leukemia", "lymphoma"}:
+            dis = True
+        return int(dis) - int(phen)
 
     def hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
@@ -314,32 +570,74 @@ class ManifestationModel:
         return 1.0 / (1.0 + np.exp(-z))
 
     def candidates(self, doc: DocumentView, method: str = "model") -> list[RelationCandidate]:
-        """Accepted ``disease_manifestation`` candidates of a document (score = probability)."""
-        pairs = list(disease_pairs(doc))
+        """Accepted ``disease_manifestation`` candidates of a document (score = probability).
+
+        A mention pair is accepted when one of its two readings scores at least the threshold or is
+        matched by a precise pattern (accepted at the threshold), and the tail of that reading is not a
+        drug's event.  One reading per mention pair: a directed pattern decides, else the entity kinds
+        (disease vs phenotype, :meth:`entity_kind`), else the higher score.  An accepted relation is then
+        copied to the tails coordinated with its tail ("CKD with hyperuricemia and anemia").
+        """
+        pairs = [(h, t) for h, t in disease_pairs(doc) if not excluded_pair(doc, h, t)]
         if not pairs:
             return []
+        pats = [precise_pattern(doc, h, t) for h, t in pairs]
         scores = self.score_features([pair_features(doc, h, t, self.lexicon) for h, t in pairs])
-        best: dict[tuple[str, str], RelationCandidate] = {}
-        for (h, t), s in zip(pairs, scores):
-            if excluded_pair(doc, h, t):
+        readings: dict[tuple[str, str], tuple[EntityView, EntityView, float, str | None, bool]] = {}
+        for (h, t), pat, s in zip(pairs, pats, scores):
+            if tail_drug_event(doc, h, t, pat):
                 continue
-            if s < self.threshold:
-                # A precise pattern is a labelling source of the model: accept it at the threshold.
-                if precise_pattern(doc, h, t) is None or _drug_event(doc, t):
+            readings[(h.entity_id, t.entity_id)] = (h, t, float(s), pat, s >= self.threshold or pat is not None)
+        chosen: dict[tuple[str, str], tuple[EntityView, EntityView, float, str | None]] = {}
+        for key, (h, t, s, pat, ok) in readings.items():
+            rev = readings.get((t.entity_id, h.entity_id))
+            if not ok and not (rev and rev[4]):
+                continue
+            if rev is not None and not self._prefer((h, t, s, pat, ok), rev):
+                continue
+            score = max(s, rev[2] if rev and rev[4] else 0.0, self.threshold if pat or (rev and rev[3]) else 0.0)
+            chosen[key] = (h, t, score, pat)
+        # Distribute over the tail's coordinated list.
+        for (h, t, score, pat) in list(chosen.values()):
+            sent = doc.entities_in(t.sentence_index)
+            groups = coordination_groups(sent, doc.text)
+            for m in sent:
+                if m is t or m is h or m.label != "DISEASE" or groups.get(m.entity_id) != groups.get(t.entity_id):
                     continue
-                s = self.threshold
-            rev = best.get((t.entity_id, h.entity_id))
-            if rev is not None and rev.score >= s:
-                continue  # one direction per mention pair
-            if rev is not None:
-                del best[(t.entity_id, h.entity_id)]
+                if groups.get(m.entity_id) == groups.get(h.entity_id):
+                    continue
+                lo, hi = (t, m) if t.start < m.start else (m, t)
+                if not re.search(r"[,/;]|\b(?:and|or)\b", doc.text[lo.end : hi.start]):
+                    continue  # "Hypersensitivity myocarditis": adjacent words, not a list
+                if (h.entity_id, m.entity_id) in chosen or (m.entity_id, h.entity_id) in chosen:
+                    continue
+                if excluded_pair(doc, h, m) or tail_drug_event(doc, h, m, pat):
+                    continue
+                chosen[(h.entity_id, m.entity_id)] = (h, m, score * 0.999, pat)
+        out = []
+        for h, t, score, _pat in chosen.values():
             ctx = pair_context(doc, h, t)
             neg = bool(NEGATION.search(ctx.between)) or h.negated or t.negated
-            best[(h.entity_id, t.entity_id)] = RelationCandidate(
+            out.append(RelationCandidate(
                 type=DISEASE_MANIFESTATION, head=h, tail=t, sentence_index=h.sentence_index,
-                score=float(s), negated=neg, method=method,
-            )
-        return list(best.values())
+                score=float(min(score, 1.0)), negated=neg, method=method,
+            ))
+        return out
+
+    def _prefer(self, a: tuple, b: tuple) -> bool:
+        """Reading ``a`` = (head, tail, score, pattern, accepted) wins over its reverse ``b``."""
+        a_dir = a[3] is not None and a[3] not in UNDIRECTED_PATTERNS
+        b_dir = b[3] is not None and b[3] not in UNDIRECTED_PATTERNS
+        if a_dir != b_dir:
+            return a_dir
+        ka = self.entity_kind(a[0]) - self.entity_kind(a[1])
+        # The kinds decide between two accepted readings, or alone when they are clear-cut
+        # (a disease-only mention and a phenotype-only one).
+        if ka != 0 and (a[4] and b[4] or abs(ka) >= 2):
+            return ka > 0
+        if a[4] != b[4]:
+            return a[4]
+        return (a[2], a[0].start) > (b[2], b[0].start)
 
     def save(self, path: Path) -> None:
         joblib.dump(self, path, compress=3)
@@ -381,6 +679,22 @@ class PhenotypeKB:
     mesh_names: dict[str, set[str]]  # MESH:x -> normalised names and synonyms
     generic_terms: set[str]  # top HPO levels (organ-system "Abnormality of ..."), ignored
     _closure: dict[str, set[str]] = field(default_factory=dict)
+    doid_names: set[str] = field(default_factory=set)  # normalised Disease Ontology names / exact synonyms
+    doid_mesh: set[str] = field(default_factory=set)  # MeSH ids cross-referenced by Disease Ontology terms
+    annotated_names: set[str] = field(default_factory=set)  # names of the HPO-annotated diseases
+
+    @property
+    def disease_lexicon(self) -> frozenset[str]:
+        return frozenset(self.doid_names | self.annotated_names)
+
+    @property
+    def disease_mesh(self) -> frozenset[str]:
+        return frozenset(set(self.mesh_to_kb) | self.doid_mesh)
+
+    @property
+    def phenotype_mesh(self) -> frozenset[str]:
+        """MeSH ids one of whose CTD names or synonyms is an HPO phenotype name."""
+        return frozenset(m for m, names in self.mesh_names.items() if m.startswith("MESH:") and names & self.hpo_by_name.keys())
 
     @property
     def lexicon(self) -> frozenset[str]:
@@ -453,6 +767,7 @@ def load_kb(vocab_dir: Path) -> PhenotypeKB:
     hpo_by_name = {n: ids & phenotypic for n, ids in hpo_by_name.items() if ids & phenotypic}
     annotations: dict[str, set[str]] = defaultdict(set)
     disease_by_name: dict[str, set[str]] = defaultdict(set)
+    annotated_names: set[str] = set()
     with _open(hpo_dir / "phenotype.hpoa.gz") as fh:
         for line in fh:
             if line.startswith("#") or line.startswith("database_id"):
@@ -462,6 +777,7 @@ def load_kb(vocab_dir: Path) -> PhenotypeKB:
                 continue
             annotations[c[0]].add(c[3])
             disease_by_name[norm(c[1])].add(c[0])
+            annotated_names.add(norm(c[1]))
     mesh_to_kb: dict[str, set[str]] = defaultdict(set)
     mesh_names: dict[str, set[str]] = defaultdict(set)
     with _open(vocab_dir / "ctd_diseases" / "CTD_diseases.tsv.gz") as fh:
@@ -481,14 +797,25 @@ def load_kb(vocab_dir: Path) -> PhenotypeKB:
                 mesh_to_kb[did] |= omim
                 for n in names:
                     disease_by_name[norm(n)] |= omim
+    doid_names: set[str] = set()
+    doid_mesh: set[str] = set()
     with _open(vocab_dir / "disease_ontology" / "doid.obo.gz") as fh:
         for t in _obo_terms(fh):
+            if t.get("is_obsolete") == ["true"]:
+                continue
             xrefs = t.get("xref", [])
             omim = {x.split()[0] for x in xrefs if x.startswith("OMIM:")}
             mesh = {"MESH:" + x.split()[0].split(":", 1)[1] for x in xrefs if x.startswith("MESH:")}
+            doid_mesh |= mesh
             for m in mesh:
-                mesh_to_kb[m] |= omim
-    return PhenotypeKB(dict(hpo_by_name), parents, dict(annotations), dict(disease_by_name), dict(mesh_to_kb), dict(mesh_names), generic)
+                if omim:
+                    mesh_to_kb[m] |= omim
+            names = [t["name"][0]] if "name" in t else []
+            names += [x.split('"')[1] for x in t.get("synonym", []) if " EXACT" in x and '"' in x]
+            doid_names |= {norm(n) for n in names if norm(n)}
+    return PhenotypeKB(dict(hpo_by_name), parents, dict(annotations), dict(disease_by_name), dict(mesh_to_kb),
+                       dict(mesh_names), generic, doid_names=doid_names, doid_mesh=doid_mesh,
+                       annotated_names=annotated_names)
 
 
 def _ancestors(parents: dict[str, set[str]], hid: str) -> set[str]:
@@ -576,7 +903,7 @@ def distant_pairs(docs: list[CorpusDoc], kb: PhenotypeKB | None, lexicon: frozen
             feats = pair_features(d.view, h, t, lexicon)
             if excluded_pair(d.view, h, t):
                 src = "excluded"
-            elif pat and not feats.get("t:drug_event"):
+            elif pat and pat not in WEAK_PATTERNS and not feats.get("t:drug_event"):
                 src = "kb+pattern" if in_kb else "pattern"
             else:
                 src = "kb" if in_kb else "none"
@@ -657,4 +984,9 @@ def train_manifestation(
         "train_seconds": round(time.time() - started, 1),
     }
     log.info("manifestation model: %s", stats)
-    return ManifestationModel(clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0]), best[0], lexicon, n_features, stats)
+    model = ManifestationModel(clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0]), best[0], lexicon, n_features, stats)
+    if kb is not None:
+        model.disease_lexicon = kb.disease_lexicon
+        model.disease_mesh = kb.disease_mesh
+        model.phenotype_mesh = kb.phenotype_mesh
+    return model

@@ -13,6 +13,7 @@ an adverse event.  ``disease_manifestation`` comes from the distantly supervised
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,13 @@ from extract.relations.candidates import concept_key
 from extract.relations.instances import Instance, drug_disease_instances
 from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
 from extract.relations.manifestation import ManifestationModel
-from extract.relations.rules import BACKGROUND, RuleExtractor, drug_disease_signals
+from extract.relations.rules import (
+    BACKGROUND,
+    COMPOSITION,
+    RuleExtractor,
+    disease_qualifier,
+    drug_disease_signals,
+)
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
@@ -48,6 +55,21 @@ AGG_FEATURES = (
     "n_chem_concepts", "n_dis_concepts", "max_rule_ade", "max_rule_treat", "any_neg", "any_background",
     "first_chem", "first_dis", "n_sentences",
 )
+# Stage-2 columns added in relations-0.3.0 (a model stores the columns it was trained on in
+# ``PairModel.agg_features``; older pickles use ``AGG_FEATURES_V1``).
+AGG_FEATURES_V1 = AGG_FEATURES
+AGG_FEATURES = AGG_FEATURES_V1 + (
+    "title_chem_only", "n_title_dis", "pair_last_sents", "chem_last_sents", "dis_last_sents",
+    "chem_partners", "dis_partners", "first_chem_pos", "first_dis_pos", "dis_n_sents", "chem_n_sents",
+    "frac_intra_hi", "max_qualifier", "any_composition", "all_treat", "dis_before_chem",
+    "chem_dose", "chem_admin", "chem_protect", "chem_any_treat", "dis_other_chem_ade", "dis_outcome_cue",
+    "dis_other_chem_compound",
+)
+# Cues of the sentences a concept is mentioned in (stage-2 columns).
+_DOSE = re.compile(r"^\W{0,3}(?:\(\s*)?\d[\d.,]*\s*(?:-\s*\d[\d.,]*\s*)?(?:mg|g|mcg|ug|\u00b5g|ng|mmol|mol|ml|iu|units?|%)\b", re.I)
+_ADMIN = re.compile(r"\b(?:administ\w*|inject\w*|infus\w*|given|receiv\w*|treated with|dose[sd]?|dosing|intake|ingest\w*|exposure|exposed|overdose|therapy|regimen)\b", re.I)
+_PROTECT = re.compile(r"\b(?:protect\w*|attenuat\w*|prevent\w*|antagoni\w*|revers\w*|ameliorat\w*|inhibit\w*|block\w*|reduc\w*|suppress\w*|abolish\w*)\b", re.I)
+_OUTCOME = re.compile(r"\b(?:develop\w*|induc\w*|occur\w*|incidence|caus\w*|toxicit\w*|adverse|side[- ]effects?|complication\w*|onset|after|following)\b", re.I)
 
 
 def aggregate(doc: DocumentView, instances: list[Instance], scores: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray, list[int]]:
@@ -62,6 +84,43 @@ def aggregate(doc: DocumentView, instances: list[Instance], scores: np.ndarray) 
     dis_rank = {k: r for r, (k, _) in enumerate(dis_counts.most_common())}
     first_chem = next((concept_key(e) for e in doc.entities if e.label == "CHEMICAL"), None)
     first_dis = next((concept_key(e) for e in doc.entities if e.label == "DISEASE"), None)
+    n_sent = max(1, len(doc.sentences))
+    last = {s.index for s in doc.sentences[-2:]}
+    sents_of: dict[str, set[int]] = {}
+    first_pos: dict[str, int] = {}
+    for e in doc.entities:
+        k = concept_key(e)
+        sents_of.setdefault(k, set()).add(e.sentence_index)
+        first_pos[k] = min(first_pos.get(k, e.start), e.start)
+    title_chems = {concept_key(e) for e in doc.entities if e.label == "CHEMICAL" and _in_title(doc, e)}
+    title_dis = {concept_key(e) for e in doc.entities if e.label == "DISEASE" and _in_title(doc, e)}
+    partners: dict[str, set[str]] = {}
+    chem_treat: dict[str, float] = {}
+    ade_by: dict[str, dict[str, float]] = {}  # disease -> chemical -> best rule adverse score
+    compound_by: dict[str, set[str]] = {}  # disease -> chemicals with an "X-induced Y" reading
+    for inst in instances:
+        if inst.intra:
+            ck, dk = concept_key(inst.chem), concept_key(inst.dis)
+            partners.setdefault("c:" + ck, set()).add(dk)
+            partners.setdefault("d:" + dk, set()).add(ck)
+            chem_treat[ck] = max(chem_treat.get(ck, 0.0), inst.features.get("rule_treat", 0.0))
+            ade_by.setdefault(dk, {})[ck] = max(ade_by.get(dk, {}).get(ck, 0.0), inst.features.get("rule_ade", 0.0))
+            if inst.features.get("rule_ade_compound"):
+                compound_by.setdefault(dk, set()).add(ck)
+    cue: dict[str, set[str]] = {}
+    for e in doc.entities:
+        k = concept_key(e)
+        sent = doc.sentence_text(e.sentence_index) if e.sentence_index < len(doc.sentences) else ""
+        flags = cue.setdefault(k, set())
+        if e.label == "CHEMICAL":
+            if _DOSE.match(doc.text[e.end : e.end + 25]):
+                flags.add("dose")
+            if _ADMIN.search(sent):
+                flags.add("admin")
+            if _PROTECT.search(sent):
+                flags.add("protect")
+        elif _OUTCOME.search(sent):
+            flags.add("outcome")
     groups: dict[tuple[str, str], list[int]] = {}
     for i, inst in enumerate(instances):
         groups.setdefault((concept_key(inst.chem), concept_key(inst.dis)), []).append(i)
@@ -97,6 +156,30 @@ def aggregate(doc: DocumentView, instances: list[Instance], scores: np.ndarray) 
                 1.0 if key[0] == first_chem else 0.0,
                 1.0 if key[1] == first_dis else 0.0,
                 len(doc.sentences),
+                # relations-0.3.0 columns
+                1.0 if title_chems == {key[0]} else 0.0,
+                len(title_dis),
+                1.0 if any(instances[i].chem.sentence_index in last for i in intra) else 0.0,
+                1.0 if sents_of.get(key[0], set()) & last else 0.0,
+                1.0 if sents_of.get(key[1], set()) & last else 0.0,
+                len(partners.get("c:" + key[0], ())),
+                len(partners.get("d:" + key[1], ())),
+                min(sents_of.get(key[0], {0})) / n_sent,
+                min(sents_of.get(key[1], {0})) / n_sent,
+                len(sents_of.get(key[1], ())),
+                len(sents_of.get(key[0], ())),
+                float(np.mean([v >= 0.5 for v in s_intra])) if s_intra else 0.0,
+                max((1.0 for i in idx if any(k.startswith("qual=") for k in instances[i].features)), default=0.0),
+                max((instances[i].features.get("composition", 0.0) for i in idx), default=0.0),
+                1.0 if intra and all(instances[i].features.get("rule_treat", 0.0) > 0 for i in intra) else 0.0,
+                1.0 if first_pos.get(key[1], 0) < first_pos.get(key[0], 0) else 0.0,
+                1.0 if "dose" in cue.get(key[0], ()) else 0.0,
+                1.0 if "admin" in cue.get(key[0], ()) else 0.0,
+                1.0 if "protect" in cue.get(key[0], ()) else 0.0,
+                chem_treat.get(key[0], 0.0),
+                max((v for c, v in ade_by.get(key[1], {}).items() if c != key[0]), default=0.0),
+                1.0 if "outcome" in cue.get(key[1], ()) else 0.0,
+                1.0 if compound_by.get(key[1], set()) - {key[0]} else 0.0,
             ]
         )
         keys.append(key)
@@ -104,11 +187,23 @@ def aggregate(doc: DocumentView, instances: list[Instance], scores: np.ndarray) 
     return keys, np.array(rows, dtype=np.float64).reshape(len(rows), len(AGG_FEATURES)), best
 
 
+def _in_title(doc: DocumentView, e) -> bool:
+    if e.sentence_index < len(doc.sentences) and doc.sentences[e.sentence_index].section == "title":
+        return True
+    return e.sentence_index == 0 and bool(doc.title)
+
+
+def agg_columns(model: "PairModel") -> list[int]:
+    """Column indexes of ``AGG_FEATURES`` the model's stage 2 was trained on."""
+    names = getattr(model, "agg_features", None) or AGG_FEATURES_V1
+    return [AGG_FEATURES.index(n) for n in names]
+
+
 def fit_concept_model(X: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier | None:
     """Stage-2 classifier; None when the rows hold a single class (tiny data)."""
     if len(y) < 2 or len(set(int(v) for v in y)) < 2:
         return None
-    clf = HistGradientBoostingClassifier(max_iter=80, learning_rate=0.1, max_leaf_nodes=15, random_state=0)
+    clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=0)
     clf.fit(X, y)
     return clf
 
@@ -125,6 +220,8 @@ class PairModel:
     concept: HistGradientBoostingClassifier | None = None
     # MeSH tree numbers per disease id (CTD MEDIC) for the most-specific-disease filter.
     trees: dict[str, tuple[str, ...]] | None = None
+    # Stage-2 columns (names from ``AGG_FEATURES``); None: ``AGG_FEATURES_V1`` (relations <= 0.2.0).
+    agg_features: tuple[str, ...] | None = None
 
     def hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
@@ -167,12 +264,27 @@ def fit_pair_model(
     return PairModel(models[True], models[False], thresholds or {"intra": 0.5, "inter": 0.5}, n_features)
 
 
+# Rule readings at least this strong ("X-induced Y" 0.9, "X causes / results in Y" 0.85, other
+# trigger readings 0.8) are kept below the model threshold when the stage-2 probability of their
+# concept pair is at least RULE_FLOOR (selected with the threshold on BC5CDR dev, end to end).
 STRONG_RULE = 0.8
+RULE_FLOOR = 0.15
 
 
 def _background(doc: DocumentView, dis) -> bool:
+    """The disease is a background condition or names a population ("patients with Y",
+    "patients at high risk of Y", "especially in cases with Y")."""
     sent = doc.sentences[dis.sentence_index]
-    return bool(BACKGROUND.search(doc.text[max(sent.start, dis.start - 60) : dis.start]))
+    if BACKGROUND.search(doc.text[max(sent.start, dis.start - 60) : dis.start]):
+        return True
+    return bool(disease_qualifier(doc, dis))
+
+
+def _composition(doc: DocumentView, chem, dis) -> bool:
+    """Same-sentence pair whose text between is a composition ("Y deposits are formed from X")."""
+    first_end = min(chem.end, dis.end)
+    second_start = max(chem.start, dis.start)
+    return second_start > first_end and bool(COMPOSITION.search(doc.text[first_end:second_start]))
 
 
 def most_specific(
@@ -251,9 +363,11 @@ class ModelExtractor:
         scores = self.model.score(instances) if instances else np.zeros(0)
         ade: dict[tuple[str, str], RelationCandidate] = {}
         chosen: list[tuple[Instance, float]] = []
+        concept_prob: dict[tuple[str, str], float] = {}
         if self.model.concept is not None and instances:
             _keys, X, best = aggregate(doc, instances, scores)
-            probs = self.model.concept.predict_proba(X)[:, 1]
+            probs = self.model.concept.predict_proba(X[:, agg_columns(self.model)])[:, 1]
+            concept_prob = {k: float(p) for k, p in zip(_keys, probs)}
             thr = self.model.thresholds.get("concept", 0.5)
             chosen = [(instances[b], float(p)) for b, p in zip(best, probs) if p >= thr]
             # Every other same-sentence mention pair of an accepted concept pair is evidence too.
@@ -284,9 +398,12 @@ class ModelExtractor:
         for c in rule_cands:
             key = (c.head.entity_id, c.tail.entity_id)
             if c.type == DRUG_ADVERSE_EVENT and c.score >= STRONG_RULE and key not in ade:
-                ade[key] = c
+                if concept_prob.get((concept_key(c.head), concept_key(c.tail)), 1.0) >= RULE_FLOOR:
+                    ade[key] = c
         for key, c in list(ade.items()):
-            if c.method == self.method and c.head.sentence_index == c.tail.sentence_index and _background(doc, c.tail):
+            if c.method == self.method and c.head.sentence_index == c.tail.sentence_index and (
+                _background(doc, c.tail) or _composition(doc, c.head, c.tail)
+            ):
                 del ade[key]
         if self.model.trees:
             ade = most_specific(ade, self.model.trees)

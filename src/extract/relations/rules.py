@@ -80,6 +80,13 @@ ADE_DRUG_FIRST = _rx(
     r"\baggravat\w*",
     r"\bassociated with (?:the )?(?:development|occurrence|onset|appearance|risk)\b",
 )
+# Drug as the subject of a causal verb that governs the disease: "X ... results in mild Y".
+ADE_CAUSAL_CLOSE = re.compile(
+    r"\b(?:caus(?:e|es|ed|ing)|result(?:s|ed|ing)?\s+in|(?:lead|leads|leading|led)\s+to|induc(?:e|es|ed|ing)|"
+    r"produc(?:e|es|ed|ing)|precipitat(?:e|es|ed|ing)|provok(?:e|es|ed|ing)|trigger(?:s|ed|ing)?)\s+"
+    r"(?:[\w-]+\s+){0,4}$",
+    re.I,
+)
 # Disease before drug: "Y induced by / after / following / due to X".
 ADE_DISEASE_FIRST = _rx(
     r"\b(?:induced|caused|provoked|precipitated|triggered|elicited|produced|mediated|evoked|aggravated|exacerbated) by\b",
@@ -144,6 +151,66 @@ TREAT_SENTENCE = _rx(
     r"\bresponded to\b",
     r"\bimprov\w* (?:with|after|on)\b",
 )
+# A disease naming the population a drug is given to, not an outcome of the drug:
+# "used for treatment of osteoporosis in patients at high risk of fracture".
+AT_RISK = re.compile(
+    r"\bat\s+(?:an?\s+)?(?:(?:very|particularly|especially)\s+)?"
+    r"(?:high|higher|increased|elevated|greater|low|lower|moderate|particular|substantial|significant)?\s*"
+    r"risk\s+(?:of|for)\s+(?:[\w-]+\s+){0,3}$",
+    re.I,
+)
+# A disease qualifying the subgroup a drug helped: "helpful especially in cases associated with Y".
+SUBGROUP = re.compile(
+    r"\b(?:especially|particularly|notably|mainly|mostly|only|even)\s+(?:in|for|among)\s+"
+    r"(?:(?:a|an|the|those|some)\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:cases?|patients?|subjects?|individuals?|those|forms?)\s+"
+    r"(?:with|associated with|having|showing|presenting with|complicated by)\s+(?:[\w-]+\s+){0,3}$",
+    re.I,
+)
+# "Y in (an osteoporotic) patient treated with X": Y happens to treated patients, it is not what X treats.
+IN_TREATED_PATIENTS = re.compile(
+    r"^\s*,?\s*(?:in|among)\s+(?:(?:a|an|the|two|three|several|some|many|\d+)\s+)?(?:[\w-]+\s+){0,3}"
+    r"(?:patients?|wom[ae]n|m[ae]n|child(?:ren)?|subjects?|infants?|cases?|individuals?)\s+"
+    r"(?:treated|receiving|taking|given|on|using)\b",
+    re.I,
+)
+# A benefit reading of the disease itself: "improvement of Y in patients treated with X".
+BENEFIT_PREFIX = re.compile(
+    r"\b(?:improv\w*|remission|resolution|response|reduction|relief|control|regression|recovery|"
+    r"treatment|therapy|management|prevention|healing|disappearance)\s+(?:of|in)\s+(?:[\w-]+\s+){0,3}$",
+    re.I,
+)
+# Composition, not causation: "deposits are formed from calcium hydroxyapatite", "stones composed of X".
+COMPOSITION = re.compile(
+    r"\b(?:formed|composed|made\s+up|made|consist(?:s|ed|ing)?|comprised|constituted)\s+(?:\w+\s+)?(?:of|from)\b"
+    r"|\bcontain(?:s|ed|ing)?\b|\bdeposits?\s+of\b",
+    re.I,
+)
+KEYWORDS_SECTION = "keywords"
+# A drug sentence reporting harm is no evidence of treating the topic disease
+# ("Worsening of ... in an osteoporotic patient treated with teriparatide").
+ADVERSE_SENTENCE = re.compile(
+    r"\b(?:worsen\w*|exacerbat\w*|aggravat\w*|induced|adverse|toxicit\w*|side[- ]effects?|complications?)\b", re.I
+)
+
+
+def in_keywords(doc: DocumentView, entity: EntityView) -> bool:
+    """The mention lies in a keyword line (no syntax: its co-mentions are not relations)."""
+    if entity.sentence_index >= len(doc.sentences):
+        return False
+    section = doc.sentences[entity.sentence_index].section
+    return bool(section) and section.lower() == KEYWORDS_SECTION
+
+
+def disease_qualifier(doc: DocumentView, dis: EntityView) -> str:
+    """'at_risk' / 'subgroup' when the disease names a population rather than a drug outcome, else ''."""
+    sent = doc.sentences[dis.sentence_index]
+    prefix = doc.text[max(sent.start, dis.start - 80) : dis.start]
+    if AT_RISK.search(prefix):
+        return "at_risk"
+    if SUBGROUP.search(prefix):
+        return "subgroup"
+    return ""
 
 # --- disease -> manifestation --------------------------------------------------------------
 # Tail (manifestation) before head (disease).
@@ -221,6 +288,11 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     region_pp = ctx.region_pp
     out: list[RuleSignal] = []
     drug_first = ctx.first is chem
+    if in_keywords(doc, chem) or in_keywords(doc, dis):
+        return []
+    qualifier = disease_qualifier(doc, dis)
+    if qualifier:
+        return []  # "in patients at risk of Y", "especially in cases with Y": a population, not an outcome
     background = bool(BACKGROUND.search(doc.text[max(sent.start, dis.start - 60) : dis.start]))
     neg = bool(NEGATION.search(region_pp))
     long_region = len(region) > MAX_REGION_CHARS
@@ -237,7 +309,10 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
         ):
             treat = True  # "X treatment in two Y patients"
     else:
-        if not long_region and TREAT_DISEASE_FIRST.search(region):
+        treated_patients = bool(IN_TREATED_PATIENTS.match(region)) and not BENEFIT_PREFIX.search(dis_prefix)
+        if treated_patients:
+            treat = False  # "Y in patients treated with X": Y occurs under X, X does not treat Y
+        elif not long_region and TREAT_DISEASE_FIRST.search(region):
             treat = True
         elif TREAT_BEFORE.search(ctx.before) and re.search(r"\b(?:with|using|by)\b", region):
             treat = True
@@ -253,6 +328,8 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     if not ade_rule and not background and ADE_TAIL_PREFIX.search(dis_prefix) and not treat:
         if ADE_LINK.search(ctx.between) and len(ctx.between) <= MAX_REGION_CHARS:
             ade_rule = "event_prefix"
+    if ade_rule and ade_rule != "compound" and COMPOSITION.search(region_pp):
+        ade_rule = ""  # "Y deposits are formed from X": what Y is made of, not what caused it
     if ade_rule == "compound":
         out.append(RuleSignal(DRUG_ADVERSE_EVENT, 0.9, neg, ade_rule))
     elif treat:
@@ -261,6 +338,8 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
         score = 0.8 if ade_rule != "disease_first_trigger" or not ctx.region_cut else 0.6
         if ade_rule == "event_prefix":
             score = 0.7
+        elif ade_rule == "drug_first_trigger" and ADE_CAUSAL_CLOSE.search(region_pp) and not neg:
+            ade_rule, score = "causal_close", 0.85  # "X sometimes results in mild and transient Y"
         out.append(RuleSignal(DRUG_ADVERSE_EVENT, score, neg, ade_rule))
     return out
 
@@ -352,7 +431,17 @@ def topic_disease(doc: DocumentView) -> list[EntityView]:
     if not counts:
         return []
     best = max(counts.items(), key=lambda kv: kv[1])[0]
-    return [e for e in doc.entities if e.label == "DISEASE" and _topic_key(e) == best]
+    topic = [e for e in doc.entities if e.label == "DISEASE" and _topic_key(e) == best]
+    # Prefer the document's more specific form of the topic ("calcinosis" -> "calcinosis cutis")
+    # when it is written out at least twice.
+    names = {e.text.lower() for e in topic}
+    specific = [
+        e for e in doc.entities
+        if e.label == "DISEASE" and not e.negated and any(e.text.lower().startswith(n + " ") for n in names)
+    ]
+    if len(specific) >= 2:
+        return specific
+    return topic
 
 
 def _topic_key(e: EntityView) -> str:
@@ -398,12 +487,14 @@ class RuleExtractor:
         if not topic:
             return []
         out = []
-        sents_with_disease = {d.sentence_index for d in diseases}
+        # Diseases that only qualify a population ("especially in cases with Y") leave the
+        # sentence without a treated disease.
+        sents_with_disease = {d.sentence_index for d in diseases if not disease_qualifier(doc, d)}
         for c in chems:
-            if c.sentence_index in sents_with_disease:
+            if c.sentence_index in sents_with_disease or in_keywords(doc, c):
                 continue
             sentence = doc.sentence_text(c.sentence_index)
-            if not TREAT_SENTENCE.search(sentence):
+            if not TREAT_SENTENCE.search(sentence) or ADVERSE_SENTENCE.search(sentence):
                 continue
             neg = bool(re.search(r"\b(?:no|not|without|neither|nor|failed)\b", sentence, re.I))
             # Evidence tail: the closest topic mention before the drug, else the first one.

@@ -4,7 +4,10 @@ Data: BC5CDR training abstracts (gold mentions, CID concept pairs as labels for 
 mention pair of a positive concept pair) and ADE corpus sentences (gold drug/effect pairs as
 positives; other drug/effect combinations of a sentence and dictionary-matched mentions of
 ADE-NEG sentences as negatives).  Thresholds are chosen by PMID-grouped cross-validation on the
-training data (document-level CID F1 for BC5CDR, pair F1 for ADE); development sets are not used.
+training data (document-level CID F1 for BC5CDR, pair F1 for ADE).  :func:`train_relations` (the
+shipped models) then replaces the stage-2 threshold by :data:`CONCEPT_THRESHOLD`, selected on the
+BC5CDR *development* split end to end (see models/relations-0.3.0/MODEL_CARD.md); the
+out-of-fold training threshold stays in the stats.  No test split is used.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ from extract.relations.model import (
 )
 
 log = logging.getLogger(__name__)
+
+# Stage-2 (concept pair) threshold of the shipped model, selected on BC5CDR dev end-to-end
+# document-level CID F1 (MeSH-keyed pairs) over 0.30 / 0.35 / 0.40 / 0.45 for relations-0.3.0.
+CONCEPT_THRESHOLD = 0.35
 
 
 def bc5cdr_views(path: Path, limit: int | None = None) -> list[LabelledView]:
@@ -187,6 +194,7 @@ def train_model(
     stats["cv_folds"] = k
     model = fit_pair_model(all_inst, C=C, n_features=n_features, thresholds={"intra": 0.5, "inter": 0.5, "concept": thr})
     model.concept = fit_concept_model(X, y)
+    model.agg_features = tuple(AGG_FEATURES)
     stats["thresholds"] = model.thresholds
     stats["train_seconds"] = round(time.time() - started, 1)
     stats["C"] = C
@@ -214,8 +222,15 @@ def train_relations(
     C: float = 0.1,
     cv_folds: int = 3,
     limit: int | None = None,
+    concept_threshold: float | None = CONCEPT_THRESHOLD,
+    manifestation_from: Path | None = None,
 ) -> Path:
-    """Train on the shared corpora (defaults from settings) and write ``relations-<version>/``."""
+    """Train on the shared corpora (defaults from settings) and write ``relations-<version>/``.
+
+    ``concept_threshold`` replaces the out-of-fold stage-2 threshold (None keeps it).
+    ``manifestation_from``: a ``relations-*`` folder whose ``disease_manifestation`` classifier
+    (``manifestation.joblib``) is copied unchanged into the new folder.
+    """
     from extract.settings import get_settings
 
     settings = get_settings()
@@ -224,6 +239,11 @@ def train_relations(
         candidate = settings.corpora_dir / "ade_corpus_v2"
         ade_dir = candidate if candidate.exists() else None
     model, stats = train_model(bc5cdr_train, ade_dir, C=C, cv_folds=cv_folds, limit=limit)
+    stats["threshold_oof_train"] = model.thresholds.get("concept")
+    if concept_threshold is not None:
+        model.thresholds["concept"] = concept_threshold
+        stats["thresholds"] = dict(model.thresholds)
+        stats["threshold_source"] = "BC5CDR development split, end-to-end CID F1 (training.CONCEPT_THRESHOLD)"
     trees_path = settings.vocab_dir / "ctd_diseases" / "CTD_diseases.tsv.gz"
     if trees_path.exists():
         model.trees = load_mesh_trees(trees_path)  # most-specific-disease filter
@@ -233,9 +253,49 @@ def train_relations(
         "mesh_trees": str(trees_path) if model.trees else None,
     }
     out = save_model(model, stats, models_dir, version)
-    write_model_card(out, stats)
+    manifestation = None
+    if manifestation_from is not None:
+        manifestation = copy_manifestation(Path(manifestation_from), out)
+    write_model_card(out, stats, manifestation=manifestation)
     log.info("relation model written to %s", out)
     return out
+
+
+def copy_manifestation(source: Path, out: Path) -> dict | None:
+    """Copy ``source``'s disease_manifestation classifier into ``out`` (and its stats into meta.json)."""
+    import shutil
+
+    from extract.relations.manifestation import ARTIFACT
+
+    if not (source / ARTIFACT).exists():
+        log.warning("%s has no %s; disease_manifestation will come from the rules", source, ARTIFACT)
+        return None
+    shutil.copy2(source / ARTIFACT, out / ARTIFACT)
+    src_meta = json.loads((source / "meta.json").read_text()) if (source / "meta.json").exists() else {}
+    manif = dict(src_meta.get("manifestation") or {})
+    manif["copied_from"] = source.name
+    meta = json.loads((out / "meta.json").read_text())
+    meta["manifestation"] = manif
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return manif
+
+
+def latest_manifestation_source(models_dir: Path, exclude: str | None = None) -> Path | None:
+    """The newest ``relations-*`` folder of ``models_dir`` (other than ``exclude``) holding a
+    disease_manifestation classifier."""
+    from extract.relations.manifestation import ARTIFACT
+    from extract.settings import _version_key
+
+    found = [
+        p for p in Path(models_dir).glob("relations-*")
+        if (p / ARTIFACT).exists() and p.name != exclude
+    ]
+    return max(found, key=lambda p: _version_key(p.name[len("relations-"):])) if found else None
+
+
+#: disease_manifestation decision threshold, chosen on ``data/gold/disease_manifestation_dev.jsonl``
+#: (sweep 0.60-0.80; 0.65 gave P 0.857 / R 0.612 there, a dev figure).
+MANIFESTATION_THRESHOLD = 0.65
 
 
 def train_manifestation_release(
@@ -247,9 +307,14 @@ def train_manifestation_release(
     C: float = 0.3,
     cv_folds: int = 3,
     limit: int | None = None,
+    threshold: float | None = MANIFESTATION_THRESHOLD,
 ) -> Path:
     """Write ``relations-<version>/``: the drug model of ``base_model`` (copied; retrained when
-    None) plus a newly trained ``disease_manifestation`` classifier (``manifestation.joblib``)."""
+    None) plus a newly trained ``disease_manifestation`` classifier (``manifestation.joblib``).
+
+    ``threshold``: decision threshold of the classifier (default: chosen on the dev gold set
+    ``data/gold/disease_manifestation_dev.jsonl``; None keeps the out-of-fold threshold
+    against the distant labels)."""
     import shutil
 
     from extract.relations.manifestation import ARTIFACT, train_manifestation
@@ -268,6 +333,9 @@ def train_manifestation_release(
         meta = json.loads((Path(base_model) / "meta.json").read_text())
         meta["drug_model_from"] = Path(base_model).name
     manif = train_manifestation(corpora_dir, vocab_dir, C=C, cv_folds=cv_folds, limit=limit)
+    if threshold is not None:
+        manif.threshold = threshold
+        manif.stats["threshold_source"] = "chosen on the dev gold set data/gold/disease_manifestation_dev.jsonl"
     manif.save(out / ARTIFACT)
     meta["version"] = f"relations-{version}"
     meta["manifestation"] = manif.stats | {"threshold": manif.threshold, "artifact": ARTIFACT}
@@ -282,9 +350,9 @@ def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = Non
         f"# Relation model `{model_dir.name}`",
         "",
         "Decides `drug_adverse_event` (chemical -> disease it caused or worsened).  "
-        "`drug_treats_disease` and `disease_manifestation` come from the rule set "
-        "(`extract.relations.rules`); a rule 'treats' reading of a pair wins over the model unless the "
-        f"model's adverse-event score is >= {0.85}.",
+        "`drug_treats_disease` comes from the rule set (`extract.relations.rules`); a rule 'treats' reading "
+        f"of a pair wins over the model unless the model's adverse-event score is >= {0.85}.  "
+        "`disease_manifestation` comes from `manifestation.joblib` when the folder has one, else from the rules.",
         "",
         "## Data",
         f"- BC5CDR training split: {stats.get('n_bc5cdr_docs')} abstracts, gold mentions, CID concept pairs "
@@ -299,16 +367,27 @@ def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = Non
         "sharing a sentence, one for the closest mention pair of concept pairs that never share a sentence.  "
         "Features: words/bigrams between the mentions (cue region), two words before/after, rule decisions, "
         "trigger and negation cues, treatment cues, distance and order, title/section flags, mention counts and "
-        "topic flags, entity texts and suffixes, 'with'-background flag.",
-        "Stage 2: gradient-boosted trees over concept pairs (aggregated stage-1 scores + document features), "
-        "trained on out-of-fold stage-1 scores; threshold chosen on out-of-fold document-level CID F1 of the "
-        "training split (development data not used for training or thresholds).",
+        "topic flags, entity texts and suffixes, 'with'-background flag, population qualifiers ('patients at "
+        "high risk of Y', 'especially in cases with Y'), composition cues ('formed from X').",
+        "Stage 2: gradient-boosted trees (200 iterations, learning rate 0.05, 15 leaves) over concept pairs: "
+        f"{len(AGG_FEATURES)} columns (`extract.relations.model.AGG_FEATURES`): aggregated stage-1 scores, "
+        "title / topic / position / last-sentence flags, co-mention partner counts, dose / administration / "
+        "protection cues of the chemical's sentences, outcome cues of the disease's sentences, adverse rule "
+        "readings of the disease with *other* chemicals, treat readings of the chemical; trained on out-of-fold "
+        "stage-1 scores.",
+        f"Threshold: {json.dumps(stats.get('thresholds'))}; out-of-fold training threshold "
+        f"{stats.get('threshold_oof_train', stats.get('thresholds', {}).get('concept'))}"
+        + (f"; shipped threshold from the {stats['threshold_source']}." if stats.get("threshold_source") else "."),
+        "Post-rules: a model reading whose disease is a background condition or population qualifier, or whose "
+        "sentence states a composition, is dropped; keyword-line mentions are never paired; rule readings are "
+        "kept below the threshold only for compound 'X-induced Y' (score 0.9); a disease is dropped for a drug "
+        "when a MeSH descendant of it is also predicted for that drug (CTD MEDIC tree numbers).",
         "",
         "## Cross-validated figures on the training data (gold mentions)",
-        f"- BC5CDR train, concept pairs ({stats.get('cv_folds')} folds by PMID): "
+        f"- BC5CDR train, concept pairs ({stats.get('cv_folds')} folds by PMID, out-of-fold threshold): "
         f"{json.dumps(stats.get('cv_concept_pairs_bc5cdr'))}",
         f"- ADE train, concept pairs per sentence: {json.dumps(stats.get('cv_concept_pairs_ade_gold_mentions'))}",
-        f"- thresholds: {json.dumps(stats.get('thresholds'))}; training time {stats.get('train_seconds')} s",
+        f"- training time {stats.get('train_seconds')} s",
     ]
     if manifestation:
         lines += [
@@ -328,6 +407,8 @@ def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = Non
             f"- out-of-fold figures against the distant labels: {json.dumps(manifestation.get('cv_distant_labels'))}; "
             f"threshold {manifestation.get('threshold')} ({manifestation.get('threshold_source')})",
         ]
+        if manifestation.get("copied_from"):
+            lines.append(f"- copied unchanged from `{manifestation['copied_from']}` (not retrained with this folder)")
     if evaluation:
         lines += ["", "## Development figures", ""]
         for name, res in evaluation.items():

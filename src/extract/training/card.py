@@ -7,6 +7,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
+import spacy
+
 from extract.corpora.pubtator import read_pubtator, unique_documents
 from extract.evaluation.ner import evaluate_model_direct, evaluate_ner
 from extract.settings import get_settings
@@ -67,6 +69,15 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
     vectors_arg = '"floret"' if info["vectors"] else "None"
     other = {k: v for k, v in info["overrides"].items() if k not in ("system.seed", "training.seed", "training.max_steps")}
     extra_overrides = f",\n            overrides={other!r}" if other else ""
+    cfg = spacy.util.load_config(model_dir / "config.cfg", interpolate=False) if (model_dir / "config.cfg").exists() else {}
+    lexicon_cfg = cfg.get("components", {}).get("lexicon_features", {})
+    sources = "DrugBank/CTD/HPO" if lexicon_cfg.get("include_hpo") else "DrugBank/CTD"
+    augmenter = cfg.get("corpora", {}).get("train", {}).get("augmenter") or {}
+    dropout = (
+        f" During training each match was dropped with probability {augmenter.get('rate')} (augmenter "
+        "`extract.lexicon_dropout.v1`), so the model also finds mentions the dictionaries lack."
+        if augmenter.get("@augmenters") == "extract.lexicon_dropout.v1" else ""
+    )
     lines = [
         f"# NER model `ner-{info['version']}` — CHEMICAL and DISEASE",
         "",
@@ -75,8 +86,8 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         "CHEMICAL and DISEASE. No parser or senter: sentence starts are set by the NER stage from the clean "
         "stage's `sentences` table."
         + (" `lexicon_features` (factory `extract_lexicon_features`, `extract.training.lexicon_features`) writes "
-           "DrugBank/CTD dictionary matches into `Token.tag` as an input feature of the tok2vec; it never creates "
-           "entities itself." if len(pipe_names) > 1 else ""),
+           f"{sources} dictionary matches into `Token.tag` as an input feature of the tok2vec; it never creates "
+           f"entities itself.{dropout}" if len(pipe_names) > 1 else ""),
         "",
         "## Training data",
         "",

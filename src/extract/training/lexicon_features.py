@@ -5,7 +5,9 @@ token-sequence dictionary (the same matches as a ``PhraseMatcher`` on ``LOWER``,
 without its per-pattern ``Doc`` storage, which cost ~0.5 GB for 124k terms) over chemical names (DrugBank open vocabulary: common names
 and synonyms) and disease names (CTD MEDIC: names and synonyms) marks every
 token with its dictionary positions, e.g. ``B-CHEM``, ``I-DIS`` or ``B-CHEM|B-DIS``
-(``LEX-O`` when unmatched), in ``token.tag_`` — an attribute no other component
+(with ``word_marks``, a token outside every match but occurring as a content word in
+some term gets ``W-CHEM``/``W-DIS``: "dystrophic" and "calcification" in "dystrophic
+calcification", which no vocabulary holds whole; ``LEX-O`` otherwise), in ``token.tag_`` — an attribute no other component
 of our NER pipeline sets (there is no tagger).  The NER model reads it as one
 more ``MultiHashEmbed`` attribute (``TAG``), so it *learns* how far to trust the
 dictionaries; matches are never turned into entities directly.
@@ -14,6 +16,16 @@ The term lists are read once from ``shared/vocab`` at ``initialize`` and stored
 inside the model folder (``lexicon_features/terms.json.gz``), so a trained model
 does not need ``shared/`` at run time.  Registered through the
 ``spacy_factories`` entry point ``extract_lexicon_features``.
+
+Lexicon dropout (training only): a model that always sees the dictionary marks
+learns to distrust every mention the dictionaries lack (exp8/exp9 never tagged
+"dystrophic calcification", which no vocabulary holds).  The augmenter
+``extract.lexicon_dropout.v1`` (``[corpora.train.augmenter]``) stamps each
+training doc with a rate and a seed in ``Doc.user_data``; the component then drops
+each dictionary match with that probability, so the model also learns to find
+mentions without dictionary support.  Docs without the stamp (dev evaluation,
+inference) always get every match.  The seed sequence is fixed, so training stays
+reproducible.
 """
 
 from __future__ import annotations
@@ -21,15 +33,25 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections.abc import Callable, Iterable
+import random
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import registry
 
-__all__ = ["LexiconFeatures", "make_lexicon_features", "load_vocab_terms"]
+from extract.linking.knowledge_base import read_obo
+
+__all__ = ["LexiconFeatures", "make_lexicon_features", "load_vocab_terms", "create_lexicon_dropout"]
+
+#: ``Doc.user_data`` keys set by the training augmenter (absent at inference).
+DROPOUT_RATE_KEY = "extract_lexicon_dropout_rate"
+DROPOUT_SEED_KEY = "extract_lexicon_dropout_seed"
 
 _MIN_LEN = 3
+_HPO_PHENOTYPE_ROOT = "HP:0000118"
 _LABELS = ("CHEM", "DIS")
 
 
@@ -43,8 +65,30 @@ def _clean_terms(terms: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def load_vocab_terms(vocab_dir: Path) -> dict[str, list[str]]:
-    """``{"CHEM": [...], "DIS": [...]}`` from DrugBank (names, synonyms) and CTD MEDIC (names, synonyms)."""
+def _hpo_phenotype_names(path: Path) -> list[str]:
+    """Names and EXACT synonyms of HPO terms under "Phenotypic abnormality" (not modifiers, onset, inheritance)."""
+    terms = {t.term_id: t for t in read_obo(path, scopes=("EXACT",)) if not t.obsolete}
+    children: dict[str, list[str]] = {}
+    for term in terms.values():
+        for parent in term.parents:
+            children.setdefault(parent, []).append(term.term_id)
+    names: list[str] = []
+    seen: set[str] = set()
+    stack = list(children.get(_HPO_PHENOTYPE_ROOT, []))
+    while stack:
+        term_id = stack.pop()
+        if term_id in seen or term_id not in terms:
+            continue
+        seen.add(term_id)
+        names.append(terms[term_id].name)
+        names.extend(terms[term_id].synonyms)
+        stack.extend(children.get(term_id, []))
+    return names
+
+
+def load_vocab_terms(vocab_dir: Path, include_hpo: bool = False) -> dict[str, list[str]]:
+    """``{"CHEM": [...], "DIS": [...]}`` from DrugBank (names, synonyms) and CTD MEDIC (names, synonyms);
+    with ``include_hpo`` also HPO phenotype names and EXACT synonyms as ``DIS``."""
     chem: list[str] = []
     with open(vocab_dir / "drugbank_vocabulary" / "drugbank_vocabulary.csv", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -60,15 +104,23 @@ def load_vocab_terms(vocab_dir: Path) -> dict[str, list[str]]:
                 continue
             dis.append(cols[0])
             dis.extend(cols[7].split("|"))
+    if include_hpo:
+        dis.extend(_hpo_phenotype_names(vocab_dir / "hpo" / "hp.obo"))
     return {"CHEM": _clean_terms(chem), "DIS": _clean_terms(dis)}
 
 
 class LexiconFeatures:
     """Sets ``token.tag_`` to dictionary match positions (see module docstring)."""
 
-    def __init__(self, nlp: Language, name: str = "extract_lexicon_features") -> None:
+    def __init__(
+        self, nlp: Language, name: str = "extract_lexicon_features", include_hpo: bool = False, word_marks: bool = False
+    ) -> None:
         self.nlp = nlp
         self.name = name
+        self.include_hpo = include_hpo
+        self.word_marks = word_marks
+        # lower-cased content word -> labels of the terms it occurs in (``word_marks`` only)
+        self._words: dict[str, tuple[str, ...]] = {}
         self.terms: dict[str, list[str]] = {label: [] for label in _LABELS}
         # lower-cased token sequence -> labels; and every proper prefix, to stop scanning early
         self._index: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -83,6 +135,15 @@ class LexiconFeatures:
                 if key:
                     index.setdefault(key, set()).add(label)
         self._index = {k: tuple(sorted(v)) for k, v in index.items()}
+        if self.word_marks:
+            from spacy.lang.en.stop_words import STOP_WORDS
+
+            words: dict[str, set[str]] = {}
+            for key, labels in self._index.items():
+                for word in key:
+                    if len(word) >= 4 and word.isalpha() and word not in STOP_WORDS:
+                        words.setdefault(word, set()).update(labels)
+            self._words = {w: tuple(sorted(v)) for w, v in words.items()}
         self._prefixes = {k[:n] for k in self._index for n in range(1, len(k))}
         self._max_len = max((len(k) for k in self._index), default=0)
 
@@ -96,7 +157,7 @@ class LexiconFeatures:
         """Read the term lists from ``vocab_dir`` (default: ``get_settings().vocab_dir``)."""
         from extract.settings import get_settings
 
-        self.terms = load_vocab_terms(Path(vocab_dir) if vocab_dir else get_settings().vocab_dir)
+        self.terms = load_vocab_terms(Path(vocab_dir) if vocab_dir else get_settings().vocab_dir, self.include_hpo)
         self._build()
 
     def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
@@ -115,10 +176,19 @@ class LexiconFeatures:
 
     def __call__(self, doc: Doc) -> Doc:
         marks: list[set[str]] = [set() for _ in range(len(doc))]
-        for label, start, end in self.matches(doc):
+        found = self.matches(doc)
+        rate = doc.user_data.get(DROPOUT_RATE_KEY)
+        if rate:
+            rng = random.Random(doc.user_data.get(DROPOUT_SEED_KEY, 0))
+            found = [match for match in found if rng.random() >= rate]
+        for label, start, end in found:
             marks[start].add(f"B-{label}")
             for i in range(start + 1, end):
                 marks[i].add(f"I-{label}")
+        if self.word_marks:
+            for i, token in enumerate(doc):
+                if not marks[i]:
+                    marks[i].update(f"W-{label}" for label in self._words.get(token.lower_, ()))
         for token, mark in zip(doc, marks):
             token.tag_ = "|".join(sorted(mark)) if mark else "LEX-O"
         return doc
@@ -140,7 +210,20 @@ class LexiconFeatures:
         return self
 
 
-@Language.factory("extract_lexicon_features")
-def make_lexicon_features(nlp: Language, name: str) -> LexiconFeatures:
+@Language.factory("extract_lexicon_features", default_config={"include_hpo": False, "word_marks": False})
+def make_lexicon_features(nlp: Language, name: str, include_hpo: bool, word_marks: bool) -> LexiconFeatures:
     """spaCy factory (entry point ``spacy_factories``: ``extract_lexicon_features``)."""
-    return LexiconFeatures(nlp, name)
+    return LexiconFeatures(nlp, name, include_hpo, word_marks)
+
+
+@registry.augmenters("extract.lexicon_dropout.v1")
+def create_lexicon_dropout(rate: float, seed: int = 0) -> Callable[[Language, Example], Iterator[Example]]:
+    """Training augmenter: stamp each example's predicted doc with a dropout rate and the next seed."""
+    counter = iter(range(seed * 1_000_003, 1 << 62))
+
+    def augment(nlp: Language, example: Example) -> Iterator[Example]:
+        example.predicted.user_data[DROPOUT_RATE_KEY] = rate
+        example.predicted.user_data[DROPOUT_SEED_KEY] = next(counter)
+        yield example
+
+    return augment

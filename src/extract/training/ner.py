@@ -31,6 +31,7 @@ from spacy.cli.train import train as spacy_train
 
 from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import PROJECT_ROOT
+from extract.training import lexicon_features as _lexicon_features  # noqa: F401  (registers the augmenter)
 from extract.training.corpus import CORPORA, LABELS, ConversionStats, CorpusSpec, load_documents, write_docbin
 
 __all__ = ["DEFAULT_CONFIG", "DEFAULT_EXTRA_CORPORA", "WORK_DIR", "prepare_data", "train_ner", "package_model"]
@@ -126,7 +127,7 @@ def train_ner(
             vectors (:func:`extract.training.vectors.default_vectors`, built on
             first use); sets ``paths.vectors`` — use ``configs/ner-vectors.cfg``
             (``include_static_vectors = true``); ``None`` for configs without vectors.
-            Defaults reproduce ``models/ner-0.1.0`` (``train_ner(models_dir, version=...)``).
+            Defaults (with ``max_steps=4500``) reproduce ``models/ner-0.2.0``.
         include_dev_in_train: also train on BC5CDR dev (final retrain only;
             the dev figures in the card are then not held out and say so).
         work_dir: where DocBins and checkpoints go (default ``data/work/ner-<version>``).

@@ -1,0 +1,79 @@
+"""Drug-class mentions: "calcium channel blockers", "dopamine antagonists", "ACE inhibitors".
+
+The BC5CDR guideline annotates only the chemical inside such a phrase ("calcium" in
+"calcium channel blockers"), and the NER model learns exactly that.  For the product
+the class is the drug: an analyst looking for what treats calcinosis wants "calcium
+channel blockers", not the element calcium.  The component ``extract_drug_classes``
+runs right after the NER model and widens a CHEMICAL mention over a directly
+following class head:
+
+    CHEMICAL [channel|receptor|reuptake|pump] (blocker|antagonist|agonist|inhibitor)[s]
+
+The widened span keeps the CHEMICAL label and gets ``span._.method = "drug_class"``.
+Nothing else is changed, and a class head that would run into another entity is left
+alone.  Cost on strict BC5CDR scoring: each widened mention counts as one false
+positive plus one false negative (measured in ``benchmarks/README.md``/the NER card).
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+import extract.nlp.extensions  # noqa: F401  (registers Span._.method)
+
+__all__ = ["DrugClassExtender", "CLASS_HEADS", "CLASS_MODIFIERS"]
+
+#: Lower-cased head nouns that turn "X" into the class "X <head>".
+CLASS_HEADS = frozenset(
+    {
+        "blocker", "blockers", "antagonist", "antagonists", "agonist", "agonists",
+        "inhibitor", "inhibitors",
+    }
+)
+#: Optional words between the chemical and the head ("calcium channel blockers").
+CLASS_MODIFIERS = frozenset({"channel", "receptor", "reuptake", "pump", "-", "(2+)", "2+"})
+
+
+class DrugClassExtender:
+    """Widen CHEMICAL mentions over a following drug-class head (see module docstring)."""
+
+    def __init__(self, nlp: Language, name: str = "extract_drug_classes", max_modifiers: int = 2) -> None:
+        self.name = name
+        self.max_modifiers = max_modifiers
+
+    def _class_end(self, doc: Doc, ent: Span, taken: set[int]) -> int | None:
+        i = ent.end
+        modifiers = 0
+        while i < len(doc) and modifiers <= self.max_modifiers and i not in taken:
+            lower = doc[i].lower_
+            if lower in CLASS_HEADS:
+                return i + 1
+            if lower not in CLASS_MODIFIERS:
+                return None
+            modifiers += 1
+            i += 1
+        return None
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        taken = {i for ent in ents for i in range(ent.start, ent.end)}
+        changed = False
+        out: list[Span] = []
+        for ent in ents:
+            end = self._class_end(doc, ent, taken) if ent.label_ == "CHEMICAL" else None
+            if end is None:
+                out.append(ent)
+                continue
+            widened = Span(doc, ent.start, end, label=ent.label)
+            widened._.method = "drug_class"
+            out.append(widened)
+            changed = True
+        if changed:
+            doc.ents = out
+        return doc
+
+
+@Language.factory("extract_drug_classes", default_config={"max_modifiers": 2})
+def make_drug_classes(nlp: Language, name: str, max_modifiers: int) -> DrugClassExtender:
+    return DrugClassExtender(nlp, name, max_modifiers)
