@@ -69,6 +69,15 @@ def _make_doc(pipeline: NerPipeline, doc_id: str, text: str, sents: list[tuple[i
     return _new_doc(pipeline.nlp, doc_id, text, [s for _, s, _, _ in sents])
 
 
+def _make_doc_or_reject(pipeline: NerPipeline, meta: dict, sents: dict[str, list], rejects: list[Reject]) -> Doc | None:
+    try:
+        return _make_doc(pipeline, meta["doc_id"], meta["text"], sents.get(meta["doc_id"], []))
+    except Exception as exc:
+        rejects.append(Reject(source=meta["source"], stage=STAGE, reason="processing_error",
+                              detail=f"{type(exc).__name__}: {exc}", doc_id=meta["doc_id"]))
+        return None
+
+
 def _sentence_of(starts: list[int], char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
 
@@ -81,17 +90,21 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
     rows: list[dict] = []
     rejects: list[Reject] = []
     docs_meta = documents.select(["doc_id", "batch_id", "source", "text", "sections"]).to_pylist()
-    spacy_docs = []
-    for meta in docs_meta:
-        try:
-            spacy_docs.append(_make_doc(pipeline, meta["doc_id"], meta["text"], sents.get(meta["doc_id"], [])))
-        except Exception as exc:
-            rejects.append(Reject(source=meta["source"], stage=STAGE, reason="processing_error",
-                                  detail=f"{type(exc).__name__}: {exc}", doc_id=meta["doc_id"]))
-            spacy_docs.append(None)
-    good = [(m, d) for m, d in zip(docs_meta, spacy_docs) if d is not None]
     n_process = max(1, (settings or get_settings()).ner_processes)
-    processed = _pipe_safely(pipeline, good, rejects, batch_size, n_process, sents)
+    processed = None
+    if n_process > 1 and len(docs_meta) > batch_size:
+        try:
+            processed, doc_rejects = _pipe_multiprocess(pipeline, docs_meta, sents, batch_size, n_process)
+            rejects.extend(doc_rejects)
+        except Exception:
+            log.warning("NER with %d processes failed; redoing the chunk in one process", n_process, exc_info=True)
+    if processed is None:
+        good = []
+        for meta in docs_meta:
+            doc = _make_doc_or_reject(pipeline, meta, sents, rejects)
+            if doc is not None:
+                good.append((meta, doc))
+        processed = _pipe_safely(pipeline, good, rejects, batch_size)
     for meta, doc in processed:
         doc_sents = sents.get(meta["doc_id"], [])
         starts = [s for _, s, _, _ in doc_sents]
@@ -156,18 +169,25 @@ def _init_worker(nlp: Language, model_pipes: list[str], batch_size: int) -> None
     _WORKER_STATE = (nlp, model_pipes, batch_size)
 
 
-def _annotate_chunk(chunk: list[tuple[str, str, list[int]]]) -> list[_Annotation]:
+def _annotate_chunk(chunk: list[tuple[str, str, list[int]]]) -> list[_Annotation | None]:
     """Worker: make the docs of ``(doc_id, text, sentence starts)`` and run the model pipes on them."""
     assert _WORKER_STATE is not None, "worker started without a pipeline"
     nlp, model_pipes, batch_size = _WORKER_STATE
-    docs: Iterable[Doc] = [_new_doc(nlp, doc_id, text, starts) for doc_id, text, starts in chunk]
-    docs = _run_components(docs, [(name, nlp.get_pipe(name)) for name in model_pipes], batch_size)
-    out = []
+    made: list[Doc | None] = []
+    for doc_id, text, starts in chunk:
+        try:
+            made.append(_new_doc(nlp, doc_id, text, starts))
+        except Exception:  # this process rejects it when it fails to make the same doc
+            made.append(None)
+    docs = _run_components([d for d in made if d is not None],
+                           [(name, nlp.get_pipe(name)) for name in model_pipes], batch_size)
+    annotated = []
     for doc in docs:
         array = doc.to_array(_ENT_ATTRS)
         strings = {int(h): nlp.vocab.strings[int(h)] for h in np.unique(array[:, 1:]) if h} if len(doc) else {}
-        out.append((len(doc), array, strings, dict(doc.user_data)))
-    return out
+        annotated.append((len(doc), array, strings, dict(doc.user_data)))
+    found = iter(annotated)
+    return [None if d is None else next(found) for d in made]
 
 
 def _annotate(doc: Doc, annotation: _Annotation) -> Doc:
@@ -189,27 +209,42 @@ def _multiprocess_batch_size(n_docs: int, n_process: int, batch_size: int) -> in
     return max(8, min(batch_size, math.ceil(n_docs / (n_process * 2))))
 
 
-def _pipe_multiprocess(nlp: Language, items: list[tuple[dict, Doc]], sents: dict[str, list], batch_size: int,
-                       n_process: int) -> list[Doc]:
+def _pipe_multiprocess(pipeline: NerPipeline, metas: list[dict], sents: dict[str, list], batch_size: int,
+                       n_process: int) -> tuple[list[tuple[dict, Doc]], list[Reject]]:
     """The model pipes in ``n_process`` forked worker processes, post-processing in this process.
 
+    Returns ``[(meta, doc)]`` and the rejects of documents no doc could be made for.
     Workers are forked from this process, so they share the loaded pipeline (model, lexicon,
     linker) copy-on-write and load nothing; ``gc.freeze()`` from before the fork until the
     workers have exited keeps the garbage collector (theirs and ours) from touching, and so
-    copying, those objects.  A task sends
-    ``(doc_id, text, sentence starts)`` and gets back the entity token attributes and
-    ``user_data`` (a few kB pickled) rather than whole serialised ``Doc`` objects (spaCy's own
-    ``n_process`` path pays srsly/catalogue registry look-ups for every doc both ways).
-    Abbreviations, linker and context run here on the docs as chunks come back, with one
-    linker cache and batched index queries, overlapping with the workers.
+    copying, those objects.  A task sends ``(doc_id, text, sentence starts)`` and gets back
+    the entity token attributes and ``user_data`` (a few kB pickled) rather than whole
+    serialised ``Doc`` objects (spaCy's own ``n_process`` path pays srsly/catalogue registry
+    look-ups for every doc both ways).  The tasks are sent first; this process then makes its
+    own docs and runs the post-processing pipes (abbreviations, linker with one cache and
+    batched index queries, context) on them as the workers' chunks come back.
     """
     if "fork" not in mp.get_all_start_methods():
         raise RuntimeError("worker processes need the 'fork' start method")
+    nlp = pipeline.nlp
     model_pipes, post = _split_pipeline(nlp)
-    size = _multiprocess_batch_size(len(items), n_process, batch_size)
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    tasks = [[(meta["doc_id"], meta["text"], [s for _, s, _, _ in sents.get(meta["doc_id"], [])]) for meta, _ in chunk]
+    size = _multiprocess_batch_size(len(metas), n_process, batch_size)
+    chunks = [metas[i : i + size] for i in range(0, len(metas), size)]
+    tasks = [[(m["doc_id"], m["text"], [s for _, s, _, _ in sents.get(m["doc_id"], [])]) for m in chunk]
              for chunk in chunks]
+    rejects: list[Reject] = []
+    kept: list[dict] = []
+
+    def annotated() -> Iterator[Doc]:
+        for chunk, chunk_result in zip(chunks, results):
+            for meta, annotation in zip(chunk, chunk_result, strict=True):
+                doc = _make_doc_or_reject(pipeline, meta, sents, rejects)
+                if (doc is None) != (annotation is None):
+                    raise RuntimeError(f"worker and stage disagree on making a doc of {meta['doc_id']!r}")
+                if doc is not None:
+                    kept.append(meta)
+                    yield _annotate(doc, annotation)
+
     executor = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"),
                                    initializer=_init_worker, initargs=(nlp, model_pipes, size))
     # Frozen objects are skipped by the collector in the workers and here: a full collection
@@ -217,32 +252,16 @@ def _pipe_multiprocess(nlp: Language, items: list[tuple[dict, Doc]], sents: dict
     gc.freeze()
     try:
         results = executor.map(_annotate_chunk, tasks)  # the first submit forks all workers
-        annotated = (_annotate(doc, annotation)
-                     for chunk, chunk_result in zip(chunks, results)
-                     for (_, doc), annotation in zip(chunk, chunk_result, strict=True))
-        return list(_run_components(annotated, post, batch_size))
+        docs = list(_run_components(annotated(), post, batch_size))
+        return list(zip(kept, docs, strict=True)), rejects
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
 
 
-def _pipe_safely(pipeline: NerPipeline, items: list[tuple[dict, Doc]], rejects: list[Reject], batch_size: int,
-                 n_process: int = 1, sents: dict[str, list] | None = None):
-    """nlp.pipe over the docs; if it fails, redo batch by batch, then doc by doc, to isolate the bad one.
-
-    With ``n_process > 1`` the model pipes run in worker processes started once for the whole
-    list and the post-processing (abbreviations, linker, context) runs in this process
-    (:func:`_pipe_multiprocess`); any failure there falls back to the single-process path.
-    """
-    if n_process > 1 and len(items) > batch_size:
-        try:
-            docs = _pipe_multiprocess(pipeline.nlp, items, sents or {}, batch_size, n_process)
-            return list(zip([m for m, _ in items], docs))
-        except Exception:
-            log.warning("NER with %d processes failed; redoing the chunk in one process", n_process, exc_info=True)
-            # The docs may carry part of the workers' or post-processing's annotation: start afresh.
-            items = [(meta, _make_doc(pipeline, meta["doc_id"], meta["text"], (sents or {}).get(meta["doc_id"], [])))
-                     for meta, _ in items]
+def _pipe_safely(pipeline: NerPipeline, items: list[tuple[dict, Doc]], rejects: list[Reject], batch_size: int):
+    """nlp.pipe over the docs in this process; if it fails, redo batch by batch, then doc by doc,
+    to isolate the bad one."""
     out = []
     for i in range(0, len(items), batch_size):
         chunk = items[i : i + batch_size]
