@@ -380,3 +380,10 @@ def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
                           capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "violation:" in proc.stderr
+
+
+@pytest.mark.parametrize("suffix", [".pubtator", ".txt", ".xml"])
+def test_byte_order_mark_only_file_is_rejected(suffix):
+    # found by hypothesis: b"\xfe\xff" as a PubTator file yielded no document and no reject
+    rejects, n_docs, _ = _ingest_and_clean_one(b"\xfe\xff", suffix)
+    assert n_docs == 0 and rejects

@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     # Which linker index to load (name under models_dir or a path). Empty: newest ``linker-*``.
     linker_index: str = ""
     relation_model: str = ""
-    # Worker processes for spaCy inside one NER task (nlp.pipe n_process); each loads its own models.
-    ner_processes: int = 1
+    # Processes for the NER model pipes inside one NER task: forked workers share the loaded
+    # pipeline; linking and context run in the stage's own process (1: no workers).
+    ner_processes: int = 2
     # Widen CHEMICAL mentions over drug-class heads ("calcium channel blockers"; BC5CDR tags "calcium" only).
     drug_classes: bool = True
     # Documents per task when a stage maps over a batch.

@@ -246,6 +246,10 @@ def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = N
             kept = f" ({n_docs} documents before it were kept)" if n_docs else ""
             rejects.append(Reject(source=str(path), stage=STAGE, reason="processing_error",
                                   detail=f"{type(exc).__name__}: {exc}{kept}"))
+        if n_docs == 0 and len(rejects) == n_rejects_before and not deleted:
+            # e.g. a lone byte-order mark: the reader found nothing, which must not pass silently
+            rejects.append(Reject(source=str(path), stage=STAGE, reason="no_text",
+                                  detail=f"no document found in this file (read as {fmt})"))
         all_deleted.extend(deleted)
         file_rows.append({
             "path": str(path), "batch_id": batch_id, "sha256": sha, "size_bytes": size, "format": fmt,
