@@ -13,7 +13,7 @@ import argparse
 import json
 import time
 
-from extract.corpora.pubtator import read_pubtator, unique_documents
+from extract.corpora.pubtator import raw_document_rows, read_pubtator, unique_documents
 from extract.relations.extractor import load_extractor
 from extract.relations.stage import extract_relations
 from extract.runner import run_texts
@@ -27,10 +27,7 @@ def main() -> None:
     settings = get_settings()
     path = settings.corpora_dir / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt"
     docs = list(unique_documents(read_pubtator(path)))[: args.docs]
-    rows = [
-        {"doc_id": f"PMID:{d.pmid}", "pmid": d.pmid, "format": "pubtator", "title": d.title, "text": d.abstract}
-        for d in docs
-    ]
+    rows = raw_document_rows(docs)
     run_texts(rows[:2], stages=("clean", "ner"))  # load models outside the timing
     load_extractor()
     t0 = time.perf_counter()

@@ -51,6 +51,7 @@ these into rejects rows) — the reader then continues with the next block.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -65,6 +66,7 @@ __all__ = [
     "read_pubtator",
     "read_gsc_plus",
     "unique_documents",
+    "raw_document_rows",
     "split_relation_type",
     "MAX_OFFSET_SHIFT",
 ]
@@ -131,6 +133,24 @@ def unique_documents(docs: Iterable[PubtatorDocument]) -> Iterator[PubtatorDocum
             continue
         seen.add(doc.pmid)
         yield doc
+
+
+def raw_document_rows(docs: Iterable[PubtatorDocument]) -> list[dict]:
+    """Rows shaped like the ``raw_documents`` table (title + abstract as ingested), for running the
+    real pipeline on a corpus (``extract.runner.run_texts``): evaluation and benchmarks."""
+    return [
+        {
+            "doc_id": f"PMID:{d.pmid}",
+            "source": "evaluation",
+            "source_index": i,
+            "format": "pubtator",
+            "title": d.title,
+            "text": d.abstract,
+            "pmid": d.pmid,
+            "content_sha256": hashlib.sha256((d.title + d.abstract).encode()).hexdigest(),
+        }
+        for i, d in enumerate(docs)
+    ]
 
 
 def _open_lines(source: str | os.PathLike | Iterable[str]) -> tuple[Iterable[str], str, Callable[[], None]]:

@@ -16,14 +16,13 @@ Micro P/R/F1 per label (CHEMICAL, DISEASE) and over both.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from extract.corpora.pubtator import PubtatorDocument, read_pubtator, unique_documents
+from extract.corpora.pubtator import PubtatorDocument, raw_document_rows
 from extract.evaluation.metrics import prf
-from extract.evaluation.ner import GOLD_LABEL_MAP, LABELS
+from extract.evaluation.ner import GOLD_LABEL_MAP, LABELS, load_corpus
 
 __all__ = ["LABELS", "evaluate_link", "score_concepts", "link_gold_mentions"]
 
@@ -77,27 +76,6 @@ def _recall_ceiling(gold: ConceptSets, linker_dir: Path) -> dict[str, float]:
     return out
 
 
-def _load(corpus: Path, fmt: str, limit: int | None) -> list[PubtatorDocument]:
-    if fmt != "pubtator":
-        raise ValueError(f"unsupported linking evaluation format {fmt!r} (supported: 'pubtator')")
-    docs = list(unique_documents(read_pubtator(corpus)))
-    return docs[:limit] if limit is not None else docs
-
-
-def _raw_rows(docs: list[PubtatorDocument]) -> list[dict]:
-    return [
-        {
-            "doc_id": f"PMID:{d.pmid}",
-            "source": "evaluation",
-            "source_index": i,
-            "format": "pubtator",
-            "title": d.title,
-            "text": d.abstract,
-            "pmid": d.pmid,
-            "content_sha256": hashlib.sha256((d.title + d.abstract).encode()).hexdigest(),
-        }
-        for i, d in enumerate(docs)
-    ]
 
 
 def link_gold_mentions(docs: list[PubtatorDocument], linker_path: str = "", **linker_config) -> ConceptSets:
@@ -146,7 +124,7 @@ def evaluate_link(
     """
     from extract.settings import get_settings, resolve_model_dir
 
-    docs = _load(Path(corpus), fmt, limit)
+    docs = load_corpus(Path(corpus), fmt, limit, task="linking")
     pmids = [d.pmid for d in docs]
     settings = get_settings()
     if linker is not None:
@@ -161,7 +139,7 @@ def evaluate_link(
     else:
         from extract.runner import run_texts
 
-        tables = run_texts(_raw_rows(docs), stages=("clean", "ner"), settings=settings)
+        tables = run_texts(raw_document_rows(docs), stages=("clean", "ner"), settings=settings)
         predicted = defaultdict(set)
         entities = tables["entities"].select(["doc_id", "label", "concept_id", "model_version"]).to_pylist()
         for row in entities:

@@ -18,12 +18,11 @@ card, where the model itself, not the whole stage, is measured.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from extract.corpora.pubtator import PubtatorDocument, read_pubtator, unique_documents
+from extract.corpora.pubtator import PubtatorDocument, raw_document_rows, read_pubtator, unique_documents
 from extract.evaluation.alignment import CharAlignment
 from extract.evaluation.metrics import strict_scores
 
@@ -44,9 +43,10 @@ GOLD_LABEL_MAP: dict[str, str] = {
 }
 
 
-def _load(corpus: Path, fmt: str, limit: int | None) -> list[PubtatorDocument]:
+def load_corpus(corpus: Path, fmt: str, limit: int | None, task: str = "NER") -> list[PubtatorDocument]:
+    """Unique documents of a PubTator corpus (first ``limit``), for the evaluations."""
     if fmt != "pubtator":
-        raise ValueError(f"unsupported NER evaluation format {fmt!r} (supported: 'pubtator')")
+        raise ValueError(f"unsupported {task} evaluation format {fmt!r} (supported: 'pubtator')")
     docs = list(unique_documents(read_pubtator(corpus)))
     return docs[:limit] if limit is not None else docs
 
@@ -61,23 +61,6 @@ def gold_tuples(docs: Iterable[PubtatorDocument], label_map: Mapping[str, str] =
                 out.add((d.pmid, m.start, m.end, label))
     return out
 
-
-def _raw_rows(docs: list[PubtatorDocument]) -> list[dict]:
-    rows = []
-    for i, d in enumerate(docs):
-        rows.append(
-            {
-                "doc_id": f"PMID:{d.pmid}",
-                "source": "evaluation",
-                "source_index": i,
-                "format": "pubtator",
-                "title": d.title,
-                "text": d.abstract,
-                "pmid": d.pmid,
-                "content_sha256": hashlib.sha256((d.title + d.abstract).encode()).hexdigest(),
-            }
-        )
-    return rows
 
 
 class _Mapper:
@@ -116,12 +99,12 @@ def evaluate_ner(
     from extract.runner import run_texts
     from extract.settings import get_settings
 
-    docs = _load(Path(corpus), fmt, limit)
+    docs = load_corpus(Path(corpus), fmt, limit)
     settings = get_settings()
     if model is not None:
         settings = settings.model_copy(update={"ner_model": str(model)})
     started = time.time()
-    tables = run_texts(_raw_rows(docs), stages=("clean", "ner"), settings=settings)
+    tables = run_texts(raw_document_rows(docs), stages=("clean", "ner"), settings=settings)
     seconds = time.time() - started
     texts = dict(zip(tables["documents"].column("doc_id").to_pylist(), tables["documents"].column("text").to_pylist()))
     by_id = {f"PMID:{d.pmid}": d for d in docs}
@@ -155,7 +138,7 @@ def evaluate_model_direct(model_dir: str | Path, corpus: Path, limit: int | None
     """Strict scores of a model folder alone (``spacy.load``; text = title + "\\n\\n" + abstract)."""
     import spacy
 
-    docs = _load(Path(corpus), "pubtator", limit)
+    docs = load_corpus(Path(corpus), "pubtator", limit)
     nlp = spacy.load(model_dir)
     texts = [f"{d.title}\n\n{d.abstract}" for d in docs]
     started = time.time()

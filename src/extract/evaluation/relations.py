@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from extract.corpora.ade import AdeSentence, pmid_folds, read_ade
-from extract.corpora.pubtator import read_pubtator, unique_documents
+from extract.corpora.pubtator import raw_document_rows, read_pubtator, unique_documents
 from extract.relations.candidates import split_sentences
 from extract.relations.documents import MentionLexicon, ade_view, pubtator_view
 from extract.relations.extractor import RelationExtractor, load_extractor
@@ -111,10 +111,7 @@ def evaluate_cid(
     else:
         from extract.runner import run_texts  # the pipeline's in-memory runner
 
-        rows = [
-            {"doc_id": f"PMID:{d.pmid}", "pmid": d.pmid, "format": "pubtator", "title": d.title, "text": d.abstract}
-            for d in docs
-        ]
+        rows = raw_document_rows(docs)
         tables = run_texts(rows, stages=("clean", "ner", "relations"))
         docs_t = tables["documents"].to_pylist()
         pmid_of = {r["doc_id"]: (r.get("pmid") or r["doc_id"].split(":")[-1]) for r in docs_t}
