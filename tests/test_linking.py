@@ -207,3 +207,187 @@ def test_shipped_index_gold_mention_evaluation() -> None:
     assert set(result["per_label"]) == {"CHEMICAL", "DISEASE"}
     assert result["per_label"]["DISEASE"]["f1"] > 0.7
     assert result["per_label"]["CHEMICAL"]["precision"] > 0.8
+
+
+# ------------------------------------------------- ranking, variants, back-offs
+# A small hand-made knowledge base (no fixture files): each test names the behaviour.
+
+
+def _concept(cid: str, name: str, aliases: list[str], label: str = "DISEASE") -> "Concept":
+    from extract.linking.knowledge_base import Concept
+
+    ontology = "MESH" if cid.startswith("MESH:") else {"HP": "HPO"}.get(cid.split(":")[0], cid.split(":")[0])
+    return Concept(cid, name, label, ontology, {normalize(a) for a in [name, *aliases]})
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from extract.linking.knowledge_base import KnowledgeBaseData
+
+    concepts = [
+        _concept("MESH:D012852", "Sinusitis", []),
+        _concept("MESH:D010254", "Paranasal Sinus Diseases", ["sinusitis"]),
+        _concept("MESH:D007035", "Hypothermia", []),
+        _concept("MESH:D007036", "Hypothermia, Induced", ["hypothermia"]),
+        _concept("MESH:D007674", "Kidney Diseases", ["renal disease"]),
+        _concept("MESH:D008107", "Liver Diseases", ["hepatic dysfunction"]),
+        _concept("MESH:D056486", "Drug-Induced Liver Injury", ["hepatic injury", "hepatic damage"]),
+        _concept("MESH:D010051", "Ovarian Neoplasms", ["ovarian carcinoma"]),
+        _concept("MESH:D001943", "Breast Neoplasms", ["breast carcinoma"]),
+        _concept("MESH:D003693", "Delirium", []),
+        _concept("MESH:D004194", "Disease", []),
+        _concept("MESH:D013494", "Supranuclear Palsy, Progressive", []),
+        _concept("MESH:C566795", "Pneumothorax, Primary Spontaneous", ["PSP"]),
+        _concept("MESH:D004409", "Dyskinesia, Drug-Induced", ["LID"]),
+        _concept("MESH:D006471", "Gastrointestinal Hemorrhage", []),
+        _concept("HP:0002239", "Gastrointestinal haemorrhage", []),
+        _concept("MESH:D004317", "Doxorubicin", [], label="CHEMICAL"),
+    ]
+    priors = {
+        "hypothermia": {"MESH:D007035": 3, "MESH:D007036": 5},  # all training corpora
+        "hepatic injury": {"MESH:D056486": 4},
+        "hepatic damage": {"MESH:D056486": 1},
+        "hepatic dysfunction": {"MESH:D008107": 2},
+    }
+    primary = {"hypothermia": {"MESH:D007035": 3}}  # BC5CDR alone
+    data = KnowledgeBaseData({c.concept_id: c for c in concepts}, priors, {}, primary)
+    folder = tmp_path_factory.mktemp("linker") / "linker-small"
+    build_index_files(data, folder, threads=1)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def small(small_index: Path) -> EntityLinker:
+    return EntityLinker(small_index)
+
+
+def test_preferred_name_breaks_ties(small: EntityLinker) -> None:
+    # No prior; both MeSH concepts carry the alias: the one it names wins, not the lower id.
+    assert _link(small, "sinusitis", "DISEASE").concept_id == "MESH:D012852"
+
+
+def test_primary_corpus_prior_decides_first(small: EntityLinker) -> None:
+    # 5 mentions over all corpora mean D007036, but BC5CDR's own 3 say D007035.
+    assert _link(small, "hypothermia", "DISEASE").concept_id == "MESH:D007035"
+
+
+def test_primary_priors_saved_and_optional(small_index: Path, tmp_path: Path) -> None:
+    from extract.linking.knowledge_base import KnowledgeBaseData
+
+    data = KnowledgeBaseData.load(small_index)
+    assert data.primary_priors == {"hypothermia": {"MESH:D007035": 3}}
+    (tmp_path / "old").mkdir()
+    data.save(tmp_path / "old")
+    (tmp_path / "old" / "priors_primary.json.gz").unlink()  # a linker folder before 0.2.0
+    assert KnowledgeBaseData.load(tmp_path / "old").primary_priors == {}
+
+
+def test_american_spelling_and_plurals() -> None:
+    assert normalize("Gastrointestinal haemorrhage") == "gastrointestinal hemorrhage"
+    assert normalize("anaemia, oedema, diarrhoea, tumour") == "anemia edema diarrhea tumor"
+    assert normalize("leucocytosis") == "leukocytosis" and normalize("leucine") == "leucine"
+    assert normalize("sulphate") == "sulfate"
+    assert "renal disease" in lookup_variants("renal diseases")
+    assert "headache" in lookup_variants("headaches")
+    assert "abscess" in lookup_variants("abscesses")
+
+
+def test_british_spelling_links_to_mesh(small: EntityLinker) -> None:
+    result = _link(small, "gastrointestinal haemorrhage", "DISEASE")
+    assert result.concept_id == "MESH:D006471" and result.method == "exact"
+
+
+def test_generic_head_backoff(small: EntityLinker) -> None:
+    from extract.linking.normalize import generic_head_variants
+
+    assert "renal disease" in generic_head_variants("renal toxicity")
+    assert generic_head_variants("toxicity") == [] and generic_head_variants("renal failure") == []
+    result = _link(small, "renal toxicity", "DISEASE")
+    assert result.concept_id == "MESH:D007674" and result.method == "head"
+    # Votes over the variants: hepatic injury (4) + damage (1) beat hepatic dysfunction (2).
+    assert _link(small, "hepatic toxicity", "DISEASE").concept_id == "MESH:D056486"
+
+
+def test_conjuncts() -> None:
+    from extract.linking.normalize import conjuncts
+
+    assert conjuncts("renal or hepatic toxicity") == ["renal toxicity", "hepatic toxicity"]
+    assert conjuncts("haematological, renal and hepatic toxicities") == [
+        "haematological toxicities", "renal toxicities", "hepatic toxicities"
+    ]
+    assert conjuncts("impairments of learning and memory") == [
+        "impairments of learning", "impairments of memory"
+    ]
+    assert conjuncts("hepatitis and renal failure", lambda item: item == "hepatitis") == [
+        "hepatitis", "renal failure"
+    ]
+    assert conjuncts("nausea and vomiting") == []
+    assert conjuncts("renal failure") == []
+
+
+def test_coordinated_mention_links_each_conjunct(small: EntityLinker) -> None:
+    result = _link(small, "ovarian and breast carcinoma", "DISEASE")
+    assert result.method == "coordination" and result.concept_id == "MESH:D010051"
+    assert [p.concept_id for p in result.parts] == ["MESH:D010051", "MESH:D001943"]
+    result = _link(small, "renal or hepatic toxicity", "DISEASE")
+    assert [p.concept_id for p in result.parts] == ["MESH:D007674", "MESH:D056486"]
+    assert _link(small, "breast carcinoma", "DISEASE").parts == ()
+
+
+def test_head_backoff_last_resort(small: EntityLinker, small_index: Path) -> None:
+    from extract.linking.normalize import head_backoffs
+
+    assert head_backoffs("postoperative cerebral sinus thrombosis") == [
+        "cerebral sinus thrombosis", "sinus thrombosis", "thrombosis"
+    ]
+    assert head_backoffs("adenovirus disease") == []  # a bare head names nothing
+    assert head_backoffs("elevated ICP") == []  # nor does a lone short form
+    assert head_backoffs("venous thrombo-embolism") == ["thrombo embolism"]  # no split inside a word
+    result = _link(small, "postoperative delirium", "DISEASE")
+    assert result.concept_id == "MESH:D003693" and result.method == "backoff" and result.score == 0.8
+    assert _link(small, "adenovirus disease", "DISEASE") is None
+    assert _link(small, "pegylated doxorubicin", "CHEMICAL") is None  # diseases only
+    assert _link(EntityLinker(small_index, backoff=False), "postoperative delirium", "DISEASE") is None
+
+
+def test_short_form_link_must_fit_long_form(small: EntityLinker) -> None:
+    # Long form unlinked; the short form's own link shares no word with it: dropped.
+    assert small.link_mentions([("PSP", "DISEASE", "supranuclear palsy")]) == [None]
+    # Shares "dyskinesia(s)": kept.
+    (result,) = small.link_mentions([("LID", "DISEASE", "levodopa-induced dyskinesias")])
+    assert result is not None and result.concept_id == "MESH:D004409"
+
+
+def test_coordination_links_every_conjunct_into_concept_ids(small_index: Path) -> None:
+    nlp = make_blank_nlp()
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "DISEASE", "pattern": "ovarian and breast carcinoma"},
+                        {"label": "DISEASE", "pattern": "sinusitis"}])
+    nlp.add_pipe("extract_linker", config={"linker_path": str(small_index)})
+    doc = nlp("Sinusitis and ovarian and breast carcinoma were seen; sinusitis resolved.")
+    ents = {e.text.lower(): e for e in doc.ents}
+    coordinated = ents["ovarian and breast carcinoma"]
+    assert coordinated._.concept_ids == ["MESH:D010051", "MESH:D001943"]
+    assert coordinated._.concept_id == "MESH:D010051"  # the first conjunct is the entity's concept
+    assert ents["sinusitis"]._.concept_ids == ["MESH:D012852"]
+
+
+def test_doid_terms_join_ctd_concept_by_alt_id(tmp_path: Path) -> None:
+    header = "# DiseaseName\tDiseaseID\tAltDiseaseIDs\tDefinition\tParentIDs\tTreeNumbers\tParentTreeNumbers\tSynonyms\n"
+    (tmp_path / "ctd.tsv").write_text(
+        header + "Pterygium\tMESH:D011625\tDO:DOID:0002116\t\t\t\t\tSurfer's Eye\n"
+    )
+    (tmp_path / "doid.obo").write_text(
+        "format-version: 1.2\n\n[Term]\nid: DOID:0002116\nname: pterygium\n"
+        'synonym: "conjunctival pterygium" EXACT []\n\n'
+        "[Term]\nid: DOID:0000001\nname: unmapped fixture disease\n"
+    )
+    builder = KnowledgeBaseBuilder()
+    builder.add_ctd(tmp_path / "ctd.tsv")
+    builder.add_doid(tmp_path / "doid.obo")
+    concepts = builder.result().concepts
+    assert "DOID:0002116" not in concepts
+    assert "conjunctival pterygium" in concepts["MESH:D011625"].aliases
+    assert "DOID:0002116" in concepts["MESH:D011625"].xrefs
+    assert concepts["DOID:0000001"].ontology == "DOID"
+    assert builder.sources["disease_ontology"]["merged_via_ctd_alt_ids"] == 1

@@ -94,6 +94,9 @@ ENTITIES = pa.schema(
         _f("method", pa.string(), "What found it: model, lexicon, abbreviation, or drug_class (a model CHEMICAL widened over a class head such as \"channel blockers\")", False),
         _f("abbreviation_of", pa.string(), "Long form text when the mention is an abbreviation defined in the document"),
         _f("concept_id", pa.string(), "Linked concept: MESH:D..., HP:..., DOID:..., OMIM:..., DRUGBANK:DB..."),
+        _f("concept_ids", pa.list_(pa.string()),
+           "Every concept the mention names, concept_id first: two or more for a coordination "
+           "sharing a head ('renal or hepatic toxicity'), else [concept_id]; null when unlinked"),
         _f("concept_name", pa.string(), "Preferred name of the linked concept"),
         _f("ontology", pa.string(), "Vocabulary of concept_id: MESH, HPO, DOID, OMIM, DRUGBANK"),
         _f("link_score", pa.float32(), "Linker confidence in 0-1"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,9 +27,12 @@ class Settings(BaseSettings):
     # Which linker index to load (name under models_dir or a path). Empty: newest ``linker-*``.
     linker_index: str = ""
     relation_model: str = ""
-    # Processes for the NER model pipes inside one NER task: forked workers share the loaded
-    # pipeline; linking and context run in the stage's own process (1: no workers).
+    # Processes inside one NER task: forked workers share the loaded pipeline and each runs
+    # all of it (model, abbreviations, linker, context) on its share of the documents (1: no workers).
     ner_processes: int = 2
+    # Matrix products of the NER model: "numpy" (numpy's BLAS, one thread per process) or
+    # "blis" (spaCy's default).  Same entities; numpy is faster here (extract.nlp.inference_ops).
+    ner_gemm: Literal["numpy", "blis"] = "numpy"
     # Widen CHEMICAL mentions over drug-class heads ("calcium channel blockers"; BC5CDR tags "calcium" only).
     drug_classes: bool = True
     # Documents per task when a stage maps over a batch.

@@ -2,7 +2,8 @@
 
 Per document and label, the set of gold MeSH ids (``-1`` ignored; each part of a
 composite id counts) is compared with the set of predicted concept ids
-(``MESH:`` prefix stripped).  As in a BC5CDR submission, only MeSH predictions
+(``MESH:`` prefix stripped; every id in ``concept_ids``, so both conjuncts of
+"renal or hepatic toxicity" count, like the parts of a composite gold id).  As in a BC5CDR submission, only MeSH predictions
 take part: a mention linked to ``HP:``/``DOID:``/``OMIM:``/``DRUGBANK:`` has no MeSH id,
 like a gold ``-1``.  The stricter figure in which those predictions count as false
 positives is reported too (``all_ids``), with the number of non-MeSH predictions.
@@ -31,6 +32,12 @@ ConceptSets = dict[tuple[str, str], set[str]]  # (pmid, label) -> ids
 
 def _strip(concept_id: str) -> str:
     return concept_id[5:] if concept_id.startswith("MESH:") else concept_id
+
+
+def _mention_concepts(concept_id: str | None, concept_ids: list[str] | None) -> list[str]:
+    """Every concept a predicted mention names: all conjuncts of a coordination (``concept_ids``),
+    as every part of a composite gold id counts."""
+    return list(concept_ids or ([concept_id] if concept_id else []))
 
 
 def gold_concepts(docs: list[PubtatorDocument]) -> ConceptSets:
@@ -101,8 +108,8 @@ def link_gold_mentions(docs: list[PubtatorDocument], linker_path: str = "", **li
         for _, pipe in nlp.pipeline:
             doc = pipe(doc)
         for ent in doc.ents:
-            if ent._.concept_id:
-                predicted[(doc_gold.pmid, ent.label_)].add(_strip(ent._.concept_id))
+            for concept_id in _mention_concepts(ent._.concept_id, ent._.concept_ids):
+                predicted[(doc_gold.pmid, ent.label_)].add(_strip(concept_id))
     return predicted
 
 
@@ -141,11 +148,12 @@ def evaluate_link(
 
         tables = run_texts(raw_document_rows(docs), stages=("clean", "ner"), settings=settings)
         predicted = defaultdict(set)
-        entities = tables["entities"].select(["doc_id", "label", "concept_id", "model_version"]).to_pylist()
-        for row in entities:
+        entities = tables["entities"].select(["doc_id", "label", "concept_id", "concept_ids", "model_version"])
+        for row in entities.to_pylist():
             ner = ner or row["model_version"]
-            if row["concept_id"] and row["label"] in LABELS:
-                predicted[(row["doc_id"].removeprefix("PMID:"), row["label"])].add(_strip(row["concept_id"]))
+            if row["label"] in LABELS:
+                for concept_id in _mention_concepts(row["concept_id"], row["concept_ids"]):
+                    predicted[(row["doc_id"].removeprefix("PMID:"), row["label"])].add(_strip(concept_id))
     seconds = time.time() - started
     gold = gold_concepts(docs)
     mesh_only = {key: {i for i in ids if ":" not in i} for key, ids in predicted.items()}

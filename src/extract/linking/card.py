@@ -55,6 +55,19 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
         lines.append(
             f"| {label} | {stats['concepts']} | {stats['aliases']} | {stats['ngrams']} | {stats['nnz']} |"
         )
+    lines += [
+        "",
+        "## Linking (`extract.linking.linker`)",
+        "",
+        "Exact lookup of normalised variants (American spelling, plurals, inverted MeSH names);",
+        "ties: BC5CDR-train prior, prior over all training splits, MeSH before OMIM/DOID/HPO/DrugBank,",
+        "preferred name, id.  Then: coordinations sharing a head (\"renal or hepatic toxicity\") per",
+        "conjunct; \"<modifier> <generic head>\" through the same modifier with another generic head",
+        "(\"pulmonary toxicity\" -> \"pulmonary disease\"); the ANN index; last, for diseases, the",
+        "broader concept named by the head (\"postoperative delirium\" -> Delirium, link_score 0.8).",
+        "A short form whose long form links nowhere keeps its own link only when it shares a word",
+        "with the long form.  A coordination's first conjunct is `concept_id`; all are in `concept_ids`.",
+    ]
     lines += ["", "## Evaluation (BC5CDR development split, document-level concept ids)", ""]
     results = evaluation if evaluation is not None else meta.get("evaluation")
     if results:

@@ -26,7 +26,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
@@ -173,6 +173,8 @@ class LinkerResources:
     generators: dict[str, CandidateGenerator]
     version: str
     load_seconds: float
+    #: concept id -> its normalised aliases (``data.concepts[...].aliases`` is emptied at load).
+    concept_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _CACHE: dict[Path, LinkerResources] = {}
@@ -204,8 +206,11 @@ def load_linker_resources(folder: Path) -> LinkerResources:
         started = time.time()
         data = KnowledgeBaseData.load(folder)
         alias_to_ids = data.alias_to_ids()
+        concept_aliases = {}
         for concept in data.concepts.values():
-            concept.aliases = set()  # only the alias table is needed from here on (saves memory)
+            # Tuples are far smaller than the sets (the alias strings are shared with the table).
+            concept_aliases[concept.concept_id] = tuple(concept.aliases)
+            concept.aliases = set()
         # One alias table serves both generators; the linker filters candidates by label.
         shared_kb = AliasKnowledgeBase(alias_to_ids)
         generators = {
@@ -215,7 +220,9 @@ def load_linker_resources(folder: Path) -> LinkerResources:
         }
         meta_path = folder / "meta.json"
         version = json.loads(meta_path.read_text()).get("version", folder.name) if meta_path.exists() else folder.name
-        resources = LinkerResources(folder, data, alias_to_ids, generators, version, time.time() - started)
+        resources = LinkerResources(
+            folder, data, alias_to_ids, generators, version, time.time() - started, concept_aliases
+        )
         _CACHE[folder] = resources
         log.info("loaded linker %s in %.1fs", folder, resources.load_seconds)
         return resources

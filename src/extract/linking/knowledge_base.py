@@ -4,14 +4,16 @@ Sources (all read by path, never copied):
 
 * CTD MEDIC diseases (MeSH and OMIM ids, names, synonyms, inverted MeSH names);
 * Disease Ontology: names/synonyms of terms with exactly one MeSH xref join that
-  MeSH concept, other terms become ``DOID:`` concepts;
+  MeSH concept (without one, the one CTD concept listing the term among its
+  alternative ids), other terms become ``DOID:`` concepts;
 * HPO (phenotypic abnormality branch): terms whose UMLS CUI maps to a MeSH id
   through the Disease Ontology join that MeSH concept, others stay ``HP:``;
 * DrugBank open vocabulary: drugs whose names match a MeSH chemical seen in the
   training corpora join that concept (with their synonyms), others stay ``DRUGBANK:``;
 * mention -> id pairs of the *training* splits (BC5CDR train, NCBI disease train,
   BioRED train minus PMIDs of the BC5CDR dev split).  They provide the only
-  chemical MeSH ids and per-alias priors (how often a string meant a concept).
+  chemical MeSH ids and per-alias priors (how often a string meant a concept);
+  BC5CDR's own counts are kept apart as primary priors (its guidelines decide).
 
 Every concept carries one label (``CHEMICAL`` or ``DISEASE``) and an ontology.
 """
@@ -72,11 +74,17 @@ class Concept:
 
 @dataclass
 class KnowledgeBaseData:
-    """Concepts plus corpus priors: ``priors[normalised alias][concept id] = count``."""
+    """Concepts plus corpus priors: ``priors[normalised alias][concept id] = count``.
+
+    ``primary_priors`` has the same shape and counts only the primary training corpus
+    (BC5CDR), whose annotation guidelines the linker's output follows: it decides
+    before the counts of all corpora when corpora disagree on a string.
+    """
 
     concepts: dict[str, Concept]
     priors: dict[str, dict[str, int]]
     sources: dict[str, dict] = field(default_factory=dict)
+    primary_priors: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def alias_to_ids(self) -> dict[str, set[str]]:
         table: dict[str, set[str]] = defaultdict(set)
@@ -91,6 +99,8 @@ class KnowledgeBaseData:
                 out.write(json.dumps(concept.to_json(), ensure_ascii=False) + "\n")
         with gzip.open(folder / "priors.json.gz", "wt", encoding="utf-8") as out:
             json.dump(self.priors, out, ensure_ascii=False)
+        with gzip.open(folder / "priors_primary.json.gz", "wt", encoding="utf-8") as out:
+            json.dump(self.primary_priors, out, ensure_ascii=False)
 
     @classmethod
     def load(cls, folder: Path) -> "KnowledgeBaseData":
@@ -101,7 +111,11 @@ class KnowledgeBaseData:
                 concepts[concept.concept_id] = concept
         with gzip.open(folder / "priors.json.gz", "rt", encoding="utf-8") as src:
             priors = json.load(src)
-        return cls(concepts, priors)
+        primary: dict[str, dict[str, int]] = {}
+        if (folder / "priors_primary.json.gz").exists():  # absent before linker 0.2.0
+            with gzip.open(folder / "priors_primary.json.gz", "rt", encoding="utf-8") as src:
+                primary = json.load(src)
+        return cls(concepts, priors, primary_priors=primary)
 
 
 # --------------------------------------------------------------------- helpers
@@ -261,7 +275,10 @@ class KnowledgeBaseBuilder:
     def __init__(self) -> None:
         self.concepts: dict[str, Concept] = {}
         self.priors: dict[str, Counter] = defaultdict(Counter)
+        self.primary_priors: dict[str, Counter] = defaultdict(Counter)
         self.sources: dict[str, dict] = {}
+        #: Disease Ontology id -> CTD concept ids listing it among their AltDiseaseIDs.
+        self.ctd_alt_doid: dict[str, set[str]] = defaultdict(set)
 
     def _concept(self, concept_id: str, name: str, label: str) -> Concept:
         concept = self.concepts.get(concept_id)
@@ -288,30 +305,43 @@ class KnowledgeBaseBuilder:
                 concept = self._concept(concept_id, name, DISEASE)
                 _add_names(concept, [name, *synonyms])
                 concept.xrefs.update(x for x in cols[2].split("|") if x)
+                for alt in cols[2].split("|"):
+                    if alt.startswith("DO:DOID:"):
+                        self.ctd_alt_doid[alt[3:]].add(concept_id)
                 count += 1
         self.sources["ctd_diseases"] = {"path": str(path), "concepts": count}
 
     def add_doid(self, path: Path) -> dict[str, str]:
         """Add Disease Ontology names; return UMLS CUI -> MeSH id (for HPO)."""
         umls_to_mesh: dict[str, str] = {}
-        merged = separate = 0
+        merged = separate = via_ctd = 0
         for term in read_obo(path, scopes=("EXACT",)):
             if term.obsolete or not term.name:
                 continue
             mesh = sorted({f"MESH:{x[5:]}" for x in term.xrefs if x.startswith("MESH:")})
             names = [term.name, *term.synonyms]
+            if len(mesh) != 1:
+                # No single MeSH xref of its own: CTD may list the term as an alternative
+                # id of exactly one of its concepts (MeSH or OMIM).
+                ctd = self.ctd_alt_doid.get(term.term_id, set())
+                if len(ctd) == 1 and next(iter(ctd)) in self.concepts:
+                    mesh = sorted(ctd)
+                    via_ctd += 1
             if len(mesh) == 1:
                 concept = self._concept(mesh[0], term.name, DISEASE)
                 merged += 1
-                for xref in term.xrefs:
-                    if xref.startswith("UMLS_CUI:"):
-                        umls_to_mesh.setdefault(xref[9:], mesh[0])
+                if mesh[0].startswith("MESH:"):
+                    for xref in term.xrefs:
+                        if xref.startswith("UMLS_CUI:"):
+                            umls_to_mesh.setdefault(xref[9:], mesh[0])
             else:
                 concept = self._concept(term.term_id, term.name, DISEASE)
                 separate += 1
             concept.xrefs.add(term.term_id)
             _add_names(concept, names)
-        self.sources["disease_ontology"] = {"path": str(path), "merged_into_mesh": merged, "doid_concepts": separate}
+        self.sources["disease_ontology"] = {
+            "path": str(path), "merged_into_mesh": merged, "merged_via_ctd_alt_ids": via_ctd, "doid_concepts": separate,
+        }
         return umls_to_mesh
 
     def add_hpo(self, path: Path, umls_to_mesh: dict[str, str]) -> None:
@@ -343,7 +373,11 @@ class KnowledgeBaseBuilder:
             _add_names(concept, [term.name, *term.synonyms])
         self.sources["hpo"] = {"path": str(path), "merged_into_mesh": merged, "hpo_concepts": separate}
 
-    def add_corpus(self, name: str, path: Path, exclude_pmids: set[str] = frozenset()) -> None:
+    def add_corpus(
+        self, name: str, path: Path, exclude_pmids: set[str] = frozenset(), *, primary: bool = False
+    ) -> None:
+        """Add the mention -> id pairs of a training split as aliases and priors
+        (also as ``primary_priors`` when ``primary``)."""
         names: dict[str, Counter] = defaultdict(Counter)
         pairs = 0
         for pair in read_corpus_pairs(path, exclude_pmids):
@@ -355,6 +389,8 @@ class KnowledgeBaseBuilder:
                 continue
             concept.aliases.add(alias)
             self.priors[alias][pair.concept_id] += 1
+            if primary:
+                self.primary_priors[alias][pair.concept_id] += 1
             names[pair.concept_id][pair.text] += 1
             pairs += 1
         for concept_id, texts in names.items():
@@ -362,6 +398,8 @@ class KnowledgeBaseBuilder:
             if concept.label == CHEMICAL and concept.ontology == "MESH" and not concept.xrefs:
                 concept.name = texts.most_common(1)[0][0]  # no vocabulary name: commonest mention
         self.sources[name] = {"path": str(path), "pairs": pairs, "dev_pmids_excluded": len(exclude_pmids)}
+        if primary:
+            self.sources[name]["primary_priors"] = True
 
     def add_drugbank(self, path: Path) -> None:
         chemical_alias: dict[str, set[str]] = defaultdict(set)
@@ -406,9 +444,10 @@ class KnowledgeBaseBuilder:
 
     def result(self) -> KnowledgeBaseData:
         priors = {alias: dict(counts) for alias, counts in self.priors.items()}
+        primary = {alias: dict(counts) for alias, counts in self.primary_priors.items()}
         for concept in self.concepts.values():
             _add_names(concept, [concept.name])
-        return KnowledgeBaseData(self.concepts, priors, self.sources)
+        return KnowledgeBaseData(self.concepts, priors, self.sources, primary)
 
 
 def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
@@ -420,7 +459,7 @@ def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
     builder.add_ctd(vocab / "ctd_diseases" / "CTD_diseases.tsv.gz")
     umls_to_mesh = builder.add_doid(vocab / "disease_ontology" / "doid.obo.gz")
     builder.add_hpo(vocab / "hpo" / "hp.obo", umls_to_mesh)
-    builder.add_corpus("bc5cdr_train", corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt", dev_pmids)
+    builder.add_corpus("bc5cdr_train", corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt", dev_pmids, primary=True)
     builder.add_corpus("ncbi_disease_train", corpora / "ncbi_disease" / "NCBItrainset_corpus.txt", dev_pmids)
     builder.add_corpus("biored_train", corpora / "biored" / "Train.PubTator", dev_pmids)
     builder.add_drugbank(vocab / "drugbank_vocabulary" / "drugbank_vocabulary.csv")

@@ -3,21 +3,33 @@
 For each entity (label CHEMICAL or DISEASE):
 
 1. a short form (``span._.abbreviation_of`` set) is linked through its long form first;
+   when that fails, through its own text, kept only when a content word of the long
+   form occurs in the concept's names ("PSP" for "supranuclear palsy" is not
+   "Pneumothorax, Primary Spontaneous");
 2. exact lookup of normalised variants of the text in the alias dictionary,
-   restricted to concepts of the entity's label; ties go to the concept the
-   training corpora used most often for that string, then MeSH before OMIM,
-   DOID, HPO, DrugBank;
-3. otherwise scispaCy's ``CandidateGenerator`` (char-3-gram TF-IDF + HNSW, one index
-   per label) proposes neighbours; the best cosine similarity wins when it reaches
-   ``threshold``; near-ties prefer a concept already linked elsewhere in the document.
+   restricted to concepts of the entity's label; ties go to the concept the primary
+   training corpus (BC5CDR) used most often for that string, then all training
+   corpora, then MeSH before OMIM, DOID, HPO, DrugBank, then the concept whose
+   preferred name the string is;
+3. a coordination sharing a head ("renal or hepatic toxicity") links each conjunct
+   completed with the head (steps 4-5); the first conjunct's concept is the entity's,
+   all are in ``LinkResult.parts`` (and ``span._.concept_ids`` when that extension is
+   registered);
+4. "<modifier> <generic head>" ("pulmonary toxicity", "heart damage") links through the
+   same modifier with another generic head ("pulmonary disease"), by training-corpus votes;
+5. otherwise scispaCy's ``CandidateGenerator`` (char-3-gram TF-IDF + HNSW, one index
+   per label) proposes neighbours; the best similarity wins when it reaches
+   ``threshold``; near-ties prefer a concept already linked elsewhere in the document;
+6. last resort (DISEASE only, ``backoff``): the broader concept named by the mention
+   without its leading modifiers ("postoperative delirium" -> Delirium).
 
 Fills ``concept_id``, ``concept_name``, ``ontology`` and ``link_score`` (1.0 exact,
-else the cosine similarity).
+0.99 exact on a variant, 0.9 generic head, 0.8 back-off, else the similarity).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -29,7 +41,14 @@ from spacy.util import minibatch
 import extract.nlp.extensions  # noqa: F401  (registers span attributes)
 from extract.linking.index import LinkerResources, load_linker_resources
 from extract.linking.knowledge_base import ONTOLOGY_RANK
-from extract.linking.normalize import lookup_variants, normalize
+from extract.linking.normalize import (
+    conjuncts,
+    generic_head_variants,
+    head_backoffs,
+    inverted_forms,
+    lookup_variants,
+    normalize,
+)
 
 DEFAULT_THRESHOLD = 0.65
 DEFAULT_K = 30
@@ -37,9 +56,20 @@ DEFAULT_K = 30
 MIN_ANN_CHARS = 5
 #: Near-tie margin inside which a concept already linked in the document wins.
 DOC_CONTEXT_MARGIN = 0.04
+#: ``link_score`` of a link found by the generic-head back-off.
+HEAD_BACKOFF_SCORE = 0.9
+#: ``link_score`` of a link to the broader concept named by the mention's head.
+BACKOFF_SCORE = 0.8
+#: Labels whose unlinked mentions fall back to their head's concept.
+BACKOFF_LABELS = frozenset({"DISEASE"})
 
 
 _STOPWORDS = frozenset({"of", "the", "and", "in", "with", "to", "by", "or", "for", "on", "a", "an", "due"})
+#: Words too common in disease and chemical names to tie a short form to its long form.
+_GENERIC_WORDS = frozenset({
+    "induced", "associated", "related", "dependent", "disease", "diseases", "disorder",
+    "disorders", "syndrome", "acute", "chronic", "type", "factor", "acid",
+})
 #: Minimum edit ratio for two words to count as the same word (misspellings, inflection).
 WORD_MATCH_RATIO = 0.75
 
@@ -95,7 +125,9 @@ class LinkResult:
     concept_name: str
     ontology: str
     score: float
-    method: str  # exact or ann
+    method: str  # exact, head, ann, coordination or backoff
+    #: For a coordinated mention, the result of each conjunct (the first is this result's concept).
+    parts: tuple["LinkResult", ...] = ()
 
 
 #: Entries per linker cache (exact results, scored ANN candidates) before it is cleared.
@@ -128,10 +160,12 @@ class EntityLinker:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         k: int = DEFAULT_K,
+        backoff: bool = True,
     ) -> None:
         self.folder = Path(folder)
         self.threshold = threshold
         self.k = k
+        self.backoff_enabled = backoff
         self._init_caches()
 
     def _init_caches(self) -> None:
@@ -139,6 +173,10 @@ class EntityLinker:
         self._exact_cache: dict[tuple[str, str], LinkResult | None] = {}
         self._scored_cache: dict[tuple[str, str], Scored] = {}
         self._normalized: dict[str, str] = {}
+        self._preferred: dict[str, frozenset[str]] = {}
+        self._head_cache: dict[tuple[str, str], LinkResult | None] = {}
+        self._backoff_cache: dict[tuple[str, str], LinkResult | None] = {}
+        self._alias_words: dict[str, frozenset[str]] = {}
 
     @property
     def resources(self) -> LinkerResources:
@@ -148,6 +186,10 @@ class EntityLinker:
 
     def clear_caches(self) -> None:
         self._exact_cache.clear()
+        self._head_cache.clear()
+        self._backoff_cache.clear()
+        self._preferred.clear()
+        self._alias_words.clear()
         self._scored_cache.clear()
         self._normalized.clear()
 
@@ -160,11 +202,31 @@ class EntityLinker:
 
     # ------------------------------------------------------------------ lookup
 
+    def _preferred_names(self, concept_id: str) -> frozenset[str]:
+        """Normalised preferred name of a concept (and its uninverted MeSH form), cached."""
+        names = self._preferred.get(concept_id)
+        if names is None:
+            name = self.resources.data.concepts[concept_id].name
+            names = frozenset(normalize(form) for form in [name, *inverted_forms(name)])
+            self._preferred[concept_id] = names
+        return names
+
+    def _priors(self, concept_id: str, alias: str) -> tuple[int, int]:
+        """Training-corpus counts of ``alias`` meaning ``concept_id``: primary corpus, all corpora."""
+        data = self.resources.data
+        return (
+            data.primary_priors.get(alias, {}).get(concept_id, 0),
+            data.priors.get(alias, {}).get(concept_id, 0),
+        )
+
     def _rank_key(self, concept_id: str, alias: str) -> tuple:
-        resources = self.resources
-        prior = resources.data.priors.get(alias, {}).get(concept_id, 0)
-        ontology = resources.data.concepts[concept_id].ontology
-        return (-prior, ONTOLOGY_RANK.get(ontology, 9), concept_id)
+        """Sort key among concepts sharing ``alias``: primary-corpus prior (BC5CDR), prior over
+        all training corpora, MeSH before OMIM/DOID/HPO/DrugBank, the concept whose preferred
+        name the alias is, then id."""
+        primary, prior = self._priors(concept_id, alias)
+        ontology = self.resources.data.concepts[concept_id].ontology
+        not_preferred = alias not in self._preferred_names(concept_id)
+        return (-primary, -prior, ONTOLOGY_RANK.get(ontology, 9), not_preferred, concept_id)
 
     def _result(self, concept_id: str, score: float, method: str) -> LinkResult:
         concept = self.resources.data.concepts[concept_id]
@@ -188,6 +250,43 @@ class EntityLinker:
                 best = min(ids, key=lambda cid: self._rank_key(cid, variant))
                 return self._result(best, 1.0 if rank == 0 else 0.99, "exact")
         return None
+
+    def head_backoff(self, text: str, label: str) -> LinkResult | None:
+        """Link "<modifier> <generic head>" through the same modifier with another generic head.
+
+        Among the concepts of the ``label`` reached by the variants of
+        :func:`generic_head_variants`, the one with the most training-corpus mentions
+        over those variants wins (primary corpus first, then all; then the usual ranking
+        on the first variant reaching it).
+        """
+        key = (text, label)
+        if key in self._head_cache:
+            return self._head_cache[key]
+        resources = self.resources
+        concepts = resources.data.concepts
+        votes: dict[str, tuple[int, int]] = {}
+        first_alias: dict[str, str] = {}
+        for variant in generic_head_variants(text):
+            for cid in resources.alias_to_ids.get(variant, ()):
+                if concepts[cid].label != label:
+                    continue
+                primary, prior = self._priors(cid, variant)
+                before = votes.get(cid, (0, 0))
+                votes[cid] = (before[0] + primary, before[1] + prior)
+                first_alias.setdefault(cid, variant)
+        result = None
+        if votes:
+            best = min(
+                votes,
+                key=lambda cid: (-votes[cid][0], -votes[cid][1], *self._rank_key(cid, first_alias[cid])[2:]),
+            )
+            result = self._result(best, HEAD_BACKOFF_SCORE, "head")
+        _cache_put(self._head_cache, key, result)
+        return result
+
+    def _lexical(self, text: str, label: str) -> LinkResult | None:
+        """Dictionary links only: exact variants, then the generic-head back-off."""
+        return self.exact(text, label) or self.head_backoff(text, label)
 
     def _ann_queries(self, texts: list[str]) -> list[tuple[int, str]]:
         """``(position, normalised query)`` of the texts long enough for the ANN index."""
@@ -229,36 +328,77 @@ class EntityLinker:
 
     def ann(self, texts: list[str], label: str, preferred: set[str] = frozenset()) -> list[LinkResult | None]:
         """Approximate lookup through scispaCy's ``CandidateGenerator`` for ``label``."""
-        results: list[LinkResult | None] = [None] * len(texts)
         queries = self._ann_queries(texts)
-        if self.resources.generators.get(label) is None or not queries:
-            return results
         self._fetch_scored([q for _, q in queries], label)
-        for i, query in queries:
-            scored = self._scored_cache.get((query, label))
-            if scored is None:  # evicted by a cache clear between fetch and use
-                self._fetch_scored([query], label)
-                scored = self._scored_cache[(query, label)]
-            results[i] = self._choose(scored, preferred)
-        return results
+        return [self._ann_cached(text, label, preferred) for text in texts]
+
+    def _ann_cached(self, text: str, label: str, preferred: set[str]) -> LinkResult | None:
+        """ANN result of one text from the scored-candidate cache (queried when missing)."""
+        if self.resources.generators.get(label) is None:
+            return None
+        query = self._normalize(text)
+        if len(query) < MIN_ANN_CHARS:
+            return None
+        scored = self._scored_cache.get((query, label))
+        if scored is None:  # not prefetched, or evicted by a cache clear
+            self._fetch_scored([query], label)
+            scored = self._scored_cache[(query, label)]
+        return self._choose(scored, preferred)
+
+    def _parts(self, text: str, label: str) -> list[str]:
+        """What to link when ``text`` has no exact link: its conjuncts, or the text itself."""
+        return conjuncts(text, lambda item: self.exact(item, label) is not None) or [text]
+
+    def _link_one(self, text: str, label: str, preferred: set[str]) -> LinkResult | None:
+        """Link one mention from the caches (see :meth:`link_texts`)."""
+        result = self.exact(text, label)
+        if result is not None:
+            return result
+        parts = self._parts(text, label)
+        found: list[LinkResult] = []
+        for part in parts:
+            result = self._lexical(part, label) or self._ann_cached(part, label, preferred)
+            if result is not None and all(result.concept_id != f.concept_id for f in found):
+                found.append(result)
+        if not found:
+            return self.backoff(text, label)
+        if len(parts) == 1:
+            return found[0]
+        return replace(found[0], method="coordination", parts=tuple(found))
+
+    def backoff(self, text: str, label: str) -> LinkResult | None:
+        """Last resort for a mention nothing else links: the broader concept named by its
+        head, dropping leading modifiers ("postoperative delirium" -> Delirium), exact
+        lookup only; labels of :data:`BACKOFF_LABELS` only (a chemical name without its
+        first word is another substance)."""
+        if not self.backoff_enabled or label not in BACKOFF_LABELS:
+            return None
+        key = (text, label)
+        if key in self._backoff_cache:
+            return self._backoff_cache[key]
+        result = None
+        for shorter in head_backoffs(text):
+            found = self.exact(shorter, label)
+            if found is not None:
+                result = replace(found, score=BACKOFF_SCORE, method="backoff")
+                break
+        _cache_put(self._backoff_cache, key, result)
+        return result
 
     def link_texts(
         self,
         mentions: Iterable[tuple[str, str]],
         preferred: set[str] = frozenset(),
     ) -> list[LinkResult | None]:
-        """Link ``(text, label)`` pairs: exact lookup first, then the ANN index."""
+        """Link ``(text, label)`` pairs: exact lookup first, then the ANN index.
+
+        A mention without an exact link that coordinates conjuncts sharing a head
+        ("renal or hepatic toxicity") links each conjunct; its result is the first
+        conjunct's, with every conjunct's result in ``parts``.
+        """
         mentions = list(mentions)
-        results: list[LinkResult | None] = [self.exact(text, label) for text, label in mentions]
-        by_label: dict[str, list[int]] = {}
-        for i, (result, (_, label)) in enumerate(zip(results, mentions)):
-            if result is None:
-                by_label.setdefault(label, []).append(i)
-        for label, positions in by_label.items():
-            found = self.ann([mentions[i][0] for i in positions], label, preferred)
-            for i, result in zip(positions, found):
-                results[i] = result
-        return results
+        self.prefetch(mentions)
+        return [self._link_one(text, label, preferred) for text, label in mentions]
 
     def prefetch(self, mentions: Iterable[tuple[str, str]]) -> None:
         """Resolve ``(text, label)`` pairs into the caches, with one index query per label.
@@ -268,9 +408,12 @@ class EntityLinker:
         by_label: dict[str, list[str]] = {}
         for text, label in mentions:
             if self.exact(text, label) is None:
-                by_label.setdefault(label, []).append(text)
+                for part in self._parts(text, label):
+                    if self._lexical(part, label) is None:
+                        by_label.setdefault(label, []).append(part)
         for label, texts in by_label.items():
-            self._fetch_scored([q for _, q in self._ann_queries(texts)], label)
+            if self.resources.generators.get(label) is not None:
+                self._fetch_scored([q for _, q in self._ann_queries(texts)], label)
 
     # ------------------------------------------------------------------ spaCy
 
@@ -278,18 +421,53 @@ class EntityLinker:
     def _spans(doc: Doc) -> list[Span]:
         return [ent for ent in doc.ents if ent.label_ in ("CHEMICAL", "DISEASE")]
 
+    def link_mentions(self, mentions: list[tuple[str, str, str | None]]) -> list[LinkResult | None]:
+        """Link the ``(text, label, long form or None)`` mentions of one document.
+
+        Long forms are tried first for abbreviations; exact links of the first pass are
+        the document context for the short forms retried on their own text.
+        """
+        results = self.link_texts([(long_form or text, label) for text, label, long_form in mentions])
+        preferred = {r.concept_id for r in results if r is not None and r.method == "exact"}
+        retry = [i for i, r in enumerate(results) if r is None and mentions[i][2]]
+        if retry:
+            again = self.link_texts([mentions[i][:2] for i in retry], preferred)
+            for i, result in zip(retry, again):
+                if result is not None and self._fits_long_form(result.concept_id, *mentions[i][::2]):
+                    results[i] = result
+        return results
+
+    def _concept_words(self, concept_id: str) -> frozenset[str]:
+        """Words of a concept's aliases (cached)."""
+        words = self._alias_words.get(concept_id)
+        if words is None:
+            aliases = self.resources.concept_aliases.get(concept_id, ())
+            words = frozenset(w for alias in aliases for w in alias.split())
+            _cache_put(self._alias_words, concept_id, words)
+        return words
+
+    def _fits_long_form(self, concept_id: str, short_form: str, long_form: str) -> bool:
+        """Whether a short form's own link is plausible for its long form: some content
+        word of the long form (close spelling allowed) is a word of the concept's aliases.
+
+        Rejects "PSP" (supranuclear palsy) -> "Pneumothorax, Primary Spontaneous",
+        "CM" (contrast media) -> "Cardiomyopathies".  A concept known only by short
+        forms (aliases of one word, like the mention) cannot be judged and is kept.
+        """
+        short = self._normalize(short_form)
+        words = {w for w in self._concept_words(concept_id) if w != short}
+        if not any(len(w) >= 4 for w in words):
+            return True
+        for word in self._normalize(long_form).split():
+            if len(word) < 4 or word in _STOPWORDS or word in _GENERIC_WORDS:
+                continue
+            if word in words or any(_words_match(word, other) for other in words if abs(len(other) - len(word)) <= 3):
+                return True
+        return False
+
     def link_spans(self, spans: list[Span]) -> None:
         """Link spans in place (long forms first for abbreviations), sharing document context."""
-        first: list[tuple[str, str]] = []
-        for span in spans:
-            first.append((span._.abbreviation_of or span.text, span.label_))
-        results = self.link_texts(first)
-        preferred = {r.concept_id for r in results if r is not None and r.method == "exact"}
-        retry = [i for i, r in enumerate(results) if r is None and spans[i]._.abbreviation_of]
-        if retry:
-            again = self.link_texts([(spans[i].text, spans[i].label_) for i in retry], preferred)
-            for i, result in zip(retry, again):
-                results[i] = result
+        results = self.link_mentions([(span.text, span.label_, span._.abbreviation_of) for span in spans])
         for span, result in zip(spans, results):
             if result is None:
                 continue
@@ -297,6 +475,8 @@ class EntityLinker:
             span._.concept_name = result.concept_name
             span._.ontology = result.ontology
             span._.link_score = result.score
+            # every concept of a coordinated mention, the entity's own first
+            span._.concept_ids = [part.concept_id for part in result.parts] or [result.concept_id]
 
     def prefetch_docs(self, docs: list[Doc]) -> None:
         """Fill the caches for every lookup :meth:`link_spans` will make on ``docs``."""
@@ -305,13 +485,11 @@ class EntityLinker:
         self.prefetch(first)
         # Second pass of link_spans: short forms whose long form found nothing.  Whether
         # the first pass found nothing does not depend on the document context.
-        retry = []
-        for span, (text, label) in zip(spans, first):
-            if span._.abbreviation_of and self.exact(text, label) is None:
-                queries = self._ann_queries([text])
-                scored = self._scored_cache.get((queries[0][1], label)) if queries else ()
-                if self._choose(scored or (), frozenset()) is None:
-                    retry.append((span.text, label))
+        retry = [
+            (span.text, label)
+            for span, (text, label) in zip(spans, first)
+            if span._.abbreviation_of and self._link_one(text, label, frozenset()) is None
+        ]
         if retry:
             self.prefetch(retry)
 
@@ -330,18 +508,21 @@ class EntityLinker:
 
     def __getstate__(self) -> dict:
         # nmslib indexes cannot be pickled: only the folder travels; workers reload.
-        return {"folder": self.folder, "threshold": self.threshold, "k": self.k}
+        return {"folder": self.folder, "threshold": self.threshold, "k": self.k, "backoff_enabled": self.backoff_enabled}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("backoff_enabled", True)
         self._init_caches()
 
 
 @Language.factory(
     "extract_linker",
-    default_config={"linker_path": "", "threshold": DEFAULT_THRESHOLD, "k": DEFAULT_K},
+    default_config={"linker_path": "", "threshold": DEFAULT_THRESHOLD, "k": DEFAULT_K, "backoff": True},
 )
-def make_linker(nlp: Language, name: str, linker_path: str, threshold: float, k: int) -> EntityLinker:
+def make_linker(
+    nlp: Language, name: str, linker_path: str, threshold: float, k: int, backoff: bool = True
+) -> EntityLinker:
     """Create the linker; ``linker_path`` empty means the newest ``models/linker-*``."""
     from extract.settings import get_settings, resolve_model_dir
 
@@ -350,6 +531,6 @@ def make_linker(nlp: Language, name: str, linker_path: str, threshold: float, k:
         raise FileNotFoundError(
             "no linker index found (build one with `biomed-extract build-linker`)"
         )
-    linker = EntityLinker(folder, threshold=threshold, k=k)
+    linker = EntityLinker(folder, threshold=threshold, k=k, backoff=backoff)
     linker.resources  # load now (once per process) so the first document is not slow
     return linker

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Callable
 
 _GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon",
@@ -19,8 +20,40 @@ _TRIM = re.compile(r"^[\s\(\[\{]+|[\s\)\]\}.]+$")
 _PAREN = re.compile(r"\s*[\(\[][^\(\)\[\]]*[\)\]]\s*")
 
 
+#: British -> American spellings (MeSH is American): haemorrhage, anaemia, oedema,
+#: diarrhoea, foetal, paediatric, tumour, leucocyte, sulphate, aluminium, ...
+_SPELLING = [
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"(?<=[a-z])aem", "em"),
+        (r"\boe(?=(?:dem|soph|str))", "e"),
+        (r"(?<=[a-z])oea\b", "ea"),
+        (r"\bcoeli", "celi"),
+        (r"\bphaeo", "pheo"),
+        (r"\bfoet", "fet"),
+        (r"(?<![a-z])(ortho)?paed", lambda m: f"{m.group(1) or ''}ped"),
+        (r"\b(tum|col|behavi|hum)our", r"\1or"),
+        (r"\bleuc(?=o|em)", "leuk"),
+        (r"sulph", "sulf"),
+        (r"\baluminium\b", "aluminum"),
+        (r"\banaesth", "anesth"),
+    )
+]
+
+
+def american_spelling(text: str) -> str:
+    """American forms of the common British spellings in lower-cased ``text``.
+
+    >>> american_spelling("gastrointestinal haemorrhage and oedema")
+    'gastrointestinal hemorrhage and edema'
+    """
+    for pattern, replacement in _SPELLING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def normalize(text: str) -> str:
-    """Lower-case, fold accents and Greek letters, unify separators and drop quotes.
+    """Lower-case, fold accents and Greek letters, American spelling, unify separators, drop quotes.
 
     >>> normalize("Diabetes Mellitus, Type-2")
     'diabetes mellitus type 2'
@@ -31,7 +64,7 @@ def normalize(text: str) -> str:
     text = "".join(
         ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
     )
-    text = text.lower()
+    text = american_spelling(text.lower())
     text = _DROP.sub("", text)
     text = _SEPARATORS.sub(" ", text)
     text = _TRIM.sub("", text)
@@ -51,7 +84,9 @@ def _singular(word: str) -> str:
         return word
     if word.endswith("ies"):
         return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "ses")):
+    if word.endswith("aches"):  # headaches, backaches
+        return word[:-1]
+    if word.endswith(("ches", "shes", "xes", "sses")):
         return word[:-2]
     if word.endswith("s"):
         return word[:-1]
@@ -78,3 +113,103 @@ def lookup_variants(text: str) -> list[str]:
             variants.append(base[len(prefix):])
     seen: set[str] = set()
     return [v for v in variants if v and not (v in seen or seen.add(v))]
+
+
+_CONJ_SPLIT = re.compile(r"\s*,\s*(?:(?:and|or|and/or)\s+)?|\s+(?:and|or|and/or)\s+", re.IGNORECASE)
+_OF_PREFIX = re.compile(r"^(.+?\bof)\s+\S")
+_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def conjuncts(text: str, is_name: Callable[[str], bool] = lambda item: False) -> list[str]:
+    """Conjuncts of a coordinated mention sharing a head, each completed with it.
+
+    "renal or hepatic toxicity" -> ["renal toxicity", "hepatic toxicity"];
+    "haematological, renal and hepatic toxicities" -> three; "impairments of learning
+    and memory" -> ["impairments of learning", "impairments of memory"].  Empty when
+    ``text`` is not such a coordination.  An item for which ``is_name`` is true is
+    a name on its own ("hepatitis and renal failure") and is not completed.
+    """
+    if not re.search(r",|\b(?:and|or)\b", text, re.IGNORECASE):
+        return []
+    items = [item.strip() for item in _CONJ_SPLIT.split(text.strip())]
+    if len(items) < 2 or not all(_WORD.search(item) for item in items):
+        return []
+    first, last = items[0], items[-1]
+    of_form = _OF_PREFIX.match(first)
+    if of_form and len(items[1:]) and all(" of " not in f" {item} " for item in items[1:]):
+        prefix = of_form.group(1)
+        return [first, *(f"{prefix} {item}" for item in items[1:])]
+    last_words = last.split()
+    if len(last_words) < 2:
+        return []
+    head = last_words[-1]
+    out = []
+    for item in items[:-1]:
+        words = item.split()
+        if is_name(item):
+            out.append(item)
+        elif len(words) > 3 or words[-1].lower() == head.lower():
+            return []  # a full phrase (or its own head): not a shared-head coordination
+        else:
+            out.append(f"{item} {head}")
+    return [*out, last]
+
+
+#: Generic head nouns of disease mentions: "<site> toxicity" names the same thing as
+#: "<site> disease" in the corpora (BC5CDR annotates organ-level toxicity, damage,
+#: dysfunction ... with the organ's disease concept).  Singular and plural, most
+#: specific last so ties go to "disease(s)"/"disorder(s)".
+GENERIC_HEADS = (
+    "disease", "diseases", "disorder", "disorders",
+    "abnormality", "abnormalities", "dysfunction", "dysfunctions", "impairment", "impairments",
+    "damage", "injury", "injuries", "lesion", "lesions", "toxicity", "toxicities",
+    "complication", "complications", "problems", "deficits",
+)
+_GENERIC = frozenset(GENERIC_HEADS)
+
+
+def generic_head_variants(text: str) -> list[str]:
+    """Normalised forms of ``text`` with a generic head noun swapped for the others.
+
+    "hepatic toxicity" -> ["hepatic disease", "hepatic diseases", ..., "hepatic injury", ...];
+    empty unless ``text`` ends in a generic head after at least one other word.
+    """
+    words = normalize(text).split()
+    if len(words) < 2 or words[-1] not in _GENERIC:
+        return []
+    modifier = " ".join(words[:-1])
+    return [f"{modifier} {head}" for head in GENERIC_HEADS if head != words[-1]]
+
+
+#: Heads too unspecific to link a mention to on their own ("adenovirus disease" is not
+#: the concept Disease): the generic heads and a few more.
+BARE_HEADS = _GENERIC | frozenset({
+    "syndrome", "syndromes", "condition", "conditions", "illness", "death", "deaths",
+    "infection", "infections", "emergency", "emergencies",
+})
+
+
+def head_backoffs(text: str) -> list[str]:
+    """Shorter forms of ``text`` dropping leading whitespace-separated words, longest first.
+
+    "postoperative cerebral sinus thrombosis" -> ["cerebral sinus thrombosis",
+    "sinus thrombosis", "thrombosis"].  Hyphenated words are not split; forms starting
+    with a function word and bare heads (:data:`BARE_HEADS`) are left out.
+    """
+    words = text.split()
+    out = []
+    for i in range(1, len(words)):
+        raw = " ".join(words[i:])
+        if raw.count("(") != raw.count(")"):
+            continue  # cut inside a parenthesis
+        if i == len(words) - 1 and (len(raw) <= 3 or raw.isupper()):
+            continue  # a lone short form is ambiguous out of its context ("elevated ICP")
+        rest = normalize(raw)
+        first = rest.split(" ", 1)[0]
+        if not rest or first in _FUNCTION_WORDS or rest in BARE_HEADS:
+            continue
+        out.append(rest)
+    return out
+
+
+_FUNCTION_WORDS = frozenset({"of", "the", "and", "in", "with", "to", "by", "or", "for", "on", "a", "an", "due", "at"})

@@ -14,6 +14,7 @@ from extract.ner import lexicon  # noqa: F401  (registers extract_lexicon_ner)
 from extract.training import lexicon_features  # noqa: F401  (registers extract_lexicon_features for spacy.load)
 from extract.ner.postprocess import add_postprocessing
 from extract.nlp import extensions  # noqa: F401
+from extract.nlp.inference_ops import use_gemm
 from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import Settings, get_settings, resolve_model_dir
 
@@ -43,6 +44,7 @@ def build_pipeline(settings: Settings | None = None) -> NerPipeline:
         raise FileNotFoundError(f"NER model {settings.ner_model!r} not found (looked in {settings.models_dir})")
     if model_dir is not None:
         nlp = spacy.load(model_dir, exclude=["parser", "senter", "tagger", "lemmatizer"])
+        use_gemm(nlp, settings.ner_gemm)
         version = _model_version(model_dir)
     else:
         nlp = make_blank_nlp()
@@ -63,7 +65,8 @@ def build_pipeline(settings: Settings | None = None) -> NerPipeline:
 def get_pipeline(settings: Settings | None = None) -> NerPipeline:
     """The pipeline for these settings, built once per process (the stage's forked NER workers inherit it)."""
     settings = settings or get_settings()
-    key = (str(settings.models_dir), settings.ner_model, settings.linker_index, str(settings.shared_dir))
+    key = (str(settings.models_dir), settings.ner_model, settings.linker_index, str(settings.shared_dir),
+           settings.ner_gemm, settings.drug_classes)
     if key not in _CACHE:
         _CACHE[key] = build_pipeline(settings)
     return _CACHE[key]

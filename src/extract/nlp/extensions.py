@@ -12,6 +12,7 @@ SPAN_ATTRIBUTES: dict[str, object] = {
     "method": "model",  # model, lexicon, abbreviation or drug_class
     "abbreviation_of": None,  # long-form text when the mention is a short form
     "concept_id": None,  # e.g. MESH:D006934, HP:0003761, DRUGBANK:DB06285
+    "concept_ids": None,  # every concept of a coordinated mention ("renal or hepatic toxicity"), concept_id first
     "concept_name": None,
     "ontology": None,  # MESH, HPO, DOID, OMIM, DRUGBANK
     "link_score": None,

@@ -435,13 +435,17 @@ def excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str 
     return None
 
 
+#: ``norm`` of every generic head word, computed once (``_shape`` runs for every candidate pair).
+_GENERIC_NORMS = frozenset(norm(g) for g in GENERIC)
+
+
 def _shape(text: str) -> list[str]:
     t = text.lower()
     out = [f"suf={s}" for s in _SUFFIXES if t.endswith(s) or t.rstrip("s").endswith(s)]
     last = (re.findall(r"[a-z]+", t) or [""])[-1]
     if last in GENERIC:
         out.append(f"last={last}")
-    if t.strip() in GENERIC or norm(t) in {norm(g) for g in GENERIC}:
+    if t.strip() in GENERIC or norm(t) in _GENERIC_NORMS:
         out.append("generic")
     if re.fullmatch(r"[A-Z0-9-]{2,8}", text.strip()):
         out.append("acronym")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from extract import schemas
+from extract.nlp.inference_ops import one_thread
 from extract.rejects import Reject
 from extract.relations.types import DocumentView, EntityView, RelationCandidate, SentenceView
 from extract.settings import Settings, get_settings
@@ -100,6 +101,13 @@ def get_extractor(settings: Settings | None = None):
 def extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Table,
                       settings: Settings | None = None, extractor=None) -> RelationsResult:
     extractor = extractor or get_extractor(settings)
+    # One BLAS/OpenMP thread: the models score one document's pairs at a time, and thread pools
+    # on such small inputs cost more than they give (extract.nlp.inference_ops).
+    with one_thread():
+        return _extract_relations(documents, sentences, entities, extractor)
+
+
+def _extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Table, extractor) -> RelationsResult:
     rows: list[dict] = []
     doc_rows: list[dict] = []
     rejects: list[Reject] = []

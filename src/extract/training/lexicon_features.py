@@ -37,7 +37,10 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
+from spacy.attrs import LOWER, TAG
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import registry
@@ -119,13 +122,17 @@ class LexiconFeatures:
         self.name = name
         self.include_hpo = include_hpo
         self.word_marks = word_marks
-        # lower-cased content word -> labels of the terms it occurs in (``word_marks`` only)
-        self._words: dict[str, tuple[str, ...]] = {}
         self.terms: dict[str, list[str]] = {label: [] for label in _LABELS}
-        # lower-cased token sequence -> labels; and every proper prefix, to stop scanning early
-        self._index: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._prefixes: set[tuple[str, ...]] = set()
+        # Keyed by the hashes of lower-cased tokens (the ``LOWER`` attribute), so ``__call__`` reads
+        # one array per doc instead of a Python object per token:
+        # token sequence -> labels, and every proper prefix of a sequence (to stop scanning early);
+        self._index: dict[tuple[int, ...], tuple[str, ...]] = {}
+        self._prefixes: set[tuple[int, ...]] = set()
         self._max_len = 0
+        # content word -> labels of the terms it occurs in (``word_marks`` only).
+        self._words: dict[int, tuple[str, ...]] = {}
+        # tag string -> its hash in the vocab's StringStore (filled on first use)
+        self._tag_hashes: dict[str, int] = {}
 
     def _build(self) -> None:
         index: dict[tuple[str, ...], set[str]] = {}
@@ -134,16 +141,17 @@ class LexiconFeatures:
                 key = tuple(t.lower_ for t in doc)
                 if key:
                     index.setdefault(key, set()).add(label)
-        self._index = {k: tuple(sorted(v)) for k, v in index.items()}
+        self._words = {}
         if self.word_marks:
             from spacy.lang.en.stop_words import STOP_WORDS
 
             words: dict[str, set[str]] = {}
-            for key, labels in self._index.items():
+            for key, labels in index.items():
                 for word in key:
                     if len(word) >= 4 and word.isalpha() and word not in STOP_WORDS:
                         words.setdefault(word, set()).update(labels)
-            self._words = {w: tuple(sorted(v)) for w, v in words.items()}
+            self._words = {hash_string(w): tuple(sorted(v)) for w, v in words.items()}
+        self._index = {tuple(hash_string(w) for w in k): tuple(sorted(v)) for k, v in index.items()}
         self._prefixes = {k[:n] for k in self._index for n in range(1, len(k))}
         self._max_len = max((len(k) for k in self._index), default=0)
 
@@ -162,35 +170,49 @@ class LexiconFeatures:
 
     def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
         """All (label, start, end) dictionary matches, overlapping and nested ones included."""
-        lowers = [t.lower_ for t in doc]
+        return self._matches(doc.to_array(LOWER).tolist())
+
+    def _matches(self, lowers: list[int]) -> list[tuple[str, int, int]]:
+        index, prefixes = self._index, self._prefixes
         out = []
         n = len(lowers)
         for i in range(n):
             for j in range(i + 1, min(n, i + self._max_len) + 1):
                 key = tuple(lowers[i:j])
-                for label in self._index.get(key, ()):
+                for label in index.get(key, ()):
                     out.append((label, i, j))
-                if key not in self._prefixes:
+                if key not in prefixes:
                     break
         return out
 
+    def _tag_hash(self, tag: str) -> int:
+        value = self._tag_hashes.get(tag)
+        if value is None:
+            value = self._tag_hashes[tag] = self.nlp.vocab.strings.add(tag)
+        return value
+
     def __call__(self, doc: Doc) -> Doc:
-        marks: list[set[str]] = [set() for _ in range(len(doc))]
-        found = self.matches(doc)
+        if not len(doc):
+            return doc
+        lowers = doc.to_array(LOWER).tolist()
+        found = self._matches(lowers)
         rate = doc.user_data.get(DROPOUT_RATE_KEY)
         if rate:
             rng = random.Random(doc.user_data.get(DROPOUT_SEED_KEY, 0))
             found = [match for match in found if rng.random() >= rate]
+        marks: dict[int, set[str]] = {}
         for label, start, end in found:
-            marks[start].add(f"B-{label}")
+            marks.setdefault(start, set()).add(f"B-{label}")
             for i in range(start + 1, end):
-                marks[i].add(f"I-{label}")
+                marks.setdefault(i, set()).add(f"I-{label}")
         if self.word_marks:
-            for i, token in enumerate(doc):
-                if not marks[i]:
-                    marks[i].update(f"W-{label}" for label in self._words.get(token.lower_, ()))
-        for token, mark in zip(doc, marks):
-            token.tag_ = "|".join(sorted(mark)) if mark else "LEX-O"
+            for i, lower in enumerate(lowers):
+                if i not in marks and lower in self._words:
+                    marks[i] = {f"W-{label}" for label in self._words[lower]}
+        tags = np.full((len(doc), 1), self._tag_hash("LEX-O"), dtype=np.uint64)
+        for i, mark in marks.items():
+            tags[i, 0] = self._tag_hash("|".join(sorted(mark)))
+        doc.from_array([TAG], tags)
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
