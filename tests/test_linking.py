@@ -161,9 +161,10 @@ def test_add_postprocessing_without_index(tmp_path: Path) -> None:
 def test_add_postprocessing_with_index(fixture_index: Path) -> None:
     settings = get_settings().model_copy(update={"linker_index": str(fixture_index)})
     nlp = extract.ner.postprocess.add_postprocessing(make_blank_nlp(), settings)
-    assert nlp.pipe_names == ["extract_drug_classes", "extract_abbreviations", "extract_linker", "extract_context"]
+    assert nlp.pipe_names == ["extract_drug_classes", "extract_biologic_drugs", "extract_abbreviations",
+                              "extract_linker", "extract_context"]
     extract.ner.postprocess.add_postprocessing(nlp, settings)  # idempotent
-    assert len(nlp.pipe_names) == 4
+    assert len(nlp.pipe_names) == 5
 
 
 # ---------------------------------------------------------------- shipped index

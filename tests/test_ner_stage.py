@@ -93,3 +93,16 @@ def test_concept_ids_hold_every_conjunct_and_start_with_concept_id(cleaned) -> N
     coordinated = [e for e in entities if e["text"] == "renal or hepatic toxicity"]
     assert coordinated and len(coordinated[0]["concept_ids"]) == 2
     assert coordinated[0]["concept_ids"][0] == "MESH:D007674"  # Kidney Diseases
+
+
+def test_biologic_drugs_the_model_leaves_out_become_chemicals() -> None:
+    text = ("Agranulocytosis developed during treatment with infliximab. Serum interleukin-6 rose. "
+            "Three days after intravitreal injection of bevacizumab, acute ocular ischemic syndrome occurred.")
+    table = clean_documents(raw_table([{"doc_id": "T:bio", "format": "text", "title": "Biologics", "text": text}]))
+    found = {e["text"]: e for e in _entities(table, ner_processes=1).entities.to_pylist()}
+    assert found["infliximab"]["label"] == "CHEMICAL" and found["infliximab"]["method"] == "drug_lexicon"
+    assert found["infliximab"]["concept_id"] == "DRUGBANK:DB00065"
+    assert found["bevacizumab"]["label"] == "CHEMICAL"  # no trailing comma in the span
+    assert not any(e["method"] == "drug_lexicon" and "interleukin" in t.lower() for t, e in found.items())
+    without = {e["text"] for e in _entities(table, ner_processes=1, biologic_drugs=False).entities.to_pylist()}
+    assert "infliximab" not in without  # the model alone follows BC5CDR, which leaves proteins out

@@ -91,7 +91,8 @@ ENTITIES = pa.schema(
         _f("label", pa.string(), "CHEMICAL or DISEASE (diseases, phenotypes, manifestations)", False),
         _f("sentence_index", pa.int32(), "Sentence the mention lies in", False),
         _f("section", pa.string(), "Section the mention lies in"),
-        _f("method", pa.string(), "What found it: model, lexicon, abbreviation, or drug_class (a model CHEMICAL widened over a class head such as \"channel blockers\")", False),
+        _f("method", pa.string(), "What found it: model, lexicon, abbreviation, drug_class (a model CHEMICAL widened over a class head "
+           "such as \"channel blockers\"), or drug_lexicon (a biologic drug the model leaves out, e.g. infliximab)", False),
         _f("abbreviation_of", pa.string(), "Long form text when the mention is an abbreviation defined in the document"),
         _f("concept_id", pa.string(), "Linked concept: MESH:D..., HP:..., DOID:..., OMIM:..., DRUGBANK:DB..."),
         _f("concept_ids", pa.list_(pa.string()),

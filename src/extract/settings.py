@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     ner_gemm: Literal["numpy", "blis"] = "numpy"
     # Widen CHEMICAL mentions over drug-class heads ("calcium channel blockers"; BC5CDR tags "calcium" only).
     drug_classes: bool = True
+    # Add biologic drugs the model leaves out (infliximab, etanercept, interferon alfa; BC5CDR omits proteins).
+    biologic_drugs: bool = True
     # Documents per task when a stage maps over a batch.
     chunk_size: int = 200
     # Seconds a run waits for another run on the same output folder to finish (0: refuse at once).

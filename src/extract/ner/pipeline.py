@@ -66,7 +66,8 @@ def get_pipeline(settings: Settings | None = None) -> NerPipeline:
     """The pipeline for these settings, built once per process (the stage's forked NER workers inherit it)."""
     settings = settings or get_settings()
     key = (str(settings.models_dir), settings.ner_model, settings.linker_index, str(settings.shared_dir),
-           settings.ner_gemm, settings.drug_classes)
+           settings.ner_gemm, settings.drug_classes,
+           settings.biologic_drugs)
     if key not in _CACHE:
         _CACHE[key] = build_pipeline(settings)
     return _CACHE[key]

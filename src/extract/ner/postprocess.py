@@ -5,6 +5,9 @@ stage does not need to know which components exist.  Order:
 
 0. ``extract_drug_classes`` — "calcium channel blockers" instead of the BC5CDR-style
    "calcium" (``extract.ner.drug_classes``; off with ``BIOMED_EXTRACT_DRUG_CLASSES=false``);
+   ``extract_biologic_drugs`` — monoclonal antibodies, fusion proteins, interferons... that
+   BC5CDR (and so the model) leaves out (``extract.ner.biologics``; needs the linker index;
+   off with ``BIOMED_EXTRACT_BIOLOGIC_DRUGS=false``);
 1. ``extract_abbreviations`` — short forms take the label (and, via the linker,
    the concept) of their long form; missed short forms become entities;
 2. ``extract_linker`` — only when a ``models/linker-*`` folder (or the folder named by
@@ -22,12 +25,14 @@ from spacy.language import Language
 import extract.context.abbreviations  # noqa: F401
 import extract.context.negation  # noqa: F401
 import extract.linking.linker  # noqa: F401
+import extract.ner.biologics  # noqa: F401
 import extract.ner.drug_classes  # noqa: F401
 from extract.settings import Settings, resolve_model_dir
 
 log = logging.getLogger(__name__)
 
-POSTPROCESSING_PIPES = ("extract_drug_classes", "extract_abbreviations", "extract_linker", "extract_context")
+POSTPROCESSING_PIPES = ("extract_drug_classes", "extract_biologic_drugs", "extract_abbreviations", "extract_linker",
+                        "extract_context")
 
 
 def add_postprocessing(nlp: Language, settings: Settings) -> Language:
@@ -38,10 +43,12 @@ def add_postprocessing(nlp: Language, settings: Settings) -> Language:
     """
     if settings.drug_classes and "extract_drug_classes" not in nlp.pipe_names:
         nlp.add_pipe("extract_drug_classes")
+    folder = resolve_model_dir(settings.linker_index, "linker")
+    if settings.biologic_drugs and folder is not None and "extract_biologic_drugs" not in nlp.pipe_names:
+        nlp.add_pipe("extract_biologic_drugs", config={"linker_path": str(folder)})
     if "extract_abbreviations" not in nlp.pipe_names:
         nlp.add_pipe("extract_abbreviations")
     if "extract_linker" not in nlp.pipe_names:
-        folder = resolve_model_dir(settings.linker_index, "linker")
         if folder is None:
             log.warning("no linker index (models/linker-*): entities are not linked")
         else:
