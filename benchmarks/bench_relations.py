@@ -14,8 +14,7 @@ import json
 import time
 
 from extract.corpora.pubtator import raw_document_rows, read_pubtator, unique_documents
-from extract.relations.extractor import load_extractor
-from extract.relations.stage import extract_relations
+from extract.relations.stage import extract_relations, get_extractor
 from extract.runner import run_texts
 from extract.settings import get_settings, resolve_model_dir
 
@@ -29,7 +28,7 @@ def main() -> None:
     docs = list(unique_documents(read_pubtator(path)))[: args.docs]
     rows = raw_document_rows(docs)
     run_texts(rows[:2], stages=("clean", "ner"))  # load models outside the timing
-    load_extractor()
+    get_extractor()  # the stage's own cache, so the timed call does not load the models again
     t0 = time.perf_counter()
     cleaned = run_texts(rows, stages=("clean",))
     t1 = time.perf_counter()

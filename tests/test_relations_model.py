@@ -135,3 +135,43 @@ def test_pipeline_calcinosis_seed_drug_relations(seed_pipeline):
     for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):
         assert drug in heads, drug
     assert not {t for h, t in treats if h == "methotrexate" and t != "calcinosis cutis"}
+
+
+def _cand_keys(cands):
+    return [(c.type, c.head.entity_id, c.tail.entity_id, c.sentence_index, c.score, c.negated, c.method) for c in cands]
+
+
+@shipped
+def test_extract_many_equals_extract_and_isolates_failures():
+    """Batched extraction (one classifier call for many documents) gives each document's ``extract``
+    result exactly; a failing document gets its exception and does not fail the others."""
+    extractor = load_extractor()
+    views = [
+        build_view("seed1", (PAGES / "case_report_teriparatide.txt").read_text(encoding="utf-8"), TERIPARATIDE_TERMS),
+        build_view("seed2", (PAGES / "abstract_calcinosis_cutis.txt").read_text(encoding="utf-8"), CALCINOSIS_TERMS),
+    ]
+    broken = build_view("broken", "Lithium caused tremor.", {"lithium": "CHEMICAL", "tremor": "DISEASE"})
+    broken.sentences = []  # entities point at a sentence that does not exist
+    many = extractor.extract_many([views[0], broken, views[1]])
+    assert isinstance(many[1], Exception)
+    assert _cand_keys(many[0]) == _cand_keys(extractor.extract(views[0]))
+    assert _cand_keys(many[2]) == _cand_keys(extractor.extract(views[1]))
+    assert _pairs(many[0], DRUG_ADVERSE_EVENT)
+
+
+def test_document_memo_follows_view_changes():
+    """Cached pair contexts and rule signals are dropped when a view's entities change."""
+    from extract.relations.candidates import pair_context
+    from extract.relations.rules import drug_disease_signals
+    from extract.relations.types import EntityView
+
+    view = build_view("memo", "Lithium caused tremor.", {"lithium": "CHEMICAL", "tremor": "DISEASE"})
+    chem, dis = view.entities
+    before = pair_context(view, chem, dis)
+    assert before is pair_context(view, chem, dis) and before.region == " caused "
+    assert drug_disease_signals(view, chem, dis)
+    # A disease mention on "caused", coordinated with "tremor": the pair's list now starts there.
+    view.entities = [chem, EntityView("memo#e9", 8, 14, "caused", "DISEASE", 0), dis]
+    assert pair_context(view, chem, dis).region == " "
+    other = build_view("memo2", "Lithium caused tremor.", {"lithium": "CHEMICAL", "tremor": "DISEASE"})
+    assert pair_context(other, *other.entities).first is other.entities[0]

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Matrix products of the NER model: "numpy" (numpy's BLAS, one thread per process) or
     # "blis" (spaCy's default).  Same entities; numpy is faster here (extract.nlp.inference_ops).
     ner_gemm: Literal["numpy", "blis"] = "numpy"
+    # Processes inside one relations task (forked workers sharing the loaded relation models; 1: none).
+    relation_processes: int = 2
     # Widen CHEMICAL mentions over drug-class heads ("calcium channel blockers"; BC5CDR tags "calcium" only).
     drug_classes: bool = True
     # Add biologic drugs the model leaves out (infliximab, etanercept, interferon alfa; BC5CDR omits proteins).

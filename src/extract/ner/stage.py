@@ -8,12 +8,8 @@ Sentence boundaries come from the clean stage (the model never re-splits), so
 from __future__ import annotations
 
 import bisect
-import gc
 import logging
-import math
-import multiprocessing as mp
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +22,7 @@ from spacy.tokens import Doc
 from extract import schemas
 from extract.ner.pipeline import NerPipeline, get_pipeline
 from extract.nlp.inference_ops import one_thread
+from extract.parallel import chunk_size, fork_map
 from extract.rejects import Reject
 from extract.settings import Settings, get_settings
 
@@ -132,7 +129,7 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
     """Run the NER pipeline over cleaned documents; one failing document becomes a reject.
 
     With ``settings.ner_processes > 1`` (and more documents than one batch) forked worker
-    processes run the whole pipeline (see :func:`_process_multiprocess`); the output is the
+    processes run the whole pipeline (:func:`extract.parallel.fork_map`); the output is the
     same as with one process.
     """
     pipeline = pipeline or get_pipeline(settings)
@@ -144,8 +141,12 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
     n_process = max(1, (settings or get_settings()).ner_processes)
     outcomes = None
     if n_process > 1 and len(docs_meta) > batch_size:
+        # Forked workers inherit the loaded pipeline (model, lexicon, linker index) and each run
+        # all of it on their share; this process neither tokenises nor runs any component.
+        nlp = pipeline.nlp
+        size = chunk_size(len(items), n_process, batch_size)
         try:
-            outcomes = _process_multiprocess(pipeline.nlp, items, batch_size, n_process)
+            outcomes = fork_map(lambda chunk: _process_items(nlp, chunk, size), items, n_process, size)
         except Exception:
             log.warning("NER with %d processes failed; redoing the chunk in one process", n_process, exc_info=True)
     if outcomes is None:
@@ -174,60 +175,6 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
                 "model_version": pipeline.version,
             })
     return NerResult(entities=schemas.to_table("entities", rows), rejects=rejects, model_version=pipeline.version)
-
-
-# ------------------------------------------------------------------ worker processes
-
-#: (nlp, batch size) in a worker process (set by :func:`_init_worker`).
-_WORKER_STATE: tuple[Language, int] | None = None
-
-
-def _init_worker(nlp: Language, batch_size: int) -> None:
-    """Worker start-up.  With the fork start method the arguments are inherited, not pickled."""
-    global _WORKER_STATE
-    _WORKER_STATE = (nlp, batch_size)
-
-
-def _process_chunk(chunk: list[tuple[str, str, list[int]]]) -> list[DocOutcome]:
-    """Worker: :func:`_process` with the pipeline inherited from the parent."""
-    assert _WORKER_STATE is not None, "worker started without a pipeline"
-    nlp, batch_size = _WORKER_STATE
-    return _process(nlp, chunk, batch_size)
-
-
-def _multiprocess_batch_size(n_docs: int, n_process: int, batch_size: int) -> int:
-    """Docs per worker task: ``batch_size``, but at least two tasks per worker so the last one does not
-    leave a core idle for long (smaller batches cost the model more per doc)."""
-    return max(8, min(batch_size, math.ceil(n_docs / (n_process * 2))))
-
-
-def _process_multiprocess(nlp: Language, items: list[tuple[str, str, list[int]]], batch_size: int,
-                          n_process: int) -> list[DocOutcome]:
-    """:func:`_process` over chunks of ``items`` in ``n_process`` forked worker processes.
-
-    Workers are forked from this process, so they share the loaded pipeline (model, lexicon,
-    linker index) copy-on-write and load nothing (nmslib indexes cannot be pickled; they are
-    never sent).  ``gc.freeze()`` from before the fork until the workers have exited keeps the
-    garbage collector (theirs and ours) from touching, and so copying, those objects.  A task
-    sends ``(doc_id, text, sentence starts)`` and gets back plain entity tuples, so this process
-    neither tokenises nor runs any component: the whole pipeline (model, abbreviations, linker
-    with its per-process caches and batched index queries, context) runs in the workers, and
-    both cores do the same kind of work.
-    """
-    if "fork" not in mp.get_all_start_methods():
-        raise RuntimeError("worker processes need the 'fork' start method")
-    size = _multiprocess_batch_size(len(items), n_process, batch_size)
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    executor = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"),
-                                   initializer=_init_worker, initargs=(nlp, size))
-    # Frozen objects are skipped by the collector in the workers and here: a full collection
-    # writes to every tracked object's header and so un-shares its page on either side.
-    gc.freeze()
-    try:
-        return [outcome for chunk_outcomes in executor.map(_process_chunk, chunks) for outcome in chunk_outcomes]
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
 
 
 def filter_documents(table: pa.Table, doc_ids: list[str]) -> pa.Table:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from extract.relations.memo import per_document, sentence_entities
 from extract.relations.types import DocumentView, EntityView, SentenceView
 
 _SENT_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
@@ -113,6 +114,7 @@ def coordination_groups(mentions: list[EntityView], text: str) -> dict[str, int]
     return groups
 
 
+@per_document
 def is_pp_object(doc: DocumentView, entity: EntityView, sent: SentenceView) -> bool:
     """The mention follows a preposition such as 'with' / 'in patients with' in its sentence."""
     return bool(_PP_OBJECT.search(doc.text[max(sent.start, entity.start - 60) : entity.start]))
@@ -120,13 +122,24 @@ def is_pp_object(doc: DocumentView, entity: EntityView, sent: SentenceView) -> b
 
 def pair_context(doc: DocumentView, a: EntityView, b: EntityView) -> PairContext:
     """Context of two mentions of the same sentence (order taken from the text)."""
-    first, second = (a, b) if (a.start, a.end) <= (b.start, b.end) else (b, a)
+    if (a.start, a.end) <= (b.start, b.end):
+        return _pair_context(doc, a, b)
+    return _pair_context(doc, b, a)  # (a, b) and (b, a) share one memo entry
+
+
+@per_document
+def _pair_context(doc: DocumentView, first: EntityView, second: EntityView) -> PairContext:
     sent = doc.sentences[first.sentence_index]
     text = doc.text
     mentions = [
-        e for e in doc.entities_in(first.sentence_index) if e.entity_id not in (first.entity_id, second.entity_id)
+        e for e in sentence_entities(doc, first.sentence_index) if e.entity_id not in (first.entity_id, second.entity_id)
     ]
-    groups = coordination_groups(mentions + [first, second], text)
+    members, distinct = _sentence_layout(doc, first.sentence_index)
+    if distinct and first is not second and id(first) in members and id(second) in members:
+        # Same mentions, and distinct spans sort them the same way: the sentence's groups.
+        groups = sentence_groups(doc, first.sentence_index)
+    else:
+        groups = coordination_groups(mentions + [first, second], text)
     g_first, g_second = groups[first.entity_id], groups[second.entity_id]
     # Extend the pair's mentions over their coordinated lists.
     left = max([first.end] + [e.end for e in mentions if groups[e.entity_id] == g_first and e.start < second.start])
@@ -168,6 +181,21 @@ def pair_context(doc: DocumentView, a: EntityView, b: EntityView) -> PairContext
         n_between_same_second=same_second,
         coordinated=g_first == g_second,
     )
+
+
+@per_document
+def _sentence_layout(doc: DocumentView, index: int) -> tuple[frozenset[int], bool]:
+    """Ids of the sentence's mention objects, and whether their spans and entity ids are distinct."""
+    ents = sentence_entities(doc, index)
+    n = len(ents)
+    distinct = len({(e.start, e.end) for e in ents}) == n and len({e.entity_id for e in ents}) == n
+    return frozenset(map(id, ents)), distinct
+
+
+@per_document
+def sentence_groups(doc: DocumentView, index: int) -> dict[str, int]:
+    """:func:`coordination_groups` of all mentions of sentence ``index``."""
+    return coordination_groups(list(sentence_entities(doc, index)), doc.text)
 
 
 def concept_key(entity: EntityView) -> str:

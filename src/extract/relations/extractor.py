@@ -38,6 +38,13 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
     return CoordinationAware(ModelExtractor.load(model_dir))
 
 
+def _try(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - reported per document by the caller
+        return exc
+
+
 class CoordinationAware:
     """Wrap an extractor so relations are distributed over coordinated head mentions."""
 
@@ -49,6 +56,14 @@ class CoordinationAware:
         from extract.relations.coordination import distribute_over_coordination
 
         return distribute_over_coordination(doc, self.inner.extract(doc))
+
+    def extract_many(self, docs):
+        """``extract`` per document (an exception in place of a failed document's candidates)."""
+        from extract.relations.coordination import distribute_over_coordination
+
+        inner_many = getattr(self.inner, "extract_many", None)
+        results = inner_many(docs) if inner_many is not None else [_try(self.inner.extract, d) for d in docs]
+        return [r if isinstance(r, Exception) else _try(distribute_over_coordination, d, r) for d, r in zip(docs, results)]
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

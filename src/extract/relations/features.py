@@ -22,19 +22,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extract.relations.candidates import concept_key, pair_context
 from extract.relations.rules import (
     ADE_DISEASE_FIRST,
     ADE_DRUG_FIRST,
-    ADE_TAIL_PREFIX,
-    BACKGROUND,
     COMPOSITION,
-    NEGATION,
-    TREAT_SENTENCE,
+    cached_search,
+    disease_prefix_cues,
     disease_qualifier,
     drug_disease_signals,
+    has_negation,
+    treat_sentence,
 )
+from extract.relations.memo import per_document
 from extract.relations.types import DRUG_ADVERSE_EVENT, DocumentView, EntityView
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\w\s]")
@@ -79,6 +81,37 @@ def doc_stats(doc: DocumentView) -> DocStats:
     return DocStats(counts, title_keys, top("CHEMICAL"), top("DISEASE"), title_end)
 
 
+@per_document
+def _chem_parts(doc: DocumentView, chem: EntityView) -> tuple[str, str, bool]:
+    low = chem.text.lower()
+    return "chem=" + low, "chem_suf=" + low[-4:], treat_sentence(doc.sentence_text(chem.sentence_index))
+
+
+@per_document
+def _dis_parts(doc: DocumentView, dis: EntityView) -> tuple[str, str | None, bool, bool, str]:
+    dis_words = tokens(dis.text)
+    background, event_prefix = disease_prefix_cues(doc, dis)
+    return (
+        "dis=" + dis.text.lower(),
+        "dis_head=" + dis_words[-1] if dis_words else None,
+        background,
+        event_prefix,
+        disease_qualifier(doc, dis),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _tokens_of(text: str) -> tuple[str, ...]:
+    return tuple(tokens(text))
+
+
+@lru_cache(maxsize=8192)
+def _edge_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Last two and first two tokens of ``text``."""
+    toks = tokens(text)
+    return tuple(toks[-2:]), tuple(toks[:2])
+
+
 def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, stats: DocStats) -> dict[str, float]:
     """Features of the pair; works within a sentence and across sentences."""
     f: dict[str, float] = {}
@@ -94,26 +127,25 @@ def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, 
     f["dis_top"] = 1.0 if dk == stats.top_dis else 0.0
     f["chem_n=" + _bucket(stats.counts[ck], (1, 2, 4, 8))] = 1.0
     f["dis_n=" + _bucket(stats.counts[dk], (1, 2, 4, 8))] = 1.0
-    f["chem=" + chem.text.lower()] = 1.0
-    f["dis=" + dis.text.lower()] = 1.0
-    dis_words = tokens(dis.text)
-    if dis_words:
-        f["dis_head=" + dis_words[-1]] = 1.0
-    f["chem_suf=" + chem.text.lower()[-4:]] = 1.0
+    chem_key, chem_suf, treat_cue = _chem_parts(doc, chem)
+    dis_key, dis_head, background, event_prefix, qualifier = _dis_parts(doc, dis)
+    f[chem_key] = 1.0
+    f[dis_key] = 1.0
+    if dis_head is not None:
+        f[dis_head] = 1.0
+    f[chem_suf] = 1.0
     if dis.negated:
         f["dis_negated"] = 1.0
     if dis.uncertain:
         f["dis_uncertain"] = 1.0
     dis_sent = doc.sentences[dis.sentence_index]
-    if BACKGROUND.search(doc.text[max(dis_sent.start, dis.start - 60) : dis.start]):
+    if background:
         f["background"] = 1.0
-    if ADE_TAIL_PREFIX.search(doc.text[max(dis_sent.start, dis.start - 60) : dis.start]):
+    if event_prefix:
         f["event_prefix"] = 1.0
-    qualifier = disease_qualifier(doc, dis)
     if qualifier:
         f["qual=" + qualifier] = 1.0
-    chem_sent_text = doc.sentence_text(chem.sentence_index)
-    if TREAT_SENTENCE.search(chem_sent_text):
+    if treat_cue:
         f["treat_cue_chem_sent"] = 1.0
     if not same:
         if chem.sentence_index == 0 or doc.sentences[chem.sentence_index].section == "title":
@@ -124,8 +156,8 @@ def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, 
 
     ctx = pair_context(doc, chem, dis)
     region = ctx.region_pp
-    toks = tokens(region)
-    f["tok_dist=" + _bucket(len(tokens(ctx.between)), (0, 1, 3, 6, 10, 20))] = 1.0
+    toks = _tokens_of(region)
+    f["tok_dist=" + _bucket(len(_tokens_of(ctx.between)), (0, 1, 3, 6, 10, 20))] = 1.0
     f["n_inter_chem=" + _bucket(ctx.n_between_same_first if chem.start < dis.start else ctx.n_between_same_second, (0, 1, 3))] = 1.0
     if ctx.region_cut:
         f["region_cut"] = 1.0
@@ -141,19 +173,19 @@ def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, 
             f["bwe=" + t] = 1.0
     if not toks:
         f["bw_empty"] = 1.0
-    for t in tokens(ctx.before)[-2:]:
+    for t in _edge_tokens(ctx.before)[0]:
         f["pre=" + t] = 1.0
-    for t in tokens(ctx.after)[:2]:
+    for t in _edge_tokens(ctx.after)[1]:
         f["post=" + t] = 1.0
     if ctx.sentence and doc.sentences[chem.sentence_index].section == "title":
         f["sent_title"] = 1.0
-    if NEGATION.search(region):
+    if has_negation(region):
         f["neg"] = 1.0
-    if COMPOSITION.search(region):
+    if cached_search(COMPOSITION, region):
         f["composition"] = 1.0
-    if NEGATION.search(ctx.sentence):
+    if has_negation(ctx.sentence):
         f["neg_sent"] = 1.0
-    if (ADE_DRUG_FIRST if chem.start < dis.start else ADE_DISEASE_FIRST).search(region):
+    if cached_search(ADE_DRUG_FIRST if chem.start < dis.start else ADE_DISEASE_FIRST, region):
         f["ade_cue"] = 1.0
     for sig in drug_disease_signals(doc, chem, dis):
         kind = "ade" if sig.type == DRUG_ADVERSE_EVENT else "treat"

@@ -33,6 +33,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import joblib
@@ -42,23 +43,24 @@ from sklearn.linear_model import LogisticRegression
 
 from extract.corpora.pubtator import PubtatorDocument, read_pubtator, unique_documents
 from extract.relations.candidates import (
-    coordination_groups,
     disease_pairs,
     is_pp_object,
     pair_context,
+    sentence_groups,
     sentence_index_of,
     split_sentences,
 )
+from extract.relations.memo import per_document, sentence_entities
 from extract.relations.documents import mesh_id
 from extract.relations.rules import (
     MANIF_HEAD_FIRST,
     MANIF_IN_HEAD,
     MANIF_SUBJECT_VERB,
     MANIF_TAIL_FIRST,
-    NEGATION,
     _drug_event,
     _is_hypernym_pair,
     drug_disease_signals,
+    has_negation,
     manifestation_signal,
 )
 from extract.relations.types import (
@@ -201,6 +203,15 @@ _THERAPY = re.compile(
     re.I,
 )
 _COMPOUND_PREFIX = re.compile(r"(\S+?)\s*-?\s*(?:induced|associated|related)\s+((?:[\w-]+\s+){0,2})$", re.I)
+
+
+def _may_compound(prefix: str) -> bool:
+    """False only when ``_COMPOUND_PREFIX`` cannot match: ASCII text without its trigger words (the
+    search is slow; with re.I, non-ASCII letters may match ASCII ones, so other text is searched)."""
+    if not prefix.isascii():
+        return True
+    low = prefix.lower()
+    return "induced" in low or "associated" in low or "related" in low
 GENERIC = frozenset(
     "disease diseases disorder disorders syndrome syndromes condition conditions illness illnesses "
     "toxicity toxicities complication complications symptoms symptom abnormality abnormalities "
@@ -210,9 +221,14 @@ GENERIC = frozenset(
 _SUFFIXES = ("itis", "emia", "aemia", "osis", "oma", "pathy", "plasia", "algia", "uria", "penia", "megaly", "syndrome", "disease", "failure", "deficiency")
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\w\s]")
+
+
+@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """Lower-case, alphanumeric words, crude singular ('seizures' -> 'seizure')."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    words = _WORD.findall(text.lower())
     return " ".join(_singular(w) for w in words)
 
 
@@ -225,7 +241,14 @@ def _singular(w: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return ["<num>" if t.isdigit() else t.lower() for t in re.findall(r"[A-Za-z]+|\d+|[^\w\s]", text)]
+    return ["<num>" if t.isdigit() else t.lower() for t in _TOKEN.findall(text)]
+
+
+@lru_cache(maxsize=8192)
+def _edge_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Last three and first three tokens of ``text``."""
+    toks = _tokens(text)
+    return tuple(toks[-3:]), tuple(toks[:3])
 
 
 # ----------------------------------------------------------------------------- features
@@ -241,11 +264,11 @@ def _pattern_between(doc: DocumentView, ctx) -> str:
     m = re.match(r"^\s*\([^()]{1,30}\)", between)
     if m and any(
         e.label == "DISEASE" and e.start >= ctx.first.end and e.end <= ctx.first.end + m.end()
-        for e in doc.entities_in(ctx.first.sentence_index)
+        for e in sentence_entities(doc, ctx.first.sentence_index)
     ):
         between = between[m.end():]
     if is_overdose(doc, ctx.second):
-        for c in doc.entities_in(ctx.second.sentence_index):
+        for c in sentence_entities(doc, ctx.second.sentence_index):
             if c.label == "CHEMICAL" and ctx.first.end <= c.start and c.end <= ctx.second.start and not doc.text[c.end : ctx.second.start].strip():
                 between = doc.text[ctx.first.end : c.start]
                 break
@@ -255,7 +278,7 @@ def _pattern_between(doc: DocumentView, ctx) -> str:
 def _blocking_between(doc: DocumentView, ctx) -> bool:
     """Another (non-prepositional, non-parenthesised) disease mention stands between the pair."""
     sent = doc.sentences[ctx.first.sentence_index]
-    for e in doc.entities_in(ctx.first.sentence_index):
+    for e in sentence_entities(doc, ctx.first.sentence_index):
         if e.label != "DISEASE" or e.start < ctx.first.end or e.end > ctx.second.start:
             continue
         if is_pp_object(doc, e, sent) or re.search(r"[(\[]\s*$", doc.text[max(sent.start, e.start - 3) : e.start]):
@@ -264,6 +287,7 @@ def _blocking_between(doc: DocumentView, ctx) -> bool:
     return False
 
 
+@per_document
 def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> str | None:
     """Name of the precise pattern that links ``head`` -> ``tail`` in their sentence, or None."""
     if head.sentence_index != tail.sentence_index:
@@ -283,10 +307,10 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
             return "p_tail_first"
         if ASSOCIATED.match(between):
             return "p_assoc"
-        if subject and not NEGATION.search(between) and not _blocking_between(doc, ctx):
+        if subject and not has_negation(between) and not _blocking_between(doc, ctx):
             if SUBJECT_TAIL_CAUSAL.search(between):
                 return "p_subject_tail_causal"
-        if n_before <= 3 and SUBJECT_TAIL_TRIGGER.search(between) and not NEGATION.search(between):
+        if n_before <= 3 and SUBJECT_TAIL_TRIGGER.search(between) and not has_negation(between):
             return "p_subject_tail_trigger"
         if TAIL_IN_BARE.match(between):
             return "p_tail_in_bare"
@@ -307,7 +331,7 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
         if between.strip().lower().startswith("with"):
             return None if adjectival else "p_head_with"
         return "p_head_first"
-    if not NEGATION.search(between) and not _blocking_between(doc, ctx):
+    if not has_negation(between) and not _blocking_between(doc, ctx):
         if subject and SUBJECT_HEAD_CAUSE.search(between):
             return "p_head_cause_of"
         if len(_tokens(between)) <= 12 and HEAD_PRESENTS.search(between):
@@ -316,13 +340,14 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
         if MANIF_SUBJECT_VERB.match(ctx.after):
             return "p_in_head_tail_occurs"
     if _LIST_OPEN.match(between):
-        groups = coordination_groups(doc.entities_in(head.sentence_index), doc.text)
-        members = [e for e in doc.entities_in(head.sentence_index) if groups.get(e.entity_id) == groups.get(tail.entity_id)]
+        groups = sentence_groups(doc, head.sentence_index)
+        members = [e for e in sentence_entities(doc, head.sentence_index) if groups.get(e.entity_id) == groups.get(tail.entity_id)]
         if len(members) >= 2:
             return "p_component_list"  # "Denys-Drash syndrome (nephropathy, gonadal anomaly, ...)"
     return None
 
 
+@per_document
 def _predicate_of_disease(doc: DocumentView, e: EntityView) -> bool:
     """The mention is the predicate noun of another disease mention: "X is a rare recessive disease"."""
     sent = doc.sentences[e.sentence_index]
@@ -331,30 +356,32 @@ def _predicate_of_disease(doc: DocumentView, e: EntityView) -> bool:
     if not m:
         return False
     cut = max(sent.start, e.start - 60) + m.start()
-    return any(x.label == "DISEASE" and x is not e and x.end <= cut and cut - x.end <= 3 for x in doc.entities_in(e.sentence_index))
+    return any(x.label == "DISEASE" and x is not e and x.end <= cut and cut - x.end <= 3 for x in sentence_entities(doc, e.sentence_index))
 
 
+@per_document
 def _compound_owner(doc: DocumentView, e: EntityView) -> str | None:
     """Who names ``e`` as its product in "X-induced / X-associated / X-related e": 'disease',
     'chemical', 'other' (an exposure word: "chemotherapy-induced"), or None."""
     sent = doc.sentences[e.sentence_index]
     prefix = doc.text[max(sent.start, e.start - 60) : e.start]
-    m = _COMPOUND_PREFIX.search(prefix)
+    m = _COMPOUND_PREFIX.search(prefix) if _may_compound(prefix) else None
     if not m or re.match(r"(?:with|to|by|in|of)\b", m.group(2), re.I):
         return None
     word_end = max(sent.start, e.start - 60) + m.end(1)
-    for x in doc.entities_in(e.sentence_index):
+    for x in sentence_entities(doc, e.sentence_index):
         if x is not e and x.start < word_end <= x.end + 1:
             return "disease" if x.label == "DISEASE" else "chemical"
     return "other"
 
 
+@per_document
 def _exposure_after(doc: DocumentView, e: EntityView) -> bool:
     """The mention (or the coordinated list it ends) is followed by "after / following / during" a drug or a
     therapy: "hypotension after treatment with milrinone", "Atrial fibrillation following chemotherapy"."""
     sent = doc.sentences[e.sentence_index]
-    groups = coordination_groups(doc.entities_in(e.sentence_index), doc.text)
-    end = max([e.end] + [x.end for x in doc.entities_in(e.sentence_index) if groups.get(x.entity_id) == groups.get(e.entity_id) and x.start >= e.start])
+    groups = sentence_groups(doc, e.sentence_index)
+    end = max([e.end] + [x.end for x in sentence_entities(doc, e.sentence_index) if groups.get(x.entity_id) == groups.get(e.entity_id) and x.start >= e.start])
     after = doc.text[end : sent.end]
     m = _EXPOSURE_AFTER.match(after)
     if not m:
@@ -362,9 +389,10 @@ def _exposure_after(doc: DocumentView, e: EntityView) -> bool:
     window_start, window_end = end + m.end(), min(sent.end, end + m.end() + 70)
     if _THERAPY.search(doc.text[window_start:window_end]):
         return True
-    return any(c.label == "CHEMICAL" and window_start <= c.start < window_end for c in doc.entities_in(e.sentence_index))
+    return any(c.label == "CHEMICAL" and window_start <= c.start < window_end for c in sentence_entities(doc, e.sentence_index))
 
 
+@per_document
 def tail_drug_event(doc: DocumentView, head: EntityView, tail: EntityView, pattern: str | None) -> bool:
     """The tail is a drug's (or therapy's) event rather than a manifestation of ``head``.
 
@@ -383,13 +411,13 @@ def tail_drug_event(doc: DocumentView, head: EntityView, tail: EntityView, patte
         return False
     if pattern not in (None, "p_head_with", "p_tail_in_bare", "p_tail_first") and _drug_event_signal(doc, tail):
         # A drug named before the head: "DRUG-induced H, associated with T" -- the head stands between.
-        chems = [c for c in doc.entities_in(tail.sentence_index) if c.label == "CHEMICAL"]
+        chems = [c for c in sentence_entities(doc, tail.sentence_index) if c.label == "CHEMICAL"]
         if chems and all(c.end <= min(head.start, tail.start) for c in chems) and head.start < tail.start:
             return False
     if pattern in (None, "p_head_with", "p_tail_in_bare", "p_assoc", "p_head_presents") and _exposure_after(doc, tail):
         return True
     if pattern is not None and pattern != "p_head_with":
-        chems = [c for c in doc.entities_in(tail.sentence_index) if c.label == "CHEMICAL"]
+        chems = [c for c in sentence_entities(doc, tail.sentence_index) if c.label == "CHEMICAL"]
         if chems and all(c.start >= max(head.end, tail.end) for c in chems):
             return False  # "H is associated with T ... which cannot be corrected by potassium"
     if pattern == "p_head_with" and _compound_owner(doc, head) in ("chemical", "other"):
@@ -397,17 +425,19 @@ def tail_drug_event(doc: DocumentView, head: EntityView, tail: EntityView, patte
     return _drug_event_signal(doc, tail)
 
 
+@per_document
 def _drug_event_signal(doc: DocumentView, tail: EntityView) -> bool:
     """A chemical of the sentence has an adverse-event rule reading for the tail."""
     return any(
         c.label == "CHEMICAL" and any(s.type == DRUG_ADVERSE_EVENT for s in drug_disease_signals(doc, c, tail))
-        for c in doc.entities_in(tail.sentence_index)
+        for c in sentence_entities(doc, tail.sentence_index)
     )
 
 
 _GENE_AFTER = re.compile(r"^\s*(?:-/-\s*)?(?:gene|genes|mutations?|deficient|knock-?out|locus|alleles?|protein|mRNA|promoter)\b", re.I)
 
 
+@per_document
 def excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str | None:
     """Pairs the guideline never annotates, whatever the words say (reason, or None).
 
@@ -439,7 +469,12 @@ def excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str 
 _GENERIC_NORMS = frozenset(norm(g) for g in GENERIC)
 
 
-def _shape(text: str) -> list[str]:
+@lru_cache(maxsize=16384)
+def _shape(text: str) -> tuple[str, ...]:
+    return tuple(_shape_list(text))
+
+
+def _shape_list(text: str) -> list[str]:
     t = text.lower()
     out = [f"suf={s}" for s in _SUFFIXES if t.endswith(s) or t.rstrip("s").endswith(s)]
     last = (re.findall(r"[a-z]+", t) or [""])[-1]
@@ -450,6 +485,15 @@ def _shape(text: str) -> list[str]:
     if re.fullmatch(r"[A-Z0-9-]{2,8}", text.strip()):
         out.append("acronym")
     return out
+
+
+_INDUCED_PREFIX = re.compile(r"-?(?:induced|associated|related)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
+@per_document
+def _induced_prefix(doc: DocumentView, e: EntityView, sent: SentenceView) -> bool:
+    prefix = doc.text[max(sent.start, e.start - 30) : e.start]
+    return bool(_INDUCED_PREFIX.search(prefix))
 
 
 def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon: frozenset[str]) -> dict[str, float]:
@@ -471,12 +515,12 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
     if not btoks:
         f["between=empty"] = 1.0
     f[f"nb={min(len(btoks), 12) // 3}"] = 1.0
-    for tok in _tokens(ctx.before)[-3:]:
+    for tok in _edge_tokens(ctx.before)[0]:
         f[f"bef:{tok}"] = 1.0
-    for tok in _tokens(ctx.after)[:3]:
+    for tok in _edge_tokens(ctx.after)[1]:
         f[f"aft:{tok}"] = 1.0
     n_dis_between = sum(
-        1 for e in doc.entities_in(head.sentence_index)
+        1 for e in sentence_entities(doc, head.sentence_index)
         if e.label == "DISEASE" and e.start >= ctx.first.end and e.end <= ctx.second.start
     )
     f[f"n_dis_between={min(n_dis_between, 3)}"] = 1.0
@@ -500,18 +544,17 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
             f[f"{role}:pp_object"] = 1.0
         if e.negated:
             f[f"{role}:negated"] = 1.0
-        prefix = doc.text[max(sent.start, e.start - 30) : e.start]
-        if re.search(r"-?(?:induced|associated|related)\s+(?:[\w-]+\s+){0,2}$", prefix, re.I):
+        if _induced_prefix(doc, e, sent):
             f[f"{role}:induced_prefix"] = 1.0
     if "t:hpo" in f and "h:hpo" not in f:
         f["hpo_tail_only"] = 1.0
     if "h:hpo" in f and "t:hpo" not in f:
         f["hpo_head_only"] = 1.0
-    if MANIF_TAIL_FIRST.search(ctx.between) and order == "tf":
+    if order == "tf" and MANIF_TAIL_FIRST.search(ctx.between):
         f["cue:tail_first"] = 1.0
-    if MANIF_HEAD_FIRST.search(ctx.between) and order == "hf":
+    if order == "hf" and MANIF_HEAD_FIRST.search(ctx.between):
         f["cue:head_first"] = 1.0
-    if NEGATION.search(ctx.between):
+    if has_negation(ctx.between):
         f["neg_between"] = 1.0
     pat = precise_pattern(doc, head, tail)
     if pat:
@@ -520,7 +563,7 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
     sig = manifestation_signal(doc, head, tail)
     if sig is not None:
         f[f"rule={sig.rule}"] = 1.0
-    if any(e.label == "CHEMICAL" for e in doc.entities_in(head.sentence_index)):
+    if any(e.label == "CHEMICAL" for e in sentence_entities(doc, head.sentence_index)):
         f["chem_in_sentence"] = 1.0
         if tail_drug_event(doc, head, tail, pat):
             f["t:drug_event"] = 1.0
@@ -603,8 +646,8 @@ class ManifestationModel:
             chosen[key] = (h, t, score, pat)
         # Distribute over the tail's coordinated list.
         for (h, t, score, pat) in list(chosen.values()):
-            sent = doc.entities_in(t.sentence_index)
-            groups = coordination_groups(sent, doc.text)
+            sent = sentence_entities(doc, t.sentence_index)
+            groups = sentence_groups(doc, t.sentence_index)
             for m in sent:
                 if m is t or m is h or m.label != "DISEASE" or groups.get(m.entity_id) != groups.get(t.entity_id):
                     continue
@@ -621,7 +664,7 @@ class ManifestationModel:
         out = []
         for h, t, score, _pat in chosen.values():
             ctx = pair_context(doc, h, t)
-            neg = bool(NEGATION.search(ctx.between)) or h.negated or t.negated
+            neg = has_negation(ctx.between) or h.negated or t.negated
             out.append(RelationCandidate(
                 type=DISEASE_MANIFESTATION, head=h, tail=t, sentence_index=h.sentence_index,
                 score=float(min(score, 1.0)), negated=neg, method=method,

@@ -30,9 +30,9 @@ from extract.relations.instances import Instance, drug_disease_instances
 from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
 from extract.relations.manifestation import ManifestationModel
 from extract.relations.rules import (
-    BACKGROUND,
     COMPOSITION,
     RuleExtractor,
+    disease_prefix_cues,
     disease_qualifier,
     drug_disease_signals,
 )
@@ -108,82 +108,157 @@ def aggregate(doc: DocumentView, instances: list[Instance], scores: np.ndarray) 
             if inst.features.get("rule_ade_compound"):
                 compound_by.setdefault(dk, set()).add(ck)
     cue: dict[str, set[str]] = {}
+    sent_cues: dict[int, tuple[bool, bool]] = {}  # sentence -> (admin, protect), for chemicals
+    sent_outcome: dict[int, bool] = {}  # sentence -> outcome cue, for diseases
+    n_doc_sents = len(doc.sentences)
     for e in doc.entities:
         k = concept_key(e)
-        sent = doc.sentence_text(e.sentence_index) if e.sentence_index < len(doc.sentences) else ""
+        si = e.sentence_index
         flags = cue.setdefault(k, set())
         if e.label == "CHEMICAL":
             if _DOSE.match(doc.text[e.end : e.end + 25]):
                 flags.add("dose")
-            if _ADMIN.search(sent):
+            sc = sent_cues.get(si)
+            if sc is None:
+                sent = doc.sentence_text(si) if si < n_doc_sents else ""
+                sc = sent_cues[si] = (bool(_ADMIN.search(sent)), bool(_PROTECT.search(sent)))
+            if sc[0]:
                 flags.add("admin")
-            if _PROTECT.search(sent):
+            if sc[1]:
                 flags.add("protect")
-        elif _OUTCOME.search(sent):
-            flags.add("outcome")
+        else:
+            outcome = sent_outcome.get(si)
+            if outcome is None:
+                sent = doc.sentence_text(si) if si < n_doc_sents else ""
+                outcome = sent_outcome[si] = bool(_OUTCOME.search(sent))
+            if outcome:
+                flags.add("outcome")
     groups: dict[tuple[str, str], list[int]] = {}
     for i, inst in enumerate(instances):
         groups.setdefault((concept_key(inst.chem), concept_key(inst.dis)), []).append(i)
+    # Per-instance values read by the group columns (one pass per group below; max/min keep the
+    # first extreme value like the built-ins).
+    feats = [inst.features for inst in instances]
+    is_intra = [inst.intra for inst in instances]
+    c_sent = [inst.chem.sentence_index for inst in instances]
+    d_sent = [inst.dis.sentence_index for inst in instances]
+    f_ade = [f.get("rule_ade", 0.0) for f in feats]
+    f_treat = [f.get("rule_treat", 0.0) for f in feats]
+    f_neg = [f.get("neg", 0.0) for f in feats]
+    f_bg = [f.get("background", 0.0) for f in feats]
+    f_comp = [f.get("composition", 0.0) for f in feats]
+    # ``disease_qualifier`` gives the only "qual=" features: "qual=at_risk" / "qual=subgroup".
+    f_qual = ["qual=at_risk" in f or "qual=subgroup" in f for f in feats]
+    score_f = scores.tolist()
+    n_doc_sentences = len(doc.sentences)
+    n_chem_concepts, n_dis_concepts = len(chem_counts), len(dis_counts)
+    n_title_dis = len(title_dis)
+    empty: set = set()
     keys, rows, best = [], [], []
     for key, idx in groups.items():
-        intra = [i for i in idx if instances[i].intra]
-        inter = [i for i in idx if not instances[i].intra]
-        f0 = instances[idx[0]].features
-        s_intra = [float(scores[i]) for i in intra]
+        ck, dk = key
+        s_intra: list[float] = []
+        intra_sents: set[int] = set()
+        inter_max = min_dist = None
+        i0 = idx[0]
+        ade_max, treat_max, neg_max, bg_min, comp_max = f_ade[i0], f_treat[i0], f_neg[i0], f_bg[i0], f_comp[i0]
+        any_qual = intra_last = False
+        all_treat = True
+        best_i = None
+        for i in idx:
+            if is_intra[i]:
+                s_intra.append(score_f[i])
+                intra_sents.add(c_sent[i])
+                if c_sent[i] in last:
+                    intra_last = True
+                if not f_treat[i] > 0:
+                    all_treat = False
+            else:
+                v = score_f[i]
+                if inter_max is None or v > inter_max:
+                    inter_max = v
+            d = abs(c_sent[i] - d_sent[i])
+            if min_dist is None or d < min_dist:
+                min_dist = d
+            if f_ade[i] > ade_max:
+                ade_max = f_ade[i]
+            if f_treat[i] > treat_max:
+                treat_max = f_treat[i]
+            if f_neg[i] > neg_max:
+                neg_max = f_neg[i]
+            if f_bg[i] < bg_min:
+                bg_min = f_bg[i]
+            if f_comp[i] > comp_max:
+                comp_max = f_comp[i]
+            if f_qual[i]:
+                any_qual = True
+            if best_i is None or (is_intra[i], scores[i]) > (is_intra[best_i], scores[best_i]):
+                best_i = i
+        n_intra = len(s_intra)
+        if n_intra == 0:
+            mean_intra = 0.0
+        elif n_intra <= 2:
+            mean_intra = sum(s_intra) / n_intra  # same as np.mean for one or two values
+        else:
+            mean_intra = float(np.mean(s_intra))
+        f0 = feats[i0]
+        chem_sents = sents_of.get(ck, empty)
+        dis_sents = sents_of.get(dk, empty)
+        chem_cue = cue.get(ck, ())
         rows.append(
             [
-                max(s_intra, default=0.0),
-                float(np.mean(s_intra)) if s_intra else 0.0,
-                len(intra),
-                len({instances[i].chem.sentence_index for i in intra}),
-                max((float(scores[i]) for i in inter), default=0.0),
-                1.0 if intra else 0.0,
-                min(abs(instances[i].chem.sentence_index - instances[i].dis.sentence_index) for i in idx),
+                max(s_intra) if s_intra else 0.0,
+                mean_intra,
+                n_intra,
+                len(intra_sents),
+                0.0 if inter_max is None else inter_max,
+                1.0 if n_intra else 0.0,
+                min_dist,
                 f0.get("chem_in_title", 0.0),
                 f0.get("dis_in_title", 0.0),
                 f0.get("chem_top", 0.0),
                 f0.get("dis_top", 0.0),
-                chem_counts[key[0]],
-                dis_counts[key[1]],
-                chem_rank.get(key[0], 99),
-                dis_rank.get(key[1], 99),
-                len(chem_counts),
-                len(dis_counts),
-                max((instances[i].features.get("rule_ade", 0.0) for i in idx), default=0.0),
-                max((instances[i].features.get("rule_treat", 0.0) for i in idx), default=0.0),
-                max((instances[i].features.get("neg", 0.0) for i in idx), default=0.0),
-                min((instances[i].features.get("background", 0.0) for i in idx), default=0.0),
-                1.0 if key[0] == first_chem else 0.0,
-                1.0 if key[1] == first_dis else 0.0,
-                len(doc.sentences),
+                chem_counts[ck],
+                dis_counts[dk],
+                chem_rank.get(ck, 99),
+                dis_rank.get(dk, 99),
+                n_chem_concepts,
+                n_dis_concepts,
+                ade_max,
+                treat_max,
+                neg_max,
+                bg_min,
+                1.0 if ck == first_chem else 0.0,
+                1.0 if dk == first_dis else 0.0,
+                n_doc_sentences,
                 # relations-0.3.0 columns
-                1.0 if title_chems == {key[0]} else 0.0,
-                len(title_dis),
-                1.0 if any(instances[i].chem.sentence_index in last for i in intra) else 0.0,
-                1.0 if sents_of.get(key[0], set()) & last else 0.0,
-                1.0 if sents_of.get(key[1], set()) & last else 0.0,
-                len(partners.get("c:" + key[0], ())),
-                len(partners.get("d:" + key[1], ())),
-                min(sents_of.get(key[0], {0})) / n_sent,
-                min(sents_of.get(key[1], {0})) / n_sent,
-                len(sents_of.get(key[1], ())),
-                len(sents_of.get(key[0], ())),
-                float(np.mean([v >= 0.5 for v in s_intra])) if s_intra else 0.0,
-                max((1.0 for i in idx if any(k.startswith("qual=") for k in instances[i].features)), default=0.0),
-                max((instances[i].features.get("composition", 0.0) for i in idx), default=0.0),
-                1.0 if intra and all(instances[i].features.get("rule_treat", 0.0) > 0 for i in intra) else 0.0,
-                1.0 if first_pos.get(key[1], 0) < first_pos.get(key[0], 0) else 0.0,
-                1.0 if "dose" in cue.get(key[0], ()) else 0.0,
-                1.0 if "admin" in cue.get(key[0], ()) else 0.0,
-                1.0 if "protect" in cue.get(key[0], ()) else 0.0,
-                chem_treat.get(key[0], 0.0),
-                max((v for c, v in ade_by.get(key[1], {}).items() if c != key[0]), default=0.0),
-                1.0 if "outcome" in cue.get(key[1], ()) else 0.0,
-                1.0 if compound_by.get(key[1], set()) - {key[0]} else 0.0,
+                1.0 if title_chems == {ck} else 0.0,
+                n_title_dis,
+                1.0 if intra_last else 0.0,
+                1.0 if chem_sents & last else 0.0,
+                1.0 if dis_sents & last else 0.0,
+                len(partners.get("c:" + ck, ())),
+                len(partners.get("d:" + dk, ())),
+                min(sents_of.get(ck, {0})) / n_sent,
+                min(sents_of.get(dk, {0})) / n_sent,
+                len(dis_sents),
+                len(chem_sents),
+                sum(v >= 0.5 for v in s_intra) / n_intra if n_intra else 0.0,
+                1.0 if any_qual else 0.0,
+                comp_max,
+                1.0 if n_intra and all_treat else 0.0,
+                1.0 if first_pos.get(dk, 0) < first_pos.get(ck, 0) else 0.0,
+                1.0 if "dose" in chem_cue else 0.0,
+                1.0 if "admin" in chem_cue else 0.0,
+                1.0 if "protect" in chem_cue else 0.0,
+                chem_treat.get(ck, 0.0),
+                max((v for c, v in ade_by.get(dk, {}).items() if c != ck), default=0.0),
+                1.0 if "outcome" in cue.get(dk, ()) else 0.0,
+                1.0 if compound_by.get(dk, empty) - {ck} else 0.0,
             ]
         )
         keys.append(key)
-        best.append(max(idx, key=lambda i: (instances[i].intra, scores[i])))
+        best.append(best_i)
     return keys, np.array(rows, dtype=np.float64).reshape(len(rows), len(AGG_FEATURES)), best
 
 
@@ -274,8 +349,7 @@ RULE_FLOOR = 0.15
 def _background(doc: DocumentView, dis) -> bool:
     """The disease is a background condition or names a population ("patients with Y",
     "patients at high risk of Y", "especially in cases with Y")."""
-    sent = doc.sentences[dis.sentence_index]
-    if BACKGROUND.search(doc.text[max(sent.start, dis.start - 60) : dis.start]):
+    if disease_prefix_cues(doc, dis)[0]:  # BACKGROUND before the disease
         return True
     return bool(disease_qualifier(doc, dis))
 
@@ -327,6 +401,28 @@ def load_mesh_trees(path: Path) -> dict[str, tuple[str, ...]]:
     return trees
 
 
+@dataclass
+class _DocState:
+    """One document's work before the stage-2 probabilities (see ``ModelExtractor.extract_many``)."""
+
+    doc: DocumentView
+    rule_cands: list[RelationCandidate]
+    instances: list[Instance]
+    scores: np.ndarray
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    X: np.ndarray | None = None  # stage-2 rows (the model's columns), None without stage 2
+    best: list[int] = field(default_factory=list)
+    negated: dict[int, bool] = field(default_factory=dict)
+    manifestation: list[RelationCandidate] = field(default_factory=list)
+
+
+def _attempt(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - reported per document by the caller
+        return exc
+
+
 class ModelExtractor:
     """Relation extractor backed by a :class:`PairModel` plus the rule set."""
 
@@ -358,15 +454,99 @@ class ModelExtractor:
         (model_dir / "meta.json").write_text(json.dumps({"version": self.version, **meta}, indent=2) + "\n")
 
     def extract(self, doc: DocumentView) -> list[RelationCandidate]:
+        state = self._prepare(doc)
+        self._score_instances([state])
+        self._aggregate(state)
+        return self._finish(state, self._concept_probs([state])[0])
+
+    def extract_many(self, docs: list[DocumentView], batch: int = 256) -> list[list[RelationCandidate] | Exception]:
+        """``extract`` for each document, with the mention-pair and stage-2 classifiers called once per
+        ``batch`` documents (on one document's few rows their per-call cost dominates).  Results are those
+        of ``extract``: each row is scored independently.  A document that fails gets its exception in
+        place of its candidates."""
+        out: list[list[RelationCandidate] | Exception] = []
+        for lo in range(0, len(docs), batch):
+            states: list[_DocState | Exception] = [_attempt(self._prepare, doc) for doc in docs[lo : lo + batch]]
+            self._batched(states, self._score_instances)
+            states = [s if isinstance(s, Exception) else _attempt(self._aggregate, s) for s in states]
+            probs = self._batched(states, self._concept_probs)
+            for s, p in zip(states, probs):
+                out.append(s if isinstance(s, Exception) else p if isinstance(p, Exception) else _attempt(self._finish, s, p))
+        return out
+
+    @staticmethod
+    def _batched(states: list, step) -> list:
+        """``step`` over the states that are not exceptions, all at once; per state if the batch fails
+        (the failing state's result becomes its exception, and so does the state)."""
+        ok = [i for i, s in enumerate(states) if not isinstance(s, Exception)]
+        results: list = [None] * len(states)
+        try:
+            for i, r in zip(ok, step([states[i] for i in ok]) or [None] * len(ok)):
+                results[i] = r
+        except Exception:  # noqa: BLE001 - one bad document must not fail the batch
+            for i in ok:
+                try:
+                    results[i] = (step([states[i]]) or [None])[0]
+                except Exception as exc:  # noqa: BLE001
+                    results[i] = states[i] = exc
+        for i, s in enumerate(states):
+            if isinstance(s, Exception):
+                results[i] = s
+        return results
+
+    def _prepare(self, doc: DocumentView) -> "_DocState":
+        """Rules, candidate instances and manifestation candidates of one document."""
         rule_cands = self.rules.extract(doc)
         instances = drug_disease_instances(doc)
-        scores = self.model.score(instances) if instances else np.zeros(0)
+        state = _DocState(doc, rule_cands, instances, np.zeros(0))
+        # Negation of the intra pairs' rule readings (used for the accepted ones).
+        state.negated = {
+            id(inst): any(sig.negated for sig in drug_disease_signals(doc, inst.chem, inst.dis))
+            for inst in instances
+            if inst.intra
+        }
+        if self.manifestation is not None:
+            state.manifestation = self.manifestation.candidates(doc, method=self.method)
+        return state
+
+    def _score_instances(self, states: list["_DocState"]) -> None:
+        """Mention-pair probabilities of all states' instances, one classifier call per kind."""
+        everything = [inst for s in states for inst in s.instances]
+        scores = self.model.score(everything) if everything else np.zeros(0)
+        at = 0
+        for s in states:
+            n = len(s.instances)
+            s.scores = scores[at : at + n] if n else np.zeros(0)
+            at += n
+
+    def _aggregate(self, state: "_DocState") -> "_DocState":
+        if self.model.concept is not None and state.instances:
+            state.keys, X, state.best = aggregate(state.doc, state.instances, state.scores)
+            state.X = X[:, agg_columns(self.model)]
+        return state
+
+    def _concept_probs(self, states: list["_DocState"]) -> list[np.ndarray | None]:
+        """Stage-2 probabilities per document (None without a stage-2 model or instances), one
+        ``predict_proba`` call for all documents."""
+        with_rows = [s for s in states if s.X is not None]
+        out: dict[int, np.ndarray] = {}
+        if with_rows:
+            X = np.concatenate([s.X for s in with_rows], axis=0) if len(with_rows) > 1 else with_rows[0].X
+            probs = self.model.concept.predict_proba(X)[:, 1]
+            at = 0
+            for s in with_rows:
+                n = s.X.shape[0]
+                out[id(s)] = probs[at : at + n]
+                at += n
+        return [out.get(id(s)) for s in states]
+
+    def _finish(self, state: "_DocState", probs: np.ndarray | None) -> list[RelationCandidate]:
+        doc, rule_cands, instances, scores = state.doc, state.rule_cands, state.instances, state.scores
         ade: dict[tuple[str, str], RelationCandidate] = {}
         chosen: list[tuple[Instance, float]] = []
         concept_prob: dict[tuple[str, str], float] = {}
-        if self.model.concept is not None and instances:
-            _keys, X, best = aggregate(doc, instances, scores)
-            probs = self.model.concept.predict_proba(X[:, agg_columns(self.model)])[:, 1]
+        if probs is not None:
+            _keys, best = state.keys, state.best
             concept_prob = {k: float(p) for k, p in zip(_keys, probs)}
             thr = self.model.thresholds.get("concept", 0.5)
             chosen = [(instances[b], float(p)) for b, p in zip(best, probs) if p >= thr]
@@ -383,7 +563,7 @@ class ModelExtractor:
         for inst, score in chosen:
             negated = False
             if inst.intra:
-                negated = any(sig.negated for sig in drug_disease_signals(doc, inst.chem, inst.dis))
+                negated = state.negated[id(inst)]
             ade[(inst.chem.entity_id, inst.dis.entity_id)] = RelationCandidate(
                 type=DRUG_ADVERSE_EVENT,
                 head=inst.chem,
@@ -431,7 +611,7 @@ class ModelExtractor:
                     ade_drugs.setdefault(c.tail.entity_id, []).append(c.head.start)
             out.extend(
                 m
-                for m in self.manifestation.candidates(doc, method=self.method)
+                for m in state.manifestation
                 if not any(start > m.head.end for start in ade_drugs.get(m.tail.entity_id, ()))
             )
         return out

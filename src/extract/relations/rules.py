@@ -26,13 +26,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extract.relations.candidates import (
-    coordination_groups,
     disease_pairs,
     is_pp_object,
     pair_context,
+    sentence_groups,
 )
+from extract.relations.memo import per_document, sentence_entities
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
@@ -202,6 +204,7 @@ def in_keywords(doc: DocumentView, entity: EntityView) -> bool:
     return bool(section) and section.lower() == KEYWORDS_SECTION
 
 
+@per_document
 def disease_qualifier(doc: DocumentView, dis: EntityView) -> str:
     """'at_risk' / 'subgroup' when the disease names a population rather than a drug outcome, else ''."""
     sent = doc.sentences[dis.sentence_index]
@@ -268,6 +271,33 @@ NEGATION = re.compile(
 MAX_REGION_CHARS = 150
 
 
+@lru_cache(maxsize=16384)
+def has_negation(text: str) -> bool:
+    """``NEGATION`` occurs in ``text`` (cached: the rules, features and classifiers ask about the same
+    regions and sentences)."""
+    return bool(NEGATION.search(text))
+
+
+@lru_cache(maxsize=32768)
+def cached_search(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern`` occurs in ``text``; cached for the cue regions the rules and the features both test."""
+    return pattern.search(text) is not None
+
+
+@per_document
+def disease_prefix_cues(doc: DocumentView, dis: EntityView) -> tuple[bool, bool]:
+    """(``BACKGROUND``, ``ADE_TAIL_PREFIX``) in the 60 characters before the disease in its sentence."""
+    sent = doc.sentences[dis.sentence_index]
+    prefix = doc.text[max(sent.start, dis.start - 60) : dis.start]
+    return bool(BACKGROUND.search(prefix)), bool(ADE_TAIL_PREFIX.search(prefix))
+
+
+@lru_cache(maxsize=8192)
+def treat_sentence(sentence: str) -> bool:
+    """``TREAT_SENTENCE`` occurs in the sentence (cached per sentence text)."""
+    return bool(TREAT_SENTENCE.search(sentence))
+
+
 @dataclass(frozen=True)
 class RuleSignal:
     """Rule decision for one ordered pair (head, tail) of one relation type."""
@@ -278,6 +308,7 @@ class RuleSignal:
     rule: str
 
 
+@per_document
 def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -> list[RuleSignal]:
     """Rule decisions for a chemical and a disease of the same sentence (may be empty)."""
     if chem.sentence_index != dis.sentence_index:
@@ -293,8 +324,9 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     qualifier = disease_qualifier(doc, dis)
     if qualifier:
         return []  # "in patients at risk of Y", "especially in cases with Y": a population, not an outcome
-    background = bool(BACKGROUND.search(doc.text[max(sent.start, dis.start - 60) : dis.start]))
-    neg = bool(NEGATION.search(region_pp))
+    # ``sent`` is also the disease's sentence (same-sentence pair).
+    background, event_prefix = disease_prefix_cues(doc, dis)
+    neg = has_negation(region_pp)
     long_region = len(region) > MAX_REGION_CHARS
     long_pp = len(region_pp) > MAX_REGION_CHARS
     dis_prefix = doc.text[max(sent.start, dis.start - 60) : dis.start]
@@ -321,14 +353,14 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     if drug_first and ADE_COMPOUND.match(ctx.between) and len(ctx.between) < 40:
         ade_rule = "compound"
     elif not long_pp and not background:
-        if drug_first and ADE_DRUG_FIRST.search(region_pp):
+        if drug_first and cached_search(ADE_DRUG_FIRST, region_pp):
             ade_rule = "drug_first_trigger"
-        elif not drug_first and ADE_DISEASE_FIRST.search(region_pp):
+        elif not drug_first and cached_search(ADE_DISEASE_FIRST, region_pp):
             ade_rule = "disease_first_trigger"
-    if not ade_rule and not background and ADE_TAIL_PREFIX.search(dis_prefix) and not treat:
+    if not ade_rule and not background and event_prefix and not treat:
         if ADE_LINK.search(ctx.between) and len(ctx.between) <= MAX_REGION_CHARS:
             ade_rule = "event_prefix"
-    if ade_rule and ade_rule != "compound" and COMPOSITION.search(region_pp):
+    if ade_rule and ade_rule != "compound" and cached_search(COMPOSITION, region_pp):
         ade_rule = ""  # "Y deposits are formed from X": what Y is made of, not what caused it
     if ade_rule == "compound":
         out.append(RuleSignal(DRUG_ADVERSE_EVENT, 0.9, neg, ade_rule))
@@ -349,10 +381,21 @@ def _is_hypernym_pair(a: EntityView, b: EntityView) -> bool:
     ta, tb = a.text.lower(), b.text.lower()
     if ta in tb or tb in ta:
         return True
-    wa, wb = re.findall(r"[a-z]+", ta), re.findall(r"[a-z]+", tb)
-    return bool(wa and wb and wa[-1].rstrip("s") == wb[-1].rstrip("s"))
+    la, lb = _last_word(ta), _last_word(tb)
+    return la is not None and lb is not None and la == lb
 
 
+_LETTERS = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=16384)
+def _last_word(text: str) -> str | None:
+    """Last run of a-z letters of ``text`` without trailing 's', None when there is none."""
+    words = _LETTERS.findall(text)
+    return words[-1].rstrip("s") if words else None
+
+
+@per_document
 def _drug_event(doc: DocumentView, tail: EntityView) -> bool:
     """The tail is a drug's event: a chemical of the sentence has an adverse-event rule for it,
     or it is written as a compound "<word>-induced Y"."""
@@ -360,7 +403,7 @@ def _drug_event(doc: DocumentView, tail: EntityView) -> bool:
     prefix = doc.text[max(sent.start, tail.start - 40) : tail.start]
     if re.search(r"-?(?:induced|associated|related)\s+(?:[\w-]+\s+){0,2}$", prefix, re.I):
         return True
-    for c in doc.entities_in(tail.sentence_index):
+    for c in sentence_entities(doc, tail.sentence_index):
         if c.label == "CHEMICAL" and any(
             s.type == DRUG_ADVERSE_EVENT for s in drug_disease_signals(doc, c, tail)
         ):
@@ -368,6 +411,7 @@ def _drug_event(doc: DocumentView, tail: EntityView) -> bool:
     return False
 
 
+@per_document
 def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) -> RuleSignal | None:
     """Rule decision for disease ``head`` having manifestation ``tail`` (same sentence).
 
@@ -387,17 +431,17 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     lo, hi = ctx.first.end, ctx.second.start
     blocking = [
         e
-        for e in doc.entities_in(head.sentence_index)
+        for e in sentence_entities(doc, head.sentence_index)
         if e.label == "DISEASE" and e.start >= lo and e.end <= hi and not is_pp_object(doc, e, sent)
         and not re.match(r"^\s*[(\[]", doc.text[max(lo, e.start - 2) : e.start])
     ]
-    groups = coordination_groups(doc.entities_in(head.sentence_index), doc.text)
+    groups = sentence_groups(doc, head.sentence_index)
     blocking = [e for e in blocking if groups.get(e.entity_id) not in (groups.get(head.entity_id), groups.get(tail.entity_id))]
     if blocking:
         return None
     if _drug_event(doc, tail):
         return None
-    neg = bool(NEGATION.search(region)) or head.negated or tail.negated
+    neg = has_negation(region) or head.negated or tail.negated
     if ctx.first is tail:
         if MANIF_IN_PP.match(region):
             return RuleSignal(DISEASE_MANIFESTATION, 0.6, neg, "tail_in_head")
@@ -408,7 +452,7 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     if MANIF_IN_HEAD.search(ctx.before) and re.match(r"^\s*,?\s*(?:[\w-]+\s+){0,2}$", region):
         if MANIF_SUBJECT_VERB.match(ctx.after):
             return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "in_head_tail_occurs")
-    drug_before = any(e.label == "CHEMICAL" and e.end <= head.start for e in doc.entities_in(head.sentence_index))
+    drug_before = any(e.label == "CHEMICAL" and e.end <= head.start for e in sentence_entities(doc, head.sentence_index))
     if drug_before and is_pp_object(doc, head, sent):
         return None  # "X, used for treatment of H, results in T": the drug is the subject
     if MANIF_HEAD_FIRST.search(region):
@@ -494,7 +538,7 @@ class RuleExtractor:
             if c.sentence_index in sents_with_disease or in_keywords(doc, c):
                 continue
             sentence = doc.sentence_text(c.sentence_index)
-            if not TREAT_SENTENCE.search(sentence) or ADVERSE_SENTENCE.search(sentence):
+            if not treat_sentence(sentence) or ADVERSE_SENTENCE.search(sentence):
                 continue
             neg = bool(re.search(r"\b(?:no|not|without|neither|nor|failed)\b", sentence, re.I))
             # Evidence tail: the closest topic mention before the drug, else the first one.

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from extract import schemas
 from extract.nlp.inference_ops import one_thread
+from extract.parallel import chunk_size, fork_map
 from extract.rejects import Reject
+from extract.relations.memo import release as release_memo
 from extract.relations.types import DocumentView, EntityView, RelationCandidate, SentenceView
 from extract.settings import Settings, get_settings
 
 STAGE = "relations"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -100,31 +104,79 @@ def get_extractor(settings: Settings | None = None):
 
 def extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Table,
                       settings: Settings | None = None, extractor=None) -> RelationsResult:
+    """Relations of every document; one failing document becomes a reject.
+
+    With ``settings.relation_processes > 1`` and more than :data:`MIN_DOCS_PER_PROCESS` documents
+    per process, forked workers (:func:`extract.parallel.fork_map`) share the loaded extractor
+    and the documents' views and each handle a share of the documents; the output is the same.
+    """
+    settings = settings or get_settings()
     extractor = extractor or get_extractor(settings)
-    # One BLAS/OpenMP thread: the models score one document's pairs at a time, and thread pools
-    # on such small inputs cost more than they give (extract.nlp.inference_ops).
-    with one_thread():
-        return _extract_relations(documents, sentences, entities, extractor)
-
-
-def _extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Table, extractor) -> RelationsResult:
+    views = build_views(documents, sentences, entities)
+    n_process = max(1, settings.relation_processes)
+    outcomes = None
+    if n_process > 1 and len(views) >= n_process * MIN_DOCS_PER_PROCESS:
+        size = chunk_size(len(views), n_process, BATCH_DOCS)
+        try:
+            outcomes = fork_map(lambda positions: _process_views([views[i] for i in positions], extractor),
+                                range(len(views)), n_process, size)
+        except Exception:  # noqa: BLE001
+            log.warning("relations with %d processes failed; redoing the chunk in one process", n_process,
+                        exc_info=True)
+    if outcomes is None:
+        # One BLAS/OpenMP thread: the models score a few thousand rows per call at most (the pairs of
+        # up to 256 documents), and thread pools on such small inputs cost more than they give
+        # (extract.nlp.inference_ops).
+        with one_thread():
+            outcomes = _process_views(views, extractor)
     rows: list[dict] = []
     doc_rows: list[dict] = []
     rejects: list[Reject] = []
-    for meta, view in build_views(documents, sentences, entities):
-        try:
-            candidates = extractor.extract(view)
-            rel = relation_rows(meta, view, candidates, extractor.version)
-        except Exception as exc:
-            rejects.append(Reject(source=meta["source"], stage=STAGE, reason="processing_error",
-                                  detail=f"{type(exc).__name__}: {exc}", doc_id=meta["doc_id"]))
-            continue
-        keys = {e.entity_id: _norm_key(e) for e in view.entities}
+    for rel, aggregated, reject in outcomes:
+        if reject is not None:
+            rejects.append(reject)
         rows.extend(rel)
-        doc_rows.extend(aggregate_document_relations(rel, keys))
+        doc_rows.extend(aggregated)
     return RelationsResult(
         relations=schemas.to_table("relations", rows),
         document_relations=schemas.to_table("document_relations", doc_rows),
         rejects=rejects,
         model_version=extractor.version,
     )
+
+
+#: Documents per batched call of the extractor (and per worker task).
+BATCH_DOCS = 256
+#: Fewer documents than this per process are not worth forking for.
+MIN_DOCS_PER_PROCESS = 64
+
+#: Per document: its relation rows, its document_relations rows, and its reject (or None).
+ViewOutcome = tuple[list[dict], list[dict], Reject | None]
+
+
+def _process_views(views: list, extractor) -> list[ViewOutcome]:
+    outcomes: list[ViewOutcome] = []
+    extract_many = getattr(extractor, "extract_many", None)
+    results: list = [None] * len(views)
+    if extract_many is not None:
+        # Batched: the classifiers score many documents' rows per call; a failing document gets
+        # its exception.  Should the batch itself fail, every document is extracted on its own.
+        try:
+            results = extract_many([view for _meta, view in views])
+        except Exception:  # noqa: BLE001
+            log.exception("batched relation extraction failed; extracting document by document")
+            extract_many = None
+    for (meta, view), result in zip(views, results):
+        try:
+            if isinstance(result, Exception):
+                raise result
+            candidates = extractor.extract(view) if extract_many is None else result
+            rel = relation_rows(meta, view, candidates, extractor.version)
+        except Exception as exc:
+            outcomes.append(([], [], Reject(source=meta["source"], stage=STAGE, reason="processing_error",
+                                           detail=f"{type(exc).__name__}: {exc}", doc_id=meta["doc_id"])))
+            continue
+        keys = {e.entity_id: _norm_key(e) for e in view.entities}
+        outcomes.append((rel, aggregate_document_relations(rel, keys), None))
+    release_memo()  # the memo of the last document
+    return outcomes

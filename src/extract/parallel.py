@@ -1,0 +1,64 @@
+"""Map a function over chunks of work in forked worker processes that share loaded models.
+
+The NER and relation stages hold large loaded objects (spaCy pipeline, linker index, relation
+models).  Workers forked from the stage's process inherit them copy-on-write, so nothing is
+pickled or loaded again (nmslib indexes cannot be pickled at all).  Only the chunks go to the
+workers and only plain results come back.  ``gc.freeze()`` from before the fork until the
+workers have exited keeps the garbage collector (theirs and ours) from writing to, and so
+copying, the shared objects' pages.  Each worker limits BLAS/OpenMP to one thread: the
+parallelism is the processes.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import multiprocessing as mp
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from extract.nlp.inference_ops import one_thread
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: The function a worker applies to each chunk (set by :func:`_init_worker`, inherited by fork).
+_WORKER_FUNC: Callable[[Any], Any] | None = None
+
+
+def _init_worker(func: Callable[[Any], Any]) -> None:
+    global _WORKER_FUNC
+    _WORKER_FUNC = func
+
+
+def _run_chunk(chunk: Any) -> Any:
+    assert _WORKER_FUNC is not None, "worker started without a function"
+    with one_thread():
+        return _WORKER_FUNC(chunk)
+
+
+def chunk_size(n_items: int, n_process: int, largest: int, smallest: int = 8) -> int:
+    """Items per task: at most ``largest``, but at least two tasks per worker so the last task does
+    not leave a core idle for long."""
+    return max(smallest, min(largest, math.ceil(n_items / (n_process * 2))))
+
+
+def fork_map(func: Callable[[list[T]], list[R]], items: Sequence[T], n_process: int, size: int) -> list[R]:
+    """``func`` over ``items`` in chunks of ``size``, in ``n_process`` forked workers; results in order.
+
+    ``func`` (usually a closure over loaded models) is inherited by the workers, never pickled;
+    each chunk's items and results are pickled.  Raises ``RuntimeError`` where processes cannot
+    be forked; any worker failure propagates, so callers can fall back to one process.
+    """
+    if "fork" not in mp.get_all_start_methods():
+        raise RuntimeError("worker processes need the 'fork' start method")
+    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    executor = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"),
+                                   initializer=_init_worker, initargs=(func,))
+    gc.freeze()
+    try:
+        return [result for chunk_results in executor.map(_run_chunk, chunks) for result in chunk_results]
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()

@@ -1,0 +1,64 @@
+"""The relation stage over real BC5CDR abstracts: worker processes and failing documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extract.corpora.pubtator import raw_document_rows
+from extract.evaluation.ner import load_corpus
+from extract.relations.stage import MIN_DOCS_PER_PROCESS, extract_relations, get_extractor
+from extract.runner import run_texts
+from extract.settings import get_settings, resolve_model_dir
+
+pytestmark = pytest.mark.skipif(resolve_model_dir(get_settings().relation_model, "relations") is None,
+                                reason="no models/relations-* shipped yet")
+
+#: Enough documents for two worker processes.
+N_DOCS = 2 * MIN_DOCS_PER_PROCESS + 10
+
+
+@pytest.fixture(scope="module")
+def tables(shared_dir: Path):
+    docs = load_corpus(shared_dir / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt", "pubtator", N_DOCS)
+    return run_texts(raw_document_rows(docs), stages=("clean", "ner"))
+
+
+def _relations(tables, processes: int, extractor=None):
+    settings = get_settings().model_copy(update={"relation_processes": processes})
+    return extract_relations(tables["documents"], tables["sentences"], tables["entities"], settings, extractor)
+
+
+def test_worker_processes_give_the_same_relations(tables, caplog) -> None:
+    one = _relations(tables, 1)
+    two = _relations(tables, 2)
+    assert "redoing the chunk in one process" not in caplog.text  # the workers really ran
+    assert one.relations.num_rows > N_DOCS  # BC5CDR abstracts are about chemicals and diseases
+    assert not one.rejects and not two.rejects
+    assert one.relations.equals(two.relations)
+    assert one.document_relations.equals(two.document_relations)
+
+
+class _FailsOnOneDocument:
+    """The shipped extractor, except that one document raises (stands in for a corrupt document)."""
+
+    def __init__(self, inner, doc_id: str) -> None:
+        self.inner, self.doc_id, self.version = inner, doc_id, inner.version
+
+    def extract(self, view):
+        if view.doc_id == self.doc_id:
+            raise ValueError("corrupt document")
+        return self.inner.extract(view)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_failing_document_becomes_a_reject(tables, processes, caplog) -> None:
+    ids = tables["documents"].column("doc_id").to_pylist()
+    bad = ids[N_DOCS // 2]
+    result = _relations(tables, processes, _FailsOnOneDocument(get_extractor(), bad))
+    assert "redoing the chunk in one process" not in caplog.text
+    assert [(r.doc_id, r.reason) for r in result.rejects] == [(bad, "processing_error")]
+    assert "corrupt document" in result.rejects[0].detail
+    with_relations = set(result.relations.column("doc_id").to_pylist())
+    assert bad not in with_relations and len(with_relations) > N_DOCS // 2
