@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared
 export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .PHONY: setup demo test test-slow
 

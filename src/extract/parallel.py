@@ -38,6 +38,12 @@ def _run_chunk(chunk: Any) -> Any:
         return _WORKER_FUNC(chunk)
 
 
+def workers_available() -> bool:
+    """Whether this process can fork workers: the fork start method exists and this process is not
+    itself a daemonic worker (e.g. of a Dask cluster), which may not have children."""
+    return "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+
+
 def chunk_size(n_items: int, n_process: int, largest: int, smallest: int = 8) -> int:
     """Items per task: at most ``largest``, but at least two tasks per worker so the last task does
     not leave a core idle for long."""
@@ -51,8 +57,8 @@ def fork_map(func: Callable[[list[T]], list[R]], items: Sequence[T], n_process: 
     each chunk's items and results are pickled.  Raises ``RuntimeError`` where processes cannot
     be forked; any worker failure propagates, so callers can fall back to one process.
     """
-    if "fork" not in mp.get_all_start_methods():
-        raise RuntimeError("worker processes need the 'fork' start method")
+    if not workers_available():
+        raise RuntimeError("cannot fork workers here (no 'fork' start method, or a daemonic process)")
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     executor = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"),
                                    initializer=_init_worker, initargs=(func,))

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from extract import schemas
 from extract.ner.pipeline import NerPipeline, get_pipeline
 from extract.nlp.inference_ops import one_thread
-from extract.parallel import chunk_size, fork_map
+from extract.parallel import chunk_size, fork_map, workers_available
 from extract.rejects import Reject
 from extract.settings import Settings, get_settings
 
@@ -140,7 +140,7 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
     items = _items(docs_meta, sents)
     n_process = max(1, (settings or get_settings()).ner_processes)
     outcomes = None
-    if n_process > 1 and len(docs_meta) > batch_size:
+    if n_process > 1 and len(docs_meta) > batch_size and workers_available():
         # Forked workers inherit the loaded pipeline (model, lexicon, linker index) and each run
         # all of it on their share; this process neither tokenises nor runs any component.
         nlp = pipeline.nlp

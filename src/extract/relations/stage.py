@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from extract import schemas
 from extract.nlp.inference_ops import one_thread
-from extract.parallel import chunk_size, fork_map
+from extract.parallel import chunk_size, fork_map, workers_available
 from extract.rejects import Reject
 from extract.relations.memo import release as release_memo
 from extract.relations.types import DocumentView, EntityView, RelationCandidate, SentenceView
@@ -115,7 +115,7 @@ def extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Tab
     views = build_views(documents, sentences, entities)
     n_process = max(1, settings.relation_processes)
     outcomes = None
-    if n_process > 1 and len(views) >= n_process * MIN_DOCS_PER_PROCESS:
+    if n_process > 1 and len(views) >= n_process * MIN_DOCS_PER_PROCESS and workers_available():
         size = chunk_size(len(views), n_process, BATCH_DOCS)
         try:
             outcomes = fork_map(lambda positions: _process_views([views[i] for i in positions], extractor),
