@@ -175,3 +175,21 @@ def test_document_memo_follows_view_changes():
     assert pair_context(view, chem, dis).region == " "
     other = build_view("memo2", "Lithium caused tremor.", {"lithium": "CHEMICAL", "tremor": "DISEASE"})
     assert pair_context(other, *other.entities).first is other.entities[0]
+
+
+def test_mention_neighbour_features():
+    """relations-0.4.0: the word right before / after each mention of a same-sentence pair."""
+    from extract.relations.features import doc_stats, drug_disease_features
+
+    view = build_view(
+        "nb", "Serum dopamine levels were higher in hypertensive patients than in controls.",
+        {"dopamine": "CHEMICAL", "hypertensive": "DISEASE"},
+    )
+    chem = next(e for e in view.entities if e.label == "CHEMICAL")
+    dis = next(e for e in view.entities if e.label == "DISEASE")
+    f = drug_disease_features(view, chem, dis, doc_stats(view), neighbours=True)
+    assert {"chem_prev=serum", "chem_next=levels", "dis_prev=in", "dis_next=patients"} <= set(f)
+    # Models trained without the family (relations <= 0.3.0) must see exactly their old features.
+    old = drug_disease_features(view, chem, dis, doc_stats(view))
+    assert not any(k.startswith(("chem_prev=", "chem_next=", "dis_prev=", "dis_next=")) for k in old)
+    assert set(f) - set(old) == {"chem_prev=serum", "chem_next=levels", "dis_prev=in", "dis_next=patients"}

@@ -31,9 +31,6 @@ from extract.settings import Settings, resolve_model_dir
 
 log = logging.getLogger(__name__)
 
-POSTPROCESSING_PIPES = ("extract_drug_classes", "extract_biologic_drugs", "extract_abbreviations", "extract_linker",
-                        "extract_context")
-
 
 def add_postprocessing(nlp: Language, settings: Settings) -> Language:
     """Add abbreviation, linking (if an index exists) and context components to ``nlp``.

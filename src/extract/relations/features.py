@@ -14,7 +14,10 @@ Feature families (names prefixed so the hashed model stays inspectable):
 * entity text: ``chem=`` / ``dis=`` lower-cased texts, ``dis_head=`` last word, ``chem_suf=``
   suffix; ``background`` when the disease follows "with" ("patients with Y"); ``qual=at_risk`` /
   ``qual=subgroup`` when it names a population ("patients at high risk of Y", "especially in cases
-  with Y"); ``composition`` for "formed from / composed of" between the mentions.
+  with Y"); ``composition`` for "formed from / composed of" between the mentions;
+* mention neighbours (same-sentence pairs, relations-0.4.0): ``chem_prev=`` / ``chem_next=`` /
+  ``dis_prev=`` / ``dis_next=`` the word right before / after each mention ("dopamine levels",
+  "than quetiapine", "Y patients", "Y model").
 """
 
 from __future__ import annotations
@@ -100,6 +103,18 @@ def _dis_parts(doc: DocumentView, dis: EntityView) -> tuple[str, str | None, boo
     )
 
 
+@per_document
+def _neighbours(doc: DocumentView, e: EntityView) -> tuple[str, str]:
+    """Lower-cased word token before and after the mention within its sentence ('' at an edge)."""
+    sent = doc.sentences[e.sentence_index]
+    before = _WORDS.findall(doc.text[max(sent.start, e.start - 30) : e.start])
+    after = _WORDS.findall(doc.text[e.end : min(sent.end, e.end + 30)])
+    return (before[-1].lower() if before else ""), (after[0].lower() if after else "")
+
+
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
 @lru_cache(maxsize=8192)
 def _tokens_of(text: str) -> tuple[str, ...]:
     return tuple(tokens(text))
@@ -112,8 +127,13 @@ def _edge_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(toks[-2:]), tuple(toks[:2])
 
 
-def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, stats: DocStats) -> dict[str, float]:
-    """Features of the pair; works within a sentence and across sentences."""
+def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, stats: DocStats,
+                          neighbours: bool = False) -> dict[str, float]:
+    """Features of the pair; works within a sentence and across sentences.
+
+    ``neighbours`` adds the mention-neighbour family (models trained with it, relations >= 0.4.0,
+    say so in ``PairModel.neighbour_features``; older models score exactly as before without it).
+    """
     f: dict[str, float] = {}
     ck, dk = concept_key(chem), concept_key(dis)
     same = chem.sentence_index == dis.sentence_index
@@ -153,6 +173,12 @@ def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, 
         if dis_sent.section == "title" or dis.end <= stats.title_end:
             f["dis_sent_title"] = 1.0
         return f
+
+    if neighbours:  # words right next to each mention ("dopamine levels", "than quetiapine", "Y patients")
+        for tag, word in zip(("chem_prev=", "chem_next=", "dis_prev=", "dis_next="),
+                             _neighbours(doc, chem) + _neighbours(doc, dis)):
+            if word:
+                f[tag + word] = 1.0
 
     ctx = pair_context(doc, chem, dis)
     region = ctx.region_pp

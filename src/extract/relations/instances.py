@@ -30,8 +30,9 @@ class Instance:
     label: int | None = None
 
 
-def drug_disease_instances(doc: DocumentView, max_inter_sentences: int = 100) -> list[Instance]:
-    """All intra-sentence pairs plus one closest pair per concept pair not sharing a sentence."""
+def drug_disease_instances(doc: DocumentView, max_inter_sentences: int = 100, neighbours: bool = False) -> list[Instance]:
+    """All intra-sentence pairs plus one closest pair per concept pair not sharing a sentence
+    (``neighbours``: see :func:`extract.relations.features.drug_disease_features`)."""
     stats = doc_stats(doc)
     # Mentions of a keyword line are not paired: the line has no syntax to relate them.
     chems = [e for e in doc.entities if e.label == "CHEMICAL" and not in_keywords(doc, e)]
@@ -42,7 +43,7 @@ def drug_disease_instances(doc: DocumentView, max_inter_sentences: int = 100) ->
         for d in diseases:
             if c.sentence_index == d.sentence_index and not (c.start < d.end and d.start < c.end):
                 together.add((concept_key(c), concept_key(d)))
-                out.append(Instance(doc.doc_id, "", c, d, True, drug_disease_features(doc, c, d, stats)))
+                out.append(Instance(doc.doc_id, "", c, d, True, drug_disease_features(doc, c, d, stats, neighbours)))
     closest: dict[tuple[str, str], tuple[int, int, EntityView, EntityView]] = {}
     for c in chems:
         ck = concept_key(c)
@@ -57,7 +58,7 @@ def drug_disease_instances(doc: DocumentView, max_inter_sentences: int = 100) ->
             if key not in closest or rank < closest[key][:2]:
                 closest[key] = (rank[0], rank[1], c, d)
     for _dist, _start, c, d in closest.values():
-        out.append(Instance(doc.doc_id, "", c, d, False, drug_disease_features(doc, c, d, stats)))
+        out.append(Instance(doc.doc_id, "", c, d, False, drug_disease_features(doc, c, d, stats, neighbours)))
     return out
 
 
@@ -76,8 +77,8 @@ def label_instances(lv: LabelledView, instances: Iterable[Instance]) -> list[Ins
     return out
 
 
-def labelled_instances(views: Iterable[LabelledView]) -> list[Instance]:
+def labelled_instances(views: Iterable[LabelledView], neighbours: bool = False) -> list[Instance]:
     out: list[Instance] = []
     for lv in views:
-        out.extend(label_instances(lv, drug_disease_instances(lv.view)))
+        out.extend(label_instances(lv, drug_disease_instances(lv.view, neighbours=neighbours)))
     return out

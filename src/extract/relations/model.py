@@ -297,6 +297,8 @@ class PairModel:
     trees: dict[str, tuple[str, ...]] | None = None
     # Stage-2 columns (names from ``AGG_FEATURES``); None: ``AGG_FEATURES_V1`` (relations <= 0.2.0).
     agg_features: tuple[str, ...] | None = None
+    # Trained with the mention-neighbour features (relations >= 0.4.0); older pickles read the default.
+    neighbour_features: bool = False
 
     def hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
@@ -497,7 +499,7 @@ class ModelExtractor:
     def _prepare(self, doc: DocumentView) -> "_DocState":
         """Rules, candidate instances and manifestation candidates of one document."""
         rule_cands = self.rules.extract(doc)
-        instances = drug_disease_instances(doc)
+        instances = drug_disease_instances(doc, neighbours=self.model.neighbour_features)
         state = _DocState(doc, rule_cands, instances, np.zeros(0))
         # Negation of the intra pairs' rule readings (used for the accepted ones).
         state.negated = {
