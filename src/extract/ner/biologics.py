@@ -24,6 +24,7 @@ Without a linker index the component is not added (there is no vocabulary to che
 
 from __future__ import annotations
 
+from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -58,6 +59,7 @@ class BiologicDrugs:
         self.linker_path = linker_path
         self.max_words = max_words
         self._names: dict[str, bool] = {}  # normalised phrase -> is a CHEMICAL concept name
+        self._triggers: dict[int, bool] = {}  # LOWER hash -> is a trigger word (one dict look-up per token)
 
     def _is_chemical_name(self, phrase: str) -> bool:
         known = self._names.get(phrase)
@@ -84,12 +86,28 @@ class BiologicDrugs:
                     best = (start, end)
         return best
 
+    def _trigger_positions(self, doc: Doc) -> list[int]:
+        triggers = self._triggers
+        out = []
+        for i, lower in enumerate(doc.to_array(LOWER).tolist()):
+            hit = triggers.get(lower)
+            if hit is None:
+                if len(triggers) > 500_000:
+                    triggers.clear()
+                hit = triggers[lower] = _is_trigger(doc.vocab.strings[lower])
+            if hit:
+                out.append(i)
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
+        positions = self._trigger_positions(doc) if len(doc) else []
+        if not positions:
+            return doc
         ents = list(doc.ents)
         taken = {k for ent in ents for k in range(ent.start, ent.end)}
         added: list[Span] = []
-        for i, token in enumerate(doc):
-            if i in taken or not _is_trigger(token.lower_):
+        for i in positions:
+            if i in taken:
                 continue
             found = self._match(doc, i, taken)
             if found is None:
