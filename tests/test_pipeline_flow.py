@@ -131,3 +131,14 @@ def test_cli_help_for_every_command():
                              text=True, cwd=ROOT)
         assert res.returncode == 0, (args, res.stderr)
         assert "Usage" in res.stdout
+
+
+def test_cli_stage_with_an_unknown_batch_names_the_batches_there(pipeline_run):
+    out, _, _ = pipeline_run
+    res = subprocess.run([sys.executable, "-m", "extract.cli", "stage", "relations", "--batch", "seedz",
+                          "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 2
+    assert "no entities" in res.stderr and "seeds" in res.stderr and "other" in res.stderr
+    res = subprocess.run([sys.executable, "-m", "extract.cli", "stage", "ner", "--batch", "bad id!",
+                          "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 2 and "invalid batch id" in res.stderr and "Traceback" not in res.stderr

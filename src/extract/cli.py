@@ -152,9 +152,16 @@ def stage(
     from extract.store import OutputLockedError
     from pipelines.flows import run_stage
 
+    from extract.store import validate_batch_id
+
     _set_wait(wait)
     if name is StageName.ingest:
         _fail("ingest reads files, not tables: use `biomed-extract run INPUT... --batch ID`")
+    batch = batch.removeprefix("batch_id=")  # as the partition folders name it (`ls OUT/documents`)
+    try:
+        validate_batch_id(batch)
+    except ValueError as exc:
+        _fail(str(exc))
     try:
         outcome = run_stage(name.value, batch, str(_out(out)), task_runner=task_runner.value,
                             dask_address=dask_address)

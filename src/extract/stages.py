@@ -30,6 +30,16 @@ class MissingStageInputError(RuntimeError):
     """The stage before has not written its tables for this batch."""
 
 
+def _missing_input(out: Path, table: str, batch_id: str, stage_before: str) -> MissingStageInputError:
+    """The error for a batch without ``table``, naming the batches that have it (a mistyped id is the usual cause)."""
+    known = store.list_batches(out, table)
+    listed = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "") if known else "none"
+    return MissingStageInputError(
+        f"batch {batch_id!r} has no {table} in {out}: run the {stage_before} stage first "
+        f"(batches with {table} there: {listed})"
+    )
+
+
 @dataclass
 class StageOutcome:
     stage: str
@@ -174,7 +184,7 @@ def apply_deletions(out: Path, pmids: list[str], deleting_batch: str | None = No
 
 def load_clean_input(out: Path, batch_id: str) -> pa.Table:
     if not store.has_partition(out, "raw_documents", batch_id):
-        raise MissingStageInputError(f"batch {batch_id!r} has no raw_documents in {out}: run the ingest stage first")
+        raise _missing_input(out, "raw_documents", batch_id, "ingest")
     return store.read_partition(out, "raw_documents", batch_id)
 
 
@@ -198,7 +208,7 @@ def write_clean(out: Path, batch_id: str, n_in: int, results: list[CleanResult])
 
 def load_ner_input(out: Path, batch_id: str) -> tuple[pa.Table, pa.Table]:
     if not store.has_partition(out, "documents", batch_id):
-        raise MissingStageInputError(f"batch {batch_id!r} has no documents in {out}: run the clean stage first")
+        raise _missing_input(out, "documents", batch_id, "clean")
     return store.read_partition(out, "documents", batch_id), store.read_partition(out, "sentences", batch_id)
 
 
@@ -224,7 +234,7 @@ def write_ner(out: Path, batch_id: str, n_in: int, results: list) -> StageOutcom
 
 def load_relations_input(out: Path, batch_id: str) -> tuple[pa.Table, pa.Table, pa.Table]:
     if not store.has_partition(out, "entities", batch_id):
-        raise MissingStageInputError(f"batch {batch_id!r} has no entities in {out}: run the ner stage first")
+        raise _missing_input(out, "entities", batch_id, "ner")
     documents, sentences = load_ner_input(out, batch_id)
     return documents, sentences, store.read_partition(out, "entities", batch_id)
 
