@@ -62,3 +62,27 @@ def test_a_failing_document_becomes_a_reject(tables, processes, caplog) -> None:
     assert "corrupt document" in result.rejects[0].detail
     with_relations = set(result.relations.column("doc_id").to_pylist())
     assert bad not in with_relations and len(with_relations) > N_DOCS // 2
+
+
+def test_adverse_events_carry_their_phrase(tables) -> None:
+    """Every drug_adverse_event row names the event as stated: a span of its evidence sentence that
+    contains the tail mention; other types leave the phrase empty.  Some abstracts qualify an event."""
+    result = _relations(tables, 1)
+    rows = result.relations.to_pylist()
+    texts = dict(zip(tables["documents"].column("doc_id").to_pylist(), tables["documents"].column("text").to_pylist()))
+    ents = {r["entity_id"]: r for r in tables["entities"].to_pylist()}
+    ade = [r for r in rows if r["type"] == "drug_adverse_event"]
+    assert ade and all(r["tail_phrase"] is None for r in rows if r["type"] != "drug_adverse_event")
+    widened = 0
+    for r in ade:
+        tail = ents[r["tail_entity_id"]]
+        start, end = r["tail_phrase_start"], r["tail_phrase_end"]
+        assert texts[r["doc_id"]][start:end] == r["tail_phrase"]
+        assert start <= tail["start"] and tail["end"] <= end
+        assert r["evidence_start"] <= start and end <= r["evidence_end"]  # evidence: the tail's sentence
+        widened += r["tail_phrase"] != r["tail_text"]
+    assert widened > 0
+    by_best = {r["relation_id"]: r["tail_phrase"] for r in ade}
+    for d in result.document_relations.to_pylist():
+        if d["type"] == "drug_adverse_event":
+            assert d["tail_phrase"] == by_best[d["best_relation_id"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -59,3 +60,10 @@ def test_lock_is_reentrant_in_process_and_exclusive_across_processes(tmp_path):
         assert other.returncode == 3 and "in use by another biomed-extract run" in other.stdout
     free = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
     assert free.returncode == 0 and "FREE" in free.stdout
+
+
+def test_readme_documents_every_column_of_every_table():
+    """README.md's table sections are what ``schemas.markdown`` generates from the field descriptions."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name in schemas.TABLES:
+        assert f"#### `{name}`\n\n{schemas.markdown(name)}\n" in readme, f"README.md is out of date for {name}"

@@ -117,6 +117,12 @@ RELATIONS = pa.schema(
         _f("tail_entity_id", pa.string(), "Tail entity (the adverse event, treated disease or manifestation)", False),
         _f("head_text", pa.string(), "Head mention text", False),
         _f("tail_text", pa.string(), "Tail mention text", False),
+        _f("tail_phrase", pa.string(),
+           "drug_adverse_event: the adverse event as stated, i.e. the tail mention widened over the severity, course, "
+           "extent and site words the ADE corpus counts as part of an effect ('severe hepatitis', 'methotrexate "
+           "toxicity'); equal to tail_text when nothing qualifies it; null for other types and older models"),
+        _f("tail_phrase_start", pa.int32(), "Start offset of tail_phrase in documents.text"),
+        _f("tail_phrase_end", pa.int32(), "End offset (exclusive) of tail_phrase in documents.text"),
         _f("head_concept_id", pa.string(), "Head concept id, when linked"),
         _f("tail_concept_id", pa.string(), "Tail concept id, when linked"),
         _f("sentence_index", pa.int32(), "Evidence sentence number", False),
@@ -139,6 +145,8 @@ DOCUMENT_RELATIONS = pa.schema(
         _f("tail_concept_id", pa.string(), "Tail concept (or normalized text when unlinked)", False),
         _f("head_text", pa.string(), "Head mention text of the best evidence", False),
         _f("tail_text", pa.string(), "Tail mention text of the best evidence", False),
+        _f("tail_phrase", pa.string(), "drug_adverse_event: the adverse event as stated in the best evidence "
+           "(relations.tail_phrase)"),
         _f("score", pa.float32(), "Best score over the supporting sentences", False),
         _f("n_sentences", pa.int32(), "Number of supporting sentences", False),
         _f("best_relation_id", pa.string(), "relation_id of the best evidence", False),
@@ -222,3 +230,12 @@ def to_table(name: str, rows: list[dict]) -> pa.Table:
     schema = TABLES[name]
     columns = {f.name: [row.get(f.name) for row in rows] for f in schema}
     return pa.table(columns, schema=schema)
+
+
+def markdown(name: str) -> str:
+    """The column table of ``name`` as README.md shows it (generated from the field descriptions)."""
+    lines = ["| column | type | description |", "|---|---|---|"]
+    for f in TABLES[name]:
+        kind = str(f.type) + ("" if f.nullable else ", not null")
+        lines.append(f"| `{f.name}` | {kind} | {(f.metadata or {}).get(b'description', b'').decode()} |")
+    return "\n".join(lines)

@@ -17,8 +17,14 @@
   those stay false negatives.
 * :func:`evaluate_ade` — sentence-level drug -> adverse-effect pairs on held-out PMID folds; the
   model of each fold is trained (BC5CDR train + ADE without that fold's PMIDs) by the real
-  training code.  A pair counts when both predicted mention texts equal the gold ones
-  (case-insensitive).  ``gold_entities=True`` scores the relation model on the gold mentions
+  training code, with the shipped stage-2 threshold (``training.CONCEPT_THRESHOLD``).  A pair
+  counts when both predicted texts equal the gold ones (case-insensitive); end to end the effect
+  text is the relation's adverse-event phrase (``tail_phrase``: the ADE corpus's effects include
+  severity, course and site words that BC5CDR-style mentions leave out), and ``tail_mentions`` in
+  the result scores the plain tail mentions instead.  The held-out sentences are the DRUG-AE ones *and* the ADE-NEG ones (a
+  pipeline meets both); ``positive_sentences`` in the result scores the DRUG-AE sentences alone,
+  the protocol of the published ADE benchmark (SpERT, 10-fold CV), for comparison.
+  ``gold_entities=True`` scores the relation model on the gold mentions
   (ADE-NEG sentences get dictionary-matched mentions as distractors).
 * :func:`evaluate_manifestation` — ``data/gold/disease_manifestation_dev.jsonl`` (hand
   annotated; see its README), gold disease mentions, pairs compared after mapping abbreviation
@@ -44,7 +50,8 @@ from extract.relations.candidates import split_sentences
 from extract.relations.documents import MentionLexicon, ade_view, pubtator_view
 from extract.relations.extractor import RelationExtractor, load_extractor
 from extract.relations.model import ModelExtractor
-from extract.relations.training import prf, train_model
+from extract.relations.predicted_mentions import predict_ade
+from extract.relations.training import CONCEPT_THRESHOLD, PREDICTED_MENTIONS, prf, train_model
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
@@ -146,34 +153,45 @@ def _ade_gold_pairs(sents: list[AdeSentence]) -> set[tuple[int, str, str]]:
     return {(i, d.text.lower(), e.text.lower()) for i, s in enumerate(sents) for d, e in s.pairs}
 
 
+AdePairs = set[tuple[int, str, str]]
+
+
+def _ade_pairs(i: int, view: DocumentView, candidates) -> tuple[AdePairs, AdePairs]:
+    """(sentence, drug text, effect text) of the adverse-event candidates: the effect as the
+    adverse-event phrase (``tail_phrase``) and as the plain tail mention."""
+    phrase, plain = set(), set()
+    for c in candidates:
+        if c.type == DRUG_ADVERSE_EVENT and not c.negated:
+            tail = c.tail.text if c.phrase_start is None else view.text[c.phrase_start : c.phrase_end]
+            phrase.add((i, c.head.text.lower(), tail.lower()))
+            plain.add((i, c.head.text.lower(), c.tail.text.lower()))
+    return phrase, plain
+
+
 def _ade_predict_gold_mentions(
     extractor: RelationExtractor, sents: list[AdeSentence], lexicon: MentionLexicon
-) -> set[tuple[int, str, str]]:
-    pred = set()
+) -> tuple[AdePairs, AdePairs]:
+    """Gold mentions are already the corpus's effect spans: the plain tail is scored."""
+    pred: AdePairs = set()
     for i, s in enumerate(sents):
         view = ade_view(s, i, lexicon).view
-        for c in extractor.extract(view):
-            if c.type == DRUG_ADVERSE_EVENT and not c.negated:
-                pred.add((i, c.head.text.lower(), c.tail.text.lower()))
-    return pred
+        pred |= _ade_pairs(i, view, extractor.extract(view))[1]
+    return pred, pred
 
 
-def _ade_predict_end_to_end(extractor: RelationExtractor, sents: list[AdeSentence]) -> set[tuple[int, str, str]]:
-    """Clean + NER through the pipeline, then this fold's extractor on the predicted entities."""
-    from extract.runner import run_texts
-
-    rows = [
-        {"doc_id": f"ADE{i}", "format": "text", "title": None, "text": s.text} for i, s in enumerate(sents)
-    ]
-    tables = run_texts(rows, stages=("clean", "ner"))
-    views = views_from_tables(tables["documents"], tables["sentences"], tables["entities"])
-    pred = set()
-    for doc_id, view in views.items():
-        i = int(doc_id[3:])
-        for c in extractor.extract(view):
-            if c.type == DRUG_ADVERSE_EVENT and not c.negated:
-                pred.add((i, c.head.text.lower(), c.tail.text.lower()))
-    return pred
+def _ade_predict_end_to_end(
+    extractor: RelationExtractor, sents: list[AdeSentence], views: dict[int, DocumentView]
+) -> tuple[AdePairs, AdePairs]:
+    """This fold's extractor on the pipeline's entities of each sentence (``views``: clean + NER)."""
+    phrase: AdePairs = set()
+    plain: AdePairs = set()
+    for i in range(len(sents)):
+        view = views.get(i)
+        if view is not None:
+            a, b = _ade_pairs(i, view, extractor.extract(view))
+            phrase |= a
+            plain |= b
+    return phrase, plain
 
 
 def evaluate_ade(
@@ -196,8 +214,13 @@ def evaluate_ade(
     bc5cdr_train = bc5cdr_train or settings.corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
     sents = read_ade(Path(corpus_dir))
     fold_of = pmid_folds(sents, folds)
+    # The pipeline's NER over every sentence once: the held-out fold is scored on it end to end and
+    # the other folds' share is the predicted-mention training data of that fold's model.
+    ade_predicted = predict_ade(sents) if (PREDICTED_MENTIONS or not gold_entities) else None
+    plain_tp = plain_fp = 0
     tp = fp = fn = 0
-    n_sent = 0
+    pos_tp = pos_fp = pos_fn = 0
+    n_sent = n_pos = 0
     per_fold = []
     started = time.time()
     for fold in range(n_eval_folds or folds):
@@ -206,16 +229,30 @@ def evaluate_ade(
             rng = np.random.default_rng(fold)
             held = [held[i] for i in sorted(rng.choice(len(held), size=min(limit, len(held)), replace=False))]
         held_pmids = {p for p, f in fold_of.items() if f == fold}
-        model, _stats = train_model(bc5cdr_train, Path(corpus_dir), exclude_ade_pmids=held_pmids, cv_folds=3)
+        model, _stats = train_model(
+            bc5cdr_train, Path(corpus_dir), exclude_ade_pmids=held_pmids, cv_folds=3, ade_predicted=ade_predicted
+        )
+        model.thresholds["concept"] = CONCEPT_THRESHOLD  # the shipped models' stage-2 threshold
         extractor = ModelExtractor(model, f"ade-fold{fold}")
         train_lexicon = MentionLexicon.from_ade([s for s in sents if fold_of[s.pmid] != fold])
         if gold_entities:
-            pred = _ade_predict_gold_mentions(extractor, held, train_lexicon)
+            pred, plain = _ade_predict_gold_mentions(extractor, held, train_lexicon)
         else:
-            pred = _ade_predict_end_to_end(extractor, held)
+            assert ade_predicted is not None
+            by_sentence = {id(p.sentence): p.view for p in ade_predicted}
+            views = {i: by_sentence.get(id(s)) for i, s in enumerate(held)}
+            pred, plain = _ade_predict_end_to_end(extractor, held, {i: v for i, v in views.items() if v is not None})
         gold = _ade_gold_pairs(held)
+        plain_tp += len(plain & gold)
+        plain_fp += len(plain) - len(plain & gold)
         ftp = len(pred & gold)
         tp, fp, fn = tp + ftp, fp + len(pred) - ftp, fn + len(gold) - ftp
+        # The published ADE benchmark (SpERT and others) uses only the DRUG-AE sentences.
+        positive = {i for i, s in enumerate(held) if s.pairs}
+        pos_pred = {p for p in pred if p[0] in positive}
+        ptp = len(pos_pred & gold)
+        pos_tp, pos_fp, pos_fn = pos_tp + ptp, pos_fp + len(pos_pred) - ptp, pos_fn + len(gold) - ptp
+        n_pos += len(positive)
         n_sent += len(held)
         per_fold.append({"fold": fold, **prf(ftp, len(pred) - ftp, len(gold) - ftp), "n_sentences": len(held)})
     return _result(
@@ -224,6 +261,8 @@ def evaluate_ade(
         fp,
         fn,
         n_sentences=n_sent,
+        positive_sentences={**prf(pos_tp, pos_fp, pos_fn), "n_sentences": n_pos},
+        tail_mentions=prf(plain_tp, plain_fp, tp + fn - plain_tp),
         folds=folds,
         evaluated_folds=len(per_fold),
         per_fold=per_fold,

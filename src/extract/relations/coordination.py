@@ -48,5 +48,8 @@ def distribute_over_coordination(doc: DocumentView, candidates: list[RelationCan
             key = (c.type, member.entity_id, c.tail.entity_id)
             if key not in seen:
                 seen.add(key)
-                extra.append(replace(c, head=member))
+                copy = replace(c, head=member)
+                if c.phrase_start is not None and c.phrase_start < c.head.end and c.head.start < c.phrase_end:
+                    copy = replace(copy, phrase_start=c.tail.start, phrase_end=c.tail.end)  # it named the other drug
+                extra.append(copy)
     return candidates + extra

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import joblib
@@ -26,6 +26,7 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression
 
 from extract.relations.candidates import concept_key
+from extract.relations.event_phrase import EventPhrase
 from extract.relations.instances import Instance, drug_disease_instances
 from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
 from extract.relations.manifestation import ManifestationModel
@@ -299,6 +300,8 @@ class PairModel:
     agg_features: tuple[str, ...] | None = None
     # Trained with the mention-neighbour features (relations >= 0.4.0); older pickles read the default.
     neighbour_features: bool = False
+    # Adverse-event phrase widening learnt from the ADE corpus (relations >= 0.5.0); older pickles: None.
+    event_phrase: EventPhrase | None = None
 
     def hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
@@ -423,6 +426,14 @@ def _attempt(fn, *args):
         return fn(*args)
     except Exception as exc:  # noqa: BLE001 - reported per document by the caller
         return exc
+
+
+def with_event_phrase(doc: DocumentView, c: RelationCandidate, phrase: EventPhrase) -> RelationCandidate:
+    """``c`` with the adverse event as stated around its tail (see :mod:`extract.relations.event_phrase`)."""
+    sent = doc.sentences[c.tail.sentence_index]
+    drug = c.head if c.head.sentence_index == c.tail.sentence_index else None
+    start, end = phrase.widen(doc.text, (sent.start, sent.end), c.tail, drug)
+    return replace(c, phrase_start=start, phrase_end=end)
 
 
 class ModelExtractor:
@@ -589,6 +600,9 @@ class ModelExtractor:
                 del ade[key]
         if self.model.trees:
             ade = most_specific(ade, self.model.trees)
+        phrase = getattr(self.model, "event_phrase", None)
+        if phrase is not None:
+            ade = {key: with_event_phrase(doc, c, phrase) for key, c in ade.items()}
         out: list[RelationCandidate] = []
         for c in rule_cands:
             key = (c.head.entity_id, c.tail.entity_id)

@@ -63,8 +63,19 @@ def relation_rows(meta: dict, view: DocumentView, candidates: list[RelationCandi
             "tail_concept_id": c.tail.concept_id, "sentence_index": c.sentence_index,
             "evidence": view.text[start:end], "evidence_start": start, "evidence_end": end,
             "score": round(float(c.score), 6), "negated": bool(c.negated), "method": c.method, "model_version": version,
+            **_phrase_columns(view, c),
         })
     return rows
+
+
+def _phrase_columns(view: DocumentView, c: RelationCandidate) -> dict:
+    if c.phrase_start is None or c.phrase_end is None:
+        return {"tail_phrase": None, "tail_phrase_start": None, "tail_phrase_end": None}
+    return {
+        "tail_phrase": view.text[c.phrase_start : c.phrase_end],
+        "tail_phrase_start": c.phrase_start,
+        "tail_phrase_end": c.phrase_end,
+    }
 
 
 def aggregate_document_relations(rows: list[dict], entity_keys: dict[str, str]) -> list[dict]:
@@ -80,6 +91,7 @@ def aggregate_document_relations(rows: list[dict], entity_keys: dict[str, str]) 
         out.append({
             "doc_id": doc_id, "batch_id": best["batch_id"], "type": rtype, "head_concept_id": head,
             "tail_concept_id": tail, "head_text": best["head_text"], "tail_text": best["tail_text"],
+            "tail_phrase": best.get("tail_phrase"),
             "score": best["score"], "n_sentences": len({m["sentence_index"] for m in members}),
             "best_relation_id": best["relation_id"], "evidence": best["evidence"],
             "evidence_start": best["evidence_start"], "evidence_end": best["evidence_end"],

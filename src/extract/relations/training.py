@@ -3,7 +3,9 @@
 Data: BC5CDR training abstracts (gold mentions, CID concept pairs as labels for every
 mention pair of a positive concept pair) and ADE corpus sentences (gold drug/effect pairs as
 positives; other drug/effect combinations of a sentence and dictionary-matched mentions of
-ADE-NEG sentences as negatives).  Thresholds are chosen by PMID-grouped cross-validation on the
+ADE-NEG sentences as negatives), plus the same documents as the pipeline's NER sees them
+(:mod:`extract.relations.predicted_mentions`), from which the adverse-event phrase is learnt too.
+Thresholds are chosen by PMID-grouped cross-validation on the
 training data (document-level CID F1 for BC5CDR, pair F1 for ADE).  :func:`train_relations` (the
 shipped models) then replaces the stage-2 threshold by :data:`CONCEPT_THRESHOLD`, selected on the
 BC5CDR *development* split end to end (see models/relations-0.3.0/MODEL_CARD.md); the
@@ -24,6 +26,7 @@ import numpy as np
 
 from extract.corpora.ade import AdeSentence, read_ade
 from extract.corpora.pubtator import read_pubtator, unique_documents
+from extract.relations import predicted_mentions as predicted
 from extract.relations.documents import LabelledView, MentionLexicon, ade_view, pubtator_view
 from extract.relations.instances import Instance, labelled_instances
 from extract.relations.candidates import concept_key
@@ -46,6 +49,8 @@ log = logging.getLogger(__name__)
 CONCEPT_THRESHOLD = 0.40
 # Mention-neighbour features (``chem_prev=`` ...) for models trained from now on (relations >= 0.4.0).
 NEIGHBOUR_FEATURES = True
+# Train on the pipeline's own NER output too, and learn the adverse-event phrase (relations >= 0.5.0).
+PREDICTED_MENTIONS = True
 
 
 def bc5cdr_views(path: Path, limit: int | None = None) -> list[LabelledView]:
@@ -152,24 +157,44 @@ def train_model(
     cv_folds: int = 3,
     limit: int | None = None,
     exclude_ade_pmids: set[str] | None = None,
+    predicted_mentions: bool = PREDICTED_MENTIONS,
+    ade_predicted: list[predicted.PredictedAde] | None = None,
 ) -> tuple[PairModel, dict]:
     """Fit stage 1 (mention pairs) and stage 2 (concept pairs) on all training data.
 
     Stage 2 learns from out-of-fold stage-1 scores; its threshold maximises out-of-fold
     document-level CID F1 on the BC5CDR training abstracts (ADE-only data: pair F1).
+    ``predicted_mentions``: also train on the pipeline's own NER output of the same documents
+    (:mod:`extract.relations.predicted_mentions`) and learn the adverse-event phrase from it;
+    ``ade_predicted`` passes that NER output of the ADE sentences when it was computed already
+    (cross-validation); sentences of excluded PMIDs are dropped from it here.
     """
     started = time.time()
     cdr = bc5cdr_views(bc5cdr_train, limit=limit)
     ade: list[LabelledView] = []
+    sentences: list[AdeSentence] = []
     if ade_dir is not None:
         sentences = [s for s in read_ade(ade_dir) if not exclude_ade_pmids or s.pmid not in exclude_ade_pmids]
         if limit is not None:
             sentences = sentences[: limit * 10]
         ade = ade_views(sentences)
     views = cdr + ade
+    stats: dict = {"n_bc5cdr_docs": len(cdr), "n_ade_sentences": len(ade)}
+    phrase = None
+    if predicted_mentions:
+        docs = [d for i, d in enumerate(unique_documents(read_pubtator(bc5cdr_train))) if limit is None or i < limit]
+        cdr_pred = predicted.bc5cdr_views(docs)
+        if ade_predicted is None:
+            ade_predicted = predicted.predict_ade(sentences)
+        else:
+            keep = {(s.pmid, s.text) for s in sentences}
+            ade_predicted = [p for p in ade_predicted if (p.sentence.pmid, p.sentence.text) in keep]
+        ade_pred = predicted.ade_views(ade_predicted)
+        phrase = predicted.fit_event_phrase(ade_predicted)
+        views = views + cdr_pred + ade_pred
+        stats["predicted_mention_views"] = {"bc5cdr_docs": len(cdr_pred), "ade_sentences": len(ade_pred)}
     per_view = _view_instances(views)
     groups = [lv.group for lv in views]
-    stats: dict = {"n_bc5cdr_docs": len(cdr), "n_ade_sentences": len(ade)}
     counts: dict[str, int] = defaultdict(int)
     for v in per_view:
         for i in v:
@@ -199,6 +224,9 @@ def train_model(
     model.concept = fit_concept_model(X, y)
     model.agg_features = tuple(AGG_FEATURES)
     model.neighbour_features = NEIGHBOUR_FEATURES
+    model.event_phrase = phrase
+    if phrase is not None:
+        stats["event_phrase"] = {side: phrase.vocabulary(side)[:25] for side in ("left", "right")}
     stats["thresholds"] = model.thresholds
     stats["train_seconds"] = round(time.time() - started, 1)
     stats["C"] = C
@@ -365,6 +393,15 @@ def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = Non
         "(every mention pair of a CID concept pair is a positive).",
         f"- ADE corpus v2: {stats.get('n_ade_sentences')} sentences (DRUG-AE pairs positive; other drug/effect "
         "combinations and dictionary-matched mentions of ADE-NEG sentences negative).",
+    ]
+    if stats.get("predicted_mention_views"):
+        pv = stats["predicted_mention_views"]
+        lines.append(
+            f"- The same documents as the pipeline's NER (with linking) sees them: {pv.get('bc5cdr_docs')} BC5CDR "
+            f"abstracts and {pv.get('ade_sentences')} ADE sentences, labels carried over from the gold mentions "
+            "they overlap (`extract.relations.predicted_mentions`; relations >= 0.5.0)."
+        )
+    lines += [
         f"- Instances: {json.dumps(stats.get('instances'))}",
         "",
         "## Model",
@@ -389,6 +426,18 @@ def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = Non
         "sentence states a composition, is dropped; keyword-line mentions are never paired; rule readings are "
         "kept below the threshold only for compound 'X-induced Y' (score 0.9); a disease is dropped for a drug "
         "when a MeSH descendant of it is also predicted for that drug (CTD MEDIC tree numbers).",
+    ]
+    if stats.get("event_phrase"):
+        ep = stats["event_phrase"]
+        lines += [
+            "Adverse-event phrase (`tail_phrase`, `extract.relations.event_phrase`): the tail of a "
+            "`drug_adverse_event` widened over the neighbouring words the ADE corpus counts as part of the effect, "
+            "learnt from the ADE training sentences' predicted disease mentions that overlap a gold effect (a word is "
+            "taken when it was inside the gold span at least twice and at least half the times it was met).  Most "
+            f"frequent left words: {', '.join(ep.get('left', [])[:15])}; right words: "
+            f"{', '.join(ep.get('right', [])[:10])}.",
+        ]
+    lines += [
         "",
         "## Cross-validated figures on the training data (gold mentions)",
         f"- BC5CDR train, concept pairs ({stats.get('cv_folds')} folds by PMID, out-of-fold threshold): "

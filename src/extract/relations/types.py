@@ -60,3 +60,6 @@ class RelationCandidate:
     score: float
     negated: bool = False
     method: str = "rules"
+    # drug_adverse_event: the adverse event as stated around the tail (document offsets); None: not computed.
+    phrase_start: int | None = None
+    phrase_end: int | None = None
