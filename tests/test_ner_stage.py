@@ -106,3 +106,16 @@ def test_biologic_drugs_the_model_leaves_out_become_chemicals() -> None:
     assert not any(e["method"] == "drug_lexicon" and "interleukin" in t.lower() for t, e in found.items())
     without = {e["text"] for e in _entities(table, ner_processes=1, biologic_drugs=False).entities.to_pylist()}
     assert "infliximab" not in without  # the model alone follows BC5CDR, which leaves proteins out
+
+
+def test_interferon_and_csf_spellings_of_the_literature_are_drugs() -> None:
+    """The vocabulary names INN forms ("interferon alfa-2b", "filgrastim"); case reports write
+    "IFN-alpha", "alpha interferon", "G-CSF", "granulocyte colony-stimulating factor"."""
+    text = ("Thyroiditis developed during IFN-alpha therapy. Another patient on recombinant alpha interferon had "
+            "retinopathy. Capillary leak syndrome followed granulocyte colony-stimulating factor. "
+            "Sweet syndrome after G-CSF was reported. Interferons are cytokines.")
+    table = clean_documents(raw_table([{"doc_id": "T:ifn", "format": "text", "title": "Interferons", "text": text}]))
+    chems = {e["text"]: e for e in _entities(table, ner_processes=1).entities.to_pylist() if e["label"] == "CHEMICAL"}
+    for name in ("IFN-alpha", "alpha interferon", "granulocyte colony-stimulating factor", "G-CSF", "Interferons"):
+        assert any(name in t for t in chems), (name, sorted(chems))
+    assert chems["G-CSF"]["concept_id"] == chems["granulocyte colony-stimulating factor"]["concept_id"]

@@ -10,10 +10,15 @@ or recombinant enzymes.  For pharmacovigilance they are drugs like any other
    ``-cept`` (receptor fusion proteins), ``-grastim``/``-gramostim`` (colony-stimulating
    factors), ``-poetin`` (erythropoietins), ``-plase`` (plasminogen activators),
    ``-kinra``/``-leukin`` (interleukin antagonists / interleukins) — or is "interferon",
-   "peginterferon" or "insulin" ("interleukin" itself, an endogenous cytokine, is not); and
+   "peginterferon", "insulin", an interferon abbreviation ("IFN", "IFNalpha") or "CSF" of
+   "G-CSF" or "colony" of "granulocyte colony-stimulating factor" ("interleukin" itself, an endogenous cytokine, is not); and
 2. a phrase of up to ``max_words`` tokens around it is, normalised, a name of a CHEMICAL
    concept of the linker's knowledge base (DrugBank names and synonyms), the longest
-   such phrase winning ("interferon alfa-2b" over "interferon alfa"); and
+   such phrase winning ("interferon alfa-2b" over "interferon alfa").  Literature spellings
+   the vocabulary lacks are tried in INN form: "alpha" -> "alfa", "IFN(-)alpha" ->
+   "interferon alfa", "alpha interferon" -> "interferon alfa", a leading "recombinant
+   (human)" dropped; "interferon(s)" alone is a name too (BC5CDR annotates it: MeSH
+   Interferons); and
 3. it overlaps no entity already found.
 
 Mentions get ``span._.method = "drug_lexicon"``; the linker links them like any other.
@@ -24,6 +29,8 @@ Without a linker index the component is not added (there is no vocabulary to che
 
 from __future__ import annotations
 
+import re
+
 from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -31,12 +38,33 @@ from spacy.tokens import Doc, Span
 import extract.nlp.extensions  # noqa: F401  (registers Span._.method)
 from extract.linking.normalize import normalize
 
-__all__ = ["BiologicDrugs", "INN_STEMS", "TRIGGER_WORDS"]
+__all__ = ["BiologicDrugs", "INN_STEMS", "TRIGGER_WORDS", "name_variants"]
 
 #: WHO INN stems of biologic drug classes (suffixes of the lower-cased token).
 INN_STEMS = ("mab", "cept", "grastim", "gramostim", "poetin", "plase", "kinra", "leukin")
 #: Whole words that start a biologic drug name.
-TRIGGER_WORDS = frozenset({"interferon", "interferons", "peginterferon", "insulin"})
+TRIGGER_WORDS = frozenset({
+    "interferon", "interferons", "peginterferon", "insulin",
+    "ifn", "ifns", "ifnalpha", "ifnbeta", "ifngamma", "csf", "colony",
+})
+#: Names accepted without a knowledge-base entry (the class name itself).
+STANDALONE_NAMES = frozenset({"interferon", "interferons"})
+_ALPHA = re.compile(r"\balpha\b")
+_IFN = re.compile(r"\bifn\s*(?=alpha|alfa|beta|gamma)")
+_GREEK_FIRST = re.compile(r"^(alpha|alfa|beta|gamma) interferon\b")
+_RECOMBINANT = re.compile(r"^(?:recombinant )(?:human )?")
+
+
+def name_variants(phrase: str) -> list[str]:
+    """``phrase`` (normalised) and its INN-style spellings, in the order they are tried."""
+    out = [phrase]
+    v = _RECOMBINANT.sub("", phrase)
+    v = _GREEK_FIRST.sub(lambda m: "interferon " + m.group(1), v)
+    v = _IFN.sub("interferon ", v)
+    v = _ALPHA.sub("alfa", v)
+    if v != phrase:
+        out.append(v)
+    return out
 _MIN_STEM_WORD = 6  # "mab" etc. must end a real name, not be one ("cept" alone is no drug)
 
 
@@ -54,7 +82,7 @@ def _is_trigger(lower: str) -> bool:
 class BiologicDrugs:
     """Add CHEMICAL mentions of biologic drugs the NER model leaves out (see module docstring)."""
 
-    def __init__(self, nlp: Language, name: str, linker_path: str, max_words: int = 4) -> None:
+    def __init__(self, nlp: Language, name: str, linker_path: str, max_words: int = 6) -> None:
         self.name = name
         self.linker_path = linker_path
         self.max_words = max_words
@@ -68,7 +96,11 @@ class BiologicDrugs:
 
             resources = load_linker_resources(self.linker_path)  # cached per folder: the linker's own
             concepts = resources.data.concepts
-            known = any(concepts[cid].label == "CHEMICAL" for cid in resources.alias_to_ids.get(phrase, ()))
+            known = phrase in STANDALONE_NAMES or any(
+                concepts[cid].label == "CHEMICAL"
+                for variant in name_variants(phrase)
+                for cid in resources.alias_to_ids.get(variant, ())
+            )
             if len(self._names) > 100_000:
                 self._names.clear()
             self._names[phrase] = known
@@ -121,7 +153,7 @@ class BiologicDrugs:
         return doc
 
 
-@Language.factory("extract_biologic_drugs", default_config={"linker_path": "", "max_words": 4})
+@Language.factory("extract_biologic_drugs", default_config={"linker_path": "", "max_words": 6})
 def make_biologic_drugs(nlp: Language, name: str, linker_path: str, max_words: int) -> BiologicDrugs:
     if not linker_path:
         raise ValueError("extract_biologic_drugs needs the linker folder (its knowledge base names the drugs)")
