@@ -216,6 +216,9 @@ def evaluate(
     gold_entities: Annotated[bool, typer.Option("--gold-entities", help="Use gold mentions (link, cid).")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N documents.")] = None,
     folds: Annotated[Optional[int], typer.Option("--folds", help="ade: evaluate only the first N of 5 folds.")] = None,
+    mode: Annotated[str, typer.Option(
+        "--mode", help="ade: 'shipped' scores the shipped model, 'folds' trains one model per held-out PMID fold; "
+                       "'auto' takes folds when the corpus shares PMIDs with the shipped model's training corpus.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Score the real pipeline against a gold corpus (strict matching), end to end from raw text."""
@@ -236,8 +239,12 @@ def evaluate(
     elif task is EvalTask.ade:
         from extract.evaluation.relations import evaluate_ade
 
+        from extract.evaluation.relations import ADE_MODES
+
+        if mode not in ADE_MODES:
+            _fail(f"--mode must be one of {', '.join(ADE_MODES)}, not {mode!r}")
         result = evaluate_ade(corpus, fmt="ade" if fmt == "pubtator" else fmt, gold_entities=gold_entities,
-                              limit=limit, n_eval_folds=folds)
+                              limit=limit, n_eval_folds=folds, mode=mode)
     else:
         from extract.evaluation.relations import evaluate_manifestation
 

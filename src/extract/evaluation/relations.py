@@ -15,9 +15,11 @@
   figure reported before this rule; the result carries ``n_non_mesh_predictions`` either way).
   This filter does not recover gold pairs whose chemical the linker could not map to MeSH:
   those stay false negatives.
-* :func:`evaluate_ade` — sentence-level drug -> adverse-effect pairs on held-out PMID folds; the
-  model of each fold is trained (BC5CDR train + ADE without that fold's PMIDs) by the real
-  training code, with the shipped stage-2 threshold (``training.CONCEPT_THRESHOLD``).  A pair
+* :func:`evaluate_ade` — sentence-level drug -> adverse-effect pairs.  On a corpus the shipped
+  model was not trained on (no PMID in common with its ADE training corpus, e.g. a reserved test
+  part) the shipped model is scored as it is; on the corpus it learnt from, PMID folds are held
+  out in turn and the model of each fold is trained (BC5CDR train + ADE without that fold's
+  PMIDs) by the real training code, with the shipped stage-2 threshold (``training.CONCEPT_THRESHOLD``).  A pair
   counts when both predicted texts equal the gold ones (case-insensitive); end to end the effect
   text is the relation's adverse-event phrase (``tail_phrase``: the ADE corpus's effects include
   severity, course and site words that BC5CDR-style mentions leave out), and ``tail_mentions`` in
@@ -48,7 +50,7 @@ from extract.corpora.ade import AdeSentence, pmid_folds, read_ade
 from extract.corpora.pubtator import raw_document_rows, read_pubtator, unique_documents
 from extract.relations.candidates import split_sentences
 from extract.relations.documents import MentionLexicon, ade_view, pubtator_view
-from extract.relations.extractor import RelationExtractor, load_extractor
+from extract.relations.extractor import CoordinationAware, RelationExtractor, load_extractor
 from extract.relations.model import ModelExtractor
 from extract.relations.predicted_mentions import predict_ade
 from extract.relations.training import CONCEPT_THRESHOLD, PREDICTED_MENTIONS, prf, train_model
@@ -194,6 +196,79 @@ def _ade_predict_end_to_end(
     return phrase, plain
 
 
+ADE_MODES = ("auto", "folds", "shipped")
+
+
+def shipped_ade_pmids(settings=None) -> set[str] | None:
+    """PMIDs of the ADE corpus the shipped relation model was trained on (None: no model, or its
+    training corpus is not at hand).  Read from the model's ``meta.json``, else the settings' corpus."""
+    from extract.settings import resolve_model_dir
+
+    settings = settings or get_settings()
+    model_dir = resolve_model_dir(settings.relation_model, "relations")
+    if model_dir is None:
+        return None
+    meta_path = model_dir / "meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    recorded = ((meta.get("training") or {}).get("data") or {}).get("ade")
+    for candidate in (recorded, settings.corpora_dir / "ade_corpus_v2"):
+        if candidate and (Path(candidate) / "DRUG-AE.rel").exists():
+            return {s.pmid for s in read_ade(Path(candidate))}
+    return None
+
+
+class _AdeScore:
+    """Running counts over held-out sentences: all, DRUG-AE sentences only, plain tail mentions."""
+
+    def __init__(self) -> None:
+        self.tp = self.fp = self.fn = 0
+        self.pos_tp = self.pos_fp = self.pos_fn = 0
+        self.plain_tp = self.plain_fp = 0
+        self.n_sent = self.n_pos = 0
+
+    def add(self, held: list[AdeSentence], pred: AdePairs, plain: AdePairs) -> dict:
+        gold = _ade_gold_pairs(held)
+        self.plain_tp += len(plain & gold)
+        self.plain_fp += len(plain) - len(plain & gold)
+        tp = len(pred & gold)
+        self.tp, self.fp, self.fn = self.tp + tp, self.fp + len(pred) - tp, self.fn + len(gold) - tp
+        # The published ADE benchmark (SpERT and others) uses only the DRUG-AE sentences.
+        positive = {i for i, s in enumerate(held) if s.pairs}
+        pos_pred = {p for p in pred if p[0] in positive}
+        ptp = len(pos_pred & gold)
+        self.pos_tp, self.pos_fp, self.pos_fn = self.pos_tp + ptp, self.pos_fp + len(pos_pred) - ptp, self.pos_fn + len(gold) - ptp
+        self.n_pos += len(positive)
+        self.n_sent += len(held)
+        return {**prf(tp, len(pred) - tp, len(gold) - tp), "n_sentences": len(held)}
+
+    def result(self, **extra: Any) -> dict:
+        return _result(
+            "ade",
+            self.tp,
+            self.fp,
+            self.fn,
+            n_sentences=self.n_sent,
+            positive_sentences={**prf(self.pos_tp, self.pos_fp, self.pos_fn), "n_sentences": self.n_pos},
+            tail_mentions=prf(self.plain_tp, self.plain_fp, self.tp + self.fn - self.plain_tp),
+            **extra,
+        )
+
+
+def _ade_predict(
+    extractor: RelationExtractor,
+    held: list[AdeSentence],
+    gold_entities: bool,
+    lexicon: MentionLexicon,
+    predicted: list | None,
+) -> tuple[AdePairs, AdePairs]:
+    if gold_entities:
+        return _ade_predict_gold_mentions(extractor, held, lexicon)
+    assert predicted is not None
+    by_sentence = {id(p.sentence): p.view for p in predicted}
+    views = {i: by_sentence.get(id(s)) for i, s in enumerate(held)}
+    return _ade_predict_end_to_end(extractor, held, {i: v for i, v in views.items() if v is not None})
+
+
 def evaluate_ade(
     corpus_dir: Path,
     fmt: str = "ade",
@@ -202,27 +277,49 @@ def evaluate_ade(
     limit: int | None = None,
     n_eval_folds: int | None = None,
     bc5cdr_train: Path | None = None,
+    mode: str = "auto",
 ) -> dict:
-    """Sentence-level drug -> adverse-effect pair P/R/F1 on held-out PMID folds.
+    """Sentence-level drug -> adverse-effect pair P/R/F1.
 
+    ``mode``: ``shipped`` scores the shipped relation model on every sentence of the corpus (a
+    corpus it was not trained on, such as a reserved test part); ``folds`` holds out PMID folds in
+    turn and trains a model without each by the real training code (the corpus the shipped model
+    learnt from); ``auto`` (default) picks ``folds`` when the corpus shares PMIDs with the shipped
+    model's ADE training corpus, else ``shipped``.
     ``n_eval_folds`` evaluates only the first folds (each needs one training run);
-    ``limit`` caps the sentences evaluated per fold.
+    ``limit`` caps the sentences evaluated per fold (``shipped``: in all).
     """
     if fmt != "ade":
         raise ValueError(f"unsupported format for ADE: {fmt}")
+    if mode not in ADE_MODES:
+        raise ValueError(f"unknown ADE evaluation mode {mode!r}; one of {', '.join(ADE_MODES)}")
     settings = get_settings()
     bc5cdr_train = bc5cdr_train or settings.corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
     sents = read_ade(Path(corpus_dir))
+    overlap = None
+    if mode == "auto":
+        trained_on = shipped_ade_pmids(settings)
+        overlap = len({s.pmid for s in sents} & trained_on) if trained_on is not None else 0
+        mode = "folds" if overlap else "shipped"
+    started = time.time()
+    score = _AdeScore()
+    if mode == "shipped":
+        if limit is not None:
+            rng = np.random.default_rng(0)
+            sents = [sents[i] for i in sorted(rng.choice(len(sents), size=min(limit, len(sents)), replace=False))]
+        extractor = load_extractor()
+        predicted = None if gold_entities else predict_ade(sents)
+        pred, plain = _ade_predict(extractor, sents, gold_entities, MentionLexicon.from_ade(sents), predicted)
+        score.add(sents, pred, plain)
+        return score.result(
+            mode="shipped", model_version=extractor.version, shared_pmids_with_training=overlap,
+            gold_entities=gold_entities, seconds=round(time.time() - started, 1),
+        )
     fold_of = pmid_folds(sents, folds)
     # The pipeline's NER over every sentence once: the held-out fold is scored on it end to end and
     # the other folds' share is the predicted-mention training data of that fold's model.
     ade_predicted = predict_ade(sents) if (PREDICTED_MENTIONS or not gold_entities) else None
-    plain_tp = plain_fp = 0
-    tp = fp = fn = 0
-    pos_tp = pos_fp = pos_fn = 0
-    n_sent = n_pos = 0
     per_fold = []
-    started = time.time()
     for fold in range(n_eval_folds or folds):
         held = [s for s in sents if fold_of[s.pmid] == fold]
         if limit is not None:
@@ -233,36 +330,12 @@ def evaluate_ade(
             bc5cdr_train, Path(corpus_dir), exclude_ade_pmids=held_pmids, cv_folds=3, ade_predicted=ade_predicted
         )
         model.thresholds["concept"] = CONCEPT_THRESHOLD  # the shipped models' stage-2 threshold
-        extractor = ModelExtractor(model, f"ade-fold{fold}")
+        extractor = CoordinationAware(ModelExtractor(model, f"ade-fold{fold}"))  # as the stage wraps it
         train_lexicon = MentionLexicon.from_ade([s for s in sents if fold_of[s.pmid] != fold])
-        if gold_entities:
-            pred, plain = _ade_predict_gold_mentions(extractor, held, train_lexicon)
-        else:
-            assert ade_predicted is not None
-            by_sentence = {id(p.sentence): p.view for p in ade_predicted}
-            views = {i: by_sentence.get(id(s)) for i, s in enumerate(held)}
-            pred, plain = _ade_predict_end_to_end(extractor, held, {i: v for i, v in views.items() if v is not None})
-        gold = _ade_gold_pairs(held)
-        plain_tp += len(plain & gold)
-        plain_fp += len(plain) - len(plain & gold)
-        ftp = len(pred & gold)
-        tp, fp, fn = tp + ftp, fp + len(pred) - ftp, fn + len(gold) - ftp
-        # The published ADE benchmark (SpERT and others) uses only the DRUG-AE sentences.
-        positive = {i for i, s in enumerate(held) if s.pairs}
-        pos_pred = {p for p in pred if p[0] in positive}
-        ptp = len(pos_pred & gold)
-        pos_tp, pos_fp, pos_fn = pos_tp + ptp, pos_fp + len(pos_pred) - ptp, pos_fn + len(gold) - ptp
-        n_pos += len(positive)
-        n_sent += len(held)
-        per_fold.append({"fold": fold, **prf(ftp, len(pred) - ftp, len(gold) - ftp), "n_sentences": len(held)})
-    return _result(
-        "ade",
-        tp,
-        fp,
-        fn,
-        n_sentences=n_sent,
-        positive_sentences={**prf(pos_tp, pos_fp, pos_fn), "n_sentences": n_pos},
-        tail_mentions=prf(plain_tp, plain_fp, tp + fn - plain_tp),
+        pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, ade_predicted)
+        per_fold.append({"fold": fold, **score.add(held, pred, plain)})
+    return score.result(
+        mode="folds",
         folds=folds,
         evaluated_folds=len(per_fold),
         per_fold=per_fold,

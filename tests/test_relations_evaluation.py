@@ -1,0 +1,51 @@
+"""`evaluate --task ade`: a corpus the shipped model never saw is scored as shipped; the training
+corpus is cross-validated by PMID folds with models trained by the real training code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from extract.corpora.ade import read_ade
+from extract.evaluation.relations import evaluate_ade, shipped_ade_pmids
+from extract.settings import get_settings, resolve_model_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "relations"
+
+pytestmark = pytest.mark.skipif(resolve_model_dir(get_settings().relation_model, "relations") is None,
+                                reason="no models/relations-* shipped yet")
+
+
+def test_an_unseen_corpus_is_scored_with_the_shipped_model(shared_dir: Path) -> None:
+    fixture_pmids = {s.pmid for s in read_ade(FIXTURES / "ade")}
+    trained_on = shipped_ade_pmids()
+    assert trained_on and not fixture_pmids & trained_on  # the shipped model learnt from ../shared's ADE corpus
+    res = subprocess.run([sys.executable, "-m", "extract.cli", "evaluate", "--task", "ade", "--corpus",
+                          str(FIXTURES / "ade"), "--format", "ade", "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    result = json.loads(res.stdout)
+    assert result["mode"] == "shipped" and result["model_version"].startswith("relations-")
+    assert result["n_sentences"] == len(read_ade(FIXTURES / "ade"))
+    assert result["positive_sentences"]["n_sentences"] == 7
+    # Plain "X-induced Y" / "Y following X" sentences: the shipped pipeline finds most pairs, and the
+    # negative sentences ("Captopril was used to treat hypertension") add none of the true ones.
+    assert result["recall"] >= 0.5 and result["tp"] + result["fn"] == 8
+
+
+def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:
+    result = evaluate_ade(FIXTURES / "ade", folds=2, mode="folds", bc5cdr_train=FIXTURES / "cdr_tiny.PubTator.txt")
+    assert result["mode"] == "folds" and result["evaluated_folds"] == 2 and len(result["per_fold"]) == 2
+    assert sum(f["n_sentences"] for f in result["per_fold"]) == result["n_sentences"] == len(read_ade(FIXTURES / "ade"))
+    assert result["tail_mentions"]["tp"] + result["tail_mentions"]["fn"] == result["tp"] + result["fn"]
+
+
+def test_an_unknown_mode_is_a_usage_error() -> None:
+    res = subprocess.run([sys.executable, "-m", "extract.cli", "evaluate", "--task", "ade", "--corpus",
+                          str(FIXTURES / "ade"), "--format", "ade", "--mode", "cv"], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert res.returncode == 2 and "--mode must be one of" in res.stdout + res.stderr
