@@ -86,3 +86,15 @@ def test_predicted_mentions_are_labelled_by_overlap_with_the_gold_pairs():
     assert lv.positive_mentions == {("e3", "e0"), ("e3", "e1")}  # asthma: a predicted pair, negative
     phrase = fit_event_phrase([p, p], min_count=2)
     assert phrase.takes("left", "severe")
+
+
+def test_a_phrase_never_ends_on_punctuation():
+    slash = [_example(f"Quinine caused TTP/HUS in case {i}.", "HUS", "TTP/HUS") for i in range(3)]
+    phrase = EventPhrase().fit(slash)
+    assert phrase.takes("left", "/") and phrase.takes("left", "ttp")
+    text = "Quinine caused TTP/HUS again."
+    start, end = phrase.widen(text, (0, len(text)), _span(text, "HUS"))
+    assert text[start:end] == "TTP/HUS"
+    text = "Quinine caused thrombocytopenia/HUS again."
+    start, end = phrase.widen(text, (0, len(text)), _span(text, "HUS"))
+    assert text[start:end] == "HUS"  # "/" alone would start the phrase

@@ -10,8 +10,8 @@ for every NER disease mention that overlaps a gold adverse effect, the words wal
 left and right are counted as inside or outside the gold span (the walk stops at the first word
 outside).  A word is taken when it was inside at least ``min_count`` times and at least
 ``min_rate`` of the times it was met; a word of the relation's own drug mention counts as
-``<drug>`` ("methotrexate toxicity").  Widening never leaves the evidence sentence and walks at
-most ``max_words`` words per side.  The result is kept next to the mention (``tail_phrase`` of the
+``<drug>`` ("methotrexate toxicity").  Widening never leaves the evidence sentence, walks at
+most ``max_words`` words per side and never ends on punctuation ("TTP/HUS" yes, "/HUS" no).  The result is kept next to the mention (``tail_phrase`` of the
 relations table); the entity itself keeps its BC5CDR span.
 """
 
@@ -74,6 +74,8 @@ class EventPhrase:
             for a, b in walk:
                 if not self.takes(side, self._key(text, a, b, drug)):
                     break
+                if not text[a:b][0].isalnum():
+                    continue  # punctuation is taken only inside: a phrase never starts or ends with it
                 if side == "left":
                     start = a
                 else:
