@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from extract import schemas, store
@@ -67,3 +68,31 @@ def test_readme_documents_every_column_of_every_table():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for name in schemas.TABLES:
         assert f"#### `{name}`\n\n{schemas.markdown(name)}\n" in readme, f"README.md is out of date for {name}"
+
+
+def _relation_row(doc: str) -> dict:
+    return {"doc_id": doc, "batch_id": "b", "relation_id": f"{doc}#r0", "type": "drug_adverse_event",
+            "head_entity_id": f"{doc}#e0", "tail_entity_id": f"{doc}#e1", "head_text": "lithium",
+            "tail_text": "tremor", "sentence_index": 0, "evidence": "Lithium caused tremor.", "evidence_start": 0,
+            "evidence_end": 22, "score": 0.9, "negated": False, "method": "model", "model_version": "relations-old",
+            "tail_phrase": "tremor", "tail_phrase_start": 15, "tail_phrase_end": 21}
+
+
+def test_batches_written_before_a_column_existed_read_with_it_null(tmp_path):
+    """An output folder filled by scheduled runs over several releases: an older batch lacks the
+    nullable columns added since (relations.tail_phrase...); reading every batch still works."""
+    new = schemas.to_table("relations", [_relation_row("PMID:2")])
+    store.write_partition(tmp_path, "relations", "b-new", new)
+    old_folder = store.partition_dir(tmp_path, "relations", "b-old")
+    old_folder.mkdir(parents=True)
+    old = schemas.to_table("relations", [_relation_row("PMID:1")]).drop_columns(
+        ["batch_id", "tail_phrase", "tail_phrase_start", "tail_phrase_end"])
+    pq.write_table(old, old_folder / "part-0.parquet")
+    table = store.read_table(tmp_path, "relations")
+    assert table.schema == schemas.RELATIONS and table.num_rows == 2
+    by_doc = {r["doc_id"]: r for r in table.to_pylist()}
+    assert by_doc["PMID:1"]["tail_phrase"] is None and by_doc["PMID:1"]["batch_id"] == "b-old"
+    assert by_doc["PMID:2"]["tail_phrase"] == "tremor"
+    pq.write_table(old.drop_columns(["evidence"]), old_folder / "part-0.parquet")
+    with pytest.raises(ValueError, match="'evidence' is missing"):
+        store.read_table(tmp_path, "relations")

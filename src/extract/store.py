@@ -162,6 +162,21 @@ def remove_part(out: Path, table_name: str, batch_id: str, part: str) -> None:
     path.unlink(missing_ok=True)
 
 
+def conform(body: pa.Table, schema: pa.Schema, source: Path | str = "table") -> pa.Table:
+    """``body`` in the layout of ``schema``.  A file written before a nullable column existed
+    (``relations.tail_phrase``, ``entities.concept_ids``...) reads with that column null, so older
+    batches and new ones form one table; a missing non-nullable column is an error."""
+    columns = []
+    for field in schema:
+        if field.name in body.column_names:
+            columns.append(body.column(field.name))
+        elif field.nullable:
+            columns.append(pa.nulls(body.num_rows, field.type))
+        else:
+            raise ValueError(f"{source}: column {field.name!r} is missing (written by an incompatible version?)")
+    return pa.table(columns, names=[f.name for f in schema]).cast(schema)
+
+
 def read_partition(out: Path, table_name: str, batch_id: str, parts: Iterable[str] | None = None) -> pa.Table:
     """Read one batch of a table (all its parts, or the named ones), with ``batch_id`` restored."""
     schema = TABLES[table_name]
@@ -174,7 +189,7 @@ def read_partition(out: Path, table_name: str, batch_id: str, parts: Iterable[st
     for path in files:
         body = pq.read_table(path)
         body = body.append_column("batch_id", pa.array([batch_id] * body.num_rows, pa.string()))
-        tables.append(body.select([f.name for f in schema]).cast(schema))
+        tables.append(conform(body, schema, path))
     if not tables:
         return schema.empty_table()
     return pa.concat_tables(tables)
