@@ -3,8 +3,8 @@
 The relation model scores pairs of *predicted* entities, which differ from gold ones: extra
 mentions (indications, populations, symptoms a corpus does not annotate), missed ones, other
 boundaries.  Trained on gold mentions only, it never saw those distractors: on ADE fold 0 end to
-end, half its false positives came from ADE-NEG sentences and a third from diseases the ADE corpus
-does not pair with the drug.  These views add the same sentences and abstracts as the NER stage
+end, 496 of its 913 false positives came from ADE-NEG sentences and about a fifth from diseases the
+ADE corpus does not pair with the drug.  These views add the same sentences and abstracts as the NER stage
 sees them (clean + ner through :func:`extract.runner.run_texts`), with labels carried over from
 the gold annotation by span overlap:
 
