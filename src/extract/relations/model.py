@@ -275,18 +275,14 @@ def agg_columns(model: "PairModel") -> list[int]:
     return [AGG_FEATURES.index(n) for n in names]
 
 
-#: Stage-2 early stopping (relations <= 0.5.0 trained with scikit-learn's "auto").
-CONCEPT_EARLY_STOPPING: bool | str = False
-
-
 def fit_concept_model(X: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier | None:
     """Stage-2 classifier; None when the rows hold a single class (tiny data)."""
     if len(y) < 2 or len(set(int(v) for v in y)) < 2:
         return None
-    # No early stopping: with more than 10,000 rows scikit-learn's default ("auto") would hold out a random
-    # tenth of them as its validation set (never trained on) even when all 200 iterations run anyway.
+    # No early stopping (relations <= 0.4.0 used scikit-learn's default "auto", which above 10,000 rows holds
+    # out a random tenth as its validation set, never trained on, even when all 200 iterations run anyway).
     clf = HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=0, early_stopping=CONCEPT_EARLY_STOPPING
+        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=0, early_stopping=False
     )
     clf.fit(X, y)
     return clf
