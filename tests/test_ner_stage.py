@@ -119,3 +119,14 @@ def test_interferon_and_csf_spellings_of_the_literature_are_drugs() -> None:
     for name in ("IFN-alpha", "alpha interferon", "granulocyte colony-stimulating factor", "G-CSF", "Interferons"):
         assert any(name in t for t in chems), (name, sorted(chems))
     assert chems["G-CSF"]["concept_id"] == chems["granulocyte colony-stimulating factor"]["concept_id"]
+
+
+def test_drug_words_with_a_small_molecule_stem_the_model_misses() -> None:
+    """Single words with an INN stem are added only when they are DrugBank drug names."""
+    text = ("Uveitis developed during rifabutin therapy. Linezolid was stopped after lactic acidosis. "
+            "The routine examination of urine was normal.")
+    table = clean_documents(raw_table([{"doc_id": "T:inn", "format": "text", "title": "Stems", "text": text}]))
+    found = {e["text"].lower(): e for e in _entities(table, ner_processes=1).entities.to_pylist()}
+    for drug in ("rifabutin", "linezolid"):  # the model alone leaves both out here
+        assert found[drug]["label"] == "CHEMICAL" and found[drug]["method"] == "drug_lexicon"
+    assert not {"routine", "examination", "urine"} & set(found)  # -ine words that are no drug names
