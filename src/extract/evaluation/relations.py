@@ -53,7 +53,13 @@ from extract.relations.documents import MentionLexicon, ade_view, pubtator_view
 from extract.relations.extractor import CoordinationAware, RelationExtractor, load_extractor
 from extract.relations.model import ModelExtractor
 from extract.relations.predicted_mentions import predict_ade
-from extract.relations.training import CONCEPT_THRESHOLD, PREDICTED_MENTIONS, prf, train_model
+from extract.relations.training import (
+    CONCEPT_THRESHOLD,
+    PREDICTED_MENTIONS,
+    predicted_bc5cdr_views,
+    prf,
+    train_model,
+)
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
@@ -319,6 +325,7 @@ def evaluate_ade(
     # The pipeline's NER over every sentence once: the held-out fold is scored on it end to end and
     # the other folds' share is the predicted-mention training data of that fold's model.
     ade_predicted = predict_ade(sents) if (PREDICTED_MENTIONS or not gold_entities) else None
+    cdr_predicted = predicted_bc5cdr_views(bc5cdr_train) if PREDICTED_MENTIONS else None  # the same for every fold
     per_fold = []
     for fold in range(n_eval_folds or folds):
         held = [s for s in sents if fold_of[s.pmid] == fold]
@@ -327,7 +334,8 @@ def evaluate_ade(
             held = [held[i] for i in sorted(rng.choice(len(held), size=min(limit, len(held)), replace=False))]
         held_pmids = {p for p, f in fold_of.items() if f == fold}
         model, _stats = train_model(
-            bc5cdr_train, Path(corpus_dir), exclude_ade_pmids=held_pmids, cv_folds=3, ade_predicted=ade_predicted
+            bc5cdr_train, Path(corpus_dir), exclude_ade_pmids=held_pmids, cv_folds=3,
+            ade_predicted=ade_predicted, cdr_predicted=cdr_predicted,
         )
         model.thresholds["concept"] = CONCEPT_THRESHOLD  # the shipped models' stage-2 threshold
         extractor = CoordinationAware(ModelExtractor(model, f"ade-fold{fold}"))  # as the stage wraps it

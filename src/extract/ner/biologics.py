@@ -108,20 +108,20 @@ class BiologicDrugs:
         self.linker_path = linker_path
         self.max_words = max_words
         self._names: dict[str, bool] = {}  # normalised phrase -> is a CHEMICAL concept name
-        self._words: dict[str, bool] = {}  # normalised word -> is a DrugBank drug name (small-molecule stems)
         self._triggers: dict[int, int] = {}  # LOWER hash -> trigger kind (one dict look-up per token)
+
+    def _concepts(self, phrase: str) -> list[tuple[str, str]]:
+        """(concept id, label) of the linker's concepts that have ``phrase`` (normalised) as a name."""
+        from extract.linking.index import load_linker_resources
+
+        resources = load_linker_resources(self.linker_path)  # cached per folder: the linker's own
+        return [(cid, resources.data.concepts[cid].label) for cid in resources.alias_to_ids.get(phrase, ())]
 
     def _is_chemical_name(self, phrase: str) -> bool:
         known = self._names.get(phrase)
         if known is None:
-            from extract.linking.index import load_linker_resources
-
-            resources = load_linker_resources(self.linker_path)  # cached per folder: the linker's own
-            concepts = resources.data.concepts
             known = phrase in STANDALONE_NAMES or any(
-                concepts[cid].label == "CHEMICAL"
-                for variant in name_variants(phrase)
-                for cid in resources.alias_to_ids.get(variant, ())
+                label == "CHEMICAL" for variant in name_variants(phrase) for _, label in self._concepts(variant)
             )
             if len(self._names) > 100_000:
                 self._names.clear()
@@ -129,21 +129,12 @@ class BiologicDrugs:
         return known
 
     def _is_drug_word(self, word: str) -> bool:
-        """A DrugBank drug name that names no disease (one word, normalised)."""
-        known = self._words.get(word)
-        if known is None:
-            from extract.linking.index import load_linker_resources
-
-            resources = load_linker_resources(self.linker_path)
-            concepts = resources.data.concepts
-            ids = resources.alias_to_ids.get(word, ())
-            known = any(cid.startswith("DRUGBANK:") and concepts[cid].label == "CHEMICAL" for cid in ids) and not any(
-                concepts[cid].label == "DISEASE" for cid in ids
-            )
-            if len(self._words) > 100_000:
-                self._words.clear()
-            self._words[word] = known
-        return known
+        """A DrugBank drug name that names no disease (one word, normalised; asked once per word, the
+        answer is kept with the word's trigger kind)."""
+        concepts = self._concepts(word)
+        return any(cid.startswith("DRUGBANK:") and label == "CHEMICAL" for cid, label in concepts) and not any(
+            label == "DISEASE" for _, label in concepts
+        )
 
     def _match(self, doc: Doc, i: int, taken: set[int]) -> tuple[int, int] | None:
         best: tuple[int, int] | None = None

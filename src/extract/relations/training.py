@@ -69,6 +69,12 @@ def ade_views(sentences: list[AdeSentence], lexicon_from: list[AdeSentence] | No
     return [ade_view(s, i, lexicon) for i, s in enumerate(sentences)]
 
 
+def predicted_bc5cdr_views(path: Path, limit: int | None = None) -> list[LabelledView]:
+    """The pipeline's NER output of the BC5CDR abstracts at ``path`` as labelled training views."""
+    docs = [d for i, d in enumerate(unique_documents(read_pubtator(path))) if limit is None or i < limit]
+    return predicted.bc5cdr_views(docs)
+
+
 def group_folds(groups: Iterable[str], k: int) -> dict[str, int]:
     uniq = sorted(set(groups), key=lambda p: (len(p), p))
     return {g: i % k for i, g in enumerate(uniq)}
@@ -160,6 +166,7 @@ def train_model(
     exclude_ade_pmids: set[str] | None = None,
     predicted_mentions: bool = PREDICTED_MENTIONS,
     ade_predicted: list[predicted.PredictedAde] | None = None,
+    cdr_predicted: list[LabelledView] | None = None,
 ) -> tuple[PairModel, dict]:
     """Fit stage 1 (mention pairs) and stage 2 (concept pairs) on all training data.
 
@@ -167,8 +174,9 @@ def train_model(
     document-level CID F1 on the BC5CDR training abstracts (ADE-only data: pair F1).
     ``predicted_mentions``: also train on the pipeline's own NER output of the same documents
     (:mod:`extract.relations.predicted_mentions`) and learn the adverse-event phrase from it;
-    ``ade_predicted`` passes that NER output of the ADE sentences when it was computed already
-    (cross-validation); sentences of excluded PMIDs are dropped from it here.
+    ``ade_predicted`` / ``cdr_predicted`` pass that NER output of the ADE sentences / the BC5CDR
+    views when it was computed already (cross-validation); sentences of excluded PMIDs are dropped
+    from ``ade_predicted`` here.
     """
     started = time.time()
     cdr = bc5cdr_views(bc5cdr_train, limit=limit)
@@ -183,8 +191,7 @@ def train_model(
     stats: dict = {"n_bc5cdr_docs": len(cdr), "n_ade_sentences": len(ade)}
     phrase = None
     if predicted_mentions:
-        docs = [d for i, d in enumerate(unique_documents(read_pubtator(bc5cdr_train))) if limit is None or i < limit]
-        cdr_pred = predicted.bc5cdr_views(docs)
+        cdr_pred = cdr_predicted if cdr_predicted is not None else predicted_bc5cdr_views(bc5cdr_train, limit)
         if ade_predicted is None:
             ade_predicted = predicted.predict_ade(sentences)
         else:
