@@ -1,4 +1,4 @@
-"""Prefect flows for training the relation models (thin wrappers over ``extract.relations.training``)."""
+"""Prefect flows for training the relation models (thin wrappers over ``extract.training.relations.trainer``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from extract.relations.training import (
+from extract.training.relations.trainer import (
     CONCEPT_THRESHOLD,
     latest_manifestation_source,
     train_manifestation_release,
@@ -64,7 +64,7 @@ def train_relations_flow(
     """
     target = Path(models_dir) if models_dir else get_settings().models_dir
     if manifestation:
-        from extract.relations.training import new_version
+        from extract.training.relations.trainer import new_version
 
         base = Path(base_model) if base_model else None
         return train_manifestation_task(target, version or new_version(), base, cv_folds, limit)

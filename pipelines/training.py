@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from prefect import flow, task
 
+from extract.evaluation.ner_card import write_model_card
 from extract.settings import get_settings
 from extract.training.ner import DEFAULT_CONFIG, DEFAULT_EXTRA_CORPORA, train_ner
 
@@ -33,6 +35,12 @@ def train_ner_task(
     )
 
 
+@task(name="write-ner-model-card")
+def write_ner_card_task(target: Path) -> dict:
+    """Evaluate the trained model on BC5CDR dev and write its ``MODEL_CARD.md``."""
+    return write_model_card(target, json.loads((target / "training.json").read_text()))
+
+
 @flow(name="train-ner")
 def train_ner_flow(
     version: str,
@@ -44,7 +52,7 @@ def train_ner_flow(
     include_dev_in_train: bool = False,
     output_dir: Path | None = None,
 ) -> str:
-    """Train ``models/ner-<version>/`` and return its path (``vectors="floret"``: the project vectors)."""
+    """Train ``models/ner-<version>/``, write its card and return its path (``vectors="floret"``: the project vectors)."""
     target = train_ner_task(
         output_dir or get_settings().models_dir,
         config,
@@ -55,6 +63,7 @@ def train_ner_flow(
         vectors,
         include_dev_in_train,
     )
+    write_ner_card_task(target)
     return str(target)
 
 

@@ -262,7 +262,7 @@ def cli_env(model: Path, **extra: str) -> dict[str, str]:
 
 
 def biomed_extract(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "extract.cli", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -364,7 +364,7 @@ def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
     out = tmp_path / "out"
     shutil.copytree(deletion_output[0], out)
     env = {**os.environ, "COLUMNS": "200"}
-    assert subprocess.run([sys.executable, "-m", "extract.cli", "check", "--out", str(out)], env=env,
+    assert subprocess.run([sys.executable, "-m", "pipelines.cli", "check", "--out", str(out)], env=env,
                           capture_output=True, text=True).returncode == 0
     if damage == "shifted_entity":
         _tamper(out, "entities", "base", lambda rows: rows[0].update(start=rows[0]["start"] + 1))
@@ -376,7 +376,7 @@ def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
         (out / "sentences" / "batch_id=base" / "part-0.parquet").write_bytes(b"PAR1 not really parquet")
     else:
         _tamper(out, "documents", "base", lambda rows: rows.pop())
-    proc = subprocess.run([sys.executable, "-m", "extract.cli", "check", "--out", str(out)], env=env,
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "check", "--out", str(out)], env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "violation:" in proc.stderr

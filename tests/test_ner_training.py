@@ -10,6 +10,7 @@ import spacy
 
 from extract.settings import PROJECT_ROOT, get_settings, resolve_model_dir
 from extract.training.corpus import CORPORA, load_documents, pubtator_to_doc
+from extract.evaluation.ner_card import write_model_card
 from extract.training.ner import train_ner
 from extract.nlp.tokenizer import make_blank_nlp
 
@@ -50,9 +51,8 @@ def test_train_tiny_model_end_to_end(tmp_path: Path) -> None:
         limit=6,
         work_dir=tmp_path / "work",
         overrides=TINY,
-        write_card=True,
-        eval_limit=3,
     )
+    write_model_card(target, json.loads((target / "training.json").read_text()), eval_limit=3)
     assert target == tmp_path / "models" / "ner-0.0.0-test"
     nlp = spacy.load(target)
     assert nlp.pipe_names == ["ner"]
@@ -85,7 +85,6 @@ def test_train_tiny_lexicon_model(tmp_path: Path) -> None:
         vectors=None,
         work_dir=tmp_path / "work",
         overrides=overrides,
-        write_card=False,
     )
     nlp = spacy.load(target)
     assert nlp.pipe_names == ["lexicon_features", "ner"]

@@ -127,7 +127,7 @@ def test_duckdb_reads_relations_with_evidence(pipeline_run):
 
 def test_cli_help_for_every_command():
     for args in ([], ["run"], ["stage"], ["serve"], ["check"], ["evaluate"], ["train", "ner"], ["schema"]):
-        res = subprocess.run([sys.executable, "-m", "extract.cli", *args, "--help"], capture_output=True,
+        res = subprocess.run([sys.executable, "-m", "pipelines.cli", *args, "--help"], capture_output=True,
                              text=True, cwd=ROOT)
         assert res.returncode == 0, (args, res.stderr)
         assert "Usage" in res.stdout
@@ -135,10 +135,10 @@ def test_cli_help_for_every_command():
 
 def test_cli_stage_with_an_unknown_batch_names_the_batches_there(pipeline_run):
     out, _, _ = pipeline_run
-    res = subprocess.run([sys.executable, "-m", "extract.cli", "stage", "relations", "--batch", "seedz",
+    res = subprocess.run([sys.executable, "-m", "pipelines.cli", "stage", "relations", "--batch", "seedz",
                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2
     assert "no entities" in res.stderr and "seeds" in res.stderr and "other" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "extract.cli", "stage", "ner", "--batch", "bad id!",
+    res = subprocess.run([sys.executable, "-m", "pipelines.cli", "stage", "ner", "--batch", "bad id!",
                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2 and "invalid batch id" in res.stderr and "Traceback" not in res.stderr

@@ -25,7 +25,7 @@ def test_an_unseen_corpus_is_scored_with_the_shipped_model(shared_dir: Path) -> 
     fixture_pmids = {s.pmid for s in read_ade(FIXTURES / "ade")}
     trained_on = shipped_ade_pmids()
     assert trained_on and not fixture_pmids & trained_on  # the shipped model learnt from ../shared's ADE corpus
-    res = subprocess.run([sys.executable, "-m", "extract.cli", "evaluate", "--task", "ade", "--corpus",
+    res = subprocess.run([sys.executable, "-m", "pipelines.cli", "evaluate", "--task", "ade", "--corpus",
                           str(FIXTURES / "ade"), "--format", "ade", "--json"], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     result = json.loads(res.stdout)
@@ -45,7 +45,7 @@ def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:
 
 
 def test_an_unknown_mode_is_a_usage_error() -> None:
-    res = subprocess.run([sys.executable, "-m", "extract.cli", "evaluate", "--task", "ade", "--corpus",
+    res = subprocess.run([sys.executable, "-m", "pipelines.cli", "evaluate", "--task", "ade", "--corpus",
                           str(FIXTURES / "ade"), "--format", "ade", "--mode", "cv"], capture_output=True, text=True,
                          cwd=ROOT)
     assert res.returncode == 2 and "--mode must be one of" in res.stdout + res.stderr

@@ -6,7 +6,7 @@ import json
 
 from extract.corpora.ade import AdeMention, AdeSentence
 from extract.relations.event_phrase import EventPhrase, Span
-from extract.relations.predicted_mentions import PredictedAde, ade_views, fit_event_phrase
+from extract.training.relations.predicted_mentions import PredictedAde, ade_views, fit_event_phrase
 from extract.relations.types import DocumentView, EntityView, SentenceView
 
 

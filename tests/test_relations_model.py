@@ -9,9 +9,9 @@ from test_relations_rules import CALCINOSIS_TERMS, PAGES, TERIPARATIDE_TERMS, _p
 
 from extract.corpora.ade import read_ade
 from extract.relations.extractor import load_extractor
-from extract.relations.instances import labelled_instances
+from extract.training.relations.documents import labelled_instances
 from extract.relations.model import ModelExtractor
-from extract.relations.training import bc5cdr_views, save_model, train_model
+from extract.training.relations.trainer import bc5cdr_views, save_model, train_model
 from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, RELATION_TYPES
 from extract.settings import resolve_model_dir
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from extract.relations.candidates import sentence_index_of, split_sentences
+from extract.nlp.sentences import split_sentences
+from extract.relations.candidates import sentence_index_of
 from extract.relations.extractor import load_extractor
 from extract.relations.rules import RuleExtractor
 from extract.relations.types import (
@@ -24,7 +25,7 @@ PAGES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "pages"
 def build_view(doc_id: str, text: str, terms: dict[str, str], title: str | None = None) -> DocumentView:
     """Sentences from the regex splitter; every case-insensitive whole-word occurrence of each
     term becomes a mention (longest terms first, no overlaps)."""
-    sentences = [SentenceView(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    sentences = [SentenceView(i, s, e) for i, (s, e, _) in enumerate(split_sentences(text, []))]
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, str]] = []
     for term in sorted(terms, key=len, reverse=True):

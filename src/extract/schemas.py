@@ -80,6 +80,11 @@ SENTENCES = pa.schema(
     ]
 )
 
+#: The two entity labels (``entities.label``), in the order reports and scores list them.
+CHEMICAL = "CHEMICAL"
+DISEASE = "DISEASE"
+ENTITY_LABELS: tuple[str, ...] = (CHEMICAL, DISEASE)
+
 ENTITIES = pa.schema(
     [
         _f("doc_id", pa.string(), "Document id", False),

@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Span
 import extract.nlp.extensions  # noqa: F401  (registers span attributes)
 from scispacy.abbreviation import AbbreviationDetector
 
-ENTITY_LABELS = ("CHEMICAL", "DISEASE")
+from extract.schemas import ENTITY_LABELS
 
 
 def _long_form_entity(long_form: Span, ents: list[Span]) -> Span | None:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from extract.corpora.pubtator import PubtatorDocument, raw_document_rows
-from extract.evaluation.metrics import prf
+from extract.metrics import precision_recall_f1
 from extract.evaluation.ner import GOLD_LABEL_MAP, LABELS, load_corpus
 
 __all__ = ["LABELS", "evaluate_link", "score_concepts", "link_gold_mentions"]
@@ -62,10 +62,10 @@ def score_concepts(gold: ConceptSets, predicted: ConceptSets, pmids: list[str]) 
             tp += len(g & p)
             fp += len(p - g)
             fn += len(g - p)
-        precision, recall, f1 = prf(tp, fp, fn)
+        precision, recall, f1 = precision_recall_f1(tp, fp, fn)
         per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
         totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
-    precision, recall, f1 = prf(*totals)
+    precision, recall, f1 = precision_recall_f1(*totals)
     return {"per_label": per_label, "precision": precision, "recall": recall, "f1": f1,
             "tp": totals[0], "fp": totals[1], "fn": totals[2]}
 

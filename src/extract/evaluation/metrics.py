@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 
-__all__ = ["prf", "strict_scores"]
+from extract.metrics import precision_recall_f1
 
-
-def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    """Precision, recall, F1 (0.0 where undefined)."""
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
+__all__ = ["strict_scores"]
 
 
 def strict_scores(
@@ -32,9 +26,9 @@ def strict_scores(
         g = {x for x in gold_set if x[3] == label}
         p = {x for x in pred_set if x[3] == label}
         tp, fp, fn = len(g & p), len(p - g), len(g - p)
-        pp, rr, ff = prf(tp, fp, fn)
+        pp, rr, ff = precision_recall_f1(tp, fp, fn)
         per_label[label] = {"precision": pp, "recall": rr, "f1": ff, "tp": tp, "fp": fp, "fn": fn}
     tp = len(gold_set & pred_set)
     fp, fn = len(pred_set - gold_set), len(gold_set - pred_set)
-    p, r, f = prf(tp, fp, fn)
+    p, r, f = precision_recall_f1(tp, fp, fn)
     return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn, "per_label": per_label}

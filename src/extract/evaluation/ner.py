@@ -25,10 +25,11 @@ from pathlib import Path
 from extract.corpora.pubtator import PubtatorDocument, raw_document_rows, read_pubtator, unique_documents
 from extract.evaluation.alignment import CharAlignment
 from extract.evaluation.metrics import strict_scores
+from extract.schemas import ENTITY_LABELS
 
 __all__ = ["LABELS", "GOLD_LABEL_MAP", "evaluate_ner", "evaluate_model_direct", "gold_tuples"]
 
-LABELS: tuple[str, ...] = ("CHEMICAL", "DISEASE")
+LABELS = ENTITY_LABELS
 
 #: Gold mention types of the supported corpora → our labels.
 GOLD_LABEL_MAP: dict[str, str] = {

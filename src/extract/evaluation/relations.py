@@ -48,16 +48,15 @@ import numpy as np
 
 from extract.corpora.ade import AdeSentence, pmid_folds, read_ade
 from extract.corpora.pubtator import raw_document_rows, read_pubtator, unique_documents
-from extract.relations.candidates import split_sentences
-from extract.relations.documents import MentionLexicon, ade_view, pubtator_view
+from extract.nlp.sentences import split_sentences
+from extract.training.relations.documents import MentionLexicon, ade_view, pubtator_view
 from extract.relations.extractor import CoordinationAware, RelationExtractor, load_extractor
 from extract.relations.model import ModelExtractor
-from extract.relations.predicted_mentions import predict_ade
-from extract.relations.training import (
+from extract.training.relations.predicted_mentions import predict_ade
+from extract.training.relations.trainer import (
     CONCEPT_THRESHOLD,
     PREDICTED_MENTIONS,
     predicted_bc5cdr_views,
-    prf,
     train_model,
 )
 from extract.relations.types import (
@@ -67,6 +66,7 @@ from extract.relations.types import (
     EntityView,
     SentenceView,
 )
+from extract.metrics import prf
 from extract.settings import get_settings
 
 ExtractorFactory = Callable[[], RelationExtractor]
@@ -427,5 +427,5 @@ def evaluate_manifestation(
 
 
 def split_text_sentences(text: str) -> list[tuple[int, int]]:
-    """Exposed for benchmarks: the splitter used for corpus text without a sentences table."""
-    return split_sentences(text)
+    """Exposed for benchmarks: sentence spans of a text without a sentences table (the pipeline's splitter)."""
+    return [(s, e) for s, e, _ in split_sentences(text, [])]

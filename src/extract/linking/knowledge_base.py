@@ -31,8 +31,7 @@ from typing import IO, Iterable, Iterator
 
 from extract.linking.normalize import inverted_forms, normalize
 
-CHEMICAL = "CHEMICAL"
-DISEASE = "DISEASE"
+from extract.schemas import CHEMICAL, DISEASE
 
 #: Lower rank wins when several concepts tie; MeSH first (BC5CDR evaluates MeSH).
 ONTOLOGY_RANK = {"MESH": 0, "OMIM": 1, "DOID": 2, "HPO": 3, "DRUGBANK": 4}

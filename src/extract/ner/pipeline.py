@@ -11,14 +11,15 @@ from spacy.language import Language
 
 import extract.nlp.tokenizer  # noqa: F401  (registers the tokenizer for spacy.load)
 from extract.ner import lexicon  # noqa: F401  (registers extract_lexicon_ner)
-from extract.training import lexicon_features  # noqa: F401  (registers extract_lexicon_features for spacy.load)
+from extract.ner import lexicon_features  # noqa: F401  (registers extract_lexicon_features for spacy.load)
 from extract.ner.postprocess import add_postprocessing
 from extract.nlp import extensions  # noqa: F401
 from extract.nlp.inference_ops import use_gemm
 from extract.nlp.tokenizer import make_blank_nlp
+from extract.schemas import ENTITY_LABELS
 from extract.settings import Settings, get_settings, resolve_model_dir
 
-LABELS = ("CHEMICAL", "DISEASE")
+LABELS = ENTITY_LABELS
 _CACHE: dict[tuple, "NerPipeline"] = {}
 
 

@@ -1,9 +1,8 @@
 """Candidate entity pairs and their textual context.
 
+Sentences come from one splitter everywhere (:mod:`extract.nlp.sentences`).
 Used by both the rule set (`rules.py`) and the trained model (`features.py`):
 
-* :func:`split_sentences` — a light regex sentence splitter for training corpora
-  (PubTator title + abstract) where no `sentences` table exists;
 * :func:`pair_context` — the text around an ordered pair of mentions in one
   sentence (before, between, after), with the "cue region" between them cut at
   mentions that would own a trigger word instead of the pair;
@@ -20,12 +19,6 @@ from typing import Iterator
 from extract.relations.memo import per_document, sentence_entities
 from extract.relations.types import DocumentView, EntityView, SentenceView
 
-_SENT_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
-# Abbreviations that end with a period but rarely end a sentence.
-_NO_BREAK = re.compile(
-    r"(?:\b(?:e\.g|i\.e|vs|et al|Fig|Figs|Dr|Drs|Mr|Mrs|Ms|no|approx|ca|cf|Ref|St|Jr|resp)\.|\b[A-Z]\.)$"
-)
-
 # Text between two coordinated mentions ("A, B and C", "A or B", "A/B").
 _COORD = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|and/or|/|as well as|,?\s*but not)?\s*$", re.I)
 # A mention preceded by these words is the object of a preposition (background
@@ -33,35 +26,6 @@ _COORD = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|and/or|/|as well as|,?\s*but
 _PP_OBJECT = re.compile(
     r"\b(?:with|without|in|among|of|for|from|having|had|has)\s+(?:[\w-]+\s+){0,3}$", re.I
 )
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Split ``text[start:end]`` into sentence spans ``(start, end)`` (absolute offsets).
-
-    Breaks after ``.!?`` followed by white space and an upper-case letter or digit, and
-    at blank lines; does not break after common abbreviations.  Spans are stripped.
-    """
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text[start:end]):
-        b_start = start + block.start()
-        chunk = block.group(0)
-        cursor = 0
-        for m in _SENT_END.finditer(chunk):
-            if _NO_BREAK.search(chunk[: m.start()]):
-                continue
-            spans.append((b_start + cursor, b_start + m.start()))
-            cursor = m.end()
-        spans.append((b_start + cursor, b_start + len(chunk)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
 
 
 def sentence_index_of(sentences: list[SentenceView], start: int) -> int:

@@ -8,12 +8,9 @@ set the model is trained on is the one it scores.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import product
 
 from extract.relations.candidates import concept_key
-from extract.relations.documents import LabelledView
 from extract.relations.features import doc_stats, drug_disease_features
 from extract.relations.rules import in_keywords
 from extract.relations.types import DocumentView, EntityView
@@ -59,26 +56,4 @@ def drug_disease_instances(doc: DocumentView, max_inter_sentences: int = 100, ne
                 closest[key] = (rank[0], rank[1], c, d)
     for _dist, _start, c, d in closest.values():
         out.append(Instance(doc.doc_id, "", c, d, False, drug_disease_features(doc, c, d, stats, neighbours)))
-    return out
-
-
-def label_instances(lv: LabelledView, instances: Iterable[Instance]) -> list[Instance]:
-    """Labels from CID concept pairs (any id combination of composite mentions) or gold mention pairs."""
-    out = []
-    for inst in instances:
-        inst.group = lv.group
-        if lv.positive_mentions or not lv.positive_concepts and not lv.ids_by_entity:
-            inst.label = int((inst.chem.entity_id, inst.dis.entity_id) in lv.positive_mentions)
-        else:
-            c_ids = lv.ids_by_entity.get(inst.chem.entity_id, ())
-            d_ids = lv.ids_by_entity.get(inst.dis.entity_id, ())
-            inst.label = int(any(p in lv.positive_concepts for p in product(c_ids, d_ids)))
-        out.append(inst)
-    return out
-
-
-def labelled_instances(views: Iterable[LabelledView], neighbours: bool = False) -> list[Instance]:
-    out: list[Instance] = []
-    for lv in views:
-        out.extend(label_instances(lv, drug_disease_instances(lv.view, neighbours=neighbours)))
     return out

@@ -48,10 +48,10 @@ from extract.relations.candidates import (
     pair_context,
     sentence_groups,
     sentence_index_of,
-    split_sentences,
 )
+from extract.nlp.sentences import split_sentences
 from extract.relations.memo import per_document, sentence_entities
-from extract.relations.documents import mesh_id
+from extract.training.relations.documents import mesh_id
 from extract.relations.rules import (
     MANIF_HEAD_FIRST,
     MANIF_IN_HEAD,
@@ -898,11 +898,11 @@ class CorpusDoc:
 
 
 def corpus_view(doc: PubtatorDocument, source: str) -> CorpusDoc:
-    """A PubTator abstract as a view: sentences by the regex splitter, gold mentions (no overlaps)."""
+    """A PubTator abstract as a view: sentences by the pipeline's splitter, gold mentions (no overlaps)."""
     text = doc.title + " " + doc.abstract
     t_end = len(doc.title)
-    spans = split_sentences(text, 0, t_end) + split_sentences(text, t_end + 1, len(text))
-    sentences = [SentenceView(i, s, e, "title" if e <= t_end else "abstract") for i, (s, e) in enumerate(spans)]
+    sections = [("title", 0, t_end), ("abstract", t_end + 1, len(text))]
+    sentences = [SentenceView(i, s, e, name) for i, (s, e, name) in enumerate(split_sentences(text, sections))]
     entities: list[EntityView] = []
     ids: dict[str, tuple[str, ...]] = {}
     last_end = -1

@@ -51,6 +51,7 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 
 from extract.corpora.pubtator import PubtatorDocument, read_pubtator, unique_documents
+from extract.schemas import ENTITY_LABELS
 from extract.settings import get_settings
 
 __all__ = [
@@ -64,7 +65,7 @@ __all__ = [
     "write_docbin",
 ]
 
-LABELS: tuple[str, ...] = ("CHEMICAL", "DISEASE")
+LABELS = ENTITY_LABELS
 
 TITLE_SEPARATOR = "\n\n"
 

@@ -7,9 +7,10 @@
    ``data/work/ner-<version>/``;
 2. runs ``spacy.cli.train.train`` on CPU with the given config (fixed seeds);
 3. copies the best checkpoint to ``<output_dir>/ner-<version>/`` (a folder
-   ``spacy.load`` can open; pipeline ``["ner"]``, labels CHEMICAL and DISEASE);
-4. evaluates it on BC5CDR dev (:func:`extract.evaluation.ner.evaluate_ner`),
-   measures speed and writes ``MODEL_CARD.md`` (:mod:`extract.training.card`).
+   ``spacy.load`` can open; pipeline ``["ner"]``, labels CHEMICAL and DISEASE).
+
+Evaluating it on BC5CDR dev and writing ``MODEL_CARD.md`` is the evaluation layer's job
+(:func:`extract.evaluation.ner_card.write_model_card`); the ``train-ner`` flow runs both.
 
 The same arguments reproduce the same model (spaCy seeds Python, NumPy and
 thinc from ``training.seed``; the data conversion is deterministic).
@@ -31,7 +32,7 @@ from spacy.cli.train import train as spacy_train
 
 from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import PROJECT_ROOT
-from extract.training import lexicon_features as _lexicon_features  # noqa: F401  (registers the augmenter)
+from extract.ner import lexicon_features as _lexicon_features  # noqa: F401  (registers the augmenter)
 from extract.training.corpus import CORPORA, LABELS, ConversionStats, CorpusSpec, load_documents, write_docbin
 
 __all__ = ["DEFAULT_CONFIG", "DEFAULT_EXTRA_CORPORA", "WORK_DIR", "prepare_data", "train_ner", "package_model"]
@@ -107,8 +108,6 @@ def train_ner(
     work_dir: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     limit: int | None = None,
-    write_card: bool = True,
-    eval_limit: int | None = None,
     corpora_dir: Path | None = None,
 ) -> Path:
     """Train, evaluate and package ``<output_dir>/ner-<version>/``; return that folder.
@@ -133,8 +132,6 @@ def train_ner(
         work_dir: where DocBins and checkpoints go (default ``data/work/ner-<version>``).
         overrides: further spaCy config overrides (``{"training.patience": 500}``).
         limit: documents per corpus (tests).
-        write_card: evaluate on BC5CDR dev and write ``MODEL_CARD.md``.
-        eval_limit: dev documents used for the card's evaluation (tests).
     """
     started = time.time()
     output_dir = Path(output_dir)
@@ -202,17 +199,14 @@ def train_ner(
         "spacy_version": spacy.__version__,
     }
     (target / "training.json").write_text(json.dumps(training_info, indent=2, default=str))
-    if write_card:
-        from extract.training.card import write_model_card
-
-        write_model_card(target, training_info, eval_limit=eval_limit)
     log.info("NER model %s written in %.0f s", target, time.time() - started)
     return target
 
 
-def package_model(candidate: Path, output_dir: Path, version: str, *, write_card: bool = True) -> Path:
+def package_model(candidate: Path, output_dir: Path, version: str) -> Path:
     """Copy a model written by :func:`train_ner` (e.g. an experiment under ``data/work``) to
-    ``<output_dir>/ner-<version>/``, re-stamp its version and (re)write its card.
+    ``<output_dir>/ner-<version>/``, and re-stamp its version
+    (then :func:`extract.evaluation.ner_card.write_model_card` rewrites its card).
 
     The weights are not changed: ``train_ner`` with the arguments in the candidate's
     ``training.json`` (and this ``version``) reproduces them.
@@ -230,10 +224,6 @@ def package_model(candidate: Path, output_dir: Path, version: str, *, write_card
         info_file = Path(info["vectors"]).parent / "INFO.txt"
         info["vectors_info"] = info_file.read_text().strip() if info_file.exists() else None
     (target / "training.json").write_text(json.dumps(info, indent=2, default=str))
-    if write_card:
-        from extract.training.card import write_model_card
-
-        write_model_card(target, info)
     return target
 
 

@@ -9,14 +9,19 @@ pipeline tables, so features are computed by one code path.  Gold concept ids be
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import product
 
 from extract.corpora.ade import AdeSentence
 from extract.corpora.pubtator import PubtatorDocument
-from extract.relations.candidates import sentence_index_of, split_sentences
+from extract.nlp.sentences import split_sentences
+from extract.relations.candidates import sentence_index_of
+from extract.relations.instances import Instance, drug_disease_instances
+from extract.schemas import ENTITY_LABELS
 from extract.relations.types import DocumentView, EntityView, SentenceView
 
-LABELS = {"chemical": "CHEMICAL", "disease": "DISEASE"}
+LABELS = {label.lower(): label for label in ENTITY_LABELS}
 
 
 @dataclass
@@ -42,11 +47,8 @@ def pubtator_view(doc: PubtatorDocument) -> LabelledView:
     """A BC5CDR abstract with its gold chemical/disease mentions and CID pairs."""
     text = doc.title + " " + doc.abstract
     t_end = len(doc.title)
-    spans = split_sentences(text, 0, t_end) + split_sentences(text, t_end + 1, len(text))
     sections = [("title", 0, t_end), ("abstract", t_end + 1, len(text))]
-    sentences = [
-        SentenceView(i, s, e, "title" if e <= t_end else "abstract") for i, (s, e) in enumerate(spans)
-    ]
+    sentences = [SentenceView(i, s, e, name) for i, (s, e, name) in enumerate(split_sentences(text, sections))]
     entities: list[EntityView] = []
     ids_by_entity: dict[str, tuple[str, ...]] = {}
     for i, m in enumerate(sorted(doc.mentions, key=lambda m: (m.start, m.end))):
@@ -125,3 +127,25 @@ class MentionLexicon:
         if self._rx is None:
             return []
         return [(m.start(), m.end(), self.terms[m.group(0).lower()]) for m in self._rx.finditer(text)]
+
+
+def label_instances(lv: LabelledView, instances: Iterable[Instance]) -> list[Instance]:
+    """Labels from CID concept pairs (any id combination of composite mentions) or gold mention pairs."""
+    out = []
+    for inst in instances:
+        inst.group = lv.group
+        if lv.positive_mentions or not lv.positive_concepts and not lv.ids_by_entity:
+            inst.label = int((inst.chem.entity_id, inst.dis.entity_id) in lv.positive_mentions)
+        else:
+            c_ids = lv.ids_by_entity.get(inst.chem.entity_id, ())
+            d_ids = lv.ids_by_entity.get(inst.dis.entity_id, ())
+            inst.label = int(any(p in lv.positive_concepts for p in product(c_ids, d_ids)))
+        out.append(inst)
+    return out
+
+
+def labelled_instances(views: Iterable[LabelledView], neighbours: bool = False) -> list[Instance]:
+    out: list[Instance] = []
+    for lv in views:
+        out.extend(label_instances(lv, drug_disease_instances(lv.view, neighbours=neighbours)))
+    return out

@@ -85,7 +85,7 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         f"`{'`, `'.join(pipe_names)}`; `ner` is transition-based with its CNN tok2vec inline and has labels exactly "
         "CHEMICAL and DISEASE. No parser or senter: sentence starts are set by the NER stage from the clean "
         "stage's `sentences` table."
-        + (" `lexicon_features` (factory `extract_lexicon_features`, `extract.training.lexicon_features`) writes "
+        + (" `lexicon_features` (factory `extract_lexicon_features`, `extract.ner.lexicon_features`) writes "
            f"{sources} dictionary matches into `Token.tag` as an input feature of the tok2vec; it never creates "
            f"entities itself.{dropout}" if len(pipe_names) > 1 else ""),
         "",

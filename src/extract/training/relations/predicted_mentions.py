@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from extract.corpora.ade import AdeSentence
 from extract.corpora.pubtator import PubtatorDocument, raw_document_rows
-from extract.relations.documents import LabelledView, pubtator_view
+from extract.training.relations.documents import LabelledView, pubtator_view
 from extract.relations.event_phrase import EventPhrase, Span
 from extract.relations.types import DocumentView, EntityView
 

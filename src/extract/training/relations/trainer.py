@@ -4,7 +4,7 @@ Data: BC5CDR training abstracts (gold mentions, CID concept pairs as labels for 
 mention pair of a positive concept pair) and ADE corpus sentences (gold drug/effect pairs as
 positives; other drug/effect combinations of a sentence and dictionary-matched mentions of
 ADE-NEG sentences as negatives), plus the same documents as the pipeline's NER sees them
-(:mod:`extract.relations.predicted_mentions`), from which the adverse-event phrase is learnt too.
+(:mod:`extract.training.relations.predicted_mentions`), from which the adverse-event phrase is learnt too.
 Thresholds are chosen by PMID-grouped cross-validation on the
 training data (document-level CID F1 for BC5CDR, pair F1 for ADE).  :func:`train_relations` (the
 shipped models) then replaces the stage-2 threshold by :data:`CONCEPT_THRESHOLD`, selected on the
@@ -26,9 +26,11 @@ import numpy as np
 
 from extract.corpora.ade import AdeSentence, read_ade
 from extract.corpora.pubtator import read_pubtator, unique_documents
-from extract.relations import predicted_mentions as predicted
-from extract.relations.documents import LabelledView, MentionLexicon, ade_view, pubtator_view
-from extract.relations.instances import Instance, labelled_instances
+from extract.training.relations import predicted_mentions as predicted
+from extract.training.relations.documents import LabelledView, MentionLexicon, ade_view, pubtator_view
+from extract.metrics import prf
+from extract.relations.instances import Instance
+from extract.training.relations.documents import labelled_instances
 from extract.relations.candidates import concept_key
 from extract.relations.model import (
     AGG_FEATURES,
@@ -87,13 +89,6 @@ def doc_level_pairs(instances: list[Instance], scores: np.ndarray, thr_intra: fl
         if s >= (thr_intra if inst.intra else thr_inter) and inst.chem.concept_id and inst.dis.concept_id:
             out.add((inst.doc_id, inst.chem.concept_id, inst.dis.concept_id))
     return out
-
-
-def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
 def cid_gold(views: list[LabelledView]) -> set:
@@ -173,7 +168,7 @@ def train_model(
     Stage 2 learns from out-of-fold stage-1 scores; its threshold maximises out-of-fold
     document-level CID F1 on the BC5CDR training abstracts (ADE-only data: pair F1).
     ``predicted_mentions``: also train on the pipeline's own NER output of the same documents
-    (:mod:`extract.relations.predicted_mentions`) and learn the adverse-event phrase from it;
+    (:mod:`extract.training.relations.predicted_mentions`) and learn the adverse-event phrase from it;
     ``ade_predicted`` / ``cdr_predicted`` pass that NER output of the ADE sentences / the BC5CDR
     views when it was computed already (cross-validation); sentences of excluded PMIDs are dropped
     from ``ade_predicted`` here.
@@ -407,7 +402,7 @@ def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = Non
         lines.append(
             f"- The same documents as the pipeline's NER (with linking) sees them: {pv.get('bc5cdr_docs')} BC5CDR "
             f"abstracts and {pv.get('ade_sentences')} ADE sentences, labels carried over from the gold mentions "
-            "they overlap (`extract.relations.predicted_mentions`; relations >= 0.5.0)."
+            "they overlap (`extract.training.relations.predicted_mentions`; relations >= 0.5.0)."
         )
     lines += [
         f"- Instances: {json.dumps(stats.get('instances'))}",

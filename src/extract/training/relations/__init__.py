@@ -1,0 +1,1 @@
+"""Relation model training: corpus views, labelled instances, predicted-mention views, releases."""
