@@ -9,7 +9,7 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: setup demo test test-slow
+.PHONY: setup demo test test-slow lint format
 
 $(BIN)/biomed-extract: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,6 +22,17 @@ setup: $(BIN)/biomed-extract
 demo: setup
 	$(BIN)/biomed-extract run data/samples $(SHARED)/samples/pages --out data/output
 	$(BIN)/biomed-extract check --out data/output
+	$(BIN)/biomed-extract report --out data/output --html data/output/report.html
+
+# ruff (lint + format check) and the import-linter layer contract (pyproject.toml)
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 test: setup
 	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider

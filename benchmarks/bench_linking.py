@@ -6,7 +6,8 @@ Prints one JSON object:
 
 * ``linker_import_s`` / ``linker_load_s``: importing the linking modules, then loading
   the index (kb + both ANN indexes) in a fresh process (target: load <= 5 s);
-* ``pipeline_build_s``: building the NER stage pipeline (NER model or lexicon + post-processing);
+* ``pipeline_build_s``: building the NER stage pipeline (``configs/ner_stage.cfg``: NER model or
+  lexicon + post-processing);
 * ``rss_mb_after_pipeline`` / ``rss_mb_peak``: resident memory of this process with the NER
   pipeline and linker loaded, and the peak after processing (target <= 1536 MB);
 * ``docs_per_s``, ``mentions_per_s``: BC5CDR dev abstracts through the whole pipeline;
@@ -22,7 +23,6 @@ import os
 import resource
 import sys
 import time
-from pathlib import Path
 
 import psutil
 
@@ -56,10 +56,10 @@ def main(argv: list[str] | None = None) -> dict:
     rss_linker = _rss_mb()
 
     from extract.corpora.pubtator import read_pubtator
-    from extract.ner.pipeline import build_pipeline
+    from extract.ner.pipeline import build_ner_nlp, model_version
 
     started = time.perf_counter()
-    pipeline = build_pipeline(settings)
+    nlp = build_ner_nlp(settings)
     build_s = time.perf_counter() - started
     rss_pipeline = _rss_mb()
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
             break
     started = time.perf_counter()
     n_mentions = 0
-    for doc in pipeline.nlp.pipe((d.text for d in docs), batch_size=32):
+    for doc in nlp.pipe((d.text for d in docs), batch_size=32):
         n_mentions += len(doc.ents)
     pipe_s = time.perf_counter() - started
 
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     result = {
         "linker": folder.name,
-        "pipeline": pipeline.version,
-        "pipes": pipeline.nlp.pipe_names,
+        "pipeline": model_version(nlp),
+        "pipes": nlp.pipe_names,
         "index_mb": round(folder_size(folder) / 1e6, 1),
         "linker_import_s": round(import_s, 2),
         "linker_load_s": round(load_s, 2),

@@ -9,8 +9,8 @@ Measures, each in a fresh child process so peak RSS is per measurement:
 * ``model_nproc``: the same with ``n_process=--processes`` (2 cores);
 * ``stage``: the real NER stage (``extract.ner.stage.extract_entities``, incl. post-processing)
   on ``documents``/``sentences`` produced by the clean stage (cleaning not timed), one process;
-* ``stage_nproc``: the same with ``ner_processes=--processes`` (model pipes in worker
-  processes, abbreviations + linker + context in the stage's process).
+* ``stage_nproc``: the same with ``ner_processes=--processes`` (forked worker processes,
+  each running the whole pipeline on its share).
 
 Prints one JSON object: abstracts/s, words/s, CPU seconds (user + sys of the process and its
 workers), peak RSS (MB, ``ru_maxrss``: the largest single process, counting memory a forked
@@ -76,7 +76,7 @@ class _PssSampler:
         while not self._stop.wait(self.interval):
             self._sample()
 
-    def __enter__(self) -> "_PssSampler":
+    def __enter__(self) -> _PssSampler:
         self._sample()
         self._thread.start()
         return self
@@ -101,14 +101,23 @@ def _bench_model(model: str, limit: int, processes: int, queue: mp.Queue) -> Non
             words += len(doc)
             n_ents += len(doc.ents)
         seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
-    queue.put({"abstracts": len(texts), "seconds": round(seconds, 2), "abstracts_per_s": round(len(texts) / seconds, 1),
-               "words_per_s": round(words / seconds, 0), "cpu_s": round(cpu, 2), "entities": n_ents,
-               "peak_rss_mb": round(_peak_rss_mb(), 1), "peak_pss_mb": round(pss.peak, 1)})
+    queue.put(
+        {
+            "abstracts": len(texts),
+            "seconds": round(seconds, 2),
+            "abstracts_per_s": round(len(texts) / seconds, 1),
+            "words_per_s": round(words / seconds, 0),
+            "cpu_s": round(cpu, 2),
+            "entities": n_ents,
+            "peak_rss_mb": round(_peak_rss_mb(), 1),
+            "peak_pss_mb": round(pss.peak, 1),
+        }
+    )
 
 
 def _bench_stage(model: str, limit: int, processes: int, queue: mp.Queue) -> None:
     from extract.clean.stage import clean_documents
-    from extract.ner.pipeline import get_pipeline
+    from extract.ner.pipeline import get_ner_nlp
     from extract.ner.stage import extract_entities
     from extract.runner import raw_table
     from extract.settings import get_settings
@@ -116,15 +125,24 @@ def _bench_stage(model: str, limit: int, processes: int, queue: mp.Queue) -> Non
     rows = [{"format": "pubtator", "title": t, "text": a, "source": "bench"} for t, a in _texts(limit)]
     cleaned = clean_documents(raw_table(rows))
     settings = get_settings().model_copy(update={"ner_model": model, "ner_processes": processes})
-    pipeline = get_pipeline(settings)
+    nlp = get_ner_nlp(settings)
     with _PssSampler() as pss:
         start, cpu = time.perf_counter(), _cpu_seconds()
-        result = extract_entities(cleaned.documents, cleaned.sentences, settings, pipeline=pipeline)
+        result = extract_entities(cleaned.documents, cleaned.sentences, settings, nlp=nlp)
         seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
-    queue.put({"abstracts": cleaned.documents.num_rows, "processes": processes, "seconds": round(seconds, 2),
-               "abstracts_per_s": round(cleaned.documents.num_rows / seconds, 1), "cpu_s": round(cpu, 2),
-               "entities": result.entities.num_rows, "peak_rss_mb": round(_peak_rss_mb(), 1),
-               "peak_pss_mb": round(pss.peak, 1), "pipes": list(pipeline.nlp.pipe_names)})
+    queue.put(
+        {
+            "abstracts": cleaned.documents.num_rows,
+            "processes": processes,
+            "seconds": round(seconds, 2),
+            "abstracts_per_s": round(cleaned.documents.num_rows / seconds, 1),
+            "cpu_s": round(cpu, 2),
+            "entities": result.entities.num_rows,
+            "peak_rss_mb": round(_peak_rss_mb(), 1),
+            "peak_pss_mb": round(pss.peak, 1),
+            "pipes": list(nlp.pipe_names),
+        }
+    )
 
 
 def _run(target, *args) -> dict:
@@ -159,8 +177,12 @@ def main(argv: list[str] | None = None) -> dict:
         sys.exit("no NER model found")
     chosen = args.only or [m for m in MEASUREMENTS if not (args.skip_stage and m.startswith("stage"))]
     size = sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file()) / 1e6
-    out = {"model": str(model_dir), "model_size_mb": round(size, 2), "cpu_count": mp.cpu_count(),
-           "load_avg_before": [round(x, 2) for x in os.getloadavg()]}
+    out = {
+        "model": str(model_dir),
+        "model_size_mb": round(size, 2),
+        "cpu_count": mp.cpu_count(),
+        "load_avg_before": [round(x, 2) for x in os.getloadavg()],
+    }
     n = args.processes
     runs = {
         "model_1proc": ("model_1proc", _bench_model, 1),

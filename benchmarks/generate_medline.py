@@ -22,19 +22,93 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape
 
-_DRUGS = ("aspirin", "metformin", "cisplatin", "amiodarone", "lithium", "warfarin", "doxorubicin", "ibuprofen",
-          "levodopa", "methotrexate", "tacrolimus", "vancomycin", "isoniazid", "haloperidol", "valproate")
-_DISEASES = ("hepatotoxicity", "nephrotoxicity", "agranulocytosis", "seizures", "cardiomyopathy", "hypothyroidism",
-             "lactic acidosis", "peripheral neuropathy", "thrombocytopenia", "QT prolongation", "pancreatitis",
-             "Stevens-Johnson syndrome", "tardive dyskinesia", "interstitial lung disease", "hyperkalemia")
-_FILLER = ("patients", "were", "enrolled", "in", "a", "randomized", "controlled", "trial", "and", "the", "of",
-           "with", "outcomes", "compared", "between", "groups", "during", "follow-up", "significantly",
-           "associated", "risk", "increased", "cohort", "analysis", "dose", "treatment", "adverse", "events",
-           "incidence", "was", "observed", "after", "baseline", "clinical", "mean", "years")
+_DRUGS = (
+    "aspirin",
+    "metformin",
+    "cisplatin",
+    "amiodarone",
+    "lithium",
+    "warfarin",
+    "doxorubicin",
+    "ibuprofen",
+    "levodopa",
+    "methotrexate",
+    "tacrolimus",
+    "vancomycin",
+    "isoniazid",
+    "haloperidol",
+    "valproate",
+)
+_DISEASES = (
+    "hepatotoxicity",
+    "nephrotoxicity",
+    "agranulocytosis",
+    "seizures",
+    "cardiomyopathy",
+    "hypothyroidism",
+    "lactic acidosis",
+    "peripheral neuropathy",
+    "thrombocytopenia",
+    "QT prolongation",
+    "pancreatitis",
+    "Stevens-Johnson syndrome",
+    "tardive dyskinesia",
+    "interstitial lung disease",
+    "hyperkalemia",
+)
+_FILLER = (
+    "patients",
+    "were",
+    "enrolled",
+    "in",
+    "a",
+    "randomized",
+    "controlled",
+    "trial",
+    "and",
+    "the",
+    "of",
+    "with",
+    "outcomes",
+    "compared",
+    "between",
+    "groups",
+    "during",
+    "follow-up",
+    "significantly",
+    "associated",
+    "risk",
+    "increased",
+    "cohort",
+    "analysis",
+    "dose",
+    "treatment",
+    "adverse",
+    "events",
+    "incidence",
+    "was",
+    "observed",
+    "after",
+    "baseline",
+    "clinical",
+    "mean",
+    "years",
+)
 _LAST = ("Smith", "Garcia", "Müller", "Nakamura", "Okafor", "Rossi", "Dubois", "Kowalski", "Chen", "Silva")
 _FORE = ("Anna", "José", "Li", "Maria", "Kenji", "Chidi", "Luca", "Zoë", "Piotr", "Ana")
-_MESH = ("Humans", "Female", "Male", "Adult", "Middle Aged", "Aged", "Risk Factors", "Retrospective Studies",
-         "Drug-Related Side Effects and Adverse Reactions", "Treatment Outcome", "Prospective Studies")
+_MESH = (
+    "Humans",
+    "Female",
+    "Male",
+    "Adult",
+    "Middle Aged",
+    "Aged",
+    "Risk Factors",
+    "Retrospective Studies",
+    "Drug-Related Side Effects and Adverse Reactions",
+    "Treatment Outcome",
+    "Prospective Studies",
+)
 
 
 def _sentence(rng: random.Random, n_words: int) -> str:
@@ -85,7 +159,7 @@ def citation_xml(pmid: int, rng: random.Random) -> str:
         "<MedlineJournalInfo><Country>United States</Country><MedlineTA>J Synth Pharmacol</MedlineTA>"
         "</MedlineJournalInfo>"
         f'<MeshHeadingList>{mesh}</MeshHeadingList><KeywordList Owner="NOTNLM"><Keyword MajorTopicYN="N">'
-        f"{escape(drug)}</Keyword><Keyword MajorTopicYN=\"N\">{escape(disease)}</Keyword></KeywordList>"
+        f'{escape(drug)}</Keyword><Keyword MajorTopicYN="N">{escape(disease)}</Keyword></KeywordList>'
         "</MedlineCitation>"
         '<PubmedData><History><PubMedPubDate PubStatus="pubmed"><Year>{0}</Year><Month>1</Month><Day>2</Day>'
         "</PubMedPubDate></History><PublicationStatus>ppublish</PublicationStatus><ArticleIdList>"
@@ -94,18 +168,20 @@ def citation_xml(pmid: int, rng: random.Random) -> str:
     ).replace("{0}", str(year))
 
 
-def write_medline(out: IO[str], n: int, seed: int = 0, first_pmid: int = 30_000_000,
-                  delete: list[int] | None = None) -> None:
+def write_medline(
+    out: IO[str], n: int, seed: int = 0, first_pmid: int = 30_000_000, delete: list[int] | None = None
+) -> None:
     """Write a ``PubmedArticleSet`` of ``n`` citations (and a ``DeleteCitation`` of ``delete`` PMIDs)."""
     rng = random.Random(seed)
-    out.write('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
-              '1st January 2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">\n'
-              "<PubmedArticleSet>\n")
+    out.write(
+        '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+        '1st January 2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">\n'
+        "<PubmedArticleSet>\n"
+    )
     for i in range(n):
         out.write(citation_xml(first_pmid + i, rng))
     if delete:
-        out.write("<DeleteCitation>" + "".join(f'<PMID Version="1">{p}</PMID>' for p in delete)
-                  + "</DeleteCitation>\n")
+        out.write("<DeleteCitation>" + "".join(f'<PMID Version="1">{p}</PMID>' for p in delete) + "</DeleteCitation>\n")
     out.write("</PubmedArticleSet>\n")
 
 
@@ -115,8 +191,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("path", type=Path, help="output file; gzip-compressed when it ends with .gz")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--first-pmid", type=int, default=30_000_000)
-    parser.add_argument("--delete", type=int, default=0,
-                        help="also write a DeleteCitation of this many PMIDs before --first-pmid")
+    parser.add_argument(
+        "--delete", type=int, default=0, help="also write a DeleteCitation of this many PMIDs before --first-pmid"
+    )
     args = parser.parse_args(argv)
     delete = list(range(args.first_pmid - args.delete, args.first_pmid)) if args.delete else None
     args.path.parent.mkdir(parents=True, exist_ok=True)

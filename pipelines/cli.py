@@ -7,7 +7,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,9 +16,14 @@ from rich.table import Table
 from extract.settings import get_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-train_app = typer.Typer(help="Train the project's models from the gold corpora in the shared folder.",
-                        no_args_is_help=True)
+train_app = typer.Typer(
+    help="Train the project's models from the gold corpora in the shared folder.", no_args_is_help=True
+)
 app.add_typer(train_app, name="train")
+audit_app = typer.Typer(
+    help="Analyst audit of the relation tables: seeded samples, hand judgments, precision.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 
@@ -42,13 +47,13 @@ class EvalTask(str, Enum):
     manifestation = "manifestation"
 
 
-OutOption = Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: data/output).")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Output folder (default: data/output).")]
 RunnerOption = Annotated[RunnerName, typer.Option("--task-runner", help="Where chunk tasks run: local or dask.")]
-DaskOption = Annotated[Optional[str], typer.Option("--dask-address", help="Dask scheduler, e.g. tcp://host:8786.")]
+DaskOption = Annotated[str | None, typer.Option("--dask-address", help="Dask scheduler, e.g. tcp://host:8786.")]
 WaitOption = Annotated[float, typer.Option("--wait", help="Seconds to wait if another run holds the output folder.")]
 
 
-def _out(out: Optional[Path]) -> Path:
+def _out(out: Path | None) -> Path:
     return (out or get_settings().out_dir).resolve()
 
 
@@ -76,14 +81,16 @@ def _fail(message: str, code: int = 2) -> None:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_REJECTS = 0, 1, 2, 3, 4
 
 
-@app.command(epilog="Exit status: 0 the run completed (inputs that could not be used are rows of the rejects "
-                    "table, counted in the summary); 1 the run failed (a stage raised; see the runs table); "
-                    "2 bad arguments; 3 the output folder is locked by another run (see --wait); "
-                    "4 with --strict only: the run completed but wrote rejects.")
+@app.command(
+    epilog="Exit status: 0 the run completed (inputs that could not be used are rows of the rejects "
+    "table, counted in the summary); 1 the run failed (a stage raised; see the runs table); "
+    "2 bad arguments; 3 the output folder is locked by another run (see --wait); "
+    "4 with --strict only: the run completed but wrote rejects."
+)
 def run(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns to ingest.")],
     out: OutOption = None,
-    batch: Annotated[Optional[str], typer.Option("--batch", help="Batch id (default: hash of the input files).")] = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="Batch id (default: hash of the input files).")] = None,
     task_runner: RunnerOption = RunnerName.local,
     dask_address: DaskOption = None,
     wait: WaitOption = 0,
@@ -111,13 +118,21 @@ def run(
         with OutputLock(out_dir, timeout=get_settings().lock_timeout):
             from pipelines.flows import extraction_pipeline
 
-            summary = extraction_pipeline(inputs=list(inputs), out=str(out_dir), batch_id=batch,
-                                          task_runner=task_runner.value, dask_address=dask_address)
+            summary = extraction_pipeline(
+                inputs=list(inputs),
+                out=str(out_dir),
+                batch_id=batch,
+                task_runner=task_runner.value,
+                dask_address=dask_address,
+            )
     except OutputLockedError as exc:
         _fail(str(exc), code=EXIT_LOCKED)
-    except Exception as exc:  # noqa: BLE001 - a failed stage is reported, with its runs row already written
-        _fail(f"run failed: {type(exc).__name__}: {exc} (the failed stage has a runs row with status=failed; "
-              f"completed batches in {out_dir} are untouched)", code=EXIT_FAILED)
+    except Exception as exc:
+        _fail(
+            f"run failed: {type(exc).__name__}: {exc} (the failed stage has a runs row with status=failed; "
+            f"completed batches in {out_dir} are untouched)",
+            code=EXIT_FAILED,
+        )
     _summary(f"batch {summary['batch_id']} -> {out_dir}", summary)
     n_rejects = summary.get("rejects", 0)
     if n_rejects:
@@ -149,10 +164,8 @@ def stage(
 ) -> None:
     """Re-run one stage for one batch from the stored output of the stage before it."""
     from extract.stages import MissingStageInputError
-    from extract.store import OutputLockedError
+    from extract.store import OutputLockedError, validate_batch_id
     from pipelines.flows import run_stage
-
-    from extract.store import validate_batch_id
 
     _set_wait(wait)
     if name is StageName.ingest:
@@ -163,14 +176,14 @@ def stage(
     except ValueError as exc:
         _fail(str(exc))
     try:
-        outcome = run_stage(name.value, batch, str(_out(out)), task_runner=task_runner.value,
-                            dask_address=dask_address)
+        outcome = run_stage(name.value, batch, str(_out(out)), task_runner=task_runner.value, dask_address=dask_address)
     except MissingStageInputError as exc:
         _fail(str(exc))
     except OutputLockedError as exc:
         _fail(str(exc), code=3)
-    _summary(f"stage {name.value}, batch {batch}",
-             {"in": outcome.n_in, "out": outcome.n_out, "rejected": outcome.n_rejected})
+    _summary(
+        f"stage {name.value}, batch {batch}", {"in": outcome.n_in, "out": outcome.n_out, "rejected": outcome.n_rejected}
+    )
 
 
 @app.command()
@@ -185,8 +198,9 @@ def serve(
     """Serve a scheduled deployment that processes files not processed before (blocks; Ctrl-C stops)."""
     from pipelines.deployments import serve_watch
 
-    serve_watch(str(watch.resolve()), str(_out(out)), cron, name=name, task_runner=task_runner.value,
-                dask_address=dask_address)
+    serve_watch(
+        str(watch.resolve()), str(_out(out)), cron, name=name, task_runner=task_runner.value, dask_address=dask_address
+    )
 
 
 @app.command(epilog="Exit status: 0 no violation; 1 violations (listed on stderr).")
@@ -209,16 +223,62 @@ def check(out: OutOption = None) -> None:
 
 
 @app.command()
+def summarize(out: OutOption = None, wait: WaitOption = 0) -> None:
+    """Rebuild the corpus-level concept_pairs table from every batch of the output folder."""
+    from extract.reporting.concept_pairs import summarize as summarize_pairs
+    from extract.store import OutputLockedError
+
+    _set_wait(wait)
+    try:
+        pairs = summarize_pairs(_out(out))
+    except OutputLockedError as exc:
+        _fail(str(exc), code=EXIT_LOCKED)
+    console.print(f"{pairs.num_rows} concept pairs -> {_out(out) / 'concept_pairs'}")
+
+
+HtmlOption = Annotated[Path | None, typer.Option("--html", help="HTML file to write.")]
+
+
+@app.command()
+def report(out: OutOption = None, html: HtmlOption = None) -> None:
+    """Write the self-contained HTML report of the output folder (default OUT/report.html) and print its path."""
+    from extract.reporting.html import write_report
+
+    print(write_report(_out(out), html))
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="Document id, e.g. PMID:12345 (see the documents table).")],
+    out: OutOption = None,
+    html: HtmlOption = None,
+) -> None:
+    """Write one document with its entities, concepts, negation flags and relations as HTML (default
+    OUT/show-DOC_ID.html) and print its path."""
+    from extract.reporting.document import DocumentNotFoundError, write_document
+
+    try:
+        print(write_document(_out(out), doc_id, html))
+    except DocumentNotFoundError as exc:
+        _fail(str(exc))
+
+
+@app.command()
 def evaluate(
     task: Annotated[EvalTask, typer.Option("--task", help="ner, link, cid, ade or manifestation.")],
     corpus: Annotated[Path, typer.Option("--corpus", help="Gold corpus file (or folder for ade).")],
     fmt: Annotated[str, typer.Option("--format", help="pubtator, ade or jsonl.")] = "pubtator",
     gold_entities: Annotated[bool, typer.Option("--gold-entities", help="Use gold mentions (link, cid).")] = False,
-    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N documents.")] = None,
-    folds: Annotated[Optional[int], typer.Option("--folds", help="ade: evaluate only the first N of 5 folds.")] = None,
-    mode: Annotated[str, typer.Option(
-        "--mode", help="ade: 'shipped' scores the shipped model, 'folds' trains one model per held-out PMID fold; "
-                       "'auto' takes folds when the corpus shares PMIDs with the shipped model's training corpus.")] = "auto",
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N documents.")] = None,
+    folds: Annotated[int | None, typer.Option("--folds", help="ade: evaluate only the first N of 5 folds.")] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="ade: 'shipped' scores the shipped model, 'folds' trains one model per held-out PMID fold; "
+            "'auto' takes folds when the corpus shares PMIDs with the shipped model's training corpus.",
+        ),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Score the real pipeline against a gold corpus (strict matching), end to end from raw text."""
@@ -237,14 +297,18 @@ def evaluate(
 
         result = evaluate_cid(corpus, fmt=fmt, gold_entities=gold_entities, limit=limit)
     elif task is EvalTask.ade:
-        from extract.evaluation.relations import evaluate_ade
-
-        from extract.evaluation.relations import ADE_MODES
+        from extract.evaluation.relations import ADE_MODES, evaluate_ade
 
         if mode not in ADE_MODES:
             _fail(f"--mode must be one of {', '.join(ADE_MODES)}, not {mode!r}")
-        result = evaluate_ade(corpus, fmt="ade" if fmt == "pubtator" else fmt, gold_entities=gold_entities,
-                              limit=limit, n_eval_folds=folds, mode=mode)
+        result = evaluate_ade(
+            corpus,
+            fmt="ade" if fmt == "pubtator" else fmt,
+            gold_entities=gold_entities,
+            limit=limit,
+            n_eval_folds=folds,
+            mode=mode,
+        )
     else:
         from extract.evaluation.relations import evaluate_manifestation
 
@@ -259,11 +323,17 @@ def evaluate(
 def train_ner_command(
     version: Annotated[str, typer.Option("--version", help="Model version (folder models/ner-VERSION).")] = "dev",
     config: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path("configs/ner-lexicon.cfg"),
-    extra: Annotated[Optional[list[str]], typer.Option("--extra", help="Extra corpora (biored_train, biored_dev, ncbi_train).")] = ["biored_train", "biored_dev"],
-    max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Cap training steps.")] = 4500,
+    extra: Annotated[
+        list[str] | None,
+        typer.Option("--extra", help="Extra corpora (default biored_train biored_dev; also ncbi_train)."),
+    ] = None,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", help="Cap training steps.")] = 4500,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    vectors: Annotated[Optional[str], typer.Option("--vectors", help="'floret' (train on shared/unlabeled), a spaCy vectors folder, or 'none'.")] = "floret",
-    models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the model.")] = None,
+    vectors: Annotated[
+        str | None,
+        typer.Option("--vectors", help="'floret' (train on shared/unlabeled), a spaCy vectors folder, or 'none'."),
+    ] = "floret",
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Where to write the model.")] = None,
 ) -> None:
     """Train the NER model (CHEMICAL, DISEASE) from the corpora and write models/ner-VERSION with its card.
 
@@ -273,15 +343,22 @@ def train_ner_command(
     from pipelines.training import train_ner_flow
 
     vectors = None if vectors in (None, "none") else vectors
-    path = train_ner_flow(version=version, config=config, extra_corpora=extra, max_steps=max_steps, seed=seed,
-                          vectors=vectors, output_dir=models_dir)
+    path = train_ner_flow(
+        version=version,
+        config=config,
+        extra_corpora=extra,
+        max_steps=max_steps,
+        seed=seed,
+        vectors=vectors,
+        output_dir=models_dir,
+    )
     console.print(f"model written to {path}")
 
 
 @train_app.command("relations")
 def train_relations_command(
     version: Annotated[str, typer.Option("--version", help="Model version (folder models/relations-VERSION).")] = "dev",
-    models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the model.")] = None,
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Where to write the model.")] = None,
 ) -> None:
     """Train the relation models from BC5CDR, the ADE corpus and HPO annotations."""
     from pipelines.relations_training import train_relations_flow
@@ -293,7 +370,7 @@ def train_relations_command(
 @app.command("build-linker")
 def build_linker(
     version: Annotated[str, typer.Option("--version", help="Index version (folder models/linker-VERSION).")] = "dev",
-    models_dir: Annotated[Optional[Path], typer.Option("--models-dir", help="Where to write the index.")] = None,
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Where to write the index.")] = None,
 ) -> None:
     """Build the entity-linking knowledge base and its character 3-gram TF-IDF / nmslib index."""
     from pipelines.linking import build_linker_flow
@@ -302,8 +379,68 @@ def build_linker(
     console.print(f"index written to {path}")
 
 
+AUDIT_JUDGMENTS = Path("data/gold/relation_audit/judgments.jsonl")
+
+
+@audit_app.command("sample")
+def audit_sample(
+    out: Annotated[Path, typer.Option("--out", help="Output folder of a pipeline run.")],
+    seed: Annotated[int, typer.Option("--seed", help="Sampling seed.")] = 0,
+    file: Annotated[Path, typer.Option("--file", help="JSON-lines file to write the items to.")] = Path(
+        "audit_sample.jsonl"
+    ),
+) -> None:
+    """Write the audit items of an output: 100 rows per relation type and the top 30 adverse-event pairs."""
+    from extract.evaluation.audit import draw_sample, write_items
+
+    if not out.exists():
+        _fail(f"output folder {out} not found")
+    n = write_items(file, draw_sample(out, seed=seed))
+    console.print(f"{n} items written to {file}")
+
+
+@audit_app.command("score")
+def audit_score(
+    out: Annotated[Path, typer.Option("--out", help="Output folder of a pipeline run.")],
+    judgments: Annotated[Path, typer.Option("--judgments", help="Judgments file.")] = AUDIT_JUDGMENTS,
+    unjudged: Annotated[Path | None, typer.Option("--unjudged", help="Write the items still unjudged here.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Sampling seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Precision per relation type and for the top 30 adverse-event pairs over the judged items of an output."""
+    from extract.evaluation.audit import score as audit_score_output
+    from extract.evaluation.audit import write_items
+
+    if not out.exists():
+        _fail(f"output folder {out} not found")
+    result = audit_score_output(out, judgments, seed=seed)
+    items = result.pop("unjudged_items")
+    if unjudged is not None:
+        write_items(unjudged, items)
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    t = Table(title=f"audit {out} ({', '.join(result['model_versions'])})")
+    for col in ("items", "sampled", "judged", "correct", "precision", "unjudged", "errors"):
+        t.add_column(col)
+    for name, tally in (*result["types"].items(), ("top 30 pairs", result["top_pairs"])):
+        t.add_row(
+            name,
+            *(str(tally[k]) for k in ("sampled", "judged", "correct", "precision", "unjudged")),
+            ", ".join(f"{k} {v}" for k, v in tally["errors"].items()),
+        )
+    Console().print(t)
+    shown = items if unjudged is None else []
+    for item in shown:
+        what = item.get("head_text", item.get("head_name")), item.get("tail_text", item.get("tail_name"))
+        console.print(
+            f"unjudged {item['kind']} {item['type']} {item.get('doc_id', '')}: {what[0]} -> {what[1]}", soft_wrap=True
+        )
+    console.print(f"{len(items)} items unjudged" + (f", written to {unjudged}" if unjudged is not None else ""))
+
+
 @app.command()
-def schema(table: Annotated[Optional[str], typer.Argument(help="Table name; all when omitted.")] = None) -> None:
+def schema(table: Annotated[str | None, typer.Argument(help="Table name; all when omitted.")] = None) -> None:
     """Print the columns of the output tables."""
     from extract.schemas import TABLES
 
@@ -315,8 +452,9 @@ def schema(table: Annotated[Optional[str], typer.Argument(help="Table name; all 
         for col in ("column", "type", "nullable", "description"):
             t.add_column(col)
         for f in TABLES[name]:
-            t.add_row(f.name, str(f.type), "yes" if f.nullable else "no",
-                      (f.metadata or {}).get(b"description", b"").decode())
+            t.add_row(
+                f.name, str(f.type), "yes" if f.nullable else "no", (f.metadata or {}).get(b"description", b"").decode()
+            )
         Console().print(t)
 
 
@@ -327,13 +465,18 @@ def version() -> None:
     from extract.stages import code_version
 
     s = get_settings()
-    print(json.dumps({
-        "code_version": code_version(),
-        "ner_model": str(resolve_model_dir(s.ner_model, "ner")),
-        "linker_index": str(resolve_model_dir(s.linker_index, "linker")),
-        "relation_model": str(resolve_model_dir(s.relation_model, "relations")),
-        "shared_dir": str(s.shared_dir),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "code_version": code_version(),
+                "ner_model": str(resolve_model_dir(s.ner_model, "ner")),
+                "linker_index": str(resolve_model_dir(s.linker_index, "linker")),
+                "relation_model": str(resolve_model_dir(s.relation_model, "relations")),
+                "shared_dir": str(s.shared_dir),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,14 @@ def prefect_api(log_path: Path | None = None, startup_timeout: float = 180) -> I
             log.close()
 
 
-def serve_watch(watch_dir: str, out: str, cron: str, name: str = "watch", task_runner: str = "local",
-                dask_address: str | None = None) -> None:
+def serve_watch(
+    watch_dir: str,
+    out: str,
+    cron: str,
+    name: str = "watch",
+    task_runner: str = "local",
+    dask_address: str | None = None,
+) -> None:
     """Serve ``watch-and-extract`` on a cron schedule in this process (blocks until interrupted)."""
     Path(out).mkdir(parents=True, exist_ok=True)
     with prefect_api(log_path=Path(out) / "prefect-server.log") as url:
@@ -77,8 +83,7 @@ def serve_watch(watch_dir: str, out: str, cron: str, name: str = "watch", task_r
         watch_and_extract.serve(
             name=name,
             cron=cron,
-            parameters={"watch_dir": watch_dir, "out": out, "task_runner": task_runner,
-                        "dask_address": dask_address},
+            parameters={"watch_dir": watch_dir, "out": out, "task_runner": task_runner, "dask_address": dask_address},
             description="Ingest and extract the files in the watched folder that no earlier run has processed.",
             tags=["biomed-extract"],
         )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, task, unmapped
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from extract import stages, store
 from extract.ingest import default_batch_id
+from extract.reporting.concept_pairs import summarize
 from extract.settings import get_settings
 from pipelines.task_runners import make_task_runner
 
@@ -39,6 +40,12 @@ def ner_chunk(documents, sentences):
 @task(**_TASK)
 def relations_chunk(documents, sentences, entities):
     return stages.relations_chunk(documents, sentences, entities)
+
+
+@task(**_TASK)
+def summarize_pairs(out: str) -> int:
+    """Rebuild the corpus-level concept_pairs table over every batch of ``out``."""
+    return summarize(Path(out)).num_rows
 
 
 def _run_stage(stage: str, out: str, batch_id: str, run_id: str | None, body):
@@ -89,8 +96,10 @@ def relations_flow(batch_id: str, out: str, run_id: str | None = None):
     def body():
         documents, sentences, entities = stages.load_relations_input(Path(out), batch_id)
         id_chunks = stages.chunk_ids(documents, get_settings().chunk_size)
-        parts = [(stages.take_docs(documents, ids), stages.take_docs(sentences, ids), stages.take_docs(entities, ids))
-                 for ids in id_chunks]
+        parts = [
+            (stages.take_docs(documents, ids), stages.take_docs(sentences, ids), stages.take_docs(entities, ids))
+            for ids in id_chunks
+        ]
         futures = relations_chunk.map([p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts])
         results = [f.result() for f in futures] if parts else []
         return stages.write_relations(Path(out), batch_id, documents.num_rows, results)
@@ -101,8 +110,14 @@ def relations_flow(batch_id: str, out: str, run_id: str | None = None):
 STAGE_FLOWS = {"ingest": ingest_flow, "clean": clean_flow, "ner": ner_flow, "relations": relations_flow}
 
 
-def run_stage(stage: str, batch_id: str, out: str, run_id: str | None = None, task_runner: str = "local",
-              dask_address: str | None = None):
+def run_stage(
+    stage: str,
+    batch_id: str,
+    out: str,
+    run_id: str | None = None,
+    task_runner: str = "local",
+    dask_address: str | None = None,
+):
     """Re-run one stage for one batch from the stored output of the stage before it."""
     if stage == "ingest":
         raise ValueError("re-run ingest with `biomed-extract run INPUT... --batch ID`: it reads files, not tables")
@@ -111,8 +126,13 @@ def run_stage(stage: str, batch_id: str, out: str, run_id: str | None = None, ta
 
 
 @flow(name="extract-pipeline", log_prints=True)
-def extraction_pipeline(inputs: list[str], out: str, batch_id: str | None = None, task_runner: str = "local",
-                        dask_address: str | None = None) -> dict:
+def extraction_pipeline(
+    inputs: list[str],
+    out: str,
+    batch_id: str | None = None,
+    task_runner: str = "local",
+    dask_address: str | None = None,
+) -> dict:
     """Run every stage in order for one batch of input files; returns the batch's row counts."""
     batch_id = batch_id or default_batch_id(inputs)
     run_id = stages.new_run_id()
@@ -120,6 +140,7 @@ def extraction_pipeline(inputs: list[str], out: str, batch_id: str | None = None
         ingest_flow(inputs=inputs, out=out, batch_id=batch_id, run_id=run_id)
         for stage in ("clean", "ner", "relations"):
             run_stage(stage, batch_id, out, run_id=run_id, task_runner=task_runner, dask_address=dask_address)
+        summarize_pairs(out)
     return {"batch_id": batch_id, "run_id": run_id, **stages.batch_summary(Path(out), batch_id)}
 
 
@@ -131,6 +152,7 @@ def watch_and_extract(watch_dir: str, out: str, task_runner: str = "local", dask
         print(f"no new files in {watch_dir}")
         return {"batch_id": None, "new_files": 0}
     print(f"{len(new_files)} new file(s) in {watch_dir}")
-    summary = extraction_pipeline(inputs=[str(p) for p in new_files], out=out, task_runner=task_runner,
-                                  dask_address=dask_address)
+    summary = extraction_pipeline(
+        inputs=[str(p) for p in new_files], out=out, task_runner=task_runner, dask_address=dask_address
+    )
     return {**summary, "new_files": len(new_files)}

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from prefect import flow, task
 
+from extract.settings import get_settings
 from extract.training.relations.trainer import (
     CONCEPT_THRESHOLD,
     latest_manifestation_source,
     train_manifestation_release,
     train_relations,
 )
-from extract.settings import get_settings
 
 
 @task(name="train-relation-model")
@@ -26,8 +26,13 @@ def train_relations_task(
     manifestation_from: Path | None = None,
 ) -> Path:
     return train_relations(
-        models_dir, version=version, C=C, cv_folds=cv_folds, limit=limit,
-        concept_threshold=concept_threshold, manifestation_from=manifestation_from,
+        models_dir,
+        version=version,
+        C=C,
+        cv_folds=cv_folds,
+        limit=limit,
+        concept_threshold=concept_threshold,
+        manifestation_from=manifestation_from,
     )
 
 

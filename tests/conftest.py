@@ -13,9 +13,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline: no telemetry attempts
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from extract.settings import get_settings  # noqa: E402
-
-SAMPLES = ROOT / "data" / "samples"
+from extract.settings import get_settings
 
 
 @pytest.fixture(scope="session")
@@ -29,4 +27,7 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def seed_pages(shared_dir: Path) -> dict[str, Path]:
     pages = shared_dir / "samples" / "pages"
-    return {"teriparatide": pages / "case_report_teriparatide.txt", "calcinosis": pages / "abstract_calcinosis_cutis.txt"}
+    return {
+        "teriparatide": pages / "case_report_teriparatide.txt",
+        "calcinosis": pages / "abstract_calcinosis_cutis.txt",
+    }

@@ -30,11 +30,11 @@ from extract.clean.stage import clean_documents
 from extract.ingest import ingest_paths
 from extract.rejects import REASONS
 from extract.settings import Settings
+from helpers import ROOT, biomed_extract, cli_env, tiny_ner_model
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "bad_inputs"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate_medline import write_medline  # noqa: E402
+from generate_medline import write_medline
 
 # file name -> the reject reasons it must produce (at least one row each); None: must be ingested cleanly
 EXPECTED: dict[str, set[str] | None] = {
@@ -64,12 +64,17 @@ HUGE_LIMIT = 50_000  # max_doc_chars for the tests: the huge page is ~20x over i
 
 def _huge_page() -> str:
     """A journal page with a large supplementary table pasted into it (~1 MB of HTML)."""
-    rows = "".join(f"<tr><td>P{i:05d}</td><td>{i % 90 + 10}</td><td>aspirin</td><td>{(i * 7) % 100} mg</td>"
-                   f"<td>headache grade {i % 4}</td></tr>\n" for i in range(12_000))
-    return ("<html><head><title>Aspirin and headache: supplementary data</title></head><body>"
-            "<h1>Aspirin and headache: supplementary data</h1><p>Aspirin was associated with headache in this "
-            "cohort of patients treated for cardiovascular prevention; the table lists every participant.</p>"
-            f"<table>{rows}</table></body></html>\n")
+    rows = "".join(
+        f"<tr><td>P{i:05d}</td><td>{i % 90 + 10}</td><td>aspirin</td><td>{(i * 7) % 100} mg</td>"
+        f"<td>headache grade {i % 4}</td></tr>\n"
+        for i in range(12_000)
+    )
+    return (
+        "<html><head><title>Aspirin and headache: supplementary data</title></head><body>"
+        "<h1>Aspirin and headache: supplementary data</h1><p>Aspirin was associated with headache in this "
+        "cohort of patients treated for cardiovascular prevention; the table lists every participant.</p>"
+        f"<table>{rows}</table></body></html>\n"
+    )
 
 
 def make_bad_folder(folder: Path) -> Path:
@@ -193,8 +198,10 @@ def test_random_bytes_never_stop_ingest(data, suffix):
 
 
 @HYPOTHESIS
-@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3000),
-       suffix=st.sampled_from([".txt", ".html", ""]))
+@given(
+    text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3000),
+    suffix=st.sampled_from([".txt", ".html", ""]),
+)
 def test_random_unicode_text_never_stops_ingest(text, suffix):
     rejects, n_docs, docs = _ingest_and_clean_one(text.encode("utf-8"), suffix)
     if not text.strip():
@@ -232,38 +239,6 @@ def test_whole_valid_gzip_has_no_rejects():
 
 
 # ---------------------------------------------------------------- end to end: CLI, Prefect, all stages
-
-
-def tiny_ner_model(folder: Path) -> Path:
-    """A small spaCy NER model (entity ruler over a few words), so tests do not load the big one."""
-    from extract.nlp.tokenizer import make_blank_nlp
-
-    path = folder / "ner-tiny"
-    if path.exists():
-        return path
-    nlp = make_blank_nlp()
-    ruler = nlp.add_pipe("entity_ruler")
-    chemicals = ("aspirin", "cisplatin", "lithium", "tacrolimus", "amiodarone", "budesonide", "terbutaline",
-                 "teriparatide", "metformin", "levothyroxine", "formoterol", "haloperidol", "warfarin")
-    diseases = ("headache", "nephrotoxicity", "hypothyroidism", "seizures", "asthma", "neurotoxicity",
-                "hepatotoxicity", "calcinosis", "polyuria", "hypomagnesemia", "pancreatitis", "cardiomyopathy")
-    ruler.add_patterns([{"label": "CHEMICAL", "pattern": [{"LOWER": w}]} for w in chemicals]
-                       + [{"label": "DISEASE", "pattern": [{"LOWER": w}]} for w in diseases])
-    nlp.meta.update({"name": "tiny", "version": "0.0.1"})
-    nlp.to_disk(path)
-    return path
-
-
-def cli_env(model: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
-    env.update({"BIOMED_EXTRACT_NER_MODEL": str(model), "PYTHONUNBUFFERED": "1", "COLUMNS": "200", **extra})
-    return env
-
-
-def biomed_extract(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def test_cli_run_over_all_bad_inputs_completes_and_checks(tmp_path):
@@ -307,8 +282,9 @@ def run_library_pipeline(inputs: list[str], out: Path, batch_id: str, model: Pat
     documents, sentences = stages.load_ner_input(out, batch_id)
     stages.write_ner(out, batch_id, documents.num_rows, [stages.ner_chunk(documents, sentences, settings)])
     documents, sentences, entities = stages.load_relations_input(out, batch_id)
-    stages.write_relations(out, batch_id, documents.num_rows,
-                           [stages.relations_chunk(documents, sentences, entities, settings)])
+    stages.write_relations(
+        out, batch_id, documents.num_rows, [stages.relations_chunk(documents, sentences, entities, settings)]
+    )
     return outcome.detail
 
 
@@ -356,16 +332,21 @@ def _tamper(out: Path, table: str, batch: str, change) -> None:
     store.write_partition(out, table, batch, schemas.to_table(table, rows))
 
 
-@pytest.mark.parametrize("damage", ["shifted_entity", "orphan_entity", "dangling_relation", "garbage_file",
-                                    "lost_document"])
+@pytest.mark.parametrize(
+    "damage", ["shifted_entity", "orphan_entity", "dangling_relation", "garbage_file", "lost_document"]
+)
 def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
     import shutil
 
     out = tmp_path / "out"
     shutil.copytree(deletion_output[0], out)
     env = {**os.environ, "COLUMNS": "200"}
-    assert subprocess.run([sys.executable, "-m", "pipelines.cli", "check", "--out", str(out)], env=env,
-                          capture_output=True, text=True).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "check", "--out", str(out)], env=env, capture_output=True, text=True
+        ).returncode
+        == 0
+    )
     if damage == "shifted_entity":
         _tamper(out, "entities", "base", lambda rows: rows[0].update(start=rows[0]["start"] + 1))
     elif damage == "orphan_entity":
@@ -376,8 +357,9 @@ def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
         (out / "sentences" / "batch_id=base" / "part-0.parquet").write_bytes(b"PAR1 not really parquet")
     else:
         _tamper(out, "documents", "base", lambda rows: rows.pop())
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "check", "--out", str(out)], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "check", "--out", str(out)], env=env, capture_output=True, text=True
+    )
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "violation:" in proc.stderr
 

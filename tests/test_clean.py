@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from conftest import SAMPLES
-
 from extract.clean.stage import clean_documents
 from extract.ingest import ingest_paths
 from extract.nlp.sentences import split_sentences
+from helpers import SAMPLES
 
-DEBRIS = ("Google Scholar", "CrossRef", "PubMed", "Copyright", "©", "Affiliations", "Cite as", "Email author",
-          "Request permissions", "Statistics from")
+DEBRIS = (
+    "Google Scholar",
+    "CrossRef",
+    "PubMed",
+    "Copyright",
+    "©",
+    "Affiliations",
+    "Cite as",
+    "Email author",
+    "Request permissions",
+    "Statistics from",
+)
 
 
 def _clean(path):
@@ -18,14 +27,15 @@ def _clean(path):
 
 
 def _sections(doc):
-    return {s["name"]: doc["text"][s["start"]:s["end"]] for s in doc["sections"]}
+    return {s["name"]: doc["text"][s["start"] : s["end"]] for s in doc["sections"]}
 
 
 def test_teriparatide_page_structure(seed_pages):
     result = _clean(seed_pages["teriparatide"])
     doc = result.documents.to_pylist()[0]
-    assert doc["title"] == ("Worsening of soft tissue dystrophic calcification in an osteoporotic patient "
-                            "treated with teriparatide")
+    assert doc["title"] == (
+        "Worsening of soft tissue dystrophic calcification in an osteoporotic patient treated with teriparatide"
+    )
     sections = _sections(doc)
     assert sections["abstract"].startswith("Teriparatide, used for treatment of osteoporosis")
     assert sections["abstract"].endswith("Symptoms resolved within 1 week of teriparatide cessation.")
@@ -57,14 +67,16 @@ def test_sentences_cover_sections_and_respect_offsets(seed_pages):
     doc = result.documents.to_pylist()[0]
     sentences = result.sentences.to_pylist()
     assert doc["n_sentences"] == len(sentences) == 6  # title, 4 abstract sentences, keywords
-    texts = [doc["text"][s["start"]:s["end"]] for s in sentences]
+    texts = [doc["text"][s["start"] : s["end"]] for s in sentences]
     assert texts[2].startswith("There have been two recent reports") and texts[2].endswith("treatment.")
     assert [s["section"] for s in sentences] == ["title", "abstract", "abstract", "abstract", "abstract", "keywords"]
 
 
 def test_sentence_splitter_abbreviations_and_numbers():
-    text = ("Smith et al. reported 2.5 mg/kg doses (Fig. 2) in J. Doe's cohort. Toxicity was rare, e.g. rash. "
-            "Serum levels rose vs. baseline! Why? 10 patients recovered.")
+    text = (
+        "Smith et al. reported 2.5 mg/kg doses (Fig. 2) in J. Doe's cohort. Toxicity was rare, e.g. rash. "
+        "Serum levels rose vs. baseline! Why? 10 patients recovered."
+    )
     spans = split_sentences(text, [("abstract", 0, len(text))])
     got = [text[a:b] for a, b, _ in spans]
     assert got == [
@@ -86,7 +98,9 @@ def test_unicode_and_whitespace_normalization():
 def test_keyword_lines_split_only_on_real_cues():
     from extract.clean.boilerplate import split_keywords
 
-    assert split_keywords("Calcinosis cutis, Systemic sclerosis ; CREST") == "Calcinosis cutis; Systemic sclerosis; CREST"
+    assert (
+        split_keywords("Calcinosis cutis, Systemic sclerosis ; CREST") == "Calcinosis cutis; Systemic sclerosis; CREST"
+    )
     assert split_keywords("Hepatitis B Liver cirrhosis") == "Hepatitis B; Liver cirrhosis"
     # title case gives no boundary cue: kept whole rather than guessed
     assert split_keywords("Systemic Lupus Erythematosus") == "Systemic Lupus Erythematosus"

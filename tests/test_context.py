@@ -18,8 +18,16 @@ def nlp() -> Language:
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     terms = {
         "DISEASE": [
-            "autoimmune disorder", "autoimmune disorders", "osteoporosis", "dystrophic calcification",
-            "pulmonary embolism", "sepsis", "hypercalcemia", "seizures", "fever", "rash",
+            "autoimmune disorder",
+            "autoimmune disorders",
+            "osteoporosis",
+            "dystrophic calcification",
+            "pulmonary embolism",
+            "sepsis",
+            "hypercalcemia",
+            "seizures",
+            "fever",
+            "rash",
             "hepatotoxicity",
         ],
         "CHEMICAL": ["teriparatide", "warfarin"],

@@ -20,13 +20,15 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from test_bad_inputs import ROOT, biomed_extract, cli_env, tiny_ner_model
 
 from extract import schemas, store
 from extract.check import check_output
+from helpers import ROOT, biomed_extract, cli_env, tiny_ner_model
 
 SAMPLES = Path("/work/shared/samples") if Path("/work/shared/samples").exists() else ROOT.parent / "shared" / "samples"
 COMPARED = [t for t in schemas.TABLES if t != "runs"]
+#: Tables written per batch (``concept_pairs`` is one corpus-level table over all batches).
+PER_BATCH = [t for t in COMPARED if t != "concept_pairs"]
 
 
 def _inputs(tmp_path: Path) -> list[str]:
@@ -34,8 +36,15 @@ def _inputs(tmp_path: Path) -> list[str]:
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _wait_for(predicate, timeout: float, proc: subprocess.Popen | None = None) -> None:
@@ -61,7 +70,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 def _sorted_rows(out: Path, table: str) -> list[tuple]:
     rows = store.read_table(out, table).to_pylist()
-    return sorted((tuple((k, repr(v)) for k, v in sorted(r.items())) for r in rows))
+    return sorted(tuple((k, repr(v)) for k, v in sorted(r.items())) for r in rows)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +87,9 @@ def test_sigkill_mid_write_then_rerun_equals_clean_run(tmp_path, model):
     assert clean.returncode == 0, clean.stderr[-3000:]
 
     # kill the run while the clean stage's documents file is still a temporary file
-    slow = _spawn(["run", *inputs, "--out", str(out), "--batch", "crash"],
-                  {**env, "BIOMED_EXTRACT_TEST_WRITE_DELAY": "2"})
+    slow = _spawn(
+        ["run", *inputs, "--out", str(out), "--batch", "crash"], {**env, "BIOMED_EXTRACT_TEST_WRITE_DELAY": "2"}
+    )
     docs_dir = out / "documents" / "batch_id=crash"
     try:
         _wait_for(lambda: any(docs_dir.glob(".part-0.*.tmp")), timeout=240, proc=slow)
@@ -94,8 +104,9 @@ def test_sigkill_mid_write_then_rerun_equals_clean_run(tmp_path, model):
     assert store.read_partition(out, "raw_documents", "crash").num_rows > 0  # written before the kill
     # the globs pandas / DuckDB users write see only complete files
     assert not list(out.glob("documents/*/*.parquet"))
-    n_raw = duckdb.sql(f"select count(*) from read_parquet('{out}/raw_documents/*/*.parquet', "
-                       "hive_partitioning = true)").fetchall()[0][0]
+    n_raw = duckdb.sql(
+        f"select count(*) from read_parquet('{out}/raw_documents/*/*.parquet', hive_partitioning = true)"
+    ).fetchall()[0][0]
     assert n_raw == len(pd.read_parquet(out / "raw_documents")) == store.read_table(out, "raw_documents").num_rows
     assert not check_output(out).ok  # an interrupted batch is reported incomplete
 
@@ -111,8 +122,10 @@ def test_second_run_on_the_same_output_refuses_or_waits(tmp_path, model):
     inputs = _inputs(tmp_path)
     out = tmp_path / "out"
     env = cli_env(model)
-    first = _spawn(["run", *inputs, "--out", str(out), "--batch", "one", "--wait", "60"],
-                   {**env, "BIOMED_EXTRACT_TEST_WRITE_DELAY": "0.5"})
+    first = _spawn(
+        ["run", *inputs, "--out", str(out), "--batch", "one", "--wait", "60"],
+        {**env, "BIOMED_EXTRACT_TEST_WRITE_DELAY": "0.5"},
+    )
     try:
         _wait_for(lambda: (out / "raw_documents").exists(), timeout=240, proc=first)  # first holds the lock
         refused = biomed_extract(["run", *inputs, "--out", str(out), "--batch", "two"], env, timeout=120)
@@ -134,8 +147,9 @@ def test_second_run_on_the_same_output_refuses_or_waits(tmp_path, model):
         if first.poll() is None:
             _kill_group(first)
     runs = store.read_table(out, "runs").to_pylist()
-    by_batch = {b: sorted((r["started_at"], r["finished_at"]) for r in runs if r["batch_id"] == b)
-                for b in ("one", "two")}
+    by_batch = {
+        b: sorted((r["started_at"], r["finished_at"]) for r in runs if r["batch_id"] == b) for b in ("one", "two")
+    }
     assert by_batch["one"][-1][1] <= by_batch["two"][0][0], "the second run started only after the first ended"
     assert check_output(out).ok
 
@@ -164,11 +178,16 @@ def test_failing_batch_keeps_other_batches_intact(tmp_path, model, monkeypatch):
             extraction_pipeline(inputs=[str(SAMPLES / "pages")], out=str(out), batch_id="bad")
     finally:
         get_settings.cache_clear()
-    after = {t: [r for r in _sorted_rows(out, t) if ("batch_id", repr("good")) in r] for t in COMPARED}
-    assert after == before
+    after = {t: [r for r in _sorted_rows(out, t) if ("batch_id", repr("good")) in r] for t in PER_BATCH}
+    assert after == {t: before[t] for t in PER_BATCH}
+    # The failed run never reached the summary: the corpus-level pair table is the good run's.
+    assert _sorted_rows(out, "concept_pairs") == before["concept_pairs"] != []
     runs = store.read_table(out, "runs").to_pylist()
     assert {(r["batch_id"], r["stage"], r["status"]) for r in runs} >= {
-        ("good", "relations", "completed"), ("bad", "clean", "completed"), ("bad", "ner", "failed")}
+        ("good", "relations", "completed"),
+        ("bad", "clean", "completed"),
+        ("bad", "ner", "failed"),
+    }
     failed = next(r for r in runs if r["status"] == "failed")
     assert "simulated NER crash" in failed["detail"]
     report = check_output(out)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import gzip
 import shutil
 
-from conftest import SAMPLES
-
 from extract.ingest import default_batch_id, ingest_paths
+from helpers import SAMPLES
 
 
 def _by_id(result):
@@ -35,7 +34,7 @@ def test_medline_fields_and_structured_abstract_labels():
     labels = [s["name"] for s in doc["sections"]]
     assert labels == ["BACKGROUND", "CASE", "CONCLUSIONS"]
     for s in doc["sections"]:
-        assert doc["text"][s["start"]:s["end"]].strip()
+        assert doc["text"][s["start"] : s["end"]].strip()
     assert docs["PMID:90000002"]["year"] == 2019  # from MedlineDate
 
 

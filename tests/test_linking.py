@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import spacy
 from spacy.language import Language
 
 import extract.ner.postprocess  # noqa: F401  (registers the components)
 from extract.linking.index import build_index_files, load_linker_resources
-from extract.linking.knowledge_base import KnowledgeBaseBuilder, read_pmids
+from extract.linking.knowledge_base import Concept, KnowledgeBaseBuilder, read_pmids
 from extract.linking.linker import EntityLinker
 from extract.linking.normalize import lookup_variants, normalize
+from extract.ner.pipeline import build_ner_nlp
 from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import get_settings, resolve_model_dir
 
@@ -106,8 +106,7 @@ def _nlp_with_ruler(fixture_index: Path, patterns: list[dict]) -> Language:
 
 
 ABBREVIATION_TEXT = (
-    "Calcinosis is common in systemic sclerosis (SSc). "
-    "In SSc, warfarin was tried. Patients with SSc were followed."
+    "Calcinosis is common in systemic sclerosis (SSc). In SSc, warfarin was tried. Patients with SSc were followed."
 )
 
 
@@ -150,21 +149,29 @@ def test_pipe_with_several_processes(fixture_index: Path) -> None:
     assert [d.ents[0]._.concept_name for d in docs] == ["Minocycline"] * 6
 
 
-def test_add_postprocessing_without_index(tmp_path: Path) -> None:
-    nlp = make_blank_nlp()
+POSTPROCESSING = [
+    "extract_drug_classes",
+    "extract_biologic_drugs",
+    "extract_abbreviations",
+    "extract_linker",
+    "extract_context",
+]
+
+
+def test_stage_pipeline_without_index(tmp_path: Path) -> None:
     # resolve_model_dir reads get_settings(): point the linker at a missing folder.
     settings = get_settings().model_copy(update={"linker_index": str(tmp_path / "linker-missing")})
-    extract.ner.postprocess.add_postprocessing(nlp, settings)
+    nlp = build_ner_nlp(settings, only=POSTPROCESSING)
     assert nlp.pipe_names == ["extract_drug_classes", "extract_abbreviations", "extract_context"]
+    assert nlp.meta["extract"]["linker"] is None
 
 
-def test_add_postprocessing_with_index(fixture_index: Path) -> None:
+def test_stage_pipeline_with_index(fixture_index: Path) -> None:
     settings = get_settings().model_copy(update={"linker_index": str(fixture_index)})
-    nlp = extract.ner.postprocess.add_postprocessing(make_blank_nlp(), settings)
-    assert nlp.pipe_names == ["extract_drug_classes", "extract_biologic_drugs", "extract_abbreviations",
-                              "extract_linker", "extract_context"]
-    extract.ner.postprocess.add_postprocessing(nlp, settings)  # idempotent
-    assert len(nlp.pipe_names) == 5
+    nlp = build_ner_nlp(settings, only=POSTPROCESSING)
+    assert nlp.pipe_names == POSTPROCESSING
+    assert nlp.get_pipe("extract_linker").folder == fixture_index
+    assert nlp.meta["extract"]["linker"] == "linker-test"
 
 
 # ---------------------------------------------------------------- shipped index
@@ -214,9 +221,7 @@ def test_shipped_index_gold_mention_evaluation() -> None:
 # A small hand-made knowledge base (no fixture files): each test names the behaviour.
 
 
-def _concept(cid: str, name: str, aliases: list[str], label: str = "DISEASE") -> "Concept":
-    from extract.linking.knowledge_base import Concept
-
+def _concept(cid: str, name: str, aliases: list[str], label: str = "DISEASE") -> Concept:
     ontology = "MESH" if cid.startswith("MESH:") else {"HP": "HPO"}.get(cid.split(":")[0], cid.split(":")[0])
     return Concept(cid, name, label, ontology, {normalize(a) for a in [name, *aliases]})
 
@@ -314,14 +319,12 @@ def test_conjuncts() -> None:
 
     assert conjuncts("renal or hepatic toxicity") == ["renal toxicity", "hepatic toxicity"]
     assert conjuncts("haematological, renal and hepatic toxicities") == [
-        "haematological toxicities", "renal toxicities", "hepatic toxicities"
+        "haematological toxicities",
+        "renal toxicities",
+        "hepatic toxicities",
     ]
-    assert conjuncts("impairments of learning and memory") == [
-        "impairments of learning", "impairments of memory"
-    ]
-    assert conjuncts("hepatitis and renal failure", lambda item: item == "hepatitis") == [
-        "hepatitis", "renal failure"
-    ]
+    assert conjuncts("impairments of learning and memory") == ["impairments of learning", "impairments of memory"]
+    assert conjuncts("hepatitis and renal failure", lambda item: item == "hepatitis") == ["hepatitis", "renal failure"]
     assert conjuncts("nausea and vomiting") == []
     assert conjuncts("renal failure") == []
 
@@ -339,7 +342,9 @@ def test_head_backoff_last_resort(small: EntityLinker, small_index: Path) -> Non
     from extract.linking.normalize import head_backoffs
 
     assert head_backoffs("postoperative cerebral sinus thrombosis") == [
-        "cerebral sinus thrombosis", "sinus thrombosis", "thrombosis"
+        "cerebral sinus thrombosis",
+        "sinus thrombosis",
+        "thrombosis",
     ]
     assert head_backoffs("adenovirus disease") == []  # a bare head names nothing
     assert head_backoffs("elevated ICP") == []  # nor does a lone short form
@@ -362,8 +367,9 @@ def test_short_form_link_must_fit_long_form(small: EntityLinker) -> None:
 def test_coordination_links_every_conjunct_into_concept_ids(small_index: Path) -> None:
     nlp = make_blank_nlp()
     ruler = nlp.add_pipe("entity_ruler")
-    ruler.add_patterns([{"label": "DISEASE", "pattern": "ovarian and breast carcinoma"},
-                        {"label": "DISEASE", "pattern": "sinusitis"}])
+    ruler.add_patterns(
+        [{"label": "DISEASE", "pattern": "ovarian and breast carcinoma"}, {"label": "DISEASE", "pattern": "sinusitis"}]
+    )
     nlp.add_pipe("extract_linker", config={"linker_path": str(small_index)})
     doc = nlp("Sinusitis and ovarian and breast carcinoma were seen; sinusitis resolved.")
     ents = {e.text.lower(): e for e in doc.ents}
@@ -374,10 +380,10 @@ def test_coordination_links_every_conjunct_into_concept_ids(small_index: Path) -
 
 
 def test_doid_terms_join_ctd_concept_by_alt_id(tmp_path: Path) -> None:
-    header = "# DiseaseName\tDiseaseID\tAltDiseaseIDs\tDefinition\tParentIDs\tTreeNumbers\tParentTreeNumbers\tSynonyms\n"
-    (tmp_path / "ctd.tsv").write_text(
-        header + "Pterygium\tMESH:D011625\tDO:DOID:0002116\t\t\t\t\tSurfer's Eye\n"
+    header = (
+        "# DiseaseName\tDiseaseID\tAltDiseaseIDs\tDefinition\tParentIDs\tTreeNumbers\tParentTreeNumbers\tSynonyms\n"
     )
+    (tmp_path / "ctd.tsv").write_text(header + "Pterygium\tMESH:D011625\tDO:DOID:0002116\t\t\t\t\tSurfer's Eye\n")
     (tmp_path / "doid.obo").write_text(
         "format-version: 1.2\n\n[Term]\nid: DOID:0002116\nname: pterygium\n"
         'synonym: "conjunctival pterygium" EXACT []\n\n'

@@ -20,8 +20,13 @@ def _doc_with(text: str, mentions: list[tuple[str, str]]):
 def test_chemical_widened_over_class_head():
     doc = _doc_with(
         "benefit from minocycline, warfarin, calcium channel blockers and dopamine antagonists in calcinosis",
-        [("minocycline", "CHEMICAL"), ("warfarin", "CHEMICAL"), ("calcium", "CHEMICAL"), ("dopamine", "CHEMICAL"),
-         ("calcinosis", "DISEASE")],
+        [
+            ("minocycline", "CHEMICAL"),
+            ("warfarin", "CHEMICAL"),
+            ("calcium", "CHEMICAL"),
+            ("dopamine", "CHEMICAL"),
+            ("calcinosis", "DISEASE"),
+        ],
     )
     got = [(e.text, e.label_, e._.method) for e in doc.ents]
     assert ("calcium channel blockers", "CHEMICAL", "drug_class") in got

@@ -1,22 +1,34 @@
-"""The NER stage over real BC5CDR abstracts: worker processes, matrix backends, failing documents."""
+"""The NER stage over real BC5CDR abstracts: its pipeline built from configs/ner_stage.cfg, worker
+processes, matrix backends, failing documents."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import spacy
 from spacy.language import Language
 
 from extract.clean.stage import clean_documents
 from extract.corpora.pubtator import raw_document_rows
 from extract.evaluation.ner import load_corpus
-from extract.ner.pipeline import build_pipeline, get_pipeline
+from extract.ner.pipeline import build_ner_nlp, get_ner_nlp, model_version
 from extract.ner.stage import extract_entities
 from extract.runner import raw_table
 from extract.settings import get_settings, resolve_model_dir
 
-pytestmark = pytest.mark.skipif(resolve_model_dir(get_settings().ner_model, "ner") is None,
-                                reason="no models/ner-* shipped yet")
+POSTPROCESSING = [
+    "extract_drug_classes",
+    "extract_biologic_drugs",
+    "extract_abbreviations",
+    "extract_linker",
+    "extract_context",
+]
+
+pytestmark = pytest.mark.skipif(
+    resolve_model_dir(get_settings().ner_model, "ner") is None, reason="no models/ner-* shipped yet"
+)
 
 #: More documents than one batch (64), so ner_processes=2 really forks workers.
 N_DOCS = 90
@@ -28,11 +40,70 @@ def cleaned(shared_dir: Path):
     return clean_documents(raw_table(raw_document_rows(docs)))
 
 
-def _entities(cleaned, **overrides):
-    # Pin the linker folder so both runs of a comparison use the same one.
+def _pinned_settings(**overrides):
+    """Settings with the linker folder pinned, so both runs of a comparison use the same one."""
     linker = resolve_model_dir(get_settings().linker_index, "linker")
-    settings = get_settings().model_copy(update={"linker_index": str(linker or ""), **overrides})
-    return extract_entities(cleaned.documents, cleaned.sentences, settings, pipeline=get_pipeline(settings))
+    return get_settings().model_copy(update={"linker_index": str(linker or ""), **overrides})
+
+
+def _entities(cleaned, **overrides):
+    settings = _pinned_settings(**overrides)
+    return extract_entities(cleaned.documents, cleaned.sentences, settings, nlp=get_ner_nlp(settings))
+
+
+def test_pipeline_comes_from_the_config_with_versions_in_meta(cleaned) -> None:
+    model_dir = resolve_model_dir(get_settings().ner_model, "ner")
+    linker_dir = resolve_model_dir(get_settings().linker_index, "linker")
+    if linker_dir is None:
+        pytest.skip("no models/linker-* folder")
+    nlp = get_ner_nlp(_pinned_settings())
+    assert nlp.pipe_names == ["lexicon_features", "ner", *POSTPROCESSING]
+    version = json.loads((model_dir / "meta.json").read_text())["version"]
+    expected = f"{model_dir.name}@{version}+{linker_dir.name}"
+    assert nlp.meta["extract"] == {
+        "ner": f"{model_dir.name}@{version}",
+        "linker": linker_dir.name,
+        "postprocessing": POSTPROCESSING,
+        "model_version": expected,
+    }
+    assert model_version(nlp) == expected
+    # component settings come from the config, the linker folder from the settings
+    assert nlp.get_pipe("extract_linker").folder == linker_dir
+    assert nlp.get_pipe("extract_linker").threshold == 0.65
+    assert nlp.get_pipe("extract_context").max_before == 8
+    assert nlp.config["components"]["extract_biologic_drugs"]["linker_path"] == str(linker_dir)
+    entities = _entities(cleaned, ner_processes=1).entities
+    assert set(entities.column("model_version").to_pylist()) == {expected}
+
+
+def test_sourced_model_pipes_predict_as_the_model_folder_does(cleaned) -> None:
+    """The sourced ``ner`` needs the model's static vectors: they come with the config's callback."""
+    model_dir = resolve_model_dir(get_settings().ner_model, "ner")
+    sourced = build_ner_nlp(get_settings(), only=["lexicon_features", "ner"])
+    assert sourced.pipe_names == ["lexicon_features", "ner"]
+    assert sourced.vocab.vectors.shape == spacy.load(model_dir, exclude=["lexicon_features", "ner"]).vocab.vectors.shape
+    loaded = spacy.load(model_dir)
+    texts = cleaned.documents.column("text").to_pylist()[:20]
+    ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in sourced.pipe(texts)]
+    assert ents == [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in loaded.pipe(texts)]
+    assert sum(map(len, ents)) > 100
+
+
+def test_settings_and_only_exclude_pipes_of_the_same_config() -> None:
+    if resolve_model_dir(get_settings().linker_index, "linker") is None:
+        pytest.skip("no models/linker-* folder")
+    settings = _pinned_settings(drug_classes=False, biologic_drugs=False)
+    nlp = build_ner_nlp(settings, only=POSTPROCESSING)
+    assert "ner" not in nlp.pipe_names and "extract_drug_classes" not in nlp.pipe_names
+    assert "extract_biologic_drugs" not in nlp.pipe_names and "extract_context" in nlp.pipe_names
+    gold_mentions = build_ner_nlp(
+        _pinned_settings(),
+        only=["extract_abbreviations", "extract_linker"],
+        overrides={"components.extract_linker.threshold": 0.8},
+    )
+    assert gold_mentions.pipe_names == ["extract_abbreviations", "extract_linker"]
+    assert gold_mentions.get_pipe("extract_linker").threshold == 0.8
+    assert gold_mentions.meta["extract"]["ner"] is None and gold_mentions.meta["extract"]["model_version"] is None
 
 
 def test_worker_processes_give_the_same_entities(cleaned, caplog) -> None:
@@ -61,14 +132,20 @@ def _fail_on_marker(doc):
 
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_failing_document_becomes_a_reject_in_workers_and_alone(cleaned, processes, caplog) -> None:
-    rows = [{"doc_id": f"T:{i}", "format": "text", "title": "Lithium toxicity",
-             "text": "Lithium caused nephrogenic diabetes insipidus." + (" XYZZY" if i == 70 else "")}
-            for i in range(N_DOCS)]
+    rows = [
+        {
+            "doc_id": f"T:{i}",
+            "format": "text",
+            "title": "Lithium toxicity",
+            "text": "Lithium caused nephrogenic diabetes insipidus." + (" XYZZY" if i == 70 else ""),
+        }
+        for i in range(N_DOCS)
+    ]
     table = clean_documents(raw_table(rows))
     settings = get_settings().model_copy(update={"ner_processes": processes})
-    pipeline = build_pipeline(settings)  # a private copy: the cached one must stay unmodified
-    pipeline.nlp.add_pipe("test_fail_on_marker")
-    result = extract_entities(table.documents, table.sentences, settings, pipeline=pipeline)
+    nlp = build_ner_nlp(settings)  # a private copy: the cached one must stay unmodified
+    nlp.add_pipe("test_fail_on_marker")
+    result = extract_entities(table.documents, table.sentences, settings, nlp=nlp)
     assert "redoing the chunk in one process" not in caplog.text
     failed = sorted(r.doc_id for r in result.rejects)
     ids = table.documents.column("doc_id").to_pylist()
@@ -86,8 +163,10 @@ def test_concept_ids_hold_every_conjunct_and_start_with_concept_id(cleaned) -> N
         else:
             assert row["concept_ids"][0] == row["concept_id"]
     # A coordination from BC5CDR dev (PMID 18674790) names two concepts.
-    text = ("A LD(10) dose of doxorubicin led to higher cardiotoxicity and 80% mortality in the obese rats "
-            "in the absence of any significant renal or hepatic toxicity.")
+    text = (
+        "A LD(10) dose of doxorubicin led to higher cardiotoxicity and 80% mortality in the obese rats "
+        "in the absence of any significant renal or hepatic toxicity."
+    )
     table = clean_documents(raw_table([{"doc_id": "T:coord", "format": "text", "title": "Doxorubicin", "text": text}]))
     entities = _entities(table, ner_processes=1).entities.to_pylist()
     coordinated = [e for e in entities if e["text"] == "renal or hepatic toxicity"]
@@ -96,8 +175,10 @@ def test_concept_ids_hold_every_conjunct_and_start_with_concept_id(cleaned) -> N
 
 
 def test_biologic_drugs_the_model_leaves_out_become_chemicals() -> None:
-    text = ("Agranulocytosis developed during treatment with infliximab. Serum interleukin-6 rose. "
-            "Three days after intravitreal injection of bevacizumab, acute ocular ischemic syndrome occurred.")
+    text = (
+        "Agranulocytosis developed during treatment with infliximab. Serum interleukin-6 rose. "
+        "Three days after intravitreal injection of bevacizumab, acute ocular ischemic syndrome occurred."
+    )
     table = clean_documents(raw_table([{"doc_id": "T:bio", "format": "text", "title": "Biologics", "text": text}]))
     found = {e["text"]: e for e in _entities(table, ner_processes=1).entities.to_pylist()}
     assert found["infliximab"]["label"] == "CHEMICAL" and found["infliximab"]["method"] == "drug_lexicon"
@@ -111,9 +192,11 @@ def test_biologic_drugs_the_model_leaves_out_become_chemicals() -> None:
 def test_interferon_and_csf_spellings_of_the_literature_are_drugs() -> None:
     """The vocabulary names INN forms ("interferon alfa-2b", "filgrastim"); case reports write
     "IFN-alpha", "alpha interferon", "G-CSF", "granulocyte colony-stimulating factor"."""
-    text = ("Thyroiditis developed during IFN-alpha therapy. Another patient on recombinant alpha interferon had "
-            "retinopathy. Capillary leak syndrome followed granulocyte colony-stimulating factor. "
-            "Sweet syndrome after G-CSF was reported. Interferons are cytokines.")
+    text = (
+        "Thyroiditis developed during IFN-alpha therapy. Another patient on recombinant alpha interferon had "
+        "retinopathy. Capillary leak syndrome followed granulocyte colony-stimulating factor. "
+        "Sweet syndrome after G-CSF was reported. Interferons are cytokines."
+    )
     table = clean_documents(raw_table([{"doc_id": "T:ifn", "format": "text", "title": "Interferons", "text": text}]))
     chems = {e["text"]: e for e in _entities(table, ner_processes=1).entities.to_pylist() if e["label"] == "CHEMICAL"}
     for name in ("IFN-alpha", "alpha interferon", "granulocyte colony-stimulating factor", "G-CSF", "Interferons"):
@@ -123,8 +206,10 @@ def test_interferon_and_csf_spellings_of_the_literature_are_drugs() -> None:
 
 def test_drug_words_with_a_small_molecule_stem_the_model_misses() -> None:
     """Single words with an INN stem are added only when they are DrugBank drug names."""
-    text = ("Uveitis developed during rifabutin therapy. Linezolid was stopped after lactic acidosis. "
-            "The routine examination of urine was normal.")
+    text = (
+        "Uveitis developed during rifabutin therapy. Linezolid was stopped after lactic acidosis. "
+        "The routine examination of urine was normal."
+    )
     table = clean_documents(raw_table([{"doc_id": "T:inn", "format": "text", "title": "Stems", "text": text}]))
     found = {e["text"].lower(): e for e in _entities(table, ner_processes=1).entities.to_pylist()}
     for drug in ("rifabutin", "linezolid"):  # the model alone leaves both out here

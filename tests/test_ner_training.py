@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import spacy
 
+from extract.evaluation.ner_card import write_model_card
+from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import PROJECT_ROOT, get_settings, resolve_model_dir
 from extract.training.corpus import CORPORA, load_documents, pubtator_to_doc
-from extract.evaluation.ner_card import write_model_card
 from extract.training.ner import train_ner
-from extract.nlp.tokenizer import make_blank_nlp
 
 TINY = {
     "components.ner.model.tok2vec.encode.width": 32,

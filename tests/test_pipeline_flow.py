@@ -10,14 +10,23 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import ROOT, SAMPLES
 
 from extract import store
 from extract.check import check_output
+from helpers import ROOT, SAMPLES
 from pipelines.flows import extraction_pipeline, run_stage
 
-TABLES = ("files", "raw_documents", "documents", "sentences", "entities", "relations", "document_relations",
-          "rejects", "runs")
+TABLES = (
+    "files",
+    "raw_documents",
+    "documents",
+    "sentences",
+    "entities",
+    "relations",
+    "document_relations",
+    "rejects",
+    "runs",
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +66,11 @@ def test_every_table_written_and_every_document_accounted_for(pipeline_run):
     documents = _docs(out)
     rejects = pd.read_parquet(out / "rejects")
     # every document a file yielded is in documents or in rejects
-    assert seeds["n_documents"].sum() == (documents["batch_id"] == "seeds").sum() + (
-        (rejects["batch_id"] == "seeds") & (rejects["stage"] == "clean")).sum()
+    assert (
+        seeds["n_documents"].sum()
+        == (documents["batch_id"] == "seeds").sum()
+        + ((rejects["batch_id"] == "seeds") & (rejects["stage"] == "clean")).sum()
+    )
     assert summary["documents"] == (documents["batch_id"] == "seeds").sum()
     runs = pd.read_parquet(out / "runs")
     assert set(runs.loc[runs["batch_id"] == "seeds", "stage"]) == {"ingest", "clean", "ner", "relations"}
@@ -87,7 +99,7 @@ def test_teriparatide_entities_and_adverse_event(pipeline_run):
     assert ("teriparatide", "dystrophic calcification") in pairs
     row = ade[ade["tail_text"].str.lower() == "dystrophic calcification"].iloc[0]
     docs = _docs(out).set_index("doc_id")
-    assert docs.loc[row["doc_id"], "text"][row["evidence_start"]:row["evidence_end"]] == row["evidence"]
+    assert docs.loc[row["doc_id"], "text"][row["evidence_start"] : row["evidence_end"]] == row["evidence"]
     assert 0 < row["score"] <= 1
 
 
@@ -120,25 +132,35 @@ def test_rerun_ner_stage_is_byte_identical_and_touches_nothing_else(pipeline_run
 def test_duckdb_reads_relations_with_evidence(pipeline_run):
     out, _, _ = pipeline_run
     glob = str(out / "relations" / "**" / "*.parquet")
-    rows = duckdb.sql(f"select type, count(*) from read_parquet('{glob}', hive_partitioning=true) "
-                      "group by type order by type").fetchall()
+    rows = duckdb.sql(
+        f"select type, count(*) from read_parquet('{glob}', hive_partitioning=true) group by type order by type"
+    ).fetchall()
     assert {t for t, _ in rows} >= {"drug_adverse_event", "disease_manifestation"}
 
 
 def test_cli_help_for_every_command():
     for args in ([], ["run"], ["stage"], ["serve"], ["check"], ["evaluate"], ["train", "ner"], ["schema"]):
-        res = subprocess.run([sys.executable, "-m", "pipelines.cli", *args, "--help"], capture_output=True,
-                             text=True, cwd=ROOT)
+        res = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", *args, "--help"], capture_output=True, text=True, cwd=ROOT
+        )
         assert res.returncode == 0, (args, res.stderr)
         assert "Usage" in res.stdout
 
 
 def test_cli_stage_with_an_unknown_batch_names_the_batches_there(pipeline_run):
     out, _, _ = pipeline_run
-    res = subprocess.run([sys.executable, "-m", "pipelines.cli", "stage", "relations", "--batch", "seedz",
-                          "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "stage", "relations", "--batch", "seedz", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert res.returncode == 2
     assert "no entities" in res.stderr and "seeds" in res.stderr and "other" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "pipelines.cli", "stage", "ner", "--batch", "bad id!",
-                          "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "stage", "ner", "--batch", "bad id!", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert res.returncode == 2 and "invalid batch id" in res.stderr and "Traceback" not in res.stderr

@@ -27,7 +27,7 @@ def cleaned(samples):
 
 
 def _sections(doc: dict) -> dict[str, str]:
-    return {s["name"]: doc["text"][s["start"]:s["end"]] for s in doc["sections"]}
+    return {s["name"]: doc["text"][s["start"] : s["end"]] for s in doc["sections"]}
 
 
 def test_every_sample_file_ingests_without_rejects(samples, cleaned):

@@ -17,16 +17,33 @@ from extract.settings import get_settings, resolve_model_dir
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "relations"
 
-pytestmark = pytest.mark.skipif(resolve_model_dir(get_settings().relation_model, "relations") is None,
-                                reason="no models/relations-* shipped yet")
+pytestmark = pytest.mark.skipif(
+    resolve_model_dir(get_settings().relation_model, "relations") is None, reason="no models/relations-* shipped yet"
+)
 
 
 def test_an_unseen_corpus_is_scored_with_the_shipped_model(shared_dir: Path) -> None:
     fixture_pmids = {s.pmid for s in read_ade(FIXTURES / "ade")}
     trained_on = shipped_ade_pmids()
     assert trained_on and not fixture_pmids & trained_on  # the shipped model learnt from ../shared's ADE corpus
-    res = subprocess.run([sys.executable, "-m", "pipelines.cli", "evaluate", "--task", "ade", "--corpus",
-                          str(FIXTURES / "ade"), "--format", "ade", "--json"], capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "evaluate",
+            "--task",
+            "ade",
+            "--corpus",
+            str(FIXTURES / "ade"),
+            "--format",
+            "ade",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert res.returncode == 0, res.stderr
     result = json.loads(res.stdout)
     assert result["mode"] == "shipped" and result["model_version"].startswith("relations-")
@@ -45,7 +62,23 @@ def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:
 
 
 def test_an_unknown_mode_is_a_usage_error() -> None:
-    res = subprocess.run([sys.executable, "-m", "pipelines.cli", "evaluate", "--task", "ade", "--corpus",
-                          str(FIXTURES / "ade"), "--format", "ade", "--mode", "cv"], capture_output=True, text=True,
-                         cwd=ROOT)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "evaluate",
+            "--task",
+            "ade",
+            "--corpus",
+            str(FIXTURES / "ade"),
+            "--format",
+            "ade",
+            "--mode",
+            "cv",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert res.returncode == 2 and "--mode must be one of" in res.stdout + res.stderr

@@ -6,8 +6,8 @@ import json
 
 from extract.corpora.ade import AdeMention, AdeSentence
 from extract.relations.event_phrase import EventPhrase, Span
-from extract.training.relations.predicted_mentions import PredictedAde, ade_views, fit_event_phrase
 from extract.relations.types import DocumentView, EntityView, SentenceView
+from extract.training.relations.predicted_mentions import PredictedAde, ade_views, fit_event_phrase
 
 
 def _span(text: str, part: str) -> Span:
@@ -26,8 +26,9 @@ TRAIN = [
     _example("He developed methotrexate toxicity.", "toxicity", "methotrexate toxicity", "methotrexate"),
     _example("Carbamazepine toxicity was seen.", "toxicity", "Carbamazepine toxicity", "Carbamazepine"),
     _example("Hypersensitivity reactions to abacavir occurred.", "Hypersensitivity", "Hypersensitivity reactions"),
-    _example("Abacavir hypersensitivity reactions were fatal.", "hypersensitivity", "hypersensitivity reactions",
-             "Abacavir"),
+    _example(
+        "Abacavir hypersensitivity reactions were fatal.", "hypersensitivity", "hypersensitivity reactions", "Abacavir"
+    ),
     # "patients with" is met left of a gold effect but never inside it.
     _example("In patients with hepatitis after isoniazid.", "hepatitis", "hepatitis"),
     _example("In patients with neutropenia after clozapine.", "neutropenia", "neutropenia"),

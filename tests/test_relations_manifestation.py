@@ -5,18 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_relations_rules import CALCINOSIS_TERMS, PAGES, TERIPARATIDE_TERMS, _pairs, build_view
 
 from extract.relations.extractor import load_extractor
-from extract.relations.manifestation import (
-    ManifestationModel,
-    excluded_pair,
-    precise_pattern,
-    tail_drug_event,
-    train_manifestation,
-)
+from extract.relations.manifestation import ManifestationModel
+from extract.relations.manifestation_patterns import excluded_pair, precise_pattern, tail_drug_event
 from extract.relations.types import DISEASE_MANIFESTATION
 from extract.settings import get_settings, resolve_model_dir
+from extract.training.relations.manifestation import train_manifestation
+from helpers import CALCINOSIS_TERMS, PAGES, TERIPARATIDE_TERMS, build_view, relation_pairs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "relations"
 
@@ -44,7 +40,7 @@ def test_tiny_training_run(tmp_path):
         "Screening of patients with CKD with hyperuricemia and anemia is advised.",
         {"CKD": "DISEASE", "hyperuricemia": "DISEASE", "anemia": "DISEASE"},
     )
-    manif = _pairs(loaded.candidates(view), DISEASE_MANIFESTATION)
+    manif = relation_pairs(loaded.candidates(view), DISEASE_MANIFESTATION)
     assert {("ckd", "hyperuricemia"), ("ckd", "anemia")} <= manif
 
 
@@ -65,7 +61,7 @@ def test_tiny_training_run_with_vocab(tmp_path):
     beh, lns = view.entities
     assert model.entity_kind(lns) == 1 and model.entity_kind(beh) == -1
     assert precise_pattern(view, lns, beh) == "p_assoc" == precise_pattern(view, beh, lns)
-    manif = _pairs(model.candidates(view), DISEASE_MANIFESTATION)
+    manif = relation_pairs(model.candidates(view), DISEASE_MANIFESTATION)
     assert manif == {("lesch-nyhan syndrome", "behavioral abnormalities")}
 
 
@@ -80,13 +76,19 @@ def _ent(view, text):
 def test_patterns_on_sentences():
     v = _view("While severe hypokalemia may cause muscle weakness, it was rare.", ["hypokalemia", "muscle weakness"])
     assert precise_pattern(v, _ent(v, "hypokalemia"), _ent(v, "muscle weakness")) == "p_head_causal"
-    v = _view("Naloxone reversal of hypotension due to captopril overdose.", ["hypotension", "overdose"], ["Naloxone", "captopril"])
+    v = _view(
+        "Naloxone reversal of hypotension due to captopril overdose.",
+        ["hypotension", "overdose"],
+        ["Naloxone", "captopril"],
+    )
     h, t = _ent(v, "overdose"), _ent(v, "hypotension")
     assert precise_pattern(v, h, t) == "p_tail_causal" and not tail_drug_event(v, h, t, "p_tail_causal")
     v = _view("Hypoxia in renal disease was measured.", ["Hypoxia", "renal disease"])
     assert precise_pattern(v, _ent(v, "renal disease"), _ent(v, "Hypoxia")) == "p_tail_in_bare"
-    v = _view("Canavan disease is inherited as a trait that is caused by the deficiency of aspartoacylase.",
-              ["Canavan disease", "deficiency of aspartoacylase"])
+    v = _view(
+        "Canavan disease is inherited as a trait that is caused by the deficiency of aspartoacylase.",
+        ["Canavan disease", "deficiency of aspartoacylase"],
+    )
     assert precise_pattern(v, _ent(v, "deficiency of aspartoacylase"), _ent(v, "Canavan disease")) is None
     v = _view("At 50 years he is severely handicapped with short stature.", ["severely handicapped", "short stature"])
     assert precise_pattern(v, _ent(v, "severely handicapped"), _ent(v, "short stature")) is None
@@ -94,22 +96,34 @@ def test_patterns_on_sentences():
 
 def test_drug_event_tails():
     # An explicit condition -> condition link wins over the drug reading of the tail ...
-    v = _view("Patients whose paracetamol-induced liver injury had caused an acute liver failure died.",
-              ["liver injury", "acute liver failure"], ["paracetamol"])
+    v = _view(
+        "Patients whose paracetamol-induced liver injury had caused an acute liver failure died.",
+        ["liver injury", "acute liver failure"],
+        ["paracetamol"],
+    )
     h, t = _ent(v, "liver injury"), _ent(v, "acute liver failure")
     assert precise_pattern(v, h, t) == "p_head_causal" and not tail_drug_event(v, h, t, "p_head_causal")
     # ... but "H with T" in a drug sentence is the drug's event.
-    v = _view("Chloroquine related complete heart block with blindness: case report.", ["heart block", "blindness"], ["Chloroquine"])
+    v = _view(
+        "Chloroquine related complete heart block with blindness: case report.",
+        ["heart block", "blindness"],
+        ["Chloroquine"],
+    )
     h, t = _ent(v, "heart block"), _ent(v, "blindness")
     assert tail_drug_event(v, h, t, precise_pattern(v, h, t))
-    v = _view("In patients with decompensated heart failure with hypotension after treatment with milrinone, it helped.",
-              ["heart failure", "hypotension"], ["milrinone"])
+    v = _view(
+        "In patients with decompensated heart failure with hypotension after treatment with milrinone, it helped.",
+        ["heart failure", "hypotension"],
+        ["milrinone"],
+    )
     h, t = _ent(v, "heart failure"), _ent(v, "hypotension")
     assert tail_drug_event(v, h, t, precise_pattern(v, h, t))
 
 
 def test_excluded_pairs():
-    view = build_view("t", "Patients with systemic sclerosis (SSc) had calcinosis.", {**CALCINOSIS_TERMS, "SSc": "DISEASE"})
+    view = build_view(
+        "t", "Patients with systemic sclerosis (SSc) had calcinosis.", {**CALCINOSIS_TERMS, "SSc": "DISEASE"}
+    )
     ss, ssc = view.entities[0], view.entities[1]
     assert excluded_pair(view, ss, ssc) == "synonym"
 
@@ -126,12 +140,12 @@ def test_shipped_manifestations_on_calcinosis_seed():
     extractor = load_extractor()
     assert extractor.manifestation is not None
     text = (PAGES / "abstract_calcinosis_cutis.txt").read_text(encoding="utf-8")
-    manif = _pairs(extractor.extract(build_view("seed2", text, CALCINOSIS_TERMS)), DISEASE_MANIFESTATION)
+    manif = relation_pairs(extractor.extract(build_view("seed2", text, CALCINOSIS_TERMS)), DISEASE_MANIFESTATION)
     assert ("systemic sclerosis", "calcinosis cutis") in manif
     assert ("dermatomyositis", "calcinosis cutis") in manif
     assert not any(h.startswith("calcinosis") for h, _ in manif)
     view = build_view("s", "In systemic sclerosis calcinosis occurs in several distinct contexts.", CALCINOSIS_TERMS)
-    assert ("systemic sclerosis", "calcinosis") in _pairs(load_extractor().extract(view), DISEASE_MANIFESTATION)
+    assert ("systemic sclerosis", "calcinosis") in relation_pairs(load_extractor().extract(view), DISEASE_MANIFESTATION)
 
 
 @shipped

@@ -2,80 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from extract.nlp.sentences import split_sentences
-from extract.relations.candidates import sentence_index_of
 from extract.relations.extractor import load_extractor
 from extract.relations.rules import RuleExtractor
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
     DRUG_TREATS_DISEASE,
-    DocumentView,
-    EntityView,
     SentenceView,
 )
 from extract.settings import Settings
-
-PAGES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "pages"
-
-
-def build_view(doc_id: str, text: str, terms: dict[str, str], title: str | None = None) -> DocumentView:
-    """Sentences from the regex splitter; every case-insensitive whole-word occurrence of each
-    term becomes a mention (longest terms first, no overlaps)."""
-    sentences = [SentenceView(i, s, e) for i, (s, e, _) in enumerate(split_sentences(text, []))]
-    taken: list[tuple[int, int]] = []
-    found: list[tuple[int, int, str]] = []
-    for term in sorted(terms, key=len, reverse=True):
-        for m in re.finditer(r"(?<!\w)" + re.escape(term) + r"(?!\w)", text, re.I):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            found.append((m.start(), m.end(), terms[term]))
-    found.sort()
-    entities = [
-        EntityView(
-            entity_id=f"{doc_id}#e{i}",
-            start=s,
-            end=e,
-            text=text[s:e],
-            label=label,
-            sentence_index=sentence_index_of(sentences, s),
-            negated=bool(re.search(r"\bwithout\s+(?:[\w-]+\s+){0,2}$", text[max(0, s - 40) : s], re.I)),
-        )
-        for i, (s, e, label) in enumerate(found)
-    ]
-    return DocumentView(doc_id=doc_id, text=text, sentences=sentences, entities=entities, title=title)
-
-TERIPARATIDE_TERMS = {
-    "teriparatide": "CHEMICAL",
-    "hypercalcemia": "DISEASE",
-    "dystrophic calcification": "DISEASE",
-    "osteoporosis": "DISEASE",
-    "osteoporotic": "DISEASE",
-    "autoimmune disorders": "DISEASE",
-    "autoimmune disorder": "DISEASE",
-}
-CALCINOSIS_TERMS = {
-    "calcinosis cutis": "DISEASE",
-    "calcinosis": "DISEASE",
-    "dermatomyositis": "DISEASE",
-    "systemic sclerosis": "DISEASE",
-    "rheumatic diseases": "DISEASE",
-    "minocylcine": "CHEMICAL",
-    "warfarin": "CHEMICAL",
-    "calcium channel blockers": "CHEMICAL",
-    "bisphosphonates": "CHEMICAL",
-    "methotrexate": "CHEMICAL",
-}
-
-
-def _pairs(cands, rel_type, negated=False):
-    return {
-        (c.head.text.lower(), c.tail.text.lower()) for c in cands if c.type == rel_type and c.negated == negated
-    }
+from helpers import CALCINOSIS_TERMS, PAGES, TERIPARATIDE_TERMS, build_view, relation_pairs
 
 
 def _seed(name, terms):
@@ -86,32 +22,34 @@ def _seed(name, terms):
 def test_teriparatide_adverse_events():
     view = _seed("case_report_teriparatide.txt", TERIPARATIDE_TERMS)
     cands = RuleExtractor().extract(view)
-    ade = _pairs(cands, DRUG_ADVERSE_EVENT)
+    ade = relation_pairs(cands, DRUG_ADVERSE_EVENT)
     assert ("teriparatide", "hypercalcemia") in ade
     assert ("teriparatide", "dystrophic calcification") in ade
     # Osteoporosis is what teriparatide treats; autoimmune disorders are background conditions.
-    assert not {p for p in ade if p[1] in ("osteoporosis", "osteoporotic", "autoimmune disorders", "autoimmune disorder")}
-    assert ("teriparatide", "osteoporosis") in _pairs(cands, DRUG_TREATS_DISEASE)
+    assert not {
+        p for p in ade if p[1] in ("osteoporosis", "osteoporotic", "autoimmune disorders", "autoimmune disorder")
+    }
+    assert ("teriparatide", "osteoporosis") in relation_pairs(cands, DRUG_TREATS_DISEASE)
 
 
 def test_calcinosis_treatments_are_not_adverse_events():
     view = _seed("abstract_calcinosis_cutis.txt", CALCINOSIS_TERMS)
     cands = RuleExtractor().extract(view)
-    treats = {(h, t.split()[0]) for h, t in _pairs(cands, DRUG_TREATS_DISEASE)}
+    treats = {(h, t.split()[0]) for h, t in relation_pairs(cands, DRUG_TREATS_DISEASE)}
     for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):
         assert (drug, "calcinosis") in treats, drug
-    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert not relation_pairs(cands, DRUG_ADVERSE_EVENT)
 
 
 def test_calcinosis_manifestations():
     view = _seed("abstract_calcinosis_cutis.txt", CALCINOSIS_TERMS)
-    manif = _pairs(RuleExtractor().extract(view), DISEASE_MANIFESTATION)
+    manif = relation_pairs(RuleExtractor().extract(view), DISEASE_MANIFESTATION)
     assert ("systemic sclerosis", "calcinosis cutis") in manif
     assert ("dermatomyositis", "calcinosis cutis") in manif
     assert not any(h.startswith("calcinosis") for h, _ in manif)
 
 
-def test_evidence_sentence_contains_both_mentions_for_same_sentence_pairs():
+def test_evidence_sentence_contains_both_mentions_for_same_sentencerelation_pairs():
     view = _seed("case_report_teriparatide.txt", TERIPARATIDE_TERMS)
     for c in RuleExtractor().extract(view):
         if c.head.sentence_index == c.tail.sentence_index:
@@ -124,16 +62,18 @@ def _one(text, terms):
 
 
 def test_induced_pattern():
-    cands = _one("Intravenous azithromycin-induced ototoxicity.", {"azithromycin": "CHEMICAL", "ototoxicity": "DISEASE"})
-    assert _pairs(cands, DRUG_ADVERSE_EVENT) == {("azithromycin", "ototoxicity")}
+    cands = _one(
+        "Intravenous azithromycin-induced ototoxicity.", {"azithromycin": "CHEMICAL", "ototoxicity": "DISEASE"}
+    )
+    assert relation_pairs(cands, DRUG_ADVERSE_EVENT) == {("azithromycin", "ototoxicity")}
 
 
 def test_negated_cause():
     cands = _one(
         "In this series, lithium did not cause hypothyroidism.", {"lithium": "CHEMICAL", "hypothyroidism": "DISEASE"}
     )
-    assert _pairs(cands, DRUG_ADVERSE_EVENT, negated=True) == {("lithium", "hypothyroidism")}
-    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert relation_pairs(cands, DRUG_ADVERSE_EVENT, negated=True) == {("lithium", "hypothyroidism")}
+    assert not relation_pairs(cands, DRUG_ADVERSE_EVENT)
 
 
 def test_treatment_of_with():
@@ -141,8 +81,8 @@ def test_treatment_of_with():
         "We describe the treatment of refractory status epilepticus with propofol in two children.",
         {"propofol": "CHEMICAL", "status epilepticus": "DISEASE"},
     )
-    assert _pairs(cands, DRUG_TREATS_DISEASE) == {("propofol", "status epilepticus")}
-    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert relation_pairs(cands, DRUG_TREATS_DISEASE) == {("propofol", "status epilepticus")}
+    assert not relation_pairs(cands, DRUG_ADVERSE_EVENT)
 
 
 def test_after_pattern_and_complicated_by():
@@ -150,8 +90,8 @@ def test_after_pattern_and_complicated_by():
         "Acute hepatitis developed after riluzole was started. Cirrhosis complicated by ascites was present.",
         {"riluzole": "CHEMICAL", "hepatitis": "DISEASE", "cirrhosis": "DISEASE", "ascites": "DISEASE"},
     )
-    assert ("riluzole", "hepatitis") in _pairs(cands, DRUG_ADVERSE_EVENT)
-    assert ("cirrhosis", "ascites") in _pairs(cands, DISEASE_MANIFESTATION)
+    assert ("riluzole", "hepatitis") in relation_pairs(cands, DRUG_ADVERSE_EVENT)
+    assert ("cirrhosis", "ascites") in relation_pairs(cands, DISEASE_MANIFESTATION)
 
 
 def test_load_extractor_falls_back_to_rules_without_model():
@@ -165,14 +105,15 @@ def test_population_at_risk_is_not_an_adverse_event():
     # Real seed sentence: the fracture risk names the patients teriparatide is given to.
     view = _seed("case_report_teriparatide.txt", TERIPARATIDE_TERMS | {"fracture": "DISEASE"})
     cands = RuleExtractor().extract(view)
-    ade = _pairs(cands, DRUG_ADVERSE_EVENT)
+    ade = relation_pairs(cands, DRUG_ADVERSE_EVENT)
     assert ("teriparatide", "hypercalcemia") in ade
     assert not {p for p in ade if p[1] == "fracture"}
     # The same phrase is still an outcome when a drug raises the risk.
     cands = _one(
-        "Rofecoxib increased the risk of myocardial infarction.", {"rofecoxib": "CHEMICAL", "myocardial infarction": "DISEASE"}
+        "Rofecoxib increased the risk of myocardial infarction.",
+        {"rofecoxib": "CHEMICAL", "myocardial infarction": "DISEASE"},
     )
-    assert _pairs(cands, DRUG_ADVERSE_EVENT) == {("rofecoxib", "myocardial infarction")}
+    assert relation_pairs(cands, DRUG_ADVERSE_EVENT) == {("rofecoxib", "myocardial infarction")}
 
 
 def test_worsening_in_patient_treated_with_drug_is_adverse():
@@ -180,14 +121,14 @@ def test_worsening_in_patient_treated_with_drug_is_adverse():
         "Worsening of soft tissue dystrophic calcification in an osteoporotic patient treated with teriparatide",
         {"teriparatide": "CHEMICAL", "dystrophic calcification": "DISEASE"},
     )
-    assert _pairs(cands, DRUG_ADVERSE_EVENT) == {("teriparatide", "dystrophic calcification")}
-    assert not _pairs(cands, DRUG_TREATS_DISEASE)
+    assert relation_pairs(cands, DRUG_ADVERSE_EVENT) == {("teriparatide", "dystrophic calcification")}
+    assert not relation_pairs(cands, DRUG_TREATS_DISEASE)
     # A benefit reading of the disease stays a treatment.
     cands = _one(
         "Improvement of psoriasis was seen in patients treated with methotrexate.",
         {"methotrexate": "CHEMICAL", "psoriasis": "DISEASE"},
     )
-    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert not relation_pairs(cands, DRUG_ADVERSE_EVENT)
 
 
 def test_subgroup_disease_leaves_the_treatment_to_the_topic_disease():
@@ -195,15 +136,15 @@ def test_subgroup_disease_leaves_the_treatment_to_the_topic_disease():
     # treats the document's topic (calcinosis cutis), inflammation only names the subgroup.
     view = _seed("abstract_calcinosis_cutis.txt", CALCINOSIS_TERMS | {"inflammation": "DISEASE"})
     cands = RuleExtractor().extract(view)
-    treats = _pairs(cands, DRUG_TREATS_DISEASE)
+    treats = relation_pairs(cands, DRUG_TREATS_DISEASE)
     assert ("methotrexate", "calcinosis cutis") in treats
     assert ("methotrexate", "inflammation") not in treats
-    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
+    assert not relation_pairs(cands, DRUG_ADVERSE_EVENT)
 
 
 def test_topic_treatment_takes_the_specific_topic_name():
     view = _seed("abstract_calcinosis_cutis.txt", CALCINOSIS_TERMS)
-    treats = _pairs(RuleExtractor().extract(view), DRUG_TREATS_DISEASE)
+    treats = relation_pairs(RuleExtractor().extract(view), DRUG_TREATS_DISEASE)
     for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):
         assert (drug, "calcinosis cutis") in treats, drug
 
@@ -213,9 +154,11 @@ def test_composition_is_not_causation():
         "Biochemical analysis conforms that calcinosis deposits are formed from calcium hydroxyapatite.",
         {"calcium": "CHEMICAL", "calcinosis": "DISEASE"},
     )
-    assert not _pairs(cands, DRUG_ADVERSE_EVENT)
-    cands = _one("Nephrolithiasis developed from ceftriaxone therapy.", {"ceftriaxone": "CHEMICAL", "nephrolithiasis": "DISEASE"})
-    assert _pairs(cands, DRUG_ADVERSE_EVENT) == {("ceftriaxone", "nephrolithiasis")}
+    assert not relation_pairs(cands, DRUG_ADVERSE_EVENT)
+    cands = _one(
+        "Nephrolithiasis developed from ceftriaxone therapy.", {"ceftriaxone": "CHEMICAL", "nephrolithiasis": "DISEASE"}
+    )
+    assert relation_pairs(cands, DRUG_ADVERSE_EVENT) == {("ceftriaxone", "nephrolithiasis")}
 
 
 def test_keyword_line_pairs_are_not_relations():

@@ -12,8 +12,9 @@ from extract.relations.stage import MIN_DOCS_PER_PROCESS, extract_relations, get
 from extract.runner import run_texts
 from extract.settings import get_settings, resolve_model_dir
 
-pytestmark = pytest.mark.skipif(resolve_model_dir(get_settings().relation_model, "relations") is None,
-                                reason="no models/relations-* shipped yet")
+pytestmark = pytest.mark.skipif(
+    resolve_model_dir(get_settings().relation_model, "relations") is None, reason="no models/relations-* shipped yet"
+)
 
 #: Enough documents for two worker processes.
 N_DOCS = 2 * MIN_DOCS_PER_PROCESS + 10

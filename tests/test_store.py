@@ -16,8 +16,10 @@ from extract import schemas, store
 
 
 def _rejects(n: int, batch: str):
-    rows = [{"batch_id": batch, "source": f"f{i}", "doc_id": None, "stage": "ingest", "reason": "empty_file",
-             "detail": "x"} for i in range(n)]
+    rows = [
+        {"batch_id": batch, "source": f"f{i}", "doc_id": None, "stage": "ingest", "reason": "empty_file", "detail": "x"}
+        for i in range(n)
+    ]
     return schemas.to_table("rejects", rows)
 
 
@@ -31,15 +33,20 @@ def test_partitions_replace_and_read_back_everywhere(tmp_path):
     df = pd.read_parquet(tmp_path / "rejects")
     assert sorted(df.groupby("batch_id", observed=True).size().to_dict().items()) == [("b1", 1), ("b2", 3)]
     glob = str(tmp_path / "rejects" / "**" / "*.parquet")
-    assert duckdb.sql(f"select count(*) from read_parquet('{glob}', hive_partitioning=true) "
-                      "where batch_id = 'b2'").fetchall()[0][0] == 3
+    assert (
+        duckdb.sql(
+            f"select count(*) from read_parquet('{glob}', hive_partitioning=true) where batch_id = 'b2'"
+        ).fetchall()[0][0]
+        == 3
+    )
     assert pl.read_parquet(tmp_path / "rejects").filter(pl.col("batch_id") == "b1").height == 1
     assert not list((tmp_path / "rejects").rglob("*.tmp"))
 
 
 def test_write_casts_to_the_declared_schema(tmp_path):
-    table = schemas.to_table("rejects", [{"batch_id": "b1", "source": "s", "stage": "ingest",
-                                           "reason": "empty_file", "detail": "d"}])
+    table = schemas.to_table(
+        "rejects", [{"batch_id": "b1", "source": "s", "stage": "ingest", "reason": "empty_file", "detail": "d"}]
+    )
     store.write_partition(tmp_path, "rejects", "b1", table.select(list(reversed(table.column_names))), part="x")
     assert store.read_partition(tmp_path, "rejects", "b1").column_names == schemas.REJECTS.names
 
@@ -51,9 +58,11 @@ def test_invalid_batch_ids_are_refused(tmp_path):
 
 
 def test_lock_is_reentrant_in_process_and_exclusive_across_processes(tmp_path):
-    code = ("import sys; from extract import store\n"
-            "try:\n    store.OutputLock(sys.argv[1]).__enter__()\nexcept store.OutputLockedError as e:\n"
-            "    print('LOCKED', e); sys.exit(3)\nprint('FREE')")
+    code = (
+        "import sys; from extract import store\n"
+        "try:\n    store.OutputLock(sys.argv[1]).__enter__()\nexcept store.OutputLockedError as e:\n"
+        "    print('LOCKED', e); sys.exit(3)\nprint('FREE')"
+    )
     with store.OutputLock(tmp_path):
         with store.OutputLock(tmp_path):  # same process: re-entrant
             pass
@@ -71,11 +80,27 @@ def test_readme_documents_every_column_of_every_table():
 
 
 def _relation_row(doc: str) -> dict:
-    return {"doc_id": doc, "batch_id": "b", "relation_id": f"{doc}#r0", "type": "drug_adverse_event",
-            "head_entity_id": f"{doc}#e0", "tail_entity_id": f"{doc}#e1", "head_text": "lithium",
-            "tail_text": "tremor", "sentence_index": 0, "evidence": "Lithium caused tremor.", "evidence_start": 0,
-            "evidence_end": 22, "score": 0.9, "negated": False, "method": "model", "model_version": "relations-old",
-            "tail_phrase": "tremor", "tail_phrase_start": 15, "tail_phrase_end": 21}
+    return {
+        "doc_id": doc,
+        "batch_id": "b",
+        "relation_id": f"{doc}#r0",
+        "type": "drug_adverse_event",
+        "head_entity_id": f"{doc}#e0",
+        "tail_entity_id": f"{doc}#e1",
+        "head_text": "lithium",
+        "tail_text": "tremor",
+        "sentence_index": 0,
+        "evidence": "Lithium caused tremor.",
+        "evidence_start": 0,
+        "evidence_end": 22,
+        "score": 0.9,
+        "negated": False,
+        "method": "model",
+        "model_version": "relations-old",
+        "tail_phrase": "tremor",
+        "tail_phrase_start": 15,
+        "tail_phrase_end": 21,
+    }
 
 
 def test_batches_written_before_a_column_existed_read_with_it_null(tmp_path):
@@ -86,7 +111,8 @@ def test_batches_written_before_a_column_existed_read_with_it_null(tmp_path):
     old_folder = store.partition_dir(tmp_path, "relations", "b-old")
     old_folder.mkdir(parents=True)
     old = schemas.to_table("relations", [_relation_row("PMID:1")]).drop_columns(
-        ["batch_id", "tail_phrase", "tail_phrase_start", "tail_phrase_end"])
+        ["batch_id", "tail_phrase", "tail_phrase_start", "tail_phrase_end"]
+    )
     pq.write_table(old, old_folder / "part-0.parquet")
     table = store.read_table(tmp_path, "relations")
     assert table.schema == schemas.RELATIONS and table.num_rows == 2

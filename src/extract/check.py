@@ -37,8 +37,16 @@ class CheckReport:
         return not self.violations
 
 
-_CHECKED_TABLES = ("files", "raw_documents", "documents", "sentences", "entities", "relations",
-                   "document_relations", "rejects")
+_CHECKED_TABLES = (
+    "files",
+    "raw_documents",
+    "documents",
+    "sentences",
+    "entities",
+    "relations",
+    "document_relations",
+    "rejects",
+)
 
 
 def _file_of(source: str) -> str:
@@ -74,11 +82,24 @@ def check_output(out: Path, max_listed: int = 50) -> CheckReport:
                 add(f"[{batch}] {name}: cannot read the partition ({type(exc).__name__}: {exc})")
                 tables[name] = []
             report.counts[name] = report.counts.get(name, 0) + len(tables[name])
-        missing = [name for name in ("files", "raw_documents", "documents", "sentences", "entities", "relations",
-                                     "document_relations") if not store.has_partition(out, name, batch)]
+        missing = [
+            name
+            for name in (
+                "files",
+                "raw_documents",
+                "documents",
+                "sentences",
+                "entities",
+                "relations",
+                "document_relations",
+            )
+            if not store.has_partition(out, name, batch)
+        ]
         if missing:
-            add(f"[{batch}] incomplete batch: no {', '.join(missing)} partition (a stage has not run or failed; "
-                "re-run it)")
+            add(
+                f"[{batch}] incomplete batch: no {', '.join(missing)} partition (a stage has not run or failed; "
+                "re-run it)"
+            )
         _check_batch(batch, tables, add)
     report.counts["violations"] = n_violations
     return report
@@ -115,8 +136,10 @@ def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
         file_paths.add(path)
         n_raw, n_deleted = raw_by_source.get(path, 0), deleted_by_source.get(path, 0)
         if n_raw + n_deleted != f["n_documents"]:
-            add(f"{p} {path}: files.n_documents={f['n_documents']} but {n_raw} raw documents"
-                + (f" + {n_deleted} deleted citations" if n_deleted else ""))
+            add(
+                f"{p} {path}: files.n_documents={f['n_documents']} but {n_raw} raw documents"
+                + (f" + {n_deleted} deleted citations" if n_deleted else "")
+            )
         if f["n_documents"] == 0 and not rejects_by_file.get(path):
             add(f"{p} {path}: yielded no documents and has no rejects row")
     for source in raw_by_source:
@@ -169,9 +192,11 @@ def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
             continue
         if not (0 <= e["start"] < e["end"] <= len(doc["text"])):
             add(f"{p} entity {e['entity_id']} offsets {e['start']}-{e['end']} outside the text")
-        elif doc["text"][e["start"]:e["end"]] != e["text"]:
-            add(f"{p} entity {e['entity_id']}: text[{e['start']}:{e['end']}] = "
-                f"{doc['text'][e['start']:e['end']]!r} != mention {e['text']!r}")
+        elif doc["text"][e["start"] : e["end"]] != e["text"]:
+            add(
+                f"{p} entity {e['entity_id']}: text[{e['start']}:{e['end']}] = "
+                f"{doc['text'][e['start'] : e['end']]!r} != mention {e['text']!r}"
+            )
         if e["sentence_index"] not in doc_sents.get(e["doc_id"], {}):
             add(f"{p} entity {e['entity_id']} in unknown sentence {e['sentence_index']}")
 
@@ -189,13 +214,17 @@ def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
         if doc is None:
             add(f"{p} relation {r['relation_id']} points at unknown document {r['doc_id']}")
         elif not (0 <= r["evidence_start"] < r["evidence_end"] <= len(doc["text"])):
-            add(f"{p} relation {r['relation_id']}: evidence offsets {r['evidence_start']}-{r['evidence_end']} "
-                "outside the text")
-        elif doc["text"][r["evidence_start"]:r["evidence_end"]] != r["evidence"]:
+            add(
+                f"{p} relation {r['relation_id']}: evidence offsets {r['evidence_start']}-{r['evidence_end']} "
+                "outside the text"
+            )
+        elif doc["text"][r["evidence_start"] : r["evidence_end"]] != r["evidence"]:
             add(f"{p} relation {r['relation_id']}: evidence offsets do not match the evidence text")
     for dr in t["document_relations"]:
         if dr["doc_id"] not in docs:
             add(f"{p} document relation points at unknown document {dr['doc_id']}")
         if dr["best_relation_id"] not in relation_ids:
-            add(f"{p} document relation of {dr['doc_id']}: best_relation_id {dr['best_relation_id']} "
-                "is not in relations")
+            add(
+                f"{p} document relation of {dr['doc_id']}: best_relation_id {dr['best_relation_id']} "
+                "is not in relations"
+            )

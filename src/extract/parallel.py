@@ -60,8 +60,9 @@ def fork_map(func: Callable[[list[T]], list[R]], items: Sequence[T], n_process: 
     if not workers_available():
         raise RuntimeError("cannot fork workers here (no 'fork' start method, or a daemonic process)")
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
-    executor = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"),
-                                   initializer=_init_worker, initargs=(func,))
+    executor = ProcessPoolExecutor(
+        max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(func,)
+    )
     gc.freeze()
     try:
         return [result for chunk_results in executor.map(_run_chunk, chunks) for result in chunk_results]

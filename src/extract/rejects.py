@@ -17,7 +17,8 @@ REASONS: dict[str, str] = {
     "error_page": "an HTTP error, login or captcha page (e.g. HTML saved under an .xml name) instead of content",
     "no_text": "a document without title or text",
     "duplicate_doc_id": "a document whose doc_id was already seen in the batch",
-    "duplicate_content": "a document whose content is identical to an earlier one in the batch",
+    "duplicate_content": "a document whose id and content are those of an earlier one in the batch "
+    "(distinct ids with the same content are kept, see raw_documents.duplicate_of)",
     "unsupported_language": "a document that is not in English",
     "document_truncated": "a document longer than the limit; it was kept, truncated",
     "deleted_citation": "a citation removed by a DeleteCitation element of a MEDLINE update file",

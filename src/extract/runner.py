@@ -14,17 +14,25 @@ def raw_table(raw_rows: list[dict], batch_id: str = "memory") -> pa.Table:
     """Raw document rows (dicts with at least ``text``; ``title``, ``format``, ``pmid``... optional)."""
     rows = []
     for i, r in enumerate(raw_rows):
-        doc = RawDocument(source=r.get("source", "memory"), source_index=r.get("source_index", i),
-                          format=r.get("format", "text"), text=r.get("text", ""), title=r.get("title"),
-                          sections=list(r.get("sections", [])), pmid=r.get("pmid"), doc_id=r.get("doc_id"))
+        doc = RawDocument(
+            source=r.get("source", "memory"),
+            source_index=r.get("source_index", i),
+            format=r.get("format", "text"),
+            text=r.get("text", ""),
+            title=r.get("title"),
+            sections=list(r.get("sections", [])),
+            pmid=r.get("pmid"),
+            doc_id=r.get("doc_id"),
+        )
         if not doc.sections and doc.text and doc.format in ("pubtator", "medline"):
             doc.sections = [("abstract", 0, len(doc.text))]
         rows.append(doc.row(batch_id))
     return schemas.to_table("raw_documents", rows)
 
 
-def run_texts(raw_rows: list[dict], stages: tuple[str, ...] = ("clean", "ner", "relations"),
-              settings: Settings | None = None) -> dict[str, pa.Table]:
+def run_texts(
+    raw_rows: list[dict], stages: tuple[str, ...] = ("clean", "ner", "relations"), settings: Settings | None = None
+) -> dict[str, pa.Table]:
     tables: dict[str, pa.Table] = {"raw_documents": raw_table(raw_rows)}
     if "clean" in stages:
         cleaned = clean_documents(tables["raw_documents"])

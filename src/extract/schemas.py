@@ -29,7 +29,9 @@ def _f(name: str, type_: pa.DataType, description: str, nullable: bool = True) -
 
 RAW_DOCUMENTS = pa.schema(
     [
-        _f("doc_id", pa.string(), "Stable document id: PMID:<n>, PMC:<n>, else sha256-based hash of the content", False),
+        _f(
+            "doc_id", pa.string(), "Stable document id: PMID:<n>, PMC:<n>, else sha256-based hash of the content", False
+        ),
         _f("batch_id", pa.string(), "Ingest batch the document belongs to", False),
         _f("source", pa.string(), "Input file the document came from (path as given)", False),
         _f("source_index", pa.int32(), "Position of the document within its source file", False),
@@ -45,6 +47,12 @@ RAW_DOCUMENTS = pa.schema(
         _f("authors", pa.list_(pa.string()), "Author names, 'Last Initials'"),
         _f("mesh_terms", pa.list_(pa.string()), "MeSH descriptor names (MEDLINE)"),
         _f("content_sha256", pa.string(), "sha256 of title + text, for duplicate detection", False),
+        _f(
+            "duplicate_of",
+            pa.string(),
+            "doc_id of the first document of the batch with the same title and text, "
+            "when this one has an id of its own (another PMID): both are kept",
+        ),
     ]
 )
 
@@ -96,13 +104,23 @@ ENTITIES = pa.schema(
         _f("label", pa.string(), "CHEMICAL or DISEASE (diseases, phenotypes, manifestations)", False),
         _f("sentence_index", pa.int32(), "Sentence the mention lies in", False),
         _f("section", pa.string(), "Section the mention lies in"),
-        _f("method", pa.string(), "What found it: model, lexicon, abbreviation, drug_class (a model CHEMICAL widened over a class head "
-           "such as \"channel blockers\"), or drug_lexicon (a biologic drug the model leaves out, e.g. infliximab)", False),
-        _f("abbreviation_of", pa.string(), "Long form text when the mention is an abbreviation defined in the document"),
+        _f(
+            "method",
+            pa.string(),
+            "What found it: model, lexicon, abbreviation, drug_class (a model CHEMICAL widened over a class head "
+            'such as "channel blockers"), or drug_lexicon (a biologic drug the model leaves out, e.g. infliximab)',
+            False,
+        ),
+        _f(
+            "abbreviation_of", pa.string(), "Long form text when the mention is an abbreviation defined in the document"
+        ),
         _f("concept_id", pa.string(), "Linked concept: MESH:D..., HP:..., DOID:..., OMIM:..., DRUGBANK:DB..."),
-        _f("concept_ids", pa.list_(pa.string()),
-           "Every concept the mention names, concept_id first: two or more for a coordination "
-           "sharing a head ('renal or hepatic toxicity'), else [concept_id]; null when unlinked"),
+        _f(
+            "concept_ids",
+            pa.list_(pa.string()),
+            "Every concept the mention names, concept_id first: two or more for a coordination "
+            "sharing a head ('renal or hepatic toxicity'), else [concept_id]; null when unlinked",
+        ),
         _f("concept_name", pa.string(), "Preferred name of the linked concept"),
         _f("ontology", pa.string(), "Vocabulary of concept_id: MESH, HPO, DOID, OMIM, DRUGBANK"),
         _f("link_score", pa.float32(), "Linker confidence in 0-1"),
@@ -122,10 +140,13 @@ RELATIONS = pa.schema(
         _f("tail_entity_id", pa.string(), "Tail entity (the adverse event, treated disease or manifestation)", False),
         _f("head_text", pa.string(), "Head mention text", False),
         _f("tail_text", pa.string(), "Tail mention text", False),
-        _f("tail_phrase", pa.string(),
-           "drug_adverse_event: the adverse event as stated, i.e. the tail mention widened over the severity, course, "
-           "extent and site words the ADE corpus counts as part of an effect ('severe hepatitis', 'methotrexate "
-           "toxicity'); equal to tail_text when nothing qualifies it; null for other types and older models"),
+        _f(
+            "tail_phrase",
+            pa.string(),
+            "drug_adverse_event: the adverse event as stated, i.e. the tail mention widened over the severity, course, "
+            "extent and site words the ADE corpus counts as part of an effect ('severe hepatitis', 'methotrexate "
+            "toxicity'); equal to tail_text when nothing qualifies it; null for other types and older models",
+        ),
         _f("tail_phrase_start", pa.int32(), "Start offset of tail_phrase in documents.text"),
         _f("tail_phrase_end", pa.int32(), "End offset (exclusive) of tail_phrase in documents.text"),
         _f("head_concept_id", pa.string(), "Head concept id, when linked"),
@@ -150,8 +171,11 @@ DOCUMENT_RELATIONS = pa.schema(
         _f("tail_concept_id", pa.string(), "Tail concept (or normalized text when unlinked)", False),
         _f("head_text", pa.string(), "Head mention text of the best evidence", False),
         _f("tail_text", pa.string(), "Tail mention text of the best evidence", False),
-        _f("tail_phrase", pa.string(), "drug_adverse_event: the adverse event as stated in the best evidence "
-           "(relations.tail_phrase)"),
+        _f(
+            "tail_phrase",
+            pa.string(),
+            "drug_adverse_event: the adverse event as stated in the best evidence (relations.tail_phrase)",
+        ),
         _f("score", pa.float32(), "Best score over the supporting sentences", False),
         _f("n_sentences", pa.int32(), "Number of supporting sentences", False),
         _f("best_relation_id", pa.string(), "relation_id of the best evidence", False),
@@ -160,6 +184,81 @@ DOCUMENT_RELATIONS = pa.schema(
         _f("evidence_end", pa.int32(), "Best evidence end offset", False),
         _f("negated", pa.bool_(), "All supporting sentences negate the relation", False),
         _f("model_version", pa.string(), "Relation model or rule-set version", False),
+    ]
+)
+
+#: ``concept_pairs`` spans every batch: it is stored as the single partition ``batch_id=all``.
+CORPUS_BATCH = "all"
+
+CONCEPT_PAIRS = pa.schema(
+    [
+        _f("batch_id", pa.string(), "Always 'all': the table is rebuilt over every batch of the output folder", False),
+        _f("type", pa.string(), "Relation type (as relations.type)", False),
+        _f(
+            "head_concept_id",
+            pa.string(),
+            "Head concept (or normalized text when unlinked), as document_relations",
+            False,
+        ),
+        _f(
+            "tail_concept_id",
+            pa.string(),
+            "Tail concept (or normalized text when unlinked), as document_relations",
+            False,
+        ),
+        _f(
+            "head_name",
+            pa.string(),
+            "Preferred name of the head concept, else the head mention of the best evidence",
+            False,
+        ),
+        _f(
+            "tail_name",
+            pa.string(),
+            "Preferred name of the tail concept, else the tail mention of the best evidence",
+            False,
+        ),
+        _f(
+            "head_drug_classes",
+            pa.list_(pa.string()),
+            "Drug classes of the head concept (null until entities carry them)",
+        ),
+        _f("head_text", pa.string(), "Head mention text of the best evidence", False),
+        _f(
+            "tail_text",
+            pa.string(),
+            "Tail as stated in the best evidence: relations.tail_phrase when set, else the mention",
+            False,
+        ),
+        _f("n_documents", pa.int32(), "Documents with the pair (document_relations rows)", False),
+        _f("n_negated_documents", pa.int32(), "Of those, documents where every supporting sentence negates it", False),
+        _f("n_sentences", pa.int32(), "Supporting sentences over all documents", False),
+        _f("first_year", pa.int32(), "Earliest publication year of those documents (null when none is known)"),
+        _f("last_year", pa.int32(), "Latest publication year of those documents"),
+        _f("pmids", pa.list_(pa.string()), "PubMed ids of those documents, sorted", False),
+        _f("doc_ids", pa.list_(pa.string()), "Document ids of those documents, sorted", False),
+        _f("score", pa.float32(), "Best score over the documents", False),
+        _f(
+            "evidence", pa.string(), "Best evidence sentence: not negated first, then highest score, then doc_id", False
+        ),
+        _f("evidence_doc_id", pa.string(), "Document of the best evidence", False),
+        _f("evidence_relation_id", pa.string(), "relations.relation_id of the best evidence", False),
+        _f("evidence_start", pa.int32(), "Best evidence start offset in documents.text", False),
+        _f("evidence_end", pa.int32(), "Best evidence end offset (exclusive) in documents.text", False),
+        _f("head_start", pa.int32(), "Head mention start offset in documents.text (best evidence)"),
+        _f("head_end", pa.int32(), "Head mention end offset (exclusive)"),
+        _f(
+            "tail_start",
+            pa.int32(),
+            "Tail start offset in documents.text: the tail_phrase when there is one, else the mention",
+        ),
+        _f("tail_end", pa.int32(), "Tail end offset (exclusive)"),
+        _f(
+            "evidence_negated",
+            pa.bool_(),
+            "The best evidence negates the relation (only when every document does)",
+            False,
+        ),
     ]
 )
 
@@ -212,6 +311,7 @@ TABLES: dict[str, pa.Schema] = {
     "entities": ENTITIES,
     "relations": RELATIONS,
     "document_relations": DOCUMENT_RELATIONS,
+    "concept_pairs": CONCEPT_PAIRS,
     "rejects": REJECTS,
     "runs": RUNS,
 }

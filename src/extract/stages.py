@@ -12,7 +12,7 @@ import json
 import subprocess
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,19 +58,20 @@ class StageOutcome:
 @lru_cache(maxsize=1)
 def code_version() -> str:
     try:
-        commit = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, timeout=5).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return f"{__version__}+{commit}" if commit else __version__
 
 
 def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def rejects_table(rejects: list[Reject], batch_id: str) -> pa.Table:
@@ -79,13 +80,22 @@ def rejects_table(rejects: list[Reject], batch_id: str) -> pa.Table:
 
 def record_run(out: Path, run_id: str, outcome: StageOutcome, started_at: datetime, status: str | None = None) -> None:
     row = {
-        "run_id": run_id, "batch_id": outcome.batch_id, "stage": outcome.stage, "started_at": started_at,
-        "finished_at": now(), "status": status or outcome.status, "n_in": outcome.n_in, "n_out": outcome.n_out,
-        "n_rejected": outcome.n_rejected, "code_version": code_version(), "model_version": outcome.model_version,
+        "run_id": run_id,
+        "batch_id": outcome.batch_id,
+        "stage": outcome.stage,
+        "started_at": started_at,
+        "finished_at": now(),
+        "status": status or outcome.status,
+        "n_in": outcome.n_in,
+        "n_out": outcome.n_out,
+        "n_rejected": outcome.n_rejected,
+        "code_version": code_version(),
+        "model_version": outcome.model_version,
         "detail": json.dumps(outcome.detail, sort_keys=True) if outcome.detail else None,
     }
-    store.write_partition(out, "runs", outcome.batch_id, schemas.to_table("runs", [row]),
-                          part=f"{outcome.stage}-{run_id}")
+    store.write_partition(
+        out, "runs", outcome.batch_id, schemas.to_table("runs", [row]), part=f"{outcome.stage}-{run_id}"
+    )
 
 
 def record_failure(out: Path, run_id: str, stage: str, batch_id: str, started_at: datetime, error: str) -> None:
@@ -112,7 +122,9 @@ def take_docs(table: pa.Table, doc_ids: list[str]) -> pa.Table:
 # ---------------------------------------------------------------- ingest
 
 
-def ingest_batch(inputs: list[str], out: Path, batch_id: str, settings: Settings | None = None) -> tuple[IngestResult, StageOutcome]:
+def ingest_batch(
+    inputs: list[str], out: Path, batch_id: str, settings: Settings | None = None
+) -> tuple[IngestResult, StageOutcome]:
     """Ingest files into the batch's ``files``, ``raw_documents`` and ingest rejects; apply DeleteCitations.
 
     Documents are streamed into the ``raw_documents`` partition (constant
@@ -130,7 +142,10 @@ def ingest_batch(inputs: list[str], out: Path, batch_id: str, settings: Settings
     removed = apply_deletions(out, result.deleted_pmids, deleting_batch=batch_id) if result.deleted_pmids else {}
     n_deleted_here = removed.pop("_rejected_in_batch", 0)
     outcome = StageOutcome(
-        stage="ingest", batch_id=batch_id, n_in=result.files.num_rows, n_out=writer.num_rows - n_deleted_here,
+        stage="ingest",
+        batch_id=batch_id,
+        n_in=result.files.num_rows,
+        n_out=writer.num_rows - n_deleted_here,
         n_rejected=len(result.rejects) + n_deleted_here,
         detail={"deleted_pmids": len(result.deleted_pmids), "deleted_rows": removed} if result.deleted_pmids else {},
     )
@@ -140,8 +155,9 @@ def ingest_batch(inputs: list[str], out: Path, batch_id: str, settings: Settings
 DELETION_PART_PREFIX = "deleted-by-"
 
 
-def apply_deletions(out: Path, pmids: list[str], deleting_batch: str | None = None,
-                    exclude_batch: str | None = None) -> dict[str, int]:
+def apply_deletions(
+    out: Path, pmids: list[str], deleting_batch: str | None = None, exclude_batch: str | None = None
+) -> dict[str, int]:
     """Remove citations deleted by MEDLINE update files (``DeleteCitation``) from every document table.
 
     Every batch is visited (except ``exclude_batch``); each removed
@@ -166,11 +182,20 @@ def apply_deletions(out: Path, pmids: list[str], deleting_batch: str | None = No
                 gone = table.filter(mask).select(["doc_id", "source", "source_index"]).to_pylist()
                 part = f"{DELETION_PART_PREFIX}{deleting_batch or 'unknown'}"
                 previous = store.read_partition(out, "rejects", batch, parts=[part]).to_pylist()
-                rejects = [Reject(source=f"{g['source']}#{g['source_index']}", stage="ingest",
-                                  reason="deleted_citation", doc_id=g["doc_id"],
-                                  detail=f"{g['doc_id']} deleted by a DeleteCitation element "
-                                         f"(update ingested in batch {deleting_batch})") for g in gone]
-                rows = list({(r["source"], r["doc_id"]): r for r in previous + [r.row(batch) for r in rejects]}.values())
+                rejects = [
+                    Reject(
+                        source=f"{g['source']}#{g['source_index']}",
+                        stage="ingest",
+                        reason="deleted_citation",
+                        doc_id=g["doc_id"],
+                        detail=f"{g['doc_id']} deleted by a DeleteCitation element "
+                        f"(update ingested in batch {deleting_batch})",
+                    )
+                    for g in gone
+                ]
+                rows = list(
+                    {(r["source"], r["doc_id"]): r for r in previous + [r.row(batch) for r in rejects]}.values()
+                )
                 store.write_partition(out, "rejects", batch, schemas.to_table("rejects", rows), part=part)
                 if batch == deleting_batch:
                     removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + n
@@ -199,8 +224,9 @@ def write_clean(out: Path, batch_id: str, n_in: int, results: list[CleanResult])
     store.write_partition(out, "documents", batch_id, documents)
     store.write_partition(out, "sentences", batch_id, sentences)
     _write_rejects(out, "clean", batch_id, rejects)
-    return StageOutcome("clean", batch_id, n_in, documents.num_rows, len(rejects),
-                        detail={"sentences": sentences.num_rows})
+    return StageOutcome(
+        "clean", batch_id, n_in, documents.num_rows, len(rejects), detail={"sentences": sentences.num_rows}
+    )
 
 
 # ---------------------------------------------------------------- ner
@@ -225,8 +251,15 @@ def write_ner(out: Path, batch_id: str, n_in: int, results: list) -> StageOutcom
     _write_rejects(out, "ner", batch_id, rejects)
     version = next((r.model_version for r in results if r.model_version), None)
     linked = pc.sum(pc.is_valid(entities["concept_id"])).as_py() or 0
-    return StageOutcome("ner", batch_id, n_in, entities.num_rows, len(rejects), model_version=version,
-                        detail={"linked": linked, "negated": pc.sum(entities["negated"]).as_py() or 0})
+    return StageOutcome(
+        "ner",
+        batch_id,
+        n_in,
+        entities.num_rows,
+        len(rejects),
+        model_version=version,
+        detail={"linked": linked, "negated": pc.sum(entities["negated"]).as_py() or 0},
+    )
 
 
 # ---------------------------------------------------------------- relations
@@ -254,8 +287,15 @@ def write_relations(out: Path, batch_id: str, n_in: int, results: list) -> Stage
     _write_rejects(out, "relations", batch_id, rejects)
     version = next((r.model_version for r in results if r.model_version), None)
     counts = pc.value_counts(relations["type"]).to_pylist() if relations.num_rows else []
-    return StageOutcome("relations", batch_id, n_in, relations.num_rows, len(rejects), model_version=version,
-                        detail={c["values"]: c["counts"] for c in counts})
+    return StageOutcome(
+        "relations",
+        batch_id,
+        n_in,
+        relations.num_rows,
+        len(rejects),
+        model_version=version,
+        detail={c["values"]: c["counts"] for c in counts},
+    )
 
 
 def _concat(name: str, tables: list[pa.Table]) -> pa.Table:
@@ -296,5 +336,7 @@ def unseen_files(watch_dir: Path, out: Path) -> list[Path]:
 def batch_summary(out: Path, batch_id: str) -> dict[str, int]:
     counts = {}
     for name in ("files", "documents", "sentences", "entities", "relations", "document_relations", "rejects"):
-        counts[name] = store.read_partition(out, name, batch_id).num_rows if store.has_partition(out, name, batch_id) else 0
+        counts[name] = (
+            store.read_partition(out, name, batch_id).num_rows if store.has_partition(out, name, batch_id) else 0
+        )
     return counts

@@ -42,9 +42,7 @@ class OutputLockedError(RuntimeError):
 
 def validate_batch_id(batch_id: str) -> str:
     if not _BATCH_RE.match(batch_id):
-        raise ValueError(
-            f"invalid batch id {batch_id!r}: use letters, digits, '.', '_' or '-' (at most 128)"
-        )
+        raise ValueError(f"invalid batch id {batch_id!r}: use letters, digits, '.', '_' or '-' (at most 128)")
     return batch_id
 
 
@@ -108,8 +106,7 @@ class PartitionWriter:
         os.close(fd)
         self.num_rows = 0
         try:
-            self._writer = pq.ParquetWriter(self.tmp_name, self.body_schema, compression="zstd",
-                                            write_statistics=True)
+            self._writer = pq.ParquetWriter(self.tmp_name, self.body_schema, compression="zstd", write_statistics=True)
         except BaseException:
             Path(self.tmp_name).unlink(missing_ok=True)
             raise
@@ -136,7 +133,7 @@ class PartitionWriter:
         finally:
             Path(self.tmp_name).unlink(missing_ok=True)
 
-    def __enter__(self) -> "PartitionWriter":
+    def __enter__(self) -> PartitionWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -236,7 +233,7 @@ class OutputLock:
         self.timeout = timeout
         self._nested = False
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         key = str(self.path)
         if _HELD.get(key):
             _HELD[key] += 1

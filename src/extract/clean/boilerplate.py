@@ -121,8 +121,11 @@ def analyze_page(text: str, title: str | None = None) -> PageStructure:
     first_prose = next((i for i, ln in enumerate(lines) if _is_prose(ln) and not _REFERENCE_DEBRIS.search(ln)), None)
     if first_prose is None:
         # No prose at all: keep non-boilerplate lines as one body part.
-        kept = [ln for ln in lines if not (_FRONT_BOILERPLATE.search(ln) or _REFERENCE_DEBRIS.search(ln)
-                                           or _NUMBERED_ITEM.match(ln))]
+        kept = [
+            ln
+            for ln in lines
+            if not (_FRONT_BOILERPLATE.search(ln) or _REFERENCE_DEBRIS.search(ln) or _NUMBERED_ITEM.match(ln))
+        ]
         structure.dropped_lines = len(lines) - len(kept)
         if kept:
             if structure.title is None and len(kept) > 1:

@@ -69,26 +69,64 @@ def clean_documents(raw_documents: pa.Table) -> CleanResult:
         try:
             text, title, sections = clean_document(raw)
         except Exception as exc:  # one bad document must not stop the batch
-            rejects.append(Reject(source=f"{raw['source']}#{raw['source_index']}", stage=STAGE,
-                                  reason="processing_error", detail=f"{type(exc).__name__}: {exc}",
-                                  doc_id=raw["doc_id"]))
+            rejects.append(
+                Reject(
+                    source=f"{raw['source']}#{raw['source_index']}",
+                    stage=STAGE,
+                    reason="processing_error",
+                    detail=f"{type(exc).__name__}: {exc}",
+                    doc_id=raw["doc_id"],
+                )
+            )
             continue
         if not text.strip():
-            rejects.append(Reject(source=f"{raw['source']}#{raw['source_index']}", stage=STAGE, reason="no_text",
-                                  detail="nothing left after boilerplate removal", doc_id=raw["doc_id"]))
+            rejects.append(
+                Reject(
+                    source=f"{raw['source']}#{raw['source_index']}",
+                    stage=STAGE,
+                    reason="no_text",
+                    detail="nothing left after boilerplate removal",
+                    doc_id=raw["doc_id"],
+                )
+            )
             continue
         sentences = split_sentences(text, sections)
         for i, (start, end, section) in enumerate(sentences):
-            sentence_rows.append({"doc_id": raw["doc_id"], "batch_id": raw["batch_id"], "sentence_index": i,
-                                  "start": start, "end": end, "section": section})
-        doc_rows.append({
-            **{k: raw[k] for k in ("doc_id", "batch_id", "source", "format", "pmid", "pmcid", "doi", "journal",
-                                   "year", "authors", "mesh_terms", "content_sha256")},
-            "title": title,
-            "text": text,
-            "sections": [{"name": n, "start": s, "end": e} for n, s, e in sections],
-            "n_sentences": len(sentences),
-        })
+            sentence_rows.append(
+                {
+                    "doc_id": raw["doc_id"],
+                    "batch_id": raw["batch_id"],
+                    "sentence_index": i,
+                    "start": start,
+                    "end": end,
+                    "section": section,
+                }
+            )
+        doc_rows.append(
+            {
+                **{
+                    k: raw[k]
+                    for k in (
+                        "doc_id",
+                        "batch_id",
+                        "source",
+                        "format",
+                        "pmid",
+                        "pmcid",
+                        "doi",
+                        "journal",
+                        "year",
+                        "authors",
+                        "mesh_terms",
+                        "content_sha256",
+                    )
+                },
+                "title": title,
+                "text": text,
+                "sections": [{"name": n, "start": s, "end": e} for n, s, e in sections],
+                "n_sentences": len(sentences),
+            }
+        )
     return CleanResult(
         documents=schemas.to_table("documents", doc_rows),
         sentences=schemas.to_table("sentences", sentence_rows),

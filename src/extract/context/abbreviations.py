@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import warnings
 
+from scispacy.abbreviation import AbbreviationDetector
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 import extract.nlp.extensions  # noqa: F401  (registers span attributes)
-from scispacy.abbreviation import AbbreviationDetector
-
 from extract.schemas import ENTITY_LABELS
 
 

@@ -27,57 +27,178 @@ import extract.nlp.extensions  # noqa: F401  (registers span attributes)
 _NEGSPACY = termset("en_clinical").get_patterns()
 
 UNCERTAIN_BEFORE = [
-    "suspected", "suspect", "suspicion of", "suspicious for", "possible", "possibly",
-    "probable", "probably", "likely", "may", "might", "could", "potential", "potentially",
-    "rule out", "rules out", "ruling out", "r/o", "to exclude", "question of", "questionable",
-    "presumed", "presumptive", "putative", "suggestive of", "suggesting", "concern for",
-    "concerning for", "differential diagnosis", "cannot exclude", "cannot rule out",
-    "can not be excluded", "risk of", "risk for", "whether", "if", "unclear",
-    "uncertain", "equivocal", "evaluate for", "evaluated for", "screen for", "screening for",
+    "suspected",
+    "suspect",
+    "suspicion of",
+    "suspicious for",
+    "possible",
+    "possibly",
+    "probable",
+    "probably",
+    "likely",
+    "may",
+    "might",
+    "could",
+    "potential",
+    "potentially",
+    "rule out",
+    "rules out",
+    "ruling out",
+    "r/o",
+    "to exclude",
+    "question of",
+    "questionable",
+    "presumed",
+    "presumptive",
+    "putative",
+    "suggestive of",
+    "suggesting",
+    "concern for",
+    "concerning for",
+    "differential diagnosis",
+    "cannot exclude",
+    "cannot rule out",
+    "can not be excluded",
+    "risk of",
+    "risk for",
+    "whether",
+    "if",
+    "unclear",
+    "uncertain",
+    "equivocal",
+    "evaluate for",
+    "evaluated for",
+    "screen for",
+    "screening for",
 ]
 UNCERTAIN_AFTER = [
-    "is suspected", "was suspected", "were suspected", "is possible", "was possible",
-    "cannot be excluded", "could not be excluded", "cannot be ruled out",
-    "could not be ruled out", "can not be excluded", "is unlikely", "was unlikely",
-    "unlikely", "is likely", "was considered", "was questioned", "is questionable",
-    "remains unclear", "is uncertain", "was uncertain", "?",
+    "is suspected",
+    "was suspected",
+    "were suspected",
+    "is possible",
+    "was possible",
+    "cannot be excluded",
+    "could not be excluded",
+    "cannot be ruled out",
+    "could not be ruled out",
+    "can not be excluded",
+    "is unlikely",
+    "was unlikely",
+    "unlikely",
+    "is likely",
+    "was considered",
+    "was questioned",
+    "is questionable",
+    "remains unclear",
+    "is uncertain",
+    "was uncertain",
+    "?",
 ]
 _UNCERTAIN_SET = set(UNCERTAIN_BEFORE) | {"rule him out", "rule her out", "ro", "doubt", "versus", "declined"}
 
 NEGATED_BEFORE = sorted(
     {t for t in _NEGSPACY["preceding_negations"] if t not in _UNCERTAIN_SET}
     | {
-        "without a", "without any", "absent", "lack of", "lacking", "lacked", "no evidence of",
-        "no history of", "no sign of", "neither", "nor", "non", "did not develop",
-        "did not have", "failed to", "free from", "negative", "exclusion of", "excluded",
-        "not associated with", "unremarkable for", "resolution of",
+        "without a",
+        "without any",
+        "absent",
+        "lack of",
+        "lacking",
+        "lacked",
+        "no evidence of",
+        "no history of",
+        "no sign of",
+        "neither",
+        "nor",
+        "non",
+        "did not develop",
+        "did not have",
+        "failed to",
+        "free from",
+        "negative",
+        "exclusion of",
+        "excluded",
+        "not associated with",
+        "unremarkable for",
+        "resolution of",
     }
     - {"resolution of", "non", "negative"}
 )
 NEGATED_AFTER = sorted(
     {t for t in _NEGSPACY["following_negations"] if t not in _UNCERTAIN_SET}
     | {
-        "was absent", "were absent", "is absent", "are absent", "was excluded", "were excluded",
-        "was not observed", "were not observed", "was not seen", "were not seen",
-        "was not detected", "were not detected", "did not occur", "was negative", "were negative",
-        "did not develop", "was not found", "were not found", "not found", "not detected",
+        "was absent",
+        "were absent",
+        "is absent",
+        "are absent",
+        "was excluded",
+        "were excluded",
+        "was not observed",
+        "were not observed",
+        "was not seen",
+        "were not seen",
+        "was not detected",
+        "were not detected",
+        "did not occur",
+        "was negative",
+        "were negative",
+        "did not develop",
+        "was not found",
+        "were not found",
+        "not found",
+        "not detected",
     }
 )
 PSEUDO = sorted(
     set(_NEGSPACY["pseudo_negations"])
     | {
-        "not only", "no significant", "no increase", "no decrease", "no change", "no difference",
-        "not significantly", "not statistically", "did not differ", "no longer", "not clear",
-        "may be", "no further", "without further", "whether or not", "if any", "not necessarily",
-        "no effect on", "not affect", "did not affect", "could be", "could not",
+        "not only",
+        "no significant",
+        "no increase",
+        "no decrease",
+        "no change",
+        "no difference",
+        "not significantly",
+        "not statistically",
+        "did not differ",
+        "no longer",
+        "not clear",
+        "may be",
+        "no further",
+        "without further",
+        "whether or not",
+        "if any",
+        "not necessarily",
+        "no effect on",
+        "not affect",
+        "did not affect",
+        "could be",
+        "could not",
     }
 )
 TERMINATION = sorted(
     set(_NEGSPACY["termination"])
     | {
-        "who", "whom", "whose", "whereas", "while", "but", "however", "although", "though",
-        "except", "because", "since", "after", "then", "presented with", "developed",
-        ";", ":", ".", "despite",
+        "who",
+        "whom",
+        "whose",
+        "whereas",
+        "while",
+        "but",
+        "however",
+        "although",
+        "though",
+        "except",
+        "because",
+        "since",
+        "after",
+        "then",
+        "presented with",
+        "developed",
+        ";",
+        ":",
+        ".",
+        "despite",
     }
 )
 
@@ -153,7 +274,9 @@ class ContextDetector:
         match = trigger.search(window)
         if match is None:
             return False
-        if any(s <= match.start() and match.end() <= e for s, e in (m.span() for m in self.rules.pseudo.finditer(window))):
+        if any(
+            s <= match.start() and match.end() <= e for s, e in (m.span() for m in self.rules.pseudo.finditer(window))
+        ):
             return False
         stop = self.rules.termination.search(window)
         return stop is None or stop.start() >= match.start()
@@ -172,7 +295,7 @@ class ContextDetector:
         if text is None:
             text = doc.text
         before = text[doc[left].idx if left < ent.start else ent.start_char : ent.start_char].lower()
-        after = doc[ent.end:right].text.lower() if right > ent.end else ""
+        after = doc[ent.end : right].text.lower() if right > ent.end else ""
         negated = self._before_hit(before, self.rules.neg_before) or self._after_hit(after, self.rules.neg_after)
         uncertain = self._before_hit(before, self.rules.unc_before) or self._after_hit(after, self.rules.unc_after)
         return negated, uncertain

@@ -159,7 +159,7 @@ def _open_lines(source: str | os.PathLike | Iterable[str]) -> tuple[Iterable[str
         if path.suffix == ".gz":
             handle: io.TextIOBase = gzip.open(path, "rt", encoding="utf-8", newline="")  # type: ignore[assignment]
         else:
-            handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115
+            handle = open(path, encoding="utf-8", newline="")
         return handle, str(path), handle.close
     return source, "<lines>", lambda: None
 
@@ -234,7 +234,9 @@ def _parse_block(block: _Block, source: str, repair_offsets: bool) -> PubtatorDo
         if pmid is None:
             raise PubtatorFormatError("annotation line before the title line", line=lineno, source=source)
         if cols[0].strip() != pmid:
-            raise PubtatorFormatError(f"PMID {cols[0]!r} does not match block PMID {pmid!r}", line=lineno, source=source, pmid=pmid)
+            raise PubtatorFormatError(
+                f"PMID {cols[0]!r} does not match block PMID {pmid!r}", line=lineno, source=source, pmid=pmid
+            )
         pending.append((lineno, cols))
     if pmid is None or title is None:
         raise PubtatorFormatError("block has no title line", line=first_line, source=source)
@@ -258,7 +260,9 @@ def _parse_block(block: _Block, source: str, repair_offsets: bool) -> PubtatorDo
                 if fixed is None:
                     raise PubtatorFormatError(
                         f"mention {mtext!r} does not match text at {start}:{end} ({text[start:end]!r})",
-                        line=lineno, source=source, pmid=pmid,
+                        line=lineno,
+                        source=source,
+                        pmid=pmid,
                     )
                 start, end = fixed, fixed + len(mtext)
                 repaired += 1
@@ -267,7 +271,9 @@ def _parse_block(block: _Block, source: str, repair_offsets: bool) -> PubtatorDo
             rtype = "|".join([cols[1].strip(), *(c.strip() for c in cols[4:] if c.strip())])
             relations.append((rtype, cols[2].strip(), cols[3].strip()))
         else:
-            raise PubtatorFormatError(f"cannot parse annotation line with {len(cols)} columns", line=lineno, source=source, pmid=pmid)
+            raise PubtatorFormatError(
+                f"cannot parse annotation line with {len(cols)} columns", line=lineno, source=source, pmid=pmid
+            )
     return PubtatorDocument(pmid, title, abstract, mentions, relations, repaired=repaired, line=first_line)
 
 

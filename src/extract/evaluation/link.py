@@ -12,7 +12,7 @@ Micro P/R/F1 per label (CHEMICAL, DISEASE) and over both.
 * default (end to end): raw rows (format ``pubtator``, ``title``, ``text`` = abstract)
   through ``extract.runner.run_texts(rows, stages=("clean", "ner"))``;
 * ``gold_entities=True``: the gold mentions (with their labels) become ``doc.ents``
-  and only abbreviation propagation + the linker run, isolating the linker.
+  and only abbreviation propagation + the linker of the same pipeline run, isolating the linker.
 """
 
 from __future__ import annotations
@@ -22,12 +22,16 @@ from collections import defaultdict
 from pathlib import Path
 
 from extract.corpora.pubtator import PubtatorDocument, raw_document_rows
-from extract.metrics import precision_recall_f1
 from extract.evaluation.ner import GOLD_LABEL_MAP, LABELS, load_corpus
+from extract.metrics import precision_recall_f1
+from extract.settings import Settings
 
 __all__ = ["LABELS", "evaluate_link", "score_concepts", "link_gold_mentions"]
 
 ConceptSets = dict[tuple[str, str], set[str]]  # (pmid, label) -> ids
+
+#: The NER stage's components that run on gold mentions (``gold_entities=True``).
+GOLD_MENTION_PIPES = ("extract_abbreviations", "extract_linker")
 
 
 def _strip(concept_id: str) -> str:
@@ -66,8 +70,15 @@ def score_concepts(gold: ConceptSets, predicted: ConceptSets, pmids: list[str]) 
         per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
         totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
     precision, recall, f1 = precision_recall_f1(*totals)
-    return {"per_label": per_label, "precision": precision, "recall": recall, "f1": f1,
-            "tp": totals[0], "fp": totals[1], "fn": totals[2]}
+    return {
+        "per_label": per_label,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "tp": totals[0],
+        "fp": totals[1],
+        "fn": totals[2],
+    }
 
 
 def _recall_ceiling(gold: ConceptSets, linker_dir: Path) -> dict[str, float]:
@@ -83,18 +94,21 @@ def _recall_ceiling(gold: ConceptSets, linker_dir: Path) -> dict[str, float]:
     return out
 
 
+def link_gold_mentions(docs: list[PubtatorDocument], settings: Settings | None = None, **linker_config) -> ConceptSets:
+    """Predicted concept sets when the gold mentions are the entities.
 
-
-def link_gold_mentions(docs: list[PubtatorDocument], linker_path: str = "", **linker_config) -> ConceptSets:
-    """Predicted concept sets when the gold mentions are the entities (abbreviations + linker only)."""
+    The NER stage's pipeline (:func:`extract.ner.pipeline.build_ner_nlp`) with only its
+    abbreviation and linker components; ``linker_config`` overrides the linker's settings
+    (``threshold=0.7``...).
+    """
     from spacy.util import filter_spans
 
-    import extract.ner.postprocess  # noqa: F401  (registers the components)
-    from extract.nlp.tokenizer import make_blank_nlp
+    from extract.ner.pipeline import build_ner_nlp
 
-    nlp = make_blank_nlp()
-    nlp.add_pipe("extract_abbreviations")
-    nlp.add_pipe("extract_linker", config={"linker_path": linker_path, **linker_config})
+    overrides = {f"components.extract_linker.{key}": value for key, value in linker_config.items()}
+    nlp = build_ner_nlp(settings, only=GOLD_MENTION_PIPES, overrides=overrides)
+    if "extract_linker" not in nlp.pipe_names:
+        raise FileNotFoundError("no linker index: run `biomed-extract build-linker` first")
     predicted: ConceptSets = defaultdict(set)
     for doc_gold in docs:
         doc = nlp.make_doc(doc_gold.text)
@@ -140,9 +154,7 @@ def evaluate_link(
     started = time.time()
     ner = None
     if gold_entities:
-        if linker_dir is None:
-            raise FileNotFoundError("no linker index: run `biomed-extract build-linker` first")
-        predicted = link_gold_mentions(docs, str(linker_dir))
+        predicted = link_gold_mentions(docs, settings)
     else:
         from extract.runner import run_texts
 

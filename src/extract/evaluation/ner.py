@@ -2,7 +2,8 @@
 
 :func:`evaluate_ner` (behind ``biomed-extract evaluate --task ner``) builds raw
 document rows from the gold corpus (format ``pubtator``, ``title``, ``text`` =
-abstract), runs ``extract.runner.run_texts(rows, stages=("clean", "ner"))``,
+abstract), runs ``extract.runner.run_texts(rows, stages=("clean", "ner"))`` (the
+stage's pipeline from ``configs/ner_stage.cfg``, :func:`extract.ner.pipeline.build_ner_nlp`),
 maps each predicted entity from ``documents.text`` (title + ``"\\n\\n"`` +
 cleaned abstract) back onto the PubTator text (title + ``" "`` + abstract) with a
 character alignment, and scores with STRICT matching on (start, end, label).
@@ -52,7 +53,9 @@ def load_corpus(corpus: Path, fmt: str, limit: int | None, task: str = "NER") ->
     return docs[:limit] if limit is not None else docs
 
 
-def gold_tuples(docs: Iterable[PubtatorDocument], label_map: Mapping[str, str] = GOLD_LABEL_MAP) -> set[tuple[str, int, int, str]]:
+def gold_tuples(
+    docs: Iterable[PubtatorDocument], label_map: Mapping[str, str] = GOLD_LABEL_MAP
+) -> set[tuple[str, int, int, str]]:
     """``(pmid, start, end, label)`` for every gold mention with a mapped type."""
     out = set()
     for d in docs:
@@ -61,7 +64,6 @@ def gold_tuples(docs: Iterable[PubtatorDocument], label_map: Mapping[str, str] =
             if label:
                 out.add((d.pmid, m.start, m.end, label))
     return out
-
 
 
 class _Mapper:

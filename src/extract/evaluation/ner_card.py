@@ -30,7 +30,9 @@ def _fmt(x: float) -> str:
 def _score_table(scores: dict) -> str:
     rows = ["| label | precision | recall | F1 | TP | FP | FN |", "|---|---|---|---|---|---|---|"]
     for label, s in scores["per_label"].items():
-        rows.append(f"| {label} | {_fmt(s['precision'])} | {_fmt(s['recall'])} | {_fmt(s['f1'])} | {s['tp']} | {s['fp']} | {s['fn']} |")
+        rows.append(
+            f"| {label} | {_fmt(s['precision'])} | {_fmt(s['recall'])} | {_fmt(s['f1'])} | {s['tp']} | {s['fp']} | {s['fn']} |"
+        )
     rows.append(
         f"| **overall (micro)** | **{_fmt(scores['precision'])}** | **{_fmt(scores['recall'])}** | **{_fmt(scores['f1'])}** "
         f"| {scores['tp']} | {scores['fp']} | {scores['fn']} |"
@@ -38,7 +40,9 @@ def _score_table(scores: dict) -> str:
     return "\n".join(rows)
 
 
-def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int | None = None, pipeline_eval: bool = True) -> dict:
+def write_model_card(
+    model_dir: Path, info: dict[str, Any], *, eval_limit: int | None = None, pipeline_eval: bool = True
+) -> dict:
     """Evaluate ``model_dir`` on BC5CDR dev, write ``metrics.json`` and ``MODEL_CARD.md``; return metrics."""
     corpora = get_settings().corpora_dir
     dev_path = corpora / CORPORA["bc5cdr_dev"].path
@@ -57,8 +61,13 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         default, ours = compare_tokenizers(docs)
         align[split] = {"default": default.__dict__, "ours": ours.__dict__}
     size = folder_size_mb(model_dir)
-    metrics = {"dev_direct": direct, "dev_pipeline": pipeline, "pipeline_error": pipeline_error,
-               "alignment": align, "size_mb": round(size, 2)}
+    metrics = {
+        "dev_direct": direct,
+        "dev_pipeline": pipeline,
+        "pipeline_error": pipeline_error,
+        "alignment": align,
+        "size_mb": round(size, 2),
+    }
     (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
 
     stats = [ConversionStats(**s) for s in info["train_stats"]]
@@ -67,16 +76,23 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
     held_out = not info["include_dev_in_train"]
     pipe_names = json.loads((model_dir / "meta.json").read_text()).get("pipeline", ["ner"])
     vectors_arg = '"floret"' if info["vectors"] else "None"
-    other = {k: v for k, v in info["overrides"].items() if k not in ("system.seed", "training.seed", "training.max_steps")}
+    other = {
+        k: v for k, v in info["overrides"].items() if k not in ("system.seed", "training.seed", "training.max_steps")
+    }
     extra_overrides = f",\n            overrides={other!r}" if other else ""
-    cfg = spacy.util.load_config(model_dir / "config.cfg", interpolate=False) if (model_dir / "config.cfg").exists() else {}
+    cfg = (
+        spacy.util.load_config(model_dir / "config.cfg", interpolate=False)
+        if (model_dir / "config.cfg").exists()
+        else {}
+    )
     lexicon_cfg = cfg.get("components", {}).get("lexicon_features", {})
     sources = "DrugBank/CTD/HPO" if lexicon_cfg.get("include_hpo") else "DrugBank/CTD"
     augmenter = cfg.get("corpora", {}).get("train", {}).get("augmenter") or {}
     dropout = (
         f" During training each match was dropped with probability {augmenter.get('rate')} (augmenter "
         "`extract.lexicon_dropout.v1`), so the model also finds mentions the dictionaries lack."
-        if augmenter.get("@augmenters") == "extract.lexicon_dropout.v1" else ""
+        if augmenter.get("@augmenters") == "extract.lexicon_dropout.v1"
+        else ""
     )
     lines = [
         f"# NER model `ner-{info['version']}` — CHEMICAL and DISEASE",
@@ -85,9 +101,13 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         f"`{'`, `'.join(pipe_names)}`; `ner` is transition-based with its CNN tok2vec inline and has labels exactly "
         "CHEMICAL and DISEASE. No parser or senter: sentence starts are set by the NER stage from the clean "
         "stage's `sentences` table."
-        + (" `lexicon_features` (factory `extract_lexicon_features`, `extract.ner.lexicon_features`) writes "
-           f"{sources} dictionary matches into `Token.tag` as an input feature of the tok2vec; it never creates "
-           f"entities itself.{dropout}" if len(pipe_names) > 1 else ""),
+        + (
+            " `lexicon_features` (factory `extract_lexicon_features`, `extract.ner.lexicon_features`) writes "
+            f"{sources} dictionary matches into `Token.tag` as an input feature of the tok2vec; it never creates "
+            f"entities itself.{dropout}"
+            if len(pipe_names) > 1
+            else ""
+        ),
         "",
         "## Training data",
         "",
@@ -102,14 +122,21 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         "## Configuration and reproduction",
         "",
         f"* config: `{info['config']}` (copy in this folder: `config.cfg`); overrides: `{json.dumps(info['overrides'])}`",
-        (f"* static vectors: floret, trained by `extract.training.vectors.default_vectors` on shared/unlabeled "
-         f"(BC5CDR dev PMIDs excluded): {info.get('vectors_info') or info['vectors']}; stored in this folder")
-        if info["vectors"] else "* static vectors: none",
+        (
+            f"* static vectors: floret, trained by `extract.training.vectors.default_vectors` on shared/unlabeled "
+            f"(BC5CDR dev PMIDs excluded): {info.get('vectors_info') or info['vectors']}; stored in this folder"
+        )
+        if info["vectors"]
+        else "* static vectors: none",
         f"* seed: {info['seed']} (system.seed and training.seed); spaCy {info['spacy_version']}, CPU only",
         f"* best checkpoint used: `{info['best_checkpoint']}` (selected on BC5CDR dev ents_f)",
         f"* training time: {info['train_seconds'] / 60:.1f} min on {platform.machine()} (2 shared cores)"
-        + ("; from scratch add the one-off floret vector training (~27 min of one busy core, 25M tokens × 5 epochs) "
-           "and ~10 s of corpus conversion" if info["vectors"] else ""),
+        + (
+            "; from scratch add the one-off floret vector training (~27 min of one busy core, 25M tokens × 5 epochs) "
+            "and ~10 s of corpus conversion"
+            if info["vectors"]
+            else ""
+        ),
         "* reproduce (same seed → same weights on CPU):",
         "",
         "  ```python",
@@ -123,7 +150,7 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         "",
         "## BC5CDR development set (500 abstracts), strict (start, end, label) matching",
         "",
-        "### Model alone (`spacy.load`, text = title + \"\\n\\n\" + abstract)",
+        '### Model alone (`spacy.load`, text = title + "\\n\\n" + abstract)',
         "",
         _score_table(direct),
         "",
@@ -135,8 +162,12 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         "",
     ]
     if pipeline:
-        lines += [_score_table(pipeline), "", f"{pipeline['n_docs']} abstracts in {pipeline['seconds']} s; "
-                  f"texts changed by cleaning: {pipeline['texts_changed_by_clean']}; unaligned predictions: {pipeline['unaligned_predictions']}."]
+        lines += [
+            _score_table(pipeline),
+            "",
+            f"{pipeline['n_docs']} abstracts in {pipeline['seconds']} s; "
+            f"texts changed by cleaning: {pipeline['texts_changed_by_clean']}; unaligned predictions: {pipeline['unaligned_predictions']}.",
+        ]
     else:
         lines.append(f"Not measured: {pipeline_error or 'disabled'}")
     lines += [
@@ -147,7 +178,9 @@ def write_model_card(model_dir: Path, info: dict[str, Any], *, eval_limit: int |
         "|---|---|---|---|",
     ]
     for split, a in align.items():
-        lines.append(f"| BC5CDR {split} | {a['default']['mentions']} | {a['default']['misaligned']} | {a['ours']['misaligned']} |")
+        lines.append(
+            f"| BC5CDR {split} | {a['default']['mentions']} | {a['default']['misaligned']} | {a['ours']['misaligned']} |"
+        )
     lines += [
         "",
         "Remaining examples (ours, dev): " + "; ".join(align["dev"]["ours"]["examples"][:8]),
@@ -174,7 +207,18 @@ def append_benchmark(model_dir: Path, bench: dict, note: str = "") -> None:
     rows = ["| measurement | abstracts/s | words/s | peak RSS MB |", "|---|---|---|---|"]
     for key, value in bench.items():
         if isinstance(value, dict) and "abstracts_per_s" in value:
-            rows.append(f"| {key} | {value['abstracts_per_s']} | {value.get('words_per_s', '')} | {value['peak_rss_mb']} |")
-    section = ["", "## Benchmark", "", f"`benchmarks/bench_ner.py` over the 500 BC5CDR dev abstracts. {note}".rstrip(), "",
-               *rows, "", f"Model folder: {bench.get('model_size_mb')} MB.", ""]
+            rows.append(
+                f"| {key} | {value['abstracts_per_s']} | {value.get('words_per_s', '')} | {value['peak_rss_mb']} |"
+            )
+    section = [
+        "",
+        "## Benchmark",
+        "",
+        f"`benchmarks/bench_ner.py` over the 500 BC5CDR dev abstracts. {note}".rstrip(),
+        "",
+        *rows,
+        "",
+        f"Model folder: {bench.get('model_size_mb')} MB.",
+        "",
+    ]
     card.write_text(text + "\n" + "\n".join(section))

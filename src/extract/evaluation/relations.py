@@ -48,17 +48,10 @@ import numpy as np
 
 from extract.corpora.ade import AdeSentence, pmid_folds, read_ade
 from extract.corpora.pubtator import raw_document_rows, read_pubtator, unique_documents
+from extract.metrics import prf
 from extract.nlp.sentences import split_sentences
-from extract.training.relations.documents import MentionLexicon, ade_view, pubtator_view
 from extract.relations.extractor import CoordinationAware, RelationExtractor, load_extractor
 from extract.relations.model import ModelExtractor
-from extract.training.relations.predicted_mentions import predict_ade
-from extract.training.relations.trainer import (
-    CONCEPT_THRESHOLD,
-    PREDICTED_MENTIONS,
-    predicted_bc5cdr_views,
-    train_model,
-)
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
@@ -66,8 +59,15 @@ from extract.relations.types import (
     EntityView,
     SentenceView,
 )
-from extract.metrics import prf
 from extract.settings import get_settings
+from extract.training.relations.documents import MentionLexicon, ade_view, pubtator_view
+from extract.training.relations.predicted_mentions import predict_ade
+from extract.training.relations.trainer import (
+    CONCEPT_THRESHOLD,
+    PREDICTED_MENTIONS,
+    predicted_bc5cdr_views,
+    train_model,
+)
 
 ExtractorFactory = Callable[[], RelationExtractor]
 
@@ -88,9 +88,7 @@ def _is_mesh(cid: str | None) -> bool:
 
 # --------------------------------------------------------------------------- CID
 def _cid_gold(docs) -> set[tuple[str, str, str]]:
-    return {
-        (d.pmid, _norm_mesh(a), _norm_mesh(b)) for d in docs for t, a, b in d.relations if t.split("|")[0] == "CID"
-    }
+    return {(d.pmid, _norm_mesh(a), _norm_mesh(b)) for d in docs for t, a, b in d.relations if t.split("|")[0] == "CID"}
 
 
 def evaluate_cid(
@@ -242,7 +240,11 @@ class _AdeScore:
         positive = {i for i, s in enumerate(held) if s.pairs}
         pos_pred = {p for p in pred if p[0] in positive}
         ptp = len(pos_pred & gold)
-        self.pos_tp, self.pos_fp, self.pos_fn = self.pos_tp + ptp, self.pos_fp + len(pos_pred) - ptp, self.pos_fn + len(gold) - ptp
+        self.pos_tp, self.pos_fp, self.pos_fn = (
+            self.pos_tp + ptp,
+            self.pos_fp + len(pos_pred) - ptp,
+            self.pos_fn + len(gold) - ptp,
+        )
         self.n_pos += len(positive)
         self.n_sent += len(held)
         return {**prf(tp, len(pred) - tp, len(gold) - tp), "n_sentences": len(held)}
@@ -318,8 +320,11 @@ def evaluate_ade(
         pred, plain = _ade_predict(extractor, sents, gold_entities, MentionLexicon.from_ade(sents), predicted)
         score.add(sents, pred, plain)
         return score.result(
-            mode="shipped", model_version=extractor.version, shared_pmids_with_training=overlap,
-            gold_entities=gold_entities, seconds=round(time.time() - started, 1),
+            mode="shipped",
+            model_version=extractor.version,
+            shared_pmids_with_training=overlap,
+            gold_entities=gold_entities,
+            seconds=round(time.time() - started, 1),
         )
     fold_of = pmid_folds(sents, folds)
     # The pipeline's NER over every sentence once: the held-out fold is scored on it end to end and
@@ -334,8 +339,12 @@ def evaluate_ade(
             held = [held[i] for i in sorted(rng.choice(len(held), size=min(limit, len(held)), replace=False))]
         held_pmids = {p for p, f in fold_of.items() if f == fold}
         model, _stats = train_model(
-            bc5cdr_train, Path(corpus_dir), exclude_ade_pmids=held_pmids, cv_folds=3,
-            ade_predicted=ade_predicted, cdr_predicted=cdr_predicted,
+            bc5cdr_train,
+            Path(corpus_dir),
+            exclude_ade_pmids=held_pmids,
+            cv_folds=3,
+            ade_predicted=ade_predicted,
+            cdr_predicted=cdr_predicted,
         )
         model.thresholds["concept"] = CONCEPT_THRESHOLD  # the shipped models' stage-2 threshold
         extractor = CoordinationAware(ModelExtractor(model, f"ade-fold{fold}"))  # as the stage wraps it
@@ -376,9 +385,7 @@ def manifestation_view(record: dict) -> DocumentView:
     return DocumentView(doc_id=record["id"], text=text, sentences=[SentenceView(0, 0, len(text))], entities=ents)
 
 
-def evaluate_manifestation(
-    gold_path: Path, threshold: float = 0.0, extractor: RelationExtractor | None = None
-) -> dict:
+def evaluate_manifestation(gold_path: Path, threshold: float = 0.0, extractor: RelationExtractor | None = None) -> dict:
     """P/R/F1 of ``disease_manifestation`` pairs on the hand-annotated sentences.
 
     Predictions and gold are (sentence, head mention, tail mention) after mapping aliases
@@ -391,7 +398,7 @@ def evaluate_manifestation(
     scored: dict[tuple[str, int, int], float] = {}
     for r in records:
         alias = {int(k): v for k, v in (r.get("aliases") or {}).items()}
-        canon = lambda i: alias.get(i, i)  # noqa: E731
+        canon = lambda i, alias=alias: alias.get(i, i)
         for rel in r.get("relations", []):
             gold.add((r["id"], canon(rel["head"]), canon(rel["tail"])))
         view = manifestation_view(r)

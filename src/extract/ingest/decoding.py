@@ -1,6 +1,16 @@
-"""Bytes to text: encoding detection (charset-normalizer) and safe mojibake repair (ftfy)."""
+"""Bytes to text: encoding detection (charset-normalizer), safe mojibake repair (ftfy), streamed lines.
+
+A single-document file (a web page) is decoded whole; a record-per-line-block
+file (PubTator) is decoded as a stream of lines (``stream_lines``) with the
+encoding found in its first bytes, so a file of any size is read in constant
+memory.
+"""
 
 from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from typing import Protocol
 
 import ftfy
 from charset_normalizer import from_bytes
@@ -24,8 +34,8 @@ def looks_binary(data: bytes) -> bool:
 _PREFERRED = ("cp1252", "latin_1", "iso8859_15")
 
 
-def _decode_legacy(data: bytes) -> str:
-    """Decode non-UTF-8 bytes with the encoding charset-normalizer finds, preferring Western ones on a tie."""
+def _legacy_encoding(data: bytes) -> str:
+    """The encoding charset-normalizer finds for non-UTF-8 bytes, preferring Western ones on a tie."""
     matches = list(from_bytes(data))
     if not matches:
         raise SourceError("binary_file", "no text encoding fits the bytes")
@@ -35,10 +45,16 @@ def _decode_legacy(data: bytes) -> str:
         for m in ties:
             if preferred == m.encoding or preferred in m.could_be_from_charset:
                 try:
-                    return data.decode(preferred)
+                    data.decode(preferred)
                 except UnicodeDecodeError:
                     break
-    return str(best)
+                return preferred
+    return best.encoding
+
+
+def _decode_legacy(data: bytes) -> str:
+    """Decode non-UTF-8 bytes with the encoding charset-normalizer finds, preferring Western ones on a tie."""
+    return data.decode(_legacy_encoding(data))
 
 
 def decode_text(data: bytes) -> str:
@@ -52,3 +68,98 @@ def decode_text(data: bytes) -> str:
     # ftfy's default fixes are conservative: it only rewrites text that is
     # recognizably mis-decoded (e.g. "Ã©" -> "é") and leaves valid text alone.
     return ftfy.fix_text(text, normalization="NFC")
+
+
+# -- streamed decoding ------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def detect_encoding(head: bytes, complete: bool) -> str:
+    """The encoding of a text stream judged from its first bytes ``head`` (``complete``: the whole stream).
+
+    A byte-order mark decides; else UTF-8 when ``head`` is valid UTF-8 (a
+    character cut at the end of an incomplete head is allowed); else what
+    charset-normalizer finds, as for a whole file.
+    """
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return _legacy_encoding(head)
+
+
+def _western_byte(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)  # the five bytes cp1252 leaves undefined: as Latin-1
+
+
+_WESTERN = [_western_byte(b) for b in range(256)]
+_FALLBACK = "extract-western-fallback"
+
+
+def _western_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Decode bytes invalid in the stream's encoding as cp1252 (the usual stray bytes in UTF-8 text)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(_WESTERN[b] for b in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error(_FALLBACK, _western_fallback)
+
+
+class ByteStream(Protocol):
+    def read(self, size: int = -1) -> bytes: ...
+
+
+def stream_lines(stream: ByteStream, encoding: str, max_line_chars: int, chunk_bytes: int = 1 << 20) -> Iterator[str]:
+    """The lines of a byte stream, decoded and repaired (ftfy) one at a time, without their line ends.
+
+    Lines end at ``\n``, ``\r\n`` or ``\r``; a line that ftfy turns into
+    several (a Unicode line separator) is yielded as several, as when a whole
+    file is decoded and split.  Memory is bounded: a line longer than
+    ``max_line_chars`` is yielded cut to that length and the rest of it is
+    skipped (the caller sees an over-long line and truncates its document).
+    Bytes invalid in ``encoding`` are read as cp1252 rather than stopping the file.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors=_FALLBACK)
+    pending, skipping = "", False
+    while True:
+        chunk = stream.read(chunk_bytes)
+        final = not chunk
+        buf = pending + decoder.decode(chunk, final=final)
+        held = ""
+        if not final and buf.endswith("\r"):
+            buf, held = buf[:-1], "\r"  # may be the first half of a \r\n split between chunks
+        lines = buf.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        pending = lines.pop()
+        for line in lines:
+            if skipping:  # the rest of an over-long line
+                skipping = False
+                continue
+            yield from _repaired(line)
+        if final:
+            if pending and not skipping:
+                yield from _repaired(pending)
+            return
+        if skipping:
+            pending = ""
+        elif len(pending) > max_line_chars:
+            yield from _repaired(pending[:max_line_chars])
+            pending, skipping = "", True
+        pending += held
+
+
+def _repaired(line: str) -> list[str]:
+    return ftfy.fix_text(line, normalization="NFC").splitlines() or [""]

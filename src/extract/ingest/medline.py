@@ -121,8 +121,16 @@ def _book_article(elem: etree._Element, source: str, index: int) -> RawDocument:
             parts.append((abstract_text.get("Label") or "abstract", text_of(abstract_text)))
     text, sections = join_sections(parts, sep="\n")
     year = parse_year(doc.findtext("Book/PubDate/Year")) if doc is not None else None
-    return RawDocument(source=source, source_index=index, format="medline", text=text,
-                       title=title or None, sections=sections, pmid=pmid.strip() if pmid else None, year=year)
+    return RawDocument(
+        source=source,
+        source_index=index,
+        format="medline",
+        text=text,
+        title=title or None,
+        sections=sections,
+        pmid=pmid.strip() if pmid else None,
+        year=year,
+    )
 
 
 def _author_name(author: etree._Element) -> str | None:

@@ -15,7 +15,6 @@ up inside sentences.
 from __future__ import annotations
 
 import re
-import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -34,11 +33,23 @@ def _tidy(text: str) -> str:
 
 
 _SKIP_IN_PARAGRAPHS = frozenset({"table-wrap", "fig", "disp-formula", "supplementary-material", "table"})
-_SKIP_SEC_TYPES = frozenset({"coi-statement", "conflict", "author-contributions", "funding", "acknowledgement",
-                             "acknowledgements", "supplementary-material", "data-availability"})
+_SKIP_SEC_TYPES = frozenset(
+    {
+        "coi-statement",
+        "conflict",
+        "author-contributions",
+        "funding",
+        "acknowledgement",
+        "acknowledgements",
+        "supplementary-material",
+        "data-availability",
+    }
+)
 _SKIP_SEC_TITLE = re.compile(
     r"^(competing interests?|conflicts? of interests?|declaration of interests?|authors?'? contributions?|"
-    r"funding|acknowledge?ments?|supplementary (material|data|information))\b", re.I)
+    r"funding|acknowledge?ments?|supplementary (material|data|information))\b",
+    re.I,
+)
 
 
 def read_pmc(stream: BinaryIO, source: str) -> Iterator[RawDocument]:
@@ -116,7 +127,9 @@ def _article(article: etree._Element, source: str, index: int) -> RawDocument:
                     label = text_of(sec.find("title")) or "abstract"
                     parts.append((label, " ".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in sec.findall(".//p"))))
             else:
-                parts.append(("abstract", " ".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in abstract.findall(".//p"))))
+                parts.append(
+                    ("abstract", " ".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in abstract.findall(".//p")))
+                )
     body = article.find("body")
     if body is not None:
         _body_sections(body, [], parts)

@@ -22,6 +22,10 @@ class RawDocument:
     authors: list[str] = field(default_factory=list)
     mesh_terms: list[str] = field(default_factory=list)
     doc_id: str | None = None
+    #: Why the reader kept only part of the input (e.g. a page read up to a byte limit), else None.
+    input_cut: str | None = None
+    #: doc_id of the first document of the batch with the same title and text (set by the ingest stage).
+    duplicate_of: str | None = None
 
     def content_sha256(self) -> str:
         h = hashlib.sha256()
@@ -59,6 +63,7 @@ class RawDocument:
             "authors": self.authors,
             "mesh_terms": self.mesh_terms,
             "content_sha256": self.content_sha256(),
+            "duplicate_of": self.duplicate_of,
         }
 
 

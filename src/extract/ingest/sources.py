@@ -154,7 +154,7 @@ class TolerantReader:
     def close(self) -> None:
         self._fh.close()
 
-    def __enter__(self) -> "TolerantReader":
+    def __enter__(self) -> TolerantReader:
         return self
 
     def __exit__(self, *exc) -> None:

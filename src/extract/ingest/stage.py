@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from extract import schemas
-from extract.ingest.decoding import decode_text, looks_binary
+from extract.ingest.decoding import decode_text, detect_encoding, looks_binary, stream_lines
 from extract.ingest.medline import read_medline
 from extract.ingest.pmc import read_pmc
 from extract.ingest.records import RawDocument, SourceError
@@ -27,6 +27,7 @@ _EN_FUNCTION_WORDS = frozenset(
     "patients these after between than have has been its their it".split()
 )
 _WORD = re.compile(r"[A-Za-z]+")
+_HEAD_BYTES = 65536
 
 
 @dataclass
@@ -69,23 +70,36 @@ def is_english(text: str) -> bool:
     return hits / len(words) >= 0.08
 
 
-def _truncate(doc: RawDocument, limit: int) -> bool:
-    if len(doc.text) <= limit:
-        return False
-    cut = doc.text.rfind("\n", 0, limit)
-    cut = cut if cut > limit // 2 else limit
-    doc.text = doc.text[:cut]
-    doc.sections = [(n, s, min(e, cut)) for n, s, e in doc.sections if s < cut]
-    return True
+def _truncate(doc: RawDocument, limit: int) -> str | None:
+    """Cut an over-long title or text to ``limit`` characters; say what was cut (None: nothing was).
+
+    Text is cut at a line break when one lies in the second half of the limit.
+    A document its reader already cut (``input_cut``) is reported too.
+    """
+    cuts = []
+    if doc.title and len(doc.title) > limit:
+        doc.title = doc.title[:limit]
+        cuts.append(f"title cut to {limit} characters")
+    if len(doc.text) > limit:
+        cut = doc.text.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        doc.text = doc.text[:cut]
+        doc.sections = [(n, s, min(e, cut)) for n, s, e in doc.sections if s < cut]
+        cuts.append(f"text cut to {cut} characters")
+    if doc.input_cut:
+        cuts.append(doc.input_cut)
+    return "; ".join(cuts) or None
 
 
-def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str, Iterator[RawDocument]]:
-    """Detect the format and return it with a document iterator (raises SourceError).
+def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str, Iterator[RawDocument | Reject]]:
+    """Detect the format and return it with an iterator of documents and per-record rejects (raises SourceError).
 
-    XML is streamed; text, HTML and PubTator files are read whole, but at most
-    ``8 * max_doc_chars`` bytes (enough for ``max_doc_chars`` characters of
-    text in any encoding), so a multi-gigabyte "page" cannot exhaust memory: the
-    document is then cut like any other over-long document.
+    XML and PubTator are streamed record by record, so a file of any size is
+    read whole in constant memory.  A text or HTML file is one document: it is
+    read up to ``8 * max_doc_chars`` bytes (enough for ``max_doc_chars``
+    characters of text in any encoding), so a multi-gigabyte "page" cannot
+    exhaust memory, and the document is then cut (with a ``document_truncated``
+    reject) like any other over-long document.
     """
     source = str(path)
     suffix, gz = base_suffix(path)
@@ -98,7 +112,7 @@ def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str,
     if not gz and magic == _GZIP_MAGIC:
         gz = True
     with open_binary(path, gz) as fh:
-        head = fh.read(65536)
+        head = fh.read(_HEAD_BYTES)
         cut_in_head = fh.truncated
     if not head.strip():
         if cut_in_head:
@@ -107,9 +121,11 @@ def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str,
     if looks_binary(head):
         raise SourceError("binary_file", "file looks binary (NUL or control bytes), not text or XML")
     fmt = sniff_format(head, suffix)
-    if cut_in_head and fmt not in ("medline", "pmc"):
-        raise SourceError("truncated_gzip", f"compressed stream ends early, after {len(head)} bytes "
-                                            f"({fh.error}): too little to read or even recognize")
+    if cut_in_head and fmt not in ("medline", "pmc", "pubtator"):
+        raise SourceError(
+            "truncated_gzip",
+            f"compressed stream ends early, after {len(head)} bytes ({fh.error}): too little to read or even recognize",
+        )
 
     def stream_xml(reader, *args) -> Iterator[RawDocument]:
         with open_binary(path, gz) as fh:
@@ -117,8 +133,10 @@ def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str,
                 yield from reader(fh, source, *args)
             except SourceError as exc:
                 if fh.truncated:
-                    raise SourceError("truncated_gzip", f"compressed stream ends early ({fh.error}); "
-                                                        f"the XML parser then said: {exc.detail}") from exc
+                    raise SourceError(
+                        "truncated_gzip",
+                        f"compressed stream ends early ({fh.error}); the XML parser then said: {exc.detail}",
+                    ) from exc
                 raise
             if fh.truncated:
                 raise SourceError("truncated_gzip", f"compressed stream ends early: {fh.error}")
@@ -129,48 +147,155 @@ def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str,
         return fmt, stream_xml(read_pmc)
     if fmt == "html" and suffix in (".xml", ".nxml"):
         title, _ = html_to_text(decode_text(head))
-        raise SourceError("error_page", f"an HTML page (title {title!r}) where {suffix} XML was expected: "
-                                        "probably a server error or login page saved by a failed download")
+        raise SourceError(
+            "error_page",
+            f"an HTML page (title {title!r}) where {suffix} XML was expected: "
+            "probably a server error or login page saved by a failed download",
+        )
     if fmt == "xml":
         raise SourceError("unsupported_xml", "XML that is neither PubMed/MEDLINE nor JATS")
     if fmt == "unknown":
         raise SourceError("unknown_format", f"unrecognized file type {suffix or '(no suffix)'}")
+    if fmt == "pubtator":
+        encoding = detect_encoding(head, complete=len(head) < _HEAD_BYTES)
+        return fmt, _pubtator_records(path, gz, encoding, settings.max_doc_chars)
     limit = 8 * settings.max_doc_chars
     with open_binary(path, gz) as fh:
         data = fh.read(limit + 1)
         if fh.truncated:
-            raise SourceError("truncated_gzip", f"compressed stream ends early: {fh.error}; "
-                                                "a single-document file cut short is not kept")
+            raise SourceError(
+                "truncated_gzip",
+                f"compressed stream ends early: {fh.error}; a single-document file cut short is not kept",
+            )
+    input_cut = None
     if len(data) > limit:
         data = data[: data.rfind(b"\n", 0, limit) + 1 or limit]
+        input_cut = f"only the first {len(data)} bytes of the file were read (8 x max_doc_chars)"
     text = decode_text(data)
-    if fmt == "pubtator":
-        return fmt, _pubtator_documents(text, source)
     if fmt == "html":
         doc = read_html_page(text, source)
         why = error_page_reason(doc.title, doc.text)
         if why:
             raise SourceError("error_page", why)
-        return fmt, iter([doc])
-    return "webpage", iter([read_text_page(text, source)])
+    else:
+        fmt, doc = "webpage", read_text_page(text, source)
+    doc.input_cut = input_cut
+    return fmt, iter([doc])
 
 
-def _pubtator_documents(text: str, source: str) -> Iterator[RawDocument]:
-    from extract.corpora.pubtator import read_pubtator
+def _pubtator_records(path: Path, gz: bool, encoding: str, max_doc_chars: int) -> Iterator[RawDocument | Reject]:
+    """Stream a PubTator file: one ``RawDocument`` per block, one ``malformed_pubtator`` reject per bad block.
 
-    try:
-        for index, doc in enumerate(read_pubtator(text.splitlines())):
+    ``source_index`` counts every block, bad ones included, so ``path#index``
+    names the same block in ``raw_documents`` and ``rejects``.  A line is read
+    up to a little more than ``max_doc_chars`` characters (the rest of it is
+    skipped and the document is then cut with a ``document_truncated`` reject).
+    A compressed file cut short keeps every block before the cut.
+    """
+    from extract.corpora.pubtator import PubtatorFormatError, read_pubtator
+
+    source = str(path)
+    bad_blocks: list[PubtatorFormatError] = []
+    index = 0
+
+    def malformed(exc: PubtatorFormatError) -> Reject:
+        message = str(exc).removeprefix(f"{exc.source}:{exc.line}: ")
+        return Reject(
+            source=f"{source}#{index}",
+            stage=STAGE,
+            reason="malformed_pubtator",
+            detail=f"line {exc.line}: {message}; the block was skipped, the rest of the file was read",
+            doc_id=f"PMID:{exc.pmid}" if exc.pmid else None,
+        )
+
+    with open_binary(path, gz) as fh:
+
+        def lines() -> Iterator[str]:
+            yield from stream_lines(fh, encoding, max_line_chars=max_doc_chars + 64)
+            if fh.truncated:
+                raise SourceError(
+                    "truncated_gzip", f"compressed stream ends early ({fh.error}); the block at the cut was not kept"
+                )
+
+        for doc in read_pubtator(lines(), errors="skip", on_error=bad_blocks.append):
+            for exc in bad_blocks:
+                yield malformed(exc)
+                index += 1
+            bad_blocks.clear()
             yield RawDocument(
-                source=source, source_index=index, format="pubtator", text=doc.abstract,
-                title=doc.title or None, pmid=doc.pmid or None,
+                source=source,
+                source_index=index,
+                format="pubtator",
+                text=doc.abstract,
+                title=doc.title or None,
+                pmid=doc.pmid or None,
                 sections=[("abstract", 0, len(doc.abstract))] if doc.abstract else [],
             )
-    except ValueError as exc:
-        raise SourceError("malformed_pubtator", str(exc)) from exc
+            index += 1
+        for exc in bad_blocks:
+            yield malformed(exc)
+            index += 1
 
 
-def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = None,
-                 on_rows: Callable[[pa.Table], None] | None = None, flush_every: int = 1000) -> IngestResult:
+class _SeenInBatch:
+    """The documents kept so far in a batch, by id and by content: what makes a duplicate.
+
+    Only the same id seen again is a duplicate (``duplicate_doc_id``, or
+    ``duplicate_content`` when title and text are the same too; documents
+    without a source id have a content-hash id, so for them identical content
+    is the same id).  Distinct records with the same content (two PMIDs titled
+    "Reply." without abstract) are both kept; the later one's ``duplicate_of``
+    names the first.  Contents are held as 16-byte digests to keep the index small.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, tuple[str, bytes]] = {}
+        self._first_by_content: dict[bytes, str] = {}
+
+    @staticmethod
+    def _digest(doc: RawDocument) -> bytes:
+        return bytes.fromhex(doc.content_sha256()[:32])
+
+    def duplicate(self, doc: RawDocument, where: str) -> Reject | None:
+        """The reject for ``doc`` when its id was already kept; else None (and ``duplicate_of`` is set)."""
+        doc_id = doc.assign_id()
+        digest = self._digest(doc)
+        first = self._by_id.get(doc_id)
+        if first is not None:
+            first_where, first_digest = first
+            if first_digest == digest:
+                return Reject(
+                    source=where,
+                    stage=STAGE,
+                    reason="duplicate_content",
+                    doc_id=doc_id,
+                    detail=f"{doc_id} with the same title and text was already ingested from "
+                    f"{first_where}; the first one was kept",
+                )
+            return Reject(
+                source=where,
+                stage=STAGE,
+                reason="duplicate_doc_id",
+                doc_id=doc_id,
+                detail=f"{doc_id} already ingested from {first_where} with a different title or text; "
+                "the first one was kept",
+            )
+        doc.duplicate_of = self._first_by_content.get(digest)
+        return None
+
+    def keep(self, doc: RawDocument, where: str) -> None:
+        digest = self._digest(doc)
+        self._by_id[doc.assign_id()] = (where, digest)
+        self._first_by_content.setdefault(digest, doc.assign_id())
+
+
+def ingest_paths(
+    inputs: list[str],
+    batch_id: str,
+    settings: Settings | None = None,
+    on_rows: Callable[[pa.Table], None] | None = None,
+    flush_every: int = 1000,
+) -> IngestResult:
     """Read every input into raw documents; every problem becomes a Reject, never an exception.
 
     Without ``on_rows`` the documents are returned in ``IngestResult.documents``
@@ -182,12 +307,13 @@ def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = N
     """
     settings = settings or get_settings()
     files, missing = expand_inputs(inputs)
-    rejects = [Reject(source=m, stage=STAGE, reason="file_not_found", detail="no such file, folder or glob match")
-               for m in missing]
+    rejects = [
+        Reject(source=m, stage=STAGE, reason="file_not_found", detail="no such file, folder or glob match")
+        for m in missing
+    ]
     rows: list[dict] = []
     file_rows: list[dict] = []
-    seen_ids: dict[str, str] = {}
-    seen_hashes: dict[str, str] = {}
+    seen = _SeenInBatch()
     all_deleted: list[str] = []
     n_total = 0
     for path in files:
@@ -203,34 +329,48 @@ def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = N
         try:
             fmt, documents = _read_file(path, settings, deleted)
             for doc in documents:
+                if isinstance(doc, Reject):  # a bad record inside a file that is otherwise read on
+                    rejects.append(doc)
+                    continue
                 where = f"{path}#{doc.source_index}"
                 if not (doc.title or "").strip() and not doc.text.strip():
-                    rejects.append(Reject(source=where, stage=STAGE, reason="no_text",
-                                          detail="document has neither title nor text", doc_id=doc.pmid and f"PMID:{doc.pmid}"))
+                    rejects.append(
+                        Reject(
+                            source=where,
+                            stage=STAGE,
+                            reason="no_text",
+                            detail="document has neither title nor text",
+                            doc_id=doc.pmid and f"PMID:{doc.pmid}",
+                        )
+                    )
                     continue
-                if _truncate(doc, settings.max_doc_chars):
-                    rejects.append(Reject(source=where, stage=STAGE, reason="document_truncated",
-                                          detail=f"text cut to {len(doc.text)} characters (limit max_doc_chars="
-                                                 f"{settings.max_doc_chars}); the document was kept",
-                                          doc_id=doc.assign_id()))
-                doc_id = doc.assign_id()
-                content = doc.content_sha256()
-                if doc_id in seen_ids and seen_hashes.get(content) != doc_id:
-                    rejects.append(Reject(source=where, stage=STAGE, reason="duplicate_doc_id",
-                                          detail=f"{doc_id} already ingested from {seen_ids[doc_id]} with a different "
-                                                 "title or text; the first one was kept", doc_id=doc_id))
-                    continue
-                if content in seen_hashes:
-                    rejects.append(Reject(source=where, stage=STAGE, reason="duplicate_content",
-                                          detail=f"same title and text as {seen_hashes[content]}", doc_id=doc_id))
+                cut = _truncate(doc, settings.max_doc_chars)
+                if cut:
+                    rejects.append(
+                        Reject(
+                            source=where,
+                            stage=STAGE,
+                            reason="document_truncated",
+                            detail=f"{cut} (limit max_doc_chars={settings.max_doc_chars}); the document was kept",
+                            doc_id=doc.assign_id(),
+                        )
+                    )
+                duplicate = seen.duplicate(doc, where)
+                if duplicate is not None:
+                    rejects.append(duplicate)
                     continue
                 if not is_english(f"{doc.title or ''} {doc.text}"):
-                    rejects.append(Reject(source=where, stage=STAGE, reason="unsupported_language",
-                                          detail="too few English function words; only English is supported",
-                                          doc_id=doc_id))
+                    rejects.append(
+                        Reject(
+                            source=where,
+                            stage=STAGE,
+                            reason="unsupported_language",
+                            detail="too few English function words; only English is supported",
+                            doc_id=doc.assign_id(),
+                        )
+                    )
                     continue
-                seen_ids[doc_id] = where
-                seen_hashes[content] = doc_id
+                seen.keep(doc, where)
                 rows.append(doc.row(batch_id))
                 n_docs += 1
                 n_total += 1
@@ -244,17 +384,37 @@ def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = N
             rejects.append(Reject(source=str(path), stage=STAGE, reason="unreadable_file", detail=str(exc)))
         except Exception as exc:  # a reader bug on odd input must cost one file, never the run
             kept = f" ({n_docs} documents before it were kept)" if n_docs else ""
-            rejects.append(Reject(source=str(path), stage=STAGE, reason="processing_error",
-                                  detail=f"{type(exc).__name__}: {exc}{kept}"))
+            rejects.append(
+                Reject(
+                    source=str(path),
+                    stage=STAGE,
+                    reason="processing_error",
+                    detail=f"{type(exc).__name__}: {exc}{kept}",
+                )
+            )
         if n_docs == 0 and len(rejects) == n_rejects_before and not deleted:
             # e.g. a lone byte-order mark: the reader found nothing, which must not pass silently
-            rejects.append(Reject(source=str(path), stage=STAGE, reason="no_text",
-                                  detail=f"no document found in this file (read as {fmt})"))
+            rejects.append(
+                Reject(
+                    source=str(path),
+                    stage=STAGE,
+                    reason="no_text",
+                    detail=f"no document found in this file (read as {fmt})",
+                )
+            )
         all_deleted.extend(deleted)
-        file_rows.append({
-            "path": str(path), "batch_id": batch_id, "sha256": sha, "size_bytes": size, "format": fmt,
-            "n_documents": n_docs, "n_rejects": len(rejects) - n_rejects_before, "deleted_pmids": deleted,
-        })
+        file_rows.append(
+            {
+                "path": str(path),
+                "batch_id": batch_id,
+                "sha256": sha,
+                "size_bytes": size,
+                "format": fmt,
+                "n_documents": n_docs,
+                "n_rejects": len(rejects) - n_rejects_before,
+                "deleted_pmids": deleted,
+            }
+        )
     if on_rows is not None:
         if rows:
             on_rows(schemas.to_table("raw_documents", rows))
@@ -264,10 +424,16 @@ def ingest_paths(inputs: list[str], batch_id: str, settings: Settings | None = N
         kept = []
         for r in rows:
             if r["doc_id"] in deleted_ids:
-                rejects.append(Reject(source=f"{r['source']}#{r['source_index']}", stage=STAGE,
-                                      reason="deleted_citation", doc_id=r["doc_id"],
-                                      detail=f"{r['doc_id']} is deleted by a DeleteCitation element of an update "
-                                             "file in the same batch"))
+                rejects.append(
+                    Reject(
+                        source=f"{r['source']}#{r['source_index']}",
+                        stage=STAGE,
+                        reason="deleted_citation",
+                        doc_id=r["doc_id"],
+                        detail=f"{r['doc_id']} is deleted by a DeleteCitation element of an update "
+                        "file in the same batch",
+                    )
+                )
             else:
                 kept.append(r)
         n_total, rows = len(kept), kept

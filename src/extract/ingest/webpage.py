@@ -15,8 +15,30 @@ from bs4 import BeautifulSoup
 
 from extract.ingest.records import RawDocument
 
-_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article", "header",
-           "footer", "title", "dt", "dd", "blockquote", "figcaption", "td", "th")
+_BLOCKS = (
+    "p",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "br",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "title",
+    "dt",
+    "dd",
+    "blockquote",
+    "figcaption",
+    "td",
+    "th",
+)
 _DROP = ("script", "style", "noscript", "template", "svg", "nav", "form", "button", "iframe", "head meta")
 
 
@@ -37,8 +59,10 @@ def html_to_text(html: str) -> tuple[str | None, str]:
             title = soup.title.string.strip()
         soup.head.decompose()
     for tag in soup.find_all(_BLOCKS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
+        # inside the tag, first and last: the same text as around it, but without
+        # bs4's search of the parent's children, quadratic for a long table
+        tag.insert(0, "\n")
+        tag.append("\n")
     text = soup.get_text()
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)

@@ -27,8 +27,7 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
         "Built by `extract.linking.index.build_linker_index` "
         "(`biomed-extract build-linker`, flow `pipelines/linking.py`).",
         "",
-        f"- built: {meta['built_at']} in {meta['build_seconds']} s "
-        f"(knowledge base {meta['kb_seconds']} s)",
+        f"- built: {meta['built_at']} in {meta['build_seconds']} s (knowledge base {meta['kb_seconds']} s)",
         f"- size on disk: {_mb(meta['size_bytes'])}",
         f"- HNSW: {meta['hnsw']}, efSearch {meta['ef_search']}",
         "",
@@ -52,19 +51,17 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
         "|---|---|---|---|---|",
     ]
     for label, stats in meta["labels"].items():
-        lines.append(
-            f"| {label} | {stats['concepts']} | {stats['aliases']} | {stats['ngrams']} | {stats['nnz']} |"
-        )
+        lines.append(f"| {label} | {stats['concepts']} | {stats['aliases']} | {stats['ngrams']} | {stats['nnz']} |")
     lines += [
         "",
         "## Linking (`extract.linking.linker`)",
         "",
         "Exact lookup of normalised variants (American spelling, plurals, inverted MeSH names);",
         "ties: BC5CDR-train prior, prior over all training splits, MeSH before OMIM/DOID/HPO/DrugBank,",
-        "preferred name, id.  Then: coordinations sharing a head (\"renal or hepatic toxicity\") per",
-        "conjunct; \"<modifier> <generic head>\" through the same modifier with another generic head",
-        "(\"pulmonary toxicity\" -> \"pulmonary disease\"); the ANN index; last, for diseases, the",
-        "broader concept named by the head (\"postoperative delirium\" -> Delirium, link_score 0.8).",
+        'preferred name, id.  Then: coordinations sharing a head ("renal or hepatic toxicity") per',
+        'conjunct; "<modifier> <generic head>" through the same modifier with another generic head',
+        '("pulmonary toxicity" -> "pulmonary disease"); the ANN index; last, for diseases, the',
+        'broader concept named by the head ("postoperative delirium" -> Delirium, link_score 0.8).',
         "A short form whose long form links nowhere keeps its own link only when it shares a word",
         "with the long form.  A coordination's first conjunct is `concept_id`; all are in `concept_ids`.",
     ]
@@ -73,7 +70,11 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
     if results:
         lines += ["| mentions | label | P | R | F1 |", "|---|---|---|---|---|"]
         for result in results:
-            mode = "gold mentions" if result.get("gold_entities") else "end to end (NER " + str(result.get("ner", "?")) + ")"
+            mode = (
+                "gold mentions"
+                if result.get("gold_entities")
+                else "end to end (NER " + str(result.get("ner", "?")) + ")"
+            )
             for label, scores in result["per_label"].items():
                 lines.append(
                     f"| {mode} | {label} | {scores['precision']:.3f} | {scores['recall']:.3f} | {scores['f1']:.3f} |"

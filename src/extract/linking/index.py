@@ -59,12 +59,12 @@ class AliasKnowledgeBase(KnowledgeBase):
     Only ``alias_to_cuis`` is filled: it is all ``CandidateGenerator`` reads.
     """
 
-    def __init__(self, alias_to_ids: dict[str, set[str]]) -> None:  # noqa: D107
+    def __init__(self, alias_to_ids: dict[str, set[str]]) -> None:
         self.cui_to_entity = {}
         self.alias_to_cuis = alias_to_ids
 
     @classmethod
-    def for_label(cls, data: KnowledgeBaseData, label: str) -> "AliasKnowledgeBase":
+    def for_label(cls, data: KnowledgeBaseData, label: str) -> AliasKnowledgeBase:
         table: dict[str, set[str]] = {}
         for concept in data.concepts.values():
             if concept.label == label:
@@ -79,9 +79,7 @@ def _build_label_index(kb: AliasKnowledgeBase, folder: Path, threads: int) -> di
     paths = LinkerPaths.from_directory(folder)
     aliases = sorted(kb.alias_to_cuis)
     min_df = 2 if len(aliases) > 5000 else 1
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(3, 3), min_df=min_df, dtype=np.float32
-    )
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=min_df, dtype=np.float32)
     vectors = vectorizer.fit_transform(aliases).astype(np.float32).tocsr()
     non_empty = np.asarray(vectors.getnnz(axis=1) > 0)
     aliases = [a for a, keep in zip(aliases, non_empty) if keep]

@@ -20,18 +20,20 @@ Every concept carries one label (``CHEMICAL`` or ``DISEASE``) and an ontology.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, Iterator
 
 from extract.linking.normalize import inverted_forms, normalize
-
 from extract.schemas import CHEMICAL, DISEASE
+from extract.vocab.ctd import read_ctd_diseases
+from extract.vocab.drugbank import read_drugbank_vocabulary
+from extract.vocab.files import open_text, vocab_files
+from extract.vocab.obo import descendants, read_obo, read_terms
 
 #: Lower rank wins when several concepts tie; MeSH first (BC5CDR evaluates MeSH).
 ONTOLOGY_RANK = {"MESH": 0, "OMIM": 1, "DOID": 2, "HPO": 3, "DRUGBANK": 4}
@@ -64,10 +66,14 @@ class Concept:
         }
 
     @classmethod
-    def from_json(cls, row: dict) -> "Concept":
+    def from_json(cls, row: dict) -> Concept:
         return cls(
-            row["id"], row["name"], row["label"], row["ontology"],
-            set(row["aliases"]), set(row.get("xrefs", ())),
+            row["id"],
+            row["name"],
+            row["label"],
+            row["ontology"],
+            set(row["aliases"]),
+            set(row.get("xrefs", ())),
         )
 
 
@@ -102,7 +108,7 @@ class KnowledgeBaseData:
             json.dump(self.primary_priors, out, ensure_ascii=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "KnowledgeBaseData":
+    def load(cls, folder: Path) -> KnowledgeBaseData:
         concepts: dict[str, Concept] = {}
         with gzip.open(folder / "kb.jsonl.gz", "rt", encoding="utf-8") as src:
             for line in src:
@@ -118,12 +124,6 @@ class KnowledgeBaseData:
 
 
 # --------------------------------------------------------------------- helpers
-
-
-def _open_text(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
 
 
 def _good_alias(alias: str) -> bool:
@@ -148,54 +148,6 @@ def _mesh_id(raw: str) -> str | None:
     if re.fullmatch(r"OMIM:\d+", raw):
         return raw
     return None
-
-
-@dataclass
-class _OboTerm:
-    term_id: str
-    name: str = ""
-    synonyms: list[str] = field(default_factory=list)
-    xrefs: list[str] = field(default_factory=list)
-    parents: list[str] = field(default_factory=list)
-    obsolete: bool = False
-
-
-_SYNONYM = re.compile(r'^synonym: "(.*)" (EXACT|RELATED|BROAD|NARROW)')
-
-
-def read_obo(path: Path, scopes: tuple[str, ...] = ("EXACT", "RELATED")) -> Iterator[_OboTerm]:
-    """Minimal OBO reader: ``[Term]`` stanzas with name, synonyms, xrefs and is_a."""
-    term: _OboTerm | None = None
-    in_term = False
-    with _open_text(path) as src:
-        for line in src:
-            line = line.rstrip("\n")
-            if line.startswith("["):
-                if term is not None and in_term:
-                    yield term
-                term, in_term = None, line == "[Term]"
-                continue
-            if not in_term or not line:
-                continue
-            key, _, value = line.partition(": ")
-            if key == "id":
-                term = _OboTerm(value)
-            elif term is None:
-                continue
-            elif key == "name":
-                term.name = value
-            elif key == "synonym":
-                match = _SYNONYM.match(line)
-                if match and match.group(2) in scopes:
-                    term.synonyms.append(match.group(1).replace('\\"', '"'))
-            elif key == "xref":
-                term.xrefs.append(value.split(" ")[0])
-            elif key == "is_a":
-                term.parents.append(value.split(" ")[0])
-            elif key == "is_obsolete" and value.strip() == "true":
-                term.obsolete = True
-    if term is not None and in_term:
-        yield term
 
 
 # --------------------------------------------------------------------- corpora
@@ -229,7 +181,7 @@ def read_corpus_pairs(path: Path, exclude_pmids: set[str] | frozenset[str] = fro
     Composite mentions are split with BC5CDR's 7th column when the parts line up;
     mentions with several ids otherwise, ``-1``/``-`` ids and excluded PMIDs are skipped.
     """
-    with _open_text(path) as src:
+    with open_text(path) as src:
         for line in src:
             cols = line.rstrip("\n").split("\t")
             if len(cols) < 6 or not cols[1].isdigit():
@@ -257,7 +209,7 @@ def read_corpus_pairs(path: Path, exclude_pmids: set[str] | frozenset[str] = fro
 def read_pmids(path: Path) -> set[str]:
     """PMIDs of a PubTator file (title lines ``PMID|t|...``)."""
     pmids: set[str] = set()
-    with _open_text(path) as src:
+    with open_text(path) as src:
         for line in src:
             head = line.split("|", 2)
             if len(head) == 3 and head[1] == "t":
@@ -290,35 +242,28 @@ class KnowledgeBaseBuilder:
 
     def add_ctd(self, path: Path) -> None:
         count = 0
-        with _open_text(path) as src:
-            for line in src:
-                if line.startswith("#"):
-                    continue
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) < 8:
-                    continue
-                name, concept_id = cols[0], cols[1]
-                if _mesh_id(concept_id) != concept_id:
-                    continue  # the tree root "MESH:C" (Diseases) and malformed ids
-                synonyms = [s for s in cols[7].split("|") if s]
-                concept = self._concept(concept_id, name, DISEASE)
-                _add_names(concept, [name, *synonyms])
-                concept.xrefs.update(x for x in cols[2].split("|") if x)
-                for alt in cols[2].split("|"):
-                    if alt.startswith("DO:DOID:"):
-                        self.ctd_alt_doid[alt[3:]].add(concept_id)
-                count += 1
+        for disease in read_ctd_diseases(path):
+            concept_id = disease.disease_id
+            if _mesh_id(concept_id) != concept_id:
+                continue  # the tree root "MESH:C" (Diseases) and malformed ids
+            concept = self._concept(concept_id, disease.name, DISEASE)
+            _add_names(concept, [disease.name, *disease.synonyms])
+            concept.xrefs.update(disease.alt_ids)
+            for alt in disease.alt_ids:
+                if alt.startswith("DO:DOID:"):
+                    self.ctd_alt_doid[alt[3:]].add(concept_id)
+            count += 1
         self.sources["ctd_diseases"] = {"path": str(path), "concepts": count}
 
     def add_doid(self, path: Path) -> dict[str, str]:
         """Add Disease Ontology names; return UMLS CUI -> MeSH id (for HPO)."""
         umls_to_mesh: dict[str, str] = {}
         merged = separate = via_ctd = 0
-        for term in read_obo(path, scopes=("EXACT",)):
+        for term in read_obo(path):
             if term.obsolete or not term.name:
                 continue
             mesh = sorted({f"MESH:{x[5:]}" for x in term.xrefs if x.startswith("MESH:")})
-            names = [term.name, *term.synonyms]
+            names = [term.name, *term.synonym_texts(("EXACT",))]
             if len(mesh) != 1:
                 # No single MeSH xref of its own: CTD may list the term as an alternative
                 # id of exactly one of its concepts (MeSH or OMIM).
@@ -339,27 +284,19 @@ class KnowledgeBaseBuilder:
             concept.xrefs.add(term.term_id)
             _add_names(concept, names)
         self.sources["disease_ontology"] = {
-            "path": str(path), "merged_into_mesh": merged, "merged_via_ctd_alt_ids": via_ctd, "doid_concepts": separate,
+            "path": str(path),
+            "merged_into_mesh": merged,
+            "merged_via_ctd_alt_ids": via_ctd,
+            "doid_concepts": separate,
         }
         return umls_to_mesh
 
     def add_hpo(self, path: Path, umls_to_mesh: dict[str, str]) -> None:
-        terms = {t.term_id: t for t in read_obo(path) if not t.obsolete}
-        keep: dict[str, bool] = {}
-
-        def under_root(term_id: str, depth: int = 0) -> bool:
-            if term_id == _HPO_ROOT:
-                return True
-            if term_id in keep:
-                return keep[term_id]
-            term = terms.get(term_id)
-            result = bool(term) and depth < 60 and any(under_root(p, depth + 1) for p in term.parents)
-            keep[term_id] = result
-            return result
-
+        terms = read_terms(path)
+        phenotypes = descendants(terms, _HPO_ROOT)
         merged = separate = 0
         for term in terms.values():
-            if term.term_id == _HPO_ROOT or not under_root(term.term_id):
+            if term.term_id not in phenotypes:
                 continue
             mesh = {umls_to_mesh[x[5:]] for x in term.xrefs if x.startswith("UMLS:") and x[5:] in umls_to_mesh}
             if len(mesh) == 1:
@@ -369,7 +306,7 @@ class KnowledgeBaseBuilder:
                 concept = self._concept(term.term_id, term.name, DISEASE)
                 separate += 1
             concept.xrefs.add(term.term_id)
-            _add_names(concept, [term.name, *term.synonyms])
+            _add_names(concept, [term.name, *term.synonym_texts(("EXACT", "RELATED"))])
         self.sources["hpo"] = {"path": str(path), "merged_into_mesh": merged, "hpo_concepts": separate}
 
     def add_corpus(
@@ -407,23 +344,24 @@ class KnowledgeBaseBuilder:
                 for alias in concept.aliases:
                     chemical_alias[alias].add(concept.concept_id)
         merged = separate = 0
-        with open(path, encoding="utf-8", newline="") as src:
-            for row in csv.DictReader(src):
-                drug_id = row["DrugBank ID"].strip()
-                common = row["Common name"].strip()
-                synonyms = [s.strip() for s in row["Synonyms"].split(" | ") if s.strip()]
-                target = self._drugbank_to_mesh(common, synonyms, chemical_alias)
-                if target:
-                    concept = self.concepts[target]
-                    if not any(x.startswith("DRUGBANK:") for x in concept.xrefs):
-                        concept.name = common
-                    merged += 1
-                else:
-                    concept = self._concept(f"DRUGBANK:{drug_id}", common, CHEMICAL)
-                    separate += 1
-                concept.xrefs.add(f"DRUGBANK:{drug_id}")
-                _add_names(concept, [common, *synonyms])
-        self.sources["drugbank_vocabulary"] = {"path": str(path), "merged_into_mesh": merged, "drugbank_concepts": separate}
+        for drug in read_drugbank_vocabulary(path):
+            common, synonyms = drug.common_name, list(drug.synonyms)
+            target = self._drugbank_to_mesh(common, synonyms, chemical_alias)
+            if target:
+                concept = self.concepts[target]
+                if not any(x.startswith("DRUGBANK:") for x in concept.xrefs):
+                    concept.name = common
+                merged += 1
+            else:
+                concept = self._concept(f"DRUGBANK:{drug.drugbank_id}", common, CHEMICAL)
+                separate += 1
+            concept.xrefs.add(f"DRUGBANK:{drug.drugbank_id}")
+            _add_names(concept, [common, *synonyms])
+        self.sources["drugbank_vocabulary"] = {
+            "path": str(path),
+            "merged_into_mesh": merged,
+            "drugbank_concepts": separate,
+        }
 
     @staticmethod
     def _drugbank_to_mesh(common: str, synonyms: list[str], chemical_alias: dict[str, set[str]]) -> str | None:
@@ -451,15 +389,15 @@ class KnowledgeBaseBuilder:
 
 def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
     """Build the knowledge base from ``shared_dir`` (``vocab/`` and ``corpora/`` training splits)."""
-    vocab = shared_dir / "vocab"
+    vocab = vocab_files(shared_dir / "vocab")
     corpora = shared_dir / "corpora"
     dev_pmids = read_pmids(corpora / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt")
     builder = KnowledgeBaseBuilder()
-    builder.add_ctd(vocab / "ctd_diseases" / "CTD_diseases.tsv.gz")
-    umls_to_mesh = builder.add_doid(vocab / "disease_ontology" / "doid.obo.gz")
-    builder.add_hpo(vocab / "hpo" / "hp.obo", umls_to_mesh)
+    builder.add_ctd(vocab.ctd_diseases)
+    umls_to_mesh = builder.add_doid(vocab.doid_obo)
+    builder.add_hpo(vocab.hpo_obo, umls_to_mesh)
     builder.add_corpus("bc5cdr_train", corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt", dev_pmids, primary=True)
     builder.add_corpus("ncbi_disease_train", corpora / "ncbi_disease" / "NCBItrainset_corpus.txt", dev_pmids)
     builder.add_corpus("biored_train", corpora / "biored" / "Train.PubTator", dev_pmids)
-    builder.add_drugbank(vocab / "drugbank_vocabulary" / "drugbank_vocabulary.csv")
+    builder.add_drugbank(vocab.drugbank_vocabulary)
     return builder.result()

@@ -29,10 +29,10 @@ Fills ``concept_id``, ``concept_name``, ``ontology`` and ``link_score`` (1.0 exa
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -66,10 +66,24 @@ BACKOFF_LABELS = frozenset({"DISEASE"})
 
 _STOPWORDS = frozenset({"of", "the", "and", "in", "with", "to", "by", "or", "for", "on", "a", "an", "due"})
 #: Words too common in disease and chemical names to tie a short form to its long form.
-_GENERIC_WORDS = frozenset({
-    "induced", "associated", "related", "dependent", "disease", "diseases", "disorder",
-    "disorders", "syndrome", "acute", "chronic", "type", "factor", "acid",
-})
+_GENERIC_WORDS = frozenset(
+    {
+        "induced",
+        "associated",
+        "related",
+        "dependent",
+        "disease",
+        "diseases",
+        "disorder",
+        "disorders",
+        "syndrome",
+        "acute",
+        "chronic",
+        "type",
+        "factor",
+        "acid",
+    }
+)
 #: Minimum edit ratio for two words to count as the same word (misspellings, inflection).
 WORD_MATCH_RATIO = 0.75
 
@@ -127,7 +141,7 @@ class LinkResult:
     score: float
     method: str  # exact, head, ann, coordination or backoff
     #: For a coordinated mention, the result of each conjunct (the first is this result's concept).
-    parts: tuple["LinkResult", ...] = ()
+    parts: tuple[LinkResult, ...] = ()
 
 
 #: Entries per linker cache (exact results, scored ANN candidates) before it is cleared.
@@ -508,7 +522,12 @@ class EntityLinker:
 
     def __getstate__(self) -> dict:
         # nmslib indexes cannot be pickled: only the folder travels; workers reload.
-        return {"folder": self.folder, "threshold": self.threshold, "k": self.k, "backoff_enabled": self.backoff_enabled}
+        return {
+            "folder": self.folder,
+            "threshold": self.threshold,
+            "k": self.k,
+            "backoff_enabled": self.backoff_enabled,
+        }
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -528,9 +547,7 @@ def make_linker(
 
     folder = resolve_model_dir(linker_path or get_settings().linker_index, "linker")
     if folder is None:
-        raise FileNotFoundError(
-            "no linker index found (build one with `biomed-extract build-linker`)"
-        )
+        raise FileNotFoundError("no linker index found (build one with `biomed-extract build-linker`)")
     linker = EntityLinker(folder, threshold=threshold, k=k, backoff=backoff)
-    linker.resources  # load now (once per process) so the first document is not slow
+    _ = linker.resources  # load now (once per process) so the first document is not slow
     return linker

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 _GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon",
-    "κ": "kappa", "λ": "lambda", "μ": "mu", "ω": "omega", "τ": "tau",
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "ω": "omega",
+    "τ": "tau",
 }
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—_/,;:]+")
 _DROP = re.compile(r"['’`\"]s\b|['’`\".*®™]")
@@ -61,9 +69,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     for letter, name in _GREEK.items():
         text = text.replace(letter, name).replace(letter.upper(), name)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     text = american_spelling(text.lower())
     text = _DROP.sub("", text)
     text = _SEPARATORS.sub(" ", text)
@@ -110,7 +116,7 @@ def lookup_variants(text: str) -> list[str]:
             variants.append(all_singular)
     for prefix in ("acute ", "chronic ", "severe ", "the ", "a "):
         if base.startswith(prefix) and len(base) > len(prefix) + 3:
-            variants.append(base[len(prefix):])
+            variants.append(base[len(prefix) :])
     seen: set[str] = set()
     return [v for v in variants if v and not (v in seen or seen.add(v))]
 
@@ -160,10 +166,27 @@ def conjuncts(text: str, is_name: Callable[[str], bool] = lambda item: False) ->
 #: dysfunction ... with the organ's disease concept).  Singular and plural, most
 #: specific last so ties go to "disease(s)"/"disorder(s)".
 GENERIC_HEADS = (
-    "disease", "diseases", "disorder", "disorders",
-    "abnormality", "abnormalities", "dysfunction", "dysfunctions", "impairment", "impairments",
-    "damage", "injury", "injuries", "lesion", "lesions", "toxicity", "toxicities",
-    "complication", "complications", "problems", "deficits",
+    "disease",
+    "diseases",
+    "disorder",
+    "disorders",
+    "abnormality",
+    "abnormalities",
+    "dysfunction",
+    "dysfunctions",
+    "impairment",
+    "impairments",
+    "damage",
+    "injury",
+    "injuries",
+    "lesion",
+    "lesions",
+    "toxicity",
+    "toxicities",
+    "complication",
+    "complications",
+    "problems",
+    "deficits",
 )
 _GENERIC = frozenset(GENERIC_HEADS)
 
@@ -183,10 +206,21 @@ def generic_head_variants(text: str) -> list[str]:
 
 #: Heads too unspecific to link a mention to on their own ("adenovirus disease" is not
 #: the concept Disease): the generic heads and a few more.
-BARE_HEADS = _GENERIC | frozenset({
-    "syndrome", "syndromes", "condition", "conditions", "illness", "death", "deaths",
-    "infection", "infections", "emergency", "emergencies",
-})
+BARE_HEADS = _GENERIC | frozenset(
+    {
+        "syndrome",
+        "syndromes",
+        "condition",
+        "conditions",
+        "illness",
+        "death",
+        "deaths",
+        "infection",
+        "infections",
+        "emergency",
+        "emergencies",
+    }
+)
 
 
 def head_backoffs(text: str) -> list[str]:

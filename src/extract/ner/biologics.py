@@ -48,10 +48,21 @@ __all__ = ["BiologicDrugs", "INN_STEMS", "SMALL_MOLECULE_STEMS", "TRIGGER_WORDS"
 #: WHO INN stems of biologic drug classes (suffixes of the lower-cased token).
 INN_STEMS = ("mab", "cept", "grastim", "gramostim", "poetin", "plase", "kinra", "leukin")
 #: Whole words that start a biologic drug name.
-TRIGGER_WORDS = frozenset({
-    "interferon", "interferons", "peginterferon", "insulin",
-    "ifn", "ifns", "ifnalpha", "ifnbeta", "ifngamma", "csf", "colony",
-})
+TRIGGER_WORDS = frozenset(
+    {
+        "interferon",
+        "interferons",
+        "peginterferon",
+        "insulin",
+        "ifn",
+        "ifns",
+        "ifnalpha",
+        "ifnbeta",
+        "ifngamma",
+        "csf",
+        "colony",
+    }
+)
 #: Names accepted without a knowledge-base entry (the class name itself).
 STANDALONE_NAMES = frozenset({"interferon", "interferons"})
 _ALPHA = re.compile(r"\balpha\b")
@@ -70,18 +81,75 @@ def name_variants(phrase: str) -> list[str]:
     if v != phrase:
         out.append(v)
     return out
+
+
 _MIN_STEM_WORD = 6  # "mab" etc. must end a real name, not be one ("cept" alone is no drug)
 
 
 #: WHO INN stems (and common endings) of small-molecule drug classes; a word with one of them is
 #: taken only when it is a DrugBank drug name and no disease name.
 SMALL_MOLECULE_STEMS = (
-    "olol", "pril", "sartan", "statin", "azepam", "azolam", "oxacin", "mycin", "micin", "cillin", "cycline",
-    "conazole", "prazole", "tidine", "triptan", "dronate", "parin", "vir", "setron", "semide", "thiazide",
-    "profen", "fenac", "olac", "coxib", "barbital", "caine", "curium", "platin", "rubicin", "taxel", "tinib",
-    "dipine", "pamil", "afil", "lukast", "terol", "olone", "zolid", "butin", "fibrate", "gliptin", "glitazone",
-    "sulfa", "idine", "amide", "azine", "oxetine", "ipramine", "triptyline", "peridol", "apine", "idone",
-    "clone", "tropin", "zosin", "nidine", "lol", "pam", "fen", "ine",
+    "olol",
+    "pril",
+    "sartan",
+    "statin",
+    "azepam",
+    "azolam",
+    "oxacin",
+    "mycin",
+    "micin",
+    "cillin",
+    "cycline",
+    "conazole",
+    "prazole",
+    "tidine",
+    "triptan",
+    "dronate",
+    "parin",
+    "vir",
+    "setron",
+    "semide",
+    "thiazide",
+    "profen",
+    "fenac",
+    "olac",
+    "coxib",
+    "barbital",
+    "caine",
+    "curium",
+    "platin",
+    "rubicin",
+    "taxel",
+    "tinib",
+    "dipine",
+    "pamil",
+    "afil",
+    "lukast",
+    "terol",
+    "olone",
+    "zolid",
+    "butin",
+    "fibrate",
+    "gliptin",
+    "glitazone",
+    "sulfa",
+    "idine",
+    "amide",
+    "azine",
+    "oxetine",
+    "ipramine",
+    "triptyline",
+    "peridol",
+    "apine",
+    "idone",
+    "clone",
+    "tropin",
+    "zosin",
+    "nidine",
+    "lol",
+    "pam",
+    "fen",
+    "ine",
 )
 _BIOLOGIC, _SMALL_MOLECULE = 1, 2
 

@@ -27,8 +27,14 @@ __all__ = ["DrugClassExtender", "CLASS_HEADS", "CLASS_MODIFIERS"]
 #: Lower-cased head nouns that turn "X" into the class "X <head>".
 CLASS_HEADS = frozenset(
     {
-        "blocker", "blockers", "antagonist", "antagonists", "agonist", "agonists",
-        "inhibitor", "inhibitors",
+        "blocker",
+        "blockers",
+        "antagonist",
+        "antagonists",
+        "agonist",
+        "agonists",
+        "inhibitor",
+        "inhibitors",
     }
 )
 #: Optional words between the chemical and the head ("calcium channel blockers").

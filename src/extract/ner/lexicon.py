@@ -9,8 +9,6 @@ splits with their labels.  Short or common-English terms are left out.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -23,6 +21,10 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extract.nlp import extensions  # noqa: F401  (registers span attributes)
+from extract.vocab.ctd import read_ctd_diseases
+from extract.vocab.drugbank import read_drugbank_vocabulary
+from extract.vocab.files import vocab_files
+from extract.vocab.obo import read_obo
 
 _COMMON = frozenset(
     """all air aim alpha base beta can cap care cell cold control delta diet fat fever gamma glucose gold iron lead
@@ -35,41 +37,30 @@ _MIN_LEN = 4
 
 
 def _vocab_terms(vocab_dir: Path) -> Iterator[tuple[str, str]]:
-    drugbank = vocab_dir / "drugbank_vocabulary" / "drugbank_vocabulary.csv"
-    if drugbank.exists():
-        with open(drugbank, newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                yield row["Common name"], "CHEMICAL"
-                for syn in (row.get("Synonyms") or "").split(" | "):
-                    yield syn, "CHEMICAL"
-    ctd = vocab_dir / "ctd_diseases" / "CTD_diseases.tsv.gz"
-    if ctd.exists():
-        with gzip.open(ctd, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("#"):
-                    continue
-                cols = line.rstrip("\n").split("\t")
-                yield cols[0], "DISEASE"
-                if len(cols) > 7:
-                    for syn in cols[7].split("|"):
-                        yield syn, "DISEASE"
-    hpo = vocab_dir / "hpo" / "hp.obo"
-    if hpo.exists():
-        with open(hpo, encoding="utf-8") as fh:
-            in_term = False
-            for line in fh:
-                if line.startswith("["):
-                    in_term = line.startswith("[Term]")
-                elif in_term and line.startswith("name: "):
-                    yield line[6:].strip(), "DISEASE"
-                elif in_term and line.startswith("synonym: ") and " EXACT" in line:
-                    m = re.match(r'synonym: "(.*)" EXACT', line)
-                    if m:
-                        yield m.group(1), "DISEASE"
+    """(term, label) pairs of the vocabularies present under ``vocab_dir``."""
+    files = vocab_files(vocab_dir)
+    if files.drugbank_vocabulary.exists():
+        for drug in read_drugbank_vocabulary(files.drugbank_vocabulary):
+            yield drug.common_name, "CHEMICAL"
+            for synonym in drug.synonyms:
+                yield synonym, "CHEMICAL"
+    if files.ctd_diseases.exists():
+        for disease in read_ctd_diseases(files.ctd_diseases):
+            yield disease.name, "DISEASE"
+            for synonym in disease.synonyms:
+                yield synonym, "DISEASE"
+    if files.hpo_obo.exists():
+        for term in read_obo(files.hpo_obo):  # obsolete terms too: their names still occur in text
+            yield term.name, "DISEASE"
+            for synonym in term.synonym_texts(("EXACT",)):
+                yield synonym, "DISEASE"
 
 
 def _corpus_terms(corpora_dir: Path) -> Iterator[tuple[str, str]]:
-    files = [corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt", corpora_dir / "ncbi_disease" / "NCBItrainset_corpus.txt"]
+    files = [
+        corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
+        corpora_dir / "ncbi_disease" / "NCBItrainset_corpus.txt",
+    ]
     for path in files:
         if not path.exists():
             continue

@@ -20,7 +20,7 @@ does not need ``shared/`` at run time.  Registered through the
 Lexicon dropout (training only): a model that always sees the dictionary marks
 learns to distrust every mention the dictionaries lack (exp8/exp9 never tagged
 "dystrophic calcification", which no vocabulary holds).  The augmenter
-``extract.lexicon_dropout.v1`` (``[corpora.train.augmenter]``) stamps each
+``extract.lexicon_dropout.v1`` (:mod:`extract.training.augmenters`, ``[corpora.train.augmenter]``) stamps each
 training doc with a rate and a seed in ``Doc.user_data``; the component then drops
 each dictionary match with that probability, so the model also learns to find
 mentions without dictionary support.  Docs without the stamp (dev evaluation,
@@ -30,11 +30,10 @@ reproducible.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import json
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -42,12 +41,13 @@ from spacy.attrs import LOWER, TAG
 from spacy.language import Language
 from spacy.strings import hash_string
 from spacy.tokens import Doc
-from spacy.training import Example
-from spacy.util import registry
 
-from extract.linking.knowledge_base import read_obo
+from extract.vocab.ctd import read_ctd_diseases
+from extract.vocab.drugbank import read_drugbank_vocabulary
+from extract.vocab.files import vocab_files
+from extract.vocab.obo import descendants, read_terms
 
-__all__ = ["LexiconFeatures", "make_lexicon_features", "load_vocab_terms", "create_lexicon_dropout"]
+__all__ = ["LexiconFeatures", "make_lexicon_features", "load_vocab_terms"]
 
 #: ``Doc.user_data`` keys set by the training augmenter (absent at inference).
 DROPOUT_RATE_KEY = "extract_lexicon_dropout_rate"
@@ -70,45 +70,28 @@ def _clean_terms(terms: Iterable[str]) -> list[str]:
 
 def _hpo_phenotype_names(path: Path) -> list[str]:
     """Names and EXACT synonyms of HPO terms under "Phenotypic abnormality" (not modifiers, onset, inheritance)."""
-    terms = {t.term_id: t for t in read_obo(path, scopes=("EXACT",)) if not t.obsolete}
-    children: dict[str, list[str]] = {}
-    for term in terms.values():
-        for parent in term.parents:
-            children.setdefault(parent, []).append(term.term_id)
+    terms = read_terms(path)
     names: list[str] = []
-    seen: set[str] = set()
-    stack = list(children.get(_HPO_PHENOTYPE_ROOT, []))
-    while stack:
-        term_id = stack.pop()
-        if term_id in seen or term_id not in terms:
-            continue
-        seen.add(term_id)
+    for term_id in sorted(descendants(terms, _HPO_PHENOTYPE_ROOT)):
         names.append(terms[term_id].name)
-        names.extend(terms[term_id].synonyms)
-        stack.extend(children.get(term_id, []))
+        names.extend(terms[term_id].synonym_texts(("EXACT",)))
     return names
 
 
 def load_vocab_terms(vocab_dir: Path, include_hpo: bool = False) -> dict[str, list[str]]:
     """``{"CHEM": [...], "DIS": [...]}`` from DrugBank (names, synonyms) and CTD MEDIC (names, synonyms);
     with ``include_hpo`` also HPO phenotype names and EXACT synonyms as ``DIS``."""
+    files = vocab_files(vocab_dir)
     chem: list[str] = []
-    with open(vocab_dir / "drugbank_vocabulary" / "drugbank_vocabulary.csv", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            chem.append(row.get("Common name") or "")
-            chem.extend((row.get("Synonyms") or "").split(" | "))
+    for drug in read_drugbank_vocabulary(files.drugbank_vocabulary):
+        chem.append(drug.common_name)
+        chem.extend(drug.synonyms)
     dis: list[str] = []
-    with gzip.open(vocab_dir / "ctd_diseases" / "CTD_diseases.tsv.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("#"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 8:
-                continue
-            dis.append(cols[0])
-            dis.extend(cols[7].split("|"))
+    for disease in read_ctd_diseases(files.ctd_diseases):
+        dis.append(disease.name)
+        dis.extend(disease.synonyms)
     if include_hpo:
-        dis.extend(_hpo_phenotype_names(vocab_dir / "hpo" / "hp.obo"))
+        dis.extend(_hpo_phenotype_names(files.hpo_obo))
     return {"CHEM": _clean_terms(chem), "DIS": _clean_terms(dis)}
 
 
@@ -236,16 +219,3 @@ class LexiconFeatures:
 def make_lexicon_features(nlp: Language, name: str, include_hpo: bool, word_marks: bool) -> LexiconFeatures:
     """spaCy factory (entry point ``spacy_factories``: ``extract_lexicon_features``)."""
     return LexiconFeatures(nlp, name, include_hpo, word_marks)
-
-
-@registry.augmenters("extract.lexicon_dropout.v1")
-def create_lexicon_dropout(rate: float, seed: int = 0) -> Callable[[Language, Example], Iterator[Example]]:
-    """Training augmenter: stamp each example's predicted doc with a dropout rate and the next seed."""
-    counter = iter(range(seed * 1_000_003, 1 << 62))
-
-    def augment(nlp: Language, example: Example) -> Iterator[Example]:
-        example.predicted.user_data[DROPOUT_RATE_KEY] = rate
-        example.predicted.user_data[DROPOUT_SEED_KEY] = next(counter)
-        yield example
-
-    return augment

@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract import schemas
-from extract.ner.pipeline import NerPipeline, get_pipeline
+from extract.ner.pipeline import get_ner_nlp, model_version
 from extract.nlp.inference_ops import one_thread
 from extract.parallel import chunk_size, fork_map, workers_available
 from extract.rejects import Reject
@@ -40,8 +40,9 @@ class NerResult:
 def sentences_by_doc(sentences: pa.Table) -> dict[str, list[tuple[int, int, int, str | None]]]:
     out: dict[str, list[tuple[int, int, int, str | None]]] = {}
     cols = sentences.select(["doc_id", "sentence_index", "start", "end", "section"]).to_pydict()
-    for doc_id, idx, start, end, section in zip(cols["doc_id"], cols["sentence_index"], cols["start"],
-                                                cols["end"], cols["section"]):
+    for doc_id, idx, start, end, section in zip(
+        cols["doc_id"], cols["sentence_index"], cols["start"], cols["end"], cols["section"]
+    ):
         out.setdefault(doc_id, []).append((idx, start, end, section))
     for spans in out.values():
         spans.sort()
@@ -68,8 +69,9 @@ def _sentence_of(starts: list[int], char: int) -> int:
 
 #: One entity as the stage reads it off a processed doc: start, end, text, label, method,
 #: abbreviation_of, concept_id, concept_ids, concept_name, ontology, link_score, negated, uncertain.
-EntityRecord = tuple[int, int, str, str, str, str | None, str | None, list[str] | None, str | None, str | None,
-                     float | None, bool, bool]
+EntityRecord = tuple[
+    int, int, str, str, str, str | None, str | None, list[str] | None, str | None, str | None, float | None, bool, bool
+]
 
 #: Per document, its entity records, or the error text when it could not be processed.
 DocOutcome = list[EntityRecord] | str
@@ -78,9 +80,21 @@ DocOutcome = list[EntityRecord] | str
 def entity_records(doc: Doc) -> list[EntityRecord]:
     """The entities of a processed doc in document order (plain tuples: cheap to send between processes)."""
     return [
-        (ent.start_char, ent.end_char, ent.text, ent.label_, ent._.method or "model", ent._.abbreviation_of,
-         ent._.concept_id, ent._.concept_ids, ent._.concept_name, ent._.ontology, ent._.link_score, bool(ent._.negated),
-         bool(ent._.uncertain))
+        (
+            ent.start_char,
+            ent.end_char,
+            ent.text,
+            ent.label_,
+            ent._.method or "model",
+            ent._.abbreviation_of,
+            ent._.concept_id,
+            ent._.concept_ids,
+            ent._.concept_name,
+            ent._.ontology,
+            ent._.link_score,
+            bool(ent._.negated),
+            bool(ent._.uncertain),
+        )
         for ent in sorted(doc.ents, key=lambda e: (e.start_char, e.end_char))
     ]
 
@@ -124,15 +138,25 @@ def _items(metas: list[dict], sents: dict[str, list]) -> list[tuple[str, str, li
     return [(m["doc_id"], m["text"], [s for _, s, _, _ in sents.get(m["doc_id"], [])]) for m in metas]
 
 
-def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Settings | None = None,
-                     pipeline: NerPipeline | None = None, batch_size: int = 64) -> NerResult:
+def extract_entities(
+    documents: pa.Table,
+    sentences: pa.Table,
+    settings: Settings | None = None,
+    nlp: Language | None = None,
+    batch_size: int = 64,
+) -> NerResult:
     """Run the NER pipeline over cleaned documents; one failing document becomes a reject.
+
+    ``nlp``: a pipeline from :func:`extract.ner.pipeline.build_ner_nlp` (default: the cached one
+    for ``settings``); ``entities.model_version`` is its ``nlp.meta["extract"]["model_version"]``.
 
     With ``settings.ner_processes > 1`` (and more documents than one batch) forked worker
     processes run the whole pipeline (:func:`extract.parallel.fork_map`); the output is the
     same as with one process.
     """
-    pipeline = pipeline or get_pipeline(settings)
+    if nlp is None:
+        nlp = get_ner_nlp(settings)
+    version = model_version(nlp)
     sents = sentences_by_doc(sentences)
     rows: list[dict] = []
     rejects: list[Reject] = []
@@ -143,38 +167,67 @@ def extract_entities(documents: pa.Table, sentences: pa.Table, settings: Setting
     if n_process > 1 and len(docs_meta) > batch_size and workers_available():
         # Forked workers inherit the loaded pipeline (model, lexicon, linker index) and each run
         # all of it on their share; this process neither tokenises nor runs any component.
-        nlp = pipeline.nlp
         size = chunk_size(len(items), n_process, batch_size)
         try:
             outcomes = fork_map(lambda chunk: _process_items(nlp, chunk, size), items, n_process, size)
         except Exception:
             log.warning("NER with %d processes failed; redoing the chunk in one process", n_process, exc_info=True)
     if outcomes is None:
-        outcomes = _process(pipeline.nlp, items, batch_size)
+        outcomes = _process(nlp, items, batch_size)
     for meta, outcome in zip(docs_meta, outcomes, strict=True):
         if isinstance(outcome, str):
-            rejects.append(Reject(source=meta["source"], stage=STAGE, reason="processing_error",
-                                  detail=outcome, doc_id=meta["doc_id"]))
+            rejects.append(
+                Reject(
+                    source=meta["source"], stage=STAGE, reason="processing_error", detail=outcome, doc_id=meta["doc_id"]
+                )
+            )
             continue
         doc_sents = sents.get(meta["doc_id"], [])
         starts = [s for _, s, _, _ in doc_sents]
         sections = sorted((s["start"], s["end"], s["name"]) for s in (meta["sections"] or []))
         section_starts = [s for s, _, _ in sections]
-        for n, (start, end, text, label, method, abbreviation_of, concept_id, concept_ids, concept_name, ontology,
-                link_score, negated, uncertain) in enumerate(outcome):
+        for n, (
+            start,
+            end,
+            text,
+            label,
+            method,
+            abbreviation_of,
+            concept_id,
+            concept_ids,
+            concept_name,
+            ontology,
+            link_score,
+            negated,
+            uncertain,
+        ) in enumerate(outcome):
             sidx = _sentence_of(starts, start)
             sec_i = bisect.bisect_right(section_starts, start) - 1
             section = sections[sec_i][2] if sec_i >= 0 and start < sections[sec_i][1] else None
-            rows.append({
-                "doc_id": meta["doc_id"], "batch_id": meta["batch_id"], "entity_id": f"{meta['doc_id']}#e{n}",
-                "start": start, "end": end, "text": text, "label": label,
-                "sentence_index": doc_sents[sidx][0] if doc_sents else 0, "section": section,
-                "method": method, "abbreviation_of": abbreviation_of,
-                "concept_id": concept_id, "concept_ids": concept_ids, "concept_name": concept_name, "ontology": ontology,
-                "link_score": link_score, "negated": negated, "uncertain": uncertain,
-                "model_version": pipeline.version,
-            })
-    return NerResult(entities=schemas.to_table("entities", rows), rejects=rejects, model_version=pipeline.version)
+            rows.append(
+                {
+                    "doc_id": meta["doc_id"],
+                    "batch_id": meta["batch_id"],
+                    "entity_id": f"{meta['doc_id']}#e{n}",
+                    "start": start,
+                    "end": end,
+                    "text": text,
+                    "label": label,
+                    "sentence_index": doc_sents[sidx][0] if doc_sents else 0,
+                    "section": section,
+                    "method": method,
+                    "abbreviation_of": abbreviation_of,
+                    "concept_id": concept_id,
+                    "concept_ids": concept_ids,
+                    "concept_name": concept_name,
+                    "ontology": ontology,
+                    "link_score": link_score,
+                    "negated": negated,
+                    "uncertain": uncertain,
+                    "model_version": version,
+                }
+            )
+    return NerResult(entities=schemas.to_table("entities", rows), rejects=rejects, model_version=version)
 
 
 def filter_documents(table: pa.Table, doc_ids: list[str]) -> pa.Table:

@@ -17,8 +17,8 @@ process held the second core) against a steady 1.25 s with one.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from spacy.language import Language

@@ -67,6 +67,4 @@ def create_biomedical_tokenizer():
 
 def make_blank_nlp() -> Language:
     """A blank English pipeline using the biomedical tokenizer."""
-    return spacy.blank(
-        "en", config={"nlp": {"tokenizer": {"@tokenizers": "extract.biomedical_tokenizer.v1"}}}
-    )
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extract.biomedical_tokenizer.v1"}}})

@@ -13,8 +13,8 @@ Used by both the rule set (`rules.py`) and the trained model (`features.py`):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from extract.relations.memo import per_document, sentence_entities
 from extract.relations.types import DocumentView, EntityView, SentenceView
@@ -23,9 +23,7 @@ from extract.relations.types import DocumentView, EntityView, SentenceView
 _COORD = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|and/or|/|as well as|,?\s*but not)?\s*$", re.I)
 # A mention preceded by these words is the object of a preposition (background
 # condition or population), not the subject of a trigger: "in patients with X".
-_PP_OBJECT = re.compile(
-    r"\b(?:with|without|in|among|of|for|from|having|had|has)\s+(?:[\w-]+\s+){0,3}$", re.I
-)
+_PP_OBJECT = re.compile(r"\b(?:with|without|in|among|of|for|from|having|had|has)\s+(?:[\w-]+\s+){0,3}$", re.I)
 
 
 def sentence_index_of(sentences: list[SentenceView], start: int) -> int:
@@ -96,7 +94,9 @@ def _pair_context(doc: DocumentView, first: EntityView, second: EntityView) -> P
     sent = doc.sentences[first.sentence_index]
     text = doc.text
     mentions = [
-        e for e in sentence_entities(doc, first.sentence_index) if e.entity_id not in (first.entity_id, second.entity_id)
+        e
+        for e in sentence_entities(doc, first.sentence_index)
+        if e.entity_id not in (first.entity_id, second.entity_id)
     ]
     members, distinct = _sentence_layout(doc, first.sentence_index)
     if distinct and first is not second and id(first) in members and id(second) in members:

@@ -23,8 +23,10 @@ def _coordinated(doc: DocumentView, a: EntityView, b: EntityView) -> bool:
 
 def _members(doc: DocumentView, entity: EntityView) -> list[EntityView]:
     """Mentions of the same label chained to ``entity`` by coordinators within its sentence."""
-    same = sorted((e for e in doc.entities if e.sentence_index == entity.sentence_index and e.label == entity.label),
-                  key=lambda e: e.start)
+    same = sorted(
+        (e for e in doc.entities if e.sentence_index == entity.sentence_index and e.label == entity.label),
+        key=lambda e: e.start,
+    )
     group = [entity]
     changed = True
     while changed:

@@ -61,7 +61,7 @@ class EventPhrase:
                 if not inside:
                     break
 
-    def fit(self, examples: Iterable[tuple[str, tuple[int, int], Span, Span, Span | None]]) -> "EventPhrase":
+    def fit(self, examples: Iterable[tuple[str, tuple[int, int], Span, Span, Span | None]]) -> EventPhrase:
         for text, bounds, mention, gold, drug in examples:
             self.observe(text, bounds, mention, gold, drug)
         return self
@@ -112,6 +112,6 @@ class EventPhrase:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "EventPhrase":
+    def from_dict(cls, data: dict) -> EventPhrase:
         counts = {s: {k: list(v) for k, v in data["counts"].get(s, {}).items()} for s in SIDES}
         return cls(counts, data["min_count"], data["min_rate"], data["max_words"])

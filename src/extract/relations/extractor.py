@@ -41,7 +41,7 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
 def _try(fn, *args):
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - reported per document by the caller
+    except Exception as exc:
         return exc
 
 
@@ -63,7 +63,9 @@ class CoordinationAware:
 
         inner_many = getattr(self.inner, "extract_many", None)
         results = inner_many(docs) if inner_many is not None else [_try(self.inner.extract, d) for d in docs]
-        return [r if isinstance(r, Exception) else _try(distribute_over_coordination, d, r) for d, r in zip(docs, results)]
+        return [
+            r if isinstance(r, Exception) else _try(distribute_over_coordination, d, r) for d, r in zip(docs, results)
+        ]
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

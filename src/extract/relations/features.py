@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from extract.relations.candidates import concept_key, pair_context
+from extract.relations.memo import per_document
 from extract.relations.rules import (
     ADE_DISEASE_FIRST,
     ADE_DRUG_FIRST,
@@ -39,7 +40,6 @@ from extract.relations.rules import (
     has_negation,
     treat_sentence,
 )
-from extract.relations.memo import per_document
 from extract.relations.types import DRUG_ADVERSE_EVENT, DocumentView, EntityView
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\w\s]")
@@ -127,8 +127,9 @@ def _edge_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(toks[-2:]), tuple(toks[:2])
 
 
-def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, stats: DocStats,
-                          neighbours: bool = False) -> dict[str, float]:
+def drug_disease_features(
+    doc: DocumentView, chem: EntityView, dis: EntityView, stats: DocStats, neighbours: bool = False
+) -> dict[str, float]:
     """Features of the pair; works within a sentence and across sentences.
 
     ``neighbours`` adds the mention-neighbour family (models trained with it, relations >= 0.4.0,
@@ -175,8 +176,9 @@ def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, 
         return f
 
     if neighbours:  # words right next to each mention ("dopamine levels", "than quetiapine", "Y patients")
-        for tag, word in zip(("chem_prev=", "chem_next=", "dis_prev=", "dis_next="),
-                             _neighbours(doc, chem) + _neighbours(doc, dis)):
+        for tag, word in zip(
+            ("chem_prev=", "chem_next=", "dis_prev=", "dis_next="), _neighbours(doc, chem) + _neighbours(doc, dis)
+        ):
             if word:
                 f[tag + word] = 1.0
 
@@ -184,7 +186,10 @@ def drug_disease_features(doc: DocumentView, chem: EntityView, dis: EntityView, 
     region = ctx.region_pp
     toks = _tokens_of(region)
     f["tok_dist=" + _bucket(len(_tokens_of(ctx.between)), (0, 1, 3, 6, 10, 20))] = 1.0
-    f["n_inter_chem=" + _bucket(ctx.n_between_same_first if chem.start < dis.start else ctx.n_between_same_second, (0, 1, 3))] = 1.0
+    f[
+        "n_inter_chem="
+        + _bucket(ctx.n_between_same_first if chem.start < dis.start else ctx.n_between_same_second, (0, 1, 3))
+    ] = 1.0
     if ctx.region_cut:
         f["region_cut"] = 1.0
     if ctx.coordinated:

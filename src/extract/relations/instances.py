@@ -27,7 +27,9 @@ class Instance:
     label: int | None = None
 
 
-def drug_disease_instances(doc: DocumentView, max_inter_sentences: int = 100, neighbours: bool = False) -> list[Instance]:
+def drug_disease_instances(
+    doc: DocumentView, max_inter_sentences: int = 100, neighbours: bool = False
+) -> list[Instance]:
     """All intra-sentence pairs plus one closest pair per concept pair not sharing a sentence
     (``neighbours``: see :func:`extract.relations.features.drug_disease_features`)."""
     stats = doc_stats(doc)

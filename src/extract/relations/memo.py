@@ -22,7 +22,13 @@ def doc_memo(doc) -> dict:
     cur = getattr(_LOCAL, "current", None)
     if cur is not None and cur[0] is doc:
         _d, text, ents, n_ents, sents, n_sents, memo = cur
-        if text is doc.text and ents is doc.entities and n_ents == len(ents) and sents is doc.sentences and n_sents == len(sents):
+        if (
+            text is doc.text
+            and ents is doc.entities
+            and n_ents == len(ents)
+            and sents is doc.sentences
+            and n_sents == len(sents)
+        ):
             return memo
     memo = {}
     _LOCAL.current = (doc, doc.text, doc.entities, len(doc.entities), doc.sentences, len(doc.sentences), memo)
@@ -37,8 +43,15 @@ def per_document(fn):
     @functools.wraps(fn)
     def wrapper(doc, *args):
         cur = getattr(_LOCAL, "current", None)
-        if (cur is not None and cur[0] is doc and cur[1] is doc.text and cur[2] is doc.entities
-                and cur[3] == len(cur[2]) and cur[4] is doc.sentences and cur[5] == len(cur[4])):
+        if (
+            cur is not None
+            and cur[0] is doc
+            and cur[1] is doc.text
+            and cur[2] is doc.entities
+            and cur[3] == len(cur[2])
+            and cur[4] is doc.sentences
+            and cur[5] == len(cur[4])
+        ):
             memo = cur[6]
         else:
             memo = doc_memo(doc)

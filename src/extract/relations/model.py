@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import joblib
 import numpy as np
-from collections import Counter
-
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression
@@ -44,6 +43,7 @@ from extract.relations.types import (
     DocumentView,
     RelationCandidate,
 )
+from extract.vocab.ctd import ctd_tree_numbers
 
 N_FEATURES = 2**18
 # An adverse-event score above this overrides a rule "treats" reading of the same pair.
@@ -51,29 +51,80 @@ ADE_OVER_TREAT = 0.85
 
 
 AGG_FEATURES = (
-    "max_intra", "mean_intra", "n_intra", "n_sent_together", "inter", "has_intra", "min_sent_dist",
-    "chem_in_title", "dis_in_title", "chem_top", "dis_top", "chem_n", "dis_n", "chem_rank", "dis_rank",
-    "n_chem_concepts", "n_dis_concepts", "max_rule_ade", "max_rule_treat", "any_neg", "any_background",
-    "first_chem", "first_dis", "n_sentences",
+    "max_intra",
+    "mean_intra",
+    "n_intra",
+    "n_sent_together",
+    "inter",
+    "has_intra",
+    "min_sent_dist",
+    "chem_in_title",
+    "dis_in_title",
+    "chem_top",
+    "dis_top",
+    "chem_n",
+    "dis_n",
+    "chem_rank",
+    "dis_rank",
+    "n_chem_concepts",
+    "n_dis_concepts",
+    "max_rule_ade",
+    "max_rule_treat",
+    "any_neg",
+    "any_background",
+    "first_chem",
+    "first_dis",
+    "n_sentences",
 )
 # Stage-2 columns added in relations-0.3.0 (a model stores the columns it was trained on in
 # ``PairModel.agg_features``; older pickles use ``AGG_FEATURES_V1``).
 AGG_FEATURES_V1 = AGG_FEATURES
 AGG_FEATURES = AGG_FEATURES_V1 + (
-    "title_chem_only", "n_title_dis", "pair_last_sents", "chem_last_sents", "dis_last_sents",
-    "chem_partners", "dis_partners", "first_chem_pos", "first_dis_pos", "dis_n_sents", "chem_n_sents",
-    "frac_intra_hi", "max_qualifier", "any_composition", "all_treat", "dis_before_chem",
-    "chem_dose", "chem_admin", "chem_protect", "chem_any_treat", "dis_other_chem_ade", "dis_outcome_cue",
+    "title_chem_only",
+    "n_title_dis",
+    "pair_last_sents",
+    "chem_last_sents",
+    "dis_last_sents",
+    "chem_partners",
+    "dis_partners",
+    "first_chem_pos",
+    "first_dis_pos",
+    "dis_n_sents",
+    "chem_n_sents",
+    "frac_intra_hi",
+    "max_qualifier",
+    "any_composition",
+    "all_treat",
+    "dis_before_chem",
+    "chem_dose",
+    "chem_admin",
+    "chem_protect",
+    "chem_any_treat",
+    "dis_other_chem_ade",
+    "dis_outcome_cue",
     "dis_other_chem_compound",
 )
 # Cues of the sentences a concept is mentioned in (stage-2 columns).
-_DOSE = re.compile(r"^\W{0,3}(?:\(\s*)?\d[\d.,]*\s*(?:-\s*\d[\d.,]*\s*)?(?:mg|g|mcg|ug|\u00b5g|ng|mmol|mol|ml|iu|units?|%)\b", re.I)
-_ADMIN = re.compile(r"\b(?:administ\w*|inject\w*|infus\w*|given|receiv\w*|treated with|dose[sd]?|dosing|intake|ingest\w*|exposure|exposed|overdose|therapy|regimen)\b", re.I)
-_PROTECT = re.compile(r"\b(?:protect\w*|attenuat\w*|prevent\w*|antagoni\w*|revers\w*|ameliorat\w*|inhibit\w*|block\w*|reduc\w*|suppress\w*|abolish\w*)\b", re.I)
-_OUTCOME = re.compile(r"\b(?:develop\w*|induc\w*|occur\w*|incidence|caus\w*|toxicit\w*|adverse|side[- ]effects?|complication\w*|onset|after|following)\b", re.I)
+_DOSE = re.compile(
+    r"^\W{0,3}(?:\(\s*)?\d[\d.,]*\s*(?:-\s*\d[\d.,]*\s*)?(?:mg|g|mcg|ug|\u00b5g|ng|mmol|mol|ml|iu|units?|%)\b", re.I
+)
+_ADMIN = re.compile(
+    r"\b(?:administ\w*|inject\w*|infus\w*|given|receiv\w*|treated with|dose[sd]?|dosing|intake|ingest\w*|exposure|exposed|overdose|therapy|regimen)\b",
+    re.I,
+)
+_PROTECT = re.compile(
+    r"\b(?:protect\w*|attenuat\w*|prevent\w*|antagoni\w*|revers\w*|ameliorat\w*|inhibit\w*|block\w*|reduc\w*|suppress\w*|abolish\w*)\b",
+    re.I,
+)
+_OUTCOME = re.compile(
+    r"\b(?:develop\w*|induc\w*|occur\w*|incidence|caus\w*|toxicit\w*|adverse|side[- ]effects?|complication\w*|onset|after|following)\b",
+    re.I,
+)
 
 
-def aggregate(doc: DocumentView, instances: list[Instance], scores: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray, list[int]]:
+def aggregate(
+    doc: DocumentView, instances: list[Instance], scores: np.ndarray
+) -> tuple[list[tuple[str, str]], np.ndarray, list[int]]:
     """Concept-pair rows: aggregated mention-pair scores and document features.
 
     Returns the concept keys, the feature matrix (columns ``AGG_FEATURES``) and, per row, the
@@ -269,7 +320,7 @@ def _in_title(doc: DocumentView, e) -> bool:
     return e.sentence_index == 0 and bool(doc.title)
 
 
-def agg_columns(model: "PairModel") -> list[int]:
+def agg_columns(model: PairModel) -> list[int]:
     """Column indexes of ``AGG_FEATURES`` the model's stage 2 was trained on."""
     names = getattr(model, "agg_features", None) or AGG_FEATURES_V1
     return [AGG_FEATURES.index(n) for n in names]
@@ -395,19 +446,8 @@ def most_specific(
 
 
 def load_mesh_trees(path: Path) -> dict[str, tuple[str, ...]]:
-    """MeSH disease id -> tree numbers from CTD_diseases.tsv(.gz)."""
-    import gzip
-
-    opener = gzip.open if str(path).endswith(".gz") else open
-    trees: dict[str, tuple[str, ...]] = {}
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) > 5 and cols[1].startswith("MESH:") and cols[5]:
-                trees[cols[1]] = tuple(t.replace("/", ".") for t in cols[5].split("|"))
-    return trees
+    """MeSH disease id -> tree numbers (dotted) from CTD_diseases.tsv(.gz)."""
+    return ctd_tree_numbers(path)
 
 
 @dataclass
@@ -428,7 +468,7 @@ class _DocState:
 def _attempt(fn, *args):
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - reported per document by the caller
+    except Exception as exc:
         return exc
 
 
@@ -445,14 +485,14 @@ class ModelExtractor:
 
     method = "model"
 
-    def __init__(self, model: PairModel, version: str, manifestation: "ManifestationModel | None" = None):
+    def __init__(self, model: PairModel, version: str, manifestation: ManifestationModel | None = None):
         self.model = model
         self.version = version
         self.rules = RuleExtractor()
         self.manifestation = manifestation
 
     @classmethod
-    def load(cls, model_dir: Path) -> "ModelExtractor":
+    def load(cls, model_dir: Path) -> ModelExtractor:
         model_dir = Path(model_dir)
         payload = joblib.load(model_dir / "model.joblib")
         meta = json.loads((model_dir / "meta.json").read_text()) if (model_dir / "meta.json").exists() else {}
@@ -488,7 +528,9 @@ class ModelExtractor:
             states = [s if isinstance(s, Exception) else _attempt(self._aggregate, s) for s in states]
             probs = self._batched(states, self._concept_probs)
             for s, p in zip(states, probs):
-                out.append(s if isinstance(s, Exception) else p if isinstance(p, Exception) else _attempt(self._finish, s, p))
+                out.append(
+                    s if isinstance(s, Exception) else p if isinstance(p, Exception) else _attempt(self._finish, s, p)
+                )
         return out
 
     @staticmethod
@@ -500,18 +542,18 @@ class ModelExtractor:
         try:
             for i, r in zip(ok, step([states[i] for i in ok]) or [None] * len(ok)):
                 results[i] = r
-        except Exception:  # noqa: BLE001 - one bad document must not fail the batch
+        except Exception:
             for i in ok:
                 try:
                     results[i] = (step([states[i]]) or [None])[0]
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     results[i] = states[i] = exc
         for i, s in enumerate(states):
             if isinstance(s, Exception):
                 results[i] = s
         return results
 
-    def _prepare(self, doc: DocumentView) -> "_DocState":
+    def _prepare(self, doc: DocumentView) -> _DocState:
         """Rules, candidate instances and manifestation candidates of one document."""
         rule_cands = self.rules.extract(doc)
         instances = drug_disease_instances(doc, neighbours=self.model.neighbour_features)
@@ -526,7 +568,7 @@ class ModelExtractor:
             state.manifestation = self.manifestation.candidates(doc, method=self.method)
         return state
 
-    def _score_instances(self, states: list["_DocState"]) -> None:
+    def _score_instances(self, states: list[_DocState]) -> None:
         """Mention-pair probabilities of all states' instances, one classifier call per kind."""
         everything = [inst for s in states for inst in s.instances]
         scores = self.model.score(everything) if everything else np.zeros(0)
@@ -536,13 +578,13 @@ class ModelExtractor:
             s.scores = scores[at : at + n] if n else np.zeros(0)
             at += n
 
-    def _aggregate(self, state: "_DocState") -> "_DocState":
+    def _aggregate(self, state: _DocState) -> _DocState:
         if self.model.concept is not None and state.instances:
             state.keys, X, state.best = aggregate(state.doc, state.instances, state.scores)
             state.X = X[:, agg_columns(self.model)]
         return state
 
-    def _concept_probs(self, states: list["_DocState"]) -> list[np.ndarray | None]:
+    def _concept_probs(self, states: list[_DocState]) -> list[np.ndarray | None]:
         """Stage-2 probabilities per document (None without a stage-2 model or instances), one
         ``predict_proba`` call for all documents."""
         with_rows = [s for s in states if s.X is not None]
@@ -557,7 +599,7 @@ class ModelExtractor:
                 at += n
         return [out.get(id(s)) for s in states]
 
-    def _finish(self, state: "_DocState", probs: np.ndarray | None) -> list[RelationCandidate]:
+    def _finish(self, state: _DocState, probs: np.ndarray | None) -> list[RelationCandidate]:
         doc, rule_cands, instances, scores = state.doc, state.rule_cands, state.instances, state.scores
         ade: dict[tuple[str, str], RelationCandidate] = {}
         chosen: list[tuple[Instance, float]] = []
@@ -572,7 +614,8 @@ class ModelExtractor:
             chosen += [
                 (inst, accepted[(concept_key(inst.chem), concept_key(inst.dis))] * 0.999)
                 for inst in instances
-                if inst.intra and (concept_key(inst.chem), concept_key(inst.dis)) in accepted
+                if inst.intra
+                and (concept_key(inst.chem), concept_key(inst.dis)) in accepted
                 and all(inst is not c for c, _ in chosen)
             ]
         else:
@@ -598,8 +641,10 @@ class ModelExtractor:
                 if concept_prob.get((concept_key(c.head), concept_key(c.tail)), 1.0) >= RULE_FLOOR:
                     ade[key] = c
         for key, c in list(ade.items()):
-            if c.method == self.method and c.head.sentence_index == c.tail.sentence_index and (
-                _background(doc, c.tail) or _composition(doc, c.head, c.tail)
+            if (
+                c.method == self.method
+                and c.head.sentence_index == c.tail.sentence_index
+                and (_background(doc, c.tail) or _composition(doc, c.head, c.tail))
             ):
                 del ade[key]
         if self.model.trees:

@@ -34,6 +34,15 @@ from extract.relations.candidates import (
     pair_context,
     sentence_groups,
 )
+from extract.relations.cues import (
+    ANIMALS,
+    CAUSED_BY,
+    CAUSES,
+    NEGATION_CUES,
+    NEGATION_WORDS,
+    PATIENTS,
+    POPULATION,
+)
 from extract.relations.memo import per_document, sentence_entities
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
@@ -63,9 +72,7 @@ ADE_COMPOUND = re.compile(
 # Drug before disease: "X causes / results in / leads to Y".
 ADE_DRUG_FIRST = _rx(
     r"\binduc(?:e|es|ed|ing|tion of)\b",
-    r"\bcaus(?:e|es|ed|ing)\b",
-    r"\bresult(?:s|ed|ing)? in\b",
-    r"\b(?:lead|leads|leading|led) to\b",
+    rf"\b(?:{CAUSES})\b",
     r"\bproduc(?:e|es|ed|ing)\b",
     r"\bprovok\w*",
     r"\bprecipitat\w*",
@@ -84,7 +91,7 @@ ADE_DRUG_FIRST = _rx(
 )
 # Drug as the subject of a causal verb that governs the disease: "X ... results in mild Y".
 ADE_CAUSAL_CLOSE = re.compile(
-    r"\b(?:caus(?:e|es|ed|ing)|result(?:s|ed|ing)?\s+in|(?:lead|leads|leading|led)\s+to|induc(?:e|es|ed|ing)|"
+    rf"\b(?:{CAUSES}|induc(?:e|es|ed|ing)|"
     r"produc(?:e|es|ed|ing)|precipitat(?:e|es|ed|ing)|provok(?:e|es|ed|ing)|trigger(?:s|ed|ing)?)\s+"
     r"(?:[\w-]+\s+){0,4}$",
     re.I,
@@ -92,8 +99,7 @@ ADE_CAUSAL_CLOSE = re.compile(
 # Disease before drug: "Y induced by / after / following / due to X".
 ADE_DISEASE_FIRST = _rx(
     r"\b(?:induced|caused|provoked|precipitated|triggered|elicited|produced|mediated|evoked|aggravated|exacerbated) by\b",
-    r"\bdue to\b",
-    r"\bsecondary to\b",
+    rf"\b(?:{CAUSED_BY})\b",
     r"\battribut\w* to\b",
     r"\bassociated with\b",
     r"\brelated to\b",
@@ -102,7 +108,7 @@ ADE_DISEASE_FIRST = _rx(
     r"\bwhile (?:on|taking|receiving|using)\b",
     r"\bfrom\b",
     r"\bwith (?:the )?(?:use|administration|intake|ingestion|initiation|introduction|start) of\b",
-    r"\bin (?:a |an |the )?(?:\w+\s+){0,3}(?:patients?|wom[ae]n|m[ae]n|child(?:ren)?|subjects?|infants?|cases?|rats?|mice)\s+"
+    rf"\bin (?:a |an |the )?(?:\w+\s+){{0,3}}(?:{PATIENTS}|infants?|{ANIMALS})\s+"
     r"(?:treated|receiving|taking|given|on|using|exposed)\b",
     r"\b(?:receiving|taking|given|exposed to)\b",
     r"\binduced\b",
@@ -135,9 +141,9 @@ TREAT_DISEASE_FIRST = _rx(
     r"(?:\w+\s+){0,2}(?:with|by|to|after|following|on|using)\b",
     r"\b(?:treatment|therapy|management|prophylaxis) (?:with|using|by)\b",
     r"\bresponse to\b",
-    r"^\s*(?:-?\s*)?(?:patients?|subjects?|wom[ae]n|m[ae]n|child(?:ren)?|cases?)\s+(?:treated|receiving|taking|given|on)\b",
+    rf"^\s*(?:-?\s*)?(?:{PATIENTS})\s+(?:treated|receiving|taking|given|on)\b",
 )
-TREAT_PATIENTS = re.compile(r"^\s*(?:patients?|subjects?|wom[ae]n|m[ae]n|child(?:ren)?|cases?)\b", re.I)
+TREAT_PATIENTS = re.compile(rf"^\s*(?:{PATIENTS})\b", re.I)
 TREAT_BEFORE = re.compile(
     r"\b(?:treatment|therapy|management|treating|treat|prevention|prophylaxis) (?:of|for)\s+(?:[\w-]+\s+){0,3}$",
     re.I,
@@ -172,7 +178,7 @@ SUBGROUP = re.compile(
 # "Y in (an osteoporotic) patient treated with X": Y happens to treated patients, it is not what X treats.
 IN_TREATED_PATIENTS = re.compile(
     r"^\s*,?\s*(?:in|among)\s+(?:(?:a|an|the|two|three|several|some|many|\d+)\s+)?(?:[\w-]+\s+){0,3}"
-    r"(?:patients?|wom[ae]n|m[ae]n|child(?:ren)?|subjects?|infants?|cases?|individuals?)\s+"
+    rf"(?:{PATIENTS}|infants?|individuals?)\s+"
     r"(?:treated|receiving|taking|given|on|using)\b",
     re.I,
 )
@@ -215,6 +221,7 @@ def disease_qualifier(doc: DocumentView, dis: EntityView) -> str:
         return "subgroup"
     return ""
 
+
 # --- disease -> manifestation --------------------------------------------------------------
 # Tail (manifestation) before head (disease).
 MANIF_TAIL_FIRST = _rx(
@@ -222,8 +229,7 @@ MANIF_TAIL_FIRST = _rx(
     r"sequela|presentation|problem|component|part)s? (?:of|in)\b",
     r"\b(?:occurs?|occurred|occurring|seen|recogni[sz]ed|observed|found|reported|described|common|frequent|"
     r"prevalent|present|developed|develops|encountered|noted)\s+(?:\w+\s+){0,2}(?:in|among|with)\b",
-    r"\b(?:due to|secondary to|caused by|resulting from|attributable to|associated with|related to|"
-    r"induced by|complicating)\b",
+    rf"\b(?:{CAUSED_BY}|associated with|related to|induced by|complicating)\b",
 )
 # Head (disease) before tail (manifestation).
 MANIF_HEAD_FIRST = _rx(
@@ -231,43 +237,32 @@ MANIF_HEAD_FIRST = _rx(
     r"\bpresent(?:ing|ed|s)? (?:\w+\s+){0,2}(?:with|as)\b",
     r"\bmanifest\w* (?:as|by|with)\b",
     r"\bcharacteri[sz]ed by\b",
-    r"\b(?:leads?|led|leading) to\b",
-    r"\bcaus(?:e|es|ed|ing)\b",
-    r"\bresult(?:s|ed|ing)? in\b",
+    rf"\b(?:{CAUSES})\b",
     r"\bdevelop(?:s|ed|ing)?\b",
     r"^\s*-?\s*(?:associated|related|induced)\b",
     r"\b(?:features?|manifestations?|signs?|symptoms?|complications?|findings?) (?:such as|including|of|like)\b",
     r"\bwith (?:\w+\s+){0,2}(?:features?|signs?|symptoms?|manifestations?) of\b",
     r"\bsuffer\w* from\b",
 )
-# "In X, Y occurs": head in a leading PP, tail the subject.
-MANIF_IN_HEAD = re.compile(
-    r"\b(?:in|among)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}"
-    r"(?:(?:patients?|child(?:ren)?|adults?|subjects?|cases?|individuals?|families|wom[ae]n|m[ae]n|infants?)\s+"
-    r"(?:with|of|having)\s+)?(?:[\w-]+\s+){0,2}$",
-    re.I,
+# "in (the) (patients with) X" up to the end of the text: a disease named by a locative PP.
+_IN_POPULATION_WITH = (
+    r"(?:in|among)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}"
+    rf"(?:(?:{POPULATION})\s+(?:with|of|having)\s+)?(?:[\w-]+\s+){{0,2}}$"
 )
+# "In X, Y occurs": head in a leading PP, tail the subject.
+MANIF_IN_HEAD = re.compile(r"\b" + _IN_POPULATION_WITH, re.I)
 MANIF_SUBJECT_VERB = re.compile(
     r"^\s*(?:\w+\s+){0,1}(?:occurs?|occurred|is|are|was|were|develops?|developed|appears?|presents?|may|can|"
     r"has|have|remains?|represents?|affects?)\b",
     re.I,
 )
 # "Y in (patients with) X" where the whole between-text is the PP.
-MANIF_IN_PP = re.compile(
-    r"^\s*(?:in|among)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}"
-    r"(?:(?:patients?|child(?:ren)?|adults?|subjects?|cases?|individuals?|families|wom[ae]n|m[ae]n|infants?)\s+"
-    r"(?:with|of|having)\s+)?(?:[\w-]+\s+){0,2}$",
-    re.I,
-)
+MANIF_IN_PP = re.compile(r"^\s*" + _IN_POPULATION_WITH, re.I)
 
 # A disease after "with" is a background condition ("patients with Y", "without Y").
 BACKGROUND = re.compile(r"(?<!associated )(?<!correlated )\bwith(?:out)?\s+(?:[\w-]+\s+){0,3}$", re.I)
 
-NEGATION = re.compile(
-    r"\b(?:not|no|never|neither|nor|without|absence|absent|failed to|unlikely|rather than|unrelated|"
-    r"did not|does not|was not|were not|cannot|n't)\b",
-    re.I,
-)
+NEGATION = re.compile(rf"\b(?:{NEGATION_CUES})\b", re.I)
 MAX_REGION_CHARS = 150
 
 
@@ -336,9 +331,9 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     if drug_first:
         if not long_region and TREAT_DRUG_FIRST.search(region):
             treat = True
-        elif re.match(r"^\s*(?:therapy|treatment|monotherapy|prophylaxis)\s+(?:in|of)\s+(?:[\w-]+\s+){0,3}$", region, re.I) and (
-            TREAT_PATIENTS.match(ctx.after)
-        ):
+        elif re.match(
+            r"^\s*(?:therapy|treatment|monotherapy|prophylaxis)\s+(?:in|of)\s+(?:[\w-]+\s+){0,3}$", region, re.I
+        ) and (TREAT_PATIENTS.match(ctx.after)):
             treat = True  # "X treatment in two Y patients"
     else:
         treated_patients = bool(IN_TREATED_PATIENTS.match(region)) and not BENEFIT_PREFIX.search(dis_prefix)
@@ -376,8 +371,12 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     return out
 
 
-def _is_hypernym_pair(a: EntityView, b: EntityView) -> bool:
-    """'cancer' / 'prostate cancer', 'tumors' / 'hepatomas' share a head or contain each other."""
+def is_hypernym_pair(a: EntityView, b: EntityView) -> bool:
+    """The two mentions name the same kind of disease at two levels: one text contains the other
+    ('cancer' / 'prostate cancer') or both end in the same word ('tumors' / 'brain tumor').
+
+    Such a pair is a hypernym / hyponym pair, never a disease and its manifestation; the rules and
+    the manifestation classifier both leave it out."""
     ta, tb = a.text.lower(), b.text.lower()
     if ta in tb or tb in ta:
         return True
@@ -396,17 +395,18 @@ def _last_word(text: str) -> str | None:
 
 
 @per_document
-def _drug_event(doc: DocumentView, tail: EntityView) -> bool:
-    """The tail is a drug's event: a chemical of the sentence has an adverse-event rule for it,
-    or it is written as a compound "<word>-induced Y"."""
+def drug_event(doc: DocumentView, tail: EntityView) -> bool:
+    """The disease mention is a drug's event: a chemical of its sentence has an adverse-event rule
+    reading for it, or it is written as a compound "<word>-induced Y" / "<word>-related Y".
+
+    A drug's event is not a manifestation of a co-mentioned disease: the manifestation rule and
+    the manifestation classifier's features ask this of their tail (and head)."""
     sent = doc.sentences[tail.sentence_index]
     prefix = doc.text[max(sent.start, tail.start - 40) : tail.start]
     if re.search(r"-?(?:induced|associated|related)\s+(?:[\w-]+\s+){0,2}$", prefix, re.I):
         return True
     for c in sentence_entities(doc, tail.sentence_index):
-        if c.label == "CHEMICAL" and any(
-            s.type == DRUG_ADVERSE_EVENT for s in drug_disease_signals(doc, c, tail)
-        ):
+        if c.label == "CHEMICAL" and any(s.type == DRUG_ADVERSE_EVENT for s in drug_disease_signals(doc, c, tail)):
             return True
     return False
 
@@ -425,21 +425,26 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     if ctx.coordinated or head.abbreviation_of or tail.abbreviation_of:
         return None
     region = ctx.between
-    if len(region) > MAX_REGION_CHARS or re.match(r"^\s*[(\[]\s*$", region) or _is_hypernym_pair(head, tail):
+    if len(region) > MAX_REGION_CHARS or re.match(r"^\s*[(\[]\s*$", region) or is_hypernym_pair(head, tail):
         return None
     sent = doc.sentences[head.sentence_index]
     lo, hi = ctx.first.end, ctx.second.start
     blocking = [
         e
         for e in sentence_entities(doc, head.sentence_index)
-        if e.label == "DISEASE" and e.start >= lo and e.end <= hi and not is_pp_object(doc, e, sent)
+        if e.label == "DISEASE"
+        and e.start >= lo
+        and e.end <= hi
+        and not is_pp_object(doc, e, sent)
         and not re.match(r"^\s*[(\[]", doc.text[max(lo, e.start - 2) : e.start])
     ]
     groups = sentence_groups(doc, head.sentence_index)
-    blocking = [e for e in blocking if groups.get(e.entity_id) not in (groups.get(head.entity_id), groups.get(tail.entity_id))]
+    blocking = [
+        e for e in blocking if groups.get(e.entity_id) not in (groups.get(head.entity_id), groups.get(tail.entity_id))
+    ]
     if blocking:
         return None
-    if _drug_event(doc, tail):
+    if drug_event(doc, tail):
         return None
     neg = has_negation(region) or head.negated or tail.negated
     if ctx.first is tail:
@@ -452,12 +457,18 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     if MANIF_IN_HEAD.search(ctx.before) and re.match(r"^\s*,?\s*(?:[\w-]+\s+){0,2}$", region):
         if MANIF_SUBJECT_VERB.match(ctx.after):
             return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "in_head_tail_occurs")
-    drug_before = any(e.label == "CHEMICAL" and e.end <= head.start for e in sentence_entities(doc, head.sentence_index))
+    drug_before = any(
+        e.label == "CHEMICAL" and e.end <= head.start for e in sentence_entities(doc, head.sentence_index)
+    )
     if drug_before and is_pp_object(doc, head, sent):
         return None  # "X, used for treatment of H, results in T": the drug is the subject
     if MANIF_HEAD_FIRST.search(region):
         return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "head_trigger_tail")
-    if re.match(r"^\s*(?:with|,? with)\s+(?:(?:a|an|the|severe|marked|prominent|progressive|associated|concomitant)\s+)*$", region, re.I):
+    if re.match(
+        r"^\s*(?:with|,? with)\s+(?:(?:a|an|the|severe|marked|prominent|progressive|associated|concomitant)\s+)*$",
+        region,
+        re.I,
+    ):
         return RuleSignal(DISEASE_MANIFESTATION, 0.6, neg, "head_with_tail")
     return None
 
@@ -480,7 +491,8 @@ def topic_disease(doc: DocumentView) -> list[EntityView]:
     # when it is written out at least twice.
     names = {e.text.lower() for e in topic}
     specific = [
-        e for e in doc.entities
+        e
+        for e in doc.entities
         if e.label == "DISEASE" and not e.negated and any(e.text.lower().startswith(n + " ") for n in names)
     ]
     if len(specific) >= 2:
@@ -540,7 +552,7 @@ class RuleExtractor:
             sentence = doc.sentence_text(c.sentence_index)
             if not treat_sentence(sentence) or ADVERSE_SENTENCE.search(sentence):
                 continue
-            neg = bool(re.search(r"\b(?:no|not|without|neither|nor|failed)\b", sentence, re.I))
+            neg = bool(re.search(rf"\b(?:{NEGATION_WORDS}|failed)\b", sentence, re.I))
             # Evidence tail: the closest topic mention before the drug, else the first one.
             before = [d for d in topic if d.start < c.start]
             tail = before[-1] if before else topic[0]

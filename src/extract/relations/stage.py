@@ -32,8 +32,21 @@ def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) ->
     for r in sentences.select(["doc_id", "sentence_index", "start", "end", "section"]).to_pylist():
         sents.setdefault(r["doc_id"], []).append(SentenceView(r["sentence_index"], r["start"], r["end"], r["section"]))
     ents: dict[str, list[EntityView]] = {}
-    for r in entities.select(["doc_id", "entity_id", "start", "end", "text", "label", "sentence_index", "concept_id",
-                              "abbreviation_of", "negated", "uncertain"]).to_pylist():
+    for r in entities.select(
+        [
+            "doc_id",
+            "entity_id",
+            "start",
+            "end",
+            "text",
+            "label",
+            "sentence_index",
+            "concept_id",
+            "abbreviation_of",
+            "negated",
+            "uncertain",
+        ]
+    ).to_pylist():
         doc_id = r.pop("doc_id")
         ents.setdefault(doc_id, []).append(EntityView(**r))
     views = []
@@ -41,8 +54,19 @@ def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) ->
         s = sorted(sents.get(meta["doc_id"], []), key=lambda x: x.index)
         e = sorted(ents.get(meta["doc_id"], []), key=lambda x: (x.start, x.end))
         sections = [(x["name"], x["start"], x["end"]) for x in (meta["sections"] or [])]
-        views.append((meta, DocumentView(doc_id=meta["doc_id"], text=meta["text"], sentences=s, entities=e,
-                                         title=meta["title"], sections=sections)))
+        views.append(
+            (
+                meta,
+                DocumentView(
+                    doc_id=meta["doc_id"],
+                    text=meta["text"],
+                    sentences=s,
+                    entities=e,
+                    title=meta["title"],
+                    sections=sections,
+                ),
+            )
+        )
     return views
 
 
@@ -56,15 +80,29 @@ def relation_rows(meta: dict, view: DocumentView, candidates: list[RelationCandi
     for n, c in enumerate(ordered):
         sent = view.sentences[c.sentence_index] if c.sentence_index < len(view.sentences) else None
         start, end = (sent.start, sent.end) if sent else (0, len(view.text))
-        rows.append({
-            "doc_id": view.doc_id, "batch_id": meta["batch_id"], "relation_id": f"{view.doc_id}#r{n}",
-            "type": c.type, "head_entity_id": c.head.entity_id, "tail_entity_id": c.tail.entity_id,
-            "head_text": c.head.text, "tail_text": c.tail.text, "head_concept_id": c.head.concept_id,
-            "tail_concept_id": c.tail.concept_id, "sentence_index": c.sentence_index,
-            "evidence": view.text[start:end], "evidence_start": start, "evidence_end": end,
-            "score": round(float(c.score), 6), "negated": bool(c.negated), "method": c.method, "model_version": version,
-            **_phrase_columns(view, c),
-        })
+        rows.append(
+            {
+                "doc_id": view.doc_id,
+                "batch_id": meta["batch_id"],
+                "relation_id": f"{view.doc_id}#r{n}",
+                "type": c.type,
+                "head_entity_id": c.head.entity_id,
+                "tail_entity_id": c.tail.entity_id,
+                "head_text": c.head.text,
+                "tail_text": c.tail.text,
+                "head_concept_id": c.head.concept_id,
+                "tail_concept_id": c.tail.concept_id,
+                "sentence_index": c.sentence_index,
+                "evidence": view.text[start:end],
+                "evidence_start": start,
+                "evidence_end": end,
+                "score": round(float(c.score), 6),
+                "negated": bool(c.negated),
+                "method": c.method,
+                "model_version": version,
+                **_phrase_columns(view, c),
+            }
+        )
     return rows
 
 
@@ -88,15 +126,26 @@ def aggregate_document_relations(rows: list[dict], entity_keys: dict[str, str]) 
     for (doc_id, rtype, head, tail), members in sorted(groups.items()):
         positive = [m for m in members if not m["negated"]] or members
         best = max(positive, key=lambda m: (m["score"], -m["sentence_index"]))
-        out.append({
-            "doc_id": doc_id, "batch_id": best["batch_id"], "type": rtype, "head_concept_id": head,
-            "tail_concept_id": tail, "head_text": best["head_text"], "tail_text": best["tail_text"],
-            "tail_phrase": best.get("tail_phrase"),
-            "score": best["score"], "n_sentences": len({m["sentence_index"] for m in members}),
-            "best_relation_id": best["relation_id"], "evidence": best["evidence"],
-            "evidence_start": best["evidence_start"], "evidence_end": best["evidence_end"],
-            "negated": all(m["negated"] for m in members), "model_version": best["model_version"],
-        })
+        out.append(
+            {
+                "doc_id": doc_id,
+                "batch_id": best["batch_id"],
+                "type": rtype,
+                "head_concept_id": head,
+                "tail_concept_id": tail,
+                "head_text": best["head_text"],
+                "tail_text": best["tail_text"],
+                "tail_phrase": best.get("tail_phrase"),
+                "score": best["score"],
+                "n_sentences": len({m["sentence_index"] for m in members}),
+                "best_relation_id": best["relation_id"],
+                "evidence": best["evidence"],
+                "evidence_start": best["evidence_start"],
+                "evidence_end": best["evidence_end"],
+                "negated": all(m["negated"] for m in members),
+                "model_version": best["model_version"],
+            }
+        )
     return out
 
 
@@ -114,8 +163,9 @@ def get_extractor(settings: Settings | None = None):
     return _EXTRACTORS[key]
 
 
-def extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Table,
-                      settings: Settings | None = None, extractor=None) -> RelationsResult:
+def extract_relations(
+    documents: pa.Table, sentences: pa.Table, entities: pa.Table, settings: Settings | None = None, extractor=None
+) -> RelationsResult:
     """Relations of every document; one failing document becomes a reject.
 
     With ``settings.relation_processes > 1`` and more than :data:`MIN_DOCS_PER_PROCESS` documents
@@ -130,11 +180,16 @@ def extract_relations(documents: pa.Table, sentences: pa.Table, entities: pa.Tab
     if n_process > 1 and len(views) >= n_process * MIN_DOCS_PER_PROCESS and workers_available():
         size = chunk_size(len(views), n_process, BATCH_DOCS)
         try:
-            outcomes = fork_map(lambda positions: _process_views([views[i] for i in positions], extractor),
-                                range(len(views)), n_process, size)
-        except Exception:  # noqa: BLE001
-            log.warning("relations with %d processes failed; redoing the chunk in one process", n_process,
-                        exc_info=True)
+            outcomes = fork_map(
+                lambda positions: _process_views([views[i] for i in positions], extractor),
+                range(len(views)),
+                n_process,
+                size,
+            )
+        except Exception:
+            log.warning(
+                "relations with %d processes failed; redoing the chunk in one process", n_process, exc_info=True
+            )
     if outcomes is None:
         # One BLAS/OpenMP thread: the models score a few thousand rows per call at most (the pairs of
         # up to 256 documents), and thread pools on such small inputs cost more than they give
@@ -175,7 +230,7 @@ def _process_views(views: list, extractor) -> list[ViewOutcome]:
         # its exception.  Should the batch itself fail, every document is extracted on its own.
         try:
             results = extract_many([view for _meta, view in views])
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("batched relation extraction failed; extracting document by document")
             extract_many = None
     for (meta, view), result in zip(views, results):
@@ -185,8 +240,19 @@ def _process_views(views: list, extractor) -> list[ViewOutcome]:
             candidates = extractor.extract(view) if extract_many is None else result
             rel = relation_rows(meta, view, candidates, extractor.version)
         except Exception as exc:
-            outcomes.append(([], [], Reject(source=meta["source"], stage=STAGE, reason="processing_error",
-                                           detail=f"{type(exc).__name__}: {exc}", doc_id=meta["doc_id"])))
+            outcomes.append(
+                (
+                    [],
+                    [],
+                    Reject(
+                        source=meta["source"],
+                        stage=STAGE,
+                        reason="processing_error",
+                        detail=f"{type(exc).__name__}: {exc}",
+                        doc_id=meta["doc_id"],
+                    ),
+                )
+            )
             continue
         keys = {e.entity_id: _norm_key(e) for e in view.entities}
         outcomes.append((rel, aggregate_document_relations(rel, keys), None))

@@ -28,7 +28,9 @@ class AlignmentReport:
         return self.mentions - self.misaligned
 
 
-def measure_alignment(docs: Iterable[PubtatorDocument], nlp: Language, name: str, max_examples: int = 10) -> AlignmentReport:
+def measure_alignment(
+    docs: Iterable[PubtatorDocument], nlp: Language, name: str, max_examples: int = 10
+) -> AlignmentReport:
     """Count mentions for which ``doc.char_span(start, end)`` (strict) is ``None``."""
     report = AlignmentReport(name)
     for d in docs:

@@ -30,9 +30,10 @@ from typing import Any
 import spacy
 from spacy.cli.train import train as spacy_train
 
+from extract.ner import lexicon_features as _lexicon_features  # noqa: F401  (registers the component)
 from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import PROJECT_ROOT
-from extract.ner import lexicon_features as _lexicon_features  # noqa: F401  (registers the augmenter)
+from extract.training import augmenters as _augmenters  # noqa: F401  (registers the augmenter)
 from extract.training.corpus import CORPORA, LABELS, ConversionStats, CorpusSpec, load_documents, write_docbin
 
 __all__ = ["DEFAULT_CONFIG", "DEFAULT_EXTRA_CORPORA", "WORK_DIR", "prepare_data", "train_ner", "package_model"]
@@ -84,7 +85,9 @@ def prepare_data(
     exclude = frozenset() if include_dev_in_train else frozenset(dev_pmids)
     train_path = work_dir / "train.spacy"
     dev_path = work_dir / "dev.spacy"
-    train_stats = write_docbin(train_specs, nlp, train_path, exclude_pmids=exclude, limit=limit, corpora_dir=corpora_dir)
+    train_stats = write_docbin(
+        train_specs, nlp, train_path, exclude_pmids=exclude, limit=limit, corpora_dir=corpora_dir
+    )
     dev_stats = write_docbin([dev_spec], nlp, dev_path, limit=limit, corpora_dir=corpora_dir)
     return {
         "train": train_path,
@@ -149,7 +152,11 @@ def train_ner(
         shutil.rmtree(work)
     work.mkdir(parents=True)
     data = prepare_data(
-        work, extra_corpora=extra_corpora, include_dev_in_train=include_dev_in_train, limit=limit, corpora_dir=corpora_dir
+        work,
+        extra_corpora=extra_corpora,
+        include_dev_in_train=include_dev_in_train,
+        limit=limit,
+        corpora_dir=corpora_dir,
     )
     cfg_overrides: dict[str, Any] = {
         "paths.train": str(data["train"]),
@@ -183,7 +190,11 @@ def train_ner(
 
     training_info = {
         "version": version,
-        "config": str(Path(config).resolve().relative_to(PROJECT_ROOT) if Path(config).resolve().is_relative_to(PROJECT_ROOT) else config),
+        "config": str(
+            Path(config).resolve().relative_to(PROJECT_ROOT)
+            if Path(config).resolve().is_relative_to(PROJECT_ROOT)
+            else config
+        ),
         "seed": seed,
         "max_steps": max_steps,
         "vectors": str(vectors) if vectors else None,
@@ -243,7 +254,10 @@ def _stamp_meta(model_dir: Path, version: str) -> None:
 
 def stats_table(stats: Sequence[ConversionStats]) -> str:
     """Markdown table of conversion statistics."""
-    rows = ["| corpus | docs | skipped (dev/dup PMIDs) | mentions | CHEMICAL | DISEASE | misaligned | overlapping |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| corpus | docs | skipped (dev/dup PMIDs) | mentions | CHEMICAL | DISEASE | misaligned | overlapping |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for s in stats:
         rows.append(
             f"| {s.corpus} | {s.documents} | {s.skipped_documents} | {s.mentions} | {s.per_label.get('CHEMICAL', 0)} "

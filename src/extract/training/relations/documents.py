@@ -18,8 +18,8 @@ from extract.corpora.pubtator import PubtatorDocument
 from extract.nlp.sentences import split_sentences
 from extract.relations.candidates import sentence_index_of
 from extract.relations.instances import Instance, drug_disease_instances
-from extract.schemas import ENTITY_LABELS
 from extract.relations.types import DocumentView, EntityView, SentenceView
+from extract.schemas import ENTITY_LABELS
 
 LABELS = {label.lower(): label for label in ENTITY_LABELS}
 
@@ -76,7 +76,7 @@ def pubtator_view(doc: PubtatorDocument) -> LabelledView:
     return LabelledView(view=view, ids_by_entity=ids_by_entity, positive_concepts=cid, group=doc.pmid)
 
 
-def ade_view(sent: AdeSentence, index: int, lexicon: "MentionLexicon | None" = None) -> LabelledView:
+def ade_view(sent: AdeSentence, index: int, lexicon: MentionLexicon | None = None) -> LabelledView:
     """One ADE sentence as a one-sentence document; gold pairs as mention-level positives.
 
     With ``lexicon``, sentences without gold pairs (ADE-NEG) get mentions by dictionary
@@ -115,7 +115,7 @@ class MentionLexicon:
         self._rx = re.compile(r"(?<!\w)(?:" + alternation + r")(?!\w)", re.I) if alternation else None
 
     @classmethod
-    def from_ade(cls, sentences: list[AdeSentence]) -> "MentionLexicon":
+    def from_ade(cls, sentences: list[AdeSentence]) -> MentionLexicon:
         terms: dict[str, str] = {}
         for s in sentences:
             for d, e in s.pairs:

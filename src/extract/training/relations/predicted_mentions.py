@@ -25,9 +25,9 @@ from dataclasses import dataclass, replace
 
 from extract.corpora.ade import AdeSentence
 from extract.corpora.pubtator import PubtatorDocument, raw_document_rows
-from extract.training.relations.documents import LabelledView, pubtator_view
 from extract.relations.event_phrase import EventPhrase, Span
 from extract.relations.types import DocumentView, EntityView
+from extract.training.relations.documents import LabelledView, pubtator_view
 
 
 @dataclass
@@ -100,7 +100,12 @@ def bc5cdr_views(docs: Sequence[PubtatorDocument]) -> list[LabelledView]:
         spans = [(Span(e.start + (e.start > t_end), e.end + (e.start > t_end)), e) for e in gold.view.entities]
         ids: dict[str, tuple[str, ...]] = {}
         for x in v.entities:
-            got = {i for span, g in spans if g.label == x.label and _overlaps(span, x) for i in gold.ids_by_entity.get(g.entity_id, ())}
+            got = {
+                i
+                for span, g in spans
+                if g.label == x.label and _overlaps(span, x)
+                for i in gold.ids_by_entity.get(g.entity_id, ())
+            }
             ids[x.entity_id] = tuple(sorted(got))
         out.append(LabelledView(view=v, ids_by_entity=ids, positive_concepts=gold.positive_concepts, group=d.pmid))
     return out

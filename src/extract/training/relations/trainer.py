@@ -26,12 +26,9 @@ import numpy as np
 
 from extract.corpora.ade import AdeSentence, read_ade
 from extract.corpora.pubtator import read_pubtator, unique_documents
-from extract.training.relations import predicted_mentions as predicted
-from extract.training.relations.documents import LabelledView, MentionLexicon, ade_view, pubtator_view
 from extract.metrics import prf
-from extract.relations.instances import Instance
-from extract.training.relations.documents import labelled_instances
 from extract.relations.candidates import concept_key
+from extract.relations.instances import Instance
 from extract.relations.model import (
     AGG_FEATURES,
     N_FEATURES,
@@ -42,13 +39,20 @@ from extract.relations.model import (
     fit_pair_model,
     load_mesh_trees,
 )
+from extract.training.relations import predicted_mentions as predicted
+from extract.training.relations.documents import (
+    LabelledView,
+    MentionLexicon,
+    ade_view,
+    labelled_instances,
+    pubtator_view,
+)
+from extract.vocab.files import vocab_files
 
 log = logging.getLogger(__name__)
 
 # Stage-2 (concept pair) threshold of the shipped model, selected on BC5CDR dev document-level CID
-# F1 (MeSH-keyed pairs), end to end and with gold entities: relations-0.5.0 over 0.30 / 0.325 / 0.35 /
-# 0.375 / 0.40 (end to end 0.4647 / 0.4700 / 0.4727 / 0.4730 / 0.4668; gold entities best at 0.35);
-# relations-0.4.0: 0.40 over 0.30-0.50; relations-0.3.0: 0.35 over 0.30-0.45.
+# F1 (MeSH-keyed pairs), end to end and with gold entities (the sweeps: models/EXPERIMENTS.md).
 CONCEPT_THRESHOLD = 0.35
 # Mention-neighbour features (``chem_prev=`` ...) for models trained from now on (relations >= 0.4.0).
 NEIGHBOUR_FEATURES = True
@@ -223,7 +227,9 @@ def train_model(
         tp = int((hit & (y == 1)).sum())
         stats["cv_concept_pairs_ade_gold_mentions"] = prf(tp, int(hit.sum()) - tp, int(y[~is_cdr].sum()) - tp)
     stats["cv_folds"] = k
-    model = fit_pair_model(all_inst, C=C, n_features=n_features, thresholds={"intra": 0.5, "inter": 0.5, "concept": thr})
+    model = fit_pair_model(
+        all_inst, C=C, n_features=n_features, thresholds={"intra": 0.5, "inter": 0.5, "concept": thr}
+    )
     model.concept = fit_concept_model(X, y)
     model.agg_features = tuple(AGG_FEATURES)
     model.neighbour_features = NEIGHBOUR_FEATURES
@@ -238,7 +244,7 @@ def train_model(
 
 
 def new_version() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y.%m.%d-%H%M")
+    return dt.datetime.now(dt.UTC).strftime("%Y.%m.%d-%H%M")
 
 
 def save_model(model: PairModel, stats: dict, models_dir: Path, version: str | None = None) -> Path:
@@ -281,7 +287,7 @@ def train_relations(
         stats["threshold_source"] = (
             "BC5CDR development split, CID F1 end to end and with gold entities (training.CONCEPT_THRESHOLD)"
         )
-    trees_path = settings.vocab_dir / "ctd_diseases" / "CTD_diseases.tsv.gz"
+    trees_path = vocab_files(settings.vocab_dir).ctd_diseases
     if trees_path.exists():
         model.trees = load_mesh_trees(trees_path)  # most-specific-disease filter
     stats["data"] = {
@@ -323,11 +329,8 @@ def latest_manifestation_source(models_dir: Path, exclude: str | None = None) ->
     from extract.relations.manifestation import ARTIFACT
     from extract.settings import _version_key
 
-    found = [
-        p for p in Path(models_dir).glob("relations-*")
-        if (p / ARTIFACT).exists() and p.name != exclude
-    ]
-    return max(found, key=lambda p: _version_key(p.name[len("relations-"):])) if found else None
+    found = [p for p in Path(models_dir).glob("relations-*") if (p / ARTIFACT).exists() and p.name != exclude]
+    return max(found, key=lambda p: _version_key(p.name[len("relations-") :])) if found else None
 
 
 #: disease_manifestation decision threshold, chosen on ``data/gold/disease_manifestation_dev.jsonl``
@@ -354,8 +357,9 @@ def train_manifestation_release(
     against the distant labels)."""
     import shutil
 
-    from extract.relations.manifestation import ARTIFACT, train_manifestation
+    from extract.relations.manifestation import ARTIFACT
     from extract.settings import get_settings
+    from extract.training.relations.manifestation import train_manifestation
 
     settings = get_settings()
     corpora_dir = corpora_dir or settings.corpora_dir
@@ -381,7 +385,9 @@ def train_manifestation_release(
     return out
 
 
-def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = None, manifestation: dict | None = None) -> None:
+def write_model_card(
+    model_dir: Path, stats: dict, evaluation: dict | None = None, manifestation: dict | None = None
+) -> None:
     """MODEL_CARD.md: data, features, cross-validated training figures, dev figures when given."""
     lines = [
         f"# Relation model `{model_dir.name}`",
@@ -471,9 +477,15 @@ def write_model_card(model_dir: Path, stats: dict, evaluation: dict | None = Non
     if evaluation:
         lines += ["", "## Development figures", ""]
         for name, res in evaluation.items():
-            keep = {k: res[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn", "n_docs", "n_sentences") if k in res}
+            keep = {
+                k: res[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn", "n_docs", "n_sentences") if k in res
+            }
             lines.append(f"- {name}: {json.dumps(keep)}")
-    lines += ["", "Reproduce: `biomed-extract train relations --version <v>`; "
-              "`biomed-extract evaluate --task cid --corpus ../shared/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt "
-              "[--gold-entities]`.", ""]
+    lines += [
+        "",
+        "Reproduce: `biomed-extract train relations --version <v>`; "
+        "`biomed-extract evaluate --task cid --corpus ../shared/corpora/bc5cdr/CDR_DevelopmentSet.PubTator.txt "
+        "[--gold-entities]`.",
+        "",
+    ]
     (Path(model_dir) / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,30 @@
+"""Cue-word fragments shared by the relation rules and the manifestation patterns.
+
+Each constant is an uncompiled regex alternation (no enclosing group, no flags): embed it as
+``(?:FRAGMENT)`` in a pattern compiled with ``re.I``.  The word lists live here once, so a word
+added to the population, causal or negation cues reaches every pattern that reads them.
+"""
+
+from __future__ import annotations
+
+#: People a clinical statement is about: "patients treated with X", "Y in women receiving X".
+PATIENTS = r"patients?|subjects?|wom[ae]n|m[ae]n|child(?:ren)?|cases?"
+#: Laboratory animals of the abstracts: "Y in rats treated with X".
+ANIMALS = r"mice|rats?"
+#: Any population that can carry a disease: "in adults / families / those / mice with H".
+POPULATION = PATIENTS + r"|adults?|individuals?|families|infants?|those|people|" + ANIMALS
+
+#: Active causal verbs, cause before effect: "X causes / results in / leads to Y".
+CAUSES = r"caus(?:e|es|ed|ing)|result(?:s|ed|ing)?\s+in|(?:lead|leads|leading|led)\s+to"
+#: Passive causal phrases, effect before cause: "Y due to / secondary to / caused by X".
+CAUSED_BY = r"due to|secondary to|caused by|result(?:s|ed|ing)? from|attribut(?:able|ed) to"
+#: "as a complication / consequence / manifestation / result of": effect before cause.
+AS_A_RESULT_OF = r"as a (?:complication|consequence|manifestation|result) of"
+
+#: Plain negation words: "no", "not", "without", "neither ... nor".
+NEGATION_WORDS = r"not|no|neither|nor|without"
+#: Negation cues of a cue region: the words plus negated verbs and "absence", "rather than", ...
+NEGATION_CUES = (
+    NEGATION_WORDS
+    + r"|never|absence|absent|failed to|unlikely|rather than|unrelated|did not|does not|was not|were not|cannot|n't"
+)

@@ -1,0 +1,139 @@
+"""Helpers shared by the test modules: paths, the seed documents as views, the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from extract.nlp.sentences import split_sentences
+from extract.relations.candidates import sentence_index_of
+from extract.relations.types import DocumentView, EntityView, SentenceView
+from extract.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+PAGES = get_settings().shared_dir / "samples" / "pages"
+
+
+def build_view(doc_id: str, text: str, terms: dict[str, str], title: str | None = None) -> DocumentView:
+    """Sentences from the pipeline's splitter; every case-insensitive whole-word occurrence of each
+    term becomes a mention (longest terms first, no overlaps)."""
+    sentences = [SentenceView(i, s, e) for i, (s, e, _) in enumerate(split_sentences(text, []))]
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, int, str]] = []
+    for term in sorted(terms, key=len, reverse=True):
+        for m in re.finditer(r"(?<!\w)" + re.escape(term) + r"(?!\w)", text, re.I):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append((m.start(), m.end(), terms[term]))
+    found.sort()
+    entities = [
+        EntityView(
+            entity_id=f"{doc_id}#e{i}",
+            start=s,
+            end=e,
+            text=text[s:e],
+            label=label,
+            sentence_index=sentence_index_of(sentences, s),
+            negated=bool(re.search(r"\bwithout\s+(?:[\w-]+\s+){0,2}$", text[max(0, s - 40) : s], re.I)),
+        )
+        for i, (s, e, label) in enumerate(found)
+    ]
+    return DocumentView(doc_id=doc_id, text=text, sentences=sentences, entities=entities, title=title)
+
+
+TERIPARATIDE_TERMS = {
+    "teriparatide": "CHEMICAL",
+    "hypercalcemia": "DISEASE",
+    "dystrophic calcification": "DISEASE",
+    "osteoporosis": "DISEASE",
+    "osteoporotic": "DISEASE",
+    "autoimmune disorders": "DISEASE",
+    "autoimmune disorder": "DISEASE",
+}
+CALCINOSIS_TERMS = {
+    "calcinosis cutis": "DISEASE",
+    "calcinosis": "DISEASE",
+    "dermatomyositis": "DISEASE",
+    "systemic sclerosis": "DISEASE",
+    "rheumatic diseases": "DISEASE",
+    "minocylcine": "CHEMICAL",
+    "warfarin": "CHEMICAL",
+    "calcium channel blockers": "CHEMICAL",
+    "bisphosphonates": "CHEMICAL",
+    "methotrexate": "CHEMICAL",
+}
+
+
+def relation_pairs(cands, rel_type: str, negated: bool = False) -> set[tuple[str, str]]:
+    """(head text, tail text) of the candidates of one relation type, lower-cased."""
+    return {(c.head.text.lower(), c.tail.text.lower()) for c in cands if c.type == rel_type and c.negated == negated}
+
+
+def tiny_ner_model(folder: Path) -> Path:
+    """A small spaCy NER model (entity ruler over a few words), so tests do not load the big one."""
+    from extract.nlp.tokenizer import make_blank_nlp
+
+    path = folder / "ner-tiny"
+    if path.exists():
+        return path
+    nlp = make_blank_nlp()
+    ruler = nlp.add_pipe("entity_ruler")
+    chemicals = (
+        "aspirin",
+        "cisplatin",
+        "lithium",
+        "tacrolimus",
+        "amiodarone",
+        "budesonide",
+        "terbutaline",
+        "teriparatide",
+        "metformin",
+        "levothyroxine",
+        "formoterol",
+        "haloperidol",
+        "warfarin",
+    )
+    diseases = (
+        "headache",
+        "nephrotoxicity",
+        "hypothyroidism",
+        "seizures",
+        "asthma",
+        "neurotoxicity",
+        "hepatotoxicity",
+        "calcinosis",
+        "polyuria",
+        "hypomagnesemia",
+        "pancreatitis",
+        "cardiomyopathy",
+    )
+    ruler.add_patterns(
+        [{"label": "CHEMICAL", "pattern": [{"LOWER": w}]} for w in chemicals]
+        + [{"label": "DISEASE", "pattern": [{"LOWER": w}]} for w in diseases]
+    )
+    nlp.meta.update({"name": "tiny", "version": "0.0.1"})
+    nlp.to_disk(path)
+    return path
+
+
+def cli_env(model: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+    env.update({"BIOMED_EXTRACT_NER_MODEL": str(model), "PYTHONUNBUFFERED": "1", "COLUMNS": "200", **extra})
+    return env
+
+
+def biomed_extract(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

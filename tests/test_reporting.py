@@ -1,0 +1,295 @@
+"""concept_pairs, the HTML report and `show`, on real pipeline output read back.
+
+The pipeline runs once for the module, through the CLI in a subprocess (Prefect
+state in the test's tmp folder), as two batches: the shared seed pages, then a
+second batch holding a shortened copy of the teriparatide case report (a new
+document stating the same adverse event) and the calcinosis page again (the
+same document in a second batch).  The report is opened in headless Chromium
+over its DevTools protocol and checked from the rendered page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from extract import store
+from extract.reporting.concept_pairs import build_concept_pairs, read_concept_pairs
+
+TERIPARATIDE = "DRUGBANK:DB06285"
+CALCINOSIS = "MESH:D002114"  # 'dystrophic calcification' links to Calcinosis
+SYSTEMIC_SCLEROSIS = "MESH:D012595"
+CALCINOSIS_CUTIS = "HP:0025520"
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory, seed_pages) -> dict:
+    tmp = tmp_path_factory.mktemp("reporting")
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp / "prefect"),
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    out = tmp / "out"
+    second = tmp / "second_report.txt"
+    # the case report's abstract alone: a document of its own stating the same adverse event
+    abstract = next(
+        line
+        for line in seed_pages["teriparatide"].read_text(encoding="utf-8").splitlines()
+        if "dystrophic calcification" in line and len(line) > 300
+    )
+    second.write_text(abstract + "\n", encoding="utf-8")
+    _cli(["run", str(seed_pages["teriparatide"].parent), "--out", str(out), "--batch", "pages"], env)
+    _cli(["run", str(second), str(seed_pages["calcinosis"]), "--out", str(out), "--batch", "again"], env)
+    report = Path(_cli(["report", "--out", str(out)], env).stdout.strip().splitlines()[-1])
+    return {"tmp": tmp, "out": out, "env": env, "report": report}
+
+
+def _pair(pairs: pd.DataFrame, rel_type: str, head: str, tail: str) -> pd.Series:
+    rows = pairs[(pairs["type"] == rel_type) & (pairs["head_concept_id"] == head) & (pairs["tail_concept_id"] == tail)]
+    assert len(rows) == 1, f"no single {rel_type} {head} -> {tail} row"
+    return rows.iloc[0]
+
+
+def test_parent_flow_writes_concept_pairs_counted_across_batches(output):
+    out = output["out"]
+    stored = read_concept_pairs(out).to_pandas()
+    assert store.list_batches(out, "concept_pairs") == ["all"]
+    assert len(stored) == build_concept_pairs(out).num_rows > 0  # the parent flow rebuilt it after the last run
+
+    # the same adverse event in two documents of two batches: counted twice, best evidence kept
+    ade = _pair(stored, "drug_adverse_event", TERIPARATIDE, CALCINOSIS)
+    doc_relations = pd.read_parquet(out / "document_relations")
+    supporting = doc_relations[
+        (doc_relations["type"] == "drug_adverse_event")
+        & (doc_relations["head_concept_id"] == TERIPARATIDE)
+        & (doc_relations["tail_concept_id"] == CALCINOSIS)
+    ]
+    assert sorted(supporting["batch_id"]) == ["again", "pages"]
+    assert ade["n_documents"] == 2 and list(ade["doc_ids"]) == sorted(supporting["doc_id"])
+    assert ade["n_sentences"] == supporting["n_sentences"].sum()
+    assert ade["score"] == pytest.approx(supporting["score"].max())
+    assert ade["head_name"] == "Teriparatide" and "dystrophic calcification" in ade["tail_text"]
+    assert (
+        ade["evidence"][ade["head_start"] - ade["evidence_start"] : ade["head_end"] - ade["evidence_start"]].lower()
+        == "teriparatide"
+    )
+
+    # the calcinosis page is in both batches: one document, not two
+    manifestation = _pair(stored, "disease_manifestation", SYSTEMIC_SCLEROSIS, CALCINOSIS_CUTIS)
+    assert manifestation["n_documents"] == 1 and manifestation["tail_name"] == "Calcinosis cutis"
+
+    # every pair of document_relations is one row, sorted by type, documents desc, score desc
+    assert len(stored) == len(doc_relations.drop_duplicates(["type", "head_concept_id", "tail_concept_id"]))
+    keys = list(
+        zip(
+            stored["type"],
+            -stored["n_documents"],
+            -stored["score"],
+            stored["head_concept_id"],
+            stored["tail_concept_id"],
+        )
+    )
+    assert keys == sorted(keys)
+
+
+def test_concept_pairs_do_not_depend_on_the_order_of_batches(output):
+    """The same two batches stored under names that sort the other way round give the same rows."""
+    out, swapped = output["out"], output["tmp"] / "swapped"
+    for table in ("documents", "entities", "relations", "document_relations"):
+        for old, new in (("pages", "z-pages"), ("again", "a-again")):
+            shutil.copytree(store.partition_dir(out, table, old), store.partition_dir(swapped, table, new))
+    assert store.list_batches(swapped, "document_relations") == ["a-again", "z-pages"]
+    assert build_concept_pairs(swapped).to_pylist() == build_concept_pairs(out).to_pylist()
+
+
+def test_summarize_command_rebuilds_the_table(output):
+    out = output["out"]
+    store.remove_part(out, "concept_pairs", "all", "part-0")
+    assert read_concept_pairs(out).num_rows == 0
+    result = _cli(["summarize", "--out", str(out)], output["env"])
+    assert f"{build_concept_pairs(out).num_rows} concept pairs" in result.stderr
+    assert read_concept_pairs(out).to_pylist() == build_concept_pairs(out).to_pylist()
+
+
+def test_report_is_one_self_contained_file(output):
+    report = output["report"]
+    assert report == output["out"] / "report.html"
+    html = report.read_text(encoding="utf-8")
+    for external in ("<link", 'src="http', "src='http", "@import", "url(http"):
+        assert external not in html
+    assert html.count("<svg") == 3  # entities by label, relations by type and score, documents by year
+
+
+# -- headless Chromium over the DevTools protocol ------------------------------------------------------------
+
+
+def _chromium_binary() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if found:
+        return found
+    message = "Chromium not found: install Debian's chromium package (apt-get install chromium) to run this test"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class DevTools:
+    """A headless Chromium page driven over the Chrome DevTools protocol (websocket, JSON messages)."""
+
+    def __init__(self, binary: str, profile: Path):
+        from websockets.sync.client import connect
+
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().count("\n") >= 1):
+            assert time.monotonic() < deadline and self.process.poll() is None, "Chromium did not start"
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
+            target = next(t for t in json.load(response) if t["type"] == "page")
+        self.socket = connect(target["webSocketDebuggerUrl"], max_size=None)
+        self.next_id = 0
+        self.events: list[dict] = []
+
+    def call(self, method: str, **params) -> dict:
+        self.next_id += 1
+        self.socket.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv(timeout=60))
+            if message.get("id") == self.next_id:
+                assert "error" not in message, message
+                return message.get("result", {})
+            self.events.append(message)
+
+    def wait_for(self, method: str) -> None:
+        deadline = time.monotonic() + 60
+        while not any(e.get("method") == method for e in self.events):
+            assert time.monotonic() < deadline, f"no {method} event"
+            self.events.append(json.loads(self.socket.recv(timeout=60)))
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        assert "exceptionDetails" not in result, result
+        return result["result"].get("value")
+
+    def console_errors(self) -> list[str]:
+        errors = []
+        for event in self.events:
+            params = event.get("params", {})
+            if event.get("method") == "Runtime.exceptionThrown":
+                errors.append(json.dumps(params["exceptionDetails"])[:500])
+            elif event.get("method") == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                errors.append(json.dumps(params.get("args"))[:500])
+            elif event.get("method") == "Log.entryAdded" and params["entry"]["level"] == "error":
+                errors.append(params["entry"].get("text", "")[:500])
+        return errors
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def rendered_report(output):
+    browser = DevTools(_chromium_binary(), output["tmp"] / "chromium-profile")
+    try:
+        for domain in ("Page", "Runtime", "Log"):
+            browser.call(f"{domain}.enable")
+        browser.call("Page.navigate", url=output["report"].resolve().as_uri())
+        browser.wait_for("Page.loadEventFired")
+        yield browser
+    finally:
+        browser.close()
+
+
+def _section_rows(browser: DevTools, section: str) -> list[str]:
+    """innerText of the visible table rows of a section, lower-cased, as the reader sees them."""
+    return browser.evaluate(
+        f"Array.from(document.querySelectorAll('#{section} tbody tr'))"
+        ".filter(row => row.offsetParent !== null).map(row => row.innerText.toLowerCase())"
+    )
+
+
+def test_report_renders_without_console_errors(rendered_report):
+    assert rendered_report.evaluate("document.title") == "biomed-extract report"
+    assert rendered_report.evaluate("document.querySelectorAll('svg').length") == 3
+    assert rendered_report.console_errors() == []
+
+
+def test_seed_pairs_appear_in_their_sections_of_the_rendered_report(rendered_report):
+    adverse_events = _section_rows(rendered_report, "drug_adverse_event")
+    assert any("teriparatide" in row and "dystrophic calcification" in row for row in adverse_events), adverse_events
+    manifestations = _section_rows(rendered_report, "disease_manifestation")
+    assert any("systemic sclerosis" in row and "calcinosis cutis" in row for row in manifestations), manifestations
+    # each pair in its own section only
+    assert not any("teriparatide" in row for row in manifestations)
+
+
+def test_filter_keeps_the_rows_of_one_drug(rendered_report):
+    rendered_report.evaluate(
+        "(() => { const box = document.getElementById('filter'); box.value = 'teriparatide';"
+        " box.dispatchEvent(new Event('input')); })()"
+    )
+    rows = _section_rows(rendered_report, "drug_adverse_event")
+    assert rows and all("teriparatide" in row for row in rows)
+    assert _section_rows(rendered_report, "disease_manifestation") == []
+    rendered_report.evaluate(
+        "(() => { const box = document.getElementById('filter'); box.value = '';"
+        " box.dispatchEvent(new Event('input')); })()"
+    )
+    assert len(_section_rows(rendered_report, "disease_manifestation")) > 0
+    assert rendered_report.console_errors() == []
+
+
+def test_show_renders_one_document_with_entities_negation_and_relations(output):
+    documents = pd.read_parquet(output["out"] / "documents")
+    doc_id = documents.loc[documents["source"].str.endswith("case_report_teriparatide.txt"), "doc_id"].iloc[0]
+    target = output["tmp"] / "teriparatide.html"
+    printed = _cli(["show", doc_id, "--out", str(output["out"]), "--html", str(target)], output["env"]).stdout
+    assert printed.strip() == str(target)
+    html = target.read_text(encoding="utf-8")
+    assert "DISEASE · negated" in html  # 'without a pre-existing autoimmune disorder'
+    assert TERIPARATIDE in html and "ADVERSE EVENT" in html
+    missing = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "show", "PMID:0", "--out", str(output["out"])],
+        cwd=ROOT,
+        env=output["env"],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2 and "is in no batch" in missing.stderr
