@@ -1,5 +1,9 @@
 """spaCy component ``extract_linker``: link ``doc.ents`` to MeSH / HPO / DOID / OMIM / DrugBank.
 
+Longer than ~500 lines on purpose: the candidate ranking steps below (abbreviations, coordinations,
+back-offs, priors, tie-breaks) read one after the other and share the per-process resources;
+split, each piece would need the others to be understood.
+
 For each entity (label CHEMICAL or DISEASE):
 
 1. a short form (``span._.abbreviation_of`` set) is linked through its long form first;

@@ -1,5 +1,9 @@
 """Rule-based relation extractor (trigger patterns), the fallback when no model exists.
 
+Longer than ~500 lines on purpose: most of it is the trigger patterns themselves (regexes built
+from :mod:`extract.relations.cues`), which the model uses as features and the manifestation code
+as cues; the code that applies them is short.
+
 Three relation types (see ``types.py``):
 
 * ``drug_adverse_event`` — "X-induced Y", "Y after/following X (treatment)", "worsening of Y

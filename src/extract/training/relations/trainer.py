@@ -28,13 +28,12 @@ from extract.corpora.ade import AdeSentence, read_ade
 from extract.corpora.pubtator import read_pubtator, unique_documents
 from extract.metrics import prf
 from extract.relations.candidates import concept_key
+from extract.relations.concept_features import AGG_FEATURES, aggregate
 from extract.relations.instances import Instance
 from extract.relations.model import (
-    AGG_FEATURES,
     N_FEATURES,
     ModelExtractor,
     PairModel,
-    aggregate,
     fit_concept_model,
     fit_pair_model,
     load_mesh_trees,
