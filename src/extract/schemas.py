@@ -194,8 +194,8 @@ DOCUMENT_RELATIONS = pa.schema(
             pa.bool_(),
             "The pair is made only across sentences: no single sentence names both concepts, so there is no "
             "relations row; evidence is then the text from the start of the first mention's sentence to the end "
-            "of the second mention's sentence (both mentions inside it, with whatever lies between)",
-            False,
+            "of the second mention's sentence (both mentions inside it, with whatever lies between); null in "
+            "outputs written before this column existed",
         ),
         _f("best_relation_id", pa.string(), "relation_id of the best evidence; null when cross_sentence"),
         _f(
@@ -274,8 +274,7 @@ CONCEPT_PAIRS = pa.schema(
             "evidence_cross_sentence",
             pa.bool_(),
             "The best evidence is a cross-sentence span (document_relations.cross_sentence): no document states the "
-            "pair within one sentence; head and tail offsets are then null",
-            False,
+            "pair within one sentence; head and tail offsets are then null (null in tables built before this column)",
         ),
         _f("evidence_start", pa.int32(), "Best evidence start offset in documents.text", False),
         _f("evidence_end", pa.int32(), "Best evidence end offset (exclusive) in documents.text", False),
