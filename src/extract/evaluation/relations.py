@@ -37,8 +37,9 @@ All functions return JSON-able dicts with ``task``, ``precision``, ``recall``, `
 threshold, so the shipped one is a visible choice.  For ``cid`` and ``ade`` the curve is over the
 stage-2 (concept pair) threshold at :data:`CURVE_THRESHOLDS`: the extractor runs once more with
 that threshold at the lowest curve point and a pair counts at threshold *t* when its score is at
-least *t* (the rule readings the model keeps regardless carry their rule score), so the point at
-the shipped threshold is close to, not always equal to, the headline figures.  ``ade``'s curve is
+least *t* (a pair the shipped extractor predicts counts with at least its shipped score: the rule
+readings the model keeps regardless carry their rule score), so the point at the shipped
+threshold is close to, not always equal to, the headline figures.  ``ade``'s curve is
 over all held-out sentences (the headline ``precision``/``recall``).
 """
 
@@ -147,14 +148,14 @@ def evaluate_cid(
         docs = docs[:limit]
     gold = _cid_gold(docs)
     started = time.time()
-    pred: set[tuple[str, str, str]] = set()
+    shipped: dict[tuple[str, str, str], float] = {}  # the predictions (with their scores)
     scored: dict[tuple[str, str, str], float] = {}  # the curve's predictions, at the lowest curve threshold
     if gold_entities:
         extractor = extractor or load_extractor()
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
         for d in docs:
             lv = pubtator_view(d)
-            for target, ex in ((None, extractor), (scored, low)):
+            for target, ex in ((shipped, extractor), (scored, low)):
                 if ex is None:
                     continue
                 for c in ex.extract(lv.view):
@@ -163,10 +164,7 @@ def evaluate_cid(
                     # Composite mentions carry several ids: predict every combination.
                     for a in lv.ids_by_entity.get(c.head.entity_id, ()):
                         for b in lv.ids_by_entity.get(c.tail.entity_id, ()):
-                            if target is None:
-                                pred.add((d.pmid, a, b))
-                            else:
-                                target[(d.pmid, a, b)] = max(target.get((d.pmid, a, b), 0.0), float(c.score))
+                            target[(d.pmid, a, b)] = max(target.get((d.pmid, a, b), 0.0), float(c.score))
         version = extractor.version
     else:
         from extract.relations.stage import extract_relations, get_extractor
@@ -179,7 +177,7 @@ def evaluate_cid(
         docs_t = tables["documents"].to_pylist()
         pmid_of = {r["doc_id"]: (r.get("pmid") or r["doc_id"].split(":")[-1]) for r in docs_t}
         version = None
-        for target, ex in ((None, extractor), (scored, low)):
+        for target, ex in ((shipped, extractor), (scored, low)):
             if ex is None:
                 continue
             result = extract_relations(tables["documents"], tables["sentences"], tables["entities"], extractor=ex)
@@ -191,10 +189,12 @@ def evaluate_cid(
                     pmid_of.get(r["doc_id"], r["doc_id"].split(":")[-1]),
                     *map(_norm_mesh, (r["head_concept_id"], r["tail_concept_id"])),
                 )
-                if target is None:
-                    pred.add(key)
-                else:
-                    target[key] = max(target.get(key, 0.0), float(r["score"]))
+                target[key] = max(target.get(key, 0.0), float(r["score"]))
+    pred = set(shipped)
+    # A pair the shipped extractor keeps scores at least its shipped score on the curve: at a lower
+    # stage-2 threshold a model reading can take the place of a rule reading the model keeps regardless.
+    for key, value in shipped.items():
+        scored[key] = max(scored.get(key, 0.0), value)
     non_mesh = {p for p in pred if not (_is_mesh(p[1]) and _is_mesh(p[2]))}
     if mesh_only:
         pred -= non_mesh
@@ -371,6 +371,17 @@ def _ade_scored(
     return scored
 
 
+def _ade_curve_scores(extractor: RelationExtractor, low: RelationExtractor | None, *args, **kwargs) -> dict:
+    """The curve's predictions: ``low``'s pairs, a pair ``extractor`` keeps at least at its shipped score
+    (as :func:`evaluate_cid`)."""
+    if low is None:
+        return {}
+    scored = _ade_scored(low, *args, **kwargs)
+    for key, value in _ade_scored(extractor, *args, **kwargs).items():
+        scored[key] = max(scored.get(key, 0.0), value)
+    return scored
+
+
 def _ade_gold_by_fold(held: list[AdeSentence], fold: int = 0) -> set[tuple]:
     return {(fold, *g) for g in _ade_gold_pairs(held)}
 
@@ -419,7 +430,7 @@ def evaluate_ade(
         pred, plain = _ade_predict(extractor, sents, gold_entities, lexicon, predicted)
         score.add(sents, pred, plain)
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
-        scored = _ade_scored(low, sents, gold_entities, lexicon, predicted)
+        scored = _ade_curve_scores(extractor, low, sents, gold_entities, lexicon, predicted)
         return score.result(
             mode="shipped",
             model_version=extractor.version,
@@ -457,7 +468,7 @@ def evaluate_ade(
         pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, ade_predicted)
         per_fold.append({"fold": fold, **score.add(held, pred, plain)})
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
-        curve_scored.update(_ade_scored(low, held, gold_entities, train_lexicon, ade_predicted, fold))
+        curve_scored.update(_ade_curve_scores(extractor, low, held, gold_entities, train_lexicon, ade_predicted, fold))
         curve_gold |= _ade_gold_by_fold(held, fold)
     return score.result(
         mode="folds",
