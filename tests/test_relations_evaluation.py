@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from extract.corpora.ade import read_ade
-from extract.evaluation.relations import evaluate_ade, shipped_ade_pmids
+from extract.evaluation.relations import CURVE_THRESHOLDS, evaluate_ade, evaluate_cid, shipped_ade_pmids
 from extract.settings import get_settings, resolve_model_dir
+from extract.training.relations.trainer import CONCEPT_THRESHOLD
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "relations"
@@ -52,6 +53,25 @@ def test_an_unseen_corpus_is_scored_with_the_shipped_model(shared_dir: Path) -> 
     # Plain "X-induced Y" / "Y following X" sentences: the shipped pipeline finds most pairs, and the
     # negative sentences ("Captopril was used to treat hypertension") add none of the true ones.
     assert result["recall"] >= 0.5 and result["tp"] + result["fn"] == 8
+    _assert_curve(result)
+
+
+def _assert_curve(result: dict) -> None:
+    """``by_threshold``: P/R over the stage-2 threshold, recall never rising with it, the shipped one marked."""
+    curve = result["by_threshold"]
+    assert [p["threshold"] for p in curve] == list(CURVE_THRESHOLDS)
+    assert all(a["tp"] + a["fn"] == result["tp"] + result["fn"] for a in curve)  # one gold set
+    assert all(a["recall"] >= b["recall"] for a, b in zip(curve, curve[1:]))
+    assert result["threshold"] == CONCEPT_THRESHOLD
+    assert curve[0]["tp"] + curve[0]["fp"] >= result["tp"] + result["fp"] - 1  # a lower threshold keeps more
+
+
+def test_cid_reports_precision_and_recall_by_threshold(shared_dir: Path) -> None:
+    dev = shared_dir / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt"
+    for gold_entities in (True, False):
+        result = evaluate_cid(dev, gold_entities=gold_entities, limit=25)
+        assert result["tp"] > 0
+        _assert_curve(result)
 
 
 def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:
@@ -59,6 +79,7 @@ def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:
     assert result["mode"] == "folds" and result["evaluated_folds"] == 2 and len(result["per_fold"]) == 2
     assert sum(f["n_sentences"] for f in result["per_fold"]) == result["n_sentences"] == len(read_ade(FIXTURES / "ade"))
     assert result["tail_mentions"]["tp"] + result["tail_mentions"]["fn"] == result["tp"] + result["fn"]
+    _assert_curve(result)
 
 
 def test_an_unknown_mode_is_a_usage_error() -> None:

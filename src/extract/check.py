@@ -7,7 +7,7 @@
 - references: every entity points at an existing document, every relation at
   existing entities of its document;
 - offsets: inside the text, ``text[start:end]`` equals the mention, evidence
-  offsets equal the evidence sentence.
+  offsets equal the evidence sentence, and a relation's evidence holds both its mentions.
 
 Also: ids unique within a batch, section offsets inside the text,
 ``n_sentences`` matching the sentence rows, reject reasons known codes,
@@ -220,10 +220,16 @@ def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
             )
         elif doc["text"][r["evidence_start"] : r["evidence_end"]] != r["evidence"]:
             add(f"{p} relation {r['relation_id']}: evidence offsets do not match the evidence text")
+        for key in ("head_entity_id", "tail_entity_id"):
+            ent = entity_ids.get(r[key])
+            if ent is not None and not (r["evidence_start"] <= ent["start"] and ent["end"] <= r["evidence_end"]):
+                add(f"{p} relation {r['relation_id']}: evidence does not contain the {key.split('_')[0]} mention")
     for dr in t["document_relations"]:
         if dr["doc_id"] not in docs:
             add(f"{p} document relation points at unknown document {dr['doc_id']}")
-        if dr["best_relation_id"] not in relation_ids:
+        if dr.get("cross_sentence") and dr["best_relation_id"] is None:
+            pass  # made across sentences: no relations row
+        elif dr["best_relation_id"] not in relation_ids:
             add(
                 f"{p} document relation of {dr['doc_id']}: best_relation_id {dr['best_relation_id']} "
                 "is not in relations"

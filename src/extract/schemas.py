@@ -152,7 +152,13 @@ RELATIONS = pa.schema(
         _f("head_concept_id", pa.string(), "Head concept id, when linked"),
         _f("tail_concept_id", pa.string(), "Tail concept id, when linked"),
         _f("sentence_index", pa.int32(), "Evidence sentence number", False),
-        _f("evidence", pa.string(), "Evidence sentence text", False),
+        _f(
+            "evidence",
+            pa.string(),
+            "Evidence sentence text: the one sentence holding both the head and the tail mention (a pair made only "
+            "across sentences is not a relations row; see document_relations.cross_sentence)",
+            False,
+        ),
         _f("evidence_start", pa.int32(), "Evidence start offset in documents.text", False),
         _f("evidence_end", pa.int32(), "Evidence end offset (exclusive) in documents.text", False),
         _f("score", pa.float32(), "Confidence in 0-1", False),
@@ -177,11 +183,29 @@ DOCUMENT_RELATIONS = pa.schema(
             "drug_adverse_event: the adverse event as stated in the best evidence (relations.tail_phrase)",
         ),
         _f("score", pa.float32(), "Best score over the supporting sentences", False),
-        _f("n_sentences", pa.int32(), "Number of supporting sentences", False),
-        _f("best_relation_id", pa.string(), "relation_id of the best evidence", False),
-        _f("evidence", pa.string(), "Best evidence sentence", False),
-        _f("evidence_start", pa.int32(), "Best evidence start offset", False),
-        _f("evidence_end", pa.int32(), "Best evidence end offset", False),
+        _f(
+            "n_sentences",
+            pa.int32(),
+            "Number of sentences that state the pair (relations rows); 0 when cross_sentence",
+            False,
+        ),
+        _f(
+            "cross_sentence",
+            pa.bool_(),
+            "The pair is made only across sentences: no single sentence names both concepts, so there is no "
+            "relations row; evidence is then the text from the start of the first mention's sentence to the end "
+            "of the second mention's sentence (both mentions inside it, with whatever lies between); null in "
+            "outputs written before this column existed",
+        ),
+        _f("best_relation_id", pa.string(), "relation_id of the best evidence; null when cross_sentence"),
+        _f(
+            "evidence",
+            pa.string(),
+            "Best evidence: a sentence holding both mentions, or the span of sentences holding them when cross_sentence",
+            False,
+        ),
+        _f("evidence_start", pa.int32(), "Best evidence start offset in documents.text", False),
+        _f("evidence_end", pa.int32(), "Best evidence end offset (exclusive) in documents.text", False),
         _f("negated", pa.bool_(), "All supporting sentences negate the relation", False),
         _f("model_version", pa.string(), "Relation model or rule-set version", False),
     ]
@@ -239,10 +263,19 @@ CONCEPT_PAIRS = pa.schema(
         _f("doc_ids", pa.list_(pa.string()), "Document ids of those documents, sorted", False),
         _f("score", pa.float32(), "Best score over the documents", False),
         _f(
-            "evidence", pa.string(), "Best evidence sentence: not negated first, then highest score, then doc_id", False
+            "evidence",
+            pa.string(),
+            "Best evidence: not negated first, then stated within one sentence, then highest score, then doc_id",
+            False,
         ),
         _f("evidence_doc_id", pa.string(), "Document of the best evidence", False),
-        _f("evidence_relation_id", pa.string(), "relations.relation_id of the best evidence", False),
+        _f("evidence_relation_id", pa.string(), "relations.relation_id of the best evidence; null when cross-sentence"),
+        _f(
+            "evidence_cross_sentence",
+            pa.bool_(),
+            "The best evidence is a cross-sentence span (document_relations.cross_sentence): no document states the "
+            "pair within one sentence; head and tail offsets are then null (null in tables built before this column)",
+        ),
         _f("evidence_start", pa.int32(), "Best evidence start offset in documents.text", False),
         _f("evidence_end", pa.int32(), "Best evidence end offset (exclusive) in documents.text", False),
         _f("head_start", pa.int32(), "Head mention start offset in documents.text (best evidence)"),

@@ -32,12 +32,20 @@
   annotated; see its README), gold disease mentions, pairs compared after mapping abbreviation
   aliases to their long forms.
 
-All functions return JSON-able dicts with ``task``, ``precision``, ``recall``, ``f1`` and
-``n_docs`` / ``n_sentences``.
+All functions return JSON-able dicts with ``task``, ``precision``, ``recall``, ``f1``,
+``n_docs`` / ``n_sentences``, the shipped ``threshold`` and ``by_threshold``: P/R/F1 at each
+threshold, so the shipped one is a visible choice.  For ``cid`` and ``ade`` the curve is over the
+stage-2 (concept pair) threshold at :data:`CURVE_THRESHOLDS`: the extractor runs once more with
+that threshold at the lowest curve point and a pair counts at threshold *t* when its score is at
+least *t* (a pair the shipped extractor predicts counts with at least its shipped score: the rule
+readings the model keeps regardless carry their rule score), so the point at the shipped
+threshold is close to, not always equal to, the headline figures.  ``ade``'s curve is
+over all held-out sentences (the headline ``precision``/``recall``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable
@@ -86,6 +94,38 @@ def _is_mesh(cid: str | None) -> bool:
     return bool(cid) and cid.startswith("MESH:")
 
 
+# --------------------------------------------------------------------------- threshold curves
+#: Thresholds of the ``by_threshold`` curves of ``cid`` and ``ade``: the stage-2 (concept pair) threshold.
+CURVE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+
+
+def with_concept_threshold(extractor: RelationExtractor, threshold: float) -> RelationExtractor | None:
+    """``extractor`` (wrapped as the stage wraps it) with its stage-2 threshold set to ``threshold``;
+    None when it has no stage-2 model (the rules)."""
+    inner = getattr(extractor, "inner", extractor)
+    model = getattr(inner, "model", None)
+    if not isinstance(inner, ModelExtractor) or model is None or model.concept is None:
+        return None
+    low = copy.copy(model)
+    low.thresholds = {**model.thresholds, "concept": threshold}
+    return CoordinationAware(ModelExtractor(low, inner.version, inner.manifestation))
+
+
+def shipped_concept_threshold(extractor: RelationExtractor) -> float | None:
+    model = getattr(getattr(extractor, "inner", extractor), "model", None)
+    return None if model is None else model.thresholds.get("concept")
+
+
+def threshold_curve(scored: dict, gold: set, thresholds: tuple[float, ...] = CURVE_THRESHOLDS) -> list[dict]:
+    """P/R/F1 of the predictions whose score is at least each threshold (``scored``: prediction -> score)."""
+    curve = []
+    for t in thresholds:
+        pred = {k for k, v in scored.items() if v >= t}
+        tp = len(pred & gold)
+        curve.append({"threshold": t, **prf(tp, len(pred) - tp, len(gold) - tp)})
+    return curve
+
+
 # --------------------------------------------------------------------------- CID
 def _cid_gold(docs) -> set[tuple[str, str, str]]:
     return {(d.pmid, _norm_mesh(a), _norm_mesh(b)) for d in docs for t, a, b in d.relations if t.split("|")[0] == "CID"}
@@ -108,37 +148,57 @@ def evaluate_cid(
         docs = docs[:limit]
     gold = _cid_gold(docs)
     started = time.time()
-    pred: set[tuple[str, str, str]] = set()
+    shipped: dict[tuple[str, str, str], float] = {}  # the predictions (with their scores)
+    scored: dict[tuple[str, str, str], float] = {}  # the curve's predictions, at the lowest curve threshold
     if gold_entities:
         extractor = extractor or load_extractor()
+        low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
         for d in docs:
             lv = pubtator_view(d)
-            for c in extractor.extract(lv.view):
-                if c.type != DRUG_ADVERSE_EVENT or c.negated:
+            for target, ex in ((shipped, extractor), (scored, low)):
+                if ex is None:
                     continue
-                # Composite mentions carry several ids: predict every combination.
-                for a in lv.ids_by_entity.get(c.head.entity_id, ()):
-                    for b in lv.ids_by_entity.get(c.tail.entity_id, ()):
-                        pred.add((d.pmid, a, b))
+                for c in ex.extract(lv.view):
+                    if c.type != DRUG_ADVERSE_EVENT or c.negated:
+                        continue
+                    # Composite mentions carry several ids: predict every combination.
+                    for a in lv.ids_by_entity.get(c.head.entity_id, ()):
+                        for b in lv.ids_by_entity.get(c.tail.entity_id, ()):
+                            target[(d.pmid, a, b)] = max(target.get((d.pmid, a, b), 0.0), float(c.score))
         version = extractor.version
     else:
+        from extract.relations.stage import extract_relations, get_extractor
         from extract.runner import run_texts  # the pipeline's in-memory runner
 
         rows = raw_document_rows(docs)
-        tables = run_texts(rows, stages=("clean", "ner", "relations"))
+        tables = run_texts(rows, stages=("clean", "ner"))
+        extractor = extractor or get_extractor()
+        low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
         docs_t = tables["documents"].to_pylist()
         pmid_of = {r["doc_id"]: (r.get("pmid") or r["doc_id"].split(":")[-1]) for r in docs_t}
         version = None
-        for r in tables["document_relations"].to_pylist():
-            if r["type"] != DRUG_ADVERSE_EVENT or r["negated"]:
+        for target, ex in ((shipped, extractor), (scored, low)):
+            if ex is None:
                 continue
-            version = r.get("model_version")
-            h, t = _norm_mesh(r["head_concept_id"]), _norm_mesh(r["tail_concept_id"])
-            pmid = pmid_of.get(r["doc_id"], r["doc_id"].split(":")[-1])
-            pred.add((pmid, h, t))
+            result = extract_relations(tables["documents"], tables["sentences"], tables["entities"], extractor=ex)
+            for r in result.document_relations.to_pylist():
+                if r["type"] != DRUG_ADVERSE_EVENT or r["negated"]:
+                    continue
+                version = r.get("model_version")
+                key = (
+                    pmid_of.get(r["doc_id"], r["doc_id"].split(":")[-1]),
+                    *map(_norm_mesh, (r["head_concept_id"], r["tail_concept_id"])),
+                )
+                target[key] = max(target.get(key, 0.0), float(r["score"]))
+    pred = set(shipped)
+    # A pair the shipped extractor keeps scores at least its shipped score on the curve: at a lower
+    # stage-2 threshold a model reading can take the place of a rule reading the model keeps regardless.
+    for key, value in shipped.items():
+        scored[key] = max(scored.get(key, 0.0), value)
     non_mesh = {p for p in pred if not (_is_mesh(p[1]) and _is_mesh(p[2]))}
     if mesh_only:
         pred -= non_mesh
+        scored = {k: v for k, v in scored.items() if _is_mesh(k[1]) and _is_mesh(k[2])}
     tp = len(pred & gold)
     return _result(
         "cid",
@@ -150,6 +210,8 @@ def evaluate_cid(
         mesh_only=mesh_only,
         n_non_mesh_predictions=len(non_mesh),
         model_version=version,
+        threshold=shipped_concept_threshold(extractor),
+        by_threshold=threshold_curve(scored, gold) if low is not None else [],
         seconds=round(time.time() - started, 1),
     )
 
@@ -277,6 +339,53 @@ def _ade_predict(
     return _ade_predict_end_to_end(extractor, held, {i: v for i, v in views.items() if v is not None})
 
 
+def _ade_scored(
+    extractor: RelationExtractor | None,
+    held: list[AdeSentence],
+    gold_entities: bool,
+    lexicon: MentionLexicon,
+    predicted: list | None,
+    fold: int = 0,
+) -> dict[tuple, float]:
+    """(fold, sentence, drug, effect) -> best score of the adverse-event pairs of ``extractor`` (the curve's
+    predictions; effect as :func:`_ade_predict` scores it)."""
+    if extractor is None:
+        return {}
+    if gold_entities:
+        views = [(i, ade_view(s, i, lexicon).view) for i, s in enumerate(held)]
+    else:
+        assert predicted is not None
+        by_sentence = {id(p.sentence): p.view for p in predicted}
+        views = [(i, by_sentence[id(s)]) for i, s in enumerate(held) if id(s) in by_sentence]
+    scored: dict[tuple, float] = {}
+    for i, view in views:
+        for c in extractor.extract(view):
+            if c.type == DRUG_ADVERSE_EVENT and not c.negated:
+                tail = (
+                    c.tail.text
+                    if (gold_entities or c.phrase_start is None)
+                    else view.text[c.phrase_start : c.phrase_end]
+                )
+                key = (fold, i, c.head.text.lower(), tail.lower())
+                scored[key] = max(scored.get(key, 0.0), float(c.score))
+    return scored
+
+
+def _ade_curve_scores(extractor: RelationExtractor, low: RelationExtractor | None, *args, **kwargs) -> dict:
+    """The curve's predictions: ``low``'s pairs, a pair ``extractor`` keeps at least at its shipped score
+    (as :func:`evaluate_cid`)."""
+    if low is None:
+        return {}
+    scored = _ade_scored(low, *args, **kwargs)
+    for key, value in _ade_scored(extractor, *args, **kwargs).items():
+        scored[key] = max(scored.get(key, 0.0), value)
+    return scored
+
+
+def _ade_gold_by_fold(held: list[AdeSentence], fold: int = 0) -> set[tuple]:
+    return {(fold, *g) for g in _ade_gold_pairs(held)}
+
+
 def evaluate_ade(
     corpus_dir: Path,
     fmt: str = "ade",
@@ -317,11 +426,16 @@ def evaluate_ade(
             sents = [sents[i] for i in sorted(rng.choice(len(sents), size=min(limit, len(sents)), replace=False))]
         extractor = load_extractor()
         predicted = None if gold_entities else predict_ade(sents)
-        pred, plain = _ade_predict(extractor, sents, gold_entities, MentionLexicon.from_ade(sents), predicted)
+        lexicon = MentionLexicon.from_ade(sents)
+        pred, plain = _ade_predict(extractor, sents, gold_entities, lexicon, predicted)
         score.add(sents, pred, plain)
+        low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
+        scored = _ade_curve_scores(extractor, low, sents, gold_entities, lexicon, predicted)
         return score.result(
             mode="shipped",
             model_version=extractor.version,
+            threshold=shipped_concept_threshold(extractor),
+            by_threshold=threshold_curve(scored, _ade_gold_by_fold(sents)) if low is not None else [],
             shared_pmids_with_training=overlap,
             gold_entities=gold_entities,
             seconds=round(time.time() - started, 1),
@@ -332,6 +446,8 @@ def evaluate_ade(
     ade_predicted = predict_ade(sents) if (PREDICTED_MENTIONS or not gold_entities) else None
     cdr_predicted = predicted_bc5cdr_views(bc5cdr_train) if PREDICTED_MENTIONS else None  # the same for every fold
     per_fold = []
+    curve_scored: dict[tuple, float] = {}
+    curve_gold: set[tuple] = set()
     for fold in range(n_eval_folds or folds):
         held = [s for s in sents if fold_of[s.pmid] == fold]
         if limit is not None:
@@ -351,8 +467,13 @@ def evaluate_ade(
         train_lexicon = MentionLexicon.from_ade([s for s in sents if fold_of[s.pmid] != fold])
         pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, ade_predicted)
         per_fold.append({"fold": fold, **score.add(held, pred, plain)})
+        low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
+        curve_scored.update(_ade_curve_scores(extractor, low, held, gold_entities, train_lexicon, ade_predicted, fold))
+        curve_gold |= _ade_gold_by_fold(held, fold)
     return score.result(
         mode="folds",
+        threshold=CONCEPT_THRESHOLD,
+        by_threshold=threshold_curve(curve_scored, curve_gold),
         folds=folds,
         evaluated_folds=len(per_fold),
         per_fold=per_fold,

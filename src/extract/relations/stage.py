@@ -74,36 +74,69 @@ def _norm_key(entity: EntityView) -> str:
     return entity.concept_id or entity.text.lower()
 
 
-def relation_rows(meta: dict, view: DocumentView, candidates: list[RelationCandidate], version: str) -> list[dict]:
-    rows = []
+def _sentence_of(view: DocumentView, index: int) -> SentenceView | None:
+    if 0 <= index < len(view.sentences) and view.sentences[index].index == index:
+        return view.sentences[index]
+    return next((s for s in view.sentences if s.index == index), None)
+
+
+def _inside(sent: SentenceView | None, c: RelationCandidate) -> bool:
+    return (
+        sent is not None and sent.start <= min(c.head.start, c.tail.start) and max(c.head.end, c.tail.end) <= sent.end
+    )
+
+
+def evidence_of(view: DocumentView, c: RelationCandidate) -> tuple[int, int, int | None]:
+    """``(start, end, sentence_index)`` of the text that shows ``c``: the one sentence holding both mentions
+    (``sentence_index`` set), else the span from the first mention's sentence start to the last mention's
+    sentence end (``sentence_index`` None: the pair is made across sentences)."""
+    for index in (c.sentence_index, c.head.sentence_index, c.tail.sentence_index):
+        sent = _sentence_of(view, index)
+        if _inside(sent, c):
+            return sent.start, sent.end, sent.index
+    spans = [_sentence_of(view, e.sentence_index) for e in (c.head, c.tail)]
+    start = min([s.start for s in spans if s is not None] + [c.head.start, c.tail.start])
+    end = max([s.end for s in spans if s is not None] + [c.head.end, c.tail.end])
+    return start, end, None
+
+
+def relation_rows(
+    meta: dict, view: DocumentView, candidates: list[RelationCandidate], version: str
+) -> tuple[list[dict], list[dict]]:
+    """``relations`` rows (pairs stated within one sentence, whose evidence holds both mentions) and the
+    cross-sentence rows (same columns, ``relation_id`` None, ``sentence_index`` -1, evidence spanning the
+    two mentions' sentences) that only feed ``document_relations``."""
+    rows, cross = [], []
     ordered = sorted(candidates, key=lambda c: (c.sentence_index, c.head.start, c.tail.start, c.type))
-    for n, c in enumerate(ordered):
-        sent = view.sentences[c.sentence_index] if c.sentence_index < len(view.sentences) else None
-        start, end = (sent.start, sent.end) if sent else (0, len(view.text))
-        rows.append(
-            {
-                "doc_id": view.doc_id,
-                "batch_id": meta["batch_id"],
-                "relation_id": f"{view.doc_id}#r{n}",
-                "type": c.type,
-                "head_entity_id": c.head.entity_id,
-                "tail_entity_id": c.tail.entity_id,
-                "head_text": c.head.text,
-                "tail_text": c.tail.text,
-                "head_concept_id": c.head.concept_id,
-                "tail_concept_id": c.tail.concept_id,
-                "sentence_index": c.sentence_index,
-                "evidence": view.text[start:end],
-                "evidence_start": start,
-                "evidence_end": end,
-                "score": round(float(c.score), 6),
-                "negated": bool(c.negated),
-                "method": c.method,
-                "model_version": version,
-                **_phrase_columns(view, c),
-            }
-        )
-    return rows
+    for c in ordered:
+        start, end, index = evidence_of(view, c)
+        row = {
+            "doc_id": view.doc_id,
+            "batch_id": meta["batch_id"],
+            "relation_id": None,
+            "type": c.type,
+            "head_entity_id": c.head.entity_id,
+            "tail_entity_id": c.tail.entity_id,
+            "head_text": c.head.text,
+            "tail_text": c.tail.text,
+            "head_concept_id": c.head.concept_id,
+            "tail_concept_id": c.tail.concept_id,
+            "sentence_index": -1 if index is None else index,
+            "evidence": view.text[start:end],
+            "evidence_start": start,
+            "evidence_end": end,
+            "score": round(float(c.score), 6),
+            "negated": bool(c.negated),
+            "method": c.method,
+            "model_version": version,
+            **_phrase_columns(view, c),
+        }
+        if index is None:
+            cross.append(row)
+        else:
+            row["relation_id"] = f"{view.doc_id}#r{len(rows)}"
+            rows.append(row)
+    return rows, cross
 
 
 def _phrase_columns(view: DocumentView, c: RelationCandidate) -> dict:
@@ -116,16 +149,25 @@ def _phrase_columns(view: DocumentView, c: RelationCandidate) -> dict:
     }
 
 
-def aggregate_document_relations(rows: list[dict], entity_keys: dict[str, str]) -> list[dict]:
-    """One row per (document, type, head concept, tail concept): best evidence and support count."""
+def aggregate_document_relations(
+    rows: list[dict], entity_keys: dict[str, str], cross: list[dict] | None = None
+) -> list[dict]:
+    """One row per (document, type, head concept, tail concept): best evidence and support count.
+
+    ``rows`` are ``relations`` rows, ``cross`` the cross-sentence rows of :func:`relation_rows`.  A pair
+    with a sentence that states it takes its best such sentence as evidence (``cross_sentence`` False);
+    a pair made only across sentences takes its best cross-sentence span (``cross_sentence`` True,
+    ``best_relation_id`` null, ``n_sentences`` 0)."""
     groups: dict[tuple, list[dict]] = {}
-    for r in rows:
+    for r in [*rows, *(cross or [])]:
         key = (r["doc_id"], r["type"], entity_keys[r["head_entity_id"]], entity_keys[r["tail_entity_id"]])
         groups.setdefault(key, []).append(r)
     out = []
     for (doc_id, rtype, head, tail), members in sorted(groups.items()):
-        positive = [m for m in members if not m["negated"]] or members
-        best = max(positive, key=lambda m: (m["score"], -m["sentence_index"]))
+        within = [m for m in members if m["relation_id"] is not None]
+        pool = within or members
+        positive = [m for m in pool if not m["negated"]] or pool
+        best = max(positive, key=lambda m: (m["score"], -m["evidence_start"]))
         out.append(
             {
                 "doc_id": doc_id,
@@ -137,12 +179,13 @@ def aggregate_document_relations(rows: list[dict], entity_keys: dict[str, str]) 
                 "tail_text": best["tail_text"],
                 "tail_phrase": best.get("tail_phrase"),
                 "score": best["score"],
-                "n_sentences": len({m["sentence_index"] for m in members}),
+                "n_sentences": len({m["sentence_index"] for m in within}),
+                "cross_sentence": not within,
                 "best_relation_id": best["relation_id"],
                 "evidence": best["evidence"],
                 "evidence_start": best["evidence_start"],
                 "evidence_end": best["evidence_end"],
-                "negated": all(m["negated"] for m in members),
+                "negated": all(m["negated"] for m in pool),
                 "model_version": best["model_version"],
             }
         )
@@ -238,7 +281,7 @@ def _process_views(views: list, extractor) -> list[ViewOutcome]:
             if isinstance(result, Exception):
                 raise result
             candidates = extractor.extract(view) if extract_many is None else result
-            rel = relation_rows(meta, view, candidates, extractor.version)
+            rel, cross = relation_rows(meta, view, candidates, extractor.version)
         except Exception as exc:
             outcomes.append(
                 (
@@ -255,6 +298,6 @@ def _process_views(views: list, extractor) -> list[ViewOutcome]:
             )
             continue
         keys = {e.entity_id: _norm_key(e) for e in view.entities}
-        outcomes.append((rel, aggregate_document_relations(rel, keys), None))
+        outcomes.append((rel, aggregate_document_relations(rel, keys, cross), None))
     release_memo()  # the memo of the last document
     return outcomes

@@ -38,8 +38,16 @@ class _Pair:
 
 
 def _evidence_key(row: dict) -> tuple:
-    """Sort key of a document_relations row as evidence: asserted first, best score, then stable ids."""
-    return (bool(row["negated"]), -float(row["score"]), row["doc_id"], row["best_relation_id"], row["batch_id"])
+    """Sort key of a document_relations row as evidence: asserted first, then stated within one sentence,
+    best score, then stable ids."""
+    return (
+        bool(row["negated"]),
+        bool(row.get("cross_sentence")),
+        -float(row["score"]),
+        row["doc_id"],
+        row["best_relation_id"] or "",
+        row["batch_id"],
+    )
 
 
 def _doc_years_and_pmids(out: Path) -> tuple[dict[str, int], dict[str, str]]:
@@ -89,7 +97,9 @@ def build_concept_pairs(out: Path) -> pa.Table:
             pair.by_doc[row["doc_id"]] = row
     years, pmids = _doc_years_and_pmids(out)
     best = {key: min(pair.by_doc.values(), key=_evidence_key) for key, pair in pairs.items()}
-    relations, entities = _mention_offsets(out, {(b["batch_id"], b["best_relation_id"]) for b in best.values()})
+    relations, entities = _mention_offsets(
+        out, {(b["batch_id"], b["best_relation_id"]) for b in best.values() if b["best_relation_id"] is not None}
+    )
 
     rows = []
     for (rel_type, head_id, tail_id), pair in pairs.items():
@@ -122,6 +132,7 @@ def build_concept_pairs(out: Path) -> pa.Table:
                 "evidence": ev["evidence"],
                 "evidence_doc_id": ev["doc_id"],
                 "evidence_relation_id": ev["best_relation_id"],
+                "evidence_cross_sentence": bool(ev.get("cross_sentence")),
                 "evidence_start": ev["evidence_start"],
                 "evidence_end": ev["evidence_end"],
                 "head_start": head.get("start"),

@@ -174,9 +174,14 @@ def _pair_rows(pairs: list[dict], entities_by_doc: dict[str, list[dict]]) -> str
             f'<td class="pair">{_name_cell(p["tail_name"], p["tail_text"], p["tail_concept_id"])}</td>'
             f'<td class="num">{p["n_documents"]:,}{negated}</td><td class="num">{p["n_sentences"]:,}</td>'
             f'<td class="num">{_years(p)}</td><td class="num">{p["score"]:.2f}</td>'
-            f'<td>{evidence}<span class="id">{esc(p["evidence_doc_id"])}</span></td></tr>'
+            f'<td>{evidence}<span class="id">{esc(p["evidence_doc_id"])}{_across(p)}</span></td></tr>'
         )
     return "".join(rows)
+
+
+def _across(pair: dict) -> str:
+    """A note on evidence made across sentences (no document states the pair within one sentence)."""
+    return " · across sentences" if pair.get("evidence_cross_sentence") else ""
 
 
 def _pair_sections(data: ReportData) -> str:
