@@ -182,7 +182,7 @@ def test_biologic_drugs_the_model_leaves_out_become_chemicals() -> None:
     table = clean_documents(raw_table([{"doc_id": "T:bio", "format": "text", "title": "Biologics", "text": text}]))
     found = {e["text"]: e for e in _entities(table, ner_processes=1).entities.to_pylist()}
     assert found["infliximab"]["label"] == "CHEMICAL" and found["infliximab"]["method"] == "drug_lexicon"
-    assert found["infliximab"]["concept_id"] == "DRUGBANK:DB00065"
+    assert found["infliximab"]["concept_id"] == "MESH:D000069285"  # DrugBank DB00065 joins the MeSH descriptor
     assert found["bevacizumab"]["label"] == "CHEMICAL"  # no trailing comma in the span
     assert not any(e["method"] == "drug_lexicon" and "interleukin" in t.lower() for t, e in found.items())
     without = {e["text"] for e in _entities(table, ner_processes=1, biologic_drugs=False).entities.to_pylist()}

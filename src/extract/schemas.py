@@ -123,6 +123,17 @@ ENTITIES = pa.schema(
         ),
         _f("concept_name", pa.string(), "Preferred name of the linked concept"),
         _f("ontology", pa.string(), "Vocabulary of concept_id: MESH, HPO, DOID, OMIM, DRUGBANK"),
+        _f(
+            "drug_classes",
+            pa.list_(pa.string()),
+            "MeSH pharmacological actions of the linked concept (drug classes: 'Anticoagulants', "
+            "'Anti-Bacterial Agents'); null when it has none",
+        ),
+        _f(
+            "mesh_tree_numbers",
+            pa.list_(pa.string()),
+            "MeSH tree numbers of the linked descriptor ('D03.383.663.283.446.520.914'); null when not a descriptor",
+        ),
         _f("link_score", pa.float32(), "Linker confidence in 0-1"),
         _f("negated", pa.bool_(), "Mention is negated in its sentence (e.g. 'without X')", False),
         _f("uncertain", pa.bool_(), "Mention is hypothetical or uncertain (e.g. 'suspected X', 'rule out X')", False),

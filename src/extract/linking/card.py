@@ -91,8 +91,9 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
             lines += [
                 "",
                 f"Recall ceiling (share of gold document-level MeSH ids that are concepts of this KB): {shown}.",
-                "Chemical MeSH ids come only from the training splits (no chemical MeSH vocabulary is",
-                "available), which caps chemical recall.",
+                "Chemical MeSH ids: MeSH 2024 descriptors and the supplementary concepts the MeSH files",
+                "name, plus the training splits' ids; BC5CDR (2015) uses some supplementary C-numbers",
+                "that later became descriptors, which caps chemical recall.",
             ]
     else:
         lines.append("Not evaluated yet: run `biomed-extract evaluate --task link`.")

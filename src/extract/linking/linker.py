@@ -495,6 +495,10 @@ class EntityLinker:
             span._.link_score = result.score
             # every concept of a coordinated mention, the entity's own first
             span._.concept_ids = [part.concept_id for part in result.parts] or [result.concept_id]
+            annotation = self.resources.data.mesh_annotations.get(result.concept_id)
+            if annotation is not None:
+                span._.drug_classes = annotation["drug_classes"] or None
+                span._.mesh_tree_numbers = annotation["tree_numbers"] or None
 
     def prefetch_docs(self, docs: list[Doc]) -> None:
         """Fill the caches for every lookup :meth:`link_spans` will make on ``docs``."""

@@ -199,10 +199,15 @@ class BiologicDrugs:
     def _is_drug_word(self, word: str) -> bool:
         """A DrugBank drug name that names no disease (one word, normalised; asked once per word, the
         answer is kept with the word's trigger kind)."""
+        from extract.linking.index import load_linker_resources
+
         concepts = self._concepts(word)
-        return any(cid.startswith("DRUGBANK:") and label == "CHEMICAL" for cid, label in concepts) and not any(
-            label == "DISEASE" for _, label in concepts
-        )
+        kb = load_linker_resources(self.linker_path).data.concepts
+        return any(
+            label == "CHEMICAL"
+            and (cid.startswith("DRUGBANK:") or any(x.startswith("DRUGBANK:") for x in kb[cid].xrefs))
+            for cid, label in concepts
+        ) and not any(label == "DISEASE" for _, label in concepts)
 
     def _match(self, doc: Doc, i: int, taken: set[int]) -> tuple[int, int] | None:
         best: tuple[int, int] | None = None

@@ -68,9 +68,24 @@ def _sentence_of(starts: list[int], char: int) -> int:
 
 
 #: One entity as the stage reads it off a processed doc: start, end, text, label, method,
-#: abbreviation_of, concept_id, concept_ids, concept_name, ontology, link_score, negated, uncertain.
+#: abbreviation_of, concept_id, concept_ids, concept_name, ontology, link_score, negated, uncertain,
+#: drug_classes, mesh_tree_numbers.
 EntityRecord = tuple[
-    int, int, str, str, str, str | None, str | None, list[str] | None, str | None, str | None, float | None, bool, bool
+    int,
+    int,
+    str,
+    str,
+    str,
+    str | None,
+    str | None,
+    list[str] | None,
+    str | None,
+    str | None,
+    float | None,
+    bool,
+    bool,
+    list[str] | None,
+    list[str] | None,
 ]
 
 #: Per document, its entity records, or the error text when it could not be processed.
@@ -94,6 +109,8 @@ def entity_records(doc: Doc) -> list[EntityRecord]:
             ent._.link_score,
             bool(ent._.negated),
             bool(ent._.uncertain),
+            ent._.drug_classes,
+            ent._.mesh_tree_numbers,
         )
         for ent in sorted(doc.ents, key=lambda e: (e.start_char, e.end_char))
     ]
@@ -200,6 +217,8 @@ def extract_entities(
             link_score,
             negated,
             uncertain,
+            drug_classes,
+            mesh_tree_numbers,
         ) in enumerate(outcome):
             sidx = _sentence_of(starts, start)
             sec_i = bisect.bisect_right(section_starts, start) - 1
@@ -221,6 +240,8 @@ def extract_entities(
                     "concept_ids": concept_ids,
                     "concept_name": concept_name,
                     "ontology": ontology,
+                    "drug_classes": drug_classes,
+                    "mesh_tree_numbers": mesh_tree_numbers,
                     "link_score": link_score,
                     "negated": negated,
                     "uncertain": uncertain,

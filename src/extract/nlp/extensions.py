@@ -15,6 +15,8 @@ SPAN_ATTRIBUTES: dict[str, object] = {
     "concept_ids": None,  # every concept of a coordinated mention ("renal or hepatic toxicity"), concept_id first
     "concept_name": None,
     "ontology": None,  # MESH, HPO, DOID, OMIM, DRUGBANK
+    "drug_classes": None,  # MeSH pharmacological actions of the linked concept ("Anticoagulants")
+    "mesh_tree_numbers": None,  # MeSH tree numbers of the linked descriptor
     "link_score": None,
     "negated": False,
     "uncertain": False,
