@@ -111,6 +111,9 @@ def seed_pipeline():
     rows = result.relations.to_pylist()
     for r in rows:
         r["source"] = sources[r["doc_id"]]
+    # Document-level rows too (a pair stated across sentences exists only there), marked as such.
+    for r in result.document_relations.to_pylist():
+        rows.append({**r, "source": sources[r["doc_id"]], "document_level": True})
     return rows
 
 
@@ -138,6 +141,8 @@ def test_pipeline_calcinosis_seed_drug_relations(seed_pipeline):
     src = "abstract_calcinosis_cutis.txt"
     assert not _rows(seed_pipeline, src, DRUG_ADVERSE_EVENT)
     treats = _rows(seed_pipeline, src, DRUG_TREATS_DISEASE)
+    # The treatments are listed in a sentence that does not name calcinosis: document-level pairs
+    # (cross_sentence), never relations rows whose evidence would lack the disease.
     heads = {h for h, t in treats if t == "calcinosis cutis"}
     # the NER stage widens BC5CDR-style "calcium" to the drug class (extract_drug_classes)
     for drug in ("minocylcine", "warfarin", "calcium channel blockers", "bisphosphonates", "methotrexate"):

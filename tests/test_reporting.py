@@ -26,7 +26,7 @@ from conftest import ROOT
 from extract import store
 from extract.reporting.concept_pairs import build_concept_pairs, read_concept_pairs
 
-TERIPARATIDE = "DRUGBANK:DB06285"
+TERIPARATIDE = "MESH:D019379"  # linker-0.3.0: MeSH descriptor (DrugBank DB06285 joined to it)
 CALCINOSIS = "MESH:D002114"  # 'dystrophic calcification' links to Calcinosis
 SYSTEMIC_SCLEROSIS = "MESH:D012595"
 CALCINOSIS_CUTIS = "HP:0025520"
