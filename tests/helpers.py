@@ -16,6 +16,14 @@ from extract.settings import get_settings
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 PAGES = get_settings().shared_dir / "samples" / "pages"
+#: The NER stage's post-processing pipes, in the order configs/ner_stage.cfg runs them.
+POSTPROCESSING = [
+    "extract_drug_classes",
+    "extract_biologic_drugs",
+    "extract_abbreviations",
+    "extract_linker",
+    "extract_context",
+]
 
 
 def build_view(doc_id: str, text: str, terms: dict[str, str], title: str | None = None) -> DocumentView:

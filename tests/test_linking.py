@@ -19,6 +19,7 @@ from extract.linking.normalize import lookup_variants, normalize
 from extract.ner.pipeline import build_ner_nlp
 from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import get_settings, resolve_model_dir
+from helpers import POSTPROCESSING
 
 FIXTURES = Path(__file__).parent / "fixtures" / "linking"
 SAMPLES = get_settings().shared_dir / "samples" / "pages"
@@ -147,15 +148,6 @@ def test_pipe_with_several_processes(fixture_index: Path) -> None:
     texts = [f"Case {i}: treated with minocylcine." for i in range(6)]
     docs = list(nlp.pipe(texts, n_process=2, batch_size=2))
     assert [d.ents[0]._.concept_name for d in docs] == ["Minocycline"] * 6
-
-
-POSTPROCESSING = [
-    "extract_drug_classes",
-    "extract_biologic_drugs",
-    "extract_abbreviations",
-    "extract_linker",
-    "extract_context",
-]
 
 
 def test_stage_pipeline_without_index(tmp_path: Path) -> None:

@@ -17,14 +17,7 @@ from extract.ner.pipeline import build_ner_nlp, get_ner_nlp, model_version
 from extract.ner.stage import extract_entities
 from extract.runner import raw_table
 from extract.settings import get_settings, resolve_model_dir
-
-POSTPROCESSING = [
-    "extract_drug_classes",
-    "extract_biologic_drugs",
-    "extract_abbreviations",
-    "extract_linker",
-    "extract_context",
-]
+from helpers import POSTPROCESSING
 
 pytestmark = pytest.mark.skipif(
     resolve_model_dir(get_settings().ner_model, "ner") is None, reason="no models/ner-* shipped yet"

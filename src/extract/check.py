@@ -82,19 +82,7 @@ def check_output(out: Path, max_listed: int = 50) -> CheckReport:
                 add(f"[{batch}] {name}: cannot read the partition ({type(exc).__name__}: {exc})")
                 tables[name] = []
             report.counts[name] = report.counts.get(name, 0) + len(tables[name])
-        missing = [
-            name
-            for name in (
-                "files",
-                "raw_documents",
-                "documents",
-                "sentences",
-                "entities",
-                "relations",
-                "document_relations",
-            )
-            if not store.has_partition(out, name, batch)
-        ]
+        missing = [name for name in _CHECKED_TABLES if name != "rejects" and not store.has_partition(out, name, batch)]
         if missing:
             add(
                 f"[{batch}] incomplete batch: no {', '.join(missing)} partition (a stage has not run or failed; "
