@@ -20,6 +20,9 @@ the same seed and inputs always give the same file.
 Usage::
 
     python benchmarks/make_audit_corpus.py [--n 5000] [--seed 0] [--xml /tmp/h6/audit_corpus.xml.gz]
+    # training text for the hand-annotated relation sentences, disjoint from the audit:
+    python benchmarks/make_audit_corpus.py --n 1500 --seed 1 --exclude data/gold/relation_audit/audit_ids.txt \
+        --xml /tmp/annot/corpus.xml.gz --ids data/gold/relation_annotations/source_ids.txt
     biomed-extract run /tmp/h6/audit_corpus.xml.gz --out /tmp/h6/before
 """
 
@@ -113,8 +116,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--xml", type=Path, default=DEFAULT_XML, help="MEDLINE XML to write (.gz compresses)")
     parser.add_argument("--ids", type=Path, default=DEFAULT_IDS, help="list of the sampled PMIDs to write")
+    parser.add_argument(
+        "--exclude",
+        type=Path,
+        action="append",
+        default=[],
+        help="a file of PMIDs (one per line) that must not be drawn, e.g. the audit ids when drawing training text",
+    )
     args = parser.parse_args(argv)
     docs = read_candidates(args.shared)
+    for path in args.exclude:
+        for pmid in path.read_text(encoding="utf-8").split():
+            docs.pop(pmid, None)
     pmids = sample_ids(list(docs), args.n, args.seed)
     write_medline(args.xml, docs, pmids)
     args.ids.parent.mkdir(parents=True, exist_ok=True)
