@@ -5,7 +5,10 @@ Artifact layout (``models/relations-<version>/``): ``model.joblib`` (a dict: two
 concept pairs that never do, the hashing size and decision thresholds), ``meta.json`` and
 ``MODEL_CARD.md``.  ``drug_treats_disease`` comes from the rule set; the model decides
 ``drug_adverse_event`` and overrides the rules' treatment reading when it is confident the pair is
-an adverse event.  ``disease_manifestation`` comes from the distantly supervised classifier of
+an adverse event.  When the folder holds ``joint.joblib`` (relations-0.7.0 and later), the joint model of
+:mod:`extract.relations.joint` decides every same-sentence drug–disease pair as adverse event, treatment
+or neither: an adverse-event reading it takes for a treatment is dropped, and the sentence's treatments
+are its own, not the rules'.  ``disease_manifestation`` comes from the distantly supervised classifier of
 :mod:`extract.relations.manifestation` when the folder holds ``manifestation.joblib``
 (relations-0.2.0 and later), else from the rule set.
 """
@@ -26,6 +29,8 @@ from extract.relations.candidates import concept_key
 from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, aggregate
 from extract.relations.event_phrase import EventPhrase
 from extract.relations.instances import Instance, drug_disease_instances
+from extract.relations.joint import ARTIFACT as JOINT_ARTIFACT
+from extract.relations.joint import TREATS, JointModel, joint_features
 from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
 from extract.relations.manifestation import ManifestationModel
 from extract.relations.rules import (
@@ -192,6 +197,11 @@ class _DocState:
     best: list[int] = field(default_factory=list)
     negated: dict[int, bool] = field(default_factory=dict)
     manifestation: list[RelationCandidate] = field(default_factory=list)
+    # Joint model: (chemical entity_id, disease entity_id) -> class probabilities of same-sentence pairs.
+    joint_pairs: list[tuple[str, str]] = field(default_factory=list)
+    joint_features: list[dict] = field(default_factory=list)
+    joint_probs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    intra_pairs: dict[tuple[str, str], Instance] = field(default_factory=dict)
 
 
 def _attempt(fn, *args):
@@ -214,11 +224,18 @@ class ModelExtractor:
 
     method = "model"
 
-    def __init__(self, model: PairModel, version: str, manifestation: ManifestationModel | None = None):
+    def __init__(
+        self,
+        model: PairModel,
+        version: str,
+        manifestation: ManifestationModel | None = None,
+        joint: JointModel | None = None,
+    ):
         self.model = model
         self.version = version
         self.rules = RuleExtractor()
         self.manifestation = manifestation
+        self.joint = joint
 
     @classmethod
     def load(cls, model_dir: Path) -> ModelExtractor:
@@ -229,7 +246,8 @@ class ModelExtractor:
         manifestation = None
         if (model_dir / MANIFESTATION_ARTIFACT).exists():
             manifestation = ManifestationModel.load(model_dir / MANIFESTATION_ARTIFACT)
-        return cls(payload["model"], version, manifestation)
+        joint = joblib.load(model_dir / JOINT_ARTIFACT) if (model_dir / JOINT_ARTIFACT).exists() else None
+        return cls(payload["model"], version, manifestation, joint)
 
     def save(self, model_dir: Path, meta: dict) -> None:
         model_dir = Path(model_dir)
@@ -237,6 +255,8 @@ class ModelExtractor:
         joblib.dump({"model": self.model}, model_dir / "model.joblib", compress=3)
         if self.manifestation is not None:
             self.manifestation.save(model_dir / MANIFESTATION_ARTIFACT)
+        if self.joint is not None:
+            joblib.dump(self.joint, model_dir / JOINT_ARTIFACT, compress=3)
         (model_dir / "meta.json").write_text(json.dumps({"version": self.version, **meta}, indent=2) + "\n")
 
     def extract(self, doc: DocumentView) -> list[RelationCandidate]:
@@ -295,6 +315,13 @@ class ModelExtractor:
         }
         if self.manifestation is not None:
             state.manifestation = self.manifestation.candidates(doc, method=self.method)
+        for inst in instances:
+            if inst.intra:
+                key = (inst.chem.entity_id, inst.dis.entity_id)
+                state.intra_pairs[key] = inst
+                if self.joint is not None:
+                    state.joint_pairs.append(key)
+                    state.joint_features.append(joint_features(doc, inst.chem, inst.dis, inst.chem.drug_classes))
         return state
 
     def _score_instances(self, states: list[_DocState]) -> None:
@@ -306,6 +333,13 @@ class ModelExtractor:
             n = len(s.instances)
             s.scores = scores[at : at + n] if n else np.zeros(0)
             at += n
+        if self.joint is not None:
+            probs = self.joint.probs([f for s in states for f in s.joint_features])
+            at = 0
+            for s in states:
+                n = len(s.joint_pairs)
+                s.joint_probs = dict(zip(s.joint_pairs, probs[at : at + n]))
+                at += n
 
     def _aggregate(self, state: _DocState) -> _DocState:
         if self.model.concept is not None and state.instances:
@@ -327,6 +361,26 @@ class ModelExtractor:
                 out[id(s)] = probs[at : at + n]
                 at += n
         return [out.get(id(s)) for s in states]
+
+    def _joint_treatments(self, state: _DocState, ade: dict) -> list[RelationCandidate]:
+        """``drug_treats_disease`` for the same-sentence pairs the joint model reads as treatments."""
+        out = []
+        for key, p in state.joint_probs.items():
+            if key in ade or not self.joint.is_treatment(p):
+                continue
+            inst = state.intra_pairs[key]
+            out.append(
+                RelationCandidate(
+                    type=DRUG_TREATS_DISEASE,
+                    head=inst.chem,
+                    tail=inst.dis,
+                    sentence_index=inst.chem.sentence_index,
+                    score=float(p[TREATS]),
+                    negated=state.negated[id(inst)],
+                    method=self.method,
+                )
+            )
+        return out
 
     def _finish(self, state: _DocState, probs: np.ndarray | None) -> list[RelationCandidate]:
         doc, rule_cands, instances, scores = state.doc, state.rule_cands, state.instances, state.scores
@@ -376,14 +430,25 @@ class ModelExtractor:
                 and (_background(doc, c.tail) or _composition(doc, c.head, c.tail))
             ):
                 del ade[key]
+        if self.joint is not None:
+            # A same-sentence adverse-event reading the sentence gives as a treatment is not reported.
+            ade = {
+                key: c
+                for key, c in ade.items()
+                if key not in state.joint_probs or not self.joint.vetoes_adverse_event(state.joint_probs[key])
+            }
         if self.model.trees:
             ade = most_specific(ade, self.model.trees)
         phrase = getattr(self.model, "event_phrase", None)
         if phrase is not None:
             ade = {key: with_event_phrase(doc, c, phrase) for key, c in ade.items()}
         out: list[RelationCandidate] = []
+        if self.joint is not None:
+            out.extend(self._joint_treatments(state, ade))
         for c in rule_cands:
             key = (c.head.entity_id, c.tail.entity_id)
+            if c.type == DRUG_TREATS_DISEASE and self.joint is not None and key in state.joint_probs:
+                continue  # the joint model decides same-sentence treatments
             if c.type == DRUG_TREATS_DISEASE and key in ade:
                 if ade[key].score >= ADE_OVER_TREAT:
                     continue  # the model is confident it is an adverse event

@@ -32,22 +32,24 @@ def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) ->
     for r in sentences.select(["doc_id", "sentence_index", "start", "end", "section"]).to_pylist():
         sents.setdefault(r["doc_id"], []).append(SentenceView(r["sentence_index"], r["start"], r["end"], r["section"]))
     ents: dict[str, list[EntityView]] = {}
-    for r in entities.select(
-        [
-            "doc_id",
-            "entity_id",
-            "start",
-            "end",
-            "text",
-            "label",
-            "sentence_index",
-            "concept_id",
-            "abbreviation_of",
-            "negated",
-            "uncertain",
-        ]
-    ).to_pylist():
+    columns = [
+        "doc_id",
+        "entity_id",
+        "start",
+        "end",
+        "text",
+        "label",
+        "sentence_index",
+        "concept_id",
+        "abbreviation_of",
+        "negated",
+        "uncertain",
+    ]
+    if "drug_classes" in entities.column_names:  # absent in outputs written before linker-0.3.0
+        columns.append("drug_classes")
+    for r in entities.select(columns).to_pylist():
         doc_id = r.pop("doc_id")
+        r["drug_classes"] = tuple(r.get("drug_classes") or ())
         ents.setdefault(doc_id, []).append(EntityView(**r))
     views = []
     for meta in documents.select(["doc_id", "batch_id", "source", "title", "text", "sections"]).to_pylist():

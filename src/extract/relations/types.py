@@ -30,6 +30,8 @@ class EntityView:
     abbreviation_of: str | None = None
     negated: bool = False
     uncertain: bool = False
+    # MeSH pharmacological actions of the linked chemical (``entities.drug_classes``); () when unknown.
+    drug_classes: tuple[str, ...] = ()
 
 
 @dataclass

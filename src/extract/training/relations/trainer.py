@@ -30,6 +30,7 @@ from extract.metrics import prf
 from extract.relations.candidates import concept_key
 from extract.relations.concept_features import AGG_FEATURES, aggregate
 from extract.relations.instances import Instance
+from extract.relations.joint import JointModel
 from extract.relations.model import (
     N_FEATURES,
     ModelExtractor,
@@ -38,6 +39,7 @@ from extract.relations.model import (
     fit_pair_model,
     load_mesh_trees,
 )
+from extract.settings import PROJECT_ROOT, resolve_model_dir
 from extract.training.relations import predicted_mentions as predicted
 from extract.training.relations.documents import (
     LabelledView,
@@ -46,6 +48,7 @@ from extract.training.relations.documents import (
     labelled_instances,
     pubtator_view,
 )
+from extract.training.relations.joint import train_joint
 from extract.vocab.files import vocab_files
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,13 @@ CONCEPT_THRESHOLD = 0.35
 NEIGHBOUR_FEATURES = True
 # Train on the pipeline's own NER output too, and learn the adverse-event phrase (relations >= 0.5.0).
 PREDICTED_MENTIONS = True
+# Hand-annotated trial/review sentence pairs for the joint adverse-event / treatment model (relations >= 0.7.0).
+ANNOTATIONS = PROJECT_ROOT / "data" / "gold" / "relation_annotations" / "pairs.jsonl"
+# Joint model decisions (see extract.relations.joint.JointModel), selected by cross-validation over the
+# annotated pairs and on BC5CDR dev (models/EXPERIMENTS.md).
+JOINT_TREATS = 0.7
+JOINT_AE_VETO = 0.0
+JOINT_NONE_VETO = 0.5
 
 
 def bc5cdr_views(path: Path, limit: int | None = None) -> list[LabelledView]:
@@ -246,11 +256,13 @@ def new_version() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y.%m.%d-%H%M")
 
 
-def save_model(model: PairModel, stats: dict, models_dir: Path, version: str | None = None) -> Path:
-    """Write ``models_dir/relations-<version>/`` (model.joblib, meta.json)."""
+def save_model(
+    model: PairModel, stats: dict, models_dir: Path, version: str | None = None, joint: JointModel | None = None
+) -> Path:
+    """Write ``models_dir/relations-<version>/`` (model.joblib, meta.json, joint.joblib with a joint model)."""
     version = version or new_version()
     out = Path(models_dir) / f"relations-{version}"
-    ModelExtractor(model, f"relations-{version}").save(out, {"training": stats})
+    ModelExtractor(model, f"relations-{version}", joint=joint).save(out, {"training": stats})
     return out
 
 
@@ -264,12 +276,15 @@ def train_relations(
     limit: int | None = None,
     concept_threshold: float | None = CONCEPT_THRESHOLD,
     manifestation_from: Path | None = None,
+    annotations: Path | None = ANNOTATIONS,
 ) -> Path:
     """Train on the shared corpora (defaults from settings) and write ``relations-<version>/``.
 
     ``concept_threshold`` replaces the out-of-fold stage-2 threshold (None keeps it).
     ``manifestation_from``: a ``relations-*`` folder whose ``disease_manifestation`` classifier
-    (``manifestation.joblib``) is copied unchanged into the new folder.
+    (``manifestation.joblib``) is copied unchanged into the new folder.  ``annotations``: the
+    hand-annotated sentence pairs the joint adverse-event / treatment model learns from with BioRED,
+    BC5CDR and ADE (:mod:`extract.training.relations.joint`); None trains no joint model.
     """
     from extract.settings import get_settings
 
@@ -294,7 +309,19 @@ def train_relations(
         "ade": str(ade_dir) if ade_dir else None,
         "mesh_trees": str(trees_path) if model.trees else None,
     }
-    out = save_model(model, stats, models_dir, version)
+    joint = None
+    if annotations is not None:
+        linker_dir = resolve_model_dir(settings.linker_index, "linker")
+        joint, stats["joint"] = train_joint(
+            annotations,
+            settings.corpora_dir,
+            linker_dir,
+            treats=JOINT_TREATS,
+            ae_veto=JOINT_AE_VETO,
+            none_veto=JOINT_NONE_VETO,
+        )
+        stats["data"]["annotations"] = str(annotations)
+    out = save_model(model, stats, models_dir, version, joint=joint)
     manifestation = None
     if manifestation_from is not None:
         manifestation = copy_manifestation(Path(manifestation_from), out)
@@ -392,8 +419,8 @@ def write_model_card(
         f"# Relation model `{model_dir.name}`",
         "",
         "Decides `drug_adverse_event` (chemical -> disease it caused or worsened).  "
-        "`drug_treats_disease` comes from the rule set (`extract.relations.rules`); a rule 'treats' reading "
-        f"of a pair wins over the model unless the model's adverse-event score is >= {0.85}.  "
+        "Without a joint model (below), `drug_treats_disease` comes from the rule set (`extract.relations.rules`) "
+        f"and a rule 'treats' reading of a pair wins over the model unless its adverse-event score is >= {0.85}.  "
         "`disease_manifestation` comes from `manifestation.joblib` when the folder has one, else from the rules.",
         "",
         "## Data",
@@ -453,6 +480,29 @@ def write_model_card(
         f"- ADE train, concept pairs per sentence: {json.dumps(stats.get('cv_concept_pairs_ade_gold_mentions'))}",
         f"- training time {stats.get('train_seconds')} s",
     ]
+    if stats.get("joint"):
+        js = stats["joint"]
+        cv = js.get("cv_annotations", {})
+        lines += [
+            "",
+            "## Joint adverse-event / treatment model (`joint.joblib`, relations >= 0.7.0)",
+            "Every same-sentence drug–disease mention pair is scored as none / adverse_event / treats by one "
+            f"multinomial logistic regression (lbfgs, C={js.get('C')}) over hashed sentence-local features, the "
+            "sentence's words, title matches and the drug's MeSH pharmacological actions "
+            "(`extract.relations.joint`).  An adverse-event reading is dropped when the pair reads as a treatment "
+            "(P(treats) - P(adverse_event) > ae_veto) or as no relation (none most likely and >= none_veto); "
+            "same-sentence `drug_treats_disease` rows are the pairs whose most likely class is treats with "
+            "P(treats) >= treats (the rules still give the cross-sentence topic treatments).",
+            f"- Thresholds: {json.dumps(js.get('thresholds'))}, chosen on the annotated pairs' cross-validation "
+            "(treats) and BC5CDR dev (veto); see models/EXPERIMENTS.md.",
+            f"- Examples per source and class (source weights {json.dumps(js.get('weights'))}): "
+            f"{json.dumps(js.get('examples'))}.  Annotated pairs: `data/gold/relation_annotations/` (trial and "
+            "review sentences, PMIDs disjoint from the relation audit); BioRED train+dev chemical–disease pairs "
+            "(Negative_Correlation -> treats, Positive_Correlation -> adverse event; abstracts of BC5CDR dev/test "
+            "left out); BC5CDR train CID and ADE drug–effect pairs -> adverse event.",
+            f"- Annotated pairs, {cv.get('folds')}-fold PMID-grouped cross-validation (other sources in every "
+            f"training fold): treats {json.dumps(cv.get('treats'))}.",
+        ]
     if manifestation:
         lines += [
             "",

@@ -1,0 +1,127 @@
+"""Adverse event or treatment: one decision for a drug–disease pair stated in one sentence.
+
+Trial and review abstracts mention most drugs with the disease they are given for; read alone, the
+adverse-event model takes many of those pairs for adverse events ("morphine for postoperative pain").
+:class:`JointModel` scores each same-sentence (chemical, disease) mention pair as ``none``,
+``adverse_event`` or ``treats`` at once (multinomial logistic regression over hashed features), so the
+extractor can keep an adverse-event reading only when the sentence does not read as a treatment, and
+report the treatment instead.
+
+Features are the sentence-local families of :func:`extract.relations.features.drug_disease_features`
+(cue words between and around the mentions, rule readings, negation, mention texts and neighbours)
+without its document counts, plus:
+
+* ``sw=`` the sentence's words (lower-cased, numbers folded) — treatment context is often outside the
+  span between the mentions ("In a trial of X in patients with Y, ...");
+* ``title_chem`` / ``title_dis`` when the drug's / disease's text occurs in the title (a trial's drug and
+  its indication are in the title);
+* ``pa=`` the drug's MeSH pharmacological actions (``entities.drug_classes``), ``pa=<class>|dis=<head word>``
+  and ``pa_overlap`` when a class name shares a word stem with the disease ("Antimigraine Agents" /
+  "migraine") — a drug class is evidence for a reading, never a rule.
+
+Training: :mod:`extract.training.relations.joint`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.linear_model import LogisticRegression
+
+from extract.relations.features import doc_stats, drug_disease_features, tokens
+from extract.relations.types import DocumentView, EntityView
+
+ARTIFACT = "joint.joblib"
+NONE, ADVERSE_EVENT, TREATS = 0, 1, 2
+CLASSES = ("none", "adverse_event", "treats")
+N_FEATURES = 2**18
+
+# Document-level families of drug_disease_features: left out, the joint model reads the sentence.
+_DOC_LEVEL = ("chem_in_title", "dis_in_title", "pair_in_title", "chem_top", "dis_top", "chem_n=", "dis_n=")
+_STEM = re.compile(r"[a-z]{5,}")
+_CLASS_STOP = {"agents", "agent", "inhibitors", "antagonists", "agonists", "drugs", "blockers", "modulators"}
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:6] for w in _STEM.findall(text.lower()) if w not in _CLASS_STOP}
+
+
+def _class_stems(name: str) -> set[str]:
+    """Word stems of a class name with the "anti" prefix dropped ("Antimigraine Agents" -> "migrai")."""
+    words = re.sub(r"\banti-?", "", name.lower())
+    return _stems(words)
+
+
+def joint_features(doc: DocumentView, chem: EntityView, dis: EntityView, drug_classes: tuple[str, ...] = ()) -> dict:
+    """Features of a same-sentence (chemical, disease) mention pair."""
+    base = drug_disease_features(doc, chem, dis, doc_stats(doc), neighbours=True)
+    f = {k: v for k, v in base.items() if not k.startswith(_DOC_LEVEL)}
+    sent = doc.sentences[chem.sentence_index]
+    for t in set(tokens(doc.text[sent.start : sent.end])):
+        if t.isalpha() and len(t) > 2:
+            f["sw=" + t] = 1.0
+    title = (doc.title or "").lower()
+    if title and sent.section != "title":
+        if chem.text.lower() in title:
+            f["title_chem"] = 1.0
+        if dis.text.lower() in title:
+            f["title_dis"] = 1.0
+    dis_words = tokens(dis.text)
+    dis_head = dis_words[-1] if dis_words else ""
+    dis_stems = _stems(dis.text)
+    for name in drug_classes:
+        low = name.lower()
+        f["pa=" + low] = 1.0
+        f["pa=" + low + "|dis=" + dis_head] = 1.0
+        if dis_stems & _class_stems(name):
+            f["pa_overlap"] = 1.0
+    return f
+
+
+@dataclass
+class JointModel:
+    """Multinomial logistic regression over hashed pair features; ``classes_`` follow :data:`CLASSES`."""
+
+    clf: LogisticRegression
+    n_features: int = N_FEATURES
+    # treats: a pair is reported as a treatment when P(treats) reaches it and is the largest;
+    # ae_veto / none_veto: see ``vetoes_adverse_event``.
+    thresholds: dict[str, float] = field(default_factory=lambda: {"treats": 0.5, "ae_veto": 0.0, "none_veto": 1.0})
+
+    def _hasher(self) -> FeatureHasher:
+        return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
+
+    def probs(self, features: list[dict]) -> np.ndarray:
+        """``(n, 3)`` class probabilities in :data:`CLASSES` order."""
+        if not features:
+            return np.zeros((0, len(CLASSES)))
+        X = self._hasher().transform(features)
+        z = X @ self.clf.coef_.T + self.clf.intercept_
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        p = e / e.sum(axis=1, keepdims=True)
+        out = np.zeros((len(features), len(CLASSES)))
+        out[:, [int(c) for c in self.clf.classes_]] = p
+        return out
+
+    def vetoes_adverse_event(self, p: np.ndarray) -> bool:
+        """The sentence reads as a treatment (P(treats) - P(adverse_event) above ``ae_veto``) or as no relation
+        (``none`` the most likely class, at least ``none_veto``; 1.0 or more switches that off)."""
+        if float(p[TREATS] - p[ADVERSE_EVENT]) > self.thresholds.get("ae_veto", 0.0):
+            return True
+        return int(np.argmax(p)) == NONE and float(p[NONE]) >= self.thresholds.get("none_veto", 1.0)
+
+    def is_treatment(self, p: np.ndarray) -> bool:
+        return int(np.argmax(p)) == TREATS and float(p[TREATS]) >= self.thresholds.get("treats", 0.5)
+
+
+def fit_joint_model(
+    features: list[dict], labels: np.ndarray, weights: np.ndarray, C: float = 0.5, n_features: int = N_FEATURES
+) -> JointModel:
+    hasher = FeatureHasher(n_features=n_features, input_type="dict", alternate_sign=False)
+    clf = LogisticRegression(C=C, max_iter=3000, solver="lbfgs")
+    clf.fit(hasher.transform(features), labels, sample_weight=weights)
+    return JointModel(clf, n_features)

@@ -1,0 +1,286 @@
+"""Training data and fit of the joint adverse-event / treatment model (:mod:`extract.relations.joint`).
+
+Sources, each a list of :class:`JointExample` (a same-sentence mention pair, its class, a weight):
+
+* the hand-annotated sentences of ``data/gold/relation_annotations/pairs.jsonl`` (drawn from trial and
+  review abstracts disjoint from the relation audit; ``adverse_event`` and ``ae_negated`` are the
+  adverse-event class — negation is the context component's decision —, ``treats``, ``neither``);
+* BioRED train and dev chemical–disease pairs sharing a sentence: ``Negative_Correlation`` → treats,
+  ``Positive_Correlation`` → adverse event, other or no relation → none (document-level labels read
+  onto every sentence where the two concepts meet, so weighted lower); abstracts that are also in the
+  BC5CDR development or test split are left out;
+* BC5CDR training CID pairs sharing a sentence → adverse event, and ADE corpus drug–effect pairs →
+  adverse event (low weight: they anchor the adverse-event class on the writing of case reports).
+
+Thresholds come from PMID-grouped cross-validation over the annotated pairs only (the other sources
+stay in every training fold).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from extract.corpora.ade import read_ade
+from extract.corpora.pubtator import PubtatorDocument, read_pubtator, unique_documents
+from extract.metrics import prf
+from extract.nlp.sentences import split_sentences
+from extract.relations.candidates import sentence_index_of
+from extract.relations.joint import (
+    ADVERSE_EVENT,
+    CLASSES,
+    NONE,
+    TREATS,
+    JointModel,
+    fit_joint_model,
+    joint_features,
+)
+from extract.relations.types import DocumentView, EntityView, SentenceView
+from extract.training.relations.documents import ade_view, mesh_id
+
+log = logging.getLogger(__name__)
+
+ANNOTATION_CLASSES = {"adverse_event": ADVERSE_EVENT, "ae_negated": ADVERSE_EVENT, "treats": TREATS, "neither": NONE}
+BIORED_TYPES = {"chemicalentity": "CHEMICAL", "diseaseorphenotypicfeature": "DISEASE"}
+BIORED_CLASSES = {"Positive_Correlation": ADVERSE_EVENT, "Negative_Correlation": TREATS}
+WEIGHTS = {"annotations": 3.0, "biored": 1.0, "bc5cdr": 0.3, "ade": 0.3}
+
+
+@dataclass
+class JointExample:
+    features: dict
+    label: int
+    weight: float
+    source: str
+    group: str  # PMID, for folds
+
+
+class DrugClasses:
+    """MeSH concept id -> pharmacological action names, from a linker folder's ``mesh_annotations.json.gz``."""
+
+    def __init__(self, linker_dir: Path | None):
+        self.by_id: dict[str, tuple[str, ...]] = {}
+        path = Path(linker_dir) / "mesh_annotations.json.gz" if linker_dir else None
+        if path is not None and path.exists():
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                for cid, ann in json.load(fh).items():
+                    if ann.get("drug_classes"):
+                        self.by_id[cid] = tuple(ann["drug_classes"])
+
+    def __call__(self, concept_id: str | None) -> tuple[str, ...]:
+        return self.by_id.get(concept_id or "", ())
+
+
+def _examples(view: DocumentView, labelled: list[tuple[EntityView, EntityView, int]], source: str, group: str, classes):
+    return [
+        JointExample(joint_features(view, c, d, classes(c.concept_id)), label, WEIGHTS[source], source, group)
+        for c, d, label in labelled
+    ]
+
+
+def annotation_examples(path: Path, classes: DrugClasses) -> list[JointExample]:
+    """One view per annotated sentence (all its mentions), one example per judged pair."""
+    by_sentence: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rec = json.loads(line)
+                if rec.get("label") in ANNOTATION_CLASSES:
+                    by_sentence[(rec["doc_id"], rec["sentence_start"])].append(rec)
+    out: list[JointExample] = []
+    for (doc_id, start), recs in sorted(by_sentence.items()):
+        first = recs[0]
+        sentence, title = first["sentence"], first.get("title") or ""
+        section = "title" if start == 0 and title.startswith(sentence[:20]) else "abstract"
+        view = DocumentView(
+            doc_id=doc_id,
+            text=sentence,
+            sentences=[SentenceView(0, 0, len(sentence), section)],
+            entities=[],
+            title=title,
+        )
+        ents: dict[tuple[int, int, str], EntityView] = {}
+        for i, e in enumerate(sorted(first["entities"], key=lambda e: (e["start"], e["end"]))):
+            ents[(e["start"], e["end"], e["label"])] = EntityView(
+                f"{doc_id}@{start}#{i}", e["start"], e["end"], e["text"], e["label"], 0, concept_id=e.get("concept_id")
+            )
+        view.entities = list(ents.values())
+        labelled = []
+        for rec in recs:
+            c = ents.get((rec["drug"]["start"], rec["drug"]["end"], "CHEMICAL"))
+            d = ents.get((rec["disease"]["start"], rec["disease"]["end"], "DISEASE"))
+            if c is not None and d is not None:
+                labelled.append((c, d, ANNOTATION_CLASSES[rec["label"]]))
+        out += _examples(view, labelled, "annotations", doc_id, classes)
+    return out
+
+
+def _pubtator_doc_view(doc: PubtatorDocument, types: dict[str, str]) -> tuple[DocumentView, dict[str, tuple]]:
+    text = doc.title + " " + doc.abstract
+    sections = [("title", 0, len(doc.title)), ("abstract", len(doc.title) + 1, len(text))]
+    sentences = [SentenceView(i, s, e, name) for i, (s, e, name) in enumerate(split_sentences(text, sections))]
+    entities, ids = [], {}
+    for i, m in enumerate(sorted(doc.mentions, key=lambda m: (m.start, m.end))):
+        label = types.get(m.type.lower())
+        if label is None:
+            continue
+        eid = f"{doc.pmid}#e{i}"
+        mesh = tuple(mesh_id(x) for x in m.ids if x and x != "-")
+        entities.append(
+            EntityView(
+                eid,
+                m.start,
+                m.end,
+                text[m.start : m.end],
+                label,
+                sentence_index_of(sentences, m.start),
+                concept_id=mesh[0] if mesh else None,
+            )
+        )
+        ids[eid] = mesh
+    view = DocumentView(f"PMID:{doc.pmid}", text, sentences, entities, title=doc.title, sections=sections)
+    return view, ids
+
+
+def _same_sentence_pairs(view: DocumentView):
+    chems = [e for e in view.entities if e.label == "CHEMICAL"]
+    diss = [e for e in view.entities if e.label == "DISEASE"]
+    for c in chems:
+        for d in diss:
+            if c.sentence_index == d.sentence_index and not (c.start < d.end and d.start < c.end):
+                yield c, d
+
+
+def biored_examples(paths: list[Path], exclude_pmids: set[str], classes: DrugClasses) -> list[JointExample]:
+    out: list[JointExample] = []
+    for path in paths:
+        for doc in unique_documents(read_pubtator(path)):
+            if doc.pmid in exclude_pmids:
+                continue
+            view, ids = _pubtator_doc_view(doc, BIORED_TYPES)
+            rel: dict[frozenset, int] = {}
+            for rtype, a, b in doc.relations:
+                cls = BIORED_CLASSES.get(rtype.split("|")[0], NONE)
+                rel[frozenset((mesh_id(a), mesh_id(b)))] = cls
+            labelled = []
+            for c, d in _same_sentence_pairs(view):
+                label = NONE
+                for ci in ids[c.entity_id]:
+                    for di in ids[d.entity_id]:
+                        label = max(label, rel.get(frozenset((ci, di)), NONE), key=lambda x: x != NONE)
+                labelled.append((c, d, label))
+            out += _examples(view, labelled, "biored", doc.pmid, classes)
+    return out
+
+
+def bc5cdr_examples(path: Path, classes: DrugClasses) -> list[JointExample]:
+    """CID pairs of the BC5CDR training split that share a sentence → adverse event."""
+    out: list[JointExample] = []
+    for doc in unique_documents(read_pubtator(path)):
+        view, ids = _pubtator_doc_view(doc, {"chemical": "CHEMICAL", "disease": "DISEASE"})
+        cid = {(mesh_id(a), mesh_id(b)) for t, a, b in doc.relations if t.split("|")[0] == "CID"}
+        labelled = [
+            (c, d, ADVERSE_EVENT)
+            for c, d in _same_sentence_pairs(view)
+            if any((ci, di) in cid for ci in ids[c.entity_id] for di in ids[d.entity_id])
+        ]
+        out += _examples(view, labelled, "bc5cdr", doc.pmid, classes)
+    return out
+
+
+def ade_examples(ade_dir: Path, classes: DrugClasses) -> list[JointExample]:
+    out: list[JointExample] = []
+    for i, sent in enumerate(s for s in read_ade(ade_dir) if s.pairs):
+        lv = ade_view(sent, i)
+        by_id = {e.entity_id: e for e in lv.view.entities}
+        labelled = [(by_id[c], by_id[d], ADVERSE_EVENT) for c, d in sorted(lv.positive_mentions)]
+        out += _examples(lv.view, labelled, "ade", sent.pmid, classes)
+    return out
+
+
+def _fit(examples: list[JointExample], C: float) -> JointModel:
+    return fit_joint_model(
+        [e.features for e in examples],
+        np.array([e.label for e in examples]),
+        np.array([e.weight for e in examples]),
+        C=C,
+    )
+
+
+def cross_validated_probs(
+    annotated: list[JointExample], others: list[JointExample], folds: int = 5, C: float = 0.5
+) -> np.ndarray:
+    """Out-of-fold probabilities of the annotated examples (PMID-grouped folds; ``others`` always train)."""
+    groups = sorted({e.group for e in annotated})
+    fold_of = {g: i % folds for i, g in enumerate(groups)}
+    probs = np.zeros((len(annotated), len(CLASSES)))
+    for k in range(folds):
+        train = [e for e in annotated if fold_of[e.group] != k] + others
+        test = [i for i, e in enumerate(annotated) if fold_of[e.group] == k]
+        if test:
+            probs[test] = _fit(train, C).probs([annotated[i].features for i in test])
+    return probs
+
+
+def decision_report(probs: np.ndarray, labels: np.ndarray, treats: float, ae_veto: float) -> dict:
+    """Precision/recall of the treats decision and of the adverse-event veto on annotated pairs."""
+    is_treat = (probs.argmax(axis=1) == TREATS) & (probs[:, TREATS] >= treats)
+    tp = int((is_treat & (labels == TREATS)).sum())
+    treat = prf(tp, int(is_treat.sum()) - tp, int((labels == TREATS).sum()) - tp)
+    kept_ae = (probs.argmax(axis=1) == ADVERSE_EVENT) & ~((probs[:, TREATS] - probs[:, ADVERSE_EVENT]) > ae_veto)
+    tp = int((kept_ae & (labels == ADVERSE_EVENT)).sum())
+    ae = prf(tp, int(kept_ae.sum()) - tp, int((labels == ADVERSE_EVENT).sum()) - tp)
+    return {"treats": treat, "adverse_event_argmax": ae}
+
+
+def training_examples(
+    annotations: Path | None, corpora_dir: Path, linker_dir: Path | None
+) -> tuple[list[JointExample], list[JointExample], dict]:
+    """``(annotated, other sources, counts)``."""
+    classes = DrugClasses(linker_dir)
+    annotated = annotation_examples(annotations, classes) if annotations and annotations.exists() else []
+    exclude: set[str] = set()
+    for split in ("CDR_DevelopmentSet.PubTator.txt", "CDR_TestSet.PubTator.txt"):
+        path = corpora_dir / "bc5cdr" / split
+        if path.exists():
+            exclude |= {d.pmid for d in read_pubtator(path)}
+    others: list[JointExample] = []
+    biored = [corpora_dir / "biored" / n for n in ("Train.PubTator", "Dev.PubTator")]
+    others += biored_examples([p for p in biored if p.exists()], exclude, classes)
+    cdr_train = corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
+    if cdr_train.exists():
+        others += bc5cdr_examples(cdr_train, classes)
+    if (corpora_dir / "ade_corpus_v2").exists():
+        others += ade_examples(corpora_dir / "ade_corpus_v2", classes)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for e in annotated + others:
+        counts[e.source][CLASSES[e.label]] += 1
+    return annotated, others, {k: dict(v) for k, v in counts.items()}
+
+
+def train_joint(
+    annotations: Path | None,
+    corpora_dir: Path,
+    linker_dir: Path | None,
+    C: float = 0.5,
+    treats: float = 0.5,
+    ae_veto: float = 0.0,
+    none_veto: float = 1.0,
+    folds: int = 5,
+) -> tuple[JointModel, dict]:
+    annotated, others, counts = training_examples(annotations, corpora_dir, linker_dir)
+    stats: dict = {"examples": counts, "C": C, "weights": WEIGHTS}
+    if annotated:
+        labels = np.array([e.label for e in annotated])
+        probs = cross_validated_probs(annotated, others, folds, C)
+        stats["cv_annotations"] = {"folds": folds, **decision_report(probs, labels, treats, ae_veto)}
+    model = _fit(annotated + others, C)
+    model.thresholds = {"treats": treats, "ae_veto": ae_veto, "none_veto": none_veto}
+    stats["thresholds"] = dict(model.thresholds)
+    return model, stats
