@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from extract.settings import get_settings
@@ -39,6 +40,13 @@ class RunnerName(str, Enum):
     dask = "dask"
 
 
+class ProgressMode(str, Enum):
+    auto = "auto"
+    bar = "bar"
+    lines = "lines"
+    off = "off"
+
+
 class EvalTask(str, Enum):
     ner = "ner"
     link = "link"
@@ -51,6 +59,14 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="Output folder (de
 RunnerOption = Annotated[RunnerName, typer.Option("--task-runner", help="Where chunk tasks run: local or dask.")]
 DaskOption = Annotated[str | None, typer.Option("--dask-address", help="Dask scheduler, e.g. tcp://host:8786.")]
 WaitOption = Annotated[float, typer.Option("--wait", help="Seconds to wait if another run holds the output folder.")]
+ProgressOption = Annotated[
+    ProgressMode,
+    typer.Option(
+        "--progress",
+        help="auto: progress bars on an interactive terminal, else plain lines (a summary line per stage); "
+        "bar, lines or off.",
+    ),
+]
 
 
 def _out(out: Path | None) -> Path:
@@ -71,6 +87,13 @@ def _summary(title: str, counts: dict) -> None:
         if key not in ("batch_id", "run_id"):
             table.add_row(key, str(value))
     Console().print(table)
+
+
+def _progress(mode: ProgressMode):
+    """Install the run's progress display (``pipelines.progress``) for the flows run inside the block."""
+    from pipelines.progress import make_reporter, reporting
+
+    return reporting(make_reporter(mode.value))
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -95,6 +118,7 @@ def run(
     dask_address: DaskOption = None,
     wait: WaitOption = 0,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 4 when the run wrote any rejects row.")] = False,
+    show_progress: ProgressOption = ProgressMode.auto,
 ) -> None:
     """Run ingest, clean, ner and relations on INPUTS and write the Parquet tables.
 
@@ -115,7 +139,7 @@ def run(
     try:
         # Taken here, before Prefect starts, so a second run is refused (or waits) at once;
         # the flows take the same lock again (re-entrant within the process).
-        with OutputLock(out_dir, timeout=get_settings().lock_timeout):
+        with OutputLock(out_dir, timeout=get_settings().lock_timeout), _progress(show_progress):
             from pipelines.flows import extraction_pipeline
 
             summary = extraction_pipeline(
@@ -161,6 +185,7 @@ def stage(
     task_runner: RunnerOption = RunnerName.local,
     dask_address: DaskOption = None,
     wait: WaitOption = 0,
+    show_progress: ProgressOption = ProgressMode.auto,
 ) -> None:
     """Re-run one stage for one batch from the stored output of the stage before it."""
     from extract.stages import MissingStageInputError
@@ -176,7 +201,10 @@ def stage(
     except ValueError as exc:
         _fail(str(exc))
     try:
-        outcome = run_stage(name.value, batch, str(_out(out)), task_runner=task_runner.value, dask_address=dask_address)
+        with _progress(show_progress):
+            outcome = run_stage(
+                name.value, batch, str(_out(out)), task_runner=task_runner.value, dask_address=dask_address
+            )
     except MissingStageInputError as exc:
         _fail(str(exc))
     except OutputLockedError as exc:
@@ -261,6 +289,89 @@ def show(
         print(write_document(_out(out), doc_id, html))
     except DocumentNotFoundError as exc:
         _fail(str(exc))
+
+
+@app.command()
+def annotate(
+    text: Annotated[str | None, typer.Argument(help="Text to annotate (or use --file).")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read the text from this UTF-8 file ('-': standard input).")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the text.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: the text, entities and relations.")] = False,
+) -> None:
+    """Print the entities (concepts, drug classes, negation) and relations of one text.
+
+    The same pipeline as `run` (clean, ner, relations), in memory; nothing is written.  From
+    Python: `import extract; nlp = extract.load(); nlp.annotate(text)`.
+    """
+    if text is None and file is None:
+        _fail("give the text as an argument, or a file with --file")
+    if text is not None and file is not None:
+        _fail("give the text as an argument or with --file, not both")
+    if file is not None:
+        try:
+            text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {file}: {exc}")
+    if not text or not text.strip():
+        _fail("the text is empty")
+    import extract
+    from extract.api import AnnotationError
+
+    try:
+        result = extract.load().annotate(text, title=title)
+    except (ValueError, TypeError, AnnotationError) as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_annotation(result)
+
+
+def _print_annotation(result) -> None:
+    out = Console()
+    ents = Table(title=f"{len(result.entities)} entities")
+    ents.add_column("text", overflow="fold")
+    ents.add_column("label", no_wrap=True)
+    ents.add_column("offsets", no_wrap=True)
+    ents.add_column("concept", no_wrap=True)
+    ents.add_column("name", overflow="fold")
+    ents.add_column("drug classes", overflow="fold")
+    ents.add_column("context", no_wrap=True)
+    for e in result.entities:
+        ents.add_row(
+            e["text"],
+            e["label"],
+            f"{e['start']}-{e['end']}",
+            e["concept_id"] or "",
+            e["concept_name"] or "",
+            "; ".join(e["drug_classes"] or []),
+            " ".join(flag for flag in ("negated", "uncertain") if e[flag]),
+        )
+    out.print(ents)
+    rels = Table(title=f"{len(result.relations)} relations")
+    for col in ("type", "head", "tail", "score", "negated", "sentence"):
+        rels.add_column(col, overflow="fold")
+    evidence: dict[int, str] = {}
+    for r in result.relations:
+        evidence[r["sentence_index"]] = r["evidence"]
+        rels.add_row(
+            r["type"],
+            r["head_text"],
+            r["tail_phrase"] or r["tail_text"],
+            f"{r['score']:.2f}",
+            "yes" if r["negated"] else "",
+            str(r["sentence_index"]),
+        )
+    cross = [d for d in result.document_relations if d["cross_sentence"]]
+    for d in cross:
+        rels.add_row(
+            d["type"], d["head_text"], d["tail_phrase"] or d["tail_text"], f"{d['score']:.2f}", "", "across sentences"
+        )
+    out.print(rels)
+    for index, sentence in sorted(evidence.items()):
+        out.print(f"[bold]sentence {index}:[/bold] {escape(sentence)}", highlight=False)
 
 
 @app.command()

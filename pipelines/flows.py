@@ -11,11 +11,13 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 
 from extract import stages, store
 from extract.ingest import default_batch_id
 from extract.reporting.concept_pairs import summarize
 from extract.settings import get_settings
+from pipelines import progress
 from pipelines.task_runners import make_task_runner
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -23,7 +25,9 @@ _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
 @task(retries=2, retry_delay_seconds=2, **_TASK)
 def ingest_files(inputs: list[str], out: str, batch_id: str):
-    _, outcome = stages.ingest_batch(inputs, Path(out), batch_id)
+    reporter = progress.current()
+    reporter.start("ingest", None)  # again on a retry: counts restart
+    _, outcome = stages.ingest_batch(inputs, Path(out), batch_id, on_progress=lambda n: reporter.advance("ingest", n))
     return outcome
 
 
@@ -48,16 +52,31 @@ def summarize_pairs(out: str) -> int:
     return summarize(Path(out)).num_rows
 
 
+def _gather(stage: str, futures, sizes: list[int]) -> list:
+    """The futures' results in submission order; each chunk's documents reported done as it finishes."""
+    reporter = progress.current()
+    size_of = {id(f): n for f, n in zip(futures, sizes)}
+    for future in as_completed(list(futures)):
+        if future.state.is_failed():
+            break  # raised below, without waiting for the other chunks
+        reporter.advance(stage, size_of[id(future)])
+    return [f.result() for f in futures]
+
+
 def _run_stage(stage: str, out: str, batch_id: str, run_id: str | None, body):
     run_id = run_id or stages.new_run_id()
     started = stages.now()
+    reporter = progress.current()
     with store.OutputLock(Path(out), timeout=get_settings().lock_timeout):
         try:
             outcome = body()
         except Exception as exc:
-            stages.record_failure(Path(out), run_id, stage, batch_id, started, f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            stages.record_failure(Path(out), run_id, stage, batch_id, started, error)
+            reporter.fail(stage, error)
             raise
         stages.record_run(Path(out), run_id, outcome, started)
+    reporter.finish(stage, outcome)
     return outcome
 
 
@@ -71,8 +90,9 @@ def ingest_flow(inputs: list[str], out: str, batch_id: str | None = None, run_id
 def clean_flow(batch_id: str, out: str, run_id: str | None = None):
     def body():
         raw = stages.load_clean_input(Path(out), batch_id)
+        progress.current().start("clean", raw.num_rows)
         chunks = [stages.take_docs(raw, ids) for ids in stages.chunk_ids(raw, get_settings().chunk_size)]
-        results = [f.result() for f in clean_chunk.map(chunks)] if chunks else []
+        results = _gather("clean", clean_chunk.map(chunks), [c.num_rows for c in chunks]) if chunks else []
         return stages.write_clean(Path(out), batch_id, raw.num_rows, results)
 
     return _run_stage("clean", out, batch_id, run_id, body)
@@ -82,10 +102,11 @@ def clean_flow(batch_id: str, out: str, run_id: str | None = None):
 def ner_flow(batch_id: str, out: str, run_id: str | None = None):
     def body():
         documents, sentences = stages.load_ner_input(Path(out), batch_id)
+        progress.current().start("ner", documents.num_rows)
         id_chunks = stages.chunk_ids(documents, get_settings().chunk_size)
         docs = [stages.take_docs(documents, ids) for ids in id_chunks]
         sents = [stages.take_docs(sentences, ids) for ids in id_chunks]
-        results = [f.result() for f in ner_chunk.map(docs, sents)] if docs else []
+        results = _gather("ner", ner_chunk.map(docs, sents), [len(ids) for ids in id_chunks]) if docs else []
         return stages.write_ner(Path(out), batch_id, documents.num_rows, results)
 
     return _run_stage("ner", out, batch_id, run_id, body)
@@ -95,13 +116,14 @@ def ner_flow(batch_id: str, out: str, run_id: str | None = None):
 def relations_flow(batch_id: str, out: str, run_id: str | None = None):
     def body():
         documents, sentences, entities = stages.load_relations_input(Path(out), batch_id)
+        progress.current().start("relations", documents.num_rows)
         id_chunks = stages.chunk_ids(documents, get_settings().chunk_size)
         parts = [
             (stages.take_docs(documents, ids), stages.take_docs(sentences, ids), stages.take_docs(entities, ids))
             for ids in id_chunks
         ]
         futures = relations_chunk.map([p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts])
-        results = [f.result() for f in futures] if parts else []
+        results = _gather("relations", futures, [len(ids) for ids in id_chunks]) if parts else []
         return stages.write_relations(Path(out), batch_id, documents.num_rows, results)
 
     return _run_stage("relations", out, batch_id, run_id, body)

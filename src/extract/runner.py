@@ -31,19 +31,39 @@ def raw_table(raw_rows: list[dict], batch_id: str = "memory") -> pa.Table:
 
 
 def run_texts(
-    raw_rows: list[dict], stages: tuple[str, ...] = ("clean", "ner", "relations"), settings: Settings | None = None
+    raw_rows: list[dict],
+    stages: tuple[str, ...] = ("clean", "ner", "relations"),
+    settings: Settings | None = None,
+    *,
+    nlp=None,
+    extractor=None,
+    batch_id: str = "memory",
 ) -> dict[str, pa.Table]:
-    tables: dict[str, pa.Table] = {"raw_documents": raw_table(raw_rows)}
+    """The tables the stages write for ``raw_rows``, in memory; also ``rejects`` (every stage's reject rows).
+
+    ``nlp`` / ``extractor``: an already loaded NER pipeline (:func:`extract.ner.pipeline.build_ner_nlp`)
+    and relation extractor (:func:`extract.relations.extractor.load_extractor`); by default the stages
+    use the ones cached per process for ``settings``.
+    """
+    tables: dict[str, pa.Table] = {"raw_documents": raw_table(raw_rows, batch_id)}
+    rejects = []
     if "clean" in stages:
         cleaned = clean_documents(tables["raw_documents"])
         tables["documents"], tables["sentences"] = cleaned.documents, cleaned.sentences
+        rejects += cleaned.rejects
     if "ner" in stages:
         from extract.ner.stage import extract_entities
 
-        tables["entities"] = extract_entities(tables["documents"], tables["sentences"], settings).entities
+        found = extract_entities(tables["documents"], tables["sentences"], settings, nlp=nlp)
+        tables["entities"] = found.entities
+        rejects += found.rejects
     if "relations" in stages:
         from extract.relations.stage import extract_relations
 
-        result = extract_relations(tables["documents"], tables["sentences"], tables["entities"], settings)
+        result = extract_relations(
+            tables["documents"], tables["sentences"], tables["entities"], settings, extractor=extractor
+        )
         tables["relations"], tables["document_relations"] = result.relations, result.document_relations
+        rejects += result.rejects
+    tables["rejects"] = schemas.to_table("rejects", [r.row(batch_id) for r in rejects])
     return tables

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -123,20 +124,31 @@ def take_docs(table: pa.Table, doc_ids: list[str]) -> pa.Table:
 
 
 def ingest_batch(
-    inputs: list[str], out: Path, batch_id: str, settings: Settings | None = None
+    inputs: list[str],
+    out: Path,
+    batch_id: str,
+    settings: Settings | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> tuple[IngestResult, StageOutcome]:
     """Ingest files into the batch's ``files``, ``raw_documents`` and ingest rejects; apply DeleteCitations.
 
     Documents are streamed into the ``raw_documents`` partition (constant
     memory for baseline files of any size); the partition becomes visible only
     once complete.  PMIDs deleted by update files are then removed from every
-    batch, this one included (see ``apply_deletions``).
+    batch, this one included (see ``apply_deletions``).  ``on_progress(n)`` is called as each
+    block of ``n`` documents is written (the run's progress display).
     """
     for part in store.list_parts(out, "rejects", batch_id):
         if part.startswith(DELETION_PART_PREFIX):
             store.remove_part(out, "rejects", batch_id, part)  # raw_documents is rewritten from scratch
     with store.PartitionWriter(out, "raw_documents", batch_id) as writer:
-        result = ingest_paths([str(i) for i in inputs], batch_id, settings, on_rows=writer.write)
+
+        def on_rows(rows: pa.Table) -> None:
+            writer.write(rows)
+            if on_progress is not None:
+                on_progress(rows.num_rows)
+
+        result = ingest_paths([str(i) for i in inputs], batch_id, settings, on_rows=on_rows)
     store.write_partition(out, "files", batch_id, result.files)
     _write_rejects(out, "ingest", batch_id, result.rejects)
     removed = apply_deletions(out, result.deleted_pmids, deleting_batch=batch_id) if result.deleted_pmids else {}
