@@ -58,11 +58,11 @@ def mark(sentence: str, drug: dict, disease: dict) -> str:
 def pairs_from_output(out: Path) -> list[dict]:
     con = duckdb.connect()
     ents = con.sql(
-        f'select doc_id, sentence_index, start, "end", text, label, concept_id, concept_name '
+        f"select doc_id, sentence_index, start, \"end\", text, label, concept_id, concept_name "
         f"from read_parquet('{out}/entities/**/*.parquet') order by doc_id, sentence_index, start"
     ).fetchall()
     sents = con.sql(
-        f'select s.doc_id, s.sentence_index, s.start, s."end", d.text, d.title '
+        f"select s.doc_id, s.sentence_index, s.start, s.\"end\", d.text, d.title "
         f"from read_parquet('{out}/sentences/**/*.parquet') s "
         f"join read_parquet('{out}/documents/**/*.parquet') d using (doc_id)"
     ).fetchall()
