@@ -1,17 +1,20 @@
 """Extraction flows: ingest -> clean -> ner -> relations, each a flow, plus the parent flow.
 
-Every flow only orchestrates ``extract.stages``: load the batch's input tables,
-map the processing over chunks of documents (never one task per document),
-write the outputs atomically, record a ``runs`` row.
+Every flow only orchestrates ``extract.stages``: read the batch's input tables
+chunk by chunk, map the processing over those chunks of documents (never one task
+per document), stream the outputs into the batch's partitions (committed atomically
+at the end), record a ``runs`` row.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect.context import FlowRunContext
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from extract import stages, store
 from extract.ingest import default_batch_id
@@ -52,17 +55,6 @@ def summarize_pairs(out: str) -> int:
     return summarize(Path(out)).num_rows
 
 
-def _gather(stage: str, futures, sizes: list[int]) -> list:
-    """The futures' results in submission order; each chunk's documents reported done as it finishes."""
-    reporter = progress.current()
-    size_of = {id(f): n for f, n in zip(futures, sizes)}
-    for future in as_completed(list(futures)):
-        if future.state.is_failed():
-            break  # raised below, without waiting for the other chunks
-        reporter.advance(stage, size_of[id(future)])
-    return [f.result() for f in futures]
-
-
 def _run_stage(stage: str, out: str, batch_id: str, run_id: str | None, body):
     run_id = run_id or stages.new_run_id()
     started = stages.now()
@@ -86,47 +78,51 @@ def ingest_flow(inputs: list[str], out: str, batch_id: str | None = None, run_id
     return _run_stage("ingest", out, batch_id, run_id, lambda: ingest_files(inputs, out, batch_id))
 
 
+def _chunked(stage: str, out: str, batch_id: str, chunk_task) -> stages.StageOutcome:
+    """Map ``chunk_task`` over the batch chunk by chunk (``stages.run_chunked``) on this flow's task runner.
+
+    On the local runner the stage's forked workers are started once for the whole stage
+    (``stages.stage_workers``) and every chunk task uses them; at most 2 chunks are in flight.
+    On Dask each worker process loads its own models once and up to 4 chunks per worker are in
+    flight, so memory in this process stays bounded whatever the batch size.
+    """
+    runner = FlowRunContext.get().task_runner
+    local = isinstance(runner, ThreadPoolTaskRunner)
+    window = 2 if local else 4 * _dask_workers(runner)
+    workers = stages.stage_workers(stage) if local else nullcontext()
+    reporter = progress.current()
+    reporter.start(stage, store.count_rows(Path(out), stages.STAGE_INPUTS[stage][0], batch_id))
+    with workers:
+        return stages.run_chunked(
+            stage,
+            Path(out),
+            batch_id,
+            submit=chunk_task.submit,
+            window=window,
+            on_progress=lambda n: reporter.advance(stage, n),
+        )
+
+
+def _dask_workers(runner) -> int:
+    try:
+        return max(1, len(runner._client.scheduler_info()["workers"]))
+    except Exception:  # not a DaskTaskRunner, or no client yet
+        return 2
+
+
 @flow(name="clean", log_prints=True)
 def clean_flow(batch_id: str, out: str, run_id: str | None = None):
-    def body():
-        raw = stages.load_clean_input(Path(out), batch_id)
-        progress.current().start("clean", raw.num_rows)
-        chunks = [stages.take_docs(raw, ids) for ids in stages.chunk_ids(raw, get_settings().chunk_size)]
-        results = _gather("clean", clean_chunk.map(chunks), [c.num_rows for c in chunks]) if chunks else []
-        return stages.write_clean(Path(out), batch_id, raw.num_rows, results)
-
-    return _run_stage("clean", out, batch_id, run_id, body)
+    return _run_stage("clean", out, batch_id, run_id, lambda: _chunked("clean", out, batch_id, clean_chunk))
 
 
 @flow(name="ner", log_prints=True)
 def ner_flow(batch_id: str, out: str, run_id: str | None = None):
-    def body():
-        documents, sentences = stages.load_ner_input(Path(out), batch_id)
-        progress.current().start("ner", documents.num_rows)
-        id_chunks = stages.chunk_ids(documents, get_settings().chunk_size)
-        docs = [stages.take_docs(documents, ids) for ids in id_chunks]
-        sents = [stages.take_docs(sentences, ids) for ids in id_chunks]
-        results = _gather("ner", ner_chunk.map(docs, sents), [len(ids) for ids in id_chunks]) if docs else []
-        return stages.write_ner(Path(out), batch_id, documents.num_rows, results)
-
-    return _run_stage("ner", out, batch_id, run_id, body)
+    return _run_stage("ner", out, batch_id, run_id, lambda: _chunked("ner", out, batch_id, ner_chunk))
 
 
 @flow(name="relations", log_prints=True)
 def relations_flow(batch_id: str, out: str, run_id: str | None = None):
-    def body():
-        documents, sentences, entities = stages.load_relations_input(Path(out), batch_id)
-        progress.current().start("relations", documents.num_rows)
-        id_chunks = stages.chunk_ids(documents, get_settings().chunk_size)
-        parts = [
-            (stages.take_docs(documents, ids), stages.take_docs(sentences, ids), stages.take_docs(entities, ids))
-            for ids in id_chunks
-        ]
-        futures = relations_chunk.map([p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts])
-        results = _gather("relations", futures, [len(ids) for ids in id_chunks]) if parts else []
-        return stages.write_relations(Path(out), batch_id, documents.num_rows, results)
-
-    return _run_stage("relations", out, batch_id, run_id, body)
+    return _run_stage("relations", out, batch_id, run_id, lambda: _chunked("relations", out, batch_id, relations_chunk))
 
 
 STAGE_FLOWS = {"ingest": ingest_flow, "clean": clean_flow, "ner": ner_flow, "relations": relations_flow}

@@ -50,22 +50,53 @@ def chunk_size(n_items: int, n_process: int, largest: int, smallest: int = 8) ->
     return max(smallest, min(largest, math.ceil(n_items / (n_process * 2))))
 
 
-def fork_map(func: Callable[[list[T]], list[R]], items: Sequence[T], n_process: int, size: int) -> list[R]:
-    """``func`` over ``items`` in chunks of ``size``, in ``n_process`` forked workers; results in order.
+class WorkerPool:
+    """``n_process`` workers forked once, then used for any number of :meth:`map` calls.
 
-    ``func`` (usually a closure over loaded models) is inherited by the workers, never pickled;
-    each chunk's items and results are pickled.  Raises ``RuntimeError`` where processes cannot
-    be forked; any worker failure propagates, so callers can fall back to one process.
+    A stage opens one pool for the whole batch (not one per chunk), so the workers are forked
+    once, keep what they have cached (the linker's lookups, the relation memo) from chunk to
+    chunk, and the pages they share with this process are copied at most once.  ``func`` is
+    inherited by the workers, never pickled; each chunk's items and results are pickled.
+    ``gc.freeze()`` holds from the fork until :meth:`close`.  Raises ``RuntimeError`` where
+    processes cannot be forked.
     """
-    if not workers_available():
-        raise RuntimeError("cannot fork workers here (no 'fork' start method, or a daemonic process)")
-    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
-    executor = ProcessPoolExecutor(
-        max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(func,)
-    )
-    gc.freeze()
-    try:
-        return [result for chunk_results in executor.map(_run_chunk, chunks) for result in chunk_results]
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
+
+    def __init__(self, func: Callable[[list[T]], list[R]], n_process: int):
+        if not workers_available():
+            raise RuntimeError("cannot fork workers here (no 'fork' start method, or a daemonic process)")
+        self.n_process = n_process
+        self._executor = ProcessPoolExecutor(
+            max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(func,)
+        )
+        gc.freeze()
+        self._closed = False
+
+    def map(self, items: Sequence[T], size: int) -> list[R]:
+        """``func`` over ``items`` in chunks of ``size``; the results in order.  A worker failure propagates."""
+        chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+        return [result for chunk_results in self._executor.map(_run_chunk, chunks) for result in chunk_results]
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            try:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+            finally:
+                gc.unfreeze()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def fork_map(func: Callable[[list[T]], list[R]], items: Sequence[T], n_process: int, size: int) -> list[R]:
+    """``func`` over ``items`` in chunks of ``size``, in ``n_process`` workers forked for this call; results in order.
+
+    For one call; a stage that maps many chunks keeps a :class:`WorkerPool` open instead.
+    Raises ``RuntimeError`` where processes cannot be forked; any worker failure propagates,
+    so callers can fall back to one process.
+    """
+    with WorkerPool(func, n_process) as pool:
+        return pool.map(items, size)

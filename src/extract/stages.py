@@ -9,9 +9,12 @@ The Prefect flows in ``pipelines/`` only call these.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import uuid
+from collections import deque
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -25,6 +28,8 @@ from extract.clean.stage import CleanResult, clean_documents
 from extract.ingest.stage import IngestResult, ingest_paths
 from extract.rejects import Reject
 from extract.settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 
 class MissingStageInputError(RuntimeError):
@@ -315,6 +320,284 @@ def _concat(name: str, tables: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables) if tables else schemas.empty_table(name)
 
 
+# ---------------------------------------------------------------- chunked stages
+#
+# ``run_chunked`` is what the flows call: the stage's input is read chunk by chunk
+# (``iter_stage_input``), each chunk is processed (by ``submit``: a Prefect task, or here and
+# now) and its output streamed into the stage's partitions (``StageOutput``), which become
+# visible together when the last chunk is written.  Memory depends on the chunk size and the
+# number of chunks in flight, not on the batch size; the tables equal those of the
+# whole-batch functions above (``load_*`` + ``*_chunk`` + ``write_*``).
+
+#: Per stage: the table whose rows are the stage's documents, and the tables read alongside.
+STAGE_INPUTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "clean": ("raw_documents", ()),
+    "ner": ("documents", ("sentences",)),
+    "relations": ("documents", ("sentences", "entities")),
+}
+#: Per stage: the tables it writes (besides its rejects part).
+STAGE_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "clean": ("documents", "sentences"),
+    "ner": ("entities",),
+    "relations": ("relations", "document_relations"),
+}
+_STAGE_BEFORE = {"raw_documents": "ingest", "documents": "clean", "entities": "ner"}
+
+
+def _rechunk(tables, size: int):
+    """Tables of exactly ``size`` rows (the last one shorter) from a stream of tables of any size."""
+    pending: list[pa.Table] = []
+    n = 0
+    for table in tables:
+        pending.append(table)
+        n += table.num_rows
+        while n >= size:
+            joined = pa.concat_tables(pending)
+            yield joined.slice(0, size).combine_chunks()
+            rest = joined.slice(size)
+            pending, n = ([rest] if rest.num_rows else []), rest.num_rows
+    if n:
+        yield pa.concat_tables(pending).combine_chunks()
+
+
+class _AlignedReader:
+    """The rows of a table that belong to each chunk of documents, read in one forward pass.
+
+    ``chunk_of`` maps a row's ``doc_id`` to its chunk number (-1: a document not in the batch's
+    document table, whose rows no chunk takes, as in :func:`take_docs`).  The stages write a
+    table's rows in the order of the documents, so chunk numbers never decrease along the file and
+    each chunk's rows are the next ones; a file that is not in that order (an older layout, a
+    hand-made file) is detected up front and read with a filter per chunk instead: slower, same rows.
+    """
+
+    def __init__(self, out: Path, table: str, batch_id: str, chunk_of):
+        self.out, self.table, self.batch_id, self.chunk_of = out, table, batch_id, chunk_of
+        self.aligned = self._in_order()
+        self._batches = store.iter_partition(out, table, batch_id) if self.aligned else None
+        self._buffer: pa.Table | None = None
+        self._numbers = None
+
+    def _in_order(self) -> bool:
+        last = -1
+        for piece in store.iter_partition(self.out, self.table, self.batch_id, columns=["doc_id"], batch_rows=65536):
+            numbers = self.chunk_of(piece["doc_id"])
+            numbers = numbers.filter(pc.greater_equal(numbers, 0))
+            if not len(numbers):
+                continue
+            if pc.min(numbers).as_py() < last or len(numbers) > 1 and not _non_decreasing(numbers):
+                return False
+            last = pc.max(numbers).as_py()
+        return True
+
+    def take(self, k: int, doc_ids: pa.Array) -> pa.Table:
+        if not self.aligned:
+            found = [
+                t.filter(pc.is_in(t["doc_id"], value_set=doc_ids))
+                for t in store.iter_partition(self.out, self.table, self.batch_id)
+            ]
+            found = [t for t in found if t.num_rows]
+            return pa.concat_tables(found).combine_chunks() if found else schemas.empty_table(self.table)
+        while self._numbers is None or (pc.max(self._numbers).as_py() <= k):
+            piece = next(self._batches, None)
+            if piece is None:
+                break
+            numbers = self.chunk_of(piece["doc_id"])
+            if self._buffer is None:
+                self._buffer, self._numbers = piece, numbers
+            else:
+                self._buffer = pa.concat_tables([self._buffer, piece])
+                self._numbers = pa.concat_arrays([self._numbers, numbers])
+        if self._buffer is None:
+            return schemas.empty_table(self.table)
+        taken = self._buffer.filter(pc.equal(self._numbers, k)).combine_chunks()
+        later = pc.greater(self._numbers, k)
+        self._buffer, self._numbers = self._buffer.filter(later), self._numbers.filter(later)
+        return taken
+
+
+def _non_decreasing(numbers: pa.Array) -> bool:
+    return pc.all(pc.greater_equal(numbers.slice(1), numbers.slice(0, len(numbers) - 1))).as_py()
+
+
+def iter_stage_input(out: Path, stage: str, batch_id: str, size: int):
+    """The stage's input tables for ``batch_id``, ``size`` documents at a time (a tuple per chunk).
+
+    Each chunk holds the next ``size`` rows of the document table (in file order) and, of every
+    other input table, the rows of those documents (in file order): the same tables as
+    :func:`take_docs` over the whole-batch tables for the ids of :func:`chunk_ids`.
+    """
+    main, others = STAGE_INPUTS[stage]
+    for name in (*others[1:], main):  # the latest stage's table first: it names the stage to run
+        if not store.has_partition(out, name, batch_id):
+            raise _missing_input(out, name, batch_id, _STAGE_BEFORE[name])
+    size = max(1, size)
+    ids = [piece["doc_id"] for piece in store.iter_partition(out, main, batch_id, columns=["doc_id"], batch_rows=65536)]
+    doc_index = pa.concat_arrays([c for a in ids for c in a.chunks]) if ids else pa.array([], pa.string())
+
+    def chunk_of(doc_ids: pa.ChunkedArray) -> pa.Array:
+        positions = pc.index_in(doc_ids, value_set=doc_index)
+        if isinstance(positions, pa.ChunkedArray):
+            positions = positions.combine_chunks()
+        return pc.fill_null(pc.divide(positions.cast(pa.int64()), pa.scalar(size, pa.int64())), -1)
+
+    readers = [_AlignedReader(out, name, batch_id, chunk_of) for name in others]
+    for reader in readers:
+        if not reader.aligned:
+            log.warning(
+                "%s of batch %s is not in document order: reading it with a filter per chunk", reader.table, batch_id
+            )
+    for k, chunk in enumerate(_rechunk(store.iter_partition(out, main, batch_id), size)):
+        yield (chunk, *(r.take(k, doc_index.slice(k * size, size)) for r in readers))
+
+
+class _Done:
+    """A finished result with the interface of a future (``result()``)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def bounded_results(submit, chunks, window: int):
+    """``submit(*chunk)`` for every chunk, at most ``window`` unfinished at a time; the results in order."""
+    pending: deque = deque()
+    for chunk in chunks:
+        pending.append(submit(*chunk))
+        while len(pending) >= max(1, window):
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+class StageOutput:
+    """A stage's output partitions, written chunk by chunk and committed together.
+
+    Each output table streams into a :class:`extract.store.PartitionWriter` (a hidden temporary
+    file, one row group per chunk); :meth:`finish` renames them all into place and writes the
+    stage's rejects part.  On an exception every temporary file is deleted and the batch's
+    previous tables stay as they were.
+    """
+
+    def __init__(self, out: Path, stage: str, batch_id: str):
+        self.out, self.stage, self.batch_id = out, stage, batch_id
+        self.writers: dict[str, store.PartitionWriter] = {}
+        for name in STAGE_OUTPUTS[stage]:
+            self.writers[name] = store.PartitionWriter(out, name, batch_id)
+        self.rejects: list[Reject] = []
+        self.version: str | None = None
+        self.detail: dict = {}
+
+    def add(self, result) -> None:
+        tables = {
+            "clean": lambda r: {"documents": r.documents, "sentences": r.sentences},
+            "ner": lambda r: {"entities": r.entities},
+            "relations": lambda r: {"relations": r.relations, "document_relations": r.document_relations},
+        }[self.stage](result)
+        for name, table in tables.items():
+            self.writers[name].write(table)
+        self.rejects.extend(result.rejects)
+        self.version = self.version or getattr(result, "model_version", None) or None
+        if self.stage == "ner":
+            entities = result.entities
+            self._count("linked", pc.sum(pc.is_valid(entities["concept_id"])).as_py() or 0)
+            self._count("negated", pc.sum(entities["negated"]).as_py() or 0)
+        elif self.stage == "relations" and result.relations.num_rows:
+            for c in pc.value_counts(result.relations["type"]).to_pylist():
+                self._count(c["values"], c["counts"])
+
+    def _count(self, key: str, n: int) -> None:
+        self.detail[key] = self.detail.get(key, 0) + n
+
+    def finish(self, n_in: int) -> StageOutcome:
+        for writer in self.writers.values():
+            writer.commit()
+        _write_rejects(self.out, self.stage, self.batch_id, self.rejects)
+        main = STAGE_OUTPUTS[self.stage][0]
+        detail = dict(self.detail)
+        if self.stage == "clean":
+            detail = {"sentences": self.writers["sentences"].num_rows}
+        elif self.stage == "ner":
+            detail = {"linked": detail.get("linked", 0), "negated": detail.get("negated", 0)}
+        return StageOutcome(
+            self.stage,
+            self.batch_id,
+            n_in,
+            self.writers[main].num_rows,
+            len(self.rejects),
+            model_version=self.version if self.stage != "clean" else None,
+            detail=detail,
+        )
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            writer.abort()
+
+
+STAGE_CHUNK_FUNCTIONS = {"clean": clean_chunk, "ner": ner_chunk, "relations": relations_chunk}
+
+
+def stage_workers(stage: str, settings: Settings | None = None):
+    """Context in which the stage's forked workers are started once and serve every chunk (see
+    :func:`extract.ner.stage.stage_workers`); a no-op for ``clean``."""
+    if stage == "ner":
+        from extract.ner.stage import stage_workers as workers
+
+        return workers(settings)
+    if stage == "relations":
+        from extract.relations.stage import stage_workers as workers
+
+        return workers(settings)
+    return nullcontext()
+
+
+def run_chunked(
+    stage: str,
+    out: Path,
+    batch_id: str,
+    submit=None,
+    window: int = 2,
+    chunk_size: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> StageOutcome:
+    """Run ``stage`` over ``batch_id`` chunk by chunk and replace its tables; memory bounded by the chunks.
+
+    ``submit(*chunk_tables)`` returns a future of the chunk's result (``result()``); default: the
+    stage's chunk function, called here.  At most ``window`` chunks are unfinished at a time;
+    results are written in chunk order, so the tables do not depend on where chunks ran.
+    ``on_progress(n)`` is called with each written chunk's number of documents.
+    """
+    size = chunk_size or get_settings().chunk_size
+    main = STAGE_INPUTS[stage][0]
+    chunks = iter_stage_input(out, stage, batch_id, size)
+    if submit is None:
+        func = STAGE_CHUNK_FUNCTIONS[stage]
+
+        def submit(*tables):
+            return _Done(func(*tables))
+
+    n_in = store.count_rows(out, main, batch_id)
+    output = StageOutput(out, stage, batch_id)
+    sizes: deque[int] = deque()
+
+    def counted():
+        for tables in chunks:
+            sizes.append(tables[0].num_rows)
+            yield tables
+
+    try:
+        for result in bounded_results(submit, counted(), window):
+            output.add(result)
+            done = sizes.popleft()
+            if on_progress is not None:
+                on_progress(done)
+        return output.finish(n_in)
+    except BaseException:
+        output.abort()
+        raise
+
+
 # ---------------------------------------------------------------- watching
 
 
@@ -348,7 +631,5 @@ def unseen_files(watch_dir: Path, out: Path) -> list[Path]:
 def batch_summary(out: Path, batch_id: str) -> dict[str, int]:
     counts = {}
     for name in ("files", "documents", "sentences", "entities", "relations", "document_relations", "rejects"):
-        counts[name] = (
-            store.read_partition(out, name, batch_id).num_rows if store.has_partition(out, name, batch_id) else 0
-        )
+        counts[name] = store.count_rows(out, name, batch_id)
     return counts

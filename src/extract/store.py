@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -190,6 +190,37 @@ def read_partition(out: Path, table_name: str, batch_id: str, parts: Iterable[st
     if not tables:
         return schema.empty_table()
     return pa.concat_tables(tables)
+
+
+def iter_partition(
+    out: Path, table_name: str, batch_id: str, columns: list[str] | None = None, batch_rows: int = 4096
+) -> Iterator[pa.Table]:
+    """Read one batch of a table piece by piece (record batches of at most ``batch_rows`` rows), in file order.
+
+    Memory is bounded by ``batch_rows`` (and one row group's compressed pages), whatever the
+    partition's size.  ``columns``: only these columns, in this order (default: the whole schema);
+    ``batch_id`` is restored from the folder name like :func:`read_partition`.
+    """
+    schema = TABLES[table_name]
+    if columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)
+    folder = partition_dir(out, table_name, batch_id)
+    files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+    for path in files:
+        parquet = pq.ParquetFile(path)
+        present = [f.name for f in schema if f.name in parquet.schema_arrow.names]
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=present):
+            body = pa.Table.from_batches([batch])
+            if "batch_id" in schema.names:
+                body = body.append_column("batch_id", pa.array([batch_id] * body.num_rows, pa.string()))
+            yield conform(body, schema, path)
+
+
+def count_rows(out: Path, table_name: str, batch_id: str) -> int:
+    """Rows of a batch's partition, from the Parquet footers (nothing else is read)."""
+    folder = partition_dir(out, table_name, batch_id)
+    files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in files)
 
 
 def list_parts(out: Path, table_name: str, batch_id: str) -> list[str]:

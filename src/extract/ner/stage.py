@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,7 @@ from spacy.tokens import Doc
 from extract import schemas
 from extract.ner.pipeline import get_ner_nlp, model_version
 from extract.nlp.inference_ops import one_thread
-from extract.parallel import chunk_size, fork_map, workers_available
+from extract.parallel import WorkerPool, chunk_size, fork_map, workers_available
 from extract.rejects import Reject
 from extract.settings import Settings, get_settings
 
@@ -155,6 +156,35 @@ def _items(metas: list[dict], sents: dict[str, list]) -> list[tuple[str, str, li
     return [(m["doc_id"], m["text"], [s for _, s, _, _ in sents.get(m["doc_id"], [])]) for m in metas]
 
 
+#: Worker pools open for a whole stage (:func:`stage_workers`), by ``id`` of the pipeline they run.
+_POOLS: dict[int, WorkerPool] = {}
+
+
+@contextmanager
+def stage_workers(settings: Settings | None = None, nlp: Language | None = None) -> Iterator[None]:
+    """Fork the NER workers once for every :func:`extract_entities` call inside the block.
+
+    The pipeline is loaded first (once per process), then ``settings.ner_processes`` workers are
+    forked and inherit it; every chunk of the batch is sent to the same workers, so they keep the
+    linker's caches from chunk to chunk and nothing is forked or loaded per chunk.  Without
+    workers (1 process, no ``fork``, or a daemonic process such as a Dask worker) the block runs
+    as without it.
+    """
+    settings = settings or get_settings()
+    nlp = nlp if nlp is not None else get_ner_nlp(settings)
+    n_process = max(1, settings.ner_processes)
+    if n_process <= 1 or not workers_available() or id(nlp) in _POOLS:
+        yield
+        return
+    pool = WorkerPool(lambda chunk: _process_items(nlp, chunk, len(chunk)), n_process)
+    _POOLS[id(nlp)] = pool
+    try:
+        yield
+    finally:
+        del _POOLS[id(nlp)]
+        pool.close()
+
+
 def extract_entities(
     documents: pa.Table,
     sentences: pa.Table,
@@ -168,8 +198,9 @@ def extract_entities(
     for ``settings``); ``entities.model_version`` is its ``nlp.meta["extract"]["model_version"]``.
 
     With ``settings.ner_processes > 1`` (and more documents than one batch) forked worker
-    processes run the whole pipeline (:func:`extract.parallel.fork_map`); the output is the
-    same as with one process.
+    processes run the whole pipeline: those of :func:`stage_workers` when it is open for this
+    pipeline, else workers forked for this call (:func:`extract.parallel.fork_map`); the output
+    is the same as with one process.
     """
     if nlp is None:
         nlp = get_ner_nlp(settings)
@@ -185,8 +216,12 @@ def extract_entities(
         # Forked workers inherit the loaded pipeline (model, lexicon, linker index) and each run
         # all of it on their share; this process neither tokenises nor runs any component.
         size = chunk_size(len(items), n_process, batch_size)
+        pool = _POOLS.get(id(nlp))
         try:
-            outcomes = fork_map(lambda chunk: _process_items(nlp, chunk, size), items, n_process, size)
+            if pool is not None:
+                outcomes = pool.map(items, size)
+            else:
+                outcomes = fork_map(lambda chunk: _process_items(nlp, chunk, size), items, n_process, size)
         except Exception:
             log.warning("NER with %d processes failed; redoing the chunk in one process", n_process, exc_info=True)
     if outcomes is None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from extract import schemas
 from extract.nlp.inference_ops import one_thread
-from extract.parallel import chunk_size, fork_map, workers_available
+from extract.parallel import WorkerPool, chunk_size, fork_map, workers_available
 from extract.rejects import Reject
 from extract.relations.memo import release as release_memo
 from extract.relations.types import DocumentView, EntityView, RelationCandidate, SentenceView
@@ -208,6 +210,33 @@ def get_extractor(settings: Settings | None = None):
     return _EXTRACTORS[key]
 
 
+#: Worker pools open for a whole stage (:func:`stage_workers`), by ``id`` of the extractor they run.
+_POOLS: dict[int, WorkerPool] = {}
+
+
+@contextmanager
+def stage_workers(settings: Settings | None = None, extractor=None) -> Iterator[None]:
+    """Fork the relation workers once for every :func:`extract_relations` call inside the block.
+
+    The extractor is loaded first (once per process); ``settings.relation_processes`` workers are
+    forked, inherit it and get each chunk's document views.  Without workers (1 process, no
+    ``fork``, a daemonic process) the block runs as without it.
+    """
+    settings = settings or get_settings()
+    extractor = extractor or get_extractor(settings)
+    n_process = max(1, settings.relation_processes)
+    if n_process <= 1 or not workers_available() or id(extractor) in _POOLS:
+        yield
+        return
+    pool = WorkerPool(lambda views: _process_views(views, extractor), n_process)
+    _POOLS[id(extractor)] = pool
+    try:
+        yield
+    finally:
+        del _POOLS[id(extractor)]
+        pool.close()
+
+
 def extract_relations(
     documents: pa.Table, sentences: pa.Table, entities: pa.Table, settings: Settings | None = None, extractor=None
 ) -> RelationsResult:
@@ -224,13 +253,17 @@ def extract_relations(
     outcomes = None
     if n_process > 1 and len(views) >= n_process * MIN_DOCS_PER_PROCESS and workers_available():
         size = chunk_size(len(views), n_process, BATCH_DOCS)
+        pool = _POOLS.get(id(extractor))
         try:
-            outcomes = fork_map(
-                lambda positions: _process_views([views[i] for i in positions], extractor),
-                range(len(views)),
-                n_process,
-                size,
-            )
+            if pool is not None:
+                outcomes = pool.map(views, size)
+            else:
+                outcomes = fork_map(
+                    lambda positions: _process_views([views[i] for i in positions], extractor),
+                    range(len(views)),
+                    n_process,
+                    size,
+                )
         except Exception:
             log.warning(
                 "relations with %d processes failed; redoing the chunk in one process", n_process, exc_info=True
