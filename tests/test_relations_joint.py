@@ -1,0 +1,107 @@
+"""The joint adverse-event / treatment decision (issue 14 item 1): the shipped model on indication and
+adverse-event sentences, and a real fit on the hand-annotated pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from extract.relations.extractor import load_extractor
+from extract.relations.joint import ADVERSE_EVENT, CLASSES, TREATS
+from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE
+from extract.settings import PROJECT_ROOT
+from extract.training.relations.joint import (
+    ANNOTATION_CLASSES,
+    DrugClasses,
+    annotation_examples,
+    cross_validated_probs,
+    decision_report,
+)
+from helpers import build_view, relation_pairs
+
+ANNOTATIONS = PROJECT_ROOT / "data" / "gold" / "relation_annotations" / "pairs.jsonl"
+AUDIT_IDS = PROJECT_ROOT / "data" / "gold" / "relation_audit" / "audit_ids.txt"
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    ex = load_extractor()
+    assert getattr(getattr(ex, "inner", ex), "joint", None) is not None, "the shipped relation model has no joint model"
+    return ex
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "pair"),
+    [
+        (
+            "Intrathecal morphine for postoperative pain after caesarean section: a randomized trial. "
+            "Morphine for postoperative pain was given to 60 women.",
+            {"morphine": "CHEMICAL", "postoperative pain": "DISEASE"},
+            ("morphine", "postoperative pain"),
+        ),
+        (
+            "Subcutaneous sumatriptan in acute migraine. "
+            "We studied sumatriptan in acute migraine in 120 patients seen in the emergency department.",
+            {"sumatriptan": "CHEMICAL", "acute migraine": "DISEASE"},
+            ("sumatriptan", "acute migraine"),
+        ),
+    ],
+)
+def test_indication_sentence_is_a_treatment_and_no_adverse_event(extractor, text, terms, pair):
+    cands = extractor.extract(build_view("indication", text, terms, title=text.split(". ")[0] + "."))
+    ade = relation_pairs(cands, DRUG_ADVERSE_EVENT)
+    treats = relation_pairs(cands, DRUG_TREATS_DISEASE)
+    assert pair in treats
+    assert pair not in ade
+
+
+def test_drug_induced_condition_is_an_adverse_event(extractor):
+    text = (
+        "Cisplatin-induced nephrotoxicity in children. "
+        "Cisplatin-induced nephrotoxicity developed in 12 of 40 children treated for osteosarcoma."
+    )
+    terms = {"cisplatin": "CHEMICAL", "nephrotoxicity": "DISEASE", "osteosarcoma": "DISEASE"}
+    cands = extractor.extract(build_view("induced", text, terms, title="Cisplatin-induced nephrotoxicity in children."))
+    assert ("cisplatin", "nephrotoxicity") in relation_pairs(cands, DRUG_ADVERSE_EVENT)
+    assert ("cisplatin", "nephrotoxicity") not in relation_pairs(cands, DRUG_TREATS_DISEASE)
+
+
+def test_a_pair_is_never_both_adverse_event_and_treatment_in_one_sentence(extractor):
+    text = (
+        "Haloperidol for delirium in the intensive care unit. Haloperidol reduced delirium but extrapyramidal "
+        "symptoms occurred in 4 patients given haloperidol."
+    )
+    terms = {"haloperidol": "CHEMICAL", "delirium": "DISEASE", "extrapyramidal symptoms": "DISEASE"}
+    cands = extractor.extract(build_view("both", text, terms))
+    by_pair: dict[tuple, set[str]] = {}
+    for c in cands:
+        if c.head.sentence_index == c.tail.sentence_index:
+            by_pair.setdefault((c.head.entity_id, c.tail.entity_id), set()).add(c.type)
+    assert by_pair
+    assert all(not {DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE} <= types for types in by_pair.values())
+
+
+def test_annotations_are_disjoint_from_the_audit_and_well_formed():
+    audit = set(AUDIT_IDS.read_text(encoding="utf-8").split())
+    import json
+
+    records = [json.loads(line) for line in ANNOTATIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert records
+    assert not {r["doc_id"].split(":", 1)[1] for r in records} & audit
+    for r in records:
+        assert r["label"] in ANNOTATION_CLASSES
+        assert r["sentence"][r["drug"]["start"] : r["drug"]["end"]] == r["drug"]["text"]
+        assert r["sentence"][r["disease"]["start"] : r["disease"]["end"]] == r["disease"]["text"]
+
+
+def test_joint_model_learns_treatments_from_the_annotated_pairs():
+    examples = annotation_examples(ANNOTATIONS, DrugClasses(None))
+    labels = np.array([e.label for e in examples])
+    assert set(labels) == {0, ADVERSE_EVENT, TREATS}
+    probs = cross_validated_probs(examples, [], folds=3)
+    assert probs.shape == (len(examples), len(CLASSES))
+    report = decision_report(probs, labels, treats=0.5, ae_veto=0.0)
+    prior = float((labels == TREATS).mean())
+    # Out-of-fold treatment precision well above always saying "treats", with most treatments found.
+    assert report["treats"]["precision"] > prior + 0.1
+    assert report["treats"]["recall"] > 0.5
