@@ -108,7 +108,9 @@ def with_concept_threshold(extractor: RelationExtractor, threshold: float) -> Re
         return None
     low = copy.copy(model)
     low.thresholds = {**model.thresholds, "concept": threshold}
-    return CoordinationAware(ModelExtractor(low, inner.version, inner.manifestation))
+    changed = copy.copy(inner)  # the same joint model, manifestation classifier and filter
+    changed.model = low
+    return CoordinationAware(changed)
 
 
 def shipped_concept_threshold(extractor: RelationExtractor) -> float | None:

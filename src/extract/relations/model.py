@@ -5,7 +5,9 @@ Artifact layout (``models/relations-<version>/``): ``model.joblib`` (a dict: two
 concept pairs that never do, the hashing size and decision thresholds), ``meta.json`` and
 ``MODEL_CARD.md``.  ``drug_treats_disease`` comes from the rule set; the model decides
 ``drug_adverse_event`` and overrides the rules' treatment reading when it is confident the pair is
-an adverse event.  When the folder holds ``joint.joblib`` (relations-0.7.0 and later), the joint model of
+an adverse event.  ``manifestation_filter.joblib`` (relations-0.8.0 and later) keeps only the manifestation
+rows a model trained on hand-judged rows takes for right (:mod:`extract.relations.manifestation_filter`).
+When the folder holds ``joint.joblib`` (relations-0.7.0 and later), the joint model of
 :mod:`extract.relations.joint` decides every same-sentence drug–disease pair as adverse event, treatment
 or neither: an adverse-event reading it takes for a treatment is dropped, and the sentence's treatments
 are its own, not the rules'.  ``disease_manifestation`` comes from the distantly supervised classifier of
@@ -33,6 +35,8 @@ from extract.relations.joint import ARTIFACT as JOINT_ARTIFACT
 from extract.relations.joint import TREATS, JointModel, joint_features
 from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
 from extract.relations.manifestation import ManifestationModel
+from extract.relations.manifestation_filter import ARTIFACT as FILTER_ARTIFACT
+from extract.relations.manifestation_filter import ManifestationFilter
 from extract.relations.rules import (
     COMPOSITION,
     RuleExtractor,
@@ -230,12 +234,14 @@ class ModelExtractor:
         version: str,
         manifestation: ManifestationModel | None = None,
         joint: JointModel | None = None,
+        manifestation_filter: ManifestationFilter | None = None,
     ):
         self.model = model
         self.version = version
         self.rules = RuleExtractor()
         self.manifestation = manifestation
         self.joint = joint
+        self.manifestation_filter = manifestation_filter
 
     @classmethod
     def load(cls, model_dir: Path) -> ModelExtractor:
@@ -247,7 +253,8 @@ class ModelExtractor:
         if (model_dir / MANIFESTATION_ARTIFACT).exists():
             manifestation = ManifestationModel.load(model_dir / MANIFESTATION_ARTIFACT)
         joint = joblib.load(model_dir / JOINT_ARTIFACT) if (model_dir / JOINT_ARTIFACT).exists() else None
-        return cls(payload["model"], version, manifestation, joint)
+        mfilter = joblib.load(model_dir / FILTER_ARTIFACT) if (model_dir / FILTER_ARTIFACT).exists() else None
+        return cls(payload["model"], version, manifestation, joint, mfilter)
 
     def save(self, model_dir: Path, meta: dict) -> None:
         model_dir = Path(model_dir)
@@ -257,6 +264,8 @@ class ModelExtractor:
             self.manifestation.save(model_dir / MANIFESTATION_ARTIFACT)
         if self.joint is not None:
             joblib.dump(self.joint, model_dir / JOINT_ARTIFACT, compress=3)
+        if self.manifestation_filter is not None:
+            joblib.dump(self.manifestation_filter, model_dir / FILTER_ARTIFACT, compress=3)
         (model_dir / "meta.json").write_text(json.dumps({"version": self.version, **meta}, indent=2) + "\n")
 
     def extract(self, doc: DocumentView) -> list[RelationCandidate]:
@@ -315,6 +324,10 @@ class ModelExtractor:
         }
         if self.manifestation is not None:
             state.manifestation = self.manifestation.candidates(doc, method=self.method)
+            if self.manifestation_filter is not None:
+                state.manifestation = self.manifestation_filter.keep(
+                    doc, state.manifestation, self.manifestation.lexicon
+                )
         for inst in instances:
             if inst.intra:
                 key = (inst.chem.entity_id, inst.dis.entity_id)

@@ -22,6 +22,7 @@ import gzip
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,27 @@ def _examples(view: DocumentView, labelled: list[tuple[EntityView, EntityView, i
     ]
 
 
+def sentence_view(record: dict) -> tuple[DocumentView, dict[tuple[int, int, str], EntityView]]:
+    """A one-sentence view of an annotated record (``doc_id``, ``sentence_start``, ``sentence``, ``title``,
+    ``entities`` with sentence offsets) and its mentions by ``(start, end, label)``."""
+    doc_id, start, sentence = record["doc_id"], record["sentence_start"], record["sentence"]
+    title = record.get("title") or ""
+    section = "title" if start == 0 and title.startswith(sentence[:20]) else "abstract"
+    ents: dict[tuple[int, int, str], EntityView] = {}
+    for i, e in enumerate(sorted(record["entities"], key=lambda e: (e["start"], e["end"]))):
+        ents[(e["start"], e["end"], e["label"])] = EntityView(
+            f"{doc_id}@{start}#{i}", e["start"], e["end"], e["text"], e["label"], 0, concept_id=e.get("concept_id")
+        )
+    view = DocumentView(
+        doc_id=doc_id,
+        text=sentence,
+        sentences=[SentenceView(0, 0, len(sentence), section)],
+        entities=list(ents.values()),
+        title=title,
+    )
+    return view, ents
+
+
 def annotation_examples(path: Path, classes: DrugClasses) -> list[JointExample]:
     """One view per annotated sentence (all its mentions), one example per judged pair."""
     by_sentence: dict[tuple[str, int], list[dict]] = defaultdict(list)
@@ -94,23 +116,8 @@ def annotation_examples(path: Path, classes: DrugClasses) -> list[JointExample]:
                 if rec.get("label") in ANNOTATION_CLASSES:
                     by_sentence[(rec["doc_id"], rec["sentence_start"])].append(rec)
     out: list[JointExample] = []
-    for (doc_id, start), recs in sorted(by_sentence.items()):
-        first = recs[0]
-        sentence, title = first["sentence"], first.get("title") or ""
-        section = "title" if start == 0 and title.startswith(sentence[:20]) else "abstract"
-        view = DocumentView(
-            doc_id=doc_id,
-            text=sentence,
-            sentences=[SentenceView(0, 0, len(sentence), section)],
-            entities=[],
-            title=title,
-        )
-        ents: dict[tuple[int, int, str], EntityView] = {}
-        for i, e in enumerate(sorted(first["entities"], key=lambda e: (e["start"], e["end"]))):
-            ents[(e["start"], e["end"], e["label"])] = EntityView(
-                f"{doc_id}@{start}#{i}", e["start"], e["end"], e["text"], e["label"], 0, concept_id=e.get("concept_id")
-            )
-        view.entities = list(ents.values())
+    for (doc_id, _start), recs in sorted(by_sentence.items()):
+        view, ents = sentence_view(recs[0])
         labelled = []
         for rec in recs:
             c = ents.get((rec["drug"]["start"], rec["drug"]["end"], "CHEMICAL"))
@@ -240,11 +247,13 @@ def decision_report(probs: np.ndarray, labels: np.ndarray, treats: float, ae_vet
 
 
 def training_examples(
-    annotations: Path | None, corpora_dir: Path, linker_dir: Path | None
+    annotations: Path | Sequence[Path] | None, corpora_dir: Path, linker_dir: Path | None
 ) -> tuple[list[JointExample], list[JointExample], dict]:
-    """``(annotated, other sources, counts)``."""
+    """``(annotated, other sources, counts)``; ``annotations``: one or more annotated pair files (absent ones
+    are skipped)."""
     classes = DrugClasses(linker_dir)
-    annotated = annotation_examples(annotations, classes) if annotations and annotations.exists() else []
+    paths = [annotations] if isinstance(annotations, Path) else list(annotations or ())
+    annotated = [e for p in paths if p.exists() for e in annotation_examples(p, classes)]
     exclude: set[str] = set()
     for split in ("CDR_DevelopmentSet.PubTator.txt", "CDR_TestSet.PubTator.txt"):
         path = corpora_dir / "bc5cdr" / split
@@ -265,7 +274,7 @@ def training_examples(
 
 
 def train_joint(
-    annotations: Path | None,
+    annotations: Path | Sequence[Path] | None,
     corpora_dir: Path,
     linker_dir: Path | None,
     C: float = 0.5,

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+import joblib
 import numpy as np
 
 from extract.corpora.ade import AdeSentence, read_ade
@@ -31,6 +32,9 @@ from extract.relations.candidates import concept_key
 from extract.relations.concept_features import AGG_FEATURES, aggregate
 from extract.relations.instances import Instance
 from extract.relations.joint import JointModel
+from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
+from extract.relations.manifestation import ManifestationModel
+from extract.relations.manifestation_filter import ARTIFACT as FILTER_ARTIFACT
 from extract.relations.model import (
     N_FEATURES,
     ModelExtractor,
@@ -49,6 +53,7 @@ from extract.training.relations.documents import (
     pubtator_view,
 )
 from extract.training.relations.joint import train_joint
+from extract.training.relations.manifestation_filter import train_filter
 from extract.vocab.files import vocab_files
 
 log = logging.getLogger(__name__)
@@ -60,8 +65,14 @@ CONCEPT_THRESHOLD = 0.35
 NEIGHBOUR_FEATURES = True
 # Train on the pipeline's own NER output too, and learn the adverse-event phrase (relations >= 0.5.0).
 PREDICTED_MENTIONS = True
-# Hand-annotated trial/review sentence pairs for the joint adverse-event / treatment model (relations >= 0.7.0).
-ANNOTATIONS = PROJECT_ROOT / "data" / "gold" / "relation_annotations" / "pairs.jsonl"
+# Hand-annotated trial/review sentence pairs for the joint adverse-event / treatment model (relations >= 0.7.0)
+# and the judged adverse-event rows of relations-0.7.0 (relations >= 0.8.0).
+_ANNOTATED = PROJECT_ROOT / "data" / "gold" / "relation_annotations"
+ANNOTATIONS = (_ANNOTATED / "pairs.jsonl", _ANNOTATED / "adverse_event_rows.jsonl")
+# Judged disease_manifestation rows for the manifestation row filter (relations >= 0.8.0) and its threshold
+# (cross-validation over those rows; models/EXPERIMENTS.md).
+MANIFESTATION_ROWS = _ANNOTATED / "manifestation_rows.jsonl"
+FILTER_THRESHOLD = 0.5
 # Joint model decisions (see extract.relations.joint.JointModel), selected by cross-validation over the
 # annotated pairs and on BC5CDR dev (models/EXPERIMENTS.md).
 JOINT_TREATS = 0.7
@@ -276,7 +287,8 @@ def train_relations(
     limit: int | None = None,
     concept_threshold: float | None = CONCEPT_THRESHOLD,
     manifestation_from: Path | None = None,
-    annotations: Path | None = ANNOTATIONS,
+    annotations: tuple[Path, ...] | None = ANNOTATIONS,
+    manifestation_rows: Path | None = MANIFESTATION_ROWS,
 ) -> Path:
     """Train on the shared corpora (defaults from settings) and write ``relations-<version>/``.
 
@@ -320,11 +332,19 @@ def train_relations(
             ae_veto=JOINT_AE_VETO,
             none_veto=JOINT_NONE_VETO,
         )
-        stats["data"]["annotations"] = str(annotations)
+        stats["data"]["annotations"] = [str(p) for p in annotations]
     out = save_model(model, stats, models_dir, version, joint=joint)
     manifestation = None
     if manifestation_from is not None:
         manifestation = copy_manifestation(Path(manifestation_from), out)
+    if manifestation_rows is not None and manifestation_rows.exists() and (out / MANIFESTATION_ARTIFACT).exists():
+        lexicon = ManifestationModel.load(out / MANIFESTATION_ARTIFACT).lexicon
+        mfilter, stats["manifestation_filter"] = train_filter(manifestation_rows, lexicon, FILTER_THRESHOLD)
+        joblib.dump(mfilter, out / FILTER_ARTIFACT, compress=3)
+        meta_path = out / "meta.json"
+        meta = json.loads(meta_path.read_text())
+        meta["training"] = stats
+        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     write_model_card(out, stats, manifestation=manifestation)
     log.info("relation model written to %s", out)
     return out
@@ -502,6 +522,23 @@ def write_model_card(
             "left out); BC5CDR train CID and ADE drug–effect pairs -> adverse event.",
             f"- Annotated pairs, {cv.get('folds')}-fold PMID-grouped cross-validation (other sources in every "
             f"training fold): treats {json.dumps(cv.get('treats'))}.",
+        ]
+    if stats.get("manifestation_filter"):
+        mf = stats["manifestation_filter"]
+        lines += [
+            "",
+            "## Manifestation row filter (`manifestation_filter.joblib`, relations >= 0.8.0)",
+            "A class-balanced logistic regression (liblinear, C="
+            f"{mf.get('C')}) over the manifestation classifier's pair features plus the sentence's words and the two "
+            "mention texts, trained on "
+            f"{mf.get('rows')} `disease_manifestation` rows relations-0.7.0 wrote on trial and review abstracts "
+            f"disjoint from the relation audit, judged by hand ({mf.get('right')} right; "
+            "`data/gold/relation_annotations/manifestation_rows.jsonl`).  A row is kept when its probability of "
+            f"being right is >= {mf.get('threshold')} (`extract.relations.manifestation_filter`).",
+            "- 5-fold PMID-grouped cross-validation over the judged rows (precision/recall of the right rows kept): "
+            + "; ".join(
+                f"{r['threshold']}: P {r['precision']:.3f} R {r['recall']:.3f}" for r in mf.get("cv_by_threshold", [])
+            ),
         ]
     if manifestation:
         lines += [
