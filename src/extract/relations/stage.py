@@ -45,9 +45,11 @@ def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) ->
             "abbreviation_of",
             "negated",
             "uncertain",
+            "drug_classes",
         ]
     ).to_pylist():
         doc_id = r.pop("doc_id")
+        r["drug_classes"] = tuple(r["drug_classes"]) if r["drug_classes"] else None
         ents.setdefault(doc_id, []).append(EntityView(**r))
     views = []
     for meta in documents.select(["doc_id", "batch_id", "source", "title", "text", "sections"]).to_pylist():
@@ -121,6 +123,7 @@ def relation_rows(
             "tail_text": c.tail.text,
             "head_concept_id": c.head.concept_id,
             "tail_concept_id": c.tail.concept_id,
+            "head_drug_classes": list(c.head.drug_classes) if c.head.drug_classes else None,
             "sentence_index": -1 if index is None else index,
             "evidence": view.text[start:end],
             "evidence_start": start,
@@ -175,6 +178,7 @@ def aggregate_document_relations(
                 "type": rtype,
                 "head_concept_id": head,
                 "tail_concept_id": tail,
+                "head_drug_classes": best.get("head_drug_classes"),
                 "head_text": best["head_text"],
                 "tail_text": best["tail_text"],
                 "tail_phrase": best.get("tail_phrase"),

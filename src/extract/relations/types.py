@@ -30,6 +30,8 @@ class EntityView:
     abbreviation_of: str | None = None
     negated: bool = False
     uncertain: bool = False
+    #: MeSH pharmacological actions of the linked concept (``entities.drug_classes``), None when it has none.
+    drug_classes: tuple[str, ...] | None = None
 
 
 @dataclass
