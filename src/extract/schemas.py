@@ -162,6 +162,12 @@ RELATIONS = pa.schema(
         _f("tail_phrase_end", pa.int32(), "End offset (exclusive) of tail_phrase in documents.text"),
         _f("head_concept_id", pa.string(), "Head concept id, when linked"),
         _f("tail_concept_id", pa.string(), "Tail concept id, when linked"),
+        _f(
+            "head_drug_classes",
+            pa.list_(pa.string()),
+            "Drug classes of the head chemical: its entities.drug_classes (MeSH pharmacological actions, "
+            "'Bone Density Conservation Agents'); null when it has none or the head is a disease",
+        ),
         _f("sentence_index", pa.int32(), "Evidence sentence number", False),
         _f(
             "evidence",
@@ -186,6 +192,12 @@ DOCUMENT_RELATIONS = pa.schema(
         _f("type", pa.string(), "Relation type", False),
         _f("head_concept_id", pa.string(), "Head concept (or normalized text when unlinked)", False),
         _f("tail_concept_id", pa.string(), "Tail concept (or normalized text when unlinked)", False),
+        _f(
+            "head_drug_classes",
+            pa.list_(pa.string()),
+            "Drug classes of the head concept (entities.drug_classes: MeSH pharmacological actions); null when it "
+            "has none.  Adverse events per class: unnest it and GROUP BY (README)",
+        ),
         _f("head_text", pa.string(), "Head mention text of the best evidence", False),
         _f("tail_text", pa.string(), "Tail mention text of the best evidence", False),
         _f(
@@ -256,7 +268,7 @@ CONCEPT_PAIRS = pa.schema(
         _f(
             "head_drug_classes",
             pa.list_(pa.string()),
-            "Drug classes of the head concept (null until entities carry them)",
+            "Drug classes of the head concept (document_relations.head_drug_classes of the best evidence)",
         ),
         _f("head_text", pa.string(), "Head mention text of the best evidence", False),
         _f(

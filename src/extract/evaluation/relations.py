@@ -14,7 +14,9 @@
   uses); they are only left out of this metric.  ``mesh_only=False`` keeps every row (the
   figure reported before this rule; the result carries ``n_non_mesh_predictions`` either way).
   This filter does not recover gold pairs whose chemical the linker could not map to MeSH:
-  those stay false negatives.
+  those stay false negatives.  Old ids (BC5CDR is from 2015) count only through the linker's
+  equivalence table (:mod:`extract.linking.equivalence`): gold and predicted pairs are compared
+  on current ids; ``equivalences`` in the result says how many gold ids the table touches.
 * :func:`evaluate_ade` — sentence-level drug -> adverse-effect pairs.  On a corpus the shipped
   model was not trained on (no PMID in common with its ADE training corpus, e.g. a reserved test
   part) the shipped model is scored as it is; on the corpus it learnt from, PMID folds are held
@@ -56,6 +58,7 @@ import numpy as np
 
 from extract.corpora.ade import AdeSentence, pmid_folds, read_ade
 from extract.corpora.pubtator import raw_document_rows, read_pubtator, unique_documents
+from extract.linking.equivalence import EquivalenceTable, load_equivalences
 from extract.metrics import prf
 from extract.nlp.sentences import split_sentences
 from extract.relations.extractor import CoordinationAware, RelationExtractor, load_extractor
@@ -129,6 +132,28 @@ def threshold_curve(scored: dict, gold: set, thresholds: tuple[float, ...] = CUR
 
 
 # --------------------------------------------------------------------------- CID
+def _linker_equivalences() -> EquivalenceTable:
+    """The equivalence table of the linker the settings choose (empty without a linker)."""
+    from extract.settings import resolve_model_dir
+
+    linker_dir = resolve_model_dir(get_settings().linker_index, "linker")
+    return load_equivalences(linker_dir) if linker_dir is not None else EquivalenceTable()
+
+
+def _current_pair(pair: tuple[str, str | None, str | None], table: EquivalenceTable) -> tuple:
+    pmid, head, tail = pair
+    return pmid, head and table.current_id(head), tail and table.current_id(tail)
+
+
+def _current_scores(scores: dict[tuple, float], table: EquivalenceTable) -> dict[tuple, float]:
+    """``scores`` keyed by current ids (two keys that become one keep the higher score)."""
+    out: dict[tuple, float] = {}
+    for key, value in scores.items():
+        key = _current_pair(key, table)
+        out[key] = max(out.get(key, 0.0), value)
+    return out
+
+
 def _cid_gold(docs) -> set[tuple[str, str, str]]:
     return {(d.pmid, _norm_mesh(a), _norm_mesh(b)) for d in docs for t, a, b in d.relations if t.split("|")[0] == "CID"}
 
@@ -148,7 +173,10 @@ def evaluate_cid(
     docs = list(unique_documents(read_pubtator(Path(corpus))))
     if limit is not None:
         docs = docs[:limit]
-    gold = _cid_gold(docs)
+    raw_gold = _cid_gold(docs)
+    table = _linker_equivalences()
+    gold = {_current_pair(p, table) for p in raw_gold}
+    touched = sorted({i for _, a, b in raw_gold for i in (a, b) if i in table})
     started = time.time()
     shipped: dict[tuple[str, str, str], float] = {}  # the predictions (with their scores)
     scored: dict[tuple[str, str, str], float] = {}  # the curve's predictions, at the lowest curve threshold
@@ -192,6 +220,8 @@ def evaluate_cid(
                     *map(_norm_mesh, (r["head_concept_id"], r["tail_concept_id"])),
                 )
                 target[key] = max(target.get(key, 0.0), float(r["score"]))
+    shipped = _current_scores(shipped, table)
+    scored = _current_scores(scored, table)
     pred = set(shipped)
     # A pair the shipped extractor keeps scores at least its shipped score on the curve: at a lower
     # stage-2 threshold a model reading can take the place of a rule reading the model keeps regardless.
@@ -211,6 +241,12 @@ def evaluate_cid(
         gold_entities=gold_entities,
         mesh_only=mesh_only,
         n_non_mesh_predictions=len(non_mesh),
+        equivalences={
+            "table_entries": len(table),
+            "gold_ids_touched": len(touched),
+            "gold_pairs_touched": sum(1 for _, a, b in raw_gold if a in table or b in table),
+            "gold_ids": touched,
+        },
         model_version=version,
         threshold=shipped_concept_threshold(extractor),
         by_threshold=threshold_curve(scored, gold) if low is not None else [],

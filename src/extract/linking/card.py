@@ -38,7 +38,8 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
     ]
     for name, figures in meta["sources"].items():
         shown = ", ".join(f"{k}={v}" for k, v in figures.items() if k != "path")
-        lines.append(f"| {name} (`{figures.get('path', '')}`) | {shown} |")
+        where = f" (`{figures['path']}`)" if figures.get("path") else ""
+        lines.append(f"| {name}{where} | {shown} |")
     lines += [
         "",
         "Training-split mention->id pairs exclude every PMID of the BC5CDR development split.",
@@ -65,6 +66,22 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
         "A short form whose long form links nowhere keeps its own link only when it shares a word",
         "with the long form.  A coordination's first conjunct is `concept_id`; all are in `concept_ids`.",
     ]
+    equivalences = meta["sources"].get("equivalences")
+    if equivalences:
+        shown = ", ".join(f"{k}={v}" for k, v in equivalences.items())
+        lines += [
+            "",
+            "## Old ids (`equivalences.json`)",
+            "",
+            f"Old id -> current id ({shown}): from the MeSH files' own records (a name shared by exactly",
+            "one old record — a 2019 descriptor MeSH 2024 dropped, a supplementary C-number the 2024",
+            "pharmacological actions no longer name — and one new 2024 descriptor) and from the BC5CDR",
+            "training split (an id no vocabulary defines whose linkable mentions all link to one current",
+            "id).  Never from development or test annotations.  The linker links to the current id (an old",
+            "concept is merged into it); `extract.linking.equivalence.load_equivalences(folder)` gives",
+            "`current_id(old)` and `former_ids(current)`, and `evaluate --task link|cid` counts an old",
+            "gold id as matched through this table only.",
+        ]
     lines += ["", "## Evaluation (BC5CDR development split, document-level concept ids)", ""]
     results = evaluation if evaluation is not None else meta.get("evaluation")
     if results:

@@ -23,7 +23,11 @@ Sources (all read by path, never copied):
 * DrugBank open vocabulary: a drug joins the MeSH id its CAS number names in
   ``mesh_cas`` (supplementary concepts only), else the one MeSH id its ChEBI
   cross-references name, else the MeSH chemical its name (or most synonyms) names;
-  others stay ``DRUGBANK:``.
+  others stay ``DRUGBANK:``;
+* the equivalence table old id -> current id (:mod:`extract.linking.equivalence`), from the MeSH
+  files' own records and the BC5CDR training split's pairs: an old id's concept (a supplementary
+  C-number MeSH later made a descriptor) is merged into the current one, and training pairs and
+  DrugBank joins naming an old id count for the current one; the table is saved with the linker.
 
 Every concept carries one label (``CHEMICAL`` or ``DISEASE``) and an ontology.
 """
@@ -34,10 +38,17 @@ import gzip
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extract.linking.equivalence import (
+    Equivalence,
+    EquivalenceTable,
+    corpus_equivalences,
+    mesh_equivalences,
+    mesh_record_ids,
+)
 from extract.linking.normalize import inverted_forms, normalize
 from extract.schemas import CHEMICAL, DISEASE
 from extract.vocab.ctd import read_ctd_diseases
@@ -109,6 +120,8 @@ class KnowledgeBaseData:
     primary_priors: dict[str, dict[str, int]] = field(default_factory=dict)
     #: MeSH concept id -> {"drug_classes": [pharmacological action names], "tree_numbers": [...]}.
     mesh_annotations: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: Old id -> current id (``equivalences.json``; empty before linker 0.3.0 was rebuilt with it).
+    equivalences: EquivalenceTable = field(default_factory=EquivalenceTable)
 
     def alias_to_ids(self) -> dict[str, set[str]]:
         table: dict[str, set[str]] = defaultdict(set)
@@ -127,6 +140,7 @@ class KnowledgeBaseData:
             json.dump(self.primary_priors, out, ensure_ascii=False)
         with gzip.open(folder / "mesh_annotations.json.gz", "wt", encoding="utf-8") as out:
             json.dump(self.mesh_annotations, out, ensure_ascii=False)
+        self.equivalences.save(folder)
 
     @classmethod
     def load(cls, folder: Path) -> KnowledgeBaseData:
@@ -145,7 +159,13 @@ class KnowledgeBaseData:
         if (folder / "mesh_annotations.json.gz").exists():  # absent before linker 0.3.0
             with gzip.open(folder / "mesh_annotations.json.gz", "rt", encoding="utf-8") as src:
                 annotations = json.load(src)
-        return cls(concepts, priors, primary_priors=primary, mesh_annotations=annotations)
+        return cls(
+            concepts,
+            priors,
+            primary_priors=primary,
+            mesh_annotations=annotations,
+            equivalences=EquivalenceTable.load(folder),
+        )
 
 
 # --------------------------------------------------------------------- helpers
@@ -260,6 +280,72 @@ class KnowledgeBaseBuilder:
         #: MeSH id -> tree numbers; MeSH id -> pharmacological action names (drug classes).
         self.mesh_trees: dict[str, tuple[str, ...]] = {}
         self.mesh_actions: dict[str, list[str]] = defaultdict(list)
+        self.equivalences = EquivalenceTable()
+
+    def _current(self, concept_id: str) -> str:
+        """The current id of an old id when the knowledge base has that concept, else ``concept_id``."""
+        current = self.equivalences.current_id(concept_id)
+        return current if current in self.concepts else concept_id
+
+    def add_equivalences(self, entries: list[Equivalence]) -> int:
+        """Add ``entries`` to the equivalence table and merge each old id's concept into the current
+        one (names, cross-references, drug classes) when both are concepts of one label; return how
+        many concepts were merged."""
+        merged = 0
+        for entry in entries:
+            self.equivalences.add(entry)
+        for entry in entries:
+            old, current = entry.old, self.equivalences.current_id(entry.old)
+            source, target = self.concepts.get(old), self.concepts.get(current)
+            if source is None or target is None or source.label != target.label:
+                continue
+            del self.concepts[old]
+            target.aliases |= source.aliases
+            target.xrefs |= source.xrefs
+            for action in self.mesh_actions.pop(old, []):
+                if action not in self.mesh_actions[current]:
+                    self.mesh_actions[current].append(action)
+            for table in (self.priors, self.primary_priors):
+                for counts in table.values():
+                    if old in counts:
+                        counts[current] += counts.pop(old)
+            merged += 1
+        return merged
+
+    def vocabulary_lookup(self) -> Callable[[str, str], set[str]]:
+        """The linker's exact lookup of the normalised text over the MeSH concepts the knowledge base
+        has now, as ``(text, label) -> ids``.  No other variant: a variant may drop words ("amyloid
+        beta peptide(1-42)" -> "amyloid beta peptide") and name a broader concept, not the same one."""
+        table: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for concept in self.concepts.values():
+            if concept.ontology == "MESH":
+                for alias in concept.aliases:
+                    table[(alias, concept.label)].add(concept.concept_id)
+
+        def lookup(text: str, label: str) -> set[str]:
+            return set(table.get((normalize(text), label), ()))
+
+        return lookup
+
+    def add_equivalence_sources(self, vocab: VocabFiles, train_name: str, train: Path, exclude: set[str]) -> None:
+        """The equivalence table: the MeSH files' own records first, then the training split
+        ``train`` (PMIDs of ``exclude`` left out) against the vocabularies' concepts (call before
+        any corpus is added: the lookup must see vocabulary names only)."""
+        from_mesh = mesh_equivalences(vocab)
+        merged = self.add_equivalences(from_mesh)
+        records = mesh_record_ids(vocab)
+        from_train = corpus_equivalences(
+            read_corpus_pairs(train, exclude),
+            lambda cid: cid in records or cid in self.concepts or cid in self.equivalences,
+            self.vocabulary_lookup(),
+            train_name,
+        )
+        merged += self.add_equivalences(from_train)
+        self.sources["equivalences"] = {
+            "mesh_names": len(from_mesh),
+            train_name: len(from_train),
+            "merged_concepts": merged,
+        }
 
     def _concept(self, concept_id: str, name: str, label: str) -> Concept:
         concept = self.concepts.get(concept_id)
@@ -350,14 +436,15 @@ class KnowledgeBaseBuilder:
             alias = normalize(pair.text)
             if not _good_alias(alias):
                 continue
-            concept = self._concept(pair.concept_id, pair.text, pair.label)
+            concept_id = self._current(pair.concept_id)
+            concept = self._concept(concept_id, pair.text, pair.label)
             if concept.label != pair.label:
                 continue
             concept.aliases.add(alias)
-            self.priors[alias][pair.concept_id] += 1
+            self.priors[alias][concept_id] += 1
             if primary:
-                self.primary_priors[alias][pair.concept_id] += 1
-            names[pair.concept_id][pair.text] += 1
+                self.primary_priors[alias][concept_id] += 1
+            names[concept_id][pair.text] += 1
             pairs += 1
         for concept_id, texts in names.items():
             concept = self.concepts[concept_id]
@@ -474,6 +561,8 @@ class KnowledgeBaseBuilder:
                 # joined through their names (the drug's name, else its synonyms' majority).
                 target = self._drugbank_to_mesh(common, synonyms, chemical_alias)
                 by_name += target is not None
+            if target is not None:
+                target = self._current(target)  # a CAS number may still name an old C-number
             if target is not None and target in self.concepts and self.concepts[target].label != CHEMICAL:
                 target = None
             if target:
@@ -550,7 +639,7 @@ class KnowledgeBaseBuilder:
             classes = sorted(self.mesh_actions.get(concept_id, ()))
             if trees or classes:
                 annotations[concept_id] = {"drug_classes": classes, "tree_numbers": trees}
-        return KnowledgeBaseData(self.concepts, priors, self.sources, primary, annotations)
+        return KnowledgeBaseData(self.concepts, priors, self.sources, primary, annotations, self.equivalences)
 
 
 def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
@@ -563,7 +652,9 @@ def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
     umls_to_mesh = builder.add_doid(vocab.doid_obo)
     builder.add_hpo(vocab.hpo_obo, umls_to_mesh)
     builder.add_mesh(vocab, diseases=False)
-    builder.add_corpus("bc5cdr_train", corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt", dev_pmids, primary=True)
+    bc5cdr_train = corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
+    builder.add_equivalence_sources(vocab, "bc5cdr_train", bc5cdr_train, dev_pmids)
+    builder.add_corpus("bc5cdr_train", bc5cdr_train, dev_pmids, primary=True)
     builder.add_corpus("ncbi_disease_train", corpora / "ncbi_disease" / "NCBItrainset_corpus.txt", dev_pmids)
     builder.add_corpus("biored_train", corpora / "biored" / "Train.PubTator", dev_pmids)
     builder.add_drugbank_by_xrefs(vocab)

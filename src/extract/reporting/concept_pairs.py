@@ -118,7 +118,7 @@ def build_concept_pairs(out: Path) -> pa.Table:
                 "tail_concept_id": tail_id,
                 "head_name": head.get("concept_name") or ev["head_text"],
                 "tail_name": tail.get("concept_name") or ev["tail_text"],
-                "head_drug_classes": None,
+                "head_drug_classes": ev.get("head_drug_classes"),
                 "head_text": ev["head_text"],
                 "tail_text": ev["tail_phrase"] or ev["tail_text"],
                 "n_documents": len(doc_ids),
