@@ -105,3 +105,41 @@ def test_joint_model_learns_treatments_from_the_annotated_pairs():
     # Out-of-fold treatment precision well above always saying "treats", with most treatments found.
     assert report["treats"]["precision"] > prior + 0.1
     assert report["treats"]["recall"] > 0.5
+
+
+MANIFESTATION_ROWS = PROJECT_ROOT / "data" / "gold" / "relation_annotations" / "manifestation_rows.jsonl"
+
+
+def test_manifestation_filter_learns_from_the_judged_rows():
+    from extract.relations.manifestation import ManifestationModel
+    from extract.settings import resolve_model_dir
+    from extract.training.relations.manifestation_filter import cross_validated, row_examples, threshold_report
+
+    lexicon = ManifestationModel.load(resolve_model_dir("", "relations") / "manifestation.joblib").lexicon
+    feats, labels, groups = row_examples(MANIFESTATION_ROWS, lexicon)
+    assert len(labels) == len(groups) and 0 < labels.sum() < len(labels)
+    report = {r["threshold"]: r for r in threshold_report(cross_validated(feats, labels, groups, folds=3), labels)}
+    base = report[0.0]["precision"]  # every reported row kept
+    assert report[0.5]["precision"] > base + 0.1
+    assert report[0.5]["recall"] > 0.5
+
+
+def test_shipped_filter_keeps_a_stated_manifestation_and_drops_a_comorbidity(extractor):
+    from extract.relations.types import DISEASE_MANIFESTATION
+
+    inner = getattr(extractor, "inner", extractor)
+    assert inner.manifestation_filter is not None
+    text = (
+        "Calcinosis cutis in systemic sclerosis. "
+        "Calcinosis cutis is a common manifestation of systemic sclerosis. "
+        "Depression was frequent in patients with heart failure."
+    )
+    terms = {
+        "calcinosis cutis": "DISEASE",
+        "systemic sclerosis": "DISEASE",
+        "depression": "DISEASE",
+        "heart failure": "DISEASE",
+    }
+    pairs = relation_pairs(extractor.extract(build_view("manif", text, terms)), DISEASE_MANIFESTATION)
+    assert ("systemic sclerosis", "calcinosis cutis") in pairs
+    assert ("heart failure", "depression") not in pairs

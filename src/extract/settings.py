@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     drug_classes: bool = True
     # Add biologic drugs the model leaves out (infliximab, etanercept, interferon alfa; BC5CDR omits proteins).
     biologic_drugs: bool = True
+    # Keep only the disease_manifestation rows the row filter trained on hand-judged trial/review rows takes for
+    # right (relations >= 0.8.0; extract.relations.manifestation_filter).  Precision on drug literature up,
+    # recall on case-report style text down: see models/relations-0.8.0/MODEL_CARD.md.
+    manifestation_filter: bool = True
     # Documents per task when a stage maps over a batch.
     chunk_size: int = 200
     # Seconds a run waits for another run on the same output folder to finish (0: refuse at once).

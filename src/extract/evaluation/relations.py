@@ -393,7 +393,7 @@ def _ade_scored(
         views = [(i, ade_view(s, i, lexicon).view) for i, s in enumerate(held)]
     else:
         assert predicted is not None
-        by_sentence = {id(p.sentence): p.view for p in predicted}
+        by_sentence = {id(p.sentence): p.view for p in predicted if p.view is not None}  # None: rejected
         views = [(i, by_sentence[id(s)]) for i, s in enumerate(held) if id(s) in by_sentence]
     scored: dict[tuple, float] = {}
     for i, view in views:

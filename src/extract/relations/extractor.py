@@ -35,7 +35,10 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
         return RuleExtractor()
     from extract.relations.model import ModelExtractor
 
-    return CoordinationAware(ModelExtractor.load(model_dir))
+    extractor = ModelExtractor.load(model_dir)
+    if not settings.manifestation_filter:
+        extractor.manifestation_filter = None
+    return CoordinationAware(extractor)
 
 
 def _try(fn, *args):

@@ -444,11 +444,21 @@ class ModelExtractor:
             ):
                 del ade[key]
         if self.joint is not None:
-            # A same-sentence adverse-event reading the sentence gives as a treatment is not reported.
+            # A same-sentence adverse-event reading the sentence gives as a treatment (or as no relation) is not
+            # reported -- unless a strong causal pattern states it for this very pair ("X-induced Y", "X ...
+            # results in Y"): such a statement wins over the treatment context around it ("X, used for
+            # treatment of Z, sometimes results in Y").
+            causal = {
+                (c.head.entity_id, c.tail.entity_id)
+                for c in rule_cands
+                if c.type == DRUG_ADVERSE_EVENT and c.score >= STRONG_RULE and not c.negated
+            }
             ade = {
                 key: c
                 for key, c in ade.items()
-                if key not in state.joint_probs or not self.joint.vetoes_adverse_event(state.joint_probs[key])
+                if key in causal
+                or key not in state.joint_probs
+                or not self.joint.vetoes_adverse_event(state.joint_probs[key])
             }
         if self.model.trees:
             ade = most_specific(ade, self.model.trees)
