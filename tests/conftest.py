@@ -31,3 +31,77 @@ def seed_pages(shared_dir: Path) -> dict[str, Path]:
         "teriparatide": pages / "case_report_teriparatide.txt",
         "calcinosis": pages / "abstract_calcinosis_cutis.txt",
     }
+
+
+# -- expensive real outputs, made once per session and shared read-only -------------------------------------
+#
+# Tests that change an output (re-run a stage, delete a table, tamper with a file) copy it to their
+# tmp_path first (``copy_output``), so the shared folders look the same to every test in any order.
+
+
+def copy_output(out: Path, target: Path) -> Path:
+    """A private copy of a shared output folder, for a test that writes to it."""
+    import shutil
+
+    shutil.copytree(out, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, seed_pages) -> dict:
+    """One real `biomed-extract run` (CLI subprocess: its own Prefect server, the shipped models) of the
+    bundled samples and the shared seed pages as batch ``seeds``; then, in this process, the parent
+    flow (``extraction_pipeline``) over a second batch ``again``: a shortened copy of the teriparatide
+    case report (a new document stating the same adverse event) and the calcinosis page again (the
+    same document in a second batch); then `biomed-extract report` (OUT/report.html).
+
+    Read by the flow, progress, report and show tests.  Read-only: copy it (``copy_output``) to change it.
+    Keys: ``out``, ``run`` (the CLI run's CompletedProcess, stderr = its non-interactive progress lines),
+    ``summary`` (what ``extraction_pipeline`` returned for ``again``), ``report`` (path of report.html).
+    """
+    from helpers import SAMPLES, biomed_extract
+    from pipelines.flows import extraction_pipeline
+
+    tmp = tmp_path_factory.mktemp("sample_run")
+    out = tmp / "out"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    run = biomed_extract(
+        ["run", str(seed_pages["teriparatide"].parent), str(SAMPLES), "--out", str(out)] + ["--batch", "seeds"],
+        env,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    # the case report's abstract alone: a document of its own stating the same adverse event
+    second = tmp / "again" / "second_report.txt"
+    second.parent.mkdir()
+    abstract = next(
+        line
+        for line in seed_pages["teriparatide"].read_text(encoding="utf-8").splitlines()
+        if "dystrophic calcification" in line and len(line) > 300
+    )
+    second.write_text(abstract + "\n", encoding="utf-8")
+    summary = extraction_pipeline(inputs=[str(second), str(seed_pages["calcinosis"])], out=str(out), batch_id="again")
+    report = biomed_extract(["report", "--out", str(out)], env)
+    assert report.returncode == 0, report.stderr[-3000:]
+    return {"out": out, "run": run, "summary": summary, "report": Path(report.stdout.strip().splitlines()[-1])}
+
+
+@pytest.fixture(scope="session")
+def shipped_ner_model():
+    """The shipped NER model folder loaded with ``spacy.load`` (its lexicon takes seconds to build), once."""
+    import spacy
+
+    from extract.settings import resolve_model_dir
+
+    model_dir = resolve_model_dir("", "ner")
+    if model_dir is None:
+        pytest.skip("no models/ner-* shipped yet")
+    return spacy.load(model_dir)
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    """The shipped relation extractor of the stage (``get_extractor``: loaded once per process)."""
+    from extract.relations.stage import get_extractor
+
+    return get_extractor()

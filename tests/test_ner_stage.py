@@ -34,9 +34,10 @@ def cleaned(shared_dir: Path):
 
 
 def _pinned_settings(**overrides):
-    """Settings with the linker folder pinned, so both runs of a comparison use the same one."""
-    linker = resolve_model_dir(get_settings().linker_index, "linker")
-    return get_settings().model_copy(update={"linker_index": str(linker or ""), **overrides})
+    """The session's settings with ``overrides``.  Without overrides the cache key of ``get_ner_nlp`` is the
+    one every other test module uses, so the shipped pipeline is built once per session; the linker
+    folder it resolved is asserted in ``test_pipeline_comes_from_the_config_with_versions_in_meta``."""
+    return get_settings().model_copy(update=overrides)
 
 
 def _entities(cleaned, **overrides):
@@ -69,13 +70,13 @@ def test_pipeline_comes_from_the_config_with_versions_in_meta(cleaned) -> None:
     assert set(entities.column("model_version").to_pylist()) == {expected}
 
 
-def test_sourced_model_pipes_predict_as_the_model_folder_does(cleaned) -> None:
+def test_sourced_model_pipes_predict_as_the_model_folder_does(cleaned, shipped_ner_model) -> None:
     """The sourced ``ner`` needs the model's static vectors: they come with the config's callback."""
     model_dir = resolve_model_dir(get_settings().ner_model, "ner")
     sourced = build_ner_nlp(get_settings(), only=["lexicon_features", "ner"])
     assert sourced.pipe_names == ["lexicon_features", "ner"]
     assert sourced.vocab.vectors.shape == spacy.load(model_dir, exclude=["lexicon_features", "ner"]).vocab.vectors.shape
-    loaded = spacy.load(model_dir)
+    loaded = shipped_ner_model  # spacy.load(model_dir), shared with test_ner_training
     texts = cleaned.documents.column("text").to_pylist()[:20]
     ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in sourced.pipe(texts)]
     assert ents == [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in loaded.pipe(texts)]
@@ -123,8 +124,16 @@ def _fail_on_marker(doc):
     return doc
 
 
+@pytest.fixture(scope="module")
+def failing_nlp():
+    """A private copy of the stage pipeline (the cached one must stay unmodified) that fails on a marker."""
+    nlp = build_ner_nlp(get_settings())
+    nlp.add_pipe("test_fail_on_marker")
+    return nlp
+
+
 @pytest.mark.parametrize("processes", [1, 2])
-def test_a_failing_document_becomes_a_reject_in_workers_and_alone(cleaned, processes, caplog) -> None:
+def test_a_failing_document_becomes_a_reject_in_workers_and_alone(failing_nlp, processes, caplog) -> None:
     rows = [
         {
             "doc_id": f"T:{i}",
@@ -136,9 +145,7 @@ def test_a_failing_document_becomes_a_reject_in_workers_and_alone(cleaned, proce
     ]
     table = clean_documents(raw_table(rows))
     settings = get_settings().model_copy(update={"ner_processes": processes})
-    nlp = build_ner_nlp(settings)  # a private copy: the cached one must stay unmodified
-    nlp.add_pipe("test_fail_on_marker")
-    result = extract_entities(table.documents, table.sentences, settings, nlp=nlp)
+    result = extract_entities(table.documents, table.sentences, settings, nlp=failing_nlp)
     assert "redoing the chunk in one process" not in caplog.text
     failed = sorted(r.doc_id for r in result.rejects)
     ids = table.documents.column("doc_id").to_pylist()
@@ -178,8 +185,12 @@ def test_biologic_drugs_the_model_leaves_out_become_chemicals() -> None:
     assert found["infliximab"]["concept_id"] == "MESH:D000069285"  # DrugBank DB00065 joins the MeSH descriptor
     assert found["bevacizumab"]["label"] == "CHEMICAL"  # no trailing comma in the span
     assert not any(e["method"] == "drug_lexicon" and "interleukin" in t.lower() for t, e in found.items())
-    without = {e["text"] for e in _entities(table, ner_processes=1, biologic_drugs=False).entities.to_pylist()}
-    assert "infliximab" not in without  # the model alone follows BC5CDR, which leaves proteins out
+    # biologic_drugs=False leaves the pipe out (test_settings_and_only_exclude_pipes_of_the_same_config);
+    # here the same pipeline with the pipe switched off, not a second one built for it
+    settings = _pinned_settings(ner_processes=1)
+    with get_ner_nlp(settings).select_pipes(disable=["extract_biologic_drugs"]):
+        without = extract_entities(table.documents, table.sentences, settings, nlp=get_ner_nlp(settings))
+    assert "infliximab" not in {e["text"] for e in without.entities.to_pylist()}  # the model alone follows BC5CDR
 
 
 def test_interferon_and_csf_spellings_of_the_literature_are_drugs() -> None:

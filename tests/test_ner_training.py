@@ -98,13 +98,13 @@ def _shipped_model() -> Path | None:
 
 
 @pytest.mark.skipif(_shipped_model() is None, reason="no models/ner-* shipped yet")
-def test_shipped_model_finds_seed_entities() -> None:
+def test_shipped_model_finds_seed_entities(shipped_ner_model) -> None:
     pages = sorted(get_settings().shared_dir.glob("samples/pages/*.txt"))
     if not pages:
         pytest.skip("seed documents not available")
     model_dir = _shipped_model()
     assert model_dir is not None and model_dir.parent == PROJECT_ROOT / "models"
-    nlp = spacy.load(model_dir)
+    nlp = shipped_ner_model  # spacy.load(model_dir), once per session
     found: set[tuple[str, str]] = set()
     for page in pages:
         for doc in nlp.pipe(page.read_text(encoding="utf-8").split("\n\n")):

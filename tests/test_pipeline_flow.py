@@ -10,11 +10,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from conftest import copy_output
 from extract import store
 from extract.check import check_output
 from helpers import ROOT, SAMPLES
-from pipelines.flows import extraction_pipeline, run_stage
+from pipelines.cli import app
+from pipelines.flows import run_stage
 
 TABLES = (
     "files",
@@ -30,36 +33,37 @@ TABLES = (
 
 
 @pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory, shared_dir):
-    out = tmp_path_factory.mktemp("out")
-    inputs = [str(shared_dir / "samples" / "pages"), str(SAMPLES)]
-    summary = extraction_pipeline(inputs=inputs, out=str(out), batch_id="seeds")
-    other = extraction_pipeline(inputs=[str(SAMPLES / "sample.pubtator")], out=str(out), batch_id="other")
-    return out, summary, other
+def pipeline_run(sample_run):
+    """The session's shared run (conftest.py): batch ``seeds`` from `biomed-extract run` (seed pages and
+    samples), batch ``again`` from ``extraction_pipeline`` in this process.  Read-only."""
+    return sample_run["out"], sample_run["summary"], sample_run["run"]
 
 
 def _docs(out: Path) -> pd.DataFrame:
     return pd.read_parquet(out / "documents")
 
 
-def _entities_of(out: Path, source_name: str) -> pd.DataFrame:
+def _seed_doc_id(out: Path, source_name: str) -> str:
     docs = _docs(out)
-    doc_id = docs.loc[docs["source"].str.endswith(source_name), "doc_id"].item()
+    return docs.loc[(docs["batch_id"] == "seeds") & docs["source"].str.endswith(source_name), "doc_id"].item()
+
+
+def _entities_of(out: Path, source_name: str) -> pd.DataFrame:
+    doc_id = _seed_doc_id(out, source_name)
     ents = pd.read_parquet(out / "entities")
     return ents[ents["doc_id"] == doc_id]
 
 
 def _relations_of(out: Path, source_name: str) -> pd.DataFrame:
-    docs = _docs(out)
-    doc_id = docs.loc[docs["source"].str.endswith(source_name), "doc_id"].item()
+    doc_id = _seed_doc_id(out, source_name)
     rels = pd.read_parquet(out / "relations")
     return rels[rels["doc_id"] == doc_id]
 
 
 def test_every_table_written_and_every_document_accounted_for(pipeline_run):
-    out, summary, _ = pipeline_run
+    out, summary, cli_run = pipeline_run
     for table in TABLES:
-        assert store.list_batches(out, table) == ["other", "seeds"], table
+        assert store.list_batches(out, table) == ["again", "seeds"], table
     files = pd.read_parquet(out / "files")
     seeds = files[files["batch_id"] == "seeds"]
     assert len(seeds) == 2 + len(list(SAMPLES.iterdir()))
@@ -71,9 +75,11 @@ def test_every_table_written_and_every_document_accounted_for(pipeline_run):
         == (documents["batch_id"] == "seeds").sum()
         + ((rejects["batch_id"] == "seeds") & (rejects["stage"] == "clean")).sum()
     )
-    assert summary["documents"] == (documents["batch_id"] == "seeds").sum()
+    assert summary["batch_id"] == "again" and summary["documents"] == (documents["batch_id"] == "again").sum() == 2
+    assert "batch seeds" in cli_run.stderr + cli_run.stdout  # the CLI's summary of its batch
     runs = pd.read_parquet(out / "runs")
-    assert set(runs.loc[runs["batch_id"] == "seeds", "stage"]) == {"ingest", "clean", "ner", "relations"}
+    for batch in ("seeds", "again"):
+        assert sorted(runs.loc[runs["batch_id"] == batch, "stage"]) == ["clean", "ingest", "ner", "relations"], batch
     assert (runs["status"] != "failed").all()
     report = check_output(out)
     assert report.ok, report.violations
@@ -116,8 +122,8 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_rerun_ner_stage_is_byte_identical_and_touches_nothing_else(pipeline_run):
-    out, _, _ = pipeline_run
+def test_rerun_ner_stage_is_byte_identical_and_touches_nothing_else(pipeline_run, tmp_path):
+    out = copy_output(pipeline_run[0], tmp_path / "out")
     files = {p: _digest(p) for p in out.rglob("*.parquet") if "/runs/" not in str(p)}
     entities = out / "entities" / "batch_id=seeds" / "part-0.parquet"
     outcome = run_stage("ner", "seeds", str(out))
@@ -147,20 +153,13 @@ def test_cli_help_for_every_command():
         assert "Usage" in res.stdout
 
 
-def test_cli_stage_with_an_unknown_batch_names_the_batches_there(pipeline_run):
-    out, _, _ = pipeline_run
-    res = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "stage", "relations", "--batch", "seedz", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert res.returncode == 2
-    assert "no entities" in res.stderr and "seeds" in res.stderr and "other" in res.stderr
-    res = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "stage", "ner", "--batch", "bad id!", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert res.returncode == 2 and "invalid batch id" in res.stderr and "Traceback" not in res.stderr
+def test_cli_stage_with_an_unknown_batch_names_the_batches_there(pipeline_run, tmp_path):
+    # the CLI command in this process (its Prefect server is up already); a copy, as a failing stage may write
+    out = copy_output(pipeline_run[0], tmp_path / "out")
+    runner = CliRunner()
+    res = runner.invoke(app, ["stage", "relations", "--batch", "seedz", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "no entities" in res.stderr and "seeds" in res.stderr and "again" in res.stderr
+    res = runner.invoke(app, ["stage", "ner", "--batch", "bad id!", "--out", str(out)])
+    assert res.exit_code == 2 and "invalid batch id" in res.stderr
+    assert isinstance(res.exception, SystemExit) and "Traceback" not in res.output

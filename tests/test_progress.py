@@ -9,7 +9,6 @@ from rich.console import Console
 
 from extract import store
 from extract.stages import StageOutcome
-from helpers import SAMPLES, biomed_extract, cli_env, tiny_ner_model
 from pipelines.progress import LineReporter, RichReporter, make_reporter, reporting
 
 SUMMARY = re.compile(
@@ -19,20 +18,19 @@ SUMMARY = re.compile(
 )
 
 
-def test_non_interactive_run_prints_one_summary_line_per_stage(tmp_path):
-    out = tmp_path / "out"
-    inputs = [str(SAMPLES / "sample.pubtator"), str(SAMPLES / "journal_page.txt")]
-    proc = biomed_extract(["run", *inputs, "--out", str(out), "--batch", "progress"], cli_env(tiny_ner_model(tmp_path)))
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def test_non_interactive_run_prints_one_summary_line_per_stage(sample_run):
+    """The session's `biomed-extract run` (conftest.py ``sample_run``: a subprocess, stderr not a terminal)."""
+    out, proc = sample_run["out"], sample_run["run"]
     lines = {m["stage"]: m for m in SUMMARY.finditer(proc.stderr)}
     assert list(lines) == ["ingest", "clean", "ner", "relations"], proc.stderr
-    runs = {r["stage"]: r for r in store.read_table(out, "runs").to_pylist()}
+    runs = {r["stage"]: r for r in store.read_partition(out, "runs", "seeds").to_pylist()}
+    assert len(runs) == 4  # one run of each stage in the batch
     for stage, m in lines.items():
         counts = (int(m["n_in"].replace(",", "")), int(m["n_out"].replace(",", "")), int(m["rejected"]))
         assert counts == (runs[stage]["n_in"], runs[stage]["n_out"], runs[stage]["n_rejected"]), stage
     assert runs["ner"]["n_out"] > 0
     assert "\x1b[" not in proc.stderr  # no terminal control codes in a log
-    assert "━" not in proc.stderr.split("batch progress")[0]  # no bars before the summary table
+    assert "━" not in proc.stderr.split("batch seeds")[0]  # no bars before the summary table
 
 
 def _outcome(stage: str, n_in: int, n_out: int) -> StageOutcome:

@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from extract.corpora.ade import read_ade
 from extract.evaluation.relations import CURVE_THRESHOLDS, evaluate_ade, evaluate_cid, shipped_ade_pmids
 from extract.settings import get_settings, resolve_model_dir
 from extract.training.relations.trainer import CONCEPT_THRESHOLD
+from pipelines.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "relations"
@@ -27,25 +29,11 @@ def test_an_unseen_corpus_is_scored_with_the_shipped_model(shared_dir: Path) -> 
     fixture_pmids = {s.pmid for s in read_ade(FIXTURES / "ade")}
     trained_on = shipped_ade_pmids()
     assert trained_on and not fixture_pmids & trained_on  # the shipped model learnt from ../shared's ADE corpus
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "evaluate",
-            "--task",
-            "ade",
-            "--corpus",
-            str(FIXTURES / "ade"),
-            "--format",
-            "ade",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    # the CLI command in this process: the stage's NER pipeline is built once per session, not once more here
+    res = CliRunner().invoke(
+        app, ["evaluate", "--task", "ade", "--corpus", str(FIXTURES / "ade")] + ["--format", "ade", "--json"]
     )
-    assert res.returncode == 0, res.stderr
+    assert res.exit_code == 0, res.output
     result = json.loads(res.stdout)
     assert result["mode"] == "shipped" and result["model_version"].startswith("relations-")
     assert result["n_sentences"] == len(read_ade(FIXTURES / "ade"))

@@ -1,10 +1,10 @@
 """concept_pairs, the HTML report and `show`, on real pipeline output read back.
 
-The pipeline runs once for the module, through the CLI in a subprocess (Prefect
-state in the test's tmp folder), as two batches: the shared seed pages, then a
-second batch holding a shortened copy of the teriparatide case report (a new
-document stating the same adverse event) and the calcinosis page again (the
-same document in a second batch).  The report is opened in headless Chromium
+The pipeline runs once for the session (``sample_run`` in conftest.py): the CLI
+in a subprocess over the seed pages and the bundled samples, then a second batch
+holding a shortened copy of the teriparatide case report (a new document stating
+the same adverse event) and the calcinosis page again (the same document in a
+second batch).  The report is opened in headless Chromium
 over its DevTools protocol and checked from the rendered page.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_output
 from extract import store
 from extract.reporting.concept_pairs import build_concept_pairs, read_concept_pairs
 
@@ -41,27 +41,10 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def output(tmp_path_factory, seed_pages) -> dict:
-    tmp = tmp_path_factory.mktemp("reporting")
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(tmp / "prefect"),
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    out = tmp / "out"
-    second = tmp / "second_report.txt"
-    # the case report's abstract alone: a document of its own stating the same adverse event
-    abstract = next(
-        line
-        for line in seed_pages["teriparatide"].read_text(encoding="utf-8").splitlines()
-        if "dystrophic calcification" in line and len(line) > 300
-    )
-    second.write_text(abstract + "\n", encoding="utf-8")
-    _cli(["run", str(seed_pages["teriparatide"].parent), "--out", str(out), "--batch", "pages"], env)
-    _cli(["run", str(second), str(seed_pages["calcinosis"]), "--out", str(out), "--batch", "again"], env)
-    report = Path(_cli(["report", "--out", str(out)], env).stdout.strip().splitlines()[-1])
-    return {"tmp": tmp, "out": out, "env": env, "report": report}
+def output(sample_run) -> dict:
+    """The session's shared run (``sample_run`` in conftest.py): read-only, copied by the tests that write."""
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    return {"out": sample_run["out"], "env": env, "report": sample_run["report"]}
 
 
 def _pair(pairs: pd.DataFrame, rel_type: str, head: str, tail: str) -> pd.Series:
@@ -84,7 +67,7 @@ def test_parent_flow_writes_concept_pairs_counted_across_batches(output):
         & (doc_relations["head_concept_id"] == TERIPARATIDE)
         & (doc_relations["tail_concept_id"] == CALCINOSIS)
     ]
-    assert sorted(supporting["batch_id"]) == ["again", "pages"]
+    assert sorted(supporting["batch_id"]) == ["again", "seeds"]
     assert ade["n_documents"] == 2 and list(ade["doc_ids"]) == sorted(supporting["doc_id"])
     assert ade["n_sentences"] == supporting["n_sentences"].sum()
     assert ade["score"] == pytest.approx(supporting["score"].max())
@@ -115,18 +98,20 @@ def test_parent_flow_writes_concept_pairs_counted_across_batches(output):
     assert keys == sorted(keys)
 
 
-def test_concept_pairs_do_not_depend_on_the_order_of_batches(output):
+def test_concept_pairs_do_not_depend_on_the_order_of_batches(output, tmp_path):
     """The same two batches stored under names that sort the other way round give the same rows."""
-    out, swapped = output["out"], output["tmp"] / "swapped"
+    out, swapped = output["out"], tmp_path / "swapped"
+    assert store.list_batches(out, "document_relations") == ["again", "seeds"]
     for table in ("documents", "entities", "relations", "document_relations"):
-        for old, new in (("pages", "z-pages"), ("again", "a-again")):
+        for old, new in (("seeds", "a-seeds"), ("again", "z-again")):
             shutil.copytree(store.partition_dir(out, table, old), store.partition_dir(swapped, table, new))
-    assert store.list_batches(swapped, "document_relations") == ["a-again", "z-pages"]
+    assert store.list_batches(swapped, "document_relations") == ["a-seeds", "z-again"]
     assert build_concept_pairs(swapped).to_pylist() == build_concept_pairs(out).to_pylist()
 
 
-def test_summarize_command_rebuilds_the_table(output):
-    out = output["out"]
+def test_summarize_command_rebuilds_the_table(output, tmp_path):
+    out = copy_output(output["out"], tmp_path / "out")
+    assert read_concept_pairs(out).num_rows > 0
     store.remove_part(out, "concept_pairs", "all", "part-0")
     assert read_concept_pairs(out).num_rows == 0
     result = _cli(["summarize", "--out", str(out)], output["env"])
@@ -228,8 +213,8 @@ class DevTools:
 
 
 @pytest.fixture(scope="module")
-def rendered_report(output):
-    browser = DevTools(_chromium_binary(), output["tmp"] / "chromium-profile")
+def rendered_report(output, tmp_path_factory):
+    browser = DevTools(_chromium_binary(), tmp_path_factory.mktemp("chromium-profile"))
     try:
         for domain in ("Page", "Runtime", "Log"):
             browser.call(f"{domain}.enable")
@@ -279,10 +264,10 @@ def test_filter_keeps_the_rows_of_one_drug(rendered_report):
     assert rendered_report.console_errors() == []
 
 
-def test_show_renders_one_document_with_entities_negation_and_relations(output):
+def test_show_renders_one_document_with_entities_negation_and_relations(output, tmp_path):
     documents = pd.read_parquet(output["out"] / "documents")
     doc_id = documents.loc[documents["source"].str.endswith("case_report_teriparatide.txt"), "doc_id"].iloc[0]
-    target = output["tmp"] / "teriparatide.html"
+    target = tmp_path / "teriparatide.html"
     printed = _cli(["show", doc_id, "--out", str(output["out"]), "--html", str(target)], output["env"]).stdout
     assert printed.strip() == str(target)
     html = target.read_text(encoding="utf-8")
