@@ -18,6 +18,7 @@ from extract.vocab.drugbank import read_drugbank_vocabulary, read_drugbank_xrefs
 from extract.vocab.files import read_tsv, vocab_files
 from extract.vocab.hpo_annotations import read_hpo_annotations
 from extract.vocab.mesh import (
+    mesh_chemical_and_disease_names,
     mesh_tree_numbers,
     read_mesh_2019_labels,
     read_mesh_cas,
@@ -25,6 +26,7 @@ from extract.vocab.mesh import (
     read_mesh_xrefs,
     read_pharmacological_actions,
     read_pubchem_mesh,
+    supplementary_concept_names,
 )
 from extract.vocab.obo import descendants, read_obo, read_terms
 
@@ -147,6 +149,21 @@ def test_mesh_pharmacological_actions_with_supplementary_concepts() -> None:
     serotonin = _first(actions, substance_id="C042390")  # a supplementary concept (C-number)
     assert serotonin.substance_name == "alpha-methylserotonin"
     assert serotonin.action_name == "Serotonin Receptor Agonists"
+
+
+def test_mesh_chemical_and_disease_names() -> None:
+    """Entry terms by branch (D: chemicals; C, F03: diseases) and the supplementary concepts' names."""
+    supplementary = supplementary_concept_names(FILES)
+    assert supplementary["C042390"] == "alpha-methylserotonin"  # named by a pharmacological action
+    assert all(mesh_id.startswith("C") for mesh_id in supplementary)
+    names = mesh_chemical_and_disease_names(FILES)
+    chemicals, diseases = set(names.chemicals), set(names.diseases)
+    assert {"Doxorubicin", "Adriamycin", "Forteo", "Lithium", "alpha-methylserotonin"} <= chemicals
+    assert {"Calcinosis", "Pathologic Calcification", "Ototoxicity"} <= diseases  # C18, C09 entry terms
+    assert {"Schizophrenia", "Depressive Disorder"} <= diseases  # F03 mental disorders
+    assert "Adriamycin" not in diseases and "Calcinosis" not in chemicals
+    assert "Acid, Ascorbic" not in chemicals  # permuted terms are left out
+    assert "alpha-methylserotonin" not in mesh_chemical_and_disease_names(FILES, supplementary=False).chemicals
 
 
 def test_mesh_2019_labels() -> None:

@@ -86,7 +86,8 @@ def write_model_card(
         else {}
     )
     lexicon_cfg = cfg.get("components", {}).get("lexicon_features", {})
-    sources = "DrugBank/CTD/HPO" if lexicon_cfg.get("include_hpo") else "DrugBank/CTD"
+    sources = "DrugBank/CTD" + ("/HPO" if lexicon_cfg.get("include_hpo") else "")
+    sources += "/MeSH (chemical and disease names)" if lexicon_cfg.get("include_mesh") else ""
     augmenter = cfg.get("corpora", {}).get("train", {}).get("augmenter") or {}
     dropout = (
         f" During training each match was dropped with probability {augmenter.get('rate')} (augmenter "

@@ -55,11 +55,14 @@ from extract.vocab.ctd import read_ctd_diseases
 from extract.vocab.drugbank import read_drugbank_vocabulary, read_drugbank_xrefs
 from extract.vocab.files import VocabFiles, open_text, vocab_files
 from extract.vocab.mesh import (
+    is_chemical_descriptor,
+    is_disease_descriptor,
     mesh_tree_numbers,
     read_mesh_cas,
     read_mesh_descriptors,
     read_mesh_xrefs,
     read_pharmacological_actions,
+    supplementary_concept_names,
 )
 from extract.vocab.obo import descendants, read_obo, read_terms
 
@@ -469,8 +472,8 @@ class KnowledgeBaseBuilder:
         chemicals = diseases_added = 0
         for descriptor in read_mesh_descriptors(vocab.mesh_terms):
             numbers = trees.get(descriptor.descriptor_id, ())
-            is_disease = any(n.startswith(("C", "F03")) for n in numbers)
-            is_chemical = any(n.startswith("D") for n in numbers)
+            is_disease = is_disease_descriptor(numbers)
+            is_chemical = is_chemical_descriptor(numbers)
             concept_id = f"MESH:{descriptor.descriptor_id}"
             existing = self.concepts.get(concept_id)
             if existing is not None:
@@ -493,17 +496,11 @@ class KnowledgeBaseBuilder:
             else:
                 diseases_added += 1
         supplementary = 0
-        names: dict[str, str] = {}
         for action in read_pharmacological_actions(vocab.mesh_pharmacological_actions):
             classes = self.mesh_actions[f"MESH:{action.substance_id}"]
             if action.action_name not in classes:
                 classes.append(action.action_name)
-            if action.substance_id.startswith("C"):
-                names.setdefault(action.substance_id, action.substance_name)
-        for xref in read_mesh_xrefs(vocab.mesh_xrefs):
-            if xref.mesh_id.startswith("C") and xref.target_namespace == "CHEBI":
-                names.setdefault(xref.mesh_id, xref.mesh_name)
-        for mesh_id, name in names.items():
+        for mesh_id, name in supplementary_concept_names(vocab).items():
             concept_id = f"MESH:{mesh_id}"
             if concept_id in self.concepts:
                 continue

@@ -3,7 +3,11 @@
 The component ``extract_lexicon_features`` runs before ``ner``.  A case-insensitive
 token-sequence dictionary (the same matches as a ``PhraseMatcher`` on ``LOWER``,
 without its per-pattern ``Doc`` storage, which cost ~0.5 GB for 124k terms) over chemical names (DrugBank open vocabulary: common names
-and synonyms) and disease names (CTD MEDIC: names and synonyms) marks every
+and synonyms; with ``include_mesh`` also MeSH: entry terms of the Chemicals and Drugs
+descriptors and the supplementary concepts' names) and disease names (CTD MEDIC: names
+and synonyms; with ``include_hpo`` HPO phenotypes; with ``include_mesh`` the entry terms of
+MeSH's Diseases (C) and Mental Disorders (F03) descriptors; with ``separate_mesh_marks`` the MeSH
+names are marked ``MCHEM``/``MDIS`` instead) marks every
 token with its dictionary positions, e.g. ``B-CHEM``, ``I-DIS`` or ``B-CHEM|B-DIS``
 (with ``word_marks``, a token outside every match but occurring as a content word in
 some term gets ``W-CHEM``/``W-DIS``: "dystrophic" and "calcification" in "dystrophic
@@ -33,7 +37,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +49,7 @@ from spacy.tokens import Doc
 from extract.vocab.ctd import read_ctd_diseases
 from extract.vocab.drugbank import read_drugbank_vocabulary
 from extract.vocab.files import vocab_files
+from extract.vocab.mesh import CHEMICAL_TREES, mesh_chemical_and_disease_names
 from extract.vocab.obo import descendants, read_terms
 
 __all__ = ["LexiconFeatures", "make_lexicon_features", "load_vocab_terms"]
@@ -78,9 +83,20 @@ def _hpo_phenotype_names(path: Path) -> list[str]:
     return names
 
 
-def load_vocab_terms(vocab_dir: Path, include_hpo: bool = False) -> dict[str, list[str]]:
+def load_vocab_terms(
+    vocab_dir: Path,
+    include_hpo: bool = False,
+    include_mesh: bool = False,
+    mesh_chemical_trees: Sequence[str] = CHEMICAL_TREES,
+    separate_mesh_marks: bool = False,
+) -> dict[str, list[str]]:
     """``{"CHEM": [...], "DIS": [...]}`` from DrugBank (names, synonyms) and CTD MEDIC (names, synonyms);
-    with ``include_hpo`` also HPO phenotype names and EXACT synonyms as ``DIS``."""
+    with ``include_hpo`` also HPO phenotype names and EXACT synonyms as ``DIS``; with ``include_mesh``
+    the MeSH chemical names as ``CHEM`` (descriptors under ``mesh_chemical_trees``, default the whole D
+    tree, and the supplementary concepts) and disease names as ``DIS``
+    (:func:`extract.vocab.mesh.mesh_chemical_and_disease_names`); with ``separate_mesh_marks`` the MeSH
+    names go to their own lists ``MCHEM`` and ``MDIS`` instead (marks ``B-MCHEM``...), so the model can
+    trust MeSH-only matches less than the others (a name in both gets both marks)."""
     files = vocab_files(vocab_dir)
     chem: list[str] = []
     for drug in read_drugbank_vocabulary(files.drugbank_vocabulary):
@@ -92,6 +108,17 @@ def load_vocab_terms(vocab_dir: Path, include_hpo: bool = False) -> dict[str, li
         dis.extend(disease.synonyms)
     if include_hpo:
         dis.extend(_hpo_phenotype_names(files.hpo_obo))
+    if include_mesh:
+        mesh = mesh_chemical_and_disease_names(files, chemical_trees=tuple(mesh_chemical_trees))
+        if separate_mesh_marks:
+            return {
+                "CHEM": _clean_terms(chem),
+                "DIS": _clean_terms(dis),
+                "MCHEM": _clean_terms(mesh.chemicals),
+                "MDIS": _clean_terms(mesh.diseases),
+            }
+        chem.extend(mesh.chemicals)
+        dis.extend(mesh.diseases)
     return {"CHEM": _clean_terms(chem), "DIS": _clean_terms(dis)}
 
 
@@ -99,11 +126,21 @@ class LexiconFeatures:
     """Sets ``token.tag_`` to dictionary match positions (see module docstring)."""
 
     def __init__(
-        self, nlp: Language, name: str = "extract_lexicon_features", include_hpo: bool = False, word_marks: bool = False
+        self,
+        nlp: Language,
+        name: str = "extract_lexicon_features",
+        include_hpo: bool = False,
+        word_marks: bool = False,
+        include_mesh: bool = False,
+        mesh_chemical_trees: Sequence[str] = CHEMICAL_TREES,
+        separate_mesh_marks: bool = False,
     ) -> None:
         self.nlp = nlp
         self.name = name
         self.include_hpo = include_hpo
+        self.include_mesh = include_mesh
+        self.mesh_chemical_trees = tuple(mesh_chemical_trees)
+        self.separate_mesh_marks = separate_mesh_marks
         self.word_marks = word_marks
         self.terms: dict[str, list[str]] = {label: [] for label in _LABELS}
         # Keyed by the hashes of lower-cased tokens (the ``LOWER`` attribute), so ``__call__`` reads
@@ -119,7 +156,7 @@ class LexiconFeatures:
 
     def _build(self) -> None:
         index: dict[tuple[str, ...], set[str]] = {}
-        for label in _LABELS:
+        for label in sorted(self.terms):  # CHEM, DIS (and MCHEM, MDIS with separate MeSH marks)
             for doc in self.nlp.tokenizer.pipe(self.terms.get(label, []), batch_size=1000):
                 key = tuple(t.lower_ for t in doc)
                 if key:
@@ -148,7 +185,13 @@ class LexiconFeatures:
         """Read the term lists from ``vocab_dir`` (default: ``get_settings().vocab_dir``)."""
         from extract.settings import get_settings
 
-        self.terms = load_vocab_terms(Path(vocab_dir) if vocab_dir else get_settings().vocab_dir, self.include_hpo)
+        self.terms = load_vocab_terms(
+            Path(vocab_dir) if vocab_dir else get_settings().vocab_dir,
+            self.include_hpo,
+            self.include_mesh,
+            self.mesh_chemical_trees,
+            self.separate_mesh_marks,
+        )
         self._build()
 
     def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
@@ -215,7 +258,24 @@ class LexiconFeatures:
         return self
 
 
-@Language.factory("extract_lexicon_features", default_config={"include_hpo": False, "word_marks": False})
-def make_lexicon_features(nlp: Language, name: str, include_hpo: bool, word_marks: bool) -> LexiconFeatures:
+@Language.factory(
+    "extract_lexicon_features",
+    default_config={
+        "include_hpo": False,
+        "word_marks": False,
+        "include_mesh": False,
+        "mesh_chemical_trees": ["D"],
+        "separate_mesh_marks": False,
+    },
+)
+def make_lexicon_features(
+    nlp: Language,
+    name: str,
+    include_hpo: bool,
+    word_marks: bool,
+    include_mesh: bool,
+    mesh_chemical_trees: list[str],
+    separate_mesh_marks: bool,
+) -> LexiconFeatures:
     """spaCy factory (entry point ``spacy_factories``: ``extract_lexicon_features``)."""
-    return LexiconFeatures(nlp, name, include_hpo, word_marks)
+    return LexiconFeatures(nlp, name, include_hpo, word_marks, include_mesh, mesh_chemical_trees, separate_mesh_marks)

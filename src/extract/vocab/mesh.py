@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from extract.vocab.files import read_tsv
+from extract.vocab.files import VocabFiles, read_tsv
 
 # ------------------------------------------------------------------ descriptors and entry terms
 
@@ -120,6 +120,23 @@ def mesh_tree_numbers(path: Path) -> dict[str, tuple[str, ...]]:
     return {descriptor: tuple(numbers) for descriptor, numbers in trees.items()}
 
 
+#: Tree-number prefixes of the chemical and the disease branches: Chemicals and Drugs (D);
+#: Diseases (C, signs and symptoms C23 included) and Mental Disorders (F03).
+CHEMICAL_TREES: tuple[str, ...] = ("D",)
+DISEASE_TREES: tuple[str, ...] = ("C", "F03")
+
+
+def is_chemical_descriptor(tree_numbers: tuple[str, ...], trees: tuple[str, ...] = CHEMICAL_TREES) -> bool:
+    """Whether a descriptor with these tree numbers lies under the Chemicals and Drugs tree
+    (or under one of ``trees``, e.g. ``("D02", "D03")``)."""
+    return any(n.startswith(trees) for n in tree_numbers)
+
+
+def is_disease_descriptor(tree_numbers: tuple[str, ...]) -> bool:
+    """Whether a descriptor with these tree numbers lies under the Diseases tree or F03."""
+    return any(n.startswith(DISEASE_TREES) for n in tree_numbers)
+
+
 # ------------------------------------------------------------------ pharmacological actions
 
 ACTIONS_HEADER = ("DescriptorUI", "DescriptorName", "PharmActionUI", "PharmActionName")
@@ -206,3 +223,48 @@ def read_pubchem_mesh(path: Path) -> Iterator[PubchemMesh]:
     """Every PubChem CID -> MeSH id pair of ``pubchem_mesh.tsv.gz``."""
     for cols in read_tsv(path, PUBCHEM_HEADER):
         yield PubchemMesh(*cols)
+
+
+# ------------------------------------------------------------------ chemical and disease names
+
+
+def supplementary_concept_names(vocab: VocabFiles) -> dict[str, str]:
+    """Supplementary concept id (``C000002``) -> name, for the concepts the pharmacological
+    actions name (as substances) and those with a ChEBI cross-reference (first name wins,
+    actions first)."""
+    names: dict[str, str] = {}
+    for action in read_pharmacological_actions(vocab.mesh_pharmacological_actions):
+        if action.substance_id.startswith("C"):
+            names.setdefault(action.substance_id, action.substance_name)
+    for xref in read_mesh_xrefs(vocab.mesh_xrefs):
+        if xref.mesh_id.startswith("C") and xref.target_namespace == "CHEBI":
+            names.setdefault(xref.mesh_id, xref.mesh_name)
+    return names
+
+
+class MeshNames(NamedTuple):
+    """MeSH names by branch: chemical descriptors' entry terms and the supplementary concepts'
+    names; disease (C, F03) descriptors' entry terms.  Permuted terms ("Acid, Ascorbic") left out."""
+
+    chemicals: list[str]
+    diseases: list[str]
+
+
+def mesh_chemical_and_disease_names(
+    vocab: VocabFiles, *, supplementary: bool = True, chemical_trees: tuple[str, ...] = CHEMICAL_TREES
+) -> MeshNames:
+    """Every entry term of the chemical (D, or the branches ``chemical_trees`` name) and disease
+    (C, F03) descriptors, and (with ``supplementary``) the names of :func:`supplementary_concept_names`.
+    A descriptor under both branches gives its terms to both lists."""
+    trees = mesh_tree_numbers(vocab.mesh_trees)
+    chemicals: list[str] = []
+    diseases: list[str] = []
+    for descriptor in read_mesh_descriptors(vocab.mesh_terms):
+        numbers = trees.get(descriptor.descriptor_id, ())
+        if is_chemical_descriptor(numbers, chemical_trees):
+            chemicals.extend(descriptor.entry_terms())
+        if is_disease_descriptor(numbers):
+            diseases.extend(descriptor.entry_terms())
+    if supplementary:
+        chemicals.extend(supplementary_concept_names(vocab).values())
+    return MeshNames(chemicals, diseases)
