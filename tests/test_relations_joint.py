@@ -94,6 +94,7 @@ def test_annotations_are_disjoint_from_the_audit_and_well_formed():
         assert r["sentence"][r["disease"]["start"] : r["disease"]["end"]] == r["disease"]["text"]
 
 
+@pytest.mark.slow  # a 3-fold training run over the 2,023 annotated pairs (~25 s)
 def test_joint_model_learns_treatments_from_the_annotated_pairs():
     examples = annotation_examples(ANNOTATIONS, DrugClasses(None))
     labels = np.array([e.label for e in examples])
