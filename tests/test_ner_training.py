@@ -66,6 +66,7 @@ def test_train_tiny_model_end_to_end(tmp_path: Path) -> None:
     assert "CHEMICAL" in card and "DISEASE" in card and "alignment" in card.lower()
 
 
+@pytest.mark.slow  # ~35 s; the fast suite keeps the tiny NER training above and the real lexicon component
 def test_train_tiny_lexicon_model(tmp_path: Path) -> None:
     """The shipped config's lexicon-feature component trains, serializes its terms and reloads."""
     if not _have_corpora() or not (get_settings().vocab_dir / "ctd_diseases").exists():
