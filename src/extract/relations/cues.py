@@ -28,3 +28,10 @@ NEGATION_CUES = (
     NEGATION_WORDS
     + r"|never|absence|absent|failed to|unlikely|rather than|unrelated|did not|does not|was not|were not|cannot|n't"
 )
+
+#: Words that make the condition after them a benefit, not an effect: "resulted in a marked decrease in pain",
+#: "lower pain scores", "relief of nausea".
+REDUCTION = (
+    r"decreas\w*|reduc\w*|lower\w*|less|fewer|relie\w*|improv\w*|alleviat\w*|attenuat\w*|prevent\w*|"
+    r"suppress\w*|abolish\w*|control\w*"
+)

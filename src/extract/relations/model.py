@@ -18,6 +18,7 @@ are its own, not the rules'.  ``disease_manifestation`` comes from the distantly
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 
 from extract.relations.candidates import concept_key
 from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, aggregate
+from extract.relations.cues import REDUCTION
 from extract.relations.event_phrase import EventPhrase
 from extract.relations.instances import Instance, drug_disease_instances
 from extract.relations.joint import ARTIFACT as JOINT_ARTIFACT
@@ -150,6 +152,16 @@ def _background(doc: DocumentView, dis) -> bool:
     if disease_prefix_cues(doc, dis)[0]:  # BACKGROUND before the disease
         return True
     return bool(disease_qualifier(doc, dis))
+
+
+_REDUCED = re.compile(rf"\b(?:{REDUCTION})\b(?:\s+(?:in|of))?\s+(?:[\w-]+\s+){{0,3}}$", re.I)
+
+
+def _reduced(doc: DocumentView, dis) -> bool:
+    """A reduction word right before the disease ("a marked decrease in pain", "lower pain scores"): the
+    sentence states a benefit, so a causal pattern around it is no reason to keep an adverse event."""
+    sent = doc.sentences[dis.sentence_index]
+    return bool(_REDUCED.search(doc.text[max(sent.start, dis.start - 60) : dis.start]))
 
 
 def _composition(doc: DocumentView, chem, dis) -> bool:
@@ -451,7 +463,10 @@ class ModelExtractor:
             causal = {
                 (c.head.entity_id, c.tail.entity_id)
                 for c in rule_cands
-                if c.type == DRUG_ADVERSE_EVENT and c.score >= STRONG_RULE and not c.negated
+                if c.type == DRUG_ADVERSE_EVENT
+                and c.score >= STRONG_RULE
+                and not c.negated
+                and not _reduced(doc, c.tail)
             }
             ade = {
                 key: c
