@@ -55,9 +55,18 @@ def _class_stems(name: str) -> set[str]:
     return _stems(words)
 
 
-def joint_features(doc: DocumentView, chem: EntityView, dis: EntityView, drug_classes: tuple[str, ...] = ()) -> dict:
-    """Features of a same-sentence (chemical, disease) mention pair."""
-    base = drug_disease_features(doc, chem, dis, doc_stats(doc), neighbours=True)
+def joint_features(
+    doc: DocumentView,
+    chem: EntityView,
+    dis: EntityView,
+    drug_classes: tuple[str, ...] = (),
+    base: dict | None = None,
+) -> dict:
+    """Features of a same-sentence (chemical, disease) mention pair.  ``base``: the pair's
+    ``drug_disease_features(..., neighbours=True)`` when the caller has them already (the extractor's
+    instances), so they are not computed twice."""
+    if base is None:
+        base = drug_disease_features(doc, chem, dis, doc_stats(doc), neighbours=True)
     f = {k: v for k, v in base.items() if not k.startswith(_DOC_LEVEL)}
     sent = doc.sentences[chem.sentence_index]
     for t in set(tokens(doc.text[sent.start : sent.end])):

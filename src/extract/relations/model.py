@@ -346,7 +346,12 @@ class ModelExtractor:
                 state.intra_pairs[key] = inst
                 if self.joint is not None:
                     state.joint_pairs.append(key)
-                    state.joint_features.append(joint_features(doc, inst.chem, inst.dis, inst.chem.drug_classes))
+                    # The instances carry the neighbour family the joint model reads when the pair model was
+                    # trained with it (relations >= 0.4.0); reuse them instead of computing them again.
+                    base = inst.features if self.model.neighbour_features else None
+                    state.joint_features.append(
+                        joint_features(doc, inst.chem, inst.dis, inst.chem.drug_classes, base=base)
+                    )
         return state
 
     def _score_instances(self, states: list[_DocState]) -> None:
