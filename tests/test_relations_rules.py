@@ -68,6 +68,15 @@ def test_induced_pattern():
     assert relation_pairs(cands, DRUG_ADVERSE_EVENT) == {("azithromycin", "ototoxicity")}
 
 
+def test_drug_dependent_disease_is_not_an_adverse_event():
+    # "insulin-dependent diabetes" names the disease (the drug is what it needs), not a drug effect
+    cands = _one(
+        "Lisinopril is renoprotective in patients with insulin-dependent diabetes and microalbuminuria.",
+        {"insulin": "CHEMICAL", "lisinopril": "CHEMICAL", "diabetes": "DISEASE", "microalbuminuria": "DISEASE"},
+    )
+    assert ("insulin", "diabetes") not in relation_pairs(cands, DRUG_ADVERSE_EVENT)
+
+
 def test_negated_cause():
     cands = _one(
         "In this series, lithium did not cause hypothyroidism.", {"lithium": "CHEMICAL", "hypothyroidism": "DISEASE"}

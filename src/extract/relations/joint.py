@@ -17,7 +17,12 @@ without its document counts, plus:
   its indication are in the title);
 * ``pa=`` the drug's MeSH pharmacological actions (``entities.drug_classes``), ``pa=<class>|dis=<head word>``
   and ``pa_overlap`` when a class name shares a word stem with the disease ("Antimigraine Agents" /
-  "migraine") — a drug class is evidence for a reading, never a rule.
+  "migraine") — a drug class is evidence for a reading, never a rule;
+* with ``window`` (models of relations >= 0.9.0 say so in :attr:`JointModel.window_features`): ``dpre3=`` /
+  ``cpre3=`` the three words before the disease / the drug and ``dpost2=`` the two after the disease, within
+  the sentence — what the sentence does to the disease ("reduced the {incidence of} nausea", "{patients
+  with} hypertension were given X", "less {frequent} with X") is often right next to it, whatever lies between
+  the two mentions.
 
 Training: :mod:`extract.training.relations.joint`.
 """
@@ -42,6 +47,7 @@ N_FEATURES = 2**18
 # Document-level families of drug_disease_features: left out, the joint model reads the sentence.
 _DOC_LEVEL = ("chem_in_title", "dis_in_title", "pair_in_title", "chem_top", "dis_top", "chem_n=", "dis_n=")
 _STEM = re.compile(r"[a-z]{5,}")
+_WORD = re.compile(r"[A-Za-z]+")
 _CLASS_STOP = {"agents", "agent", "inhibitors", "antagonists", "agonists", "drugs", "blockers", "modulators"}
 
 
@@ -61,10 +67,11 @@ def joint_features(
     dis: EntityView,
     drug_classes: tuple[str, ...] = (),
     base: dict | None = None,
+    window: bool = False,
 ) -> dict:
     """Features of a same-sentence (chemical, disease) mention pair.  ``base``: the pair's
     ``drug_disease_features(..., neighbours=True)`` when the caller has them already (the extractor's
-    instances), so they are not computed twice."""
+    instances), so they are not computed twice; ``window``: add the word-window family."""
     if base is None:
         base = drug_disease_features(doc, chem, dis, doc_stats(doc), neighbours=True)
     f = {k: v for k, v in base.items() if not k.startswith(_DOC_LEVEL)}
@@ -87,7 +94,18 @@ def joint_features(
         f["pa=" + low + "|dis=" + dis_head] = 1.0
         if dis_stems & _class_stems(name):
             f["pa_overlap"] = 1.0
+    if window:
+        _window(doc.text, sent.start, sent.end, chem, dis, f)
     return f
+
+
+def _window(text: str, start: int, end: int, chem: EntityView, dis: EntityView, f: dict) -> None:
+    for w in _WORD.findall(text[max(start, dis.start - 40) : dis.start])[-3:]:
+        f["dpre3=" + w.lower()] = 1.0
+    for w in _WORD.findall(text[max(start, chem.start - 40) : chem.start])[-3:]:
+        f["cpre3=" + w.lower()] = 1.0
+    for w in _WORD.findall(text[dis.end : min(end, dis.end + 30)])[:2]:
+        f["dpost2=" + w.lower()] = 1.0
 
 
 @dataclass
@@ -97,8 +115,13 @@ class JointModel:
     clf: LogisticRegression
     n_features: int = N_FEATURES
     # treats: a pair is reported as a treatment when P(treats) reaches it and is the largest;
-    # ae_veto / none_veto: see ``vetoes_adverse_event``.
+    # ae_veto / none_veto / ae_min: see ``vetoes_adverse_event``.
     thresholds: dict[str, float] = field(default_factory=lambda: {"treats": 0.5, "ae_veto": 0.0, "none_veto": 1.0})
+    # Trained with the word-window family of ``joint_features`` (relations >= 0.9.0); older pickles read False.
+    window_features: bool = False
+    # A strong causal rule reading ("X-induced Y", "X ... results in Y") is exempt from the vetoes
+    # (relations 0.7.0-0.8.0); from 0.9.0 the rule readings are judged like the model's (models/EXPERIMENTS.md).
+    rule_exemption: bool = True
 
     def _hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
@@ -117,9 +140,12 @@ class JointModel:
         return out
 
     def vetoes_adverse_event(self, p: np.ndarray) -> bool:
-        """The sentence reads as a treatment (P(treats) - P(adverse_event) above ``ae_veto``) or as no relation
-        (``none`` the most likely class, at least ``none_veto``; 1.0 or more switches that off)."""
+        """The sentence reads as a treatment (P(treats) - P(adverse_event) above ``ae_veto``), as no relation
+        (``none`` the most likely class, at least ``none_veto``; 1.0 or more switches that off), or not clearly
+        as an adverse event (P(adverse_event) below ``ae_min``; 0 switches that off)."""
         if float(p[TREATS] - p[ADVERSE_EVENT]) > self.thresholds.get("ae_veto", 0.0):
+            return True
+        if float(p[ADVERSE_EVENT]) < self.thresholds.get("ae_min", 0.0):
             return True
         return int(np.argmax(p)) == NONE and float(p[NONE]) >= self.thresholds.get("none_veto", 1.0)
 
@@ -128,9 +154,15 @@ class JointModel:
 
 
 def fit_joint_model(
-    features: list[dict], labels: np.ndarray, weights: np.ndarray, C: float = 0.5, n_features: int = N_FEATURES
+    features: list[dict],
+    labels: np.ndarray,
+    weights: np.ndarray,
+    C: float = 0.5,
+    n_features: int = N_FEATURES,
+    window: bool = False,
 ) -> JointModel:
+    """``window``: the features carry the word-window family (recorded on the model)."""
     hasher = FeatureHasher(n_features=n_features, input_type="dict", alternate_sign=False)
     clf = LogisticRegression(C=C, max_iter=3000, solver="lbfgs")
     clf.fit(hasher.transform(features), labels, sample_weight=weights)
-    return JointModel(clf, n_features)
+    return JointModel(clf, n_features, window_features=window)

@@ -350,7 +350,14 @@ class ModelExtractor:
                     # trained with it (relations >= 0.4.0); reuse them instead of computing them again.
                     base = inst.features if self.model.neighbour_features else None
                     state.joint_features.append(
-                        joint_features(doc, inst.chem, inst.dis, inst.chem.drug_classes, base=base)
+                        joint_features(
+                            doc,
+                            inst.chem,
+                            inst.dis,
+                            inst.chem.drug_classes,
+                            base=base,
+                            window=self.joint.window_features,
+                        )
                     )
         return state
 
@@ -462,17 +469,21 @@ class ModelExtractor:
                 del ade[key]
         if self.joint is not None:
             # A same-sentence adverse-event reading the sentence gives as a treatment (or as no relation) is not
-            # reported -- unless a strong causal pattern states it for this very pair ("X-induced Y", "X ...
-            # results in Y"): such a statement wins over the treatment context around it ("X, used for
-            # treatment of Z, sometimes results in Y").
-            causal = {
-                (c.head.entity_id, c.tail.entity_id)
-                for c in rule_cands
-                if c.type == DRUG_ADVERSE_EVENT
-                and c.score >= STRONG_RULE
-                and not c.negated
-                and not _reduced(doc, c.tail)
-            }
+            # reported.  Models with ``rule_exemption`` (0.7.0-0.8.0) keep it when a strong causal pattern states
+            # it for this very pair ("X-induced Y", "X ... results in Y"; "X, used for treatment of Z, sometimes
+            # results in Y"); from 0.9.0 the joint model, which reads the rule as a feature, decides those too.
+            causal = (
+                {
+                    (c.head.entity_id, c.tail.entity_id)
+                    for c in rule_cands
+                    if c.type == DRUG_ADVERSE_EVENT
+                    and c.score >= STRONG_RULE
+                    and not c.negated
+                    and not _reduced(doc, c.tail)
+                }
+                if self.joint.rule_exemption
+                else set()
+            )
             ade = {
                 key: c
                 for key, c in ade.items()

@@ -68,7 +68,7 @@ def _rx(*parts: str) -> re.Pattern[str]:
 # Drug directly modifying the disease: "X-induced Y", "X associated Y".
 ADE_COMPOUND = re.compile(
     r"^\s*-?\s*(?:induced|associated|related|attributed|triggered|provoked|caused|evoked|elicited|"
-    r"mediated|dependent|exacerbated|aggravated|precipitated|toxicity|intoxication|poisoning|overdose|"
+    r"mediated|exacerbated|aggravated|precipitated|toxicity|intoxication|poisoning|overdose|"
     r"(?:\w+\s+)?(?:toxicity|overdose|poisoning|intoxication|use|abuse|therapy|treatment|exposure)\s+"
     r"(?:induced|associated|related|caused))\b",
     re.I,

@@ -2,9 +2,11 @@
 
 Sources, each a list of :class:`JointExample` (a same-sentence mention pair, its class, a weight):
 
-* the hand-annotated sentences of ``data/gold/relation_annotations/pairs.jsonl`` (drawn from trial and
-  review abstracts disjoint from the relation audit; ``adverse_event`` and ``ae_negated`` are the
-  adverse-event class — negation is the context component's decision —, ``treats``, ``neither``);
+* the hand-annotated sentences of ``data/gold/relation_annotations/`` (drawn from trial and review
+  abstracts disjoint from the relation audit: all pairs of drawn sentences, and judged rows of earlier
+  versions; ``adverse_event`` and ``ae_negated`` are the adverse-event class — negation is the context
+  component's decision —, ``treats``, ``neither`` and ``ae_less`` — less of a side effect than a
+  comparator — the none class);
 * BioRED train and dev chemical–disease pairs sharing a sentence: ``Negative_Correlation`` → treats,
   ``Positive_Correlation`` → adverse event, other or no relation → none (document-level labels read
   onto every sentence where the two concepts meet, so weighted lower); abstracts that are also in the
@@ -47,10 +49,19 @@ from extract.training.relations.documents import ade_view, mesh_id
 
 log = logging.getLogger(__name__)
 
-ANNOTATION_CLASSES = {"adverse_event": ADVERSE_EVENT, "ae_negated": ADVERSE_EVENT, "treats": TREATS, "neither": NONE}
+# ``ae_less``: the drug had less of a side effect than a comparator, or reduced it -- not this drug's adverse event.
+ANNOTATION_CLASSES = {
+    "adverse_event": ADVERSE_EVENT,
+    "ae_negated": ADVERSE_EVENT,
+    "ae_less": NONE,
+    "treats": TREATS,
+    "neither": NONE,
+}
 BIORED_TYPES = {"chemicalentity": "CHEMICAL", "diseaseorphenotypicfeature": "DISEASE"}
 BIORED_CLASSES = {"Positive_Correlation": ADVERSE_EVENT, "Negative_Correlation": TREATS}
 WEIGHTS = {"annotations": 3.0, "biored": 1.0, "bc5cdr": 0.3, "ade": 0.3}
+# The word-window feature family of ``joint_features`` (relations >= 0.9.0; see models/EXPERIMENTS.md).
+WINDOW = True
 
 
 @dataclass
@@ -60,6 +71,7 @@ class JointExample:
     weight: float
     source: str
     group: str  # PMID, for folds
+    source_file: str = ""  # the annotation file's name, for annotated examples
 
 
 class DrugClasses:
@@ -80,7 +92,9 @@ class DrugClasses:
 
 def _examples(view: DocumentView, labelled: list[tuple[EntityView, EntityView, int]], source: str, group: str, classes):
     return [
-        JointExample(joint_features(view, c, d, classes(c.concept_id)), label, WEIGHTS[source], source, group)
+        JointExample(
+            joint_features(view, c, d, classes(c.concept_id), window=WINDOW), label, WEIGHTS[source], source, group
+        )
         for c, d, label in labelled
     ]
 
@@ -124,7 +138,9 @@ def annotation_examples(path: Path, classes: DrugClasses) -> list[JointExample]:
             d = ents.get((rec["disease"]["start"], rec["disease"]["end"], "DISEASE"))
             if c is not None and d is not None:
                 labelled.append((c, d, ANNOTATION_CLASSES[rec["label"]]))
-        out += _examples(view, labelled, "annotations", doc_id, classes)
+        for e in _examples(view, labelled, "annotations", doc_id, classes):
+            e.source_file = path.name
+            out.append(e)
     return out
 
 
@@ -217,6 +233,7 @@ def _fit(examples: list[JointExample], C: float) -> JointModel:
         np.array([e.label for e in examples]),
         np.array([e.weight for e in examples]),
         C=C,
+        window=WINDOW,
     )
 
 
@@ -233,6 +250,20 @@ def cross_validated_probs(
         if test:
             probs[test] = _fit(train, C).probs([annotated[i].features for i in test])
     return probs
+
+
+def rows_kept_report(probs: np.ndarray, labels: np.ndarray, model: JointModel) -> dict:
+    """Judged adverse-event rows (all reported as adverse events by an earlier version): how many the vetoes
+    keep, and the precision and recall of the kept ones."""
+    kept = np.array([not model.vetoes_adverse_event(p) for p in probs], dtype=bool)
+    right = labels == ADVERSE_EVENT
+    tp = int((kept & right).sum())
+    return {
+        "rows": len(labels),
+        "right": int(right.sum()),
+        "kept": int(kept.sum()),
+        **prf(tp, int(kept.sum()) - tp, int(right.sum()) - tp),
+    }
 
 
 def decision_report(probs: np.ndarray, labels: np.ndarray, treats: float, ae_veto: float) -> dict:
@@ -281,15 +312,22 @@ def train_joint(
     treats: float = 0.5,
     ae_veto: float = 0.0,
     none_veto: float = 1.0,
+    ae_min: float = 0.0,
+    rule_exemption: bool = True,
     folds: int = 5,
 ) -> tuple[JointModel, dict]:
     annotated, others, counts = training_examples(annotations, corpora_dir, linker_dir)
-    stats: dict = {"examples": counts, "C": C, "weights": WEIGHTS}
+    stats: dict = {"examples": counts, "C": C, "weights": WEIGHTS, "window_features": WINDOW}
+    model = _fit(annotated + others, C)
+    model.thresholds = {"treats": treats, "ae_veto": ae_veto, "none_veto": none_veto, "ae_min": ae_min}
+    model.rule_exemption = rule_exemption
+    stats["rule_exemption"] = rule_exemption
     if annotated:
         labels = np.array([e.label for e in annotated])
         probs = cross_validated_probs(annotated, others, folds, C)
         stats["cv_annotations"] = {"folds": folds, **decision_report(probs, labels, treats, ae_veto)}
-    model = _fit(annotated + others, C)
-    model.thresholds = {"treats": treats, "ae_veto": ae_veto, "none_veto": none_veto}
+        rows = np.array([e.source_file.startswith("adverse_event_rows") for e in annotated], dtype=bool)
+        if rows.any():
+            stats["cv_annotations"]["adverse_event_rows"] = rows_kept_report(probs[rows], labels[rows], model)
     stats["thresholds"] = dict(model.thresholds)
     return model, stats

@@ -1,7 +1,8 @@
 """Training of the manifestation row filter (:mod:`extract.relations.manifestation_filter`) from hand-judged
-``disease_manifestation`` rows (``data/gold/relation_annotations/manifestation_rows.jsonl``: rows
-relations-0.7.0 wrote on trial and review abstracts disjoint from the relation audit, labelled
-``manifestation`` or an error kind).  The threshold is chosen by PMID-grouped cross-validation over those rows.
+``disease_manifestation`` rows (``data/gold/relation_annotations/manifestation_rows*.jsonl``: rows
+relations-0.7.0 and 0.8.0 wrote on trial and review abstracts disjoint from the relation audit, and rows on
+case reports and disease abstracts of the BC5CDR and NCBI-disease training splits, labelled ``manifestation``
+or an error kind).  The threshold is chosen by PMID-grouped cross-validation over those rows.
 """
 
 from __future__ import annotations
@@ -18,24 +19,28 @@ from extract.training.relations.joint import sentence_view
 POSITIVE = "manifestation"
 
 
-def row_examples(path: Path, lexicon: frozenset[str]) -> tuple[list[dict], np.ndarray, list[str]]:
-    """Features, labels (1: the row is right) and PMID groups of the judged rows."""
+def _records(paths: list[Path]):
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def row_examples(paths: Path | list[Path], lexicon: frozenset[str]) -> tuple[list[dict], np.ndarray, list[str]]:
+    """Features, labels (1: the row is right) and PMID groups of the judged rows of one or more files."""
     feats, labels, groups = [], [], []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            if not rec.get("label"):
-                continue
-            view, ents = sentence_view(rec)
-            head = ents.get((rec["head"]["start"], rec["head"]["end"], "DISEASE"))
-            tail = ents.get((rec["tail"]["start"], rec["tail"]["end"], "DISEASE"))
-            if head is None or tail is None:
-                continue
-            feats.append(filter_features(view, head, tail, lexicon))
-            labels.append(int(rec["label"] == POSITIVE))
-            groups.append(rec["doc_id"])
+    for rec in _records([paths] if isinstance(paths, Path) else list(paths)):
+        if not rec.get("label"):
+            continue
+        view, ents = sentence_view(rec)
+        head = ents.get((rec["head"]["start"], rec["head"]["end"], "DISEASE"))
+        tail = ents.get((rec["tail"]["start"], rec["tail"]["end"], "DISEASE"))
+        if head is None or tail is None:
+            continue
+        feats.append(filter_features(view, head, tail, lexicon))
+        labels.append(int(rec["label"] == POSITIVE))
+        groups.append(rec["doc_id"])
     return feats, np.array(labels), groups
 
 
@@ -61,9 +66,9 @@ def threshold_report(probs: np.ndarray, labels: np.ndarray) -> list[dict]:
 
 
 def train_filter(
-    path: Path, lexicon: frozenset[str], threshold: float, C: float = 0.5
+    paths: Path | list[Path], lexicon: frozenset[str], threshold: float, C: float = 0.5
 ) -> tuple[ManifestationFilter, dict]:
-    feats, labels, groups = row_examples(path, lexicon)
+    feats, labels, groups = row_examples(paths, lexicon)
     probs = cross_validated(feats, labels, groups, C=C)
     model = fit_filter(feats, labels, C)
     model.threshold = threshold

@@ -65,19 +65,34 @@ CONCEPT_THRESHOLD = 0.35
 NEIGHBOUR_FEATURES = True
 # Train on the pipeline's own NER output too, and learn the adverse-event phrase (relations >= 0.5.0).
 PREDICTED_MENTIONS = True
-# Hand-annotated trial/review sentence pairs for the joint adverse-event / treatment model (relations >= 0.7.0)
-# and the judged adverse-event rows of relations-0.7.0 (relations >= 0.8.0).
+# Hand-annotated trial/review sentence pairs for the joint adverse-event / treatment model (relations >= 0.7.0),
+# the judged adverse-event rows of relations-0.7.0 (relations >= 0.8.0) and the judged adverse-event and
+# treatment rows of relations-0.8.0 (third draw, relations >= 0.9.0).
 _ANNOTATED = PROJECT_ROOT / "data" / "gold" / "relation_annotations"
-ANNOTATIONS = (_ANNOTATED / "pairs.jsonl", _ANNOTATED / "adverse_event_rows.jsonl")
-# Judged disease_manifestation rows for the manifestation row filter (relations >= 0.8.0) and its threshold
-# (cross-validation over those rows; models/EXPERIMENTS.md).
-MANIFESTATION_ROWS = _ANNOTATED / "manifestation_rows.jsonl"
+ANNOTATIONS = (
+    _ANNOTATED / "pairs.jsonl",
+    _ANNOTATED / "adverse_event_rows.jsonl",
+    _ANNOTATED / "adverse_event_rows_3.jsonl",
+    _ANNOTATED / "treats_rows_3.jsonl",
+)
+# Judged disease_manifestation rows for the manifestation row filter (relations >= 0.8.0: rows of 0.7.0;
+# >= 0.9.0: also rows of 0.8.0 and rows on case reports) and its threshold (cross-validation over those rows;
+# models/EXPERIMENTS.md).
+MANIFESTATION_ROWS = (
+    _ANNOTATED / "manifestation_rows.jsonl",
+    _ANNOTATED / "manifestation_rows_3.jsonl",
+    _ANNOTATED / "manifestation_rows_case_reports.jsonl",
+)
 FILTER_THRESHOLD = 0.5
 # Joint model decisions (see extract.relations.joint.JointModel), selected by cross-validation over the
 # annotated pairs and on BC5CDR dev (models/EXPERIMENTS.md).
 JOINT_TREATS = 0.7
 JOINT_AE_VETO = 0.0
 JOINT_NONE_VETO = 0.5
+JOINT_AE_MIN = 0.6
+# Strong causal rule readings exempt from the joint vetoes (0.7.0-0.8.0); off from 0.9.0: on the judged
+# adverse-event rows of 0.8.0 the rule-made rows were right 60 times in 173 (models/EXPERIMENTS.md).
+JOINT_RULE_EXEMPTION = False
 
 
 def bc5cdr_views(path: Path, limit: int | None = None) -> list[LabelledView]:
@@ -288,7 +303,7 @@ def train_relations(
     concept_threshold: float | None = CONCEPT_THRESHOLD,
     manifestation_from: Path | None = None,
     annotations: tuple[Path, ...] | None = ANNOTATIONS,
-    manifestation_rows: Path | None = MANIFESTATION_ROWS,
+    manifestation_rows: tuple[Path, ...] | None = MANIFESTATION_ROWS,
 ) -> Path:
     """Train on the shared corpora (defaults from settings) and write ``relations-<version>/``.
 
@@ -331,15 +346,18 @@ def train_relations(
             treats=JOINT_TREATS,
             ae_veto=JOINT_AE_VETO,
             none_veto=JOINT_NONE_VETO,
+            ae_min=JOINT_AE_MIN,
+            rule_exemption=JOINT_RULE_EXEMPTION,
         )
         stats["data"]["annotations"] = [str(p) for p in annotations]
     out = save_model(model, stats, models_dir, version, joint=joint)
     manifestation = None
     if manifestation_from is not None:
         manifestation = copy_manifestation(Path(manifestation_from), out)
-    if manifestation_rows is not None and manifestation_rows.exists() and (out / MANIFESTATION_ARTIFACT).exists():
+    row_files = [p for p in manifestation_rows or () if p.exists()]
+    if row_files and (out / MANIFESTATION_ARTIFACT).exists():
         lexicon = ManifestationModel.load(out / MANIFESTATION_ARTIFACT).lexicon
-        mfilter, stats["manifestation_filter"] = train_filter(manifestation_rows, lexicon, FILTER_THRESHOLD)
+        mfilter, stats["manifestation_filter"] = train_filter(row_files, lexicon, FILTER_THRESHOLD)
         joblib.dump(mfilter, out / FILTER_ARTIFACT, compress=3)
         meta_path = out / "meta.json"
         meta = json.loads(meta_path.read_text())
@@ -508,20 +526,24 @@ def write_model_card(
             "## Joint adverse-event / treatment model (`joint.joblib`, relations >= 0.7.0)",
             "Every same-sentence drug–disease mention pair is scored as none / adverse_event / treats by one "
             f"multinomial logistic regression (lbfgs, C={js.get('C')}) over hashed sentence-local features, the "
-            "sentence's words, title matches and the drug's MeSH pharmacological actions "
-            "(`extract.relations.joint`).  An adverse-event reading is dropped when the pair reads as a treatment "
-            "(P(treats) - P(adverse_event) > ae_veto) or as no relation (none most likely and >= none_veto); "
+            "sentence's words, title matches, the drug's MeSH pharmacological actions and (relations >= 0.9.0) the "
+            "words right around each mention (`extract.relations.joint`).  An adverse-event reading is dropped when "
+            "the pair reads as a treatment (P(treats) - P(adverse_event) > ae_veto), as no relation (none most "
+            "likely and >= none_veto) or not clearly as an adverse event (P(adverse_event) < ae_min); strong "
+            "causal rule readings are exempt from these vetoes only when `rule_exemption` is true (0.7.0-0.8.0); "
             "same-sentence `drug_treats_disease` rows are the pairs whose most likely class is treats with "
             "P(treats) >= treats (the rules still give the cross-sentence topic treatments).",
-            f"- Thresholds: {json.dumps(js.get('thresholds'))}, chosen on the annotated pairs' cross-validation "
-            "(treats) and BC5CDR dev (veto); see models/EXPERIMENTS.md.",
+            f"- Thresholds: {json.dumps(js.get('thresholds'))}, rule_exemption {js.get('rule_exemption')}, chosen "
+            "on the annotated pairs' cross-validation "
+            "(treats, ae_min) and BC5CDR dev (veto, ae_min); see models/EXPERIMENTS.md.",
             f"- Examples per source and class (source weights {json.dumps(js.get('weights'))}): "
             f"{json.dumps(js.get('examples'))}.  Annotated pairs: `data/gold/relation_annotations/` (trial and "
             "review sentences, PMIDs disjoint from the relation audit); BioRED train+dev chemical–disease pairs "
             "(Negative_Correlation -> treats, Positive_Correlation -> adverse event; abstracts of BC5CDR dev/test "
             "left out); BC5CDR train CID and ADE drug–effect pairs -> adverse event.",
             f"- Annotated pairs, {cv.get('folds')}-fold PMID-grouped cross-validation (other sources in every "
-            f"training fold): treats {json.dumps(cv.get('treats'))}.",
+            f"training fold): treats {json.dumps(cv.get('treats'))}; judged adverse-event rows of earlier "
+            f"versions kept by the vetoes: {json.dumps(cv.get('adverse_event_rows'))}.",
         ]
     if stats.get("manifestation_filter"):
         mf = stats["manifestation_filter"]
@@ -531,9 +553,10 @@ def write_model_card(
             "A class-balanced logistic regression (liblinear, C="
             f"{mf.get('C')}) over the manifestation classifier's pair features plus the sentence's words and the two "
             "mention texts, trained on "
-            f"{mf.get('rows')} `disease_manifestation` rows relations-0.7.0 wrote on trial and review abstracts "
-            f"disjoint from the relation audit, judged by hand ({mf.get('right')} right; "
-            "`data/gold/relation_annotations/manifestation_rows.jsonl`).  A row is kept when its probability of "
+            f"{mf.get('rows')} `disease_manifestation` rows judged by hand ({mf.get('right')} right; "
+            "`data/gold/relation_annotations/manifestation_rows*.jsonl`: rows relations-0.7.0 and 0.8.0 wrote on "
+            "trial and review abstracts disjoint from the relation audit, and rows on BC5CDR / NCBI-disease training "
+            "abstracts).  A row is kept when its probability of "
             f"being right is >= {mf.get('threshold')} (`extract.relations.manifestation_filter`).",
             "- 5-fold PMID-grouped cross-validation over the judged rows (precision/recall of the right rows kept): "
             + "; ".join(
