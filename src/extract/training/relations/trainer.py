@@ -66,22 +66,25 @@ NEIGHBOUR_FEATURES = True
 # Train on the pipeline's own NER output too, and learn the adverse-event phrase (relations >= 0.5.0).
 PREDICTED_MENTIONS = True
 # Hand-annotated trial/review sentence pairs for the joint adverse-event / treatment model (relations >= 0.7.0),
-# the judged adverse-event rows of relations-0.7.0 (relations >= 0.8.0) and the judged adverse-event and
-# treatment rows of relations-0.8.0 (third draw, relations >= 0.9.0).
+# the judged adverse-event rows of relations-0.7.0 (relations >= 0.8.0), the judged adverse-event and
+# treatment rows of relations-0.8.0 (third draw, relations >= 0.9.0) and the judged adverse-event rows of
+# relations-0.9.0 (fourth draw, relations >= 0.10.0).
 _ANNOTATED = PROJECT_ROOT / "data" / "gold" / "relation_annotations"
 ANNOTATIONS = (
     _ANNOTATED / "pairs.jsonl",
     _ANNOTATED / "adverse_event_rows.jsonl",
     _ANNOTATED / "adverse_event_rows_3.jsonl",
     _ANNOTATED / "treats_rows_3.jsonl",
+    _ANNOTATED / "adverse_event_rows_4.jsonl",
 )
 # Judged disease_manifestation rows for the manifestation row filter (relations >= 0.8.0: rows of 0.7.0;
-# >= 0.9.0: also rows of 0.8.0 and rows on case reports) and its threshold (cross-validation over those rows;
+# >= 0.9.0: also rows of 0.8.0 and rows on case reports; >= 0.10.0: rows of 0.9.0) and its threshold (cross-validation over those rows;
 # models/EXPERIMENTS.md).
 MANIFESTATION_ROWS = (
     _ANNOTATED / "manifestation_rows.jsonl",
     _ANNOTATED / "manifestation_rows_3.jsonl",
     _ANNOTATED / "manifestation_rows_case_reports.jsonl",
+    _ANNOTATED / "manifestation_rows_4.jsonl",
 )
 FILTER_THRESHOLD = 0.5
 # Joint model decisions (see extract.relations.joint.JointModel), selected by cross-validation over the
@@ -554,7 +557,7 @@ def write_model_card(
             f"{mf.get('C')}) over the manifestation classifier's pair features plus the sentence's words and the two "
             "mention texts, trained on "
             f"{mf.get('rows')} `disease_manifestation` rows judged by hand ({mf.get('right')} right; "
-            "`data/gold/relation_annotations/manifestation_rows*.jsonl`: rows relations-0.7.0 and 0.8.0 wrote on "
+            "`data/gold/relation_annotations/manifestation_rows*.jsonl`: rows relations-0.7.0 to 0.9.0 wrote on "
             "trial and review abstracts disjoint from the relation audit, and rows on BC5CDR / NCBI-disease training "
             "abstracts).  A row is kept when its probability of "
             f"being right is >= {mf.get('threshold')} (`extract.relations.manifestation_filter`).",
