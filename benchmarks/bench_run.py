@@ -4,7 +4,9 @@ Runs the CLI in a child process (``python -m pipelines.cli run FILE --out OUT``,
 Prefect server included unless ``PREFECT_API_URL`` is set) and samples its process tree
 (the run and the NER/relation workers it forks) every 0.2 s.  Prints JSON: wall seconds,
 documents per second, the peak RSS of the largest process (what ``/usr/bin/time`` calls
-maximum resident set size) and the peak of the tree's summed RSS, and each stage's time from
+maximum resident set size), the peak of the ``run`` process itself (``peak_rss_run_mb``: it reads, writes
+and builds the concept_pairs summary; the others are its forked workers and the temporary server) and the
+peak of the tree's summed RSS, and each stage's time from
 the ``runs`` table (the rest of the wall time is start-up, Prefect and the summary)::
 
     flock /tmp/heavy.lock .venv/bin/python benchmarks/bench_run.py /tmp/bench/pubmed-real-3000.xml --out /tmp/bench/out-3k
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("inputs", nargs="+")
     parser.add_argument("--out", type=Path, required=True, help="output folder (deleted first)")
-    parser.add_argument("--trace", type=Path, help="write 'seconds largest_mb sum_mb' every 5 s to this file")
+    parser.add_argument("--trace", type=Path, help="write 'seconds largest_mb sum_mb run_mb' every 5 s to this file")
     parser.add_argument("--dask-workers", type=int, default=0, help="start a scheduler and this many workers")
     args = parser.parse_args(argv)
     shutil.rmtree(args.out, ignore_errors=True)
@@ -92,17 +94,24 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         child = subprocess.Popen(cmd, cwd=os.environ.get("BENCH_CWD", str(ROOT)))
         procs = [psutil.Process(child.pid), *(psutil.Process(p.pid) for p in cluster[1:])]
-        peak_one = peak_sum = 0
+        peak_one = peak_sum = peak_run = 0
         trace: list[str] = []
         last_trace = 0.0
         while child.poll() is None:
             sizes = [_tree_rss(p) for p in procs]
+            try:
+                run_rss = procs[0].memory_info().rss
+            except psutil.NoSuchProcess:
+                run_rss = 0
+            peak_run = max(peak_run, run_rss)
             peak_one = max(peak_one, *(one for one, _ in sizes))
             peak_sum = max(peak_sum, sum(total for _, total in sizes))
             if args.trace and time.perf_counter() - last_trace >= 5:
                 last_trace = time.perf_counter()
                 largest, total = max(one for one, _ in sizes), sum(t for _, t in sizes)
-                trace.append(f"{last_trace - started:.0f} {largest / 2**20:.0f} {total / 2**20:.0f}")
+                trace.append(
+                    f"{last_trace - started:.0f} {largest / 2**20:.0f} {total / 2**20:.0f} {run_rss / 2**20:.0f}"
+                )
             time.sleep(0.2)
         wall = time.perf_counter() - started
         if args.trace:
@@ -130,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     result.update(
         peak_rss_largest_mb=round(peak_one / 2**20),
+        peak_rss_run_mb=round(peak_run / 2**20),
         peak_rss_tree_sum_mb=round(peak_sum / 2**20),
         ru_maxrss_children_mb=round(maxrss_kb / 1024),
     )

@@ -109,6 +109,17 @@ def test_concept_pairs_do_not_depend_on_the_order_of_batches(output, tmp_path):
     assert build_concept_pairs(swapped).to_pylist() == build_concept_pairs(out).to_pylist()
 
 
+def test_concept_pairs_do_not_depend_on_the_pieces_read(output, monkeypatch):
+    """The summary reads every table a piece of rows at a time: pieces of 3 rows give the same table."""
+    from extract.reporting import concept_pairs
+
+    out = output["out"]
+    whole = build_concept_pairs(out)
+    monkeypatch.setattr(concept_pairs, "_PIECE_ROWS", 3)
+    assert whole.num_rows > 3
+    assert build_concept_pairs(out).equals(whole)
+
+
 def test_summarize_command_rebuilds_the_table(output, tmp_path):
     out = copy_output(output["out"], tmp_path / "out")
     assert read_concept_pairs(out).num_rows > 0

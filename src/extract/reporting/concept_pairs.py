@@ -18,10 +18,10 @@ single partition ``batch_id=all``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from extract import store
 from extract.schemas import CORPUS_BATCH, to_table
@@ -30,11 +30,41 @@ from extract.settings import get_settings
 TABLE = "concept_pairs"
 
 
-@dataclass
-class _Pair:
-    """What one pair accumulates: the chosen document_relations row per document."""
+#: ``document_relations`` columns the summary reads (one piece of rows at a time).
+_DOC_RELATION_COLUMNS = [
+    "doc_id",
+    "batch_id",
+    "type",
+    "head_concept_id",
+    "tail_concept_id",
+    "head_drug_classes",
+    "head_text",
+    "tail_text",
+    "tail_phrase",
+    "score",
+    "n_sentences",
+    "cross_sentence",
+    "best_relation_id",
+    "evidence",
+    "evidence_start",
+    "evidence_end",
+    "negated",
+]
+#: Rows per piece read, and per piece of the output built from row dicts.
+_PIECE_ROWS = 4096
 
-    by_doc: dict[str, dict] = field(default_factory=dict)
+
+class _Pair:
+    """What one pair accumulates: per document, the evidence key and sentence count of its chosen
+    document_relations row (the best one, should the document be in several batches), and the whole
+    row of the pair's best evidence only."""
+
+    __slots__ = ("best", "best_key", "by_doc")
+
+    def __init__(self) -> None:
+        self.by_doc: dict[str, tuple[tuple, int]] = {}
+        self.best: dict | None = None
+        self.best_key: tuple | None = None
 
 
 def _evidence_key(row: dict) -> tuple:
@@ -50,11 +80,46 @@ def _evidence_key(row: dict) -> tuple:
     )
 
 
-def _doc_years_and_pmids(out: Path) -> tuple[dict[str, int], dict[str, str]]:
+def _iter_rows(out: Path, table: str, columns: list[str], keep=None):
+    """``(batch_id, row)`` for the rows of every batch of ``table``, in the order of :func:`store.read_table`,
+    a piece at a time; ``keep(batch_id, piece)``: a mask of the rows wanted (default: all)."""
+    for batch in store.list_batches(out, table):
+        for piece in store.iter_partition(out, table, batch, columns=columns, batch_rows=_PIECE_ROWS):
+            if keep is not None:
+                piece = piece.filter(keep(batch, piece))
+            for row in piece.to_pylist():
+                yield batch, row
+
+
+def _collect_pairs(out: Path) -> dict[tuple[str, str, str], _Pair]:
+    pairs: dict[tuple[str, str, str], _Pair] = {}
+    doc_ids: dict[str, str] = {}  # one string object per document, shared by every pair that holds it
+    for batch, row in _iter_rows(out, "document_relations", _DOC_RELATION_COLUMNS):
+        row["batch_id"] = batch
+        row["doc_id"] = doc_ids.setdefault(row["doc_id"], row["doc_id"])
+        key = (row["type"], row["head_concept_id"], row["tail_concept_id"])
+        pair = pairs.get(key)
+        if pair is None:
+            pair = pairs[key] = _Pair()
+        evidence = _evidence_key(row)
+        held = pair.by_doc.get(row["doc_id"])
+        # a document ingested in two batches counts once, with its best row whichever batch came first
+        if held is None or evidence < held[0]:
+            pair.by_doc[row["doc_id"]] = (evidence, row["n_sentences"])
+        # the pair's best evidence: the least key over its documents' chosen rows, i.e. over all its rows
+        if pair.best_key is None or evidence < pair.best_key:
+            pair.best_key, pair.best = evidence, row
+    return pairs
+
+
+def _doc_years_and_pmids(out: Path, wanted: set[str]) -> tuple[dict[str, int], dict[str, str]]:
     years: dict[str, int] = {}
     pmids: dict[str, str] = {}
-    documents = store.read_table(out, "documents").select(["doc_id", "year", "pmid"]).to_pylist()
-    for doc in documents:
+    value_set = pa.array(sorted(wanted), pa.string())
+    rows = _iter_rows(
+        out, "documents", ["doc_id", "year", "pmid"], keep=lambda _b, t: pc.is_in(t["doc_id"], value_set=value_set)
+    )
+    for _batch, doc in rows:
         if doc["year"] is not None:
             years[doc["doc_id"]] = min(doc["year"], years.get(doc["doc_id"], doc["year"]))
         if doc["pmid"]:
@@ -62,88 +127,107 @@ def _doc_years_and_pmids(out: Path) -> tuple[dict[str, int], dict[str, str]]:
     return years, pmids
 
 
+def _ids_in(wanted: dict[str, set[str]], column: str):
+    """A ``keep`` for :func:`_iter_rows`: the rows whose ``column`` is one of ``wanted[batch_id]``."""
+    value_sets = {batch: pa.array(sorted(ids), pa.string()) for batch, ids in wanted.items()}
+
+    def keep(batch: str, piece: pa.Table):
+        return pc.is_in(piece[column], value_set=value_sets.get(batch, pa.array([], pa.string())))
+
+    return keep
+
+
 def _mention_offsets(out: Path, wanted: set[tuple[str, str]]) -> tuple[dict, dict]:
     """Relations and entities rows, keyed by (batch_id, id), for the best-evidence relations only."""
+    by_batch: dict[str, set[str]] = {}
+    for batch, relation_id in wanted:
+        by_batch.setdefault(batch, set()).add(relation_id)
     relations = {}
-    entity_keys: set[tuple[str, str]] = set()
-    for rel in (
-        store.read_table(out, "relations")
-        .select(["batch_id", "relation_id", "head_entity_id", "tail_entity_id", "tail_phrase_start", "tail_phrase_end"])
-        .to_pylist()
-    ):
-        key = (rel["batch_id"], rel["relation_id"])
-        if key in wanted:
-            relations[key] = rel
-            entity_keys.update({(rel["batch_id"], rel["head_entity_id"]), (rel["batch_id"], rel["tail_entity_id"])})
+    columns = ["relation_id", "head_entity_id", "tail_entity_id", "tail_phrase_start", "tail_phrase_end"]
+    for batch, rel in _iter_rows(out, "relations", columns, keep=_ids_in(by_batch, "relation_id")):
+        relations[(batch, rel["relation_id"])] = rel
+    entity_ids: dict[str, set[str]] = {}
+    for (batch, _relation_id), rel in relations.items():
+        entity_ids.setdefault(batch, set()).update({rel["head_entity_id"], rel["tail_entity_id"]})
     entities = {}
-    for ent in (
-        store.read_table(out, "entities").select(["batch_id", "entity_id", "start", "end", "concept_name"]).to_pylist()
-    ):
-        key = (ent["batch_id"], ent["entity_id"])
-        if key in entity_keys:
-            entities[key] = ent
+    columns = ["entity_id", "start", "end", "concept_name"]
+    for batch, ent in _iter_rows(out, "entities", columns, keep=_ids_in(entity_ids, "entity_id")):
+        entities[(batch, ent["entity_id"])] = ent
     return relations, entities
 
 
 def build_concept_pairs(out: Path) -> pa.Table:
-    """The ``concept_pairs`` table of every batch in ``out`` (not written; see ``summarize``)."""
+    """The ``concept_pairs`` table of every batch in ``out`` (not written; see ``summarize``).
+
+    Every table is read a piece of rows at a time and only in the columns used: what is held is, per
+    pair, its documents' evidence keys and its best row, and the years, PMIDs and mention offsets of
+    those (memory grows with the pairs, not with the text or the mentions of the output)."""
     out = Path(out)
-    pairs: dict[tuple[str, str, str], _Pair] = {}
-    for row in store.read_table(out, "document_relations").to_pylist():
-        pair = pairs.setdefault((row["type"], row["head_concept_id"], row["tail_concept_id"]), _Pair())
-        held = pair.by_doc.get(row["doc_id"])
-        # a document ingested in two batches counts once, with its best row whichever batch came first
-        if held is None or _evidence_key(row) < _evidence_key(held):
-            pair.by_doc[row["doc_id"]] = row
-    years, pmids = _doc_years_and_pmids(out)
-    best = {key: min(pair.by_doc.values(), key=_evidence_key) for key, pair in pairs.items()}
+    pairs = _collect_pairs(out)
+    wanted_docs = {doc_id for pair in pairs.values() for doc_id in pair.by_doc}
+    years, pmids = _doc_years_and_pmids(out, wanted_docs)
+    del wanted_docs
     relations, entities = _mention_offsets(
-        out, {(b["batch_id"], b["best_relation_id"]) for b in best.values() if b["best_relation_id"] is not None}
+        out,
+        {
+            (p.best["batch_id"], p.best["best_relation_id"])
+            for p in pairs.values()
+            if p.best["best_relation_id"] is not None
+        },
     )
 
-    rows = []
-    for (rel_type, head_id, tail_id), pair in pairs.items():
-        ev = best[(rel_type, head_id, tail_id)]
+    def order(item):
+        (rel_type, head_id, tail_id), pair = item
+        score = max(-evidence[2] for evidence, _ in pair.by_doc.values())
+        return (rel_type, -len(pair.by_doc), -score, head_id, tail_id)
+
+    def row(rel_type: str, head_id: str, tail_id: str, pair: _Pair) -> dict:
+        ev = pair.best
         rel = relations.get((ev["batch_id"], ev["best_relation_id"]), {})
         head = entities.get((ev["batch_id"], rel.get("head_entity_id")), {})
         tail = entities.get((ev["batch_id"], rel.get("tail_entity_id")), {})
         doc_ids = sorted(pair.by_doc)
         doc_years = [years[d] for d in doc_ids if d in years]
         has_phrase = rel.get("tail_phrase_start") is not None
-        rows.append(
-            {
-                "batch_id": CORPUS_BATCH,
-                "type": rel_type,
-                "head_concept_id": head_id,
-                "tail_concept_id": tail_id,
-                "head_name": head.get("concept_name") or ev["head_text"],
-                "tail_name": tail.get("concept_name") or ev["tail_text"],
-                "head_drug_classes": ev.get("head_drug_classes"),
-                "head_text": ev["head_text"],
-                "tail_text": ev["tail_phrase"] or ev["tail_text"],
-                "n_documents": len(doc_ids),
-                "n_negated_documents": sum(1 for d in doc_ids if pair.by_doc[d]["negated"]),
-                "n_sentences": sum(pair.by_doc[d]["n_sentences"] for d in doc_ids),
-                "first_year": min(doc_years) if doc_years else None,
-                "last_year": max(doc_years) if doc_years else None,
-                "pmids": sorted({pmids[d] for d in doc_ids if d in pmids}),
-                "doc_ids": doc_ids,
-                "score": max(float(pair.by_doc[d]["score"]) for d in doc_ids),
-                "evidence": ev["evidence"],
-                "evidence_doc_id": ev["doc_id"],
-                "evidence_relation_id": ev["best_relation_id"],
-                "evidence_cross_sentence": bool(ev.get("cross_sentence")),
-                "evidence_start": ev["evidence_start"],
-                "evidence_end": ev["evidence_end"],
-                "head_start": head.get("start"),
-                "head_end": head.get("end"),
-                "tail_start": rel["tail_phrase_start"] if has_phrase else tail.get("start"),
-                "tail_end": rel["tail_phrase_end"] if has_phrase else tail.get("end"),
-                "evidence_negated": bool(ev["negated"]),
-            }
-        )
-    rows.sort(key=lambda r: (r["type"], -r["n_documents"], -r["score"], r["head_concept_id"], r["tail_concept_id"]))
-    return to_table(TABLE, rows)
+        chosen = [pair.by_doc[d] for d in doc_ids]
+        return {
+            "batch_id": CORPUS_BATCH,
+            "type": rel_type,
+            "head_concept_id": head_id,
+            "tail_concept_id": tail_id,
+            "head_name": head.get("concept_name") or ev["head_text"],
+            "tail_name": tail.get("concept_name") or ev["tail_text"],
+            "head_drug_classes": ev.get("head_drug_classes"),
+            "head_text": ev["head_text"],
+            "tail_text": ev["tail_phrase"] or ev["tail_text"],
+            "n_documents": len(doc_ids),
+            "n_negated_documents": sum(1 for evidence, _ in chosen if evidence[0]),
+            "n_sentences": sum(n for _, n in chosen),
+            "first_year": min(doc_years) if doc_years else None,
+            "last_year": max(doc_years) if doc_years else None,
+            "pmids": sorted({pmids[d] for d in doc_ids if d in pmids}),
+            "doc_ids": doc_ids,
+            "score": max(-evidence[2] for evidence, _ in chosen),
+            "evidence": ev["evidence"],
+            "evidence_doc_id": ev["doc_id"],
+            "evidence_relation_id": ev["best_relation_id"],
+            "evidence_cross_sentence": bool(ev.get("cross_sentence")),
+            "evidence_start": ev["evidence_start"],
+            "evidence_end": ev["evidence_end"],
+            "head_start": head.get("start"),
+            "head_end": head.get("end"),
+            "tail_start": rel["tail_phrase_start"] if has_phrase else tail.get("start"),
+            "tail_end": rel["tail_phrase_end"] if has_phrase else tail.get("end"),
+            "evidence_negated": bool(ev["negated"]),
+        }
+
+    # rows sorted by (type, documents desc, score desc, head, tail), built as row dicts a piece at a time
+    ordered = sorted(pairs.items(), key=order)
+    pieces = [
+        to_table(TABLE, [row(*key, pair) for key, pair in ordered[i : i + _PIECE_ROWS]])
+        for i in range(0, len(ordered), _PIECE_ROWS)
+    ]
+    return pa.concat_tables(pieces).combine_chunks() if pieces else to_table(TABLE, [])
 
 
 def summarize(out: Path) -> pa.Table:
