@@ -189,3 +189,30 @@ def test_shipped_filter_keeps_a_stated_manifestation_and_drops_a_comorbidity(ext
     pairs = relation_pairs(extractor.extract(build_view("manif", text, terms)), DISEASE_MANIFESTATION)
     assert ("systemic sclerosis", "calcinosis cutis") in pairs
     assert ("heart failure", "depression") not in pairs
+
+
+def test_document_consistency_drops_an_indication_read_as_an_adverse_event():
+    from extract.relations.model import _consistent_with_treatments
+    from extract.relations.types import EntityView, RelationCandidate
+
+    def ent(i, text, label, sent, cid):
+        return EntityView(f"d#e{i}", 10 * i, 10 * i + len(text), text, label, sent, concept_id=cid)
+
+    def rel(kind, drug, disease):
+        return RelationCandidate(kind, drug, disease, drug.sentence_index, 0.9, method="model")
+
+    morphine = [ent(i, "morphine", "CHEMICAL", i, "MESH:D009020") for i in range(3)]
+    pain = [ent(10 + i, "pain", "DISEASE", i, "MESH:D010146") for i in range(3)]
+    nausea = ent(20, "nausea", "DISEASE", 2, "MESH:D009325")
+    treats = [rel(DRUG_TREATS_DISEASE, morphine[i], pain[i]) for i in (0, 1)]
+    ade = {
+        ("m2", "p2"): rel(DRUG_ADVERSE_EVENT, morphine[2], pain[2]),  # the indication, treated in two sentences
+        ("m2", "n"): rel(DRUG_ADVERSE_EVENT, morphine[2], nausea),  # a real adverse event of the same drug
+    }
+    kept = _consistent_with_treatments(ade, treats)
+    assert set(kept) == {("m2", "n")}
+    # an adverse event stated in more sentences than the treatment stays
+    more = dict(
+        ade, extra=rel(DRUG_ADVERSE_EVENT, morphine[1], pain[1]), extra2=rel(DRUG_ADVERSE_EVENT, morphine[0], pain[0])
+    )
+    assert ("m2", "p2") in _consistent_with_treatments(more, treats[:1])

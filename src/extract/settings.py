@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     biologic_drugs: bool = True
     # Keep only the disease_manifestation rows the row filter trained on hand-judged trial/review rows takes for
     # right (relations >= 0.8.0; extract.relations.manifestation_filter).  Precision on drug literature up,
-    # recall on case-report style text down: see models/relations-0.8.0/MODEL_CARD.md.
+    # recall on case-report style text down: see models/relations-0.10.0/MODEL_CARD.md.
     manifestation_filter: bool = True
     # Documents per task when a stage maps over a batch.
     chunk_size: int = 200

@@ -122,6 +122,9 @@ class JointModel:
     # A strong causal rule reading ("X-induced Y", "X ... results in Y") is exempt from the vetoes
     # (relations 0.7.0-0.8.0); from 0.9.0 the rule readings are judged like the model's (models/EXPERIMENTS.md).
     rule_exemption: bool = True
+    # Drop a document's adverse-event rows of a (drug, disease) concept pair the same document reports as a
+    # treatment in at least as many sentences (relations >= 0.10.0; older pickles read False).
+    document_consistency: bool = False
 
     def _hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)

@@ -10,7 +10,8 @@ rows a model trained on hand-judged rows takes for right (:mod:`extract.relation
 When the folder holds ``joint.joblib`` (relations-0.7.0 and later), the joint model of
 :mod:`extract.relations.joint` decides every same-sentence drug–disease pair as adverse event, treatment
 or neither: an adverse-event reading it takes for a treatment is dropped, and the sentence's treatments
-are its own, not the rules'.  ``disease_manifestation`` comes from the distantly supervised classifier of
+are its own, not the rules' (from relations-0.10.0 also a document's adverse-event rows of a concept pair the
+document states as a treatment in at least as many sentences).  ``disease_manifestation`` comes from the distantly supervised classifier of
 :mod:`extract.relations.manifestation` when the folder holds ``manifestation.joblib``
 (relations-0.2.0 and later), else from the rule set.
 """
@@ -512,6 +513,8 @@ class ModelExtractor:
             if c.type == DISEASE_MANIFESTATION and self.manifestation is not None:
                 continue  # the manifestation classifier decides disease -> manifestation pairs
             out.append(c)
+        if self.joint is not None and self.joint.document_consistency:
+            ade = _consistent_with_treatments(ade, out)
         out.extend(ade.values())
         if self.manifestation is not None:
             # A drug's adverse event is not a manifestation of a co-mentioned disease
@@ -528,3 +531,28 @@ class ModelExtractor:
                 if not any(start > m.head.end for start in ade_drugs.get(m.tail.entity_id, ()))
             )
         return out
+
+
+def _consistent_with_treatments(
+    ade: dict[tuple[str, str], RelationCandidate], others: list[RelationCandidate]
+) -> dict[tuple[str, str], RelationCandidate]:
+    """Drop the adverse-event rows of a concept pair the document states as a treatment in at least as many
+    sentences: a trial's drug and its indication ("morphine ... postoperative pain" throughout a trial of
+    morphine for postoperative pain) are read as an adverse event in the odd sentence, and an analyst counting
+    documents per pair then sees the indication among the drug's adverse events."""
+
+    def same_sentence_pairs(cands) -> dict[tuple[str, str], set[int]]:
+        out: dict[tuple[str, str], set[int]] = {}
+        for c in cands:
+            if not c.negated and c.head.sentence_index == c.tail.sentence_index:
+                out.setdefault((concept_key(c.head), concept_key(c.tail)), set()).add(c.head.sentence_index)
+        return out
+
+    treated = same_sentence_pairs([c for c in others if c.type == DRUG_TREATS_DISEASE])
+    harmed = same_sentence_pairs(ade.values())
+    return {
+        key: c
+        for key, c in ade.items()
+        if len(treated.get((concept_key(c.head), concept_key(c.tail)), ()))
+        < max(1, len(harmed.get((concept_key(c.head), concept_key(c.tail)), ())))
+    }

@@ -314,6 +314,7 @@ def train_joint(
     none_veto: float = 1.0,
     ae_min: float = 0.0,
     rule_exemption: bool = True,
+    document_consistency: bool = False,
     folds: int = 5,
 ) -> tuple[JointModel, dict]:
     annotated, others, counts = training_examples(annotations, corpora_dir, linker_dir)
@@ -321,7 +322,9 @@ def train_joint(
     model = _fit(annotated + others, C)
     model.thresholds = {"treats": treats, "ae_veto": ae_veto, "none_veto": none_veto, "ae_min": ae_min}
     model.rule_exemption = rule_exemption
+    model.document_consistency = document_consistency
     stats["rule_exemption"] = rule_exemption
+    stats["document_consistency"] = document_consistency
     if annotated:
         labels = np.array([e.label for e in annotated])
         probs = cross_validated_probs(annotated, others, folds, C)
