@@ -390,3 +390,12 @@ def test_doid_terms_join_ctd_concept_by_alt_id(tmp_path: Path) -> None:
     assert "DOID:0002116" in concepts["MESH:D011625"].xrefs
     assert concepts["DOID:0000001"].ontology == "DOID"
     assert builder.sources["disease_ontology"]["merged_via_ctd_alt_ids"] == 1
+
+
+def test_opposite_words_are_not_the_same_word() -> None:
+    from extract.linking.linker import _words_match
+
+    assert not _words_match("agonist", "antagonists")
+    assert not _words_match("coagulant", "anticoagulant")
+    assert not _words_match("hypertension", "hypotension")
+    assert _words_match("tumour", "tumor") and _words_match("agonist", "agonists")

@@ -73,3 +73,14 @@ def test_drug_classes_on_the_seed_pages(page: str, drug: str, drug_class: str) -
     for row in linked:
         assert drug_class in row["drug_classes"]
         assert any(number.startswith("D") for number in row["mesh_tree_numbers"])
+
+
+def test_an_agonist_is_not_linked_to_the_antagonists() -> None:
+    from extract.linking.linker import EntityLinker
+
+    linker = EntityLinker(LINKER)
+    for text in ("opioid agonist", "narcotic agonists"):
+        result = linker.link_texts([(text, "CHEMICAL")])[0]
+        assert result is None or "antagonist" not in result.concept_name.lower(), (text, result)
+    # the antagonists themselves still link
+    assert linker.link_texts([("opioid antagonist", "CHEMICAL")])[0].concept_name == "Narcotic Antagonists"

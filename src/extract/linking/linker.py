@@ -97,13 +97,35 @@ _WORD_PAIRS: dict[tuple[str, str], bool] = {}
 _WORD_PAIRS_MAX = 200_000
 
 
+#: Prefixes that turn a word into its opposite ("agonist" / "antagonist", "coagulant" / "anticoagulant") and
+#: prefix swaps that do ("hypertension" / "hypotension"): such words never count as the same word, however close.
+OPPOSITE_PREFIXES = ("anti", "ant", "non", "un")
+OPPOSITE_SWAPS = (("hyper", "hypo"),)
+
+
+def _opposite(w: str, o: str) -> bool:
+    w, o = w.removesuffix("s"), o.removesuffix("s")  # "agonist" / "antagonists"
+    short, long = sorted((w, o), key=len)
+    if any(long == prefix + short or long == prefix + "-" + short for prefix in OPPOSITE_PREFIXES):
+        return True
+    for a, b in OPPOSITE_SWAPS:
+        for x, y in ((w, o), (o, w)):
+            if x.startswith(a) and y.startswith(b) and x[len(a) :] == y[len(b) :]:
+                return True
+    return False
+
+
 def _words_match(w: str, o: str) -> bool:
-    """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair)."""
+    """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair), unless one is the other's
+    opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`)."""
     if w == o:
         return True
     key = (w, o)
     hit = _WORD_PAIRS.get(key)
     if hit is None:
+        if _opposite(w, o):
+            _WORD_PAIRS[key] = False
+            return False
         matcher = SequenceMatcher(None, w, o, autojunk=False)
         # real_quick_ratio() is an upper bound of ratio() (same denominator), so a
         # pair below the bound can be rejected without the O(n*m) matching.
