@@ -24,6 +24,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -49,6 +50,20 @@ def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
     return (max(rss), sum(rss)) if rss else (0, 0)
 
 
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Terminate ``proc``, then kill what is left of its process group (its worker process, a server)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
 def _start_cluster(n_workers: int) -> list:
     """``[address, scheduler process, worker processes...]`` of a local Dask cluster of separate processes."""
     import socket
@@ -60,7 +75,9 @@ def _start_cluster(n_workers: int) -> list:
         port = sock.getsockname()[1]
     address = f"tcp://127.0.0.1:{port}"
     dask = [sys.executable, "-m", "dask"]
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    # each in a process group of its own, stopped as a whole (_stop_group): a worker's temporary Prefect server
+    # (its child) would outlive the worker otherwise
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
     procs = [
         subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet)
     ]
@@ -118,8 +135,7 @@ def main(argv: list[str] | None = None) -> None:
             args.trace.write_text("\n".join(trace) + "\n")
     finally:
         for proc in reversed(cluster[1:]):
-            proc.terminate()
-            proc.wait(timeout=60)
+            _stop_group(proc)
     # every process waited for: the run, its workers, a --dask-workers cluster
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     maxrss_kb = usage.ru_maxrss

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -104,6 +105,24 @@ def _fail(message: str, code: int = 2) -> None:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_REJECTS = 0, 1, 2, 3, 4
 
 
+def _exit_on_sigterm() -> None:
+    """Make SIGTERM (``kill PID``) end this command as Ctrl-C does: exceptions unwind (temporary files
+    are removed, a runs row says the stage failed) and the exit handlers run, among them the one that
+    stops the temporary Prefect server the command started.  Python's default SIGTERM ends the process
+    at once and left that server (uvicorn, ~220 MB) running.  Forked workers inherit the handler and
+    die as by default."""
+    main = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != main:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 @app.command(
     epilog="Exit status: 0 the run completed (inputs that could not be used are rows of the rejects "
     "table, counted in the summary); 1 the run failed (a stage raised; see the runs table); "
@@ -129,6 +148,7 @@ def run(
     """
     from extract.store import OutputLock, OutputLockedError, validate_batch_id
 
+    _exit_on_sigterm()
     _set_wait(wait)
     if batch:
         try:
@@ -192,6 +212,7 @@ def stage(
     from extract.store import OutputLockedError, validate_batch_id
     from pipelines.flows import run_stage
 
+    _exit_on_sigterm()
     _set_wait(wait)
     if name is StageName.ingest:
         _fail("ingest reads files, not tables: use `biomed-extract run INPUT... --batch ID`")
@@ -226,6 +247,7 @@ def serve(
     """Serve a scheduled deployment that processes files not processed before (blocks; Ctrl-C stops)."""
     from pipelines.deployments import serve_watch
 
+    _exit_on_sigterm()
     serve_watch(
         str(watch.resolve()), str(_out(out)), cron, name=name, task_runner=task_runner.value, dask_address=dask_address
     )

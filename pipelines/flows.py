@@ -158,6 +158,9 @@ def extraction_pipeline(
         ingest_flow(inputs=inputs, out=out, batch_id=batch_id, run_id=run_id)
         for stage in ("clean", "ner", "relations"):
             run_stage(stage, batch_id, out, run_id=run_id, task_runner=task_runner, dask_address=dask_address)
+            # the later stages and the summary do not use this stage's models: free them before the next
+            # stage forks its workers (a no-op on Dask, where the models live in the cluster's workers)
+            stages.release_models(stage)
         summarize_pairs(out)
     return {"batch_id": batch_id, "run_id": run_id, **stages.batch_summary(Path(out), batch_id)}
 

@@ -118,6 +118,29 @@ def test_sigkill_mid_write_then_rerun_equals_clean_run(tmp_path, model):
     assert check_output(out).ok
 
 
+def test_sigterm_ends_the_run_and_stops_its_temporary_prefect_server(tmp_path, model):
+    """``kill PID`` (SIGTERM) of a run: it ends, and so does the temporary Prefect server it started, which
+    Python's default SIGTERM left running (uvicorn, ~220 MB, orphaned)."""
+    import psutil
+
+    out = tmp_path / "out"
+    env = {**cli_env(model), "BIOMED_EXTRACT_TEST_WRITE_DELAY": "2"}
+    run = _spawn(["run", *_inputs(tmp_path), "--out", str(out), "--batch", "term"], env)
+    try:
+        docs_dir = out / "documents" / "batch_id=term"
+        _wait_for(lambda: any(docs_dir.glob(".part-0.*.tmp")), timeout=240, proc=run)
+        servers = [p for p in psutil.Process(run.pid).children(recursive=True) if "uvicorn" in " ".join(p.cmdline())]
+        assert servers, "the run has started its temporary server"
+        run.send_signal(signal.SIGTERM)  # the run process only, as `kill PID` does
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode != 0, stderr[-2000:]
+        _, alive = psutil.wait_procs(servers, timeout=30)
+        assert not alive, "the temporary server outlived the run"
+        assert not any(docs_dir.glob(".part-0.*.tmp")), "the unfinished partition was removed"
+    finally:
+        _kill_group(run)
+
+
 def test_second_run_on_the_same_output_refuses_or_waits(tmp_path, model):
     inputs = _inputs(tmp_path)
     out = tmp_path / "out"

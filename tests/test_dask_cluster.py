@@ -5,6 +5,7 @@ tables compared with a local run."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +25,27 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop ``proc`` and every process of its group (started with ``start_new_session``).
+
+    A Dask worker that runs a task without ``PREFECT_API_URL`` starts a temporary Prefect server
+    (uvicorn, ~220 MB) as its own child, which outlived the worker when only ``dask worker`` was
+    terminated: an orphaned server after every test session.
+    """
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group: the worker process, its server
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
 
 
 def _env() -> dict[str, str]:
@@ -48,6 +70,7 @@ def dask_address(tmp_path_factory):
             env=_env(),
             stdout=subprocess.DEVNULL,
             stderr=open(logs / "scheduler.log", "w"),
+            start_new_session=True,  # its own process group: _stop_group stops all it started
         )
     ]
     try:
@@ -70,6 +93,7 @@ def dask_address(tmp_path_factory):
                     env=_env(),
                     stdout=subprocess.DEVNULL,
                     stderr=open(logs / f"worker{i}.log", "w"),
+                    start_new_session=True,
                 )
             )
         with Client(address, timeout=60) as client:
@@ -77,12 +101,7 @@ def dask_address(tmp_path_factory):
         yield address
     finally:
         for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop_group(proc)
 
 
 def _sorted(out: Path, name: str, batch_id: str) -> pa.Table:

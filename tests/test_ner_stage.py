@@ -219,3 +219,25 @@ def test_drug_words_with_a_small_molecule_stem_the_model_misses() -> None:
     for drug in ("rifabutin", "linezolid"):  # the model alone leaves both out here
         assert found[drug]["label"] == "CHEMICAL" and found[drug]["method"] == "drug_lexicon"
     assert not {"routine", "examination", "urine"} & set(found)  # -ine words that are no drug names
+
+
+def test_release_frees_the_pipeline_and_the_next_call_builds_it_again(tmp_path) -> None:
+    """``run`` frees the NER pipeline once its NER stage is done (``extract.stages.release_models``): nothing
+    else keeps it alive, and a later call builds it again."""
+    import gc
+    import weakref
+
+    from extract import stages
+    from helpers import tiny_ner_model
+
+    settings = _pinned_settings(ner_model=str(tiny_ner_model(tmp_path)))
+    nlp = get_ner_nlp(settings)
+    table = clean_documents(raw_table([{"text": "Aspirin caused a headache.", "format": "text"}]))
+    assert extract_entities(table.documents, table.sentences, settings, nlp=nlp).entities.num_rows
+    pipeline = weakref.ref(nlp)
+    del nlp
+    stages.release_models("ner")
+    gc.collect()
+    assert pipeline() is None
+    again = get_ner_nlp(settings)
+    assert again is get_ner_nlp(settings) and again.pipe_names

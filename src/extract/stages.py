@@ -552,6 +552,25 @@ def stage_workers(stage: str, settings: Settings | None = None):
     return nullcontext()
 
 
+def release_models(stage: str) -> None:
+    """Free the models ``stage`` loaded in this process (its forked workers share them) and return free
+    memory to the system (:func:`extract.parallel.release_memory`): for a run whose later stages do not
+    need them, so the next stage loads its models and forks its workers from a smaller process and the
+    ``concept_pairs`` summary runs without them.  A stage that runs again loads them again."""
+    from extract.parallel import release_memory
+
+    if stage == "ner":
+        from extract.ner.pipeline import release_ner_nlp
+
+        release_ner_nlp()
+    elif stage == "relations":
+        from extract.relations.stage import release_extractors
+
+        release_extractors()
+    else:
+        release_memory()
+
+
 def run_chunked(
     stage: str,
     out: Path,

@@ -179,6 +179,13 @@ _CACHE: dict[Path, LinkerResources] = {}
 _LOCK = threading.Lock()
 
 
+def release_linker_resources() -> None:
+    """Forget every loaded linker folder in this process (the next :func:`load_linker_resources` loads
+    it again); its memory is freed once no linker holds it any more."""
+    with _LOCK:
+        _CACHE.clear()
+
+
 def _load_generator(folder: Path, kb: AliasKnowledgeBase) -> CandidateGenerator:
     paths = LinkerPaths.from_directory(folder)
     vectors = scipy.sparse.load_npz(paths.tfidf_vectors).astype(np.float32)

@@ -88,6 +88,11 @@ def _cached_terms(vocab_dir: str, corpora_dir: str) -> tuple[tuple[str, str], ..
     return tuple(sorted(collect_terms(Path(vocab_dir), Path(corpora_dir)).items()))
 
 
+def release_terms() -> None:
+    """Forget the cached lexicon terms (:func:`extract.ner.pipeline.release_ner_nlp`)."""
+    _cached_terms.cache_clear()
+
+
 class LexiconNER:
     def __init__(self, nlp: Language, vocab_dir: str, corpora_dir: str):
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")

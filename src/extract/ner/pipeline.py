@@ -40,7 +40,7 @@ from extract.nlp.inference_ops import use_gemm
 from extract.schemas import ENTITY_LABELS
 from extract.settings import PROJECT_ROOT, Settings, get_settings, resolve_model_dir
 
-__all__ = ["CONFIG_PATH", "LABELS", "build_ner_nlp", "get_ner_nlp", "model_version"]
+__all__ = ["CONFIG_PATH", "LABELS", "build_ner_nlp", "get_ner_nlp", "model_version", "release_ner_nlp"]
 
 LABELS = ENTITY_LABELS
 CONFIG_PATH = PROJECT_ROOT / "configs" / "ner_stage.cfg"
@@ -192,6 +192,23 @@ def get_ner_nlp(settings: Settings | None = None) -> Language:
     if key not in _CACHE:
         _CACHE[key] = build_ner_nlp(settings)
     return _CACHE[key]
+
+
+def release_ner_nlp() -> None:
+    """Drop this process's pipelines of :func:`get_ner_nlp` and what only they hold (the linker index,
+    the lexicon's terms) and return the memory to the system (:func:`extract.parallel.release_memory`).
+
+    ``run`` calls it once the NER stage is done: the relation stage and the ``concept_pairs`` summary
+    need none of it, and the relation workers forked afterwards do not inherit it.  The next
+    :func:`get_ner_nlp` builds the pipeline again.  A pipeline a caller still references stays usable.
+    """
+    from extract.linking.index import release_linker_resources
+    from extract.parallel import release_memory
+
+    _CACHE.clear()
+    release_linker_resources()
+    lexicon.release_terms()
+    release_memory()
 
 
 def model_version(nlp: Language) -> str:

@@ -212,6 +212,14 @@ def get_extractor(settings: Settings | None = None):
     return _EXTRACTORS[key]
 
 
+def release_extractors() -> None:
+    """Drop this process's extractors of :func:`get_extractor` and return their memory to the system."""
+    from extract.parallel import release_memory
+
+    _EXTRACTORS.clear()
+    release_memory()
+
+
 #: Worker pools open for a whole stage (:func:`stage_workers`), by ``id`` of the extractor they run.
 _POOLS: dict[int, WorkerPool] = {}
 
