@@ -9,7 +9,6 @@ rename, so the kill lands while a temporary file exists.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import pytest
 
 from extract import schemas, store
 from extract.check import check_output
-from helpers import ROOT, biomed_extract, cli_env, tiny_ner_model
+from helpers import ROOT, biomed_extract, cli_env, kill_group, tiny_ner_model
 
 SAMPLES = Path("/work/shared/samples") if Path("/work/shared/samples").exists() else ROOT.parent / "shared" / "samples"
 COMPARED = [t for t in schemas.TABLES if t != "runs"]
@@ -59,11 +58,7 @@ def _wait_for(predicate, timeout: float, proc: subprocess.Popen | None = None) -
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=30)
+    kill_group(proc)
     proc.stdout.close()
     proc.stderr.close()
 
