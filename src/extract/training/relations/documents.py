@@ -43,8 +43,11 @@ def mesh_id(raw: str) -> str:
     return raw if ":" in raw else f"MESH:{raw}"
 
 
-def pubtator_view(doc: PubtatorDocument) -> LabelledView:
-    """A BC5CDR abstract with its gold chemical/disease mentions and CID pairs."""
+def gold_document_view(
+    doc: PubtatorDocument, labels: dict[str, str], skip_ids: frozenset[str] | None = None
+) -> tuple[DocumentView, dict[str, tuple[str, ...]]]:
+    """A PubTator abstract as a view with its gold mentions of the ``labels`` types (lower-cased type ->
+    CHEMICAL/DISEASE) and each mention's MeSH ids; ``skip_ids``: raw ids that mean "no id" (``None`` keeps all)."""
     text = doc.title + " " + doc.abstract
     t_end = len(doc.title)
     sections = [("title", 0, t_end), ("abstract", t_end + 1, len(text))]
@@ -52,11 +55,12 @@ def pubtator_view(doc: PubtatorDocument) -> LabelledView:
     entities: list[EntityView] = []
     ids_by_entity: dict[str, tuple[str, ...]] = {}
     for i, m in enumerate(sorted(doc.mentions, key=lambda m: (m.start, m.end))):
-        label = LABELS.get(m.type.lower())
+        label = labels.get(m.type.lower())
         if label is None:
             continue
         eid = f"{doc.pmid}#e{i}"
-        ids = tuple(mesh_id(x) for x in m.ids)
+        raw = m.ids if skip_ids is None else [x for x in m.ids if x and x not in skip_ids]
+        ids = tuple(mesh_id(x) for x in raw)
         entities.append(
             EntityView(
                 entity_id=eid,
@@ -69,10 +73,16 @@ def pubtator_view(doc: PubtatorDocument) -> LabelledView:
             )
         )
         ids_by_entity[eid] = ids
-    cid = {(mesh_id(a), mesh_id(b)) for t, a, b in doc.relations if t.split("|")[0] == "CID"}
     view = DocumentView(
         doc_id=f"PMID:{doc.pmid}", text=text, sentences=sentences, entities=entities, title=doc.title, sections=sections
     )
+    return view, ids_by_entity
+
+
+def pubtator_view(doc: PubtatorDocument) -> LabelledView:
+    """A BC5CDR abstract with its gold chemical/disease mentions and CID pairs."""
+    view, ids_by_entity = gold_document_view(doc, LABELS)
+    cid = {(mesh_id(a), mesh_id(b)) for t, a, b in doc.relations if t.split("|")[0] == "CID"}
     return LabelledView(view=view, ids_by_entity=ids_by_entity, positive_concepts=cid, group=doc.pmid)
 
 

@@ -31,10 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from extract.corpora.ade import read_ade
-from extract.corpora.pubtator import PubtatorDocument, read_pubtator, unique_documents
+from extract.corpora.pubtator import read_pubtator, unique_documents
 from extract.metrics import prf
-from extract.nlp.sentences import split_sentences
-from extract.relations.candidates import sentence_index_of
 from extract.relations.joint import (
     ADVERSE_EVENT,
     CLASSES,
@@ -45,7 +43,7 @@ from extract.relations.joint import (
     joint_features,
 )
 from extract.relations.types import DocumentView, EntityView, SentenceView
-from extract.training.relations.documents import ade_view, mesh_id
+from extract.training.relations.documents import ade_view, gold_document_view, mesh_id
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +56,7 @@ ANNOTATION_CLASSES = {
     "neither": NONE,
 }
 BIORED_TYPES = {"chemicalentity": "CHEMICAL", "diseaseorphenotypicfeature": "DISEASE"}
+NO_ID = frozenset({"-"})  # PubTator's "no concept id"
 BIORED_CLASSES = {"Positive_Correlation": ADVERSE_EVENT, "Negative_Correlation": TREATS}
 WEIGHTS = {"annotations": 3.0, "biored": 1.0, "bc5cdr": 0.3, "ade": 0.3}
 # The word-window feature family of ``joint_features`` (relations >= 0.9.0; see models/EXPERIMENTS.md).
@@ -144,33 +143,6 @@ def annotation_examples(path: Path, classes: DrugClasses) -> list[JointExample]:
     return out
 
 
-def _pubtator_doc_view(doc: PubtatorDocument, types: dict[str, str]) -> tuple[DocumentView, dict[str, tuple]]:
-    text = doc.title + " " + doc.abstract
-    sections = [("title", 0, len(doc.title)), ("abstract", len(doc.title) + 1, len(text))]
-    sentences = [SentenceView(i, s, e, name) for i, (s, e, name) in enumerate(split_sentences(text, sections))]
-    entities, ids = [], {}
-    for i, m in enumerate(sorted(doc.mentions, key=lambda m: (m.start, m.end))):
-        label = types.get(m.type.lower())
-        if label is None:
-            continue
-        eid = f"{doc.pmid}#e{i}"
-        mesh = tuple(mesh_id(x) for x in m.ids if x and x != "-")
-        entities.append(
-            EntityView(
-                eid,
-                m.start,
-                m.end,
-                text[m.start : m.end],
-                label,
-                sentence_index_of(sentences, m.start),
-                concept_id=mesh[0] if mesh else None,
-            )
-        )
-        ids[eid] = mesh
-    view = DocumentView(f"PMID:{doc.pmid}", text, sentences, entities, title=doc.title, sections=sections)
-    return view, ids
-
-
 def _same_sentence_pairs(view: DocumentView):
     chems = [e for e in view.entities if e.label == "CHEMICAL"]
     diss = [e for e in view.entities if e.label == "DISEASE"]
@@ -186,7 +158,7 @@ def biored_examples(paths: list[Path], exclude_pmids: set[str], classes: DrugCla
         for doc in unique_documents(read_pubtator(path)):
             if doc.pmid in exclude_pmids:
                 continue
-            view, ids = _pubtator_doc_view(doc, BIORED_TYPES)
+            view, ids = gold_document_view(doc, BIORED_TYPES, NO_ID)
             rel: dict[frozenset, int] = {}
             for rtype, a, b in doc.relations:
                 cls = BIORED_CLASSES.get(rtype.split("|")[0], NONE)
@@ -206,7 +178,7 @@ def bc5cdr_examples(path: Path, classes: DrugClasses) -> list[JointExample]:
     """CID pairs of the BC5CDR training split that share a sentence → adverse event."""
     out: list[JointExample] = []
     for doc in unique_documents(read_pubtator(path)):
-        view, ids = _pubtator_doc_view(doc, {"chemical": "CHEMICAL", "disease": "DISEASE"})
+        view, ids = gold_document_view(doc, {"chemical": "CHEMICAL", "disease": "DISEASE"}, NO_ID)
         cid = {(mesh_id(a), mesh_id(b)) for t, a, b in doc.relations if t.split("|")[0] == "CID"}
         labelled = [
             (c, d, ADVERSE_EVENT)
