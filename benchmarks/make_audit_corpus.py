@@ -24,6 +24,11 @@ Usage::
     python benchmarks/make_audit_corpus.py --n 1500 --seed 1 --exclude data/gold/relation_audit/audit_ids.txt \
         --xml /tmp/annot/corpus.xml.gz --ids data/gold/relation_annotations/source_ids.txt
     biomed-extract run /tmp/h6/audit_corpus.xml.gz --out /tmp/h6/before
+    # the fifth training draw, from the trial abstracts of evidence_inference (never part of the audit; its
+    # files have no title boundary, so the "title" runs on to the first sentence end):
+    python benchmarks/make_audit_corpus.py --n 5000 --seed 7 --source unlabeled/evidence_inference/abstracts.txt.gz \
+        --exclude data/gold/relation_audit/audit_ids.txt --exclude data/gold/relation_annotations/source_ids.txt ... \
+        --xml /tmp/s4/corpus5.xml.gz --ids data/gold/relation_annotations/source_ids_5.txt
 """
 
 from __future__ import annotations
@@ -66,10 +71,10 @@ def split_title(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def read_candidates(shared: Path) -> dict[str, tuple[str, str]]:
-    """PMID -> (title, abstract) over both sources, in file order, first occurrence kept."""
+def read_candidates(shared: Path, sources: tuple[str, ...] = SOURCES) -> dict[str, tuple[str, str]]:
+    """PMID -> (title, abstract) over ``sources`` (paths under ``shared``), in file order, first occurrence kept."""
     docs: dict[str, tuple[str, str]] = {}
-    for rel in SOURCES:
+    for rel in sources:
         with gzip.open(shared / rel, "rt", encoding="utf-8") as fh:
             for line in fh:
                 doc_id, _, text = line.rstrip("\n").partition("\t")
@@ -123,8 +128,15 @@ def main(argv: list[str] | None = None) -> None:
         default=[],
         help="a file of PMIDs (one per line) that must not be drawn, e.g. the audit ids when drawing training text",
     )
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        help="an abstracts file under --shared to draw from instead of the default two (repeatable), e.g. "
+        "unlabeled/evidence_inference/abstracts.txt.gz",
+    )
     args = parser.parse_args(argv)
-    docs = read_candidates(args.shared)
+    docs = read_candidates(args.shared, tuple(args.source) or SOURCES)
     for path in args.exclude:
         for pmid in path.read_text(encoding="utf-8").split():
             docs.pop(pmid, None)

@@ -500,6 +500,32 @@ def train_relations_command(
     console.print(f"model written to {path}")
 
 
+@train_app.command("indications")
+def train_indications_command(
+    outputs: Annotated[list[Path], typer.Argument(help="Output folders of `run` on training text (not the audit's).")],
+    out: Annotated[Path, typer.Option("--out", help="Table to write.")] = Path("data/indications/indications.json.gz"),
+    min_documents: Annotated[
+        int, typer.Option("--min-documents", help="Treatment documents a known indication needs.")
+    ] = 3,
+    ratio: Annotated[
+        float, typer.Option("--ratio", help="Treatment documents per adverse-event document it needs.")
+    ] = 3.0,
+) -> None:
+    """Count, per (drug, disease) concept pair, the documents stating it as a treatment and as an adverse event."""
+    from extract.store import count_rows, list_batches
+    from extract.training.relations.indications import build_table
+
+    missing = [str(p) for p in outputs if not (p / "relations").exists()]
+    if missing:
+        _fail(f"no relations table in {', '.join(missing)}")
+    n_docs = sum(count_rows(p, "documents", b) for p in outputs for b in list_batches(p, "documents"))
+    table = build_table(outputs, min_documents, ratio, source=f"{n_docs} documents in {len(outputs)} outputs")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.save(out)
+    known = sum(table.is_indication(d, t) for d, t in table.counts)
+    console.print(f"{len(table)} concept pairs ({known} known indications) written to {out}")
+
+
 @app.command("build-linker")
 def build_linker(
     version: Annotated[str, typer.Option("--version", help="Index version (folder models/linker-VERSION).")] = "dev",

@@ -38,6 +38,8 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
     extractor = ModelExtractor.load(model_dir)
     if not settings.manifestation_filter:
         extractor.manifestation_filter = None
+    if not settings.sentence_classifier:
+        extractor.sentence = None
     return CoordinationAware(extractor)
 
 

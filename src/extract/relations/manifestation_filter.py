@@ -61,6 +61,6 @@ class ManifestationFilter:
 
 def fit_filter(features: list[dict], labels: np.ndarray, C: float = 0.5, n_features: int = N_FEATURES):
     hasher = FeatureHasher(n_features=n_features, input_type="dict", alternate_sign=False)
-    clf = LogisticRegression(C=C, max_iter=3000, solver="liblinear", class_weight="balanced")
+    clf = LogisticRegression(C=C, max_iter=3000, solver="liblinear", class_weight="balanced", random_state=0)
     clf.fit(hasher.transform(features), labels)
     return ManifestationFilter(clf, n_features=n_features)

@@ -13,7 +13,10 @@ or neither: an adverse-event reading it takes for a treatment is dropped, and th
 are its own, not the rules' (from relations-0.10.0 also a document's adverse-event rows of a concept pair the
 document states as a treatment in at least as many sentences).  ``disease_manifestation`` comes from the distantly supervised classifier of
 :mod:`extract.relations.manifestation` when the folder holds ``manifestation.joblib``
-(relations-0.2.0 and later), else from the rule set.
+(relations-0.2.0 and later), else from the rule set.  From relations-0.11.0: ``sentence_textcat/`` (a spaCy
+text classifier that reads each same-sentence adverse-event row again, :mod:`extract.relations.sentence_model`)
+and ``indications.json.gz`` (known indications: a cross-sentence adverse-event reading of one is dropped,
+:mod:`extract.relations.indications`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from extract.relations.candidates import concept_key
 from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, aggregate
 from extract.relations.cues import REDUCTION
 from extract.relations.event_phrase import EventPhrase
+from extract.relations.indications import ARTIFACT as INDICATIONS_ARTIFACT
+from extract.relations.indications import IndicationTable
 from extract.relations.instances import Instance, drug_disease_instances
 from extract.relations.joint import ARTIFACT as JOINT_ARTIFACT
 from extract.relations.joint import TREATS, JointModel, joint_features
@@ -47,6 +52,8 @@ from extract.relations.rules import (
     disease_qualifier,
     drug_disease_signals,
 )
+from extract.relations.sentence_model import ARTIFACT as SENTENCE_ARTIFACT
+from extract.relations.sentence_model import SentenceModel, marked_sentence
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
@@ -132,7 +139,7 @@ def fit_pair_model(
         if len(part) < 2 or labels.min() == labels.max():
             models[flag] = None
             continue
-        clf = LogisticRegression(C=C, max_iter=3000, solver="liblinear", class_weight="balanced")
+        clf = LogisticRegression(C=C, max_iter=3000, solver="liblinear", class_weight="balanced", random_state=0)
         clf.fit(hasher.transform([i.features for i in part]), labels)
         models[flag] = clf
     if models[True] is None:
@@ -219,6 +226,10 @@ class _DocState:
     joint_features: list[dict] = field(default_factory=list)
     joint_probs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     intra_pairs: dict[tuple[str, str], Instance] = field(default_factory=dict)
+    # Stage-2 probabilities of ``keys`` (None without a stage-2 model), once computed.
+    concept_probs: np.ndarray | None = None
+    # Sentence text classifier: probabilities of the same-sentence pairs it reads (see ``_read_sentences``).
+    sentence_probs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
 
 def _attempt(fn, *args):
@@ -248,6 +259,8 @@ class ModelExtractor:
         manifestation: ManifestationModel | None = None,
         joint: JointModel | None = None,
         manifestation_filter: ManifestationFilter | None = None,
+        indications: IndicationTable | None = None,
+        sentence: SentenceModel | None = None,
     ):
         self.model = model
         self.version = version
@@ -255,6 +268,8 @@ class ModelExtractor:
         self.manifestation = manifestation
         self.joint = joint
         self.manifestation_filter = manifestation_filter
+        self.indications = indications
+        self.sentence = sentence
 
     @classmethod
     def load(cls, model_dir: Path) -> ModelExtractor:
@@ -267,7 +282,13 @@ class ModelExtractor:
             manifestation = ManifestationModel.load(model_dir / MANIFESTATION_ARTIFACT)
         joint = joblib.load(model_dir / JOINT_ARTIFACT) if (model_dir / JOINT_ARTIFACT).exists() else None
         mfilter = joblib.load(model_dir / FILTER_ARTIFACT) if (model_dir / FILTER_ARTIFACT).exists() else None
-        return cls(payload["model"], version, manifestation, joint, mfilter)
+        indications = None
+        if (model_dir / INDICATIONS_ARTIFACT).exists():
+            indications = IndicationTable.load(model_dir / INDICATIONS_ARTIFACT)
+        sentence = (
+            SentenceModel.load(model_dir / SENTENCE_ARTIFACT) if (model_dir / SENTENCE_ARTIFACT).exists() else None
+        )
+        return cls(payload["model"], version, manifestation, joint, mfilter, indications, sentence)
 
     def save(self, model_dir: Path, meta: dict) -> None:
         model_dir = Path(model_dir)
@@ -279,13 +300,19 @@ class ModelExtractor:
             joblib.dump(self.joint, model_dir / JOINT_ARTIFACT, compress=3)
         if self.manifestation_filter is not None:
             joblib.dump(self.manifestation_filter, model_dir / FILTER_ARTIFACT, compress=3)
+        if self.indications is not None:
+            self.indications.save(model_dir / INDICATIONS_ARTIFACT)
+        if self.sentence is not None:
+            self.sentence.save(model_dir / SENTENCE_ARTIFACT)
         (model_dir / "meta.json").write_text(json.dumps({"version": self.version, **meta}, indent=2) + "\n")
 
     def extract(self, doc: DocumentView) -> list[RelationCandidate]:
         state = self._prepare(doc)
         self._score_instances([state])
         self._aggregate(state)
-        return self._finish(state, self._concept_probs([state])[0])
+        state.concept_probs = self._concept_probs([state])[0]
+        self._read_sentences([state])
+        return self._finish(state, state.concept_probs)
 
     def extract_many(self, docs: list[DocumentView], batch: int = 256) -> list[list[RelationCandidate] | Exception]:
         """``extract`` for each document, with the mention-pair and stage-2 classifiers called once per
@@ -298,6 +325,10 @@ class ModelExtractor:
             self._batched(states, self._score_instances)
             states = [s if isinstance(s, Exception) else _attempt(self._aggregate, s) for s in states]
             probs = self._batched(states, self._concept_probs)
+            for s, p in zip(states, probs):
+                if not isinstance(s, Exception) and not isinstance(p, Exception):
+                    s.concept_probs = p
+            self._batched(states, self._read_sentences)
             for s, p in zip(states, probs):
                 out.append(
                     s if isinstance(s, Exception) else p if isinstance(p, Exception) else _attempt(self._finish, s, p)
@@ -378,6 +409,30 @@ class ModelExtractor:
                 n = len(s.joint_pairs)
                 s.joint_probs = dict(zip(s.joint_pairs, probs[at : at + n]))
                 at += n
+
+    def _read_sentences(self, states: list[_DocState]) -> None:
+        """Sentence-classifier probabilities of the same-sentence pairs ``_finish`` may report as adverse events
+        and the joint model keeps without being sure of them, all states' pairs in one call: pairs of a concept
+        pair the stage-2 model accepts, or with an adverse-event rule reading (a superset of what ``_finish``
+        reads; run after the stage-2 probabilities)."""
+        if self.sentence is None or self.joint is None:
+            return
+        thr = self.model.thresholds.get("concept", 0.5)
+        wanted = []
+        for s in states:
+            accepted = None
+            if s.concept_probs is not None:
+                accepted = {k for k, p in zip(s.keys, s.concept_probs) if p >= thr}
+            ruled = {(c.head.entity_id, c.tail.entity_id) for c in s.rule_cands if c.type == DRUG_ADVERSE_EVENT}
+            for key, p in s.joint_probs.items():
+                if not self.sentence.reads(p) or self.joint.vetoes_adverse_event(p):
+                    continue
+                inst = s.intra_pairs[key]
+                if accepted is None or key in ruled or (concept_key(inst.chem), concept_key(inst.dis)) in accepted:
+                    wanted.append((s, key))
+        texts = [marked_sentence(s.doc, s.intra_pairs[k].chem, s.intra_pairs[k].dis) for s, k in wanted]
+        for (s, key), p in zip(wanted, self.sentence.probs(texts)):
+            s.sentence_probs[key] = p
 
     def _aggregate(self, state: _DocState) -> _DocState:
         if self.model.concept is not None and state.instances:
@@ -491,6 +546,24 @@ class ModelExtractor:
                 if key in causal
                 or key not in state.joint_probs
                 or not self.joint.vetoes_adverse_event(state.joint_probs[key])
+            }
+        if self.sentence is not None and self.joint is not None:
+            # A second reading of the same-sentence rows still standing (relations >= 0.11.0): the joint model's
+            # probabilities averaged with the sentence text classifier's must pass the same vetoes.
+            ade = {
+                key: c
+                for key, c in ade.items()
+                if key not in state.sentence_probs
+                or not self.sentence.vetoes_adverse_event(self.joint, state.joint_probs[key], state.sentence_probs[key])
+            }
+        if self.indications is not None:
+            # A drug and its known indication that never share a sentence are the document's topic, not an
+            # adverse event the text states (relations >= 0.11.0; ``extract.relations.indications``).
+            ade = {
+                key: c
+                for key, c in ade.items()
+                if c.head.sentence_index == c.tail.sentence_index
+                or not self.indications.is_indication(c.head.concept_id, c.tail.concept_id)
             }
         if self.model.trees:
             ade = most_specific(ade, self.model.trees)

@@ -42,6 +42,7 @@ from extract.relations.joint import (
     fit_joint_model,
     joint_features,
 )
+from extract.relations.sentence_model import marked_sentence
 from extract.relations.types import DocumentView, EntityView, SentenceView
 from extract.training.relations.documents import ade_view, gold_document_view, mesh_id
 
@@ -58,7 +59,7 @@ ANNOTATION_CLASSES = {
 BIORED_TYPES = {"chemicalentity": "CHEMICAL", "diseaseorphenotypicfeature": "DISEASE"}
 NO_ID = frozenset({"-"})  # PubTator's "no concept id"
 BIORED_CLASSES = {"Positive_Correlation": ADVERSE_EVENT, "Negative_Correlation": TREATS}
-WEIGHTS = {"annotations": 3.0, "biored": 1.0, "bc5cdr": 0.3, "ade": 0.3}
+WEIGHTS = {"annotations": 3.0, "biored": 1.0, "bc5cdr": 0.3, "ade": 0.3, "bc5cdr_none": 0.3}
 # The word-window feature family of ``joint_features`` (relations >= 0.9.0; see models/EXPERIMENTS.md).
 WINDOW = True
 
@@ -71,6 +72,7 @@ class JointExample:
     source: str
     group: str  # PMID, for folds
     source_file: str = ""  # the annotation file's name, for annotated examples
+    text: str = ""  # the marked sentence (drug in [[ ]], disease in {{ }}), for the sentence text classifier
 
 
 class DrugClasses:
@@ -92,7 +94,12 @@ class DrugClasses:
 def _examples(view: DocumentView, labelled: list[tuple[EntityView, EntityView, int]], source: str, group: str, classes):
     return [
         JointExample(
-            joint_features(view, c, d, classes(c.concept_id), window=WINDOW), label, WEIGHTS[source], source, group
+            joint_features(view, c, d, classes(c.concept_id), window=WINDOW),
+            label,
+            WEIGHTS[source],
+            source,
+            group,
+            text=marked_sentence(view, c, d),
         )
         for c, d, label in labelled
     ]
@@ -174,18 +181,22 @@ def biored_examples(paths: list[Path], exclude_pmids: set[str], classes: DrugCla
     return out
 
 
-def bc5cdr_examples(path: Path, classes: DrugClasses) -> list[JointExample]:
-    """CID pairs of the BC5CDR training split that share a sentence → adverse event."""
+def bc5cdr_examples(path: Path, classes: DrugClasses, negatives: bool = False) -> list[JointExample]:
+    """CID pairs of the BC5CDR training split that share a sentence → adverse event; with ``negatives`` also the
+    other same-sentence pairs → none (source ``bc5cdr_none``: CID is annotated exhaustively per abstract, so such
+    a sentence does not state that the drug induced the disease; the joint model does not use them)."""
     out: list[JointExample] = []
     for doc in unique_documents(read_pubtator(path)):
         view, ids = gold_document_view(doc, {"chemical": "CHEMICAL", "disease": "DISEASE"}, NO_ID)
         cid = {(mesh_id(a), mesh_id(b)) for t, a, b in doc.relations if t.split("|")[0] == "CID"}
-        labelled = [
-            (c, d, ADVERSE_EVENT)
-            for c, d in _same_sentence_pairs(view)
-            if any((ci, di) in cid for ci in ids[c.entity_id] for di in ids[d.entity_id])
-        ]
-        out += _examples(view, labelled, "bc5cdr", doc.pmid, classes)
+        positive, negative = [], []
+        for c, d in _same_sentence_pairs(view):
+            if any((ci, di) in cid for ci in ids[c.entity_id] for di in ids[d.entity_id]):
+                positive.append((c, d, ADVERSE_EVENT))
+            elif negatives:
+                negative.append((c, d, NONE))
+        out += _examples(view, positive, "bc5cdr", doc.pmid, classes)
+        out += _examples(view, negative, "bc5cdr_none", doc.pmid, classes)
     return out
 
 
@@ -250,7 +261,10 @@ def decision_report(probs: np.ndarray, labels: np.ndarray, treats: float, ae_vet
 
 
 def training_examples(
-    annotations: Path | Sequence[Path] | None, corpora_dir: Path, linker_dir: Path | None
+    annotations: Path | Sequence[Path] | None,
+    corpora_dir: Path,
+    linker_dir: Path | None,
+    bc5cdr_negatives: bool = False,
 ) -> tuple[list[JointExample], list[JointExample], dict]:
     """``(annotated, other sources, counts)``; ``annotations``: one or more annotated pair files (absent ones
     are skipped)."""
@@ -267,7 +281,7 @@ def training_examples(
     others += biored_examples([p for p in biored if p.exists()], exclude, classes)
     cdr_train = corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
     if cdr_train.exists():
-        others += bc5cdr_examples(cdr_train, classes)
+        others += bc5cdr_examples(cdr_train, classes, negatives=bc5cdr_negatives)
     if (corpora_dir / "ade_corpus_v2").exists():
         others += ade_examples(corpora_dir / "ade_corpus_v2", classes)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

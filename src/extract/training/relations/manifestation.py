@@ -141,7 +141,7 @@ def distant_pairs(docs: list[CorpusDoc], kb: PhenotypeKB | None, lexicon: frozen
 def _fit(pairs: list[DistantPair], C: float, n_features: int) -> LogisticRegression:
     """Class-balanced logistic regression on the hashed features of ``pairs``."""
     hasher = FeatureHasher(n_features=n_features, input_type="dict", alternate_sign=False)
-    clf = LogisticRegression(C=C, max_iter=2000, solver="liblinear", class_weight="balanced")
+    clf = LogisticRegression(C=C, max_iter=2000, solver="liblinear", class_weight="balanced", random_state=0)
     clf.fit(hasher.transform([p.features for p in pairs]), np.array([p.label for p in pairs]))
     return clf
 

@@ -30,6 +30,7 @@ from extract.corpora.pubtator import read_pubtator, unique_documents
 from extract.metrics import prf
 from extract.relations.candidates import concept_key
 from extract.relations.concept_features import AGG_FEATURES, aggregate
+from extract.relations.indications import IndicationTable
 from extract.relations.instances import Instance
 from extract.relations.joint import JointModel
 from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
@@ -43,6 +44,7 @@ from extract.relations.model import (
     fit_pair_model,
     load_mesh_trees,
 )
+from extract.relations.sentence_model import SentenceModel
 from extract.settings import PROJECT_ROOT, resolve_model_dir
 from extract.training.relations import predicted_mentions as predicted
 from extract.training.relations.documents import (
@@ -53,7 +55,9 @@ from extract.training.relations.documents import (
     pubtator_view,
 )
 from extract.training.relations.joint import train_joint
+from extract.training.relations.joint import training_examples as joint_training_examples
 from extract.training.relations.manifestation_filter import train_filter
+from extract.training.relations.sentence_model import train_sentence_model
 from extract.vocab.files import vocab_files
 
 log = logging.getLogger(__name__)
@@ -67,8 +71,9 @@ NEIGHBOUR_FEATURES = True
 PREDICTED_MENTIONS = True
 # Hand-annotated trial/review sentence pairs for the joint adverse-event / treatment model (relations >= 0.7.0),
 # the judged adverse-event rows of relations-0.7.0 (relations >= 0.8.0), the judged adverse-event and
-# treatment rows of relations-0.8.0 (third draw, relations >= 0.9.0) and the judged adverse-event rows of
-# relations-0.9.0 (fourth draw, relations >= 0.10.0).
+# treatment rows of relations-0.8.0 (third draw, relations >= 0.9.0), the judged adverse-event rows of
+# relations-0.9.0 (fourth draw, relations >= 0.10.0) and the judged adverse-event and treatment rows of
+# relations-0.10.0 on evidence_inference trial abstracts (fifth draw, relations >= 0.11.0).
 _ANNOTATED = PROJECT_ROOT / "data" / "gold" / "relation_annotations"
 ANNOTATIONS = (
     _ANNOTATED / "pairs.jsonl",
@@ -76,15 +81,19 @@ ANNOTATIONS = (
     _ANNOTATED / "adverse_event_rows_3.jsonl",
     _ANNOTATED / "treats_rows_3.jsonl",
     _ANNOTATED / "adverse_event_rows_4.jsonl",
+    _ANNOTATED / "adverse_event_rows_5.jsonl",
+    _ANNOTATED / "treats_rows_5.jsonl",
 )
 # Judged disease_manifestation rows for the manifestation row filter (relations >= 0.8.0: rows of 0.7.0;
-# >= 0.9.0: also rows of 0.8.0 and rows on case reports; >= 0.10.0: rows of 0.9.0) and its threshold (cross-validation over those rows;
+# >= 0.9.0: also rows of 0.8.0 and rows on case reports; >= 0.10.0: rows of 0.9.0; >= 0.11.0: rows of 0.10.0)
+# and its threshold (cross-validation over those rows;
 # models/EXPERIMENTS.md).
 MANIFESTATION_ROWS = (
     _ANNOTATED / "manifestation_rows.jsonl",
     _ANNOTATED / "manifestation_rows_3.jsonl",
     _ANNOTATED / "manifestation_rows_case_reports.jsonl",
     _ANNOTATED / "manifestation_rows_4.jsonl",
+    _ANNOTATED / "manifestation_rows_5.jsonl",
 )
 FILTER_THRESHOLD = 0.5
 # Joint model decisions (see extract.relations.joint.JointModel), selected by cross-validation over the
@@ -99,6 +108,15 @@ JOINT_RULE_EXEMPTION = False
 # A document's adverse-event rows of a concept pair it reports as a treatment in at least as many sentences are
 # dropped (relations >= 0.10.0; on the judged rows of 0.8.0 / 0.9.0 such rows were right 13 / 17 times in 129 / 61).
 JOINT_DOCUMENT_CONSISTENCY = True
+# Known indications (extract.relations.indications): built by ``biomed-extract train indications`` from the
+# pipeline's output on the training draws (data/indications/README.md), copied into relations >= 0.11.0.
+INDICATIONS = PROJECT_ROOT / "data" / "indications" / "indications.json.gz"
+# The sentence text classifier (extract.relations.sentence_model, relations >= 0.11.0): passes over its training
+# pool, and the joint model's share of the averaged probabilities; epochs chosen on held-out judged rows
+# (models/EXPERIMENTS.md).  0 epochs: no sentence model.
+SENTENCE_EPOCHS = 1.5
+SENTENCE_WEIGHT = 0.5
+SENTENCE_READ_BELOW = 0.9
 
 
 def bc5cdr_views(path: Path, limit: int | None = None) -> list[LabelledView]:
@@ -289,12 +307,20 @@ def new_version() -> str:
 
 
 def save_model(
-    model: PairModel, stats: dict, models_dir: Path, version: str | None = None, joint: JointModel | None = None
+    model: PairModel,
+    stats: dict,
+    models_dir: Path,
+    version: str | None = None,
+    joint: JointModel | None = None,
+    indications: IndicationTable | None = None,
+    sentence: SentenceModel | None = None,
 ) -> Path:
-    """Write ``models_dir/relations-<version>/`` (model.joblib, meta.json, joint.joblib with a joint model)."""
+    """Write ``models_dir/relations-<version>/`` (model.joblib, meta.json, joint.joblib with a joint model,
+    indications.json.gz with a known-indication table, sentence_textcat/ with a sentence text classifier)."""
     version = version or new_version()
     out = Path(models_dir) / f"relations-{version}"
-    ModelExtractor(model, f"relations-{version}", joint=joint).save(out, {"training": stats})
+    extractor = ModelExtractor(model, f"relations-{version}", joint=joint, indications=indications, sentence=sentence)
+    extractor.save(out, {"training": stats})
     return out
 
 
@@ -310,6 +336,7 @@ def train_relations(
     manifestation_from: Path | None = None,
     annotations: tuple[Path, ...] | None = ANNOTATIONS,
     manifestation_rows: tuple[Path, ...] | None = MANIFESTATION_ROWS,
+    indications: Path | None = INDICATIONS,
 ) -> Path:
     """Train on the shared corpora (defaults from settings) and write ``relations-<version>/``.
 
@@ -317,7 +344,8 @@ def train_relations(
     ``manifestation_from``: a ``relations-*`` folder whose ``disease_manifestation`` classifier
     (``manifestation.joblib``) is copied unchanged into the new folder.  ``annotations``: the
     hand-annotated sentence pairs the joint adverse-event / treatment model learns from with BioRED,
-    BC5CDR and ADE (:mod:`extract.training.relations.joint`); None trains no joint model.
+    BC5CDR and ADE (:mod:`extract.training.relations.joint`); None trains no joint model.  ``indications``: a
+    known-indication table (:mod:`extract.relations.indications`) the new model ships; None or absent: none.
     """
     from extract.settings import get_settings
 
@@ -357,7 +385,30 @@ def train_relations(
             document_consistency=JOINT_DOCUMENT_CONSISTENCY,
         )
         stats["data"]["annotations"] = [str(p) for p in annotations]
-    out = save_model(model, stats, models_dir, version, joint=joint)
+    sentence = None
+    if joint is not None and SENTENCE_EPOCHS:
+        annotated, others, _counts = joint_training_examples(annotations, settings.corpora_dir, linker_dir)
+        ner_dir = resolve_model_dir(settings.ner_model, "ner")
+        vectors = ner_dir / "vocab" if ner_dir is not None and (ner_dir / "vocab" / "vectors").exists() else None
+        sentence, stats["sentence_model"] = train_sentence_model(
+            annotated + others,
+            epochs=SENTENCE_EPOCHS,
+            weight=SENTENCE_WEIGHT,
+            read_below=SENTENCE_READ_BELOW,
+            vectors=vectors,
+        )
+    table = None
+    if indications is not None and Path(indications).exists():
+        table = IndicationTable.load(Path(indications))
+        stats["indications"] = {
+            "pairs": len(table),
+            "known_indications": sum(table.is_indication(d, t) for d, t in table.counts),
+            "min_documents": table.min_documents,
+            "ratio": table.ratio,
+            "source": table.source,
+        }
+        stats["data"]["indications"] = str(indications)
+    out = save_model(model, stats, models_dir, version, joint=joint, indications=table, sentence=sentence)
     manifestation = None
     if manifestation_from is not None:
         manifestation = copy_manifestation(Path(manifestation_from), out)
@@ -554,6 +605,36 @@ def write_model_card(
             f"- Annotated pairs, {cv.get('folds')}-fold PMID-grouped cross-validation (other sources in every "
             f"training fold): treats {json.dumps(cv.get('treats'))}; judged adverse-event rows of earlier "
             f"versions kept by the vetoes: {json.dumps(cv.get('adverse_event_rows'))}.",
+        ]
+    if stats.get("sentence_model"):
+        sm = stats["sentence_model"]
+        lines += [
+            "",
+            "## Sentence text classifier (`sentence_textcat/`, relations >= 0.11.0)",
+            "A spaCy `textcat` (TextCatEnsemble: bag of words and bigrams + CNN over hashed NORM/PREFIX/SUFFIX/SHAPE "
+            f"embeddings of width {sm.get('width')} and the static floret vectors of the NER model) over the sentence "
+            "with the drug in `[[ ]]` and the disease in `{{ }}`, classes none / adverse_event / treats, trained from "
+            "scratch on the joint model's examples (annotated pairs seen 3 times per epoch, BioRED once, BC5CDR and "
+            f"ADE sampled at 0.3: {sm.get('pool')} examples, {sm.get('epochs')} epochs, {sm.get('train_seconds')} s; "
+            "`extract.training.relations.sentence_model`).  A same-sentence adverse-event row the joint model keeps "
+            f"with P(adverse_event) below {sm.get('read_below')} is kept only if the average of the two models' "
+            f"probabilities (joint weight {sm.get('weight_of_joint_model')}) passes the joint model's vetoes too "
+            "(`extract.relations.sentence_model`).",
+        ]
+    if stats.get("indications"):
+        ind = stats["indications"]
+        lines += [
+            "",
+            "## Known indications (`indications.json.gz`, relations >= 0.11.0)",
+            "A drug and a disease that never share a sentence are reported as an adverse event only from the document "
+            "as a whole; in trial abstracts such topical pairs are mostly the drug's indication (fentanyl and pain in "
+            "an analgesia trial).  The table counts, per (drug, disease) concept pair, the documents of the training "
+            f"draws ({ind.get('source')}; `data/indications/README.md`) whose same-sentence rows state it as a "
+            "treatment and as an adverse event; a cross-sentence adverse-event reading of a pair with at least "
+            f"{ind.get('min_documents')} treatment documents and at least {ind.get('ratio')} times as many treatment "
+            "as adverse-event documents is dropped (`extract.relations.indications`).  Rows whose sentence states the "
+            "adverse event are decided by the sentence models alone.",
+            f"- {ind.get('pairs')} concept pairs stored, {ind.get('known_indications')} of them known indications.",
         ]
     if stats.get("manifestation_filter"):
         mf = stats["manifestation_filter"]
