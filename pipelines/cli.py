@@ -523,7 +523,7 @@ def train_indications_command(
     out.parent.mkdir(parents=True, exist_ok=True)
     table.save(out)
     known = sum(table.is_indication(d, t) for d, t in table.counts)
-    console.print(f"{len(table)} concept pairs ({known} known indications) written to {out}")
+    console.print(f"{len(table)} (drug, disease) pairs ({known} known indications) written to {out}")
 
 
 @app.command("build-linker")

@@ -27,19 +27,25 @@ from pathlib import Path
 ARTIFACT = "indications.json.gz"
 
 
+def side_key(concept_id: str | None, text: str | None) -> str:
+    """A pair side's key: its concept id, else its lower-cased mention text (an unlinked "pylori infection")."""
+    return concept_id or (text or "").lower().strip()
+
+
 @dataclass
 class IndicationTable:
-    """``counts``: (drug concept id, disease concept id) -> (treatment documents, adverse-event documents)."""
+    """``counts``: (drug key, disease key) -> (treatment documents, adverse-event documents); a key is the
+    concept id, else the lower-cased mention text (:func:`side_key`)."""
 
     counts: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     min_documents: int = 3
     ratio: float = 3.0
     source: str = ""
 
-    def is_indication(self, drug_concept: str | None, disease_concept: str | None) -> bool:
-        if not drug_concept or not disease_concept:
+    def is_indication(self, drug_key: str | None, disease_key: str | None) -> bool:
+        if not drug_key or not disease_key:
             return False
-        treats, adverse = self.counts.get((drug_concept, disease_concept), (0, 0))
+        treats, adverse = self.counts.get((drug_key, disease_key), (0, 0))
         return treats >= self.min_documents and treats >= self.ratio * adverse
 
     def __len__(self) -> int:
@@ -52,7 +58,7 @@ class IndicationTable:
             "min_documents": self.min_documents,
             "ratio": self.ratio,
             "source": self.source,
-            "columns": ["drug_concept_id", "disease_concept_id", "treatment_documents", "adverse_event_documents"],
+            "columns": ["drug_key", "disease_key", "treatment_documents", "adverse_event_documents"],
             "pairs": [[d, t, n_t, n_a] for (d, t), (n_t, n_a) in sorted(self.counts.items())],
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")

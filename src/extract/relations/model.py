@@ -37,7 +37,7 @@ from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, ag
 from extract.relations.cues import REDUCTION
 from extract.relations.event_phrase import EventPhrase
 from extract.relations.indications import ARTIFACT as INDICATIONS_ARTIFACT
-from extract.relations.indications import IndicationTable
+from extract.relations.indications import IndicationTable, side_key
 from extract.relations.instances import Instance, drug_disease_instances
 from extract.relations.joint import ARTIFACT as JOINT_ARTIFACT
 from extract.relations.joint import TREATS, JointModel, joint_features
@@ -563,7 +563,9 @@ class ModelExtractor:
                 key: c
                 for key, c in ade.items()
                 if c.head.sentence_index == c.tail.sentence_index
-                or not self.indications.is_indication(c.head.concept_id, c.tail.concept_id)
+                or not self.indications.is_indication(
+                    side_key(c.head.concept_id, c.head.text), side_key(c.tail.concept_id, c.tail.text)
+                )
             }
         if self.model.trees:
             ade = most_specific(ade, self.model.trees)
