@@ -73,7 +73,9 @@ PREDICTED_MENTIONS = True
 # the judged adverse-event rows of relations-0.7.0 (relations >= 0.8.0), the judged adverse-event and
 # treatment rows of relations-0.8.0 (third draw, relations >= 0.9.0), the judged adverse-event rows of
 # relations-0.9.0 (fourth draw, relations >= 0.10.0) and the judged adverse-event and treatment rows of
-# relations-0.10.0 on evidence_inference trial abstracts (fifth draw, relations >= 0.11.0).
+# relations-0.10.0 on evidence_inference trial abstracts (fifth draw, relations >= 0.11.0).  The judged rows of
+# relations-0.11.0 on the bodies of those reports (adverse_event_rows_6.jsonl) are not used: with them CID dev fell
+# 0.509 -> 0.496 for +0.02 audit precision (models/EXPERIMENTS.md).
 _ANNOTATED = PROJECT_ROOT / "data" / "gold" / "relation_annotations"
 ANNOTATIONS = (
     _ANNOTATED / "pairs.jsonl",
