@@ -112,6 +112,15 @@ def write_medline(path: Path, docs: dict[str, tuple[str, str]], pmids: list[str]
         fh.write("</PubmedArticleSet>\n")
 
 
+def write_draw(docs: dict[str, tuple[str, str]], n: int, seed: int, xml: Path, ids: Path) -> list[str]:
+    """Draw ``n`` of ``docs`` with ``seed`` (:func:`sample_ids`), write them as MEDLINE XML and their ids; the ids."""
+    pmids = sample_ids(list(docs), n, seed)
+    write_medline(xml, docs, pmids)
+    ids.parent.mkdir(parents=True, exist_ok=True)
+    ids.write_text("".join(f"{p}\n" for p in pmids), encoding="utf-8")
+    return pmids
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=5000, help="number of abstracts")
@@ -140,10 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     for path in args.exclude:
         for pmid in path.read_text(encoding="utf-8").split():
             docs.pop(pmid, None)
-    pmids = sample_ids(list(docs), args.n, args.seed)
-    write_medline(args.xml, docs, pmids)
-    args.ids.parent.mkdir(parents=True, exist_ok=True)
-    args.ids.write_text("".join(f"{p}\n" for p in pmids), encoding="utf-8")
+    pmids = write_draw(docs, args.n, args.seed, args.xml, args.ids)
     print(f"{len(pmids)} of {len(docs)} candidate abstracts -> {args.xml}; ids -> {args.ids}")
 
 

@@ -21,7 +21,7 @@ import gzip
 import os
 from pathlib import Path
 
-from make_audit_corpus import REPO, sample_ids, split_title, write_medline
+from make_audit_corpus import REPO, split_title, write_draw
 
 FULLTEXT = "unlabeled/evidence_inference/fulltext.txt.gz"
 ABSTRACTS = "unlabeled/evidence_inference/abstracts.txt.gz"
@@ -65,10 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     exclude = {p for path in args.exclude for p in path.read_text(encoding="utf-8").split()}
     docs = read_bodies(args.shared, exclude, args.max_chars)
-    pmids = sample_ids(list(docs), args.n, args.seed)
-    write_medline(args.xml, docs, pmids)
-    args.ids.parent.mkdir(parents=True, exist_ok=True)
-    args.ids.write_text("".join(f"{p}\n" for p in pmids), encoding="utf-8")
+    pmids = write_draw(docs, args.n, args.seed, args.xml, args.ids)
     print(f"{len(pmids)} of {len(docs)} candidate report bodies -> {args.xml}; ids -> {args.ids}")
 
 
