@@ -110,6 +110,9 @@ def test_table_counts_documents_of_a_real_output(sample_run, tmp_path):
     table.save(tmp_path / ARTIFACT)
     again = IndicationTable.load(tmp_path / ARTIFACT)
     assert again == table
+    (tmp_path / "copy").mkdir()
+    again.save(tmp_path / "copy" / ARTIFACT)  # a re-run writes the same bytes
+    assert (tmp_path / "copy" / ARTIFACT).read_bytes() == (tmp_path / ARTIFACT).read_bytes()
     assert [again.is_indication(*k) for k in sorted(counts)] == [
         counts[k][0] >= 1 and counts[k][0] >= 2.0 * counts[k][1] for k in sorted(counts)
     ]

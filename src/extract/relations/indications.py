@@ -64,7 +64,8 @@ class IndicationTable:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         os.close(fd)
         try:
-            with gzip.GzipFile(tmp, "wb", mtime=0) as fh:
+            # No file name and no time in the gzip header: the same table gives the same bytes.
+            with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
                 fh.write(json.dumps(payload, indent=0, ensure_ascii=False).encode("utf-8"))
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)

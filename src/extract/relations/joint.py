@@ -142,13 +142,14 @@ class JointModel:
         out[:, [int(c) for c in self.clf.classes_]] = p
         return out
 
-    def vetoes_adverse_event(self, p: np.ndarray) -> bool:
+    def vetoes_adverse_event(self, p: np.ndarray, ae_min: float | None = None) -> bool:
         """The sentence reads as a treatment (P(treats) - P(adverse_event) above ``ae_veto``), as no relation
         (``none`` the most likely class, at least ``none_veto``; 1.0 or more switches that off), or not clearly
-        as an adverse event (P(adverse_event) below ``ae_min``; 0 switches that off)."""
+        as an adverse event (P(adverse_event) below ``ae_min``; 0 switches that off; a caller's ``ae_min``
+        replaces the model's)."""
         if float(p[TREATS] - p[ADVERSE_EVENT]) > self.thresholds.get("ae_veto", 0.0):
             return True
-        if float(p[ADVERSE_EVENT]) < self.thresholds.get("ae_min", 0.0):
+        if float(p[ADVERSE_EVENT]) < (self.thresholds.get("ae_min", 0.0) if ae_min is None else ae_min):
             return True
         return int(np.argmax(p)) == NONE and float(p[NONE]) >= self.thresholds.get("none_veto", 1.0)
 

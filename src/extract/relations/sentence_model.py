@@ -18,7 +18,6 @@ of a batch in one call.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -166,11 +165,7 @@ class SentenceModel:
 
     def vetoes_adverse_event(self, joint: JointModel, joint_probs: np.ndarray, sentence_probs: np.ndarray) -> bool:
         """The joint model's vetoes applied to the averaged probabilities (``ae_min`` replaced when set)."""
-        combined = self.combine(joint_probs, sentence_probs)
-        if self.ae_min is None:
-            return joint.vetoes_adverse_event(combined)
-        thresholds = {**joint.thresholds, "ae_min": self.ae_min}
-        return replace(joint, thresholds=thresholds).vetoes_adverse_event(combined)
+        return joint.vetoes_adverse_event(self.combine(joint_probs, sentence_probs), ae_min=self.ae_min)
 
     def save(self, path: Path) -> None:
         path = Path(path)

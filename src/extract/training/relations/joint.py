@@ -302,8 +302,10 @@ def train_joint(
     rule_exemption: bool = True,
     document_consistency: bool = False,
     folds: int = 5,
+    examples: tuple[list[JointExample], list[JointExample], dict] | None = None,
 ) -> tuple[JointModel, dict]:
-    annotated, others, counts = training_examples(annotations, corpora_dir, linker_dir)
+    """``examples``: what :func:`training_examples` returns for these arguments, when the caller has it already."""
+    annotated, others, counts = examples or training_examples(annotations, corpora_dir, linker_dir)
     stats: dict = {"examples": counts, "C": C, "weights": WEIGHTS, "window_features": WINDOW}
     model = _fit(annotated + others, C)
     model.thresholds = {"treats": treats, "ae_veto": ae_veto, "none_veto": none_veto, "ae_min": ae_min}

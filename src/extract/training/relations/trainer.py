@@ -375,10 +375,13 @@ def train_relations(
     joint = None
     if annotations is not None:
         linker_dir = resolve_model_dir(settings.linker_index, "linker")
+        # The joint model's examples, shared with the sentence classifier below.
+        examples = joint_training_examples(annotations, settings.corpora_dir, linker_dir)
         joint, stats["joint"] = train_joint(
             annotations,
             settings.corpora_dir,
             linker_dir,
+            examples=examples,
             treats=JOINT_TREATS,
             ae_veto=JOINT_AE_VETO,
             none_veto=JOINT_NONE_VETO,
@@ -389,7 +392,7 @@ def train_relations(
         stats["data"]["annotations"] = [str(p) for p in annotations]
     sentence = None
     if joint is not None and SENTENCE_EPOCHS:
-        annotated, others, _counts = joint_training_examples(annotations, settings.corpora_dir, linker_dir)
+        annotated, others, _counts = examples
         ner_dir = resolve_model_dir(settings.ner_model, "ner")
         vectors = ner_dir / "vocab" if ner_dir is not None and (ner_dir / "vocab" / "vectors").exists() else None
         sentence, stats["sentence_model"] = train_sentence_model(
