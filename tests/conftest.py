@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline: no telemetry attempts
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from extract.settings import get_settings
+from extract.settings import get_settings, resolve_model_dir
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +87,49 @@ def sample_run(tmp_path_factory, seed_pages) -> dict:
     return {"out": out, "run": run, "summary": summary, "report": Path(report.stdout.strip().splitlines()[-1])}
 
 
+# -- the stage's models, loaded once per session ------------------------------------------------------------
+#
+# ``get_ner_nlp()`` builds the NER stage pipeline once per process (~10 s: the model's lexicon, the linker
+# index) and ``get_extractor()`` loads the relation extractor once.  An in-process run (``extraction_pipeline``,
+# ``run_stage``) frees them when its stage is done (``stages.release_models``), so the next test that needed
+# them loaded them again: three more NER builds per session.  After each test, the pipeline, extractor and
+# linker index of the session's default settings are put back into their caches if a release dropped them.
+# The release itself still happens inside the tests (the runs, ``test_release_frees_the_pipeline_...``); only
+# what the next test starts from changes: the objects the session loaded first, as if nothing had been
+# released (a pipeline a caller still holds stays usable, ``release_ner_nlp``).
+
+_KEPT: dict[str, tuple] = {}  # name -> (cache key, the object the session loaded)
+
+
+def _keep(name: str, cache: dict, key) -> None:
+    """Remember the cache's entry for ``key``, or put the remembered one back if a release dropped it."""
+    if key in cache:
+        _KEPT[name] = (key, cache[key])
+    elif name in _KEPT and _KEPT[name][0] == key:
+        cache[key] = _KEPT[name][1]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_stage_models():
+    yield
+    s = get_settings()
+    # the cache keys of ``get_ner_nlp`` and ``get_extractor`` for these settings (if those change, nothing is
+    # kept: the tests only get slower); a module not imported yet has loaded nothing
+    if (pipeline := sys.modules.get("extract.ner.pipeline")) is not None:
+        key = (str(s.models_dir), s.ner_model, s.linker_index, str(s.shared_dir))
+        _keep("ner", pipeline._CACHE, (*key, s.ner_gemm, s.drug_classes, s.biologic_drugs))
+    if (stage := sys.modules.get("extract.relations.stage")) is not None:
+        _keep("relations", stage._EXTRACTORS, (str(s.models_dir), s.relation_model, str(s.shared_dir)))
+    # the shipped linker index the pipelines share (``load_linker_resources``, ~3 s), dropped with the pipeline
+    if (index := sys.modules.get("extract.linking.index")) is not None:
+        if (linker := resolve_model_dir(s.linker_index, "linker")) is not None:
+            _keep("linker", index._CACHE, linker.resolve())
+
+
 @pytest.fixture(scope="session")
 def shipped_ner_model():
     """The shipped NER model folder loaded with ``spacy.load`` (its lexicon takes seconds to build), once."""
     import spacy
-
-    from extract.settings import resolve_model_dir
 
     model_dir = resolve_model_dir("", "ner")
     if model_dir is None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -23,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from extract import schemas, stages, store
 from extract.check import check_output
@@ -31,6 +30,7 @@ from extract.ingest import ingest_paths
 from extract.rejects import REASONS
 from extract.settings import Settings
 from helpers import ROOT, biomed_extract, cli_env, tiny_ner_model
+from pipelines.cli import app
 
 FIXTURES = ROOT / "tests" / "fixtures" / "bad_inputs"
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -340,7 +340,6 @@ def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
 
     out = tmp_path / "out"
     shutil.copytree(deletion_output[0], out)
-    env = {**os.environ, "COLUMNS": "200"}
     # the copy is sound before the damage (the `check` command's exit 0 on sound output is asserted once,
     # in test_cli_run_over_all_bad_inputs_completes_and_checks)
     assert check_output(out).ok
@@ -354,11 +353,10 @@ def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
         (out / "sentences" / "batch_id=base" / "part-0.parquet").write_bytes(b"PAR1 not really parquet")
     else:
         _tamper(out, "documents", "base", lambda rows: rows.pop())
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "check", "--out", str(out)], env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 1, proc.stderr[-2000:]
-    assert "violation:" in proc.stderr
+    # the `check` command in this process (its subprocess form runs in test_cli_run_over_all_bad_inputs_...)
+    res = CliRunner().invoke(app, ["check", "--out", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1, res.output[-2000:]
+    assert "violation:" in res.stderr
 
 
 @pytest.mark.parametrize("suffix", [".pubtator", ".txt", ".xml"])

@@ -119,7 +119,8 @@ def test_sigterm_ends_the_run_and_stops_its_temporary_prefect_server(tmp_path, m
     import psutil
 
     out = tmp_path / "out"
-    env = {**cli_env(model), "BIOMED_EXTRACT_TEST_WRITE_DELAY": "2"}
+    # 1 s before each rename: the signal lands while the documents file is still temporary (asserted below)
+    env = {**cli_env(model), "BIOMED_EXTRACT_TEST_WRITE_DELAY": "1"}
     run = _spawn(["run", *_inputs(tmp_path), "--out", str(out), "--batch", "term"], env)
     try:
         docs_dir = out / "documents" / "batch_id=term"
@@ -132,6 +133,7 @@ def test_sigterm_ends_the_run_and_stops_its_temporary_prefect_server(tmp_path, m
         _, alive = psutil.wait_procs(servers, timeout=30)
         assert not alive, "the temporary server outlived the run"
         assert not any(docs_dir.glob(".part-0.*.tmp")), "the unfinished partition was removed"
+        assert not (docs_dir / "part-0.parquet").exists(), "the run ended before committing the documents file"
     finally:
         _kill_group(run)
 
@@ -140,9 +142,11 @@ def test_second_run_on_the_same_output_refuses_or_waits(tmp_path, model):
     inputs = _inputs(tmp_path)
     out = tmp_path / "out"
     env = cli_env(model)
+    # once its raw_documents folder appears the first run still has three stages to go (~10 s holding the lock,
+    # against the ~0.5 s the refused run takes to start and be refused); the pause per write widens that margin
     first = _spawn(
         ["run", *inputs, "--out", str(out), "--batch", "one", "--wait", "60"],
-        {**env, "BIOMED_EXTRACT_TEST_WRITE_DELAY": "0.5"},
+        {**env, "BIOMED_EXTRACT_TEST_WRITE_DELAY": "0.1"},
     )
     try:
         _wait_for(lambda: (out / "raw_documents").exists(), timeout=240, proc=first)  # first holds the lock
@@ -153,6 +157,7 @@ def test_second_run_on_the_same_output_refuses_or_waits(tmp_path, model):
         assert not (out / "raw_documents" / "batch_id=two").exists()
         waiting = _spawn(["run", *inputs, "--out", str(out), "--batch", "two", "--wait", "300"], env)
         try:
+            assert first.poll() is None, "the first run still holds the output folder while the second starts"
             first_out, first_err = first.communicate(timeout=300)
             assert first.returncode == 0, first_err[-3000:]
             assert waiting.poll() is None or waiting.returncode == 0

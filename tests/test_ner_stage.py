@@ -45,7 +45,13 @@ def _entities(cleaned, **overrides):
     return extract_entities(cleaned.documents, cleaned.sentences, settings, nlp=get_ner_nlp(settings))
 
 
-def test_pipeline_comes_from_the_config_with_versions_in_meta(cleaned) -> None:
+@pytest.fixture(scope="module")
+def one_process(cleaned):
+    """The stage's entities of the ``N_DOCS`` abstracts in this process (``ner_processes=1``), read by several tests."""
+    return _entities(cleaned, ner_processes=1)
+
+
+def test_pipeline_comes_from_the_config_with_versions_in_meta(one_process) -> None:
     model_dir = resolve_model_dir(get_settings().ner_model, "ner")
     linker_dir = resolve_model_dir(get_settings().linker_index, "linker")
     if linker_dir is None:
@@ -66,19 +72,22 @@ def test_pipeline_comes_from_the_config_with_versions_in_meta(cleaned) -> None:
     assert nlp.get_pipe("extract_linker").threshold == 0.65
     assert nlp.get_pipe("extract_context").max_before == 8
     assert nlp.config["components"]["extract_biologic_drugs"]["linker_path"] == str(linker_dir)
-    entities = _entities(cleaned, ner_processes=1).entities
-    assert set(entities.column("model_version").to_pylist()) == {expected}
+    assert set(one_process.entities.column("model_version").to_pylist()) == {expected}
 
 
 def test_sourced_model_pipes_predict_as_the_model_folder_does(cleaned, shipped_ner_model) -> None:
-    """The sourced ``ner`` needs the model's static vectors: they come with the config's callback."""
+    """The sourced ``ner`` needs the model's static vectors: they come with the config's callback.
+
+    The stage pipeline's own sourced pipes (the session's, built once) run alone; building a subset of the
+    config's pipes (``only=``) is tested in ``test_settings_and_only_exclude_pipes_of_the_same_config``."""
     model_dir = resolve_model_dir(get_settings().ner_model, "ner")
-    sourced = build_ner_nlp(get_settings(), only=["lexicon_features", "ner"])
-    assert sourced.pipe_names == ["lexicon_features", "ner"]
+    sourced = get_ner_nlp(_pinned_settings())
     assert sourced.vocab.vectors.shape == spacy.load(model_dir, exclude=["lexicon_features", "ner"]).vocab.vectors.shape
     loaded = shipped_ner_model  # spacy.load(model_dir), shared with test_ner_training
     texts = cleaned.documents.column("text").to_pylist()[:20]
-    ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in sourced.pipe(texts)]
+    with sourced.select_pipes(enable=["lexicon_features", "ner"]):
+        assert sourced.pipe_names == ["lexicon_features", "ner"]
+        ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in sourced.pipe(texts)]
     assert ents == [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in loaded.pipe(texts)]
     assert sum(map(len, ents)) > 100
 
@@ -100,8 +109,8 @@ def test_settings_and_only_exclude_pipes_of_the_same_config() -> None:
     assert gold_mentions.meta["extract"]["ner"] is None and gold_mentions.meta["extract"]["model_version"] is None
 
 
-def test_worker_processes_give_the_same_entities(cleaned, caplog) -> None:
-    one = _entities(cleaned, ner_processes=1)
+def test_worker_processes_give_the_same_entities(cleaned, one_process, caplog) -> None:
+    one = one_process
     two = _entities(cleaned, ner_processes=2)
     assert "redoing the chunk in one process" not in caplog.text  # the workers really ran
     assert one.entities.num_rows > 10 * N_DOCS  # ~18 mentions per abstract
@@ -124,12 +133,16 @@ def _fail_on_marker(doc):
     return doc
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def failing_nlp():
-    """A private copy of the stage pipeline (the cached one must stay unmodified) that fails on a marker."""
-    nlp = build_ner_nlp(get_settings())
+    """The stage pipeline (the session's, built once) with a last pipe that fails on a marker; the pipe is
+    removed after the test, so the cached pipeline the other tests use is unchanged."""
+    nlp = get_ner_nlp(_pinned_settings())
     nlp.add_pipe("test_fail_on_marker")
-    return nlp
+    try:
+        yield nlp
+    finally:
+        nlp.remove_pipe("test_fail_on_marker")
 
 
 @pytest.mark.parametrize("processes", [1, 2])
@@ -155,8 +168,8 @@ def test_a_failing_document_becomes_a_reject_in_workers_and_alone(failing_nlp, p
     assert with_entities == set(ids) - {ids[70]}
 
 
-def test_concept_ids_hold_every_conjunct_and_start_with_concept_id(cleaned) -> None:
-    rows = _entities(cleaned, ner_processes=1).entities.select(["concept_id", "concept_ids"]).to_pylist()
+def test_concept_ids_hold_every_conjunct_and_start_with_concept_id(one_process) -> None:
+    rows = one_process.entities.select(["concept_id", "concept_ids"]).to_pylist()
     for row in rows:
         if row["concept_id"] is None:
             assert row["concept_ids"] is None

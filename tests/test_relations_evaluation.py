@@ -4,8 +4,6 @@ corpus is cross-validated by PMID folds with models trained by the real training
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,6 @@ from extract.settings import get_settings, resolve_model_dir
 from extract.training.relations.trainer import CONCEPT_THRESHOLD
 from pipelines.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "relations"
 
 pytestmark = pytest.mark.skipif(
@@ -71,23 +68,8 @@ def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:
 
 
 def test_an_unknown_mode_is_a_usage_error() -> None:
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "evaluate",
-            "--task",
-            "ade",
-            "--corpus",
-            str(FIXTURES / "ade"),
-            "--format",
-            "ade",
-            "--mode",
-            "cv",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    # the CLI command in this process, as above (a subprocess only adds its start-up)
+    res = CliRunner().invoke(
+        app, ["evaluate", "--task", "ade", "--corpus", str(FIXTURES / "ade"), "--format", "ade", "--mode", "cv"]
     )
-    assert res.returncode == 2 and "--mode must be one of" in res.stdout + res.stderr
+    assert res.exit_code == 2 and "--mode must be one of" in res.output, res.output

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from extract.relations.extractor import load_extractor
 from extract.relations.joint import ADVERSE_EVENT, CLASSES, TREATS
 from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE
 from extract.settings import PROJECT_ROOT
@@ -24,8 +23,9 @@ AUDIT_IDS = PROJECT_ROOT / "data" / "gold" / "relation_audit" / "audit_ids.txt"
 
 
 @pytest.fixture(scope="module")
-def extractor():
-    ex = load_extractor()
+def extractor(extractor):
+    """The session's shipped extractor (conftest.py: the stage's ``load_extractor()``), with its joint model."""
+    ex = extractor
     assert getattr(getattr(ex, "inner", ex), "joint", None) is not None, "the shipped relation model has no joint model"
     return ex
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from extract.relations.extractor import load_extractor
 from extract.relations.manifestation import ManifestationModel
 from extract.relations.manifestation_patterns import excluded_pair, precise_pattern, tail_drug_event
 from extract.relations.types import DISEASE_MANIFESTATION
@@ -136,8 +135,7 @@ shipped = pytest.mark.skipif(
 
 
 @shipped
-def test_shipped_manifestations_on_calcinosis_seed():
-    extractor = load_extractor()
+def test_shipped_manifestations_on_calcinosis_seed(extractor):  # the stage's load_extractor(), once per session
     assert extractor.manifestation is not None
     text = (PAGES / "abstract_calcinosis_cutis.txt").read_text(encoding="utf-8")
     manif = relation_pairs(extractor.extract(build_view("seed2", text, CALCINOSIS_TERMS)), DISEASE_MANIFESTATION)
@@ -145,11 +143,11 @@ def test_shipped_manifestations_on_calcinosis_seed():
     assert ("dermatomyositis", "calcinosis cutis") in manif
     assert not any(h.startswith("calcinosis") for h, _ in manif)
     view = build_view("s", "In systemic sclerosis calcinosis occurs in several distinct contexts.", CALCINOSIS_TERMS)
-    assert ("systemic sclerosis", "calcinosis") in relation_pairs(load_extractor().extract(view), DISEASE_MANIFESTATION)
+    assert ("systemic sclerosis", "calcinosis") in relation_pairs(extractor.extract(view), DISEASE_MANIFESTATION)
 
 
 @shipped
-def test_shipped_no_manifestations_on_teriparatide_seed():
+def test_shipped_no_manifestations_on_teriparatide_seed(extractor):
     text = (PAGES / "case_report_teriparatide.txt").read_text(encoding="utf-8")
-    cands = load_extractor().extract(build_view("seed1", text, TERIPARATIDE_TERMS))
+    cands = extractor.extract(build_view("seed1", text, TERIPARATIDE_TERMS))
     assert not [c for c in cands if c.type == DISEASE_MANIFESTATION and not c.negated]

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from extract.corpora.ade import read_ade
-from extract.relations.extractor import load_extractor
 from extract.relations.model import ModelExtractor
 from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, RELATION_TYPES
 from extract.settings import resolve_model_dir
@@ -60,8 +59,7 @@ shipped = pytest.mark.skipif(resolve_model_dir("", "relations") is None, reason=
 
 
 @shipped
-def test_shipped_model_on_teriparatide_seed():
-    extractor = load_extractor()
+def test_shipped_model_on_teriparatide_seed(extractor):  # the stage's load_extractor(), once per session
     assert isinstance(getattr(extractor, "inner", extractor), ModelExtractor)  # may be wrapped (coordination)
     text = (PAGES / "case_report_teriparatide.txt").read_text(encoding="utf-8")
     cands = extractor.extract(build_view("seed1", text, TERIPARATIDE_TERMS))
@@ -85,8 +83,7 @@ def test_shipped_model_on_teriparatide_seed():
 
 
 @shipped
-def test_shipped_model_on_calcinosis_seed():
-    extractor = load_extractor()
+def test_shipped_model_on_calcinosis_seed(extractor):
     text = (PAGES / "abstract_calcinosis_cutis.txt").read_text(encoding="utf-8")
     cands = extractor.extract(build_view("seed2", text, CALCINOSIS_TERMS))
     treats = {(h, t.split()[0]) for h, t in relation_pairs(cands, DRUG_TREATS_DISEASE)}
@@ -155,10 +152,9 @@ def _cand_keys(cands):
 
 
 @shipped
-def test_extract_many_equals_extract_and_isolates_failures():
+def test_extract_many_equals_extract_and_isolates_failures(extractor):
     """Batched extraction (one classifier call for many documents) gives each document's ``extract``
     result exactly; a failing document gets its exception and does not fail the others."""
-    extractor = load_extractor()
     views = [
         build_view("seed1", (PAGES / "case_report_teriparatide.txt").read_text(encoding="utf-8"), TERIPARATIDE_TERMS),
         build_view("seed2", (PAGES / "abstract_calcinosis_cutis.txt").read_text(encoding="utf-8"), CALCINOSIS_TERMS),
