@@ -21,6 +21,7 @@ PAGES = get_settings().shared_dir / "samples" / "pages"
 POSTPROCESSING = [
     "extract_drug_classes",
     "extract_biologic_drugs",
+    "extract_disease_names",
     "extract_abbreviations",
     "extract_linker",
     "extract_context",
@@ -76,6 +77,22 @@ CALCINOSIS_TERMS = {
     "bisphosphonates": "CHEMICAL",
     "methotrexate": "CHEMICAL",
 }
+
+
+def doc_with_entities(text: str, mentions: list[tuple]):
+    """A blank-tokenizer doc with ``(mention, label)`` or ``(mention, label, nth occurrence)`` entities, as the NER
+    model would leave them for the components after it."""
+    from extract.nlp.tokenizer import make_blank_nlp
+
+    doc = make_blank_nlp().make_doc(text)
+    ents = []
+    for mention, label, *nth in mentions:
+        start = -1
+        for _ in range((nth[0] if nth else 0) + 1):
+            start = text.index(mention, start + 1)
+        ents.append(doc.char_span(start, start + len(mention), label=label))
+    doc.ents = ents
+    return doc
 
 
 def relation_pairs(cands, rel_type: str, negated: bool = False) -> set[tuple[str, str]]:

@@ -4,17 +4,11 @@ from spacy.tokens import Span
 
 from extract.ner.drug_classes import DrugClassExtender
 from extract.nlp.tokenizer import make_blank_nlp
+from helpers import doc_with_entities
 
 
 def _doc_with(text: str, mentions: list[tuple[str, str]]):
-    nlp = make_blank_nlp()
-    doc = nlp.make_doc(text)
-    ents = []
-    for mention, label in mentions:
-        start = text.index(mention)
-        ents.append(doc.char_span(start, start + len(mention), label=label))
-    doc.ents = ents
-    return DrugClassExtender(nlp)(doc)
+    return DrugClassExtender(make_blank_nlp())(doc_with_entities(text, mentions))
 
 
 def test_chemical_widened_over_class_head():
@@ -41,3 +35,34 @@ def test_no_widening_without_head_or_for_diseases():
     )
     assert [e.text for e in doc.ents] == ["calcium", "hypertension"]
     assert isinstance(doc.ents[0], Span)
+
+
+def test_converting_enzyme_inhibitors_and_donors_are_the_class():
+    doc = _doc_with(
+        "spironolactone added to an angiotensin-converting enzyme inhibitor; headache after a nitric oxide donor",
+        [
+            ("spironolactone", "CHEMICAL"),
+            ("angiotensin", "CHEMICAL"),
+            ("headache", "DISEASE"),
+            ("nitric oxide", "CHEMICAL"),
+        ],
+    )
+    got = [(e.text, e._.method) for e in doc.ents]
+    assert ("angiotensin-converting enzyme inhibitor", "drug_class") in got
+    assert ("nitric oxide donor", "drug_class") in got
+    assert ("spironolactone", "model") in got
+
+
+def test_the_stage_links_the_widened_class_to_its_mesh_class():
+    """Through the real NER stage pipeline: the class, not the enzyme's substrate, is the drug an analyst reads
+    ("angiotensin" → CHF as a treatment was a judged error of the audit)."""
+    from extract.ner.pipeline import get_ner_nlp
+
+    doc = get_ner_nlp()(
+        "Effectiveness of spironolactone added to an angiotensin-converting enzyme inhibitor and a loop diuretic "
+        "for severe chronic congestive heart failure. Headache induced by a nitric oxide donor (nitroglycerin)."
+    )
+    ents = {e.text: e for e in doc.ents}
+    assert "angiotensin" not in ents and "nitric oxide" not in ents
+    assert ents["angiotensin-converting enzyme inhibitor"]._.concept_id == "MESH:D000806"
+    assert ents["nitric oxide donor"]._.concept_id == "MESH:D020030"

@@ -108,7 +108,8 @@ ENTITIES = pa.schema(
             "method",
             pa.string(),
             "What found it: model, lexicon, abbreviation, drug_class (a model CHEMICAL widened over a class head "
-            'such as "channel blockers"), or drug_lexicon (a biologic drug the model leaves out, e.g. infliximab)',
+            'such as "channel blockers"), drug_lexicon (a biologic drug the model leaves out, e.g. infliximab), or '
+            'disease_name (a model DISEASE widened to the knowledge-base name around it, "migraine with aura")',
             False,
         ),
         _f(

@@ -11,7 +11,9 @@ short form
 and gets ``span._.abbreviation_of`` = the long-form entity's text, which the linker
 links in place of the short form (so "SSc" gets the concept of "systemic sclerosis").
 Short-form entities whose long form is no entity still get ``abbreviation_of``
-(the long form text), which helps linking.
+(the long form text), which helps linking, and ``unsupported_short_form``: the linker drops
+those it cannot link ("vastus lateralis (VL)", "brachytherapy (BT)" — the document defines the
+short form as something that is neither a known concept nor an entity of the model).
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ def _long_form_entity(long_form: Span, ents: list[Span]) -> Span | None:
         key = (overlap, ent.end)
         if best is None or key > best:
             best, chosen = key, ent
-    # The entity must make up most of the long form (not one word of a long phrase).
-    if chosen is not None and best[0] * 2 < len(long_form):
+    # The entity must make up most of the long form (not one word of a long phrase) and end where it ends:
+    # the last word is the head of the long form, so "nitric oxide synthase (NOS)", "hepatitis B virus
+    # (HBV)", "acetylcholine receptor (AChR)" name an enzyme, a virus, a receptor, not the entity inside.
+    if chosen is not None and (best[0] * 2 < len(long_form) or chosen.end < long_form.end):
         return None
     return chosen
 
@@ -85,6 +89,7 @@ class AbbreviationPropagator:
                     new = Span(doc, ent.start, ent.end, label=label)
                     new._.method = ent._.method
                     new._.abbreviation_of = long_text
+                    new._.unsupported_short_form = long_ent is None
                     updated[ent.start] = new
                 elif long_ent is not None and not any(taken[short.start : short.end]):
                     new = Span(doc, short.start, short.end, label=long_ent.label_)

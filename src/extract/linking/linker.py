@@ -201,11 +201,13 @@ class EntityLinker:
         threshold: float = DEFAULT_THRESHOLD,
         k: int = DEFAULT_K,
         backoff: bool = True,
+        drop_unsupported_short_forms: bool = False,
     ) -> None:
         self.folder = Path(folder)
         self.threshold = threshold
         self.k = k
         self.backoff_enabled = backoff
+        self.drop_unsupported_short_forms = drop_unsupported_short_forms
         self._init_caches()
 
     def _init_caches(self) -> None:
@@ -541,6 +543,12 @@ class EntityLinker:
         spans = self._spans(doc)
         if spans:
             self.link_spans(spans)
+            if self.drop_unsupported_short_forms and any(
+                span._.unsupported_short_form and span._.concept_id is None for span in spans
+            ):
+                # A short form defined as something neither the model tags nor the vocabularies know
+                # ("vastus lateralis (VL)") is not an entity (``extract.context.abbreviations``).
+                doc.ents = [e for e in doc.ents if not (e._.unsupported_short_form and e._.concept_id is None)]
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
@@ -557,20 +565,34 @@ class EntityLinker:
             "threshold": self.threshold,
             "k": self.k,
             "backoff_enabled": self.backoff_enabled,
+            "drop_unsupported_short_forms": self.drop_unsupported_short_forms,
         }
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("backoff_enabled", True)
+        self.__dict__.setdefault("drop_unsupported_short_forms", False)
         self._init_caches()
 
 
 @Language.factory(
     "extract_linker",
-    default_config={"linker_path": "", "threshold": DEFAULT_THRESHOLD, "k": DEFAULT_K, "backoff": True},
+    default_config={
+        "linker_path": "",
+        "threshold": DEFAULT_THRESHOLD,
+        "k": DEFAULT_K,
+        "backoff": True,
+        "drop_unsupported_short_forms": False,
+    },
 )
 def make_linker(
-    nlp: Language, name: str, linker_path: str, threshold: float, k: int, backoff: bool = True
+    nlp: Language,
+    name: str,
+    linker_path: str,
+    threshold: float,
+    k: int,
+    backoff: bool = True,
+    drop_unsupported_short_forms: bool = False,
 ) -> EntityLinker:
     """Create the linker; ``linker_path`` empty means the newest ``models/linker-*``."""
     from extract.settings import get_settings, resolve_model_dir
@@ -578,6 +600,8 @@ def make_linker(
     folder = resolve_model_dir(linker_path or get_settings().linker_index, "linker")
     if folder is None:
         raise FileNotFoundError("no linker index found (build one with `biomed-extract build-linker`)")
-    linker = EntityLinker(folder, threshold=threshold, k=k, backoff=backoff)
+    linker = EntityLinker(
+        folder, threshold=threshold, k=k, backoff=backoff, drop_unsupported_short_forms=drop_unsupported_short_forms
+    )
     _ = linker.resources  # load now (once per process) so the first document is not slow
     return linker

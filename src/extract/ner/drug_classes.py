@@ -7,7 +7,10 @@ channel blockers", not the element calcium.  The component ``extract_drug_classe
 runs right after the NER model and widens a CHEMICAL mention over a directly
 following class head:
 
-    CHEMICAL [channel|receptor|reuptake|pump] (blocker|antagonist|agonist|inhibitor)[s]
+    CHEMICAL [channel|receptor|reuptake|pump|converting enzyme] (blocker|antagonist|agonist|inhibitor|donor)[s]
+
+("angiotensin-converting enzyme inhibitors", as BC5CDR itself annotates that class; "nitric oxide
+donor", the drug that releases it).
 
 The widened span keeps the CHEMICAL label and gets ``span._.method = "drug_class"``.
 Nothing else is changed, and a class head that would run into another entity is left
@@ -35,16 +38,18 @@ CLASS_HEADS = frozenset(
         "agonists",
         "inhibitor",
         "inhibitors",
+        "donor",
+        "donors",
     }
 )
 #: Optional words between the chemical and the head ("calcium channel blockers").
-CLASS_MODIFIERS = frozenset({"channel", "receptor", "reuptake", "pump", "-", "(2+)", "2+"})
+CLASS_MODIFIERS = frozenset({"channel", "receptor", "reuptake", "pump", "converting", "enzyme", "-", "(2+)", "2+"})
 
 
 class DrugClassExtender:
     """Widen CHEMICAL mentions over a following drug-class head (see module docstring)."""
 
-    def __init__(self, nlp: Language, name: str = "extract_drug_classes", max_modifiers: int = 2) -> None:
+    def __init__(self, nlp: Language, name: str = "extract_drug_classes", max_modifiers: int = 3) -> None:
         self.name = name
         self.max_modifiers = max_modifiers
 
@@ -80,6 +85,6 @@ class DrugClassExtender:
         return doc
 
 
-@Language.factory("extract_drug_classes", default_config={"max_modifiers": 2})
+@Language.factory("extract_drug_classes", default_config={"max_modifiers": 3})
 def make_drug_classes(nlp: Language, name: str, max_modifiers: int) -> DrugClassExtender:
     return DrugClassExtender(nlp, name, max_modifiers)

@@ -118,7 +118,7 @@ def _switched_off(settings: Settings, linker_dir: Path | None, wanted: set[str])
     if not settings.biologic_drugs:
         off.add("extract_biologic_drugs")
     if linker_dir is None:
-        off.update({"extract_biologic_drugs", "extract_linker"})
+        off.update({"extract_biologic_drugs", "extract_disease_names", "extract_linker"})
         if "extract_linker" in wanted:
             log.warning("no linker index (models/linker-*): entities are not linked")
     return off

@@ -11,6 +11,7 @@ from spacy.tokens import Doc, Span
 SPAN_ATTRIBUTES: dict[str, object] = {
     "method": "model",  # model, lexicon, abbreviation or drug_class
     "abbreviation_of": None,  # long-form text when the mention is a short form
+    "unsupported_short_form": False,  # a model short form whose defined long form is no entity ("VL" of "vastus lateralis")
     "concept_id": None,  # e.g. MESH:D006934, HP:0003761, DRUGBANK:DB06285
     "concept_ids": None,  # every concept of a coordinated mention ("renal or hepatic toxicity"), concept_id first
     "concept_name": None,

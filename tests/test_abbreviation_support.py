@@ -1,0 +1,40 @@
+"""Short forms the document defines as something else: no propagation from a partly covered long form, and
+model short forms whose long form is no entity dropped when the linker cannot link them either."""
+
+from extract.context.abbreviations import AbbreviationPropagator
+from extract.ner.pipeline import get_ner_nlp
+from extract.nlp.tokenizer import make_blank_nlp
+from helpers import doc_with_entities
+
+
+def _doc(text: str, mentions: list[tuple[str, str, int]]):
+    return AbbreviationPropagator(make_blank_nlp())(doc_with_entities(text, mentions))
+
+
+def test_a_long_form_whose_head_is_not_the_entity_gives_its_short_form_nothing():
+    doc = _doc(
+        "Expression of nitric oxide synthase (NOS) rose after treatment; NOS inhibition lowered it again.",
+        [("nitric oxide", "CHEMICAL", 0)],
+    )
+    assert [e.text for e in doc.ents] == ["nitric oxide"]
+
+
+def test_a_long_form_entity_still_labels_its_short_forms():
+    doc = _doc(
+        "Patients received carbamazepine (CBZ) for epilepsy; CBZ levels were measured.",
+        [("carbamazepine", "CHEMICAL", 0), ("epilepsy", "DISEASE", 0)],
+    )
+    short = [e for e in doc.ents if e.text == "CBZ"]
+    assert len(short) == 2 and all(e.label_ == "CHEMICAL" and e._.abbreviation_of == "carbamazepine" for e in short)
+    assert not any(e._.unsupported_short_form for e in short)
+
+
+def test_an_unsupported_short_form_the_linker_cannot_link_is_dropped():
+    text = "Biopsies of the vastus lateralis (VL) were taken before ropivacaine; the VL was sore afterwards."
+    doc = _doc(text, [("VL", "CHEMICAL", 0), ("ropivacaine", "CHEMICAL", 0), ("VL", "CHEMICAL", 1)])
+    assert all(e._.unsupported_short_form for e in doc.ents if e.text == "VL")
+    linker = get_ner_nlp().get_pipe("extract_linker")
+    assert linker.drop_unsupported_short_forms  # the stage's configuration (configs/ner_stage.cfg)
+    doc = linker(doc)
+    assert [e.text for e in doc.ents] == ["ropivacaine"]
+    assert doc.ents[0]._.concept_id == "MESH:D000077212"
