@@ -38,3 +38,23 @@ def test_an_unsupported_short_form_the_linker_cannot_link_is_dropped():
     doc = linker(doc)
     assert [e.text for e in doc.ents] == ["ropivacaine"]
     assert doc.ents[0]._.concept_id == "MESH:D000077212"
+
+
+def test_a_short_form_that_opens_a_longer_parenthesis_is_defined():
+    """Schwartz & Hearst's "(SF: ...)" / "(SF; ...)" case, which scispaCy's candidate filter reads as a long form."""
+    doc = _doc(
+        "Rats were given diethylnitrosamine (DEN: 10 mg/kg/day) for 6 weeks; DEN alone induced liver tumors.",
+        [("diethylnitrosamine", "CHEMICAL", 0), ("liver tumors", "DISEASE", 0)],
+    )
+    dens = [e for e in doc.ents if e.text == "DEN"]
+    assert len(dens) == 2
+    assert all(e.label_ == "CHEMICAL" and e._.abbreviation_of == "diethylnitrosamine" for e in dens)
+    assert all(e._.method == "abbreviation" for e in dens)
+
+
+def test_a_parenthesis_of_numbers_defines_nothing():
+    doc = _doc(
+        "Patients received lithium (n = 20; 600 mg/day) or placebo; n was small.",
+        [("lithium", "CHEMICAL", 0)],
+    )
+    assert [e.text for e in doc.ents] == ["lithium"]

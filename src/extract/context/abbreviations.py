@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import warnings
 
-from scispacy.abbreviation import AbbreviationDetector
+from scispacy.abbreviation import AbbreviationDetector, filter_matches, short_form_filter
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -47,6 +47,29 @@ def _long_form_entity(long_form: Span, ents: list[Span]) -> Span | None:
     return chosen
 
 
+#: Punctuation that ends a short form at the start of a longer parenthesis ("(DEN: 10 mg/kg/day)").
+_AFTER_SHORT = frozenset({":", ";", ","})
+
+
+def _punctuated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list[tuple[Span, Span]]:
+    """(long form candidate, short form candidate) pairs of parentheses that open with a short form followed by
+    ":", ";" or "," and more text: "diethylnitrosamine (DEN: 10 mg/kg/day)", "phenobarbital (PB; 15 mg)".
+    Schwartz & Hearst take the text before such a separator as the short form; scispaCy's ``filter_matches`` reads
+    a parenthesis of more than three tokens as a long form only.  The long form candidate is taken as scispaCy does
+    for the short form case, and ``find_abbreviation`` (run by the detector) still has to match its letters."""
+    out = []
+    for _, start, end in inner:
+        for k in (1, 2):
+            if end - start > k + 1 and doc[start + k].text in _AFTER_SHORT:
+                short = doc[start : start + k]
+                if short_form_filter(short) and start > 1:
+                    length = sum(len(t) for t in short)
+                    max_words = min(length + 5, length * 2)
+                    out.append((doc[max(start - max_words - 1, 0) : start - 1], short))
+                break
+    return out
+
+
 class AbbreviationPropagator:
     """Runs the scispaCy detector and rewrites ``doc.ents`` as described above."""
 
@@ -57,7 +80,13 @@ class AbbreviationPropagator:
         with warnings.catch_warnings():
             # W036: the detector's per-document matcher is often empty; harmless.
             warnings.filterwarnings("ignore", message=r"\[W036\]")
-            doc = self.detector(doc)
+            # The detector's own steps (``AbbreviationDetector.__call__``) with one more kind of candidate.
+            inner = [(m, start + 1, end - 1) for m, start, end in self.detector.matcher(doc)]
+            candidates = filter_matches(inner, doc) + _punctuated_short_forms(inner, doc)
+            for long_form, shorts in self.detector.find_matches_for(candidates, doc):
+                for short in shorts:
+                    short._.long_form = long_form
+                    doc._.abbreviations.append(short)
         abbreviations = doc._.abbreviations
         if not abbreviations:
             return doc
