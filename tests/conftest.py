@@ -113,13 +113,12 @@ def _keep(name: str, cache: dict, key) -> None:
 def _keep_the_stage_models():
     yield
     s = get_settings()
-    # the cache keys of ``get_ner_nlp`` and ``get_extractor`` for these settings (if those change, nothing is
-    # kept: the tests only get slower); a module not imported yet has loaded nothing
+    # the caches of ``get_ner_nlp`` and ``get_extractor``, under their own keys for these settings; a module not
+    # imported yet has loaded nothing
     if (pipeline := sys.modules.get("extract.ner.pipeline")) is not None:
-        key = (str(s.models_dir), s.ner_model, s.linker_index, str(s.shared_dir))
-        _keep("ner", pipeline._CACHE, (*key, s.ner_gemm, s.drug_classes, s.biologic_drugs))
+        _keep("ner", pipeline._CACHE, pipeline.pipeline_key(s))
     if (stage := sys.modules.get("extract.relations.stage")) is not None:
-        _keep("relations", stage._EXTRACTORS, (str(s.models_dir), s.relation_model, str(s.shared_dir)))
+        _keep("relations", stage._EXTRACTORS, stage.extractor_key(s))
     # the shipped linker index the pipelines share (``load_linker_resources``, ~3 s), dropped with the pipeline
     if (index := sys.modules.get("extract.linking.index")) is not None:
         if (linker := resolve_model_dir(s.linker_index, "linker")) is not None:

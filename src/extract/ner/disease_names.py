@@ -57,11 +57,11 @@ class DiseaseNames:
         self.max_words = max_words
         self._names: dict[str, tuple[str, bool]] = {}  # surface text -> (normalised, names a MeSH disease)
         self._words: dict[str, str] = {}  # token text -> normalised
-        self._disease_names: frozenset[str] | None = None  # loaded on first use (_load)
+        self._disease_names: frozenset[str] = frozenset()  # filled by load()
         self._first: frozenset[str] = frozenset()
         self._last: frozenset[str] = frozenset()
 
-    def _load(self) -> None:
+    def load(self) -> None:
         """The MeSH disease names of the linker's knowledge base, and their first and last words (a span is looked
         up only when its edge words can start and end a name: most spans around a mention cannot)."""
         from extract.linking.index import load_linker_resources
@@ -146,10 +146,8 @@ class DiseaseNames:
                     end < n and owner[end - 1] is not None and owner[end] is owner[end - 1]
                 ):
                     continue
-                surface = "".join(
-                    self._token(doc, i, seen)[0] + self._token(doc, i, seen)[1] for i in range(start, end - 1)
-                )
-                phrase, known = self._name(surface + last[0])
+                inner = (self._token(doc, i, seen) for i in range(start, end - 1))
+                phrase, known = self._name("".join(text + space for text, space, _, _ in inner) + last[0])
                 if known:
                     own = own if own is not None else self._name(ent.text)[0]
                     if phrase != own:
@@ -160,8 +158,6 @@ class DiseaseNames:
         ents = list(doc.ents)
         if not any(e.label_ == DISEASE for e in ents):
             return doc
-        if self._disease_names is None:
-            self._load()
         adjectives = [e for e in ents if e.label_ == DISEASE and _after_anti(doc, e.start)]
         if adjectives:
             ents = [e for e in ents if e not in adjectives]
@@ -194,4 +190,6 @@ class DiseaseNames:
 def make_disease_names(nlp: Language, name: str, linker_path: str, max_words: int) -> DiseaseNames:
     if not linker_path:
         raise ValueError("extract_disease_names needs the linker folder (its knowledge base names the diseases)")
-    return DiseaseNames(nlp, name, linker_path, max_words)
+    component = DiseaseNames(nlp, name, linker_path, max_words)
+    component.load()  # now, once per process, so the forked NER workers inherit the names
+    return component

@@ -176,11 +176,9 @@ def build_ner_nlp(
     return nlp
 
 
-def get_ner_nlp(settings: Settings | None = None) -> Language:
-    """The stage's pipeline for these settings, built once per process (the stage's forked NER
-    workers inherit it)."""
-    settings = settings or get_settings()
-    key = (
+def pipeline_key(settings: Settings) -> tuple:
+    """What :func:`get_ner_nlp` caches a pipeline under: the settings the pipeline depends on."""
+    return (
         str(settings.models_dir),
         settings.ner_model,
         settings.linker_index,
@@ -189,6 +187,13 @@ def get_ner_nlp(settings: Settings | None = None) -> Language:
         settings.drug_classes,
         settings.biologic_drugs,
     )
+
+
+def get_ner_nlp(settings: Settings | None = None) -> Language:
+    """The stage's pipeline for these settings, built once per process (the stage's forked NER
+    workers inherit it)."""
+    settings = settings or get_settings()
+    key = pipeline_key(settings)
     if key not in _CACHE:
         _CACHE[key] = build_ner_nlp(settings)
     return _CACHE[key]

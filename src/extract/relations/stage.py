@@ -201,12 +201,17 @@ def aggregate_document_relations(
 _EXTRACTORS: dict[tuple, object] = {}
 
 
+def extractor_key(settings: Settings) -> tuple:
+    """What :func:`get_extractor` caches an extractor under: the settings the extractor depends on."""
+    return (str(settings.models_dir), settings.relation_model, str(settings.shared_dir))
+
+
 def get_extractor(settings: Settings | None = None):
     """The relation extractor for these settings, loaded once per process (each worker loads its own)."""
     from extract.relations.extractor import load_extractor
 
     settings = settings or get_settings()
-    key = (str(settings.models_dir), settings.relation_model, str(settings.shared_dir))
+    key = extractor_key(settings)
     if key not in _EXTRACTORS:
         _EXTRACTORS[key] = load_extractor(settings)
     return _EXTRACTORS[key]
