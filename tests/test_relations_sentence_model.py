@@ -93,7 +93,7 @@ def test_cached_floret_vectors_equal_spacys():
     model_dir = resolve_model_dir("", "relations")
     if model_dir is None or not (model_dir / ARTIFACT).exists():
         pytest.skip("the shipped relation model has no sentence classifier")
-    from extract.relations.sentence_model import CachedFloretVectors, with_cached_vectors
+    from extract.nlp.vectors import CachedFloretVectors, with_cached_vectors
 
     plain = spacy.load(model_dir / ARTIFACT)
     cached = with_cached_vectors(spacy.load(model_dir / ARTIFACT))

@@ -16,10 +16,13 @@ no notion of uncertainty.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
+import numpy as np
 from negspacy.termsets import termset
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 
 import extract.nlp.extensions  # noqa: F401  (registers span attributes)
@@ -230,6 +233,18 @@ def _compile() -> _Rules:
     )
 
 
+#: Tokens that end a sentence for the context window when the document has no sentence boundaries.
+_SENTENCE_STOPS = frozenset({".", "!", "?", ";"})
+
+
+_STOP_HASHES = np.array(sorted(hash_string(text) for text in _SENTENCE_STOPS), dtype=np.uint64)
+
+
+def _stop_positions(doc: Doc) -> list[int]:
+    """Positions of the tokens that end a sentence (:data:`_SENTENCE_STOPS`), ascending."""
+    return np.flatnonzero(np.isin(doc.to_array("ORTH"), _STOP_HASHES)).tolist()
+
+
 class ContextDetector:
     """Sets ``negated`` and ``uncertain`` on ``doc.ents``."""
 
@@ -239,19 +254,21 @@ class ContextDetector:
         self.max_after = max_after
 
     @staticmethod
-    def _sentence_bounds(ent: Span, has_sents: bool | None = None) -> tuple[int, int]:
+    def _sentence_bounds(ent: Span, stops: list[int] | None = None) -> tuple[int, int]:
+        """The sentence around ``ent``: the parser's or sentencizer's when the document has one, else the
+        tokens between the nearest sentence-ending punctuation marks (``stops``: their token positions,
+        :func:`_stop_positions`, when the caller holds them for the whole document)."""
         doc = ent.doc
-        if has_sents is None:
-            has_sents = doc.has_annotation("SENT_START")
-        if has_sents:
+        if doc.has_annotation("SENT_START"):
             sent = ent.sent
             return sent.start, sent.end
-        start = ent.start
-        while start > 0 and doc[start - 1].text not in (".", "!", "?", ";"):
-            start -= 1
-        end = ent.end
-        while end < len(doc) and doc[end].text not in (".", "!", "?", ";"):
-            end += 1
+        if stops is None:
+            stops = _stop_positions(doc)
+        i = bisect_left(stops, ent.start)  # first stop at or after the entity's start
+        start = stops[i - 1] + 1 if i > 0 else 0
+        j = bisect_left(stops, ent.end, lo=i)  # first stop at or after the entity's end
+        end = stops[j] if j < len(stops) else len(doc)
+        # A stop inside the entity does not end its sentence (the token walk never looked inside it).
         return start, end
 
     def _before_hit(self, window: str, trigger: re.Pattern) -> bool:
@@ -281,20 +298,16 @@ class ContextDetector:
         stop = self.rules.termination.search(window)
         return stop is None or stop.start() >= match.start()
 
-    def classify(self, ent: Span, *, text: str | None = None, has_sents: bool | None = None) -> tuple[bool, bool]:
-        """(negated, uncertain) for one entity.
-
-        ``text`` (``doc.text``) and ``has_sents`` (``doc.has_annotation("SENT_START")``) can be
-        passed in when classifying many entities of one document: ``Doc.text`` joins every
-        token on each access, which used to dominate this component's time.
-        """
+    def classify(self, ent: Span, *, stops: list[int] | None = None) -> tuple[bool, bool]:
+        """(negated, uncertain) for one entity; ``stops``: the document's sentence-ending token positions
+        (:func:`_stop_positions`), passed in when classifying many entities of one document."""
         doc = ent.doc
-        sent_start, sent_end = self._sentence_bounds(ent, has_sents)
+        sent_start, sent_end = self._sentence_bounds(ent, stops)
         left = max(sent_start, ent.start - self.max_before)
         right = min(sent_end, ent.end + self.max_after)
-        if text is None:
-            text = doc.text
-        before = text[doc[left].idx if left < ent.start else ent.start_char : ent.start_char].lower()
+        # Span text up to the entity, with the whitespace before it; never the whole ``doc.text``, which joins
+        # every token on each access.
+        before = doc[left : ent.start].text_with_ws.lower() if left < ent.start else ""
         after = doc[ent.end : right].text.lower() if right > ent.end else ""
         negated = self._before_hit(before, self.rules.neg_before) or self._after_hit(after, self.rules.neg_after)
         uncertain = self._before_hit(before, self.rules.unc_before) or self._after_hit(after, self.rules.unc_after)
@@ -304,10 +317,9 @@ class ContextDetector:
         ents = doc.ents
         if not ents:
             return doc
-        text = doc.text
-        has_sents = doc.has_annotation("SENT_START")
+        stops = None if doc.has_annotation("SENT_START") else _stop_positions(doc)
         for ent in ents:
-            negated, uncertain = self.classify(ent, text=text, has_sents=has_sents)
+            negated, uncertain = self.classify(ent, stops=stops)
             ent._.negated = negated
             ent._.uncertain = uncertain
         return doc

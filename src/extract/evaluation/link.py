@@ -28,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from extract.corpora.pubtator import PubtatorDocument, raw_document_rows
-from extract.evaluation.ner import GOLD_LABEL_MAP, LABELS, load_corpus
+from extract.evaluation.ner import GOLD_LABEL_MAP, LABELS, load_corpus, ner_stage_switches
 from extract.linking.equivalence import EquivalenceTable, load_equivalences
 from extract.metrics import precision_recall_f1
 from extract.settings import Settings
@@ -226,6 +226,7 @@ def evaluate_link(
         "gold_entities": gold_entities,
         "linker": linker_dir.name if linker_dir else None,
         "ner": ner,
+        "ner_stage": None if gold_entities else ner_stage_switches(settings),
         "corpus": str(corpus),
         "seconds": round(seconds, 2),
     }

@@ -86,6 +86,13 @@ class _Mapper:
         return start - shift, end - shift
 
 
+def ner_stage_switches(settings) -> dict[str, bool]:
+    """The NER stage's switchable post-processing as the evaluation ran it.  ``drug_classes`` off gives BC5CDR's
+    own span convention for drug classes ("calcium" of "calcium channel blockers", the agent, not the class);
+    the product default widens to the class (``extract.ner.drug_classes``)."""
+    return {"drug_classes": settings.drug_classes, "biologic_drugs": settings.biologic_drugs}
+
+
 def evaluate_ner(
     corpus: Path,
     fmt: str = "pubtator",
@@ -134,6 +141,7 @@ def evaluate_ner(
         "texts_changed_by_clean": sum(1 for a in aligners.values() if a.changed),
         "seconds": round(seconds, 2),
         "mode": "pipeline",
+        "ner_stage": ner_stage_switches(settings),
     }
 
 

@@ -123,13 +123,13 @@ def _words_match(w: str, o: str) -> bool:
     key = (w, o)
     hit = _WORD_PAIRS.get(key)
     if hit is None:
-        if _opposite(w, o):
-            _WORD_PAIRS[key] = False
-            return False
-        matcher = SequenceMatcher(None, w, o, autojunk=False)
-        # real_quick_ratio() is an upper bound of ratio() (same denominator), so a
-        # pair below the bound can be rejected without the O(n*m) matching.
-        hit = matcher.real_quick_ratio() >= WORD_MATCH_RATIO and matcher.ratio() >= WORD_MATCH_RATIO
+        # The length bound is SequenceMatcher.real_quick_ratio(), an upper bound of ratio() (same denominator): a
+        # pair below it is rejected without building a matcher or the O(n*m) matching.
+        hit = (
+            2.0 * min(len(w), len(o)) / (len(w) + len(o)) >= WORD_MATCH_RATIO
+            and not _opposite(w, o)
+            and SequenceMatcher(None, w, o, autojunk=False).ratio() >= WORD_MATCH_RATIO
+        )
         if len(_WORD_PAIRS) >= _WORD_PAIRS_MAX:
             _WORD_PAIRS.clear()
         _WORD_PAIRS[key] = hit

@@ -33,8 +33,9 @@ DISEASE = "DISEASE"
 _STOP = frozenset({".", ";", ",", ":", "(", ")", "[", "]", "/", "=", "?", "!"})
 
 
-#: A token's text, its trailing whitespace, and whether it can start / end a disease name.
-_Token = tuple[str, str, bool, bool]
+#: A token's text, its trailing whitespace, and its normalised first / last word when that can start / end a
+#: disease name (else None).
+_Token = tuple[str, str, str | None, str | None]
 
 
 def _after_anti(doc: Doc, i: int) -> bool:
@@ -60,10 +61,11 @@ class DiseaseNames:
         self._disease_names: frozenset[str] = frozenset()  # filled by load()
         self._first: frozenset[str] = frozenset()
         self._last: frozenset[str] = frozenset()
+        self._edges: frozenset[tuple[str, str]] = frozenset()  # (first word, last word) of each name
 
     def load(self) -> None:
         """The MeSH disease names of the linker's knowledge base, and their first and last words (a span is looked
-        up only when its edge words can start and end a name: most spans around a mention cannot)."""
+        up only when its edge words start and end one same name: most spans around a mention cannot)."""
         from extract.linking.index import load_linker_resources
 
         resources = load_linker_resources(self.linker_path)  # cached per folder: the linker's own
@@ -74,8 +76,9 @@ class DiseaseNames:
             if any(cid.startswith("MESH:") and concepts[cid].label == DISEASE for cid in ids)
         }
         self._disease_names = frozenset(names)
-        self._first = frozenset(name.split()[0] for name in names)
-        self._last = frozenset(name.split()[-1] for name in names)
+        self._edges = frozenset((name.split()[0], name.split()[-1]) for name in names)
+        self._first = frozenset(first for first, _ in self._edges)
+        self._last = frozenset(last for _, last in self._edges)
 
     def _word_form(self, text: str) -> str:
         """A token's text normalised as in a name (memoised)."""
@@ -99,8 +102,8 @@ class DiseaseNames:
         return known
 
     def _token(self, doc: Doc, i: int, seen: dict[int, _Token]) -> _Token:
-        """Token ``i``'s text, trailing whitespace and whether it can start / end a disease name (a word whose
-        normalised form starts / ends one); looked up once per document and position."""
+        """Token ``i``'s text, trailing whitespace and the first / last word of its normalised form when that
+        starts / ends a disease name; looked up once per document and position."""
         token = seen.get(i)
         if token is None:
             t = doc[i]
@@ -108,8 +111,8 @@ class DiseaseNames:
             token = (
                 t.text,
                 t.whitespace_,
-                bool(form) and form[0] in self._first,
-                bool(form) and form[-1] in self._last,
+                form[0] if form and form[0] in self._first else None,
+                form[-1] if form and form[-1] in self._last else None,
             )
             seen[i] = token
         return token
@@ -137,7 +140,7 @@ class DiseaseNames:
             for end in rights:
                 last = self._token(doc, end - 1, seen)
                 # Edges are words that can start / end a name ("-embolism" is no wider name than "embolism").
-                if (start, end) == (ent.start, ent.end) or not last[3]:
+                if (start, end) == (ent.start, ent.end) or (first[2], last[3]) not in self._edges:
                     continue
                 if best and end - start <= best[1] - best[0]:
                     continue

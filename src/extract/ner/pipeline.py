@@ -37,6 +37,7 @@ from thinc.api import Config
 from extract.ner import lexicon, lexicon_features, postprocess  # noqa: F401
 from extract.nlp import tokenizer  # noqa: F401
 from extract.nlp.inference_ops import use_gemm
+from extract.nlp.vectors import load_cached_vectors
 from extract.schemas import ENTITY_LABELS
 from extract.settings import PROJECT_ROOT, Settings, get_settings, resolve_model_dir
 
@@ -63,7 +64,8 @@ def create_model_vectors(model: str | None) -> Callable[[Language], Language]:
     spaCy sources components with the source's vocab but then restores the new pipeline's
     (empty) vectors; the NER model's tok2vec reads the vectors of the doc's vocab, so they are
     loaded here.  (``[initialize] vectors`` would do the same by loading the whole model
-    folder a second time, its lexicon index included.)
+    folder a second time, its lexicon index included.)  Floret vectors are read through a per-key memo
+    (:class:`extract.nlp.vectors.CachedFloretVectors`: the same vectors, computed once per word).
     """
 
     def load_vectors(nlp: Language) -> Language:
@@ -71,7 +73,7 @@ def create_model_vectors(model: str | None) -> Callable[[Language], Language]:
             folder = Path(model) / "vocab"
             if not folder.is_dir():
                 raise FileNotFoundError(f"no vocab folder in the NER model folder {model!r}")
-            nlp.vocab.vectors.from_disk(folder, exclude=["strings"])
+            nlp.vocab.vectors = load_cached_vectors(folder, nlp.vocab.strings)
         return nlp
 
     return load_vectors

@@ -25,6 +25,7 @@ import spacy
 from spacy.language import Language
 from spacy.vectors import Vectors
 
+from extract.nlp.vectors import with_cached_vectors
 from extract.relations.joint import ADVERSE_EVENT, CLASSES, JointModel
 from extract.relations.types import DocumentView, EntityView
 
@@ -93,39 +94,6 @@ def new_pipeline(width: int = 96, vectors: Path | None = None) -> Language:
     textcat = nlp.add_pipe("textcat", config=textcat_config(width, static_vectors=vectors is not None))
     for label in CLASSES:
         textcat.add_label(label)
-    return nlp
-
-
-class CachedFloretVectors(Vectors):
-    """Floret vectors that remember the vectors of the keys they computed (floret builds each token's vector from
-    its character n-gram hashes on every call, more than half of the classifier's time on short sentences).
-    The same vectors as :class:`spacy.vectors.Vectors`; the memo is emptied when it holds ``max_keys`` keys."""
-
-    max_keys = 50_000
-
-    def get_batch(self, keys):
-        memo = self.__dict__.setdefault("_memo", {})
-        keys = np.asarray(keys, dtype="uint64")
-        unique, inverse = np.unique(keys, return_inverse=True)
-        missing = [k for k in unique.tolist() if k not in memo]
-        if missing:
-            if len(memo) + len(missing) > self.max_keys:
-                memo.clear()
-                missing = unique.tolist()
-            for key, row in zip(missing, Vectors.get_batch(self, np.asarray(missing, dtype="uint64"))):
-                memo[key] = row
-        if not len(unique):
-            return Vectors.get_batch(self, keys)
-        return np.stack([memo[k] for k in unique.tolist()])[inverse]
-
-
-def with_cached_vectors(nlp: Language) -> Language:
-    """``nlp`` reading its floret vectors through :class:`CachedFloretVectors` (other vectors unchanged)."""
-    vectors = nlp.vocab.vectors
-    if vectors.mode == "floret" and not isinstance(vectors, CachedFloretVectors):
-        cached = CachedFloretVectors(strings=nlp.vocab.strings)
-        cached.from_bytes(vectors.to_bytes())
-        nlp.vocab.vectors = cached
     return nlp
 
 
