@@ -154,7 +154,12 @@ def test_stage_pipeline_without_index(tmp_path: Path) -> None:
     # resolve_model_dir reads get_settings(): point the linker at a missing folder.
     settings = get_settings().model_copy(update={"linker_index": str(tmp_path / "linker-missing")})
     nlp = build_ner_nlp(settings, only=POSTPROCESSING)
-    assert nlp.pipe_names == ["extract_drug_classes", "extract_abbreviations", "extract_context"]
+    assert nlp.pipe_names == [
+        "extract_drug_classes",
+        "extract_label_consistency",
+        "extract_abbreviations",
+        "extract_context",
+    ]
     assert nlp.meta["extract"]["linker"] is None
 
 

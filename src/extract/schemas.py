@@ -108,8 +108,9 @@ ENTITIES = pa.schema(
             "method",
             pa.string(),
             "What found it: model, lexicon, abbreviation, drug_class (a model CHEMICAL widened over a class head "
-            'such as "channel blockers"), drug_lexicon (a biologic drug the model leaves out, e.g. infliximab), or '
-            'disease_name (a model DISEASE widened to the knowledge-base name around it, "migraine with aura")',
+            'such as "channel blockers"), drug_lexicon (a biologic drug the model leaves out, e.g. infliximab), '
+            'disease_name (a model DISEASE widened to the knowledge-base name around it, "migraine with aura"), or '
+            "consistency (a drug name the document tags elsewhere, repeated where the model missed it)",
             False,
         ),
         _f(
