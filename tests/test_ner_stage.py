@@ -222,16 +222,22 @@ def test_interferon_and_csf_spellings_of_the_literature_are_drugs() -> None:
 
 
 def test_drug_words_with_a_small_molecule_stem_the_model_misses() -> None:
-    """Single words with an INN stem are added only when they are DrugBank drug names."""
+    """Single words with an INN stem are added only when they are DrugBank drug names, or one swap of two adjacent
+    letters away from one ("minocylcine", as a seed page spells minocycline).  The stage's own component runs on a
+    doc where the model found nothing, whatever the shipped model would have found."""
+    from helpers import doc_with_entities
+
     text = (
         "Uveitis developed during rifabutin therapy. Linezolid was stopped after lactic acidosis. "
-        "The routine examination of urine was normal."
+        "Benefit from minocylcine. The routine examination of urine was normal; amphetamine-like stimulants."
     )
-    table = clean_documents(raw_table([{"doc_id": "T:inn", "format": "text", "title": "Stems", "text": text}]))
-    found = {e["text"].lower(): e for e in _entities(table, ner_processes=1).entities.to_pylist()}
-    for drug in ("rifabutin", "linezolid"):  # the model alone leaves both out here
-        assert found[drug]["label"] == "CHEMICAL" and found[drug]["method"] == "drug_lexicon"
+    component = get_ner_nlp(_pinned_settings()).get_pipe("extract_biologic_drugs")
+    doc = component(doc_with_entities(text, [("Uveitis", "DISEASE"), ("lactic acidosis", "DISEASE")]))
+    found = {e.text.lower(): (e.label_, e._.method) for e in doc.ents}
+    for drug in ("rifabutin", "linezolid", "minocylcine", "amphetamine"):
+        assert found[drug] == ("CHEMICAL", "drug_lexicon"), drug
     assert not {"routine", "examination", "urine"} & set(found)  # -ine words that are no drug names
+    assert found["uveitis"] == ("DISEASE", "model")
 
 
 def test_release_frees_the_pipeline_and_the_next_call_builds_it_again(tmp_path) -> None:

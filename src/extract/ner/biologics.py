@@ -24,7 +24,9 @@ or recombinant enzymes.  For pharmacovigilance they are drugs like any other
 The same component takes single words with a WHO INN stem of a small-molecule class (``-olol``,
 ``-pril``, ``-azepam``, ``-olac``, ``-zolid``, ... :data:`SMALL_MOLECULE_STEMS`) that the model left
 untagged when the word is a DrugBank drug name and no disease name ("cibenzoline", "etodolac",
-"rifabutin", "linezolid"): on BC5CDR dev 12 such mentions are gold chemicals and 1 is not.
+"rifabutin", "linezolid"): on BC5CDR dev 12 such mentions are gold chemicals and 1 is not.  A word of at least 8
+letters with such a stem that names no concept but is one swap of two adjacent letters away from a DrugBank drug
+name is taken too: "minocylcine", as a seed page spells minocycline.
 
 Mentions get ``span._.method = "drug_lexicon"``; the linker links them like any other.
 Cost on strict BC5CDR scoring: "insulin" (9 mentions in the development split) is not
@@ -152,6 +154,8 @@ SMALL_MOLECULE_STEMS = (
     "ine",
 )
 _BIOLOGIC, _SMALL_MOLECULE = 1, 2
+#: The shortest word taken as a misspelt drug name (one adjacent-letter swap from a DrugBank name).
+MIN_MISSPELT_WORD = 8
 
 #: Words with a stem ending that are endogenous molecules, not drug names.
 NOT_DRUGS = frozenset({"interleukin"})
@@ -196,18 +200,25 @@ class BiologicDrugs:
             self._names[phrase] = known
         return known
 
-    def _is_drug_word(self, word: str) -> bool:
+    def _is_drug_word(self, word: str, misspelt: bool = False) -> bool:
         """A DrugBank drug name that names no disease (one word, normalised; asked once per word, the
-        answer is kept with the word's trigger kind)."""
+        answer is kept with the word's trigger kind).  ``misspelt``: also a word of at least
+        :data:`MIN_MISSPELT_WORD` letters that names no concept itself and is one swap of two adjacent letters
+        away from such a name ("minocylcine" for minocycline, in a seed page)."""
         from extract.linking.index import load_linker_resources
 
         concepts = self._concepts(word)
         kb = load_linker_resources(self.linker_path).data.concepts
-        return any(
+        if any(
             label == "CHEMICAL"
             and (cid.startswith("DRUGBANK:") or any(x.startswith("DRUGBANK:") for x in kb[cid].xrefs))
             for cid, label in concepts
-        ) and not any(label == "DISEASE" for _, label in concepts)
+        ) and not any(label == "DISEASE" for _, label in concepts):
+            return True
+        if not misspelt or concepts or len(word) < MIN_MISSPELT_WORD or not word.isalpha():
+            return False
+        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)} - {word}
+        return any(self._is_drug_word(swap) for swap in sorted(swaps))
 
     def _match(self, doc: Doc, i: int, taken: set[int]) -> tuple[int, int] | None:
         best: tuple[int, int] | None = None
@@ -231,7 +242,7 @@ class BiologicDrugs:
                     triggers.clear()
                 word = doc.vocab.strings[lower]
                 kind = _trigger_kind(word)
-                if kind == _SMALL_MOLECULE and not self._is_drug_word(normalize(word)):
+                if kind == _SMALL_MOLECULE and not self._is_drug_word(normalize(word), misspelt=True):
                     kind = 0  # decided once per word: "routine", "examine"...
                 triggers[lower] = kind
             if kind:
