@@ -470,8 +470,9 @@ def train_ner_command(
 ) -> None:
     """Train the NER model (CHEMICAL, DISEASE) from the corpora and write models/ner-VERSION with its card.
 
-    The defaults reproduce the shipped models/ner-0.2.0 (experiment exp11 in models/EXPERIMENTS.md):
-    `biomed-extract train ner --version 0.2.0`.
+    The defaults reproduce models/ner-0.2.0 (experiment exp11 in models/EXPERIMENTS.md):
+    `biomed-extract train ner --version 0.2.0`; the default model models/ner-0.3.0 (exp16, MeSH names as
+    lexicon marks): `biomed-extract train ner --version 0.3.0 --config configs/ner-lexicon-mesh.cfg`.
     """
     from pipelines.training import train_ner_flow
 
