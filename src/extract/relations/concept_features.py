@@ -14,6 +14,7 @@ from collections import Counter
 import numpy as np
 
 from extract.relations.candidates import concept_key
+from extract.relations.casefold import found
 from extract.relations.instances import Instance
 from extract.relations.types import (
     DocumentView,
@@ -142,7 +143,7 @@ def aggregate(
             sc = sent_cues.get(si)
             if sc is None:
                 sent = doc.sentence_text(si) if si < n_doc_sents else ""
-                sc = sent_cues[si] = (bool(_ADMIN.search(sent)), bool(_PROTECT.search(sent)))
+                sc = sent_cues[si] = (found(_ADMIN, sent), found(_PROTECT, sent))
             if sc[0]:
                 flags.add("admin")
             if sc[1]:
@@ -151,7 +152,7 @@ def aggregate(
             outcome = sent_outcome.get(si)
             if outcome is None:
                 sent = doc.sentence_text(si) if si < n_doc_sents else ""
-                outcome = sent_outcome[si] = bool(_OUTCOME.search(sent))
+                outcome = sent_outcome[si] = found(_OUTCOME, sent)
             if outcome:
                 flags.add("outcome")
     groups: dict[tuple[str, str], list[int]] = {}

@@ -18,8 +18,10 @@ relations table); the entity itself keeps its BC5CDR span.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 WORD = re.compile(r"\w+(?:[-'\u2019]\w+)*|[^\w\s]")
 DRUG = "<drug>"
@@ -34,8 +36,12 @@ class Span:
     end: int
 
 
-def _words(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in WORD.finditer(text, lo, hi)]
+@lru_cache(maxsize=1024)
+def _words(text: str, lo: int, hi: int) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...], tuple[int, ...]]:
+    """The word spans of ``text[lo:hi]`` in order, their starts and their ends (cached: a sentence's rows share
+    them)."""
+    words = tuple((m.start(), m.end()) for m in WORD.finditer(text, lo, hi))
+    return words, tuple(a for a, _b in words), tuple(b for _a, b in words)
 
 
 @dataclass
@@ -92,9 +98,14 @@ class EventPhrase:
         return [k for k, _ in sorted(taken, key=lambda kv: (-kv[1], kv[0]))]
 
     # ------------------------------------------------------------------ helpers
-    def _walks(self, words: list[tuple[int, int]], mention: Span):
-        left = [w for w in words if w[1] <= mention.start][::-1][: self.max_words]
-        right = [w for w in words if w[0] >= mention.end][: self.max_words]
+    def _walks(self, words, mention: Span):
+        """The words to the left of ``mention`` (nearest first) and to its right, ``max_words`` each; ``words``:
+        :func:`_words` (spans in order, never overlapping, so their starts and ends are sorted)."""
+        spans, starts, ends = words
+        n_left = bisect_right(ends, mention.start)
+        first_right = bisect_left(starts, mention.end)
+        left = spans[max(0, n_left - self.max_words) : n_left][::-1]
+        right = spans[first_right : first_right + self.max_words]
         return (("left", left), ("right", right))
 
     @staticmethod

@@ -56,6 +56,22 @@ def _bucket(n: int, edges: tuple[int, ...]) -> str:
     return f">{edges[-1]}"
 
 
+#: Buckets of the mention counts of a pair's two concepts (``chem_n=`` / ``dis_n=``).
+_COUNT_EDGES = (1, 2, 4, 8)
+#: The document-level features :func:`drug_disease_features` can give (titles, most mentioned concepts, counts).
+DOCUMENT_FEATURES = frozenset(
+    ["chem_in_title", "dis_in_title", "pair_in_title", "chem_top", "dis_top"]
+    + [f"{side}_n={_bucket(n, _COUNT_EDGES)}" for side in ("chem", "dis") for n in range(_COUNT_EDGES[-1] + 2)]
+)
+
+
+@lru_cache(maxsize=8192)
+def sentence_words(sentence: str) -> tuple[str, ...]:
+    """``sw=`` features of a sentence: its distinct alphabetic tokens of three letters or more (cached per
+    sentence text: the joint model and the manifestation filter read them for every pair of the sentence)."""
+    return tuple("sw=" + t for t in set(tokens(sentence)) if t.isalpha() and len(t) > 2)
+
+
 @dataclass
 class DocStats:
     """Per-document counts used by pair features."""
@@ -85,22 +101,50 @@ def doc_stats(doc: DocumentView) -> DocStats:
 
 
 @per_document
-def _chem_parts(doc: DocumentView, chem: EntityView) -> tuple[str, str, bool]:
+def _chem_side(doc: DocumentView, chem: EntityView, stats: DocStats) -> tuple[dict[str, float], float]:
+    """The pair features that depend on the chemical alone, and its ``chem_in_title`` value."""
+    ck = concept_key(chem)
     low = chem.text.lower()
-    return "chem=" + low, "chem_suf=" + low[-4:], treat_sentence(doc.sentence_text(chem.sentence_index))
+    in_title = 1.0 if ck in stats.title_keys else 0.0
+    f = {
+        "chem_in_title": in_title,
+        "chem_top": 1.0 if ck == stats.top_chem else 0.0,
+        "chem_n=" + _bucket(stats.counts[ck], _COUNT_EDGES): 1.0,
+        "chem=" + low: 1.0,
+        "chem_suf=" + low[-4:]: 1.0,
+    }
+    if treat_sentence(doc.sentence_text(chem.sentence_index)):
+        f["treat_cue_chem_sent"] = 1.0
+    return f, in_title
 
 
 @per_document
-def _dis_parts(doc: DocumentView, dis: EntityView) -> tuple[str, str | None, bool, bool, str]:
-    dis_words = tokens(dis.text)
+def _dis_side(doc: DocumentView, dis: EntityView, stats: DocStats) -> tuple[dict[str, float], float]:
+    """The pair features that depend on the disease alone, and its ``dis_in_title`` value."""
+    dk = concept_key(dis)
+    dis_words = token_tuple(dis.text)
+    in_title = 1.0 if dk in stats.title_keys else 0.0
+    f = {
+        "dis_in_title": in_title,
+        "dis_top": 1.0 if dk == stats.top_dis else 0.0,
+        "dis_n=" + _bucket(stats.counts[dk], _COUNT_EDGES): 1.0,
+        "dis=" + dis.text.lower(): 1.0,
+    }
+    if dis_words:
+        f["dis_head=" + dis_words[-1]] = 1.0
+    if dis.negated:
+        f["dis_negated"] = 1.0
+    if dis.uncertain:
+        f["dis_uncertain"] = 1.0
     background, event_prefix = disease_prefix_cues(doc, dis)
-    return (
-        "dis=" + dis.text.lower(),
-        "dis_head=" + dis_words[-1] if dis_words else None,
-        background,
-        event_prefix,
-        disease_qualifier(doc, dis),
-    )
+    if background:
+        f["background"] = 1.0
+    if event_prefix:
+        f["event_prefix"] = 1.0
+    qualifier = disease_qualifier(doc, dis)
+    if qualifier:
+        f["qual=" + qualifier] = 1.0
+    return f, in_title
 
 
 @per_document
@@ -115,16 +159,27 @@ def _neighbours(doc: DocumentView, e: EntityView) -> tuple[str, str]:
 _WORDS = re.compile(r"[A-Za-z]+")
 
 
-@lru_cache(maxsize=8192)
-def _tokens_of(text: str) -> tuple[str, ...]:
+@lru_cache(maxsize=16384)
+def token_tuple(text: str) -> tuple[str, ...]:
+    """:func:`tokens` of ``text`` as a tuple, cached per text (mention texts, cue regions)."""
     return tuple(tokens(text))
 
 
-@lru_cache(maxsize=8192)
-def _edge_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Last two and first two tokens of ``text``."""
+#: :func:`edge_tokens` reads this many characters at each end of a longer text.
+_EDGE_WINDOW = 64
+
+
+@lru_cache(maxsize=16384)
+def edge_tokens(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The last ``n`` and the first ``n`` :func:`tokens` of ``text``.  A long text (a sentence before or after a
+    pair) is read only at its two ends when each end holds more than ``n`` tokens: a token cut by the end of such
+    a window is the window's outermost one, never among the ``n`` kept."""
+    if len(text) > _EDGE_WINDOW:
+        first, last = tokens(text[:_EDGE_WINDOW]), tokens(text[-_EDGE_WINDOW:])
+        if len(first) > n and len(last) > n:
+            return tuple(last[-n:]), tuple(first[:n])
     toks = tokens(text)
-    return tuple(toks[-2:]), tuple(toks[:2])
+    return tuple(toks[-n:]), tuple(toks[:n])
 
 
 def drug_disease_features(
@@ -135,43 +190,22 @@ def drug_disease_features(
     ``neighbours`` adds the mention-neighbour family (models trained with it, relations >= 0.4.0,
     say so in ``PairModel.neighbour_features``; older models score exactly as before without it).
     """
-    f: dict[str, float] = {}
-    ck, dk = concept_key(chem), concept_key(dis)
+    # The families never share a key, so the mention sides (computed once per mention) are merged whole.
+    chem_side, chem_in_title = _chem_side(doc, chem, stats)
+    dis_side, dis_in_title = _dis_side(doc, dis, stats)
     same = chem.sentence_index == dis.sentence_index
-    f["same_sent"] = 1.0 if same else 0.0
-    f["sent_dist=" + _bucket(abs(chem.sentence_index - dis.sentence_index), (0, 1, 2, 4, 8))] = 1.0
-    f["chem_first"] = 1.0 if chem.start < dis.start else 0.0
-    f["chem_in_title"] = 1.0 if ck in stats.title_keys else 0.0
-    f["dis_in_title"] = 1.0 if dk in stats.title_keys else 0.0
-    f["pair_in_title"] = f["chem_in_title"] * f["dis_in_title"]
-    f["chem_top"] = 1.0 if ck == stats.top_chem else 0.0
-    f["dis_top"] = 1.0 if dk == stats.top_dis else 0.0
-    f["chem_n=" + _bucket(stats.counts[ck], (1, 2, 4, 8))] = 1.0
-    f["dis_n=" + _bucket(stats.counts[dk], (1, 2, 4, 8))] = 1.0
-    chem_key, chem_suf, treat_cue = _chem_parts(doc, chem)
-    dis_key, dis_head, background, event_prefix, qualifier = _dis_parts(doc, dis)
-    f[chem_key] = 1.0
-    f[dis_key] = 1.0
-    if dis_head is not None:
-        f[dis_head] = 1.0
-    f[chem_suf] = 1.0
-    if dis.negated:
-        f["dis_negated"] = 1.0
-    if dis.uncertain:
-        f["dis_uncertain"] = 1.0
-    dis_sent = doc.sentences[dis.sentence_index]
-    if background:
-        f["background"] = 1.0
-    if event_prefix:
-        f["event_prefix"] = 1.0
-    if qualifier:
-        f["qual=" + qualifier] = 1.0
-    if treat_cue:
-        f["treat_cue_chem_sent"] = 1.0
+    f: dict[str, float] = {
+        "same_sent": 1.0 if same else 0.0,
+        "sent_dist=" + _bucket(abs(chem.sentence_index - dis.sentence_index), (0, 1, 2, 4, 8)): 1.0,
+        "chem_first": 1.0 if chem.start < dis.start else 0.0,
+        "pair_in_title": chem_in_title * dis_in_title,
+        **chem_side,
+        **dis_side,
+    }
     if not same:
         if chem.sentence_index == 0 or doc.sentences[chem.sentence_index].section == "title":
             f["chem_sent_title"] = 1.0
-        if dis_sent.section == "title" or dis.end <= stats.title_end:
+        if doc.sentences[dis.sentence_index].section == "title" or dis.end <= stats.title_end:
             f["dis_sent_title"] = 1.0
         return f
 
@@ -184,8 +218,8 @@ def drug_disease_features(
 
     ctx = pair_context(doc, chem, dis)
     region = ctx.region_pp
-    toks = _tokens_of(region)
-    f["tok_dist=" + _bucket(len(_tokens_of(ctx.between)), (0, 1, 3, 6, 10, 20))] = 1.0
+    toks = token_tuple(region)
+    f["tok_dist=" + _bucket(len(token_tuple(ctx.between)), (0, 1, 3, 6, 10, 20))] = 1.0
     f[
         "n_inter_chem="
         + _bucket(ctx.n_between_same_first if chem.start < dis.start else ctx.n_between_same_second, (0, 1, 3))
@@ -204,9 +238,9 @@ def drug_disease_features(
             f["bwe=" + t] = 1.0
     if not toks:
         f["bw_empty"] = 1.0
-    for t in _edge_tokens(ctx.before)[0]:
+    for t in edge_tokens(ctx.before, 2)[0]:
         f["pre=" + t] = 1.0
-    for t in _edge_tokens(ctx.after)[1]:
+    for t in edge_tokens(ctx.after, 2)[1]:
         f["post=" + t] = 1.0
     if ctx.sentence and doc.sentences[chem.sentence_index].section == "title":
         f["sent_title"] = 1.0

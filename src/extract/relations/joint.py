@@ -31,12 +31,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression
 
-from extract.relations.features import doc_stats, drug_disease_features, tokens
+from extract.relations.features import (
+    DOCUMENT_FEATURES,
+    doc_stats,
+    drug_disease_features,
+    sentence_words,
+    token_tuple,
+)
 from extract.relations.types import DocumentView, EntityView
 
 ARTIFACT = "joint.joblib"
@@ -44,21 +51,28 @@ NONE, ADVERSE_EVENT, TREATS = 0, 1, 2
 CLASSES = ("none", "adverse_event", "treats")
 N_FEATURES = 2**18
 
-# Document-level families of drug_disease_features: left out, the joint model reads the sentence.
-_DOC_LEVEL = ("chem_in_title", "dis_in_title", "pair_in_title", "chem_top", "dis_top", "chem_n=", "dis_n=")
 _STEM = re.compile(r"[a-z]{5,}")
 _WORD = re.compile(r"[A-Za-z]+")
 _CLASS_STOP = {"agents", "agent", "inhibitors", "antagonists", "agonists", "drugs", "blockers", "modulators"}
 
 
-def _stems(text: str) -> set[str]:
-    return {w[:6] for w in _STEM.findall(text.lower()) if w not in _CLASS_STOP}
+_ANTI = re.compile(r"\banti-?")
 
 
-def _class_stems(name: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(w[:6] for w in _STEM.findall(text.lower()) if w not in _CLASS_STOP)
+
+
+@lru_cache(maxsize=4096)
+def _class_stems(name: str) -> frozenset[str]:
     """Word stems of a class name with the "anti" prefix dropped ("Antimigraine Agents" -> "migrai")."""
-    words = re.sub(r"\banti-?", "", name.lower())
-    return _stems(words)
+    return _stems(_ANTI.sub("", name.lower()))
+
+
+@lru_cache(maxsize=16384)
+def _lower_words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _WORD.findall(text))
 
 
 def joint_features(
@@ -74,18 +88,20 @@ def joint_features(
     instances), so they are not computed twice; ``window``: add the word-window family."""
     if base is None:
         base = drug_disease_features(doc, chem, dis, doc_stats(doc), neighbours=True)
-    f = {k: v for k, v in base.items() if not k.startswith(_DOC_LEVEL)}
+    # The document-level features left out: the joint model reads the sentence.
+    f = base.copy()
+    for key in DOCUMENT_FEATURES.intersection(base):
+        del f[key]
     sent = doc.sentences[chem.sentence_index]
-    for t in set(tokens(doc.text[sent.start : sent.end])):
-        if t.isalpha() and len(t) > 2:
-            f["sw=" + t] = 1.0
+    for key in sentence_words(doc.text[sent.start : sent.end]):
+        f[key] = 1.0
     title = (doc.title or "").lower()
     if title and sent.section != "title":
         if chem.text.lower() in title:
             f["title_chem"] = 1.0
         if dis.text.lower() in title:
             f["title_dis"] = 1.0
-    dis_words = tokens(dis.text)
+    dis_words = token_tuple(dis.text)
     dis_head = dis_words[-1] if dis_words else ""
     dis_stems = _stems(dis.text)
     for name in drug_classes:
@@ -100,12 +116,12 @@ def joint_features(
 
 
 def _window(text: str, start: int, end: int, chem: EntityView, dis: EntityView, f: dict) -> None:
-    for w in _WORD.findall(text[max(start, dis.start - 40) : dis.start])[-3:]:
-        f["dpre3=" + w.lower()] = 1.0
-    for w in _WORD.findall(text[max(start, chem.start - 40) : chem.start])[-3:]:
-        f["cpre3=" + w.lower()] = 1.0
-    for w in _WORD.findall(text[dis.end : min(end, dis.end + 30)])[:2]:
-        f["dpost2=" + w.lower()] = 1.0
+    for w in _lower_words(text[max(start, dis.start - 40) : dis.start])[-3:]:
+        f["dpre3=" + w] = 1.0
+    for w in _lower_words(text[max(start, chem.start - 40) : chem.start])[-3:]:
+        f["cpre3=" + w] = 1.0
+    for w in _lower_words(text[dis.end : min(end, dis.end + 30)])[:2]:
+        f["dpost2=" + w] = 1.0
 
 
 @dataclass

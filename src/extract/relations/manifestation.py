@@ -35,10 +35,27 @@ from extract.relations.memo import sentence_entities
 from extract.relations.rules import has_negation
 from extract.relations.types import DISEASE_MANIFESTATION, DocumentView, EntityView, RelationCandidate
 
+#: A list separator between two mentions ("A, B", "A and B"; not "Hypersensitivity myocarditis").
+_LIST_SEPARATOR = re.compile(r"[,/;]|\b(?:and|or)\b")
 #: Hashing size of the pair features.
 N_FEATURES = 2**16
 #: File name of the classifier in a ``models/relations-<version>/`` folder.
 ARTIFACT = "manifestation.joblib"
+
+
+@dataclass
+class PairReadings:
+    """A document's ordered disease pairs (not excluded), their precise patterns, their pair features and whether
+    their tail is a drug's event (:meth:`ManifestationModel.readings`)."""
+
+    pairs: list[tuple[EntityView, EntityView]]
+    patterns: list[str | None]
+    features: list[dict[str, float]]
+    drug_events: list[bool]
+
+    def features_of(self) -> dict[tuple[str, str], dict[str, float]]:
+        """Pair features by (head entity_id, tail entity_id)."""
+        return {(h.entity_id, t.entity_id): f for (h, t), f in zip(self.pairs, self.features)}
 
 
 @dataclass
@@ -98,14 +115,30 @@ class ManifestationModel:
         (disease vs phenotype, :meth:`entity_kind`), else the higher score.  An accepted relation is then
         copied to the tails coordinated with its tail ("CKD with hyperuricemia and anemia").
         """
+        readings = self.readings(doc)
+        return self.decide(doc, readings, self.score_features(readings.features), method)
+
+    def readings(self, doc: DocumentView) -> PairReadings:
+        """The document's candidate readings with their features, before scoring (:meth:`candidates` in two
+        steps, so that a caller can score the readings of many documents in one call)."""
         pairs = [(h, t) for h, t in disease_pairs(doc) if not excluded_pair(doc, h, t)]
-        if not pairs:
+        patterns = [precise_pattern(doc, h, t) for h, t in pairs]
+        return PairReadings(
+            pairs,
+            patterns,
+            [pair_features(doc, h, t, self.lexicon) for h, t in pairs],
+            [tail_drug_event(doc, h, t, pat) for (h, t), pat in zip(pairs, patterns)],
+        )
+
+    def decide(
+        self, doc: DocumentView, pairs: PairReadings, scores: np.ndarray, method: str = "model"
+    ) -> list[RelationCandidate]:
+        """The accepted candidates of ``pairs`` (:meth:`readings`) given their ``scores``."""
+        if not pairs.pairs:
             return []
-        pats = [precise_pattern(doc, h, t) for h, t in pairs]
-        scores = self.score_features([pair_features(doc, h, t, self.lexicon) for h, t in pairs])
         readings: dict[tuple[str, str], tuple[EntityView, EntityView, float, str | None, bool]] = {}
-        for (h, t), pat, s in zip(pairs, pats, scores):
-            if tail_drug_event(doc, h, t, pat):
+        for (h, t), pat, drug_event, s in zip(pairs.pairs, pairs.patterns, pairs.drug_events, scores):
+            if drug_event:
                 continue
             readings[(h.entity_id, t.entity_id)] = (h, t, float(s), pat, s >= self.threshold or pat is not None)
         chosen: dict[tuple[str, str], tuple[EntityView, EntityView, float, str | None]] = {}
@@ -127,7 +160,7 @@ class ManifestationModel:
                 if groups.get(m.entity_id) == groups.get(h.entity_id):
                     continue
                 lo, hi = (t, m) if t.start < m.start else (m, t)
-                if not re.search(r"[,/;]|\b(?:and|or)\b", doc.text[lo.end : hi.start]):
+                if not _LIST_SEPARATOR.search(doc.text[lo.end : hi.start]):
                     continue  # "Hypersensitivity myocarditis": adjacent words, not a list
                 if (h.entity_id, m.entity_id) in chosen or (m.entity_id, h.entity_id) in chosen:
                     continue

@@ -14,10 +14,12 @@ import re
 from functools import lru_cache
 
 from extract.relations.candidates import is_pp_object, pair_context
-from extract.relations.features import tokens
+from extract.relations.casefold import found
+from extract.relations.features import edge_tokens, token_tuple
 from extract.relations.manifestation_patterns import WEAK_PATTERNS, precise_pattern, tail_drug_event
 from extract.relations.memo import per_document, sentence_entities
 from extract.relations.rules import (
+    INDUCED_PREFIX,
     MANIF_HEAD_FIRST,
     MANIF_TAIL_FIRST,
     drug_event,
@@ -56,6 +58,8 @@ _SUFFIXES = (
     "deficiency",
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_LETTERS = re.compile(r"[a-z]+")
+_ACRONYM = re.compile(r"[A-Z0-9-]{2,8}")
 
 
 @lru_cache(maxsize=65536)
@@ -73,13 +77,6 @@ def _singular(w: str) -> str:
     return w
 
 
-@lru_cache(maxsize=8192)
-def _edge_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Last three and first three tokens of ``text``."""
-    toks = tokens(text)
-    return tuple(toks[-3:]), tuple(toks[:3])
-
-
 #: ``norm`` of every generic head word, computed once (``_shape`` runs for every candidate pair).
 _GENERIC_NORMS = frozenset(norm(g) for g in GENERIC)
 
@@ -92,23 +89,44 @@ def _shape(text: str) -> tuple[str, ...]:
 def _shape_list(text: str) -> list[str]:
     t = text.lower()
     out = [f"suf={s}" for s in _SUFFIXES if t.endswith(s) or t.rstrip("s").endswith(s)]
-    last = (re.findall(r"[a-z]+", t) or [""])[-1]
+    last = (_LETTERS.findall(t) or [""])[-1]
     if last in GENERIC:
         out.append(f"last={last}")
     if t.strip() in GENERIC or norm(t) in _GENERIC_NORMS:
         out.append("generic")
-    if re.fullmatch(r"[A-Z0-9-]{2,8}", text.strip()):
+    if _ACRONYM.fullmatch(text.strip()):
         out.append("acronym")
     return out
-
-
-_INDUCED_PREFIX = re.compile(r"-?(?:induced|associated|related)\s+(?:[\w-]+\s+){0,2}$", re.I)
 
 
 @per_document
 def _induced_prefix(doc: DocumentView, e: EntityView, sent: SentenceView) -> bool:
     prefix = doc.text[max(sent.start, e.start - 30) : e.start]
-    return bool(_INDUCED_PREFIX.search(prefix))
+    return bool(INDUCED_PREFIX.search(prefix))
+
+
+@per_document
+def _mention_features(
+    doc: DocumentView, e: EntityView, sent: SentenceView, lexicon: frozenset[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The features of mention ``e`` alone, as the head (``h:``) and as the tail (``t:``) of a pair: shape, HPO
+    lexicon, prepositional object, negation, "-induced" prefix (computed once per mention, not once per pair)."""
+    names = list(_shape(e.text))
+    n = norm(e.abbreviation_of or e.text)
+    if n in lexicon:
+        names.append("hpo")
+    elif n.split() and " ".join(n.split()[-2:]) in lexicon:
+        names.append("hpo_suffix")
+    if is_pp_object(doc, e, sent):
+        names.append("pp_object")
+    if e.negated:
+        names.append("negated")
+    if _induced_prefix(doc, e, sent):
+        names.append("induced_prefix")
+    return tuple(f"h:{x}" for x in names), tuple(f"t:{x}" for x in names)
+
+
+_PAREN_ONLY = re.compile(r"^\s*[(\[]\s*$")
 
 
 def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon: frozenset[str]) -> dict[str, float]:
@@ -118,7 +136,7 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
     f: dict[str, float] = {}
     order = "tf" if ctx.first is tail else "hf"
     f[f"order={order}"] = 1.0
-    btoks = tokens(ctx.between)
+    btoks = token_tuple(ctx.between)
     if len(btoks) > MAX_BETWEEN_TOKENS:
         f["between=long"] = 1.0
         btoks = btoks[:8] + btoks[-8:]
@@ -130,9 +148,9 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
     if not btoks:
         f["between=empty"] = 1.0
     f[f"nb={min(len(btoks), 12) // 3}"] = 1.0
-    for tok in _edge_tokens(ctx.before)[0]:
+    for tok in edge_tokens(ctx.before, 3)[0]:
         f[f"bef:{tok}"] = 1.0
-    for tok in _edge_tokens(ctx.after)[1]:
+    for tok in edge_tokens(ctx.after, 3)[1]:
         f[f"aft:{tok}"] = 1.0
     n_dis_between = sum(
         1
@@ -142,33 +160,21 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
     f[f"n_dis_between={min(n_dis_between, 3)}"] = 1.0
     if ctx.coordinated:
         f["coordinated"] = 1.0
-    if re.match(r"^\s*[(\[]\s*$", ctx.between):
+    if _PAREN_ONLY.match(ctx.between):
         f["paren_adjacent"] = 1.0
     if is_hypernym_pair(head, tail):
         f["hypernym"] = 1.0
     if head.abbreviation_of or tail.abbreviation_of:
         f["abbrev"] = 1.0
-    for role, e in (("h", head), ("t", tail)):
-        for s in _shape(e.text):
-            f[f"{role}:{s}"] = 1.0
-        n = norm(e.abbreviation_of or e.text)
-        if n in lexicon:
-            f[f"{role}:hpo"] = 1.0
-        elif n.split() and " ".join(n.split()[-2:]) in lexicon:
-            f[f"{role}:hpo_suffix"] = 1.0
-        if is_pp_object(doc, e, sent):
-            f[f"{role}:pp_object"] = 1.0
-        if e.negated:
-            f[f"{role}:negated"] = 1.0
-        if _induced_prefix(doc, e, sent):
-            f[f"{role}:induced_prefix"] = 1.0
+    for key in _mention_features(doc, head, sent, lexicon)[0] + _mention_features(doc, tail, sent, lexicon)[1]:
+        f[key] = 1.0
     if "t:hpo" in f and "h:hpo" not in f:
         f["hpo_tail_only"] = 1.0
     if "h:hpo" in f and "t:hpo" not in f:
         f["hpo_head_only"] = 1.0
-    if order == "tf" and MANIF_TAIL_FIRST.search(ctx.between):
+    if order == "tf" and found(MANIF_TAIL_FIRST, ctx.between):
         f["cue:tail_first"] = 1.0
-    if order == "hf" and MANIF_HEAD_FIRST.search(ctx.between):
+    if order == "hf" and found(MANIF_HEAD_FIRST, ctx.between):
         f["cue:head_first"] = 1.0
     if has_negation(ctx.between):
         f["neg_between"] = 1.0

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression
 
-from extract.relations.features import tokens
+from extract.relations.features import sentence_words
 from extract.relations.manifestation_features import pair_features
 from extract.relations.types import DocumentView, EntityView, RelationCandidate
 
@@ -25,12 +25,14 @@ ARTIFACT = "manifestation_filter.joblib"
 N_FEATURES = 2**17
 
 
-def filter_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon: frozenset[str]) -> dict:
-    f = pair_features(doc, head, tail, lexicon)
+def filter_features(
+    doc: DocumentView, head: EntityView, tail: EntityView, lexicon: frozenset[str], base: dict | None = None
+) -> dict:
+    """The row's features; ``base``: its :func:`pair_features` when the caller has them (they are copied)."""
+    f = pair_features(doc, head, tail, lexicon) if base is None else dict(base)
     sent = doc.sentences[head.sentence_index]
-    for t in set(tokens(doc.text[sent.start : sent.end])):
-        if t.isalpha() and len(t) > 2:
-            f["sw=" + t] = 1.0
+    for key in sentence_words(doc.text[sent.start : sent.end]):
+        f[key] = 1.0
     f["h=" + head.text.lower()] = 1.0
     f["t=" + tail.text.lower()] = 1.0
     return f

@@ -17,9 +17,10 @@ import re
 
 from extract.relations.candidates import is_pp_object, pair_context, sentence_groups
 from extract.relations.cues import AS_A_RESULT_OF, CAUSED_BY, CAUSES, POPULATION
-from extract.relations.features import tokens
+from extract.relations.features import token_tuple
 from extract.relations.memo import per_document, sentence_entities
 from extract.relations.rules import (
+    FEW_WORDS,
     MANIF_IN_HEAD,
     MANIF_SUBJECT_VERB,
     drug_disease_signals,
@@ -156,6 +157,15 @@ _THERAPY = re.compile(
     re.I,
 )
 _COMPOUND_PREFIX = re.compile(r"(\S+?)\s*-?\s*(?:induced|associated|related)\s+((?:[\w-]+\s+){0,2})$", re.I)
+# Smaller patterns of the functions below, compiled once.
+_LEADING_PARENTHESIS = re.compile(r"^\s*\([^()]{1,30}\)")
+_OPENS_PARENTHESIS = re.compile(r"[(\[]\s*$")
+_CLAUSE_START = re.compile(r"\b(?:that|whether|thus|however|although|while)\s+(?:the\s+)?$", re.I)
+_ADJECTIVAL = re.compile(r"[a-z]ed$")
+_COPULA = re.compile(r"\b(?:is|are|was|were)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}$")
+_PREPOSITION = re.compile(r"(?:with|to|by|in|of)\b", re.I)
+_SYNONYM_BETWEEN = re.compile(r"^\s*[(\[;,]?\s*$")
+_CLOSES_PARENTHESIS = re.compile(r"^\s*[)\]]")
 
 
 def _may_compound(prefix: str) -> bool:
@@ -176,7 +186,7 @@ def _pattern_between(doc: DocumentView, ctx) -> str:
     """Between-text for the patterns: a parenthesised abbreviation right after the first mention
     ("SLE (SLE) with T") and a chemical naming an overdose head ("T due to captopril overdose") are cut."""
     between = ctx.between
-    m = re.match(r"^\s*\([^()]{1,30}\)", between)
+    m = _LEADING_PARENTHESIS.match(between)
     if m and any(
         e.label == "DISEASE" and e.start >= ctx.first.end and e.end <= ctx.first.end + m.end()
         for e in sentence_entities(doc, ctx.first.sentence_index)
@@ -201,7 +211,7 @@ def _blocking_between(doc: DocumentView, ctx) -> bool:
     for e in sentence_entities(doc, ctx.first.sentence_index):
         if e.label != "DISEASE" or e.start < ctx.first.end or e.end > ctx.second.start:
             continue
-        if is_pp_object(doc, e, sent) or re.search(r"[(\[]\s*$", doc.text[max(sent.start, e.start - 3) : e.start]):
+        if is_pp_object(doc, e, sent) or _OPENS_PARENTHESIS.search(doc.text[max(sent.start, e.start - 3) : e.start]):
             continue
         return True
     return False
@@ -216,12 +226,8 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
     if (ctx.coordinated and ctx.between.strip()) or len(ctx.between) > 150:
         return None
     between = _pattern_between(doc, ctx)
-    n_before = len(tokens(ctx.before))
-    subject = (
-        n_before <= 4
-        or bool(re.search(r"\b(?:that|whether|thus|however|although|while)\s+(?:the\s+)?$", ctx.before, re.I))
-        and n_before <= 8
-    )
+    n_before = len(token_tuple(ctx.before))
+    subject = n_before <= 4 or bool(_CLAUSE_START.search(ctx.before)) and n_before <= 8
     if ctx.first is tail:
         if _MOLECULAR.search(head.text):
             return (
@@ -250,7 +256,7 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
     if ASSOCIATED.match(between):
         return "p_assoc"
     # "is severely handicapped with T": an adjectival head describes the patient, not a disease having T.
-    adjectival = bool(re.search(r"[a-z]ed$", head.text.strip()))
+    adjectival = bool(_ADJECTIVAL.search(head.text.strip()))
     if HEAD_WITH.match(between):
         return None if adjectival else "p_head_with"
     if PRECISE_HEAD_FIRST.match(between):
@@ -260,9 +266,9 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
     if not has_negation(between) and not _blocking_between(doc, ctx):
         if subject and SUBJECT_HEAD_CAUSE.search(between):
             return "p_head_cause_of"
-        if len(tokens(between)) <= 12 and HEAD_PRESENTS.search(between):
+        if len(token_tuple(between)) <= 12 and HEAD_PRESENTS.search(between):
             return "p_head_presents"
-    if MANIF_IN_HEAD.search(ctx.before) and re.match(r"^\s*,?\s*(?:[\w-]+\s+){0,2}$", between):
+    if MANIF_IN_HEAD.search(ctx.before) and FEW_WORDS.match(between):
         if MANIF_SUBJECT_VERB.match(ctx.after):
             return "p_in_head_tail_occurs"
     if _LIST_OPEN.match(between):
@@ -282,7 +288,7 @@ def _predicate_of_disease(doc: DocumentView, e: EntityView) -> bool:
     """The mention is the predicate noun of another disease mention: "X is a rare recessive disease"."""
     sent = doc.sentences[e.sentence_index]
     prefix = doc.text[max(sent.start, e.start - 60) : e.start]
-    m = re.search(r"\b(?:is|are|was|were)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}$", prefix)
+    m = _COPULA.search(prefix)
     if not m:
         return False
     cut = max(sent.start, e.start - 60) + m.start()
@@ -299,7 +305,7 @@ def _compound_owner(doc: DocumentView, e: EntityView) -> str | None:
     sent = doc.sentences[e.sentence_index]
     prefix = doc.text[max(sent.start, e.start - 60) : e.start]
     m = _COMPOUND_PREFIX.search(prefix) if _may_compound(prefix) else None
-    if not m or re.match(r"(?:with|to|by|in|of)\b", m.group(2), re.I):
+    if not m or _PREPOSITION.match(m.group(2)):
         return None
     word_end = max(sent.start, e.start - 60) + m.end(1)
     for x in sentence_entities(doc, e.sentence_index):
@@ -396,12 +402,12 @@ def excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str 
         return "abbreviation"
     if is_hypernym_pair(head, tail):
         return "hypernym"
-    if re.match(r"^\s*[(\[;,]?\s*$", ctx.between):
+    if _SYNONYM_BETWEEN.match(ctx.between):
         # "X (Y)" / "X; Y" with Y alone in the parenthesis: a synonym, not a component list.
         after = doc.text[ctx.second.end : doc.sentences[ctx.second.sentence_index].end]
-        if "(" in ctx.between and re.match(r"^\s*[)\]]", after):
+        if "(" in ctx.between and _CLOSES_PARENTHESIS.match(after):
             return "synonym"
-        if re.match(r"^\s*[)\]]", ctx.between):
+        if _CLOSES_PARENTHESIS.match(ctx.between):
             return "synonym"
     for e in (head, tail):
         if _GENE_AFTER.match(doc.text[e.end : e.end + 30]):

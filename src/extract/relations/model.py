@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import joblib
@@ -42,9 +43,9 @@ from extract.relations.instances import Instance, drug_disease_instances
 from extract.relations.joint import ARTIFACT as JOINT_ARTIFACT
 from extract.relations.joint import TREATS, JointModel, joint_features
 from extract.relations.manifestation import ARTIFACT as MANIFESTATION_ARTIFACT
-from extract.relations.manifestation import ManifestationModel
+from extract.relations.manifestation import ManifestationModel, PairReadings
 from extract.relations.manifestation_filter import ARTIFACT as FILTER_ARTIFACT
-from extract.relations.manifestation_filter import ManifestationFilter
+from extract.relations.manifestation_filter import ManifestationFilter, filter_features
 from extract.relations.rules import (
     COMPOSITION,
     RuleExtractor,
@@ -70,8 +71,12 @@ ADE_OVER_TREAT = 0.85
 
 def agg_columns(model: PairModel) -> list[int]:
     """Column indexes of ``AGG_FEATURES`` the model's stage 2 was trained on."""
-    names = getattr(model, "agg_features", None) or AGG_FEATURES_V1
-    return [AGG_FEATURES.index(n) for n in names]
+    return list(_column_indexes(tuple(getattr(model, "agg_features", None) or AGG_FEATURES_V1)))
+
+
+@lru_cache(maxsize=16)
+def _column_indexes(names: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(AGG_FEATURES.index(n) for n in names)
 
 
 def fit_concept_model(X: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier | None:
@@ -221,6 +226,8 @@ class _DocState:
     best: list[int] = field(default_factory=list)
     negated: dict[int, bool] = field(default_factory=dict)
     manifestation: list[RelationCandidate] = field(default_factory=list)
+    # The manifestation classifier's readings, scored for all documents at once (``_manifestations``).
+    manifestation_readings: PairReadings | None = None
     # Joint model: (chemical entity_id, disease entity_id) -> class probabilities of same-sentence pairs.
     joint_pairs: list[tuple[str, str]] = field(default_factory=list)
     joint_features: list[dict] = field(default_factory=list)
@@ -228,6 +235,8 @@ class _DocState:
     intra_pairs: dict[tuple[str, str], Instance] = field(default_factory=dict)
     # Stage-2 probabilities of ``keys`` (None without a stage-2 model), once computed.
     concept_probs: np.ndarray | None = None
+    # Adverse-event rows after the joint model's vetoes, before the sentence classifier's (``_adverse_events``).
+    ade: dict[tuple[str, str], RelationCandidate] = field(default_factory=dict)
     # Sentence text classifier: probabilities of the same-sentence pairs it reads (see ``_read_sentences``).
     sentence_probs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
@@ -309,30 +318,37 @@ class ModelExtractor:
     def extract(self, doc: DocumentView) -> list[RelationCandidate]:
         state = self._prepare(doc)
         self._score_instances([state])
+        self._manifestations([state])
         self._aggregate(state)
         state.concept_probs = self._concept_probs([state])[0]
+        state.ade = self._adverse_events(state)
         self._read_sentences([state])
-        return self._finish(state, state.concept_probs)
+        return self._finish(state)
 
     def extract_many(self, docs: list[DocumentView], batch: int = 256) -> list[list[RelationCandidate] | Exception]:
-        """``extract`` for each document, with the mention-pair and stage-2 classifiers called once per
-        ``batch`` documents (on one document's few rows their per-call cost dominates).  Results are those
-        of ``extract``: each row is scored independently.  A document that fails gets its exception in
-        place of its candidates."""
+        """``extract`` for each document, with the mention-pair, joint, manifestation, stage-2 and sentence
+        classifiers called once per ``batch`` documents (on one document's few rows their per-call cost
+        dominates).  Results are those of ``extract``: each row is scored independently.  A document that fails
+        gets its exception in place of its candidates."""
         out: list[list[RelationCandidate] | Exception] = []
         for lo in range(0, len(docs), batch):
             states: list[_DocState | Exception] = [_attempt(self._prepare, doc) for doc in docs[lo : lo + batch]]
             self._batched(states, self._score_instances)
+            self._batched(states, self._manifestations)
             states = [s if isinstance(s, Exception) else _attempt(self._aggregate, s) for s in states]
             probs = self._batched(states, self._concept_probs)
-            for s, p in zip(states, probs):
-                if not isinstance(s, Exception) and not isinstance(p, Exception):
+            for i, (s, p) in enumerate(zip(states, probs)):
+                if isinstance(p, Exception) and not isinstance(s, Exception):
+                    states[i] = s = p
+                if not isinstance(s, Exception):
                     s.concept_probs = p
+                    ade = _attempt(self._adverse_events, s)
+                    if isinstance(ade, Exception):
+                        states[i] = ade
+                    else:
+                        s.ade = ade
             self._batched(states, self._read_sentences)
-            for s, p in zip(states, probs):
-                out.append(
-                    s if isinstance(s, Exception) else p if isinstance(p, Exception) else _attempt(self._finish, s, p)
-                )
+            out.extend(s if isinstance(s, Exception) else _attempt(self._finish, s) for s in states)
         return out
 
     @staticmethod
@@ -356,8 +372,9 @@ class ModelExtractor:
         return results
 
     def _prepare(self, doc: DocumentView) -> _DocState:
-        """Rules, candidate instances and manifestation candidates of one document."""
-        rule_cands = self.rules.extract(doc)
+        """Rules, candidate instances and manifestation readings of one document."""
+        # The manifestation classifier, when there is one, decides disease -> manifestation pairs (``_finish``).
+        rule_cands = self.rules.extract(doc, manifestations=self.manifestation is None)
         instances = drug_disease_instances(doc, neighbours=self.model.neighbour_features)
         state = _DocState(doc, rule_cands, instances, np.zeros(0))
         # Negation of the intra pairs' rule readings (used for the accepted ones).
@@ -367,11 +384,7 @@ class ModelExtractor:
             if inst.intra
         }
         if self.manifestation is not None:
-            state.manifestation = self.manifestation.candidates(doc, method=self.method)
-            if self.manifestation_filter is not None:
-                state.manifestation = self.manifestation_filter.keep(
-                    doc, state.manifestation, self.manifestation.lexicon
-                )
+            state.manifestation_readings = self.manifestation.readings(doc)
         for inst in instances:
             if inst.intra:
                 key = (inst.chem.entity_id, inst.dis.entity_id)
@@ -410,25 +423,43 @@ class ModelExtractor:
                 s.joint_probs = dict(zip(s.joint_pairs, probs[at : at + n]))
                 at += n
 
+    def _manifestations(self, states: list[_DocState]) -> None:
+        """``disease_manifestation`` rows of all states: the classifier's readings scored in one call, then the
+        filter's second look at the accepted rows in one call (each row is scored on its own)."""
+        if self.manifestation is None:
+            return
+        readings = [s.manifestation_readings for s in states]
+        scores = self.manifestation.score_features([f for r in readings for f in r.features])
+        at = 0
+        for s, r in zip(states, readings):
+            s.manifestation = self.manifestation.decide(s.doc, r, scores[at : at + len(r.features)], self.method)
+            at += len(r.features)
+        if self.manifestation_filter is None:
+            return
+        features = []
+        for s, r in zip(states, readings):
+            known = r.features_of()  # the filter reads the classifier's pair features and more
+            for c in s.manifestation:
+                base = known.get((c.head.entity_id, c.tail.entity_id))
+                features.append(filter_features(s.doc, c.head, c.tail, self.manifestation.lexicon, base))
+        probs = self.manifestation_filter.probs(features)
+        at = 0
+        for s in states:
+            kept = probs[at : at + len(s.manifestation)]
+            at += len(s.manifestation)
+            s.manifestation = [c for c, p in zip(s.manifestation, kept) if p >= self.manifestation_filter.threshold]
+
     def _read_sentences(self, states: list[_DocState]) -> None:
-        """Sentence-classifier probabilities of the same-sentence pairs ``_finish`` may report as adverse events
-        and the joint model keeps without being sure of them, all states' pairs in one call: pairs of a concept
-        pair the stage-2 model accepts, or with an adverse-event rule reading (a superset of what ``_finish``
-        reads; run after the stage-2 probabilities)."""
+        """Sentence-classifier probabilities of exactly the rows ``_finish`` asks it about: the same-sentence
+        adverse-event rows still standing after the joint model's vetoes (``_DocState.ade``) that the joint model
+        keeps without being sure of them; all states' rows in one call."""
         if self.sentence is None or self.joint is None:
             return
-        thr = self.model.thresholds.get("concept", 0.5)
         wanted = []
         for s in states:
-            accepted = None
-            if s.concept_probs is not None:
-                accepted = {k for k, p in zip(s.keys, s.concept_probs) if p >= thr}
-            ruled = {(c.head.entity_id, c.tail.entity_id) for c in s.rule_cands if c.type == DRUG_ADVERSE_EVENT}
-            for key, p in s.joint_probs.items():
-                if not self.sentence.reads(p) or self.joint.vetoes_adverse_event(p):
-                    continue
-                inst = s.intra_pairs[key]
-                if accepted is None or key in ruled or (concept_key(inst.chem), concept_key(inst.dis)) in accepted:
+            for key in s.ade:
+                p = s.joint_probs.get(key)
+                if p is not None and self.sentence.reads(p) and not self.joint.vetoes_adverse_event(p):
                     wanted.append((s, key))
         texts = [marked_sentence(s.doc, s.intra_pairs[k].chem, s.intra_pairs[k].dis) for s, k in wanted]
         for (s, key), p in zip(wanted, self.sentence.probs(texts)):
@@ -475,8 +506,12 @@ class ModelExtractor:
             )
         return out
 
-    def _finish(self, state: _DocState, probs: np.ndarray | None) -> list[RelationCandidate]:
+    def _adverse_events(self, state: _DocState) -> dict[tuple[str, str], RelationCandidate]:
+        """The document's adverse-event rows, (chemical entity_id, disease entity_id) -> candidate: the stage-2
+        model's (or the mention-pair model's) accepted pairs and the strong rule readings, without background and
+        composition pairs and the same-sentence rows the joint model vetoes."""
         doc, rule_cands, instances, scores = state.doc, state.rule_cands, state.instances, state.scores
+        probs = state.concept_probs
         ade: dict[tuple[str, str], RelationCandidate] = {}
         chosen: list[tuple[Instance, float]] = []
         concept_prob: dict[tuple[str, str], float] = {}
@@ -547,6 +582,11 @@ class ModelExtractor:
                 or key not in state.joint_probs
                 or not self.joint.vetoes_adverse_event(state.joint_probs[key])
             }
+        return ade
+
+    def _finish(self, state: _DocState) -> list[RelationCandidate]:
+        """The document's candidates from its adverse-event rows (``_adverse_events``) and sentence readings."""
+        doc, rule_cands, ade = state.doc, state.rule_cands, dict(state.ade)
         if self.sentence is not None and self.joint is not None:
             # A second reading of the same-sentence rows still standing (relations >= 0.11.0): the joint model's
             # probabilities averaged with the sentence text classifier's must pass the same vetoes.

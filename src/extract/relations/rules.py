@@ -38,6 +38,7 @@ from extract.relations.candidates import (
     pair_context,
     sentence_groups,
 )
+from extract.relations.casefold import found
 from extract.relations.cues import (
     ANIMALS,
     CAUSED_BY,
@@ -269,12 +270,26 @@ BACKGROUND = re.compile(r"(?<!associated )(?<!correlated )\bwith(?:out)?\s+(?:[\
 NEGATION = re.compile(rf"\b(?:{NEGATION_CUES})\b", re.I)
 MAX_REGION_CHARS = 150
 
+# Smaller patterns of the rules below, compiled once.
+THERAPY_IN = re.compile(r"^\s*(?:therapy|treatment|monotherapy|prophylaxis)\s+(?:in|of)\s+(?:[\w-]+\s+){0,3}$", re.I)
+WITH_USING_BY = re.compile(r"\b(?:with|using|by)\b")
+#: "X-induced / -associated / -related" right before a mention.
+INDUCED_PREFIX = re.compile(r"-?(?:induced|associated|related)\s+(?:[\w-]+\s+){0,2}$", re.I)
+PAREN_ONLY = re.compile(r"^\s*[(\[]\s*$")
+PAREN_OPEN = re.compile(r"^\s*[(\[]")
+FEW_WORDS = re.compile(r"^\s*,?\s*(?:[\w-]+\s+){0,2}$")
+HEAD_WITH_TAIL = re.compile(
+    r"^\s*(?:with|,? with)\s+(?:(?:a|an|the|severe|marked|prominent|progressive|associated|concomitant)\s+)*$", re.I
+)
+NEGATED_BENEFIT = re.compile(rf"\b(?:{NEGATION_WORDS}|failed)\b", re.I)
+_ALNUM = re.compile(r"[a-z0-9]+")
+
 
 @lru_cache(maxsize=16384)
 def has_negation(text: str) -> bool:
     """``NEGATION`` occurs in ``text`` (cached: the rules, features and classifiers ask about the same
     regions and sentences)."""
-    return bool(NEGATION.search(text))
+    return found(NEGATION, text)
 
 
 @lru_cache(maxsize=32768)
@@ -294,7 +309,7 @@ def disease_prefix_cues(doc: DocumentView, dis: EntityView) -> tuple[bool, bool]
 @lru_cache(maxsize=8192)
 def treat_sentence(sentence: str) -> bool:
     """``TREAT_SENTENCE`` occurs in the sentence (cached per sentence text)."""
-    return bool(TREAT_SENTENCE.search(sentence))
+    return found(TREAT_SENTENCE, sentence)
 
 
 @dataclass(frozen=True)
@@ -333,19 +348,17 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     # Treatment.
     treat = False
     if drug_first:
-        if not long_region and TREAT_DRUG_FIRST.search(region):
+        if not long_region and found(TREAT_DRUG_FIRST, region):
             treat = True
-        elif re.match(
-            r"^\s*(?:therapy|treatment|monotherapy|prophylaxis)\s+(?:in|of)\s+(?:[\w-]+\s+){0,3}$", region, re.I
-        ) and (TREAT_PATIENTS.match(ctx.after)):
+        elif THERAPY_IN.match(region) and (TREAT_PATIENTS.match(ctx.after)):
             treat = True  # "X treatment in two Y patients"
     else:
         treated_patients = bool(IN_TREATED_PATIENTS.match(region)) and not BENEFIT_PREFIX.search(dis_prefix)
         if treated_patients:
             treat = False  # "Y in patients treated with X": Y occurs under X, X does not treat Y
-        elif not long_region and TREAT_DISEASE_FIRST.search(region):
+        elif not long_region and found(TREAT_DISEASE_FIRST, region):
             treat = True
-        elif TREAT_BEFORE.search(ctx.before) and re.search(r"\b(?:with|using|by)\b", region):
+        elif TREAT_BEFORE.search(ctx.before) and WITH_USING_BY.search(region):
             treat = True
     # Adverse event.
     ade_rule = ""
@@ -407,7 +420,7 @@ def drug_event(doc: DocumentView, tail: EntityView) -> bool:
     the manifestation classifier's features ask this of their tail (and head)."""
     sent = doc.sentences[tail.sentence_index]
     prefix = doc.text[max(sent.start, tail.start - 40) : tail.start]
-    if re.search(r"-?(?:induced|associated|related)\s+(?:[\w-]+\s+){0,2}$", prefix, re.I):
+    if INDUCED_PREFIX.search(prefix):
         return True
     for c in sentence_entities(doc, tail.sentence_index):
         if c.label == "CHEMICAL" and any(s.type == DRUG_ADVERSE_EVENT for s in drug_disease_signals(doc, c, tail)):
@@ -429,7 +442,7 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     if ctx.coordinated or head.abbreviation_of or tail.abbreviation_of:
         return None
     region = ctx.between
-    if len(region) > MAX_REGION_CHARS or re.match(r"^\s*[(\[]\s*$", region) or is_hypernym_pair(head, tail):
+    if len(region) > MAX_REGION_CHARS or PAREN_ONLY.match(region) or is_hypernym_pair(head, tail):
         return None
     sent = doc.sentences[head.sentence_index]
     lo, hi = ctx.first.end, ctx.second.start
@@ -440,7 +453,7 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
         and e.start >= lo
         and e.end <= hi
         and not is_pp_object(doc, e, sent)
-        and not re.match(r"^\s*[(\[]", doc.text[max(lo, e.start - 2) : e.start])
+        and not PAREN_OPEN.match(doc.text[max(lo, e.start - 2) : e.start])
     ]
     groups = sentence_groups(doc, head.sentence_index)
     blocking = [
@@ -454,11 +467,11 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     if ctx.first is tail:
         if MANIF_IN_PP.match(region):
             return RuleSignal(DISEASE_MANIFESTATION, 0.6, neg, "tail_in_head")
-        if MANIF_TAIL_FIRST.search(region) and not is_pp_object(doc, tail, sent):
+        if found(MANIF_TAIL_FIRST, region) and not is_pp_object(doc, tail, sent):
             return RuleSignal(DISEASE_MANIFESTATION, 0.8, neg, "tail_trigger_head")
         return None
     # Head first.
-    if MANIF_IN_HEAD.search(ctx.before) and re.match(r"^\s*,?\s*(?:[\w-]+\s+){0,2}$", region):
+    if MANIF_IN_HEAD.search(ctx.before) and FEW_WORDS.match(region):
         if MANIF_SUBJECT_VERB.match(ctx.after):
             return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "in_head_tail_occurs")
     drug_before = any(
@@ -466,13 +479,9 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     )
     if drug_before and is_pp_object(doc, head, sent):
         return None  # "X, used for treatment of H, results in T": the drug is the subject
-    if MANIF_HEAD_FIRST.search(region):
+    if found(MANIF_HEAD_FIRST, region):
         return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "head_trigger_tail")
-    if re.match(
-        r"^\s*(?:with|,? with)\s+(?:(?:a|an|the|severe|marked|prominent|progressive|associated|concomitant)\s+)*$",
-        region,
-        re.I,
-    ):
+    if HEAD_WITH_TAIL.match(region):
         return RuleSignal(DISEASE_MANIFESTATION, 0.6, neg, "head_with_tail")
     return None
 
@@ -508,7 +517,7 @@ def _topic_key(e: EntityView) -> str:
     """Topic grouping: concept id, else the head noun's first word ('calcinosis cutis' -> 'calcinosis')."""
     if e.concept_id:
         return e.concept_id
-    words = re.findall(r"[a-z0-9]+", (e.abbreviation_of or e.text).lower())
+    words = _ALNUM.findall((e.abbreviation_of or e.text).lower())
     return words[0] if words else e.text.lower()
 
 
@@ -518,7 +527,9 @@ class RuleExtractor:
     version = RULESET_VERSION
     method = "rules"
 
-    def extract(self, doc: DocumentView) -> list[RelationCandidate]:
+    def extract(self, doc: DocumentView, manifestations: bool = True) -> list[RelationCandidate]:
+        """Candidates of all three types (``manifestations=False``: no ``disease_manifestation`` ones, for an
+        extractor whose own classifier decides those)."""
         out: list[RelationCandidate] = []
         chems = [e for e in doc.entities if e.label == "CHEMICAL"]
         diseases = [e for e in doc.entities if e.label == "DISEASE"]
@@ -531,6 +542,8 @@ class RuleExtractor:
                     out.append(self._cand(sig, c, d))
                     linked_chem_sents.add((c.entity_id, c.sentence_index))
         out.extend(self._topic_treatments(doc, chems, diseases))
+        if not manifestations:
+            return out
         ade_tails = {c.tail.entity_id for c in out if c.type == DRUG_ADVERSE_EVENT and not c.negated}
         for h, t in disease_pairs(doc):
             sig = manifestation_signal(doc, h, t)
@@ -554,9 +567,9 @@ class RuleExtractor:
             if c.sentence_index in sents_with_disease or in_keywords(doc, c):
                 continue
             sentence = doc.sentence_text(c.sentence_index)
-            if not treat_sentence(sentence) or ADVERSE_SENTENCE.search(sentence):
+            if not treat_sentence(sentence) or found(ADVERSE_SENTENCE, sentence):
                 continue
-            neg = bool(re.search(rf"\b(?:{NEGATION_WORDS}|failed)\b", sentence, re.I))
+            neg = bool(NEGATED_BENEFIT.search(sentence))
             # Evidence tail: the closest topic mention before the drug, else the first one.
             before = [d for d in topic if d.start < c.start]
             tail = before[-1] if before else topic[0]

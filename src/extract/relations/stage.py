@@ -30,9 +30,10 @@ class RelationsResult:
 
 
 def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) -> list[tuple[dict, DocumentView]]:
+    # Column by column: ``Table.to_pylist`` builds a dict per row, several times slower on these tables.
     sents: dict[str, list[SentenceView]] = {}
-    for r in sentences.select(["doc_id", "sentence_index", "start", "end", "section"]).to_pylist():
-        sents.setdefault(r["doc_id"], []).append(SentenceView(r["sentence_index"], r["start"], r["end"], r["section"]))
+    for doc_id, *row in zip(*_columns(sentences, ["doc_id", "sentence_index", "start", "end", "section"])):
+        sents.setdefault(doc_id, []).append(SentenceView(*row))
     ents: dict[str, list[EntityView]] = {}
     columns = [
         "doc_id",
@@ -47,12 +48,12 @@ def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) ->
         "negated",
         "uncertain",
     ]
-    if "drug_classes" in entities.column_names:  # absent in outputs written before linker-0.3.0
-        columns.append("drug_classes")
-    for r in entities.select(columns).to_pylist():
-        doc_id = r.pop("doc_id")
-        r["drug_classes"] = tuple(r.get("drug_classes") or ())
-        ents.setdefault(doc_id, []).append(EntityView(**r))
+    values = _columns(entities, columns)
+    # ``drug_classes`` is absent in outputs written before linker-0.3.0.
+    classes = entities.column("drug_classes").to_pylist() if "drug_classes" in entities.column_names else None
+    values.append([tuple(c or ()) for c in classes] if classes is not None else [()] * entities.num_rows)
+    for doc_id, *row in zip(*values):
+        ents.setdefault(doc_id, []).append(EntityView(*row))
     views = []
     for meta in documents.select(["doc_id", "batch_id", "source", "title", "text", "sections"]).to_pylist():
         s = sorted(sents.get(meta["doc_id"], []), key=lambda x: x.index)
@@ -72,6 +73,10 @@ def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) ->
             )
         )
     return views
+
+
+def _columns(table: pa.Table, names: list[str]) -> list[list]:
+    return [table.column(name).to_pylist() for name in names]
 
 
 def _norm_key(entity: EntityView) -> str:
