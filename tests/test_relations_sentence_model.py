@@ -85,30 +85,3 @@ def test_setting_switches_the_second_reading_off():
     off = load_extractor(Settings(sentence_classifier=False))
     assert getattr(on, "inner", on).sentence is not None
     assert getattr(off, "inner", off).sentence is None
-
-
-def test_cached_floret_vectors_equal_spacys():
-    import spacy
-
-    model_dir = resolve_model_dir("", "relations")
-    if model_dir is None or not (model_dir / ARTIFACT).exists():
-        pytest.skip("the shipped relation model has no sentence classifier")
-    from extract.nlp.vectors import CachedFloretVectors, with_cached_vectors
-
-    plain = spacy.load(model_dir / ARTIFACT)
-    cached = with_cached_vectors(spacy.load(model_dir / ARTIFACT))
-    assert isinstance(cached.vocab.vectors, CachedFloretVectors)
-    words = "Pruritus occurred less frequently with fexofenadine than with placebo pruritus Pruritus".split()
-    keys = np.array([plain.vocab.strings.add(w) for w in words], dtype="uint64")
-    expected = plain.vocab.vectors.get_batch(keys)
-    for _ in range(2):  # the second call reads the memo
-        assert np.array_equal(cached.vocab.vectors.get_batch(keys), expected)
-    CachedFloretVectors.max_keys, before = 3, CachedFloretVectors.max_keys
-    try:
-        assert np.array_equal(cached.vocab.vectors.get_batch(keys), expected)  # memo emptied and refilled
-    finally:
-        CachedFloretVectors.max_keys = before
-    sentence = "{{ Pruritus }} occurred less frequently with [[ fexofenadine ]]."
-    assert np.allclose(
-        [plain(sentence).cats[c] for c in CLASSES], [cached(sentence).cats[c] for c in CLASSES], atol=1e-6
-    )

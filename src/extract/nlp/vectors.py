@@ -1,4 +1,4 @@
-"""Static vectors read through a per-key memo: the NER model's and the sentence classifier's floret vectors.
+"""Static vectors read through a per-key memo: the NER model's floret vectors.
 
 A floret table builds each token's vector from the hashes of its character n-grams on every call
 (``spacy.vectors.Vectors.get_batch``), for every occurrence of a word.  Most words of a batch are words the
@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from spacy.language import Language
 from spacy.strings import StringStore
 from spacy.vectors import Vectors
 
-__all__ = ["CachedFloretVectors", "load_cached_vectors", "with_cached_vectors"]
+__all__ = ["CachedFloretVectors", "load_cached_vectors"]
 
 
 class CachedFloretVectors(Vectors):
@@ -46,12 +45,6 @@ def load_cached_vectors(folder: Path, strings: StringStore) -> Vectors:
     :class:`CachedFloretVectors` for a floret table, a plain :class:`Vectors` otherwise."""
     vectors = Vectors(strings=strings).from_disk(folder, exclude=["strings"])
     return _cached(vectors, strings)
-
-
-def with_cached_vectors(nlp: Language) -> Language:
-    """``nlp`` reading its floret vectors through :class:`CachedFloretVectors` (other vectors unchanged)."""
-    nlp.vocab.vectors = _cached(nlp.vocab.vectors, nlp.vocab.strings)
-    return nlp
 
 
 def _cached(vectors: Vectors, strings: StringStore) -> Vectors:
