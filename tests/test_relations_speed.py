@@ -52,7 +52,7 @@ def test_token_memo_and_batch_floret_give_spacys_probabilities():
     emptied; its weights are the saved ones."""
     import spacy
 
-    from extract.relations.floret import BatchFloretVectors
+    from extract.nlp.floret import BatchFloretVectors
     from extract.relations.token_embeddings import TokenMemo, memoise_token_embeddings
 
     plain = SentenceModel(spacy.load(MODEL_DIR / ARTIFACT))
@@ -75,7 +75,7 @@ def test_batch_floret_vectors_equal_spacys():
     import spacy
     from spacy.vectors import Vectors
 
-    from extract.relations.floret import batch_floret_vectors
+    from extract.nlp.floret import batch_floret_vectors
 
     nlp = spacy.load(MODEL_DIR / ARTIFACT)
     plain = nlp.vocab.vectors
@@ -94,7 +94,7 @@ def test_batch_floret_vectors_equal_spacys():
 def test_mean_rows_is_thincs_reduce_mean():
     from thinc.api import NumpyOps
 
-    from extract.relations.floret import mean_rows
+    from extract.nlp.floret import mean_rows
 
     rng = np.random.default_rng(0)
     table = rng.standard_normal((500, 16)).astype(np.float32)

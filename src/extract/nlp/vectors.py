@@ -14,12 +14,14 @@ import numpy as np
 from spacy.strings import StringStore
 from spacy.vectors import Vectors
 
+from extract.nlp.floret import BatchFloretVectors
+
 __all__ = ["CachedFloretVectors", "load_cached_vectors"]
 
 
-class CachedFloretVectors(Vectors):
-    """Floret vectors that remember the vectors of the keys they computed.  The same vectors as
-    :class:`spacy.vectors.Vectors`; the memo is emptied when it holds ``max_keys`` keys (50,000 keys of a
+class CachedFloretVectors(BatchFloretVectors):
+    """Floret vectors that remember the vectors of the keys they computed, and compute new ones all together
+    (:class:`extract.nlp.floret.BatchFloretVectors`).  The same vectors as :class:`spacy.vectors.Vectors`; the memo is emptied when it holds ``max_keys`` keys (50,000 keys of a
     128-wide table: about 30 MB)."""
 
     max_keys = 50_000
@@ -35,7 +37,7 @@ class CachedFloretVectors(Vectors):
             if len(memo) + len(missing) > self.max_keys:
                 memo.clear()
                 missing = unique.tolist()
-            for key, row in zip(missing, Vectors.get_batch(self, np.asarray(missing, dtype="uint64"))):
+            for key, row in zip(missing, super().get_batch(np.asarray(missing, dtype="uint64"))):
                 memo[key] = row
         return np.stack([memo[k] for k in unique.tolist()])[inverse]
 

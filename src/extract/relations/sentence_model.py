@@ -25,7 +25,7 @@ import spacy
 from spacy.language import Language
 from spacy.vectors import Vectors
 
-from extract.relations.floret import batch_floret_vectors
+from extract.nlp.floret import batch_floret_vectors
 from extract.relations.joint import ADVERSE_EVENT, CLASSES, JointModel
 from extract.relations.token_embeddings import memoise_token_embeddings
 from extract.relations.types import DocumentView, EntityView

@@ -1,6 +1,6 @@
 """Floret vectors of many words at once: spaCy's n-gram hashing, done with numpy arrays.
 
-A floret table (the static vectors of the sentence classifier, :mod:`extract.relations.sentence_model`) has no
+A floret table (the static vectors of the NER model and of the relation stage's sentence classifier) has no
 row per word: a word's vector is the mean of the rows its character n-grams hash to.  spaCy computes that in
 Python, one n-gram and one MurmurHash3 call at a time (about 20 us a word), then gathers the rows of all the
 words at once (some 100 MB of fresh memory for the 3,000 new words of a forked worker's first batch).
