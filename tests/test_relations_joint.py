@@ -3,6 +3,8 @@ adverse-event sentences, and a real fit on the hand-annotated pairs."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -169,6 +171,45 @@ def test_manifestation_filter_learns_from_the_judged_rows():
     base = report[0.0]["precision"]  # every reported row kept
     assert report[0.5]["precision"] > base + 0.1
     assert report[0.5]["recall"] > 0.5
+
+
+def test_hand_labelled_sentences_give_filter_examples():
+    from extract.training.relations.manifestation_filter import HAND_LABELS, hand_examples
+
+    records = [json.loads(line) for path in HAND_LABELS for line in path.open(encoding="utf-8")]
+    feats, labels, groups = hand_examples(list(HAND_LABELS), frozenset())
+    assert len(feats) == len(labels) == len(groups)
+    # every labelled relation is a right pair (more with aliases), and most pairs are not relations
+    assert sum(len(r["relations"]) for r in records) <= labels.sum() < len(labels) / 2
+    assert set(groups) <= {f"PMID:{r['pmid']}" for r in records}
+
+
+def test_hand_examples_follow_the_aliases(tmp_path):
+    from extract.training.relations.manifestation_filter import hand_examples
+
+    text = "Familial adenomatous polyposis (FAP) presents with colorectal adenomas and desmoid tumours."
+    mentions = [
+        {"start": 0, "end": 30, "text": "Familial adenomatous polyposis"},
+        {"start": 32, "end": 35, "text": "FAP"},
+        {"start": 51, "end": 70, "text": "colorectal adenomas"},
+        {"start": 75, "end": 90, "text": "desmoid tumours"},
+    ]
+    rec = {"id": "t1", "pmid": "1", "text": text, "mentions": mentions, "chemicals": []}
+    rec |= {"relations": [{"head": 0, "tail": 2}], "aliases": {"1": 0}}
+    path = tmp_path / "hand.jsonl"
+    path.write_text(json.dumps(rec) + "\n")
+    feats, labels, _ = hand_examples([path], frozenset())
+    named = {}
+    for f, y in zip(feats, labels):
+        head = next(k[2:] for k in f if k.startswith("h="))
+        tail = next(k[2:] for k in f if k.startswith("t="))
+        named[(head, tail)] = int(y)
+    # the labelled pair and the same pair on the abbreviation are right; the unlabelled tail is not
+    assert named[("familial adenomatous polyposis", "colorectal adenomas")] == 1
+    assert named[("fap", "colorectal adenomas")] == 1
+    assert named[("familial adenomatous polyposis", "desmoid tumours")] == 0
+    # a mention and its alias are never a pair
+    assert not {("familial adenomatous polyposis", "fap"), ("fap", "familial adenomatous polyposis")} & set(named)
 
 
 def test_shipped_filter_keeps_a_stated_manifestation_and_drops_a_comorbidity(extractor):

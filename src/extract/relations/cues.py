@@ -35,3 +35,19 @@ REDUCTION = (
     r"decreas\w*|reduc\w*|lower\w*|less|fewer|relie\w*|improv\w*|alleviat\w*|attenuat\w*|prevent\w*|"
     r"suppress\w*|abolish\w*|control\w*"
 )
+
+#: "less / fewer Y", "a lower incidence / risk of Y": the comparative that says a drug had *less* of an effect
+#: (:mod:`extract.relations.comparatives`).  "decreased" / "lower" alone are not enough ("decreased appetite").
+LESS_BEFORE = (
+    r"\b(?:less|fewer)\b|\b(?:lower|reduced|decreased|smaller|less|fewer)\s+(?:incidences?|risks?|rates?|"
+    r"frequenc(?:y|ies)|occurrences?|prevalences?|numbers?|reports?|episodes?|cases?|severity|likelihood|odds)\b"
+)
+#: "Y occurred less frequently / was less common with X" (after the effect).
+LESS_AFTER = r"\b(?:less|fewer|lower)\s+(?:frequent\w*|often|common\w*|likely|severe|pronounced|intense|marked)\b"
+#: Words that make the drug after them the comparator arm: "than (with) X", "compared with X", "as effective as X".
+COMPARATOR = (
+    r"\b(?:than|compared\s+(?:with|to)|versus|vs\.?|relative\s+to|as\s+(?:effective|well|good|potent|efficacious)\s+as|"
+    r"equipotent\s+to|equivalent\s+to|comparable\s+(?:efficacy\s+|effect\s+)?to|similar\s+to)"
+)
+#: Words that may stand between a comparator word and the drug: "than in those given X".
+COMPARATOR_FILLER = r"with|in|the|those|patients|given|receiving|on|treated|that|induced|by|is|are|was|were|to|of"

@@ -141,6 +141,9 @@ class JointModel:
     # Drop a document's adverse-event rows of a (drug, disease) concept pair the same document reports as a
     # treatment in at least as many sentences (relations >= 0.10.0; older pickles read False).
     document_consistency: bool = False
+    # Drop a same-sentence adverse-event row whose sentence gives the drug *less* of the effect than a comparator
+    # (:func:`extract.relations.comparatives.less_with_drug`; relations >= 0.13.0, older pickles read False).
+    less_veto: bool = False
 
     def _hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)

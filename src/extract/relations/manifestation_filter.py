@@ -61,8 +61,14 @@ class ManifestationFilter:
         return [c for c, pi in zip(rows, p) if pi >= self.threshold]
 
 
-def fit_filter(features: list[dict], labels: np.ndarray, C: float = 0.5, n_features: int = N_FEATURES):
+def fit_filter(
+    features: list[dict],
+    labels: np.ndarray,
+    C: float = 0.5,
+    n_features: int = N_FEATURES,
+    sample_weight: np.ndarray | None = None,
+):
     hasher = FeatureHasher(n_features=n_features, input_type="dict", alternate_sign=False)
     clf = LogisticRegression(C=C, max_iter=3000, solver="liblinear", class_weight="balanced", random_state=0)
-    clf.fit(hasher.transform(features), labels)
+    clf.fit(hasher.transform(features), labels, sample_weight=sample_weight)
     return ManifestationFilter(clf, n_features=n_features)

@@ -34,6 +34,7 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression
 
 from extract.relations.candidates import concept_key
+from extract.relations.comparatives import less_with_drug
 from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, aggregate
 from extract.relations.cues import REDUCTION
 from extract.relations.event_phrase import EventPhrase
@@ -558,6 +559,10 @@ class ModelExtractor:
                 and (_background(doc, c.tail) or _composition(doc, c.head, c.tail))
             ):
                 del ade[key]
+        if self.joint is not None and getattr(self.joint, "less_veto", False):
+            for key, c in list(ade.items()):
+                if c.head.sentence_index == c.tail.sentence_index and less_with_drug(doc, c.head, c.tail):
+                    del ade[key]
         if self.joint is not None:
             # A same-sentence adverse-event reading the sentence gives as a treatment (or as no relation) is not
             # reported.  Models with ``rule_exemption`` (0.7.0-0.8.0) keep it when a strong causal pattern states

@@ -301,6 +301,7 @@ def train_joint(
     ae_min: float = 0.0,
     rule_exemption: bool = True,
     document_consistency: bool = False,
+    less_veto: bool = False,
     folds: int = 5,
     examples: tuple[list[JointExample], list[JointExample], dict] | None = None,
 ) -> tuple[JointModel, dict]:
@@ -311,7 +312,9 @@ def train_joint(
     model.thresholds = {"treats": treats, "ae_veto": ae_veto, "none_veto": none_veto, "ae_min": ae_min}
     model.rule_exemption = rule_exemption
     model.document_consistency = document_consistency
+    model.less_veto = less_veto
     stats["rule_exemption"] = rule_exemption
+    stats["less_veto"] = less_veto
     stats["document_consistency"] = document_consistency
     if annotated:
         labels = np.array([e.label for e in annotated])
