@@ -96,6 +96,15 @@ def doc_with_entities(text: str, mentions: list[tuple]):
     return doc
 
 
+def pair_view(text: str, terms: dict[str, str], head: str, tail: str) -> tuple[DocumentView, EntityView, EntityView]:
+    """:func:`build_view` of ``text`` and its first mentions whose lower-cased texts are ``head`` and ``tail``."""
+    view = build_view("pair", text, terms)
+    first = {}
+    for e in view.entities:
+        first.setdefault(e.text.lower(), e)
+    return view, first[head], first[tail]
+
+
 def relation_pairs(cands, rel_type: str, negated: bool = False) -> set[tuple[str, str]]:
     """(head text, tail text) of the candidates of one relation type, lower-cased."""
     return {(c.head.text.lower(), c.tail.text.lower()) for c in cands if c.type == rel_type and c.negated == negated}

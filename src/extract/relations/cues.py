@@ -51,3 +51,6 @@ COMPARATOR = (
 )
 #: Words that may stand between a comparator word and the drug: "than in those given X".
 COMPARATOR_FILLER = r"with|in|the|those|patients|given|receiving|on|treated|that|induced|by|is|are|was|were|to|of"
+
+#: Negation words that do not negate the pair around them: "Y, but not Z, ...", "not only", "if not", "not yet".
+NOT_A_NEGATION = r"\bbut\s+not\b|\bnot\s+only\b|\bif\s+not\b|\bnot\s+(?:yet|always)\b"

@@ -53,6 +53,7 @@ from extract.relations.rules import (
     disease_prefix_cues,
     disease_qualifier,
     drug_disease_signals,
+    region_negated,
 )
 from extract.relations.sentence_model import ARTIFACT as SENTENCE_ARTIFACT
 from extract.relations.sentence_model import SentenceModel, marked_sentence
@@ -226,6 +227,7 @@ class _DocState:
     X: np.ndarray | None = None  # stage-2 rows (the model's columns), None without stage 2
     best: list[int] = field(default_factory=list)
     negated: dict[int, bool] = field(default_factory=dict)
+    ae_negated: dict[int, bool] = field(default_factory=dict)
     manifestation: list[RelationCandidate] = field(default_factory=list)
     # The manifestation classifier's readings, scored for all documents at once (``_manifestations``).
     manifestation_readings: PairReadings | None = None
@@ -378,12 +380,14 @@ class ModelExtractor:
         rule_cands = self.rules.extract(doc, manifestations=self.manifestation is None)
         instances = drug_disease_instances(doc, neighbours=self.model.neighbour_features)
         state = _DocState(doc, rule_cands, instances, np.zeros(0))
-        # Negation of the intra pairs' rule readings (used for the accepted ones).
-        state.negated = {
-            id(inst): any(sig.negated for sig in drug_disease_signals(doc, inst.chem, inst.dis))
-            for inst in instances
-            if inst.intra
-        }
+        # Negation of the intra pairs: of their rule readings (for the accepted treatments) and, for the accepted
+        # adverse events, also a negation cue between the two mentions when no rule reads the pair
+        # (``rules.pair_negated``), computed here while the document's memo holds the pair contexts.
+        for inst in instances:
+            if inst.intra:
+                rule = any(sig.negated for sig in drug_disease_signals(doc, inst.chem, inst.dis))
+                state.negated[id(inst)] = rule
+                state.ae_negated[id(inst)] = rule or region_negated(doc, inst.chem, inst.dis)
         if self.manifestation is not None:
             state.manifestation_readings = self.manifestation.readings(doc)
         for inst in instances:
@@ -533,9 +537,9 @@ class ModelExtractor:
         else:
             chosen = [(i, float(s)) for i, s in zip(instances, scores) if self.model.accepts(i, float(s))]
         for inst, score in chosen:
-            negated = False
-            if inst.intra:
-                negated = state.negated[id(inst)]
+            # An adverse-event reading is negated by a cue between the two mentions even when no rule reads the pair
+            # ("X was not associated with Y"); a treatment stays one when the drug failed ("X did not improve Y").
+            negated = inst.intra and state.ae_negated[id(inst)]
             ade[(inst.chem.entity_id, inst.dis.entity_id)] = RelationCandidate(
                 type=DRUG_ADVERSE_EVENT,
                 head=inst.chem,

@@ -45,6 +45,7 @@ from extract.relations.cues import (
     CAUSES,
     NEGATION_CUES,
     NEGATION_WORDS,
+    NOT_A_NEGATION,
     PATIENTS,
     POPULATION,
 )
@@ -386,6 +387,22 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
             ade_rule, score = "causal_close", 0.85  # "X sometimes results in mild and transient Y"
         out.append(RuleSignal(DRUG_ADVERSE_EVENT, score, neg, ade_rule))
     return out
+
+
+_NOT_A_NEGATION = re.compile(NOT_A_NEGATION, re.I)
+
+
+def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
+    """The text between a same-sentence drug and disease (over prepositional objects, at most
+    ``MAX_REGION_CHARS``) holds a negation cue: "X was not associated with Y", "X does not promote Y"."""
+    region = pair_context(doc, chem, dis).region_pp
+    return len(region) <= MAX_REGION_CHARS and has_negation(region) and not _NOT_A_NEGATION.search(region)
+
+
+def pair_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
+    """A same-sentence drug-disease pair is negated: a rule reading of it is, or :func:`region_negated`, whether
+    or not a rule reads the pair."""
+    return any(sig.negated for sig in drug_disease_signals(doc, chem, dis)) or region_negated(doc, chem, dis)
 
 
 def is_hypernym_pair(a: EntityView, b: EntityView) -> bool:

@@ -1,0 +1,117 @@
+"""Same-sentence drug -> adverse event rows the sentence does not state: the less-comparative veto
+(``extract.relations.comparatives.less_with_drug``) and negation without a rule reading
+(``extract.relations.rules.pair_negated``), on sentences of the judged trial abstracts and the audit corpus, and the
+shipped extractor on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.relations.comparatives import less_with_drug
+from extract.relations.rules import pair_negated
+from extract.relations.types import DRUG_ADVERSE_EVENT
+from helpers import build_view, pair_view, relation_pairs
+
+C, D = "CHEMICAL", "DISEASE"
+PRURITUS = (
+    "Local injection-site reactions (redness, swelling, pruritus, and induration) were less frequent with "
+    "Perlane than with Zyplast."
+)
+LESS_CASES = [
+    # less with the drug itself
+    (
+        "However, the symptoms pruritus, urticaria, and angioedema occurred less frequently with fexofenadine.",
+        {"fexofenadine": C, "pruritus": D, "urticaria": D, "angioedema": D},
+        ("fexofenadine", "angioedema", True),
+    ),
+    (
+        "However, bupivacaine combined with 2.5 microg sufentanil provided analgesia comparable to higher doses, "
+        "with a lower incidence of nausea and vomiting and less severe pruritus.",
+        {"bupivacaine": C, "sufentanil": C, "nausea": D, "vomiting": D},
+        ("sufentanil", "vomiting", True),
+    ),
+    # the comparator arm had more
+    (PRURITUS, {"perlane": C, "zyplast": C, "pruritus": D}, ("perlane", "pruritus", True)),
+    (PRURITUS, {"perlane": C, "zyplast": C, "pruritus": D}, ("zyplast", "pruritus", False)),
+    (
+        "In clinical studies, tolterodine has been reported to be as effective as oxybutynin but to induce less "
+        "dry mouth.",
+        {"tolterodine": C, "oxybutynin": C, "dry mouth": D},
+        ("oxybutynin", "dry mouth", False),
+    ),
+    # an effect written onto the drug, and an effect whose name says "decreased"
+    (
+        "Adding a low dose of oral ketamine to midazolam-based oral premedication reduced sevoflurane-related "
+        "emergence agitation without delaying discharge.",
+        {"ketamine": C, "midazolam": C, "sevoflurane": C, "agitation": D},
+        ("sevoflurane", "agitation", False),
+    ),
+    (
+        "TEAEs with an incidence of 5% or more in the combined LDX group were decreased appetite, insomnia, "
+        "headache and irritability.",
+        {"ldx": C, "headache": D, "insomnia": D},
+        ("ldx", "headache", False),
+    ),
+]
+
+
+NEGATION_CASES = [
+    (
+        "In contrast to classical antipsychotics, sertindole was not associated with extrapyramidal symptoms.",
+        {"sertindole": C, "extrapyramidal symptoms": D},
+        ("sertindole", "extrapyramidal symptoms", True),
+    ),
+    (
+        "Since metformin does not promote weight gain or hypoglycaemia it should be considered first-line therapy.",
+        {"metformin": C, "hypoglycaemia": D},
+        ("metformin", "hypoglycaemia", True),
+    ),
+    # "but not" contrasts two conditions; it does not negate the drug's effect
+    (
+        "The prevalence of hypotension, but not that of bradycardia, correlated with the dose of dexmedetomidine.",
+        {"dexmedetomidine": C, "hypotension": D, "bradycardia": D},
+        ("dexmedetomidine", "hypotension", False),
+    ),
+    (
+        "Clozapine-induced agranulocytosis occurred in two patients.",
+        {"clozapine": C, "agranulocytosis": D},
+        ("clozapine", "agranulocytosis", False),
+    ),
+]
+
+
+@pytest.mark.parametrize("text,terms,expected", LESS_CASES)
+def test_less_with_drug_on_trial_sentences(text, terms, expected):
+    drug, disease, reads_less = expected
+    assert less_with_drug(*pair_view(text, terms, drug, disease)) is reads_less
+
+
+@pytest.mark.parametrize("text,terms,expected", NEGATION_CASES)
+def test_pair_negated(text, terms, expected):
+    drug, disease, negated = expected
+    assert pair_negated(*pair_view(text, terms, drug, disease)) is negated
+
+
+SHIPPED = [
+    # the audit corpus sentence relations-0.13.0 without the veto reported as fexofenadine -> angioedema
+    (
+        "However, the symptoms pruritus, urticaria, and angioedema occurred less frequently with fexofenadine (P<0.05).",
+        "Angioedema occurred in three patients given fexofenadine.",
+        {"fexofenadine": C, "pruritus": D, "urticaria": D, "angioedema": D},
+        ("fexofenadine", "angioedema"),
+    ),
+    # an audit corpus sentence the model read as an adverse event before negation without a rule reading
+    (
+        "Risperidone was not associated with increased odds of hyperlipidemia compared with no antipsychotic "
+        "exposure (OR, 1.12; 95% CI, 0.60-2.11).",
+        "Hyperlipidemia developed in four patients given risperidone.",
+        {"risperidone": C, "hyperlipidemia": D},
+        ("risperidone", "hyperlipidemia"),
+    ),
+]
+
+
+@pytest.mark.parametrize("not_stated,stated,terms,pair", SHIPPED)
+def test_shipped_extractor_reports_only_the_stated_adverse_event(extractor, not_stated, stated, terms, pair):
+    assert pair not in relation_pairs(extractor.extract(build_view("no", not_stated, terms)), DRUG_ADVERSE_EVENT)
+    assert pair in relation_pairs(extractor.extract(build_view("yes", stated, terms)), DRUG_ADVERSE_EVENT)
