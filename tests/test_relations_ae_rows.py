@@ -1,6 +1,6 @@
 """Same-sentence drug -> adverse event rows the sentence does not state: the less-comparative veto
 (``extract.relations.comparatives.less_with_drug``) and negation without a rule reading
-(``extract.relations.rules.pair_negated``), on sentences of the judged trial abstracts and the audit corpus, and the
+(``extract.relations.rules.region_negated``), on sentences of the judged trial abstracts and the audit corpus, and the
 shipped extractor on them."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from extract.relations.comparatives import less_with_drug
-from extract.relations.rules import pair_negated
+from extract.relations.rules import region_negated
 from extract.relations.types import DRUG_ADVERSE_EVENT
 from helpers import build_view, pair_view, relation_pairs
 
@@ -87,9 +87,9 @@ def test_less_with_drug_on_trial_sentences(text, terms, expected):
 
 
 @pytest.mark.parametrize("text,terms,expected", NEGATION_CASES)
-def test_pair_negated(text, terms, expected):
+def test_region_negated(text, terms, expected):
     drug, disease, negated = expected
-    assert pair_negated(*pair_view(text, terms, drug, disease)) is negated
+    assert region_negated(*pair_view(text, terms, drug, disease)) is negated
 
 
 SHIPPED = [

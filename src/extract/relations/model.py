@@ -382,7 +382,7 @@ class ModelExtractor:
         state = _DocState(doc, rule_cands, instances, np.zeros(0))
         # Negation of the intra pairs: of their rule readings (for the accepted treatments) and, for the accepted
         # adverse events, also a negation cue between the two mentions when no rule reads the pair
-        # (``rules.pair_negated``), computed here while the document's memo holds the pair contexts.
+        # (``rules.region_negated``), computed here while the document's memo holds the pair contexts.
         for inst in instances:
             if inst.intra:
                 rule = any(sig.negated for sig in drug_disease_signals(doc, inst.chem, inst.dis))

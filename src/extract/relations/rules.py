@@ -283,6 +283,7 @@ HEAD_WITH_TAIL = re.compile(
     r"^\s*(?:with|,? with)\s+(?:(?:a|an|the|severe|marked|prominent|progressive|associated|concomitant)\s+)*$", re.I
 )
 NEGATED_BENEFIT = re.compile(rf"\b(?:{NEGATION_WORDS}|failed)\b", re.I)
+_NOT_A_NEGATION = re.compile(NOT_A_NEGATION, re.I)
 _ALNUM = re.compile(r"[a-z0-9]+")
 
 
@@ -389,20 +390,11 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     return out
 
 
-_NOT_A_NEGATION = re.compile(NOT_A_NEGATION, re.I)
-
-
 def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
     """The text between a same-sentence drug and disease (over prepositional objects, at most
     ``MAX_REGION_CHARS``) holds a negation cue: "X was not associated with Y", "X does not promote Y"."""
     region = pair_context(doc, chem, dis).region_pp
     return len(region) <= MAX_REGION_CHARS and has_negation(region) and not _NOT_A_NEGATION.search(region)
-
-
-def pair_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
-    """A same-sentence drug-disease pair is negated: a rule reading of it is, or :func:`region_negated`, whether
-    or not a rule reads the pair."""
-    return any(sig.negated for sig in drug_disease_signals(doc, chem, dis)) or region_negated(doc, chem, dis)
 
 
 def is_hypernym_pair(a: EntityView, b: EntityView) -> bool:
