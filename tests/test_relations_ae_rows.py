@@ -39,6 +39,48 @@ LESS_CASES = [
         {"tolterodine": C, "oxybutynin": C, "dry mouth": D},
         ("oxybutynin", "dry mouth", False),
     ),
+    # every drug of the arm the comparative speaks of: a combination, a list
+    (
+        "Combinations of enalapril-felodipine ER were associated with less drug-induced peripheral edema (4.1%) "
+        "compared to felodipine ER monotherapy (10.8%).",
+        {"enalapril": C, "felodipine": C, "peripheral edema": D},
+        ("enalapril", "peripheral edema", True),
+    ),
+    (
+        "Tolbutamide, glipizide, gliclazide and gliquidone are much less likely to cause hypoglycaemia than "
+        "glibenclamide.",
+        {"tolbutamide": C, "glipizide": C, "gliclazide": C, "gliquidone": C, "glibenclamide": C, "hypoglycaemia": D},
+        ("tolbutamide", "hypoglycaemia", True),
+    ),
+    (
+        "Tolbutamide, glipizide, gliclazide and gliquidone are much less likely to cause hypoglycaemia than "
+        "glibenclamide.",
+        {"tolbutamide": C, "glipizide": C, "gliclazide": C, "gliquidone": C, "glibenclamide": C, "hypoglycaemia": D},
+        ("glibenclamide", "hypoglycaemia", False),
+    ),
+    # the effect's rate decreased with the drug, said after the effect
+    (
+        "The risk of symptomatic hypoglycaemia was significantly decreased with sitagliptin relative to "
+        "sulphonylurea treatment (relative risk 0.51).",
+        {"sitagliptin": C, "sulphonylurea": C, "hypoglycaemia": D},
+        ("sitagliptin", "hypoglycaemia", True),
+    ),
+    (
+        "In the case of diarrhoea or stomatitis, 5-FU was reduced to 400 mg.",
+        {"5-fu": C, "diarrhoea": D},
+        ("5-fu", "diarrhoea", False),
+    ),
+    # "more Y with Z than with X": the comparator X had less, Z did not
+    (
+        "Airway obstruction occurred more frequently in the propofol group than in the dexmedetomidine group.",
+        {"propofol": C, "dexmedetomidine": C, "airway obstruction": D},
+        ("dexmedetomidine", "airway obstruction", True),
+    ),
+    (
+        "Airway obstruction occurred more frequently in the propofol group than in the dexmedetomidine group.",
+        {"propofol": C, "dexmedetomidine": C, "airway obstruction": D},
+        ("propofol", "airway obstruction", False),
+    ),
     # an effect written onto the drug, and an effect whose name says "decreased"
     (
         "Adding a low dose of oral ketamine to midazolam-based oral premedication reduced sevoflurane-related "

@@ -1,11 +1,14 @@
 """Comparisons that give a drug *less* of an effect: "pruritus occurred less frequently with fexofenadine",
-"bupivacaine with sufentanil gave a lower incidence of nausea", "amisulpride was associated with less weight gain".
+"bupivacaine with sufentanil gave a lower incidence of nausea", "amisulpride was associated with less weight gain",
+"the risk of hypoglycaemia was decreased with sitagliptin", "more airway obstruction with propofol than with
+dexmedetomidine" (for dexmedetomidine).
 
 Such a sentence does not state the effect as the drug's adverse event (the audit guideline calls it
 ``prevented_improved``; the annotation guideline ``ae_less``), yet the words around the pair read like one.
 :func:`less_with_drug` tells them apart: a less-comparative governs the effect, and the drug is the arm it speaks of
 -- the chemical mention nearest the comparative that is not itself the comparator ("than with X", "compared with
-X", "as effective as X").  An effect written onto the drug ("X-induced Y", "X-related emergence Y") is never
+X", "as effective as X"), with the drugs joined to it in one combination or list; for a *more*-comparative, the
+comparator itself.  An effect written onto the drug ("X-induced Y", "X-related emergence Y") is never
 read this way.  Word lists: :mod:`extract.relations.cues`.
 """
 
@@ -13,14 +16,19 @@ from __future__ import annotations
 
 import re
 
-from extract.relations.cues import COMPARATOR, COMPARATOR_FILLER, LESS_AFTER, LESS_BEFORE
+from extract.relations.cues import COMPARATOR, COMPARATOR_FILLER, LESS_AFTER, LESS_BEFORE, MORE_AFTER, MORE_BEFORE
 from extract.relations.memo import sentence_entities
 from extract.relations.types import DocumentView, EntityView
 
 _LESS_BEFORE = re.compile(rf"(?:{LESS_BEFORE})(?:\s+(?:of|in))?\s+(?:[\w-]+[\s,]+){{0,4}}$", re.I)
 _LESS_AFTER = re.compile(rf"^[^.;]{{0,40}}?(?:{LESS_AFTER})", re.I)
+_MORE_BEFORE = re.compile(rf"(?:{MORE_BEFORE})(?:\s+(?:of|in))?\s+(?:[\w-]+[\s,]+){{0,4}}$", re.I)
+_MORE_AFTER = re.compile(rf"^[^.;]{{0,40}}?(?:{MORE_AFTER})", re.I)
 _COMPARATOR = re.compile(rf"(?:{COMPARATOR})\s+(?:(?:{COMPARATOR_FILLER})\s+){{0,3}}$", re.I)
 _ATTACHED = re.compile(r"^\s*[-\u2010]?\s*(?:induced|related|associated|dependent)\b(?:\s+[\w-]+){0,2}\s*$", re.I)
+#: What joins the drugs of one arm: a combination ("enalapril-felodipine", "X/Y", "X plus Y") or a list
+#: ("tolbutamide, glipizide and gliclazide are less likely to ...").
+_SAME_ARM = re.compile(r"^\s*(?:[-\u2010/+]|,|,?\s*(?:and|or|plus))\s*$", re.I)
 
 
 def _is_comparator(text: str, mention: EntityView) -> bool:
@@ -33,19 +41,37 @@ def less_with_drug(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
     if chem.end <= dis.start and dis.start - chem.end < 40 and _ATTACHED.search(text[chem.end : dis.start]):
         return False
     sent = doc.sentences[dis.sentence_index]
-    lo = max(sent.start, dis.start - 70)
-    before = _LESS_BEFORE.search(text[lo : dis.start])
-    if before:
-        cue = lo + before.start()
-    else:
-        after = _LESS_AFTER.search(text[dis.end : min(sent.end, dis.end + 60)])
-        if not after:
-            return False
-        cue = dis.end + after.end()
+    cue = _cue(text, dis, sent.start, sent.end, _LESS_BEFORE, _LESS_AFTER)
+    if cue is None:
+        # "more Y with Z than with X": the drug had less when it is the comparator of a more-comparative
+        more = _cue(text, dis, sent.start, sent.end, _MORE_BEFORE, _MORE_AFTER)
+        return more is not None and _is_comparator(text, chem)
     arms = [
         e for e in sentence_entities(doc, dis.sentence_index) if e.label == "CHEMICAL" and not _is_comparator(text, e)
     ]
     if not any(e is chem or e.entity_id == chem.entity_id for e in arms):
         return False  # the drug is the comparator: the other arm had less
     nearest = min(arms, key=lambda e: min(abs(e.start - cue), abs(e.end - cue)))
-    return nearest.entity_id == chem.entity_id
+    return any(e.entity_id == chem.entity_id for e in _arm(arms, nearest, text))
+
+
+def _cue(text: str, dis: EntityView, lo: int, hi: int, before: re.Pattern[str], after: re.Pattern[str]) -> int | None:
+    """Offset of a comparative governing the effect ``dis``: right before it, else right after it."""
+    start = max(lo, dis.start - 70)
+    found = before.search(text[start : dis.start])
+    if found:
+        return start + found.start()
+    found = after.search(text[dis.end : min(hi, dis.end + 60)])
+    return dis.end + found.end() if found else None
+
+
+def _arm(arms: list[EntityView], nearest: EntityView, text: str) -> list[EntityView]:
+    """``nearest`` and the mentions joined to it, one after another, by ``_SAME_ARM``."""
+    ordered = sorted(arms, key=lambda e: e.start)
+    i = next(k for k, e in enumerate(ordered) if e is nearest)
+    lo = hi = i
+    while lo > 0 and _SAME_ARM.match(text[ordered[lo - 1].end : ordered[lo].start]):
+        lo -= 1
+    while hi + 1 < len(ordered) and _SAME_ARM.match(text[ordered[hi].end : ordered[hi + 1].start]):
+        hi += 1
+    return ordered[lo : hi + 1]

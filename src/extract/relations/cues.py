@@ -36,14 +36,29 @@ REDUCTION = (
     r"suppress\w*|abolish\w*|control\w*"
 )
 
-#: "less / fewer Y", "a lower incidence / risk of Y": the comparative that says a drug had *less* of an effect
-#: (:mod:`extract.relations.comparatives`).  "decreased" / "lower" alone are not enough ("decreased appetite").
-LESS_BEFORE = (
-    r"\b(?:less|fewer)\b|\b(?:lower|reduced|decreased|smaller|less|fewer)\s+(?:incidences?|risks?|rates?|"
-    r"frequenc(?:y|ies)|occurrences?|prevalences?|numbers?|reports?|episodes?|cases?|severity|likelihood|odds)\b"
+#: "less / fewer Y", "a lower incidence / risk of Y", "reduced the risk of Y": the comparative that says a drug had
+#: *less* of an effect (:mod:`extract.relations.comparatives`).  "decreased" / "lower" alone are not enough
+#: ("decreased appetite").
+_RATE_NOUNS = (
+    r"(?:incidences?|risks?|rates?|frequenc(?:y|ies)|occurrences?|prevalences?|numbers?|reports?|episodes?|cases?|"
+    r"severity|likelihood|odds)"
 )
-#: "Y occurred less frequently / was less common with X" (after the effect).
-LESS_AFTER = r"\b(?:less|fewer|lower)\s+(?:frequent\w*|often|common\w*|likely|severe|pronounced|intense|marked)\b"
+LESS_BEFORE = (
+    r"\b(?:less|fewer)\b|\b(?:lower|reduced|decreased|smaller|less|fewer|reduc(?:e|es|ing)|decreas(?:e|es|ing))\s+"
+    rf"(?:the\s+)?{_RATE_NOUNS}\b"
+)
+#: "Y occurred less frequently / was less common / was significantly decreased with X" (after the effect).
+LESS_AFTER = (
+    r"\b(?:less|fewer|lower)\s+(?:frequent\w*|often|common\w*|likely|severe|pronounced|intense|marked)\b|"
+    r"\b(?:was|were)\s+(?:(?:significantly|markedly|substantially|also)\s+)?(?:decreased|reduced|lower)\b(?!\s+to\s+\d)"
+)
+#: The other direction, "more / a higher incidence of Y (with Z) than with X", "Y was higher ... compared with X":
+#: the comparator X had less of the effect.
+MORE_BEFORE = rf"\b(?:more|greater)\b|\b(?:higher|increased|greater|more)\s+(?:the\s+)?{_RATE_NOUNS}\b"
+MORE_AFTER = (
+    r"\b(?:more|higher|greater)\s+(?:frequent\w*|often|common\w*|likely|severe)\b|"
+    r"\b(?:was|were)\s+(?:(?:significantly|markedly|substantially|also)\s+)?(?:higher|increased|greater)\b"
+)
 #: Words that make the drug after them the comparator arm: "than (with) X", "compared with X", "as effective as X".
 COMPARATOR = (
     r"\b(?:than|compared\s+(?:with|to)|versus|vs\.?|relative\s+to|as\s+(?:effective|well|good|potent|efficacious)\s+as|"
