@@ -22,6 +22,7 @@ POSTPROCESSING = [
     "extract_drug_classes",
     "extract_biologic_drugs",
     "extract_disease_names",
+    "extract_annotation_rates",
     "extract_label_consistency",
     "extract_abbreviations",
     "extract_linker",

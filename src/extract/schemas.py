@@ -109,8 +109,9 @@ ENTITIES = pa.schema(
             pa.string(),
             "What found it: model, lexicon, abbreviation, drug_class (a model CHEMICAL widened over a class head "
             'such as "channel blockers"), drug_lexicon (a biologic drug the model leaves out, e.g. infliximab), '
-            'disease_name (a model DISEASE widened to the knowledge-base name around it, "migraine with aura"), or '
-            "consistency (a drug name the document tags elsewhere, repeated where the model missed it)",
+            'disease_name (a model DISEASE widened to the knowledge-base name around it, "migraine with aura"), '
+            'annotation_rate (a DISEASE added or re-cut by how BC5CDR train annotates the phrase, "acute hepatitis" '
+            '-> "hepatitis"), or consistency (a drug name the document tags elsewhere, repeated where the model missed it)',
             False,
         ),
         _f(

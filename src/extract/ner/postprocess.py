@@ -11,6 +11,9 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
    ``extract_disease_names`` — "migraine with aura" instead of "migraine" + "aura": a disease
    mention widened to the longest knowledge-base disease name around it (``extract.ner.disease_names``;
    needs the linker index);
+   ``extract_annotation_rates`` — DISEASE mentions of words BC5CDR's training split never annotates alone are
+   dropped, and disease names it annotates (nearly) always are added where the model missed them
+   (``extract.ner.annotation_rates``, counts in ``data/annotation_rates/``);
    ``extract_label_consistency`` — a drug name the document tags once is tagged wherever its words recur
    outside an entity (``extract.ner.consistency``);
 1. ``extract_abbreviations`` — short forms take the label (and, via the linker,
@@ -24,4 +27,4 @@ from __future__ import annotations
 
 from extract.context import abbreviations, negation  # noqa: F401  (extract_abbreviations, extract_context)
 from extract.linking import linker  # noqa: F401  (extract_linker)
-from extract.ner import biologics, consistency, disease_names, drug_classes  # noqa: F401  (their factories)
+from extract.ner import annotation_rates, biologics, consistency, disease_names, drug_classes  # noqa: F401  (their factories)
