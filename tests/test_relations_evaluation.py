@@ -60,10 +60,27 @@ def test_cid_reports_precision_and_recall_by_threshold(shared_dir: Path) -> None
 
 
 def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:
-    result = evaluate_ade(FIXTURES / "ade", folds=2, mode="folds", bc5cdr_train=FIXTURES / "cdr_tiny.PubTator.txt")
+    result = evaluate_ade(
+        FIXTURES / "ade", folds=2, mode="folds", bc5cdr_train=FIXTURES / "cdr_tiny.PubTator.txt", joint=False
+    )
     assert result["mode"] == "folds" and result["evaluated_folds"] == 2 and len(result["per_fold"]) == 2
+    assert result["fold_models"] == "pair model"
     assert sum(f["n_sentences"] for f in result["per_fold"]) == result["n_sentences"] == len(read_ade(FIXTURES / "ade"))
     assert result["tail_mentions"]["tp"] + result["tail_mentions"]["fn"] == result["tp"] + result["fn"]
+    _assert_curve(result)
+
+
+@pytest.mark.slow
+def test_each_fold_gets_a_joint_model_without_its_sentences(shared_dir: Path) -> None:
+    # the shipped composition (pair model + joint model), the joint model trained without the held-out fold's ADE
+    # sentences: the same folds and gold, and the joint model can only take adverse-event rows away
+    plain = evaluate_ade(
+        FIXTURES / "ade", folds=2, mode="folds", bc5cdr_train=FIXTURES / "cdr_tiny.PubTator.txt", joint=False
+    )
+    result = evaluate_ade(FIXTURES / "ade", folds=2, mode="folds", bc5cdr_train=FIXTURES / "cdr_tiny.PubTator.txt")
+    assert result["fold_models"] == "pair model + joint model"
+    assert result["tp"] + result["fn"] == plain["tp"] + plain["fn"]
+    assert result["tp"] + result["fp"] <= plain["tp"] + plain["fp"]
     _assert_curve(result)
 
 

@@ -74,8 +74,11 @@ from extract.settings import get_settings
 from extract.training.relations.documents import MentionLexicon, ade_view, pubtator_view
 from extract.training.relations.predicted_mentions import predict_ade
 from extract.training.relations.trainer import (
+    ANNOTATIONS,
     CONCEPT_THRESHOLD,
     PREDICTED_MENTIONS,
+    joint_examples,
+    joint_for_fold,
     predicted_bc5cdr_views,
     train_model,
 )
@@ -433,6 +436,7 @@ def evaluate_ade(
     n_eval_folds: int | None = None,
     bc5cdr_train: Path | None = None,
     mode: str = "auto",
+    joint: bool = True,
 ) -> dict:
     """Sentence-level drug -> adverse-effect pair P/R/F1.
 
@@ -442,7 +446,9 @@ def evaluate_ade(
     learnt from); ``auto`` (default) picks ``folds`` when the corpus shares PMIDs with the shipped
     model's ADE training corpus, else ``shipped``.
     ``n_eval_folds`` evaluates only the first folds (each needs one training run);
-    ``limit`` caps the sentences evaluated per fold (``shipped``: in all).
+    ``limit`` caps the sentences evaluated per fold (``shipped``: in all).  ``joint`` (``folds``): each fold's
+    pair model gets a joint adverse-event / treatment model trained without the held-out fold, as the shipped model
+    has one.
     """
     if fmt != "ade":
         raise ValueError(f"unsupported format for ADE: {fmt}")
@@ -483,6 +489,9 @@ def evaluate_ade(
     # the other folds' share is the predicted-mention training data of that fold's model.
     ade_predicted = predict_ade(sents) if (PREDICTED_MENTIONS or not gold_entities) else None
     cdr_predicted = predicted_bc5cdr_views(bc5cdr_train) if PREDICTED_MENTIONS else None  # the same for every fold
+    # The shipped composition: each fold's pair model with a joint adverse-event / treatment model trained, like the
+    # shipped one, on the annotated pairs, BioRED, BC5CDR and the ADE sentences of the other folds.
+    joint_data = joint_examples(ade_dir=Path(corpus_dir)) if joint and any(p.exists() for p in ANNOTATIONS) else None
     per_fold = []
     curve_scored: dict[tuple, float] = {}
     curve_gold: set[tuple] = set()
@@ -501,7 +510,9 @@ def evaluate_ade(
             cdr_predicted=cdr_predicted,
         )
         model.thresholds["concept"] = CONCEPT_THRESHOLD  # the shipped models' stage-2 threshold
-        extractor = CoordinationAware(ModelExtractor(model, f"ade-fold{fold}"))  # as the stage wraps it
+        fold_joint = joint_for_fold(joint_data, held_pmids) if joint_data is not None else None
+        # wrapped as the stage wraps it
+        extractor = CoordinationAware(ModelExtractor(model, f"ade-fold{fold}", joint=fold_joint))
         train_lexicon = MentionLexicon.from_ade([s for s in sents if fold_of[s.pmid] != fold])
         pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, ade_predicted)
         per_fold.append({"fold": fold, **score.add(held, pred, plain)})
@@ -513,6 +524,7 @@ def evaluate_ade(
         threshold=CONCEPT_THRESHOLD,
         by_threshold=threshold_curve(curve_scored, curve_gold),
         folds=folds,
+        fold_models="pair model + joint model" if joint_data is not None else "pair model",
         evaluated_folds=len(per_fold),
         per_fold=per_fold,
         gold_entities=gold_entities,

@@ -220,6 +220,15 @@ def _fit(examples: list[JointExample], C: float) -> JointModel:
     )
 
 
+def without_ade_pmids(
+    examples: tuple[list[JointExample], list[JointExample], dict], pmids: set[str]
+) -> tuple[list[JointExample], list[JointExample], dict]:
+    """``examples`` (as :func:`training_examples` returns them) without the ADE sentences of ``pmids``: the
+    training data of an ADE evaluation fold."""
+    annotated, others, counts = examples
+    return annotated, [e for e in others if not (e.source == "ade" and e.group in pmids)], counts
+
+
 def cross_validated_probs(
     annotated: list[JointExample], others: list[JointExample], folds: int = 5, C: float = 0.5
 ) -> np.ndarray:
@@ -265,9 +274,10 @@ def training_examples(
     corpora_dir: Path,
     linker_dir: Path | None,
     bc5cdr_negatives: bool = False,
+    ade_dir: Path | None = None,
 ) -> tuple[list[JointExample], list[JointExample], dict]:
     """``(annotated, other sources, counts)``; ``annotations``: one or more annotated pair files (absent ones
-    are skipped)."""
+    are skipped); ``ade_dir``: the ADE corpus (default ``corpora_dir / "ade_corpus_v2"``)."""
     classes = DrugClasses(linker_dir)
     paths = [annotations] if isinstance(annotations, Path) else list(annotations or ())
     annotated = [e for p in paths if p.exists() for e in annotation_examples(p, classes)]
@@ -282,8 +292,9 @@ def training_examples(
     cdr_train = corpora_dir / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
     if cdr_train.exists():
         others += bc5cdr_examples(cdr_train, classes, negatives=bc5cdr_negatives)
-    if (corpora_dir / "ade_corpus_v2").exists():
-        others += ade_examples(corpora_dir / "ade_corpus_v2", classes)
+    ade_dir = ade_dir or corpora_dir / "ade_corpus_v2"
+    if ade_dir.exists():
+        others += ade_examples(ade_dir, classes)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for e in annotated + others:
         counts[e.source][CLASSES[e.label]] += 1
@@ -305,7 +316,8 @@ def train_joint(
     folds: int = 5,
     examples: tuple[list[JointExample], list[JointExample], dict] | None = None,
 ) -> tuple[JointModel, dict]:
-    """``examples``: what :func:`training_examples` returns for these arguments, when the caller has it already."""
+    """``examples``: what :func:`training_examples` returns for these arguments, when the caller has it already;
+    ``folds`` 0 skips the cross-validation report."""
     annotated, others, counts = examples or training_examples(annotations, corpora_dir, linker_dir)
     stats: dict = {"examples": counts, "C": C, "weights": WEIGHTS, "window_features": WINDOW}
     model = _fit(annotated + others, C)
@@ -316,7 +328,7 @@ def train_joint(
     stats["rule_exemption"] = rule_exemption
     stats["less_veto"] = less_veto
     stats["document_consistency"] = document_consistency
-    if annotated:
+    if annotated and folds:
         labels = np.array([e.label for e in annotated])
         probs = cross_validated_probs(annotated, others, folds, C)
         stats["cv_annotations"] = {"folds": folds, **decision_report(probs, labels, treats, ae_veto)}

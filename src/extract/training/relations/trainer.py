@@ -54,7 +54,7 @@ from extract.training.relations.documents import (
     labelled_instances,
     pubtator_view,
 )
-from extract.training.relations.joint import train_joint
+from extract.training.relations.joint import train_joint, without_ade_pmids
 from extract.training.relations.joint import training_examples as joint_training_examples
 from extract.training.relations.manifestation_filter import train_filter
 from extract.training.relations.sentence_model import train_sentence_model
@@ -338,6 +338,35 @@ def save_model(
     extractor = ModelExtractor(model, f"relations-{version}", joint=joint, indications=indications, sentence=sentence)
     extractor.save(out, {"training": stats})
     return out
+
+
+def joint_examples(annotations: tuple[Path, ...] = ANNOTATIONS, ade_dir: Path | None = None) -> tuple:
+    """The joint model's training examples (annotated pairs, other sources, counts) from the settings' corpora
+    and linker; ``ade_dir``: another ADE corpus than the settings' (an evaluation corpus)."""
+    settings = get_settings()
+    linker_dir = resolve_model_dir(settings.linker_index, "linker")
+    return joint_training_examples(annotations, settings.corpora_dir, linker_dir, ade_dir=ade_dir)
+
+
+def joint_for_fold(examples: tuple, exclude_ade_pmids: set[str]) -> JointModel:
+    """The shipped joint model's recipe (decision constants above) without the ADE sentences of
+    ``exclude_ade_pmids``: the joint model of an ADE evaluation fold (``evaluate --task ade``)."""
+    settings = get_settings()
+    joint, _stats = train_joint(
+        None,
+        settings.corpora_dir,
+        None,
+        examples=without_ade_pmids(examples, exclude_ade_pmids),
+        treats=JOINT_TREATS,
+        ae_veto=JOINT_AE_VETO,
+        none_veto=JOINT_NONE_VETO,
+        ae_min=JOINT_AE_MIN,
+        rule_exemption=JOINT_RULE_EXEMPTION,
+        document_consistency=JOINT_DOCUMENT_CONSISTENCY,
+        less_veto=JOINT_LESS_VETO,
+        folds=0,
+    )
+    return joint
 
 
 def train_relations(
