@@ -148,7 +148,8 @@ def test_real_text_through_the_stage():
     ents = {e.text: (e.label_, e._.method, e._.concept_id) for e in doc.ents}
     assert "inflammatory" not in ents
     assert "acute hepatitis" not in ents and ents["hepatitis"][0] == "DISEASE"
-    assert ents["platelet aggregation"][0] == "DISEASE" and ents["platelet aggregation"][2] == "MESH:D001791"
+    # The shipped config adds no names (add_names = false): "platelet aggregation" is a process in drug text.
+    assert not rule._add and ents.get("platelet aggregation", ("", "model"))[1] != "annotation_rate"
     assert all(ents[drug][0] == "CHEMICAL" for drug in ("Aspirin", "budesonide", "isoniazid"))
     # Every mention it made is one the table explains.
     for e in doc.ents:
@@ -158,13 +159,22 @@ def test_real_text_through_the_stage():
             assert key in rule._add or any(key in k for k in rule._recut), key
 
 
-@pytest.mark.parametrize("switch", ["add_min_rate", "recut_min_share", "drop_min_share"])
+@pytest.mark.parametrize("switch", ["add_names", "add_min_rate", "recut_min_share", "drop_min_share"])
 def test_each_rule_can_be_switched_off_in_the_config(switch):
-    nlp = build_ner_nlp(only=["extract_annotation_rates"], overrides={CONFIG + switch: 2.0})
+    # adding names switched on, then one rule switched off
+    overrides = {CONFIG + "add_names": True}
+    overrides[CONFIG + switch] = False if switch == "add_names" else 2.0
+    nlp = build_ner_nlp(only=["extract_annotation_rates"], overrides=overrides)
     rule = nlp.get_pipe("extract_annotation_rates")
-    if switch == "add_min_rate":
+    if switch in ("add_names", "add_min_rate"):
         assert not rule._add and rule._recut
     elif switch == "recut_min_share":
         assert rule._add and all(not parts for parts in rule._recut.values())
     else:
         assert rule._add and all(parts for parts in rule._recut.values())
+
+
+def test_names_are_added_when_switched_on():
+    nlp = build_ner_nlp(overrides={CONFIG + "add_names": True})
+    ents = {e.text: (e.label_, e._.concept_id) for e in nlp(TEXT).ents}
+    assert ents["platelet aggregation"] == ("DISEASE", "MESH:D001791")

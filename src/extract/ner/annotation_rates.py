@@ -173,6 +173,7 @@ class AnnotationRates:
         nlp: Language,
         name: str,
         table: RateTable,
+        add_names: bool = True,
         add_min_rate: float = 0.5,
         add_min_count: int = 2,
         add_min_chars: int = 4,
@@ -186,7 +187,7 @@ class AnnotationRates:
         self.table = table
         self._add = frozenset(
             key
-            for key in table.names
+            for key in (table.names if add_names else ())
             if (p := table.phrases.get(key)) is not None
             and p.occurrences >= add_min_count
             and p.rate >= add_min_rate
@@ -314,6 +315,7 @@ def load_table(path: str) -> RateTable:
     "extract_annotation_rates",
     default_config={
         "rates_path": DEFAULT_RATES_PATH,
+        "add_names": True,
         "add_min_rate": 0.5,
         "add_min_count": 2,
         "add_min_chars": 4,
@@ -328,6 +330,7 @@ def make_annotation_rates(
     nlp: Language,
     name: str,
     rates_path: str,
+    add_names: bool,
     add_min_rate: float,
     add_min_count: int,
     add_min_chars: int,
@@ -341,6 +344,7 @@ def make_annotation_rates(
         nlp,
         name,
         load_table(rates_path),
+        add_names=add_names,
         add_min_rate=add_min_rate,
         add_min_count=add_min_count,
         add_min_chars=add_min_chars,
