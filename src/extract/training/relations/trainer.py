@@ -348,6 +348,19 @@ def joint_examples(annotations: tuple[Path, ...] = ANNOTATIONS, ade_dir: Path | 
     return joint_training_examples(annotations, settings.corpora_dir, linker_dir, ade_dir=ade_dir)
 
 
+def joint_decisions() -> dict:
+    """The shipped joint model's decision settings (the constants above), as ``train_joint`` keywords."""
+    return {
+        "treats": JOINT_TREATS,
+        "ae_veto": JOINT_AE_VETO,
+        "none_veto": JOINT_NONE_VETO,
+        "ae_min": JOINT_AE_MIN,
+        "rule_exemption": JOINT_RULE_EXEMPTION,
+        "document_consistency": JOINT_DOCUMENT_CONSISTENCY,
+        "less_veto": JOINT_LESS_VETO,
+    }
+
+
 def joint_for_fold(examples: tuple, exclude_ade_pmids: set[str]) -> JointModel:
     """The shipped joint model's recipe (decision constants above) without the ADE sentences of
     ``exclude_ade_pmids``: the joint model of an ADE evaluation fold (``evaluate --task ade``)."""
@@ -357,14 +370,8 @@ def joint_for_fold(examples: tuple, exclude_ade_pmids: set[str]) -> JointModel:
         settings.corpora_dir,
         None,
         examples=without_ade_pmids(examples, exclude_ade_pmids),
-        treats=JOINT_TREATS,
-        ae_veto=JOINT_AE_VETO,
-        none_veto=JOINT_NONE_VETO,
-        ae_min=JOINT_AE_MIN,
-        rule_exemption=JOINT_RULE_EXEMPTION,
-        document_consistency=JOINT_DOCUMENT_CONSISTENCY,
-        less_veto=JOINT_LESS_VETO,
         folds=0,
+        **joint_decisions(),
     )
     return joint
 
@@ -424,13 +431,7 @@ def train_relations(
             settings.corpora_dir,
             linker_dir,
             examples=examples,
-            treats=JOINT_TREATS,
-            ae_veto=JOINT_AE_VETO,
-            none_veto=JOINT_NONE_VETO,
-            ae_min=JOINT_AE_MIN,
-            rule_exemption=JOINT_RULE_EXEMPTION,
-            document_consistency=JOINT_DOCUMENT_CONSISTENCY,
-            less_veto=JOINT_LESS_VETO,
+            **joint_decisions(),
         )
         stats["data"]["annotations"] = [str(p) for p in annotations]
     sentence = None
