@@ -91,46 +91,57 @@ def pair_context(doc: DocumentView, a: EntityView, b: EntityView) -> PairContext
 
 @per_document
 def _pair_context(doc: DocumentView, first: EntityView, second: EntityView) -> PairContext:
-    sent = doc.sentences[first.sentence_index]
+    index = first.sentence_index
+    sent = doc.sentences[index]
     text = doc.text
-    mentions = [
-        e
-        for e in sentence_entities(doc, first.sentence_index)
-        if e.entity_id not in (first.entity_id, second.entity_id)
-    ]
-    members, distinct = _sentence_layout(doc, first.sentence_index)
+    members, distinct = _sentence_layout(doc, index)
     if distinct and first is not second and id(first) in members and id(second) in members:
-        # Same mentions, and distinct spans sort them the same way: the sentence's groups.
-        groups = sentence_groups(doc, first.sentence_index)
+        # Same mentions, and distinct spans sort them the same way: the sentence's groups (distinct entity ids
+        # too, so the other mentions are the ones that are neither of the two objects).
+        groups = sentence_groups(doc, index)
+        mentions = [e for e in sentence_entities(doc, index) if e is not first and e is not second]
     else:
+        ids = (first.entity_id, second.entity_id)
+        mentions = [e for e in sentence_entities(doc, index) if e.entity_id not in ids]
         groups = coordination_groups(mentions + [first, second], text)
     g_first, g_second = groups[first.entity_id], groups[second.entity_id]
     # Extend the pair's mentions over their coordinated lists.
-    left = max([first.end] + [e.end for e in mentions if groups[e.entity_id] == g_first and e.start < second.start])
-    right = min([second.start] + [e.start for e in mentions if groups[e.entity_id] == g_second and e.end > first.end])
+    left, right = first.end, second.start
+    for e in mentions:
+        g = groups[e.entity_id]
+        if g == g_first and e.start < second.start and e.end > left:
+            left = e.end
+        if g == g_second and e.end > first.end and e.start < right:
+            right = e.start
     # A trigger binds to the nearest mention on each side: it belongs to this pair only if it
     # lies after every intervening mention of the second's label and before every intervening
     # mention of the first's label.  ``region`` applies this to all intervening mentions;
     # ``region_pp`` ignores mentions that are objects of a preposition ("in patients with Z").
-    same_first = 0
-    same_second = 0
-    bounds = {"strict": [left, max(left, right)], "pp": [left, max(left, right)]}
-    inter = [e for e in mentions if e.start >= left and e.end <= right]
-    for e in inter:
-        if groups[e.entity_id] in (g_first, g_second):
+    same_first = same_second = 0
+    end = max(left, right)
+    strict_start = pp_start = left
+    strict_end = pp_end = end
+    one_label = first.label == second.label
+    for e in mentions:
+        if e.start < left or e.end > right:
+            continue
+        g = groups[e.entity_id]
+        if g == g_first or g == g_second:
             continue
         same_first += e.label == first.label
         same_second += e.label == second.label
-        if first.label == second.label:
+        if one_label:
             continue
-        kinds = ["strict"] if is_pp_object(doc, e, sent) else ["strict", "pp"]
-        for kind in kinds:
-            if e.label == second.label:
-                bounds[kind][0] = max(bounds[kind][0], e.end)
-            elif e.label == first.label:
-                bounds[kind][1] = min(bounds[kind][1], e.start)
-    regions = {k: text[s:e] if e > s else "" for k, (s, e) in bounds.items()}
-    cut = bounds["strict"] != [left, max(left, right)]
+        if e.label == second.label:
+            if e.end > strict_start:
+                strict_start = e.end
+            if e.end > pp_start and not is_pp_object(doc, e, sent):
+                pp_start = e.end
+        elif e.label == first.label:
+            if e.start < strict_end:
+                strict_end = e.start
+            if e.start < pp_end and not is_pp_object(doc, e, sent):
+                pp_end = e.start
     return PairContext(
         first=first,
         second=second,
@@ -138,9 +149,9 @@ def _pair_context(doc: DocumentView, first: EntityView, second: EntityView) -> P
         before=text[sent.start : first.start],
         between=text[first.end : second.start] if second.start >= first.end else "",
         after=text[second.end : sent.end],
-        region=regions["strict"],
-        region_pp=regions["pp"],
-        region_cut=cut,
+        region=text[strict_start:strict_end] if strict_end > strict_start else "",
+        region_pp=text[pp_start:pp_end] if pp_end > pp_start else "",
+        region_cut=strict_start != left or strict_end != end,
         n_between_same_first=same_first,
         n_between_same_second=same_second,
         coordinated=g_first == g_second,

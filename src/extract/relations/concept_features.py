@@ -100,29 +100,30 @@ def aggregate(
     Returns the concept keys, the feature matrix (columns ``AGG_FEATURES``) and, per row, the
     index of its best instance (the evidence).
     """
-    chem_counts = Counter(concept_key(e) for e in doc.entities if e.label == "CHEMICAL")
-    dis_counts = Counter(concept_key(e) for e in doc.entities if e.label == "DISEASE")
+    entities = doc.entities
+    ent_keys = [concept_key(e) for e in entities]
+    chem_counts = Counter(k for e, k in zip(entities, ent_keys) if e.label == "CHEMICAL")
+    dis_counts = Counter(k for e, k in zip(entities, ent_keys) if e.label == "DISEASE")
     chem_rank = {k: r for r, (k, _) in enumerate(chem_counts.most_common())}
     dis_rank = {k: r for r, (k, _) in enumerate(dis_counts.most_common())}
-    first_chem = next((concept_key(e) for e in doc.entities if e.label == "CHEMICAL"), None)
-    first_dis = next((concept_key(e) for e in doc.entities if e.label == "DISEASE"), None)
+    first_chem = next((k for e, k in zip(entities, ent_keys) if e.label == "CHEMICAL"), None)
+    first_dis = next((k for e, k in zip(entities, ent_keys) if e.label == "DISEASE"), None)
     n_sent = max(1, len(doc.sentences))
     last = {s.index for s in doc.sentences[-2:]}
     sents_of: dict[str, set[int]] = {}
     first_pos: dict[str, int] = {}
-    for e in doc.entities:
-        k = concept_key(e)
+    for e, k in zip(entities, ent_keys):
         sents_of.setdefault(k, set()).add(e.sentence_index)
         first_pos[k] = min(first_pos.get(k, e.start), e.start)
-    title_chems = {concept_key(e) for e in doc.entities if e.label == "CHEMICAL" and _in_title(doc, e)}
-    title_dis = {concept_key(e) for e in doc.entities if e.label == "DISEASE" and _in_title(doc, e)}
+    title_chems = {k for e, k in zip(entities, ent_keys) if e.label == "CHEMICAL" and _in_title(doc, e)}
+    title_dis = {k for e, k in zip(entities, ent_keys) if e.label == "DISEASE" and _in_title(doc, e)}
+    inst_keys = [(concept_key(inst.chem), concept_key(inst.dis)) for inst in instances]
     partners: dict[str, set[str]] = {}
     chem_treat: dict[str, float] = {}
     ade_by: dict[str, dict[str, float]] = {}  # disease -> chemical -> best rule adverse score
     compound_by: dict[str, set[str]] = {}  # disease -> chemicals with an "X-induced Y" reading
-    for inst in instances:
+    for inst, (ck, dk) in zip(instances, inst_keys):
         if inst.intra:
-            ck, dk = concept_key(inst.chem), concept_key(inst.dis)
             partners.setdefault("c:" + ck, set()).add(dk)
             partners.setdefault("d:" + dk, set()).add(ck)
             chem_treat[ck] = max(chem_treat.get(ck, 0.0), inst.features.get("rule_treat", 0.0))
@@ -133,8 +134,7 @@ def aggregate(
     sent_cues: dict[int, tuple[bool, bool]] = {}  # sentence -> (admin, protect), for chemicals
     sent_outcome: dict[int, bool] = {}  # sentence -> outcome cue, for diseases
     n_doc_sents = len(doc.sentences)
-    for e in doc.entities:
-        k = concept_key(e)
+    for e, k in zip(entities, ent_keys):
         si = e.sentence_index
         flags = cue.setdefault(k, set())
         if e.label == "CHEMICAL":
@@ -156,8 +156,8 @@ def aggregate(
             if outcome:
                 flags.add("outcome")
     groups: dict[tuple[str, str], list[int]] = {}
-    for i, inst in enumerate(instances):
-        groups.setdefault((concept_key(inst.chem), concept_key(inst.dis)), []).append(i)
+    for i, key in enumerate(inst_keys):
+        groups.setdefault(key, []).append(i)
     # Per-instance values read by the group columns (one pass per group below; max/min keep the
     # first extreme value like the built-ins).
     feats = [inst.features for inst in instances]
@@ -186,9 +186,10 @@ def aggregate(
         ade_max, treat_max, neg_max, bg_min, comp_max = f_ade[i0], f_treat[i0], f_neg[i0], f_bg[i0], f_comp[i0]
         any_qual = intra_last = False
         all_treat = True
-        best_i = None
+        best_i = i0
         for i in idx:
-            if is_intra[i]:
+            intra = is_intra[i]
+            if intra:
                 s_intra.append(score_f[i])
                 intra_sents.add(c_sent[i])
                 if c_sent[i] in last:
@@ -214,7 +215,7 @@ def aggregate(
                 comp_max = f_comp[i]
             if f_qual[i]:
                 any_qual = True
-            if best_i is None or (is_intra[i], scores[i]) > (is_intra[best_i], scores[best_i]):
+            if intra > is_intra[best_i] or intra == is_intra[best_i] and score_f[i] > score_f[best_i]:
                 best_i = i
         n_intra = len(s_intra)
         if n_intra == 0:

@@ -40,6 +40,7 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
         extractor.manifestation_filter = None
     if not settings.sentence_classifier:
         extractor.sentence = None
+    extractor.warm_up()
     return CoordinationAware(extractor)
 
 

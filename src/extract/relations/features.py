@@ -46,6 +46,9 @@ _TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\w\s]")
 
 
 def tokens(text: str) -> list[str]:
+    if text.isascii():
+        # Lower-casing ASCII text changes only A-Z: the same tokens, lower-cased at once.
+        return ["<num>" if t.isdigit() else t for t in _TOKEN.findall(text.lower())]
     return ["<num>" if t.isdigit() else t.lower() for t in _TOKEN.findall(text)]
 
 
@@ -54,6 +57,16 @@ def _bucket(n: int, edges: tuple[int, ...]) -> str:
         if n <= e:
             return f"<={e}"
     return f">{edges[-1]}"
+
+
+def _bucket_names(prefix: str, edges: tuple[int, ...]) -> tuple[str, ...]:
+    """``prefix + _bucket(n, edges)`` for n = 0 .. edges[-1] + 1 (index with ``min(n, edges[-1] + 1)``)."""
+    return tuple(prefix + _bucket(n, edges) for n in range(edges[-1] + 2))
+
+
+_SENT_DIST = _bucket_names("sent_dist=", (0, 1, 2, 4, 8))
+_TOK_DIST = _bucket_names("tok_dist=", (0, 1, 3, 6, 10, 20))
+_N_INTER_CHEM = _bucket_names("n_inter_chem=", (0, 1, 3))
 
 
 #: Buckets of the mention counts of a pair's two concepts (``chem_n=`` / ``dis_n=``).
@@ -69,7 +82,12 @@ DOCUMENT_FEATURES = frozenset(
 def sentence_words(sentence: str) -> tuple[str, ...]:
     """``sw=`` features of a sentence: its distinct alphabetic tokens of three letters or more (cached per
     sentence text: the joint model and the manifestation filter read them for every pair of the sentence)."""
-    return tuple("sw=" + t for t in set(tokens(sentence)) if t.isalpha() and len(t) > 2)
+    # The alphabetic tokens are the runs of A-Z / a-z: those of three letters or more, found at once.
+    words = _LONG_WORD.findall(sentence.lower() if sentence.isascii() else sentence)
+    return tuple("sw=" + t for t in set(words if sentence.isascii() else map(str.lower, words)))
+
+
+_LONG_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
 @dataclass
@@ -167,6 +185,8 @@ def token_tuple(text: str) -> tuple[str, ...]:
 
 #: :func:`edge_tokens` reads this many characters at each end of a longer text.
 _EDGE_WINDOW = 64
+#: :func:`last_tokens` and :func:`first_tokens` read this many characters first (the words next to a mention).
+_SHORT_WINDOW = 24
 
 
 @lru_cache(maxsize=16384)
@@ -180,6 +200,29 @@ def edge_tokens(text: str, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
             return tuple(last[-n:]), tuple(first[:n])
     toks = tokens(text)
     return tuple(toks[-n:]), tuple(toks[:n])
+
+
+@lru_cache(maxsize=16384)
+def last_tokens(text: str, n: int) -> tuple[str, ...]:
+    """``edge_tokens(text, n)[0]``, reading the end of ``text`` only (a window of more than ``n`` tokens, as in
+    :func:`edge_tokens`): the pair features read one end of the text before a pair and one end of the text after."""
+    for window in (_SHORT_WINDOW, _EDGE_WINDOW):
+        if len(text) > window:
+            toks = tokens(text[-window:])
+            if len(toks) > n:
+                return tuple(toks[-n:])
+    return tuple(tokens(text)[-n:])
+
+
+@lru_cache(maxsize=16384)
+def first_tokens(text: str, n: int) -> tuple[str, ...]:
+    """``edge_tokens(text, n)[1]``, reading the start of ``text`` only (see :func:`last_tokens`)."""
+    for window in (_SHORT_WINDOW, _EDGE_WINDOW):
+        if len(text) > window:
+            toks = tokens(text[:window])
+            if len(toks) > n:
+                return tuple(toks[:n])
+    return tuple(tokens(text)[:n])
 
 
 def drug_disease_features(
@@ -196,7 +239,7 @@ def drug_disease_features(
     same = chem.sentence_index == dis.sentence_index
     f: dict[str, float] = {
         "same_sent": 1.0 if same else 0.0,
-        "sent_dist=" + _bucket(abs(chem.sentence_index - dis.sentence_index), (0, 1, 2, 4, 8)): 1.0,
+        _SENT_DIST[min(abs(chem.sentence_index - dis.sentence_index), 9)]: 1.0,
         "chem_first": 1.0 if chem.start < dis.start else 0.0,
         "pair_in_title": chem_in_title * dis_in_title,
         **chem_side,
@@ -219,11 +262,8 @@ def drug_disease_features(
     ctx = pair_context(doc, chem, dis)
     region = ctx.region_pp
     toks = token_tuple(region)
-    f["tok_dist=" + _bucket(len(token_tuple(ctx.between)), (0, 1, 3, 6, 10, 20))] = 1.0
-    f[
-        "n_inter_chem="
-        + _bucket(ctx.n_between_same_first if chem.start < dis.start else ctx.n_between_same_second, (0, 1, 3))
-    ] = 1.0
+    f[_TOK_DIST[min(len(token_tuple(ctx.between)), 21)]] = 1.0
+    f[_N_INTER_CHEM[min(ctx.n_between_same_first if chem.start < dis.start else ctx.n_between_same_second, 4)]] = 1.0
     if ctx.region_cut:
         f["region_cut"] = 1.0
     if ctx.coordinated:
@@ -238,9 +278,9 @@ def drug_disease_features(
             f["bwe=" + t] = 1.0
     if not toks:
         f["bw_empty"] = 1.0
-    for t in edge_tokens(ctx.before, 2)[0]:
+    for t in last_tokens(ctx.before, 2):
         f["pre=" + t] = 1.0
-    for t in edge_tokens(ctx.after, 2)[1]:
+    for t in first_tokens(ctx.after, 2):
         f["post=" + t] = 1.0
     if ctx.sentence and doc.sentences[chem.sentence_index].section == "title":
         f["sent_title"] = 1.0

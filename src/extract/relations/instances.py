@@ -38,24 +38,31 @@ def drug_disease_instances(
     diseases = [e for e in doc.entities if e.label == "DISEASE" and not in_keywords(doc, e)]
     out: list[Instance] = []
     together: set[tuple[str, str]] = set()
+    dis_keys = [concept_key(d) for d in diseases]
+    by_sentence: dict[int, list[EntityView]] = {}
+    for d in diseases:
+        by_sentence.setdefault(d.sentence_index, []).append(d)
     for c in chems:
-        for d in diseases:
-            if c.sentence_index == d.sentence_index and not (c.start < d.end and d.start < c.end):
+        for d in by_sentence.get(c.sentence_index, ()):
+            if not (c.start < d.end and d.start < c.end):
                 together.add((concept_key(c), concept_key(d)))
                 out.append(Instance(doc.doc_id, "", c, d, True, drug_disease_features(doc, c, d, stats, neighbours)))
     closest: dict[tuple[str, str], tuple[int, int, EntityView, EntityView]] = {}
     for c in chems:
         ck = concept_key(c)
-        for d in diseases:
-            key = (ck, concept_key(d))
-            if key in together or key[0] == key[1]:
+        for d, dk in zip(diseases, dis_keys):
+            if ck == dk:
+                continue
+            key = (ck, dk)
+            if key in together:
                 continue
             dist = abs(c.sentence_index - d.sentence_index)
             if dist > max_inter_sentences:
                 continue
-            rank = (dist, min(c.start, d.start))
-            if key not in closest or rank < closest[key][:2]:
-                closest[key] = (rank[0], rank[1], c, d)
+            start = min(c.start, d.start)
+            best = closest.get(key)
+            if best is None or (dist, start) < (best[0], best[1]):
+                closest[key] = (dist, start, c, d)
     for _dist, _start, c, d in closest.values():
         out.append(Instance(doc.doc_id, "", c, d, False, drug_disease_features(doc, c, d, stats, neighbours)))
     return out

@@ -72,6 +72,8 @@ def _class_stems(name: str) -> frozenset[str]:
 
 @lru_cache(maxsize=16384)
 def _lower_words(text: str) -> tuple[str, ...]:
+    if text.isascii():  # lower-casing ASCII text changes only A-Z: the same words, lower-cased at once
+        return tuple(_WORD.findall(text.lower()))
     return tuple(w.lower() for w in _WORD.findall(text))
 
 

@@ -14,8 +14,8 @@ import re
 from functools import lru_cache
 
 from extract.relations.candidates import is_pp_object, pair_context
-from extract.relations.casefold import found
-from extract.relations.features import edge_tokens, token_tuple
+from extract.relations.casefold import cached_found
+from extract.relations.features import first_tokens, last_tokens, token_tuple
 from extract.relations.manifestation_patterns import WEAK_PATTERNS, precise_pattern, tail_drug_event
 from extract.relations.memo import per_document, sentence_entities
 from extract.relations.rules import (
@@ -148,9 +148,9 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
     if not btoks:
         f["between=empty"] = 1.0
     f[f"nb={min(len(btoks), 12) // 3}"] = 1.0
-    for tok in edge_tokens(ctx.before, 3)[0]:
+    for tok in last_tokens(ctx.before, 3):
         f[f"bef:{tok}"] = 1.0
-    for tok in edge_tokens(ctx.after, 3)[1]:
+    for tok in first_tokens(ctx.after, 3):
         f[f"aft:{tok}"] = 1.0
     n_dis_between = sum(
         1
@@ -172,9 +172,9 @@ def pair_features(doc: DocumentView, head: EntityView, tail: EntityView, lexicon
         f["hpo_tail_only"] = 1.0
     if "h:hpo" in f and "t:hpo" not in f:
         f["hpo_head_only"] = 1.0
-    if order == "tf" and found(MANIF_TAIL_FIRST, ctx.between):
+    if order == "tf" and cached_found(MANIF_TAIL_FIRST, ctx.between):
         f["cue:tail_first"] = 1.0
-    if order == "hf" and found(MANIF_HEAD_FIRST, ctx.between):
+    if order == "hf" and cached_found(MANIF_HEAD_FIRST, ctx.between):
         f["cue:head_first"] = 1.0
     if has_negation(ctx.between):
         f["neg_between"] = 1.0

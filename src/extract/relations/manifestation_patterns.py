@@ -17,7 +17,7 @@ import re
 
 from extract.relations.candidates import is_pp_object, pair_context, sentence_groups
 from extract.relations.cues import AS_A_RESULT_OF, CAUSED_BY, CAUSES, POPULATION
-from extract.relations.features import token_tuple
+from extract.relations.features import first_tokens, token_tuple
 from extract.relations.memo import per_document, sentence_entities
 from extract.relations.rules import (
     FEW_WORDS,
@@ -226,8 +226,9 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
     if (ctx.coordinated and ctx.between.strip()) or len(ctx.between) > 150:
         return None
     between = _pattern_between(doc, ctx)
-    n_before = len(token_tuple(ctx.before))
-    subject = n_before <= 4 or bool(_CLAUSE_START.search(ctx.before)) and n_before <= 8
+    # Words before the pair, counted up to 9: only "at most 3 / 4 / 8" is asked.
+    n_before = len(first_tokens(ctx.before, 9))
+    subject = n_before <= 4 or n_before <= 8 and bool(_CLAUSE_START.search(ctx.before))
     if ctx.first is tail:
         if _MOLECULAR.search(head.text):
             return (
@@ -268,7 +269,7 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
             return "p_head_cause_of"
         if len(token_tuple(between)) <= 12 and HEAD_PRESENTS.search(between):
             return "p_head_presents"
-    if MANIF_IN_HEAD.search(ctx.before) and FEW_WORDS.match(between):
+    if FEW_WORDS.match(between) and MANIF_IN_HEAD.search(ctx.before):
         if MANIF_SUBJECT_VERB.match(ctx.after):
             return "p_in_head_tail_occurs"
     if _LIST_OPEN.match(between):
@@ -387,7 +388,6 @@ _GENE_AFTER = re.compile(
 )
 
 
-@per_document
 def excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str | None:
     """Pairs the guideline never annotates, whatever the words say (reason, or None).
 
@@ -395,6 +395,14 @@ def excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str 
     pairs ("cancer" / "breast cancer"), coordinated mentions, and mentions naming a gene
     ("VHL gene mutations", "Dmpk deficient mice").
     """
+    # No reason depends on which mention is the head: one memo entry for a pair and its reverse.
+    if (tail.start, tail.end) < (head.start, head.end):
+        return _excluded_pair(doc, tail, head)
+    return _excluded_pair(doc, head, tail)
+
+
+@per_document
+def _excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str | None:
     ctx = pair_context(doc, head, tail)
     if ctx.coordinated and ctx.between.strip():  # "A, B and C"; not "In A calcinosis occurs"
         return "coordinated"

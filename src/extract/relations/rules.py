@@ -38,7 +38,7 @@ from extract.relations.candidates import (
     pair_context,
     sentence_groups,
 )
-from extract.relations.casefold import found
+from extract.relations.casefold import cached_found, found
 from extract.relations.cues import (
     ANIMALS,
     CAUSED_BY,
@@ -294,10 +294,8 @@ def has_negation(text: str) -> bool:
     return found(NEGATION, text)
 
 
-@lru_cache(maxsize=32768)
-def cached_search(pattern: re.Pattern[str], text: str) -> bool:
-    """``pattern`` occurs in ``text``; cached for the cue regions the rules and the features both test."""
-    return pattern.search(text) is not None
+#: ``pattern`` occurs in ``text``; cached for the cue regions the rules and the features both test.
+cached_search = cached_found
 
 
 @per_document
@@ -350,7 +348,7 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
     # Treatment.
     treat = False
     if drug_first:
-        if not long_region and found(TREAT_DRUG_FIRST, region):
+        if not long_region and cached_found(TREAT_DRUG_FIRST, region):
             treat = True
         elif THERAPY_IN.match(region) and (TREAT_PATIENTS.match(ctx.after)):
             treat = True  # "X treatment in two Y patients"
@@ -358,7 +356,7 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
         treated_patients = bool(IN_TREATED_PATIENTS.match(region)) and not BENEFIT_PREFIX.search(dis_prefix)
         if treated_patients:
             treat = False  # "Y in patients treated with X": Y occurs under X, X does not treat Y
-        elif not long_region and found(TREAT_DISEASE_FIRST, region):
+        elif not long_region and cached_found(TREAT_DISEASE_FIRST, region):
             treat = True
         elif TREAT_BEFORE.search(ctx.before) and WITH_USING_BY.search(region):
             treat = True
@@ -476,11 +474,11 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     if ctx.first is tail:
         if MANIF_IN_PP.match(region):
             return RuleSignal(DISEASE_MANIFESTATION, 0.6, neg, "tail_in_head")
-        if found(MANIF_TAIL_FIRST, region) and not is_pp_object(doc, tail, sent):
+        if cached_found(MANIF_TAIL_FIRST, region) and not is_pp_object(doc, tail, sent):
             return RuleSignal(DISEASE_MANIFESTATION, 0.8, neg, "tail_trigger_head")
         return None
     # Head first.
-    if MANIF_IN_HEAD.search(ctx.before) and FEW_WORDS.match(region):
+    if FEW_WORDS.match(region) and MANIF_IN_HEAD.search(ctx.before):
         if MANIF_SUBJECT_VERB.match(ctx.after):
             return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "in_head_tail_occurs")
     drug_before = any(
@@ -488,7 +486,7 @@ def manifestation_signal(doc: DocumentView, head: EntityView, tail: EntityView) 
     )
     if drug_before and is_pp_object(doc, head, sent):
         return None  # "X, used for treatment of H, results in T": the drug is the subject
-    if found(MANIF_HEAD_FIRST, region):
+    if cached_found(MANIF_HEAD_FIRST, region):
         return RuleSignal(DISEASE_MANIFESTATION, 0.75, neg, "head_trigger_tail")
     if HEAD_WITH_TAIL.match(region):
         return RuleSignal(DISEASE_MANIFESTATION, 0.6, neg, "head_with_tail")

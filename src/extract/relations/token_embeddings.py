@@ -53,7 +53,10 @@ class TokenMemo:
         self.attrs = [ORTH] + [c for c in columns if c != ORTH]
         self.norm_at = self.attrs.index(NORM) if NORM in self.attrs else None
         self.max_tokens = max_tokens
-        self.rows: dict[tuple[int, ...], np.ndarray] = {}
+        #: Token key -> its row of ``table`` (the embeddings computed so far, one row per key, in the first
+        #: ``len(rows)`` rows; the table grows by doubling).
+        self.rows: dict[tuple[int, ...], int] = {}
+        self.table: np.ndarray | None = None
 
     def forward(self, model: Model, docs: list[Doc], is_train: bool):
         if is_train or model is not self.layer:
@@ -61,23 +64,34 @@ class TokenMemo:
         keys = [tuple(row) for doc in docs for row in doc.to_array(self.attrs).reshape(-1, len(self.attrs)).tolist()]
         if not keys:
             return self.compute(model, docs, is_train)
-        rows = self.rows  # this call's memo (a full memo is replaced, not emptied)
+        rows = self.rows
         new = list(dict.fromkeys(k for k in keys if k not in rows))
         if new:
-            if len(rows) + len(new) > self.max_tokens:
+            if len(rows) + len(new) > self.max_tokens:  # a full memo starts again
                 rows = self.rows = {}
+                self.table = None
                 new = list(dict.fromkeys(keys))
             probe = self._probe(new)
             if probe is None:  # a token attribute a made-up doc cannot reproduce: no memo for these docs
                 return self.compute(model, docs, is_train)
-            vectors = self.compute(model, [probe], False)[0][0]
-            rows.update(zip(new, vectors))
-        table = np.stack([rows[k] for k in keys])
+            self._add(new, self.compute(model, [probe], False)[0][0])
+        table = self.table[[rows[k] for k in keys]]
         out, at = [], 0
         for doc in docs:
             out.append(table[at : at + len(doc)])
             at += len(doc)
         return out, _no_backprop
+
+    def _add(self, keys: list[tuple[int, ...]], vectors: np.ndarray) -> None:
+        """Append the rows of ``keys`` (not in the memo yet) to the table."""
+        n = len(self.rows)
+        if self.table is None or n + len(keys) > len(self.table):
+            grown = np.empty((max(2 * n, n + len(keys), 1024), vectors.shape[1]), dtype=vectors.dtype)
+            if self.table is not None:
+                grown[:n] = self.table[:n]
+            self.table = grown
+        self.table[n : n + len(keys)] = vectors
+        self.rows.update(zip(keys, range(n, n + len(keys))))
 
     def _probe(self, keys: list[tuple[int, ...]]) -> Doc | None:
         """A doc of one token per key whose attribute rows are those keys, or None."""
