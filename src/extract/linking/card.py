@@ -57,7 +57,10 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
         "",
         "## Linking (`extract.linking.linker`)",
         "",
-        "Exact lookup of normalised variants (American spelling, plurals, inverted MeSH names);",
+        "First, a mention text BC5CDR train annotates as a composite (`composites.json.gz`: the same",
+        'several ids in >= 2 occurrences and >= half of them, "hemorrhagic cystitis" -> Hemorrhage +',
+        "Cystitis) links to every one of them.  Exact lookup of normalised variants (American spelling,",
+        "plurals, inverted MeSH names);",
         "ties: BC5CDR-train prior, prior over all training splits, MeSH before OMIM/DOID/HPO/DrugBank,",
         'preferred name, id.  Then: coordinations sharing a head ("renal or hepatic toxicity") per',
         'conjunct; "<modifier> <generic head>" through the same modifier with another generic head',
@@ -65,6 +68,10 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
         'broader concept named by the head ("postoperative delirium" -> Delirium, link_score 0.8).',
         "A short form whose long form links nowhere keeps its own link only when it shares a word",
         "with the long form.  A coordination's first conjunct is `concept_id`; all are in `concept_ids`.",
+        "MeSH is preferred (`prefer_mesh`, default `backoff`): a disease mention whose own concept is an",
+        'HPO / DOID / OMIM term only takes the MeSH concept its head names ("metabolic alkalosis" ->',
+        "Alkalosis, link_score 0.8); the `xref` route (the one MeSH concept `mesh_xrefs` cross-references",
+        "the HPO term to, recorded on HPO concepts as a `MESH:` xref) is available, not on by default.",
     ]
     equivalences = meta["sources"].get("equivalences")
     if equivalences:

@@ -125,6 +125,9 @@ class KnowledgeBaseData:
     mesh_annotations: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: Old id -> current id (``equivalences.json``; empty before linker 0.3.0 was rebuilt with it).
     equivalences: EquivalenceTable = field(default_factory=EquivalenceTable)
+    #: Normalised mention text -> the several concept ids the primary training corpus annotates it with
+    #: ("hemorrhagic cystitis" -> Hemorrhage + Cystitis); ``composites.json.gz``, absent before linker 0.4.0.
+    composites: dict[str, list[str]] = field(default_factory=dict)
 
     def alias_to_ids(self) -> dict[str, set[str]]:
         table: dict[str, set[str]] = defaultdict(set)
@@ -144,6 +147,9 @@ class KnowledgeBaseData:
         with gzip.open(folder / "mesh_annotations.json.gz", "wt", encoding="utf-8") as out:
             json.dump(self.mesh_annotations, out, ensure_ascii=False)
         self.equivalences.save(folder)
+        if self.composites:
+            with gzip.open(folder / "composites.json.gz", "wt", encoding="utf-8") as out:
+                json.dump(self.composites, out, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def load(cls, folder: Path) -> KnowledgeBaseData:
@@ -162,12 +168,17 @@ class KnowledgeBaseData:
         if (folder / "mesh_annotations.json.gz").exists():  # absent before linker 0.3.0
             with gzip.open(folder / "mesh_annotations.json.gz", "rt", encoding="utf-8") as src:
                 annotations = json.load(src)
+        composites: dict[str, list[str]] = {}
+        if (folder / "composites.json.gz").exists():  # absent before linker 0.4.0
+            with gzip.open(folder / "composites.json.gz", "rt", encoding="utf-8") as src:
+                composites = json.load(src)
         return cls(
             concepts,
             priors,
             primary_priors=primary,
             mesh_annotations=annotations,
             equivalences=EquivalenceTable.load(folder),
+            composites=composites,
         )
 
 
@@ -254,6 +265,59 @@ def read_corpus_pairs(path: Path, exclude_pmids: set[str] | frozenset[str] = fro
                             yield CorpusPair(pmid, part, label, concept)
 
 
+def read_mention_id_sets(
+    path: Path, exclude_pmids: set[str] | frozenset[str] = frozenset()
+) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """``(text, label, ids)`` of every linked mention of a PubTator file (``-1`` parts dropped, ids in
+    the file's order, PMIDs of ``exclude_pmids`` skipped); composite mentions keep all their ids."""
+    with open_text(path) as src:
+        for line in src:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 6 or not cols[1].isdigit() or cols[0] in exclude_pmids:
+                continue
+            label = _TYPE_LABEL.get(cols[4].lower())
+            if label is None:
+                continue
+            ids = []
+            for raw in re.split(r"[|,;+]", cols[5]):
+                concept = _mesh_id(raw) if raw.strip() not in ("", "-", "-1") else None
+                if concept and concept not in ids:
+                    ids.append(concept)
+            if ids:
+                yield cols[3], label, tuple(ids)
+
+
+#: A mention text joins ``composites`` when the primary corpus annotates it with the same several ids at
+#: least this often, and in at least this share of its linked occurrences.
+COMPOSITE_MIN_COUNT = 2
+COMPOSITE_MIN_SHARE = 0.5
+
+
+def corpus_composites(
+    occurrences: Iterable[tuple[str, str, tuple[str, ...]]],
+    min_count: int = COMPOSITE_MIN_COUNT,
+    min_share: float = COMPOSITE_MIN_SHARE,
+) -> dict[str, list[str]]:
+    """Normalised mention text -> ids, for the texts a training corpus annotates with several ids (a
+    composite: "hemorrhagic cystitis" -> Hemorrhage | Cystitis) in at least ``min_count`` occurrences
+    and a ``min_share`` of all its linked occurrences (the same id set, in any order)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    first_order: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {}
+    for text, label, ids in occurrences:
+        alias = normalize(text)
+        if not _good_alias(alias):
+            continue
+        key = frozenset(ids)
+        counts[f"{label}\t{alias}"][key] += 1
+        first_order.setdefault((f"{label}\t{alias}", key), ids)
+    out: dict[str, list[str]] = {}
+    for key, by_ids in counts.items():
+        ids, n = by_ids.most_common(1)[0]
+        if len(ids) >= 2 and n >= min_count and n >= min_share * sum(by_ids.values()):
+            out[key] = list(first_order[(key, ids)])
+    return out
+
+
 def read_pmids(path: Path) -> set[str]:
     """PMIDs of a PubTator file (title lines ``PMID|t|...``)."""
     pmids: set[str] = set()
@@ -284,6 +348,7 @@ class KnowledgeBaseBuilder:
         self.mesh_trees: dict[str, tuple[str, ...]] = {}
         self.mesh_actions: dict[str, list[str]] = defaultdict(list)
         self.equivalences = EquivalenceTable()
+        self.composites: dict[str, list[str]] = {}
 
     def _current(self, concept_id: str) -> str:
         """The current id of an old id when the knowledge base has that concept, else ``concept_id``."""
@@ -427,6 +492,38 @@ class KnowledgeBaseBuilder:
             concept.xrefs.add(term.term_id)
             _add_names(concept, [term.name, *term.synonym_texts(("EXACT", "RELATED"))])
         self.sources["hpo"] = {"path": str(path), "merged_into_mesh": merged, "hpo_concepts": separate}
+
+    def add_hpo_mesh_xrefs(self, vocab: VocabFiles) -> None:
+        """Record on each HPO concept of its own (not merged into MeSH) the MeSH disease concept
+        ``mesh_xrefs`` cross-references it to (``MESH:`` in its ``xrefs``), when exactly one; the linker
+        may prefer it (MeSH is the preferred ontology).  Names are not merged: a cross-reference may name
+        a broader or narrower MeSH concept ("Bilateral tonic-clonic seizure" -> Seizures)."""
+        by_hpo: dict[str, set[str]] = defaultdict(set)
+        for xref in read_mesh_xrefs(vocab.mesh_xrefs):
+            if xref.target_namespace == "HP":
+                by_hpo[xref.target_id].add(f"MESH:{xref.mesh_id}")
+        added = 0
+        for hpo_id, mesh_ids in by_hpo.items():
+            concept = self.concepts.get(hpo_id)
+            targets = {self._current(m) for m in mesh_ids}
+            targets = {m for m in targets if m in self.concepts and self.concepts[m].label == DISEASE}
+            if concept is None or concept.ontology != "HPO" or len(targets) != 1:
+                continue
+            concept.xrefs.add(targets.pop())
+            added += 1
+        self.sources.setdefault("hpo", {})["mesh_xrefs"] = added
+
+    def add_composites(self, name: str, path: Path, exclude_pmids: set[str] = frozenset()) -> None:
+        """The primary training corpus's composite mention texts (:func:`corpus_composites`), their ids
+        mapped to current ids and kept when every one is a concept of the mention's label."""
+        composites = {}
+        for key, ids in corpus_composites(read_mention_id_sets(path, exclude_pmids)).items():
+            label = key.split("\t", 1)[0]
+            current = list(dict.fromkeys(self._current(i) for i in ids))
+            if len(current) >= 2 and all(i in self.concepts and self.concepts[i].label == label for i in current):
+                composites[key] = current
+        self.composites = composites
+        self.sources[name]["composites"] = len(composites)
 
     def add_corpus(
         self, name: str, path: Path, exclude_pmids: set[str] = frozenset(), *, primary: bool = False
@@ -636,7 +733,9 @@ class KnowledgeBaseBuilder:
             classes = sorted(self.mesh_actions.get(concept_id, ()))
             if trees or classes:
                 annotations[concept_id] = {"drug_classes": classes, "tree_numbers": trees}
-        return KnowledgeBaseData(self.concepts, priors, self.sources, primary, annotations, self.equivalences)
+        return KnowledgeBaseData(
+            self.concepts, priors, self.sources, primary, annotations, self.equivalences, self.composites
+        )
 
 
 def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
@@ -649,9 +748,11 @@ def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
     umls_to_mesh = builder.add_doid(vocab.doid_obo)
     builder.add_hpo(vocab.hpo_obo, umls_to_mesh)
     builder.add_mesh(vocab, diseases=False)
+    builder.add_hpo_mesh_xrefs(vocab)
     bc5cdr_train = corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
     builder.add_equivalence_sources(vocab, "bc5cdr_train", bc5cdr_train, dev_pmids)
     builder.add_corpus("bc5cdr_train", bc5cdr_train, dev_pmids, primary=True)
+    builder.add_composites("bc5cdr_train", bc5cdr_train, dev_pmids)
     builder.add_corpus("ncbi_disease_train", corpora / "ncbi_disease" / "NCBItrainset_corpus.txt", dev_pmids)
     builder.add_corpus("biored_train", corpora / "biored" / "Train.PubTator", dev_pmids)
     builder.add_drugbank_by_xrefs(vocab)

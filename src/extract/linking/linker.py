@@ -66,6 +66,13 @@ HEAD_BACKOFF_SCORE = 0.9
 BACKOFF_SCORE = 0.8
 #: Labels whose unlinked mentions fall back to their head's concept.
 BACKOFF_LABELS = frozenset({"DISEASE"})
+#: How a DISEASE mention whose own concept is an HPO / Disease Ontology / OMIM term only reaches a MeSH
+#: concept instead (MeSH is the preferred ontology), routes tried in order, comma-separated: ``xref`` (the
+#: one MeSH concept ``mesh_xrefs`` cross-references the HPO term to), ``backoff`` (the MeSH concept the
+#: mention's head names, :meth:`EntityLinker.backoff`); empty: keep the non-MeSH concept.
+DEFAULT_PREFER_MESH = "backoff"
+#: ``link_score`` of a link found through a cross-reference of the mention's HPO concept.
+XREF_SCORE = 0.95
 
 
 _STOPWORDS = frozenset({"of", "the", "and", "in", "with", "to", "by", "or", "for", "on", "a", "an", "due"})
@@ -165,7 +172,7 @@ class LinkResult:
     concept_name: str
     ontology: str
     score: float
-    method: str  # exact, head, ann, coordination or backoff
+    method: str  # exact, head, ann, coordination, backoff, composite, mesh_xref or mesh_backoff
     #: For a coordinated mention, the result of each conjunct (the first is this result's concept).
     parts: tuple[LinkResult, ...] = ()
 
@@ -202,8 +209,10 @@ class EntityLinker:
         k: int = DEFAULT_K,
         backoff: bool = True,
         drop_unsupported_short_forms: bool = False,
+        prefer_mesh: str = DEFAULT_PREFER_MESH,
     ) -> None:
         self.folder = Path(folder)
+        self.prefer_mesh = prefer_mesh
         self.threshold = threshold
         self.k = k
         self.backoff_enabled = backoff
@@ -391,15 +400,56 @@ class EntityLinker:
         """What to link when ``text`` has no exact link: its conjuncts, or the text itself."""
         return conjuncts(text, lambda item: self.exact(item, label) is not None) or [text]
 
+    def _mesh_instead(self, result: LinkResult | None, text: str, label: str) -> LinkResult | None:
+        """``result``, or, when it is not a MeSH concept, the MeSH concept the routes of ``prefer_mesh``
+        reach first: ``xref``, the one MeSH concept the HPO term is cross-referenced to ("steatosis",
+        Hepatic steatosis in HPO, -> Fatty Liver); ``backoff``, the MeSH concept the mention's head names
+        (:meth:`backoff`: "metabolic alkalosis", an HPO term only, -> Alkalosis; "hemorrhagic
+        cystitis", a Disease Ontology term only, -> Cystitis)."""
+        if result is None or not self.prefer_mesh or result.ontology == "MESH" or label not in BACKOFF_LABELS:
+            return result
+        concepts = self.resources.data.concepts
+        for route in self.prefer_mesh.split(","):
+            route = route.strip()
+            if route == "xref":
+                xrefs = [x for x in concepts[result.concept_id].xrefs if x.startswith("MESH:") and x in concepts]
+                if len(xrefs) == 1 and concepts[xrefs[0]].label == label:
+                    return self._result(xrefs[0], XREF_SCORE, "mesh_xref")
+            elif route == "backoff":
+                broader = self.backoff(text, label)
+                if broader is not None and broader.ontology == "MESH":
+                    return replace(broader, method="mesh_backoff")
+            elif route:
+                raise ValueError(f"unknown prefer_mesh route {route!r} (xref, backoff)")
+        return result
+
+    def composite(self, text: str, label: str) -> LinkResult | None:
+        """The several concepts the primary training corpus annotates ``text`` with as one mention
+        ("hemorrhagic cystitis" -> Hemorrhage + Cystitis; ``KnowledgeBaseData.composites``): the first
+        is the result's concept, all are its ``parts`` (method ``composite``)."""
+        composites = self.resources.data.composites
+        if not composites:
+            return None
+        for variant in lookup_variants(text)[:1]:
+            ids = composites.get(f"{label}\t{variant}")
+            if ids:
+                parts = tuple(self._result(cid, 1.0, "composite") for cid in ids)
+                return replace(parts[0], parts=parts)
+        return None
+
     def _link_one(self, text: str, label: str, preferred: set[str]) -> LinkResult | None:
         """Link one mention from the caches (see :meth:`link_texts`)."""
-        result = self.exact(text, label)
+        result = self.composite(text, label)
         if result is not None:
             return result
+        result = self.exact(text, label)
+        if result is not None:
+            return self._mesh_instead(result, text, label)
         parts = self._parts(text, label)
         found: list[LinkResult] = []
         for part in parts:
             result = self._lexical(part, label) or self._ann_cached(part, label, preferred)
+            result = self._mesh_instead(result, part, label)
             if result is not None and all(result.concept_id != f.concept_id for f in found):
                 found.append(result)
         if not found:
@@ -566,12 +616,14 @@ class EntityLinker:
             "k": self.k,
             "backoff_enabled": self.backoff_enabled,
             "drop_unsupported_short_forms": self.drop_unsupported_short_forms,
+            "prefer_mesh": self.prefer_mesh,
         }
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("backoff_enabled", True)
         self.__dict__.setdefault("drop_unsupported_short_forms", False)
+        self.__dict__.setdefault("prefer_mesh", DEFAULT_PREFER_MESH)
         self._init_caches()
 
 
@@ -583,6 +635,7 @@ class EntityLinker:
         "k": DEFAULT_K,
         "backoff": True,
         "drop_unsupported_short_forms": False,
+        "prefer_mesh": DEFAULT_PREFER_MESH,
     },
 )
 def make_linker(
@@ -593,6 +646,7 @@ def make_linker(
     k: int,
     backoff: bool = True,
     drop_unsupported_short_forms: bool = False,
+    prefer_mesh: str = DEFAULT_PREFER_MESH,
 ) -> EntityLinker:
     """Create the linker; ``linker_path`` empty means the newest ``models/linker-*``."""
     from extract.settings import get_settings, resolve_model_dir
@@ -601,7 +655,12 @@ def make_linker(
     if folder is None:
         raise FileNotFoundError("no linker index found (build one with `biomed-extract build-linker`)")
     linker = EntityLinker(
-        folder, threshold=threshold, k=k, backoff=backoff, drop_unsupported_short_forms=drop_unsupported_short_forms
+        folder,
+        threshold=threshold,
+        k=k,
+        backoff=backoff,
+        drop_unsupported_short_forms=drop_unsupported_short_forms,
+        prefer_mesh=prefer_mesh,
     )
     _ = linker.resources  # load now (once per process) so the first document is not slow
     return linker
