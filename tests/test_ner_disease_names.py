@@ -26,3 +26,13 @@ def test_the_end_of_an_anti_adjective_is_no_disease():
     ents = _ents("The anti-inflammatory effect of dexamethasone was studied in arthritis.")
     assert "inflammatory" not in ents
     assert ents["arthritis"][0] == "DISEASE" and ents["dexamethasone"][0] == "CHEMICAL"
+
+
+def test_a_chemical_name_ending_in_a_condition_head_is_a_disease():
+    # The model tags the whole phrase CHEMICAL; it is the condition (and so never the drug of an adverse event).
+    ents = _ents(
+        "Today, vitamin D deficiency is rising in many parts of the world, resulting in a high prevalence of "
+        "hypovitaminosis."
+    )
+    assert ents["vitamin D deficiency"] == ("DISEASE", "disease_name", "MESH:D014808")
+    assert not any(label == "CHEMICAL" for label, _, _ in ents.values())

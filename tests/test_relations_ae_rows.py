@@ -1,6 +1,6 @@
 """Same-sentence drug -> adverse event rows the sentence does not state: the less-comparative veto
 (``extract.relations.comparatives.less_with_drug``) and negation without a rule reading
-(``extract.relations.rules.region_negated``), on sentences of the judged trial abstracts and the audit corpus, and the
+(``extract.relations.rules.region_negated``) or by a negation opening the clause (``clause_negated``), on sentences of the judged trial abstracts and the audit corpus, and the
 shipped extractor on them."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from extract.relations.comparatives import less_with_drug
-from extract.relations.rules import region_negated
+from extract.relations.rules import clause_negated, region_negated
 from extract.relations.types import DRUG_ADVERSE_EVENT
 from helpers import build_view, pair_view, relation_pairs
 
@@ -134,6 +134,52 @@ def test_region_negated(text, terms, expected):
     assert region_negated(*pair_view(text, terms, drug, disease)) is negated
 
 
+# A negation that opens the clause scopes over both mentions (sentences of the judged trial-report draws); the
+# second sentence of a text is the one read, so the clause start is the sentence start, not the text's.
+CLAUSE_CASES = [
+    (
+        "Patients were followed for a year. No nicardipine-related foetal distress occurred.",
+        {"nicardipine": C, "foetal distress": D},
+        ("nicardipine", "foetal distress", True),
+    ),
+    (
+        "Safety was assessed at each visit. Notably no case of bone marrow aplasia following azacytidine occurred.",
+        {"azacytidine": C, "bone marrow aplasia": D},
+        ("azacytidine", "bone marrow aplasia", True),
+    ),
+    (
+        "Vascular lesions, but no steatohepatitis, have been noted after administration of oxaliplatin.",
+        {"oxaliplatin": C, "steatohepatitis": D},
+        ("oxaliplatin", "steatohepatitis", True),
+    ),
+    # the exception is what the drug did
+    (
+        "No significant adverse effects were noted with meperidine use other than an increased incidence of "
+        "confusion in the elderly population.",
+        {"meperidine": C, "confusion": D},
+        ("meperidine", "confusion", False),
+    ),
+    # "no difference" compares arms, it does not deny the effect
+    (
+        "There was no difference in the incidence of TNS between the 1% versus 5% spinal lidocaine groups.",
+        {"lidocaine": C, "tns": D},
+        ("lidocaine", "tns", False),
+    ),
+    # a negation of another clause
+    (
+        "No patient withdrew, and hypotension occurred in three patients given clonidine.",
+        {"clonidine": C, "hypotension": D},
+        ("clonidine", "hypotension", False),
+    ),
+]
+
+
+@pytest.mark.parametrize("text,terms,expected", CLAUSE_CASES)
+def test_clause_negated(text, terms, expected):
+    drug, disease, negated = expected
+    assert clause_negated(*pair_view(text, terms, drug, disease)) is negated
+
+
 SHIPPED = [
     # the audit corpus sentence relations-0.13.0 without the veto reported as fexofenadine -> angioedema
     (
@@ -149,6 +195,14 @@ SHIPPED = [
         "Hyperlipidemia developed in four patients given risperidone.",
         {"risperidone": C, "hyperlipidemia": D},
         ("risperidone", "hyperlipidemia"),
+    ),
+    # a trial-report sentence relations-0.13.0 wrote as an adverse event (a rule reading) before the clause negation
+    (
+        "No cases of abortion or increase in birth deficit and maternal complications have been observed following "
+        "ginger administration.",
+        "Birth deficit was observed in two women following ginger administration.",
+        {"ginger": C, "birth deficit": D},
+        ("ginger", "birth deficit"),
     ),
 ]
 

@@ -11,6 +11,10 @@ annotation names the condition (on BC5CDR dev, with them, disease concept F1 fel
 sentence punctuation.  Widened mentions get ``span._.method = "disease_name"``; the linker then links the
 whole name ("migraine with aura" → Migraine with Aura, not Migraine Disorders).
 
+A CHEMICAL mention that ends in a condition's head noun ("vitamin D deficiency", "lithium intoxication",
+"opioid dependence": :data:`DISEASE_HEADS`) is a DISEASE mention; the component relabels it (method
+``disease_name``).
+
 The same component drops a DISEASE mention that is the end of an "anti-" adjective: "anti-inflammatory",
 "anti-epileptic", "anti-emetic" name what a drug does, not a disease the text reports (the model tags
 "inflammatory" in "the anti-inflammatory effect of dexamethasone").
@@ -29,6 +33,15 @@ from extract.linking.normalize import normalize
 __all__ = ["DiseaseNames"]
 
 DISEASE = "DISEASE"
+CHEMICAL = "CHEMICAL"
+#: Head nouns that make a chemical's name a condition: "vitamin D deficiency", "lithium toxicity", "cocaine abuse",
+#: "opioid dependence".  BC5CDR train + dev annotate all 543 mentions ending in one of them as Disease; the model
+#: sometimes tags the whole phrase CHEMICAL, which makes it the drug of an adverse-event row.
+DISEASE_HEADS = frozenset(
+    """deficiency deficiencies insufficiency toxicity toxicities intoxication intoxications poisoning poisonings
+    overdose overdoses overdosage abuse misuse dependence addiction withdrawal malabsorption allergy allergies
+    hypersensitivity""".split()
+)
 #: Tokens a disease name never spans (clause and list punctuation).
 _STOP = frozenset({".", ";", ",", ":", "(", ")", "[", "]", "/", "=", "?", "!"})
 
@@ -47,6 +60,12 @@ def _after_anti(doc: Doc, i: int) -> bool:
 
 def _word(text: str) -> bool:
     return any(c.isalnum() for c in text)
+
+
+def _as_disease(ent: Span) -> Span:
+    span = Span(ent.doc, ent.start, ent.end, label=DISEASE)
+    span._.method = "disease_name"
+    return span
 
 
 class DiseaseNames:
@@ -159,6 +178,9 @@ class DiseaseNames:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
+        if any(e.label_ == CHEMICAL and e[-1].lower_ in DISEASE_HEADS for e in ents):
+            ents = [_as_disease(e) if e.label_ == CHEMICAL and e[-1].lower_ in DISEASE_HEADS else e for e in ents]
+            doc.ents = ents
         if not any(e.label_ == DISEASE for e in ents):
             return doc
         adjectives = [e for e in ents if e.label_ == DISEASE and _after_anti(doc, e.start)]

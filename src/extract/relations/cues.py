@@ -67,5 +67,19 @@ COMPARATOR = (
 #: Words that may stand between a comparator word and the drug: "than in those given X".
 COMPARATOR_FILLER = r"with|in|the|those|patients|given|receiving|on|treated|that|induced|by|is|are|was|were|to|of"
 
+#: A negation that opens a clause and scopes over all of it: "No nicardipine-related foetal distress occurred", "None
+#: of the 30 deaths was related to X", "There were no Y attributed to X", "Neither A nor Y ... X", "Lack of Y in patients
+#: sedated with X".  "no (significant) difference(s)" compares arms and is not one.
+CLAUSE_NEGATION = (
+    r"(?:^\s*(?:\w+ly,?\s+|overall,?\s+|also\s+)?|[,(]\s*|\b(?:and|or)\s+)(?:there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+)?"
+    r"(?:no|none\s+of(?:\s+the)?|neither|lack\s+of|absence\s+of)\b(?!\s+(?:\w+\s+)?differences?\b)"
+)
+#: Where such a negation's scope ends: a new clause (", and" too: "No patient withdrew, and Y occurred with X"), or an
+#: exception ("no adverse effects other than Y with X").
+CLAUSE_BREAK = (
+    r"\b(?:but|however|whereas|although|though|while|which|who|that|yet|except|expect|other\s+than|apart\s+from|"
+    r"with\s+the\s+exception\s+of|in\s+contrast)\b|;|:|\)\s*,|,\s*and\b"
+)
+
 #: Negation words that do not negate the pair around them: "Y, but not Z, ...", "not only", "if not", "not yet".
 NOT_A_NEGATION = r"\bbut\s+not\b|\bnot\s+only\b|\bif\s+not\b|\bnot\s+(?:yet|always)\b"

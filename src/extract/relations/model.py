@@ -53,6 +53,7 @@ from extract.relations.memo import release as release_memo
 from extract.relations.rules import (
     COMPOSITION,
     RuleExtractor,
+    clause_negated,
     disease_prefix_cues,
     disease_qualifier,
     drug_disease_signals,
@@ -440,12 +441,15 @@ class ModelExtractor:
         state = _DocState(doc, rule_cands, instances, np.zeros(0))
         # Negation of the intra pairs: of their rule readings (for the accepted treatments) and, for the accepted
         # adverse events, also a negation cue between the two mentions when no rule reads the pair
-        # (``rules.region_negated``), computed here while the document's memo holds the pair contexts.
+        # (``rules.region_negated``) or a negation opening the clause of both (``rules.clause_negated``), computed
+        # here while the document's memo holds the pair contexts.
         for inst in instances:
             if inst.intra:
                 rule = any(sig.negated for sig in drug_disease_signals(doc, inst.chem, inst.dis))
                 state.negated[id(inst)] = rule
-                state.ae_negated[id(inst)] = rule or region_negated(doc, inst.chem, inst.dis)
+                state.ae_negated[id(inst)] = (
+                    rule or region_negated(doc, inst.chem, inst.dis) or clause_negated(doc, inst.chem, inst.dis)
+                )
         if self.manifestation is not None:
             state.manifestation_readings = self.manifestation.readings(doc)
         for inst in instances:
@@ -613,6 +617,9 @@ class ModelExtractor:
             key = (c.head.entity_id, c.tail.entity_id)
             if c.type == DRUG_ADVERSE_EVENT and c.score >= STRONG_RULE and key not in ade:
                 if concept_prob.get((concept_key(c.head), concept_key(c.tail)), 1.0) >= RULE_FLOOR:
+                    if not c.negated and c.head.sentence_index == c.tail.sentence_index:
+                        # the rule reads the pair; a negation opening its clause still negates it
+                        c = replace(c, negated=clause_negated(doc, c.head, c.tail))
                     ade[key] = c
         for key, c in list(ade.items()):
             if (

@@ -43,6 +43,8 @@ from extract.relations.cues import (
     ANIMALS,
     CAUSED_BY,
     CAUSES,
+    CLAUSE_BREAK,
+    CLAUSE_NEGATION,
     NEGATION_CUES,
     NEGATION_WORDS,
     NOT_A_NEGATION,
@@ -386,6 +388,29 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
             ade_rule, score = "causal_close", 0.85  # "X sometimes results in mild and transient Y"
         out.append(RuleSignal(DRUG_ADVERSE_EVENT, score, neg, ade_rule))
     return out
+
+
+_CLAUSE_NEGATION = re.compile(CLAUSE_NEGATION, re.I)
+_CLAUSE_BREAK = re.compile(CLAUSE_BREAK, re.I)
+
+
+def clause_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
+    """A clause-opening negation scopes over both mentions of a same-sentence pair: "No nicardipine-related foetal
+    distress occurred", "None of the deaths was related to X", "there were no Y attributed to X".  The clause starts
+    after the last :data:`CLAUSE_BREAK` before the first mention; no break may lie between the negation and the
+    second mention."""
+    sent = doc.sentences[chem.sentence_index]
+    first, last = min(chem.start, dis.start), max(chem.end, dis.end)
+    text = doc.text[sent.start : last]  # "^" of the pattern is the sentence start
+    first -= sent.start
+    start = 0
+    for m in _CLAUSE_BREAK.finditer(text, 0, first):
+        start = m.end()
+    clause = text[start:]
+    for m in _CLAUSE_NEGATION.finditer(clause, 0, first - start):
+        if _CLAUSE_BREAK.search(clause, m.end()) is None:
+            return True
+    return False
 
 
 def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
