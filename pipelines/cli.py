@@ -501,6 +501,43 @@ def train_relations_command(
     console.print(f"model written to {path}")
 
 
+@train_app.command("ade-effects")
+def train_ade_effects_command(
+    version: Annotated[
+        str, typer.Option("--version", help="Model version (folder models/ade-effects-VERSION).")
+    ] = "dev",
+    negative_share: Annotated[
+        float, typer.Option("--negative-share", help="ADE-NEG sentences trained on per DRUG-AE sentence.")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", help="Cap training steps (config: 2000).")] = None,
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Where to write the model.")] = None,
+    eval_json: Annotated[
+        Path | None,
+        typer.Option("--eval-json", help="`evaluate --task ade --json` output whose fold figures go in the card."),
+    ] = None,
+    card_only: Annotated[bool, typer.Option("--card-only", help="Rewrite the card of the existing folder.")] = False,
+) -> None:
+    """Train the adverse-effect span tagger (ADVERSE_EFFECT) on the ADE corpus's effect spans and write
+    models/ade-effects-VERSION with its card (configs/ade_effects.cfg; the NER model's static vectors).
+
+    `biomed-extract train ade-effects --version 0.1.0` reproduces models/ade-effects-0.1.0 (its card's held-out
+    figures: `--card-only --eval-json` with the output of `BIOMED_EXTRACT_ADE_EFFECTS=true biomed-extract evaluate
+    --task ade --json`).
+    """
+    from extract.training.adverse_effects import train_shipped_tagger, write_model_card
+
+    target = Path(models_dir or get_settings().models_dir)
+    if card_only:
+        path = target / f"ade-effects-{version}"
+        if not path.exists():
+            _fail(f"no model folder {path}")
+    else:
+        path = train_shipped_tagger(target, version, negative_share=negative_share, seed=seed, max_steps=max_steps)
+    write_model_card(path, json.loads(eval_json.read_text()) if eval_json else None)
+    console.print(f"model written to {path}")
+
+
 @train_app.command("indications")
 def train_indications_command(
     outputs: Annotated[list[Path], typer.Argument(help="Output folders of `run` on training text (not the audit's).")],

@@ -92,6 +92,13 @@ SENTENCES = pa.schema(
 CHEMICAL = "CHEMICAL"
 DISEASE = "DISEASE"
 ENTITY_LABELS: tuple[str, ...] = (CHEMICAL, DISEASE)
+#: Adverse-effect spans as the ADE corpus annotates them ("lithium intoxication", "lost consciousness"), written by
+#: the NER stage's ``extract_adverse_effects`` tagger beside the two labels above (after them in entity id order,
+#: ``method`` "adverse_effect_tagger", never linked).  Not a BC5CDR mention: NER and link scores, the relation
+#: candidates and the relation models' features ignore them; the relation stage reads them only as adverse-event
+#: phrases (``relations.tail_phrase``) and as tails that can only become same-sentence ``drug_adverse_event`` rows
+#: (``extract.relations.effect_spans``).
+ADVERSE_EFFECT = "ADVERSE_EFFECT"
 
 ENTITIES = pa.schema(
     [
@@ -101,7 +108,13 @@ ENTITIES = pa.schema(
         _f("start", pa.int32(), "Start offset in documents.text", False),
         _f("end", pa.int32(), "End offset (exclusive) in documents.text", False),
         _f("text", pa.string(), "Mention text, equal to documents.text[start:end]", False),
-        _f("label", pa.string(), "CHEMICAL or DISEASE (diseases, phenotypes, manifestations)", False),
+        _f(
+            "label",
+            pa.string(),
+            "CHEMICAL or DISEASE (diseases, phenotypes, manifestations); ADVERSE_EFFECT: an adverse effect as the ADE "
+            "corpus annotates it (tagger extract_adverse_effects; unlinked, numbered after the others)",
+            False,
+        ),
         _f("sentence_index", pa.int32(), "Sentence the mention lies in", False),
         _f("section", pa.string(), "Section the mention lies in"),
         _f(
@@ -111,7 +124,8 @@ ENTITIES = pa.schema(
             'such as "channel blockers"), drug_lexicon (a biologic drug the model leaves out, e.g. infliximab), '
             'disease_name (a model DISEASE widened to the knowledge-base name around it, "migraine with aura"), '
             'annotation_rate (a DISEASE added or re-cut by how BC5CDR train annotates the phrase, "acute hepatitis" '
-            '-> "hepatitis"), or consistency (a drug name the document tags elsewhere, repeated where the model missed it)',
+            '-> "hepatitis"), consistency (a drug name the document tags elsewhere, repeated where the model missed it), or '
+            "adverse_effect_tagger (an ADVERSE_EFFECT span)",
             False,
         ),
         _f(
@@ -157,7 +171,8 @@ RELATIONS = pa.schema(
         _f(
             "tail_phrase",
             pa.string(),
-            "drug_adverse_event: the adverse event as stated, i.e. the tail mention widened over the severity, course, "
+            "drug_adverse_event: the adverse event as stated, i.e. the ADVERSE_EFFECT span over the tail when the "
+            "effect tagger found one ('lithium intoxication'), else the tail mention widened over the severity, course, "
             "extent and site words the ADE corpus counts as part of an effect ('severe hepatitis', 'methotrexate "
             "toxicity'); equal to tail_text when nothing qualifies it; null for other types and older models",
         ),

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # classifier (relations >= 0.11.0; extract.relations.sentence_model).  Adverse-event precision on drug
     # literature up (audit 0.76 -> 0.80); costs ~0.7 ms per abstract on adverse-event-dense case reports.
     sentence_classifier: bool = True
+    # Tag adverse effects as the ADE corpus annotates them (NER stage component extract_adverse_effects, the newest
+    # models/ade-effects-*): ADVERSE_EFFECT entities read by the relation stage as adverse-event phrases and tails.
+    # Off by default: it costs more NER-stage time than the throughput target leaves (models/EXPERIMENTS.md,
+    # "ADE effect tagger (ninth session)").
+    ade_effects: bool = False
     # Documents per task when a stage maps over a batch.
     chunk_size: int = 200
     # Seconds a run waits for another run on the same output folder to finish (0: refuse at once).

@@ -90,7 +90,11 @@ def ner_stage_switches(settings) -> dict[str, bool]:
     """The NER stage's switchable post-processing as the evaluation ran it.  ``drug_classes`` off gives BC5CDR's
     own span convention for drug classes ("calcium" of "calcium channel blockers", the agent, not the class);
     the product default widens to the class (``extract.ner.drug_classes``)."""
-    return {"drug_classes": settings.drug_classes, "biologic_drugs": settings.biologic_drugs}
+    return {
+        "drug_classes": settings.drug_classes,
+        "biologic_drugs": settings.biologic_drugs,
+        "ade_effects": settings.ade_effects,
+    }
 
 
 def evaluate_ner(
@@ -124,8 +128,8 @@ def evaluate_ner(
     unaligned = 0
     for e in ents:
         doc = by_id.get(e["doc_id"])
-        if doc is None or e["doc_id"] not in aligners:
-            continue
+        if doc is None or e["doc_id"] not in aligners or e["label"] not in LABELS:
+            continue  # ADVERSE_EFFECT spans (extract.ner.adverse_effects) are no BC5CDR mention
         start, end = aligners[e["doc_id"]].span(e["start"], e["end"])
         if end <= start:
             unaligned += 1

@@ -64,6 +64,7 @@ from extract.nlp.sentences import split_sentences
 from extract.relations.extractor import CoordinationAware, RelationExtractor, load_extractor
 from extract.relations.model import ModelExtractor
 from extract.relations.types import (
+    ADVERSE_EFFECT,
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
     DocumentView,
@@ -72,7 +73,7 @@ from extract.relations.types import (
 )
 from extract.settings import get_settings
 from extract.training.relations.documents import MentionLexicon, ade_view, pubtator_view
-from extract.training.relations.predicted_mentions import predict_ade
+from extract.training.relations.predicted_mentions import PredictedAde, predict_ade
 from extract.training.relations.trainer import (
     ANNOTATIONS,
     CONCEPT_THRESHOLD,
@@ -427,6 +428,56 @@ def _ade_gold_by_fold(held: list[AdeSentence], fold: int = 0) -> set[tuple]:
     return {(fold, *g) for g in _ade_gold_pairs(held)}
 
 
+#: The adverse-effect tagger's uses measured in ``folds`` mode: (phrases, tails) of the wrapper ``CoordinationAware``; the
+#: headline is ``phrases+tails``, the composition the pipeline runs with the tagger.
+EFFECT_VARIANTS = {"phrases": (True, False), "tails": (False, True), "phrases+tails": (True, True)}
+
+
+def with_effect_spans(view: DocumentView, spans: list[tuple[int, int]]) -> DocumentView:
+    """``view`` with the tagger's effect spans as ``ADVERSE_EFFECT`` entities (as the NER stage writes them)."""
+    if not spans:
+        return view
+    starts = [s.start for s in view.sentences]
+    extra = []
+    for k, (a, b) in enumerate(spans):
+        index = max(0, sum(1 for x in starts if x <= a) - 1)
+        extra.append(
+            EntityView(f"{view.doc_id}#ae{k}", a, b, view.text[a:b], ADVERSE_EFFECT, view.sentences[index].index)
+        )
+    return DocumentView(
+        doc_id=view.doc_id,
+        text=view.text,
+        sentences=view.sentences,
+        entities=sorted([*view.entities, *extra], key=lambda e: (e.start, e.end)),
+        title=view.title,
+        sections=view.sections,
+    )
+
+
+def _effect_span_scores(held: list[AdeSentence], spans: list[list[tuple[int, int]]]) -> dict:
+    """The plain tagger on the held-out sentences: exact effect spans of the DRUG-AE sentences, spans per ADE-NEG one."""
+    tp = fp = fn = neg = n_neg = 0
+    for s, found in zip(held, spans, strict=True):
+        if s.pairs:
+            gold = {(e.start, e.end) for e in s.effects}
+            tp, fp, fn = tp + len(gold & set(found)), fp + len(set(found) - gold), fn + len(gold - set(found))
+        elif s.negative:
+            n_neg += 1
+            neg += len(found)
+        else:
+            continue
+    return {**prf(tp, fp, fn), "spans_per_ade_neg_sentence": round(neg / max(n_neg, 1), 3)}
+
+
+def _fold_tagger(train: list[AdeSentence], fold: int, negative_share: float, config: Path | None = None):
+    from extract.training.adverse_effects import DEFAULT_CONFIG, WORK_DIR, train_tagger
+
+    work = WORK_DIR / "ade-effects-eval" / f"fold{fold}"
+    return train_tagger(
+        train, work / "tagger", config=config or DEFAULT_CONFIG, negative_share=negative_share, work_dir=work / "train"
+    )
+
+
 def evaluate_ade(
     corpus_dir: Path,
     fmt: str = "ade",
@@ -437,6 +488,9 @@ def evaluate_ade(
     bc5cdr_train: Path | None = None,
     mode: str = "auto",
     joint: bool = True,
+    effect_tagger: bool | None = None,
+    tagger_negative_share: float = 0.0,
+    tagger_config: Path | None = None,
 ) -> dict:
     """Sentence-level drug -> adverse-effect pair P/R/F1.
 
@@ -448,7 +502,12 @@ def evaluate_ade(
     ``n_eval_folds`` evaluates only the first folds (each needs one training run);
     ``limit`` caps the sentences evaluated per fold (``shipped``: in all).  ``joint`` (``folds``): each fold's
     pair model gets a joint adverse-event / treatment model trained without the held-out fold, as the shipped model
-    has one.
+    has one.  ``effect_tagger`` (``folds``, end to end; default: as the pipeline runs, the ``ade_effects`` setting):
+    each fold also trains the adverse-effect span tagger
+    (:mod:`extract.training.adverse_effects`) without the held-out fold and applies it to the held-out sentences, as
+    the pipeline's NER stage does; the headline is the pair model with its spans as adverse-event phrases and tails
+    (:mod:`extract.relations.effect_spans`, through the stage's wrapper ``CoordinationAware``), ``effect_tagger`` in the result lists each use alone,
+    the figures without the tagger (``without``) and the plain tagger's effect-span P/R/F1, per fold and overall.
     """
     if fmt != "ade":
         raise ValueError(f"unsupported format for ADE: {fmt}")
@@ -495,6 +554,11 @@ def evaluate_ade(
     per_fold = []
     curve_scored: dict[tuple, float] = {}
     curve_gold: set[tuple] = set()
+    tagging = (settings.ade_effects if effect_tagger is None else effect_tagger) and not gold_entities
+    variant_scores = {name: _AdeScore() for name in ("without", *EFFECT_VARIANTS)} if tagging else {}
+    variant_folds: dict[str, list] = {name: [] for name in variant_scores}
+    tagger_folds: list[dict] = []
+    tagger_counts = [0, 0, 0]
     for fold in range(n_eval_folds or folds):
         held = [s for s in sents if fold_of[s.pmid] == fold]
         if limit is not None:
@@ -514,10 +578,33 @@ def evaluate_ade(
         # wrapped as the stage wraps it
         extractor = CoordinationAware(ModelExtractor(model, f"ade-fold{fold}", joint=fold_joint))
         train_lexicon = MentionLexicon.from_ade([s for s in sents if fold_of[s.pmid] != fold])
-        pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, ade_predicted)
-        per_fold.append({"fold": fold, **score.add(held, pred, plain)})
+        fold_predicted = ade_predicted
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
-        curve_scored.update(_ade_curve_scores(extractor, low, held, gold_entities, train_lexicon, ade_predicted, fold))
+        if tagging:
+            assert ade_predicted is not None
+            tagger = _fold_tagger(
+                [s for s in sents if fold_of[s.pmid] != fold], fold, tagger_negative_share, tagger_config
+            )
+            spans = tagger.tag_texts([s.text for s in held])
+            span_scores = _effect_span_scores(held, spans)
+            tagger_counts = [x + span_scores[k] for x, k in zip(tagger_counts, ("tp", "fp", "fn"))]
+            tagger_folds.append({"fold": fold, **span_scores, "train_seconds": tagger.training.get("train_seconds")})
+            by_id = {id(s): found for s, found in zip(held, spans)}
+            fold_predicted = [
+                PredictedAde(p.sentence, with_effect_spans(p.view, by_id[id(p.sentence)]))
+                if p.view is not None and id(p.sentence) in by_id
+                else p
+                for p in ade_predicted
+            ]
+            pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, ade_predicted)
+            variant_folds["without"].append({"fold": fold, **variant_scores["without"].add(held, pred, plain)})
+            for name, (phrases, tails) in EFFECT_VARIANTS.items():
+                wrapped = CoordinationAware(extractor.inner, effect_phrases=phrases, effect_tails=tails)
+                pred, plain = _ade_predict(wrapped, held, gold_entities, train_lexicon, fold_predicted)
+                variant_folds[name].append({"fold": fold, **variant_scores[name].add(held, pred, plain)})
+        pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, fold_predicted)
+        per_fold.append({"fold": fold, **score.add(held, pred, plain)})
+        curve_scored.update(_ade_curve_scores(extractor, low, held, gold_entities, train_lexicon, fold_predicted, fold))
         curve_gold |= _ade_gold_by_fold(held, fold)
     return score.result(
         mode="folds",
@@ -527,6 +614,16 @@ def evaluate_ade(
         fold_models="pair model + joint model" if joint_data is not None else "pair model",
         evaluated_folds=len(per_fold),
         per_fold=per_fold,
+        effect_tagger=(
+            {
+                "negative_share": tagger_negative_share,
+                "config": str(tagger_config or "configs/ade_effects.cfg"),
+                "effect_spans": {**prf(*tagger_counts), "per_fold": tagger_folds},
+                **{name: {**variant_scores[name].result(), "per_fold": variant_folds[name]} for name in variant_scores},
+            }
+            if tagging
+            else None
+        ),
         gold_entities=gold_entities,
         seconds=round(time.time() - started, 1),
     )

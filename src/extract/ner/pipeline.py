@@ -119,6 +119,8 @@ def _switched_off(settings: Settings, linker_dir: Path | None, wanted: set[str])
         off.add("extract_drug_classes")
     if not settings.biologic_drugs:
         off.add("extract_biologic_drugs")
+    if not settings.ade_effects or resolve_model_dir("", "ade-effects") is None:
+        off.add("extract_adverse_effects")
     if linker_dir is None:
         off.update({"extract_biologic_drugs", "extract_disease_names", "extract_linker"})
         if "extract_linker" in wanted:
@@ -188,6 +190,7 @@ def pipeline_key(settings: Settings) -> tuple:
         settings.ner_gemm,
         settings.drug_classes,
         settings.biologic_drugs,
+        settings.ade_effects,
     )
 
 

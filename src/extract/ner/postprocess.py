@@ -20,6 +20,8 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
    the concept) of their long form; missed short forms become entities;
 2. ``extract_linker`` — only when a ``models/linker-*`` folder (or the folder named by
    ``settings.linker_index``) exists; otherwise linking is skipped with a warning;
+   ``extract_adverse_effects`` — adverse effects as the ADE corpus annotates them, as ``ADVERSE_EFFECT`` spans
+   beside the entities (``extract.ner.adverse_effects``; the newest ``models/ade-effects-*``);
 3. ``extract_context`` — ``negated`` / ``uncertain`` flags.
 """
 
@@ -27,4 +29,11 @@ from __future__ import annotations
 
 from extract.context import abbreviations, negation  # noqa: F401  (extract_abbreviations, extract_context)
 from extract.linking import linker  # noqa: F401  (extract_linker)
-from extract.ner import annotation_rates, biologics, consistency, disease_names, drug_classes  # noqa: F401  (their factories)
+from extract.ner import (  # noqa: F401  (their factories)
+    adverse_effects,
+    annotation_rates,
+    biologics,
+    consistency,
+    disease_names,
+    drug_classes,
+)

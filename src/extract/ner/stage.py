@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extract import schemas
+from extract.ner.adverse_effects import effect_spans
 from extract.ner.pipeline import get_ner_nlp, model_version
 from extract.nlp.inference_ops import one_thread
 from extract.parallel import WorkerPool, chunk_size, fork_map, workers_available
@@ -28,6 +29,8 @@ from extract.rejects import Reject
 from extract.settings import Settings, get_settings
 
 STAGE = "ner"
+#: ``entities.method`` of the adverse-effect spans (``label`` ``ADVERSE_EFFECT``, :mod:`extract.ner.adverse_effects`).
+EFFECT_METHOD = "adverse_effect_tagger"
 log = logging.getLogger(__name__)
 
 
@@ -94,7 +97,9 @@ DocOutcome = list[EntityRecord] | str
 
 
 def entity_records(doc: Doc) -> list[EntityRecord]:
-    """The entities of a processed doc in document order (plain tuples: cheap to send between processes)."""
+    """The entities of a processed doc in document order (plain tuples: cheap to send between processes), then
+    the adverse-effect spans of ``extract_adverse_effects`` (label ``ADVERSE_EFFECT``, unlinked; after every
+    CHEMICAL / DISEASE entity, so those keep their entity ids whether the tagger runs or not)."""
     return [
         (
             ent.start_char,
@@ -114,6 +119,10 @@ def entity_records(doc: Doc) -> list[EntityRecord]:
             ent._.mesh_tree_numbers,
         )
         for ent in sorted(doc.ents, key=lambda e: (e.start_char, e.end_char))
+    ] + [
+        (s.start_char, s.end_char, s.text, s.label_, EFFECT_METHOD, None, None, None, None, None, None, False, False)
+        + (None, None)
+        for s in sorted(effect_spans(doc), key=lambda s: (s.start_char, s.end_char))
     ]
 
 

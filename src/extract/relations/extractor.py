@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from extract.relations import effect_spans
 from extract.relations.rules import RuleExtractor
 from extract.relations.types import DocumentView, RelationCandidate
 from extract.settings import Settings, get_settings, resolve_model_dir
@@ -52,26 +53,39 @@ def _try(fn, *args):
 
 
 class CoordinationAware:
-    """Wrap an extractor so relations are distributed over coordinated head mentions."""
+    """Wrap an extractor so relations are distributed over coordinated head mentions, and the document's
+    adverse-effect spans (``ADVERSE_EFFECT`` entities) give adverse-event phrases (``effect_phrases``) and
+    adverse-event-only tails (``effect_tails``; :mod:`extract.relations.effect_spans`)."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, effect_phrases: bool = True, effect_tails: bool = True):
         self.inner = inner
         self.version = inner.version
+        self.effect_phrases = effect_phrases
+        self.effect_tails = effect_tails
 
     def extract(self, doc):
         from extract.relations.coordination import distribute_over_coordination
 
-        return distribute_over_coordination(doc, self.inner.extract(doc))
+        view, effects, added = effect_spans.prepare(doc, self.effect_tails)
+        cands = distribute_over_coordination(view, self.inner.extract(view))
+        return effect_spans.finish(cands, effects, added, self.effect_phrases)
 
     def extract_many(self, docs):
         """``extract`` per document (an exception in place of a failed document's candidates)."""
         from extract.relations.coordination import distribute_over_coordination
 
+        prepared = [effect_spans.prepare(d, self.effect_tails) for d in docs]
+        views = [p[0] for p in prepared]
         inner_many = getattr(self.inner, "extract_many", None)
-        results = inner_many(docs) if inner_many is not None else [_try(self.inner.extract, d) for d in docs]
-        return [
-            r if isinstance(r, Exception) else _try(distribute_over_coordination, d, r) for d, r in zip(docs, results)
-        ]
+        results = inner_many(views) if inner_many is not None else [_try(self.inner.extract, v) for v in views]
+        out = []
+        for (view, effects, added), r in zip(prepared, results):
+            if not isinstance(r, Exception):
+                r = _try(distribute_over_coordination, view, r)
+            if not isinstance(r, Exception):
+                r = effect_spans.finish(r, effects, added, self.effect_phrases)
+            out.append(r)
+        return out
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

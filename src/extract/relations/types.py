@@ -8,6 +8,9 @@ DRUG_ADVERSE_EVENT = "drug_adverse_event"
 DRUG_TREATS_DISEASE = "drug_treats_disease"
 DISEASE_MANIFESTATION = "disease_manifestation"
 RELATION_TYPES = (DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DISEASE_MANIFESTATION)
+#: Label of the adverse-effect spans the NER stage's tagger writes beside CHEMICAL / DISEASE mentions
+#: (``extract.ner.adverse_effects``); read only through ``extract.relations.effect_spans``.
+ADVERSE_EFFECT = "ADVERSE_EFFECT"
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class EntityView:
     start: int
     end: int
     text: str
-    label: str  # CHEMICAL or DISEASE
+    label: str  # CHEMICAL or DISEASE (ADVERSE_EFFECT: an adverse-effect span, see extract.relations.effect_spans)
     sentence_index: int
     concept_id: str | None = None
     abbreviation_of: str | None = None

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from extract.corpora.ade import AdeSentence
 from extract.corpora.pubtator import PubtatorDocument, raw_document_rows
 from extract.relations.event_phrase import EventPhrase, Span
-from extract.relations.types import DocumentView, EntityView
+from extract.relations.types import ADVERSE_EFFECT, DocumentView, EntityView
 from extract.training.relations.documents import LabelledView, pubtator_view
 
 
@@ -46,7 +46,15 @@ def run_ner(rows: list[dict]) -> dict[str, DocumentView]:
     if not rows:
         return {}
     tables = run_texts(rows, stages=("clean", "ner"))
-    return {v.doc_id: v for _, v in build_views(tables["documents"], tables["sentences"], tables["entities"])}
+    views = {v.doc_id: v for _, v in build_views(tables["documents"], tables["sentences"], tables["entities"])}
+    # The CHEMICAL / DISEASE mentions only: the shipped adverse-effect tagger learnt from the whole ADE corpus, so its
+    # spans would leak held-out folds into training and evaluation (``evaluate_ade`` adds each fold's own).
+    return {
+        k: v
+        if all(e.label != ADVERSE_EFFECT for e in v.entities)
+        else replace(v, entities=[e for e in v.entities if e.label != ADVERSE_EFFECT])
+        for k, v in views.items()
+    }
 
 
 def predict_ade(sentences: Sequence[AdeSentence]) -> list[PredictedAde]:
