@@ -51,6 +51,9 @@ def test_normalize_and_variants() -> None:
     assert normalize("Diabetes Mellitus, Type-2") == "diabetes mellitus type 2"
     assert normalize("β-carotene") == "beta carotene"
     assert "seizure" in lookup_variants("seizures")
+    # a hyphen between letters may also be no word break ("thrombo-embolism" is "thromboembolism")
+    assert lookup_variants("venous thrombo-embolism") == ["venous thrombo embolism", "venous thromboembolism"]
+    assert lookup_variants("5-FU") == ["5 fu"]
 
 
 def test_knowledge_base_sources(fixture_index: Path) -> None:
@@ -201,6 +204,12 @@ def test_shipped_index_on_calcinosis_sample() -> None:
         assert found[term]._.ontology in ("MESH", "HPO"), term
     assert found["minocylcine"]._.concept_name.lower() == "minocycline"
     assert found["systemic sclerosis"]._.concept_id == "MESH:D012595"
+
+
+@needs_shipped
+def test_shipped_index_links_a_hyphen_split_name() -> None:
+    linker = EntityLinker(SHIPPED)
+    assert _link(linker, "venous thrombo-embolism", "DISEASE").concept_id == "MESH:D054556"
 
 
 @needs_shipped

@@ -99,6 +99,9 @@ def _singular(word: str) -> str:
     return word
 
 
+_LETTER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
 def lookup_variants(text: str) -> list[str]:
     """Normalised forms of a mention to try in the exact dictionary, best first."""
     base = normalize(text)
@@ -117,6 +120,10 @@ def lookup_variants(text: str) -> list[str]:
     for prefix in ("acute ", "chronic ", "severe ", "the ", "a "):
         if base.startswith(prefix) and len(base) > len(prefix) + 3:
             variants.append(base[len(prefix) :])
+    if "-" in text:  # "thrombo-embolism" is "thromboembolism", "non-steroidal" is "nonsteroidal"
+        joined = normalize(_LETTER_HYPHEN.sub("", text))
+        if joined != base:
+            variants.append(joined)
     seen: set[str] = set()
     return [v for v in variants if v and not (v in seen or seen.add(v))]
 
