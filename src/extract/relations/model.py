@@ -441,15 +441,12 @@ class ModelExtractor:
         state = _DocState(doc, rule_cands, instances, np.zeros(0))
         # Negation of the intra pairs: of their rule readings (for the accepted treatments) and, for the accepted
         # adverse events, also a negation cue between the two mentions when no rule reads the pair
-        # (``rules.region_negated``) or a negation opening the clause of both (``rules.clause_negated``), computed
-        # here while the document's memo holds the pair contexts.
+        # (``rules.region_negated``), computed here while the document's memo holds the pair contexts.
         for inst in instances:
             if inst.intra:
                 rule = any(sig.negated for sig in drug_disease_signals(doc, inst.chem, inst.dis))
                 state.negated[id(inst)] = rule
-                state.ae_negated[id(inst)] = (
-                    rule or region_negated(doc, inst.chem, inst.dis) or clause_negated(doc, inst.chem, inst.dis)
-                )
+                state.ae_negated[id(inst)] = rule or region_negated(doc, inst.chem, inst.dis)
         if self.manifestation is not None:
             state.manifestation_readings = self.manifestation.readings(doc)
         for inst in instances:
@@ -601,7 +598,9 @@ class ModelExtractor:
         for inst, score in chosen:
             # An adverse-event reading is negated by a cue between the two mentions even when no rule reads the pair
             # ("X was not associated with Y"); a treatment stays one when the drug failed ("X did not improve Y").
-            negated = inst.intra and state.ae_negated[id(inst)]
+            # A negation opening the clause of both mentions negates it too (``rules.clause_negated``; asked only of
+            # the accepted pairs).
+            negated = inst.intra and (state.ae_negated[id(inst)] or clause_negated(doc, inst.chem, inst.dis))
             ade[(inst.chem.entity_id, inst.dis.entity_id)] = RelationCandidate(
                 type=DRUG_ADVERSE_EVENT,
                 head=inst.chem,
