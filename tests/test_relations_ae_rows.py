@@ -119,6 +119,29 @@ NEGATION_CASES = [
         {"clozapine": C, "agranulocytosis": D},
         ("clozapine", "agranulocytosis", False),
     ),
+    # the negation carries over an intervening mention up to the disease ...
+    (
+        "Intravenous lidocaine does not cause shivering-like tremor or alter thermoregulation.",
+        {"lidocaine": C, "shivering": D, "tremor": D},
+        ("lidocaine", "tremor", True),
+    ),
+    (
+        "Although diazepam is commonly associated with a variety of side effects, it is generally not believed to "
+        "cause fugue-like states or retrograde amnesia.",
+        {"diazepam": C, "fugue": D, "retrograde amnesia": D},
+        ("diazepam", "retrograde amnesia", True),
+    ),
+    # ... but not over a clause break, nor back to a drug named after the disease
+    (
+        "Adenosine did not cause bronchospasm in normal subjects, but caused dyspnea in asthmatic subjects.",
+        {"adenosine": C, "bronchospasm": D, "dyspnea": D},
+        ("adenosine", "dyspnea", False),
+    ),
+    (
+        "This hearing loss was not at all affected by verapamil given before or after quinine.",
+        {"hearing loss": D, "verapamil": C, "quinine": C},
+        ("quinine", "hearing loss", False),
+    ),
 ]
 
 

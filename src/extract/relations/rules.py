@@ -416,8 +416,21 @@ def clause_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
 def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
     """The text between a same-sentence drug and disease (over prepositional objects, at most
     ``MAX_REGION_CHARS``) holds a negation cue: "X was not associated with Y", "X does not promote Y"."""
-    region = pair_context(doc, chem, dis).region_pp
-    return len(region) <= MAX_REGION_CHARS and has_negation(region) and not _NOT_A_NEGATION.search(region)
+    ctx = pair_context(doc, chem, dis)
+    region = ctx.region_pp
+    if len(region) <= MAX_REGION_CHARS and has_negation(region) and not _NOT_A_NEGATION.search(region):
+        return True
+    return ctx.first is chem and carried_negation(ctx.between)
+
+
+def carried_negation(between: str) -> bool:
+    """A negation between a drug and a later disease carries over the mentions after it up to the disease, unless a
+    clause break follows it: "X does not cause fugue-like states or Y", "X and SSRIs, such as Z, should not present
+    serious risks in promoting Y" (the intervening mentions cut the pair's region, not the negation's scope)."""
+    if len(between) > MAX_REGION_CHARS or _NOT_A_NEGATION.search(between):
+        return False
+    ends = [m.end() for m in NEGATION.finditer(between)]
+    return bool(ends) and not _CLAUSE_BREAK.search(between, ends[-1])
 
 
 def is_hypernym_pair(a: EntityView, b: EntityView) -> bool:
