@@ -1,5 +1,5 @@
 """Same-sentence drug -> adverse event rows the sentence does not state: the less-comparative veto
-(``extract.relations.comparatives.less_with_drug``) and negation without a rule reading
+(``extract.relations.comparatives.less_with_drug``), another arm's effect (``extract.relations.clause_arms``) and negation without a rule reading
 (``extract.relations.rules.region_negated``) or by a negation opening the clause (``clause_negated``), on sentences of the judged trial abstracts and the audit corpus, and the
 shipped extractor on them."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from extract.relations.clause_arms import other_arm_effect
 from extract.relations.comparatives import less_with_drug
 from extract.relations.rules import clause_negated, region_negated
 from extract.relations.types import DRUG_ADVERSE_EVENT
@@ -203,6 +204,46 @@ def test_clause_negated(text, terms, expected):
     assert clause_negated(*pair_view(text, terms, drug, disease)) is negated
 
 
+MEGESTROL = (
+    "Adverse experiences were mild with both therapies, but megestrol acetate was associated with a higher frequency "
+    "of weight gain, fluid retention and dyspnea, whereas fadrozole was associated with a higher frequency of nausea."
+)
+MEGESTROL_TERMS = {
+    "megestrol acetate": C,
+    "fadrozole": C,
+    "weight gain": D,
+    "fluid retention": D,
+    "dyspnea": D,
+    "nausea": D,
+}
+SUNITINIB = (
+    "The most common AEs on sunitinib were diarrhea (40%) and nausea (32%); those on capecitabine were hand-foot "
+    "syndrome (61%) and diarrhea (34%)."
+)
+SUNITINIB_TERMS = {"sunitinib": C, "capecitabine": C, "diarrhea": D, "nausea": D, "hand-foot syndrome": D}
+ARM_CASES = [
+    (MEGESTROL, MEGESTROL_TERMS, ("megestrol acetate", "nausea", True)),
+    (MEGESTROL, MEGESTROL_TERMS, ("fadrozole", "nausea", False)),
+    (MEGESTROL, MEGESTROL_TERMS, ("megestrol acetate", "dyspnea", False)),
+    (MEGESTROL, MEGESTROL_TERMS, ("fadrozole", "weight gain", True)),
+    # the same effect in both clauses is stated for both drugs
+    (SUNITINIB, SUNITINIB_TERMS, ("capecitabine", "diarrhea", False)),
+    (SUNITINIB, SUNITINIB_TERMS, ("capecitabine", "nausea", True)),
+    # no other drug in the effect's clause: nothing to give it to
+    (
+        "Clozapine was associated with more constipation, whereas dry mouth was rare.",
+        {"clozapine": C, "constipation": D, "dry mouth": D},
+        ("clozapine", "dry mouth", False),
+    ),
+]
+
+
+@pytest.mark.parametrize("text,terms,expected", ARM_CASES)
+def test_other_arm_effect(text, terms, expected):
+    drug, disease, other = expected
+    assert other_arm_effect(*pair_view(text, terms, drug, disease)) is other
+
+
 SHIPPED = [
     # the audit corpus sentence relations-0.13.0 without the veto reported as fexofenadine -> angioedema
     (
@@ -226,6 +267,13 @@ SHIPPED = [
         "Birth deficit was observed in two women following ginger administration.",
         {"ginger": C, "birth deficit": D},
         ("ginger", "birth deficit"),
+    ),
+    # an audit corpus sentence relations-0.13.0 read as megestrol -> nausea (fadrozole's effect)
+    (
+        MEGESTROL,
+        "Nausea occurred in three patients given megestrol acetate.",
+        MEGESTROL_TERMS,
+        ("megestrol acetate", "nausea"),
     ),
 ]
 

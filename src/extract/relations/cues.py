@@ -81,5 +81,9 @@ CLAUSE_BREAK = (
     r"with\s+the\s+exception\s+of|in\s+contrast)\b|;|:|\)\s*,|,\s*and\b"
 )
 
+#: Where a sentence turns from one arm to the other: "X was associated with more A, whereas Z was associated with more
+#: B", "A was more common with X; B with Z", "..., but ...", "in contrast".
+ARM_CONTRAST = r",?\s*\b(?:whereas|while)\b|;|,\s*but\b|,?\s*\bin\s+contrast\b"
+
 #: Negation words that do not negate the pair around them: "Y, but not Z, ...", "not only", "if not", "not yet".
 NOT_A_NEGATION = r"\bbut\s+not\b|\bnot\s+only\b|\bif\s+not\b|\bnot\s+(?:yet|always)\b"

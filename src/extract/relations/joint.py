@@ -144,7 +144,8 @@ class JointModel:
     # treatment in at least as many sentences (relations >= 0.10.0; older pickles read False).
     document_consistency: bool = False
     # Drop a same-sentence adverse-event row whose sentence gives the drug *less* of the effect than a comparator
-    # (:func:`extract.relations.comparatives.less_with_drug`; relations >= 0.13.0, older pickles read False).
+    # (:func:`extract.relations.comparatives.less_with_drug`) or whose effect is another arm's
+    # (:func:`extract.relations.clause_arms.other_arm_effect`); relations >= 0.13.0, older pickles read False.
     less_veto: bool = False
 
     def _hasher(self) -> FeatureHasher:

@@ -36,6 +36,7 @@ from sklearn.linear_model import LogisticRegression
 
 from extract.nlp.inference_ops import one_thread
 from extract.relations.candidates import concept_key
+from extract.relations.clause_arms import other_arm_effect
 from extract.relations.comparatives import less_with_drug
 from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, aggregate
 from extract.relations.cues import REDUCTION
@@ -629,7 +630,9 @@ class ModelExtractor:
                 del ade[key]
         if self.joint is not None and getattr(self.joint, "less_veto", False):
             for key, c in list(ade.items()):
-                if c.head.sentence_index == c.tail.sentence_index and less_with_drug(doc, c.head, c.tail):
+                if c.head.sentence_index == c.tail.sentence_index and (
+                    less_with_drug(doc, c.head, c.tail) or other_arm_effect(doc, c.head, c.tail)
+                ):
                     del ade[key]
         if self.joint is not None:
             # A same-sentence adverse-event reading the sentence gives as a treatment (or as no relation) is not
