@@ -34,8 +34,9 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# two pytest-xdist worker processes; tests/conftest.py keeps the tests that share an expensive fixture in one
 test: setup
-	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider
+	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider -n 2 --dist loadscope
 
 test-slow: setup
 	$(BIN)/python -m pytest -m slow -q -p no:cacheprovider

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import copy_output
 from extract import schemas, store
 from extract.check import check_output
 from helpers import ROOT, biomed_extract, cli_env, kill_group, tiny_ner_model
@@ -177,37 +178,35 @@ def test_second_run_on_the_same_output_refuses_or_waits(tmp_path, model):
     assert check_output(out).ok
 
 
-def test_failing_batch_keeps_other_batches_intact(tmp_path, model, monkeypatch):
-    """Two batches: the second fails in its ner stage; the first batch's tables are untouched."""
+def test_failing_batch_keeps_other_batches_intact(sample_run, tmp_path, monkeypatch):
+    """A third batch fails in its ner stage; the two batches of the session's sample run (``seeds`` from the
+    CLI, ``again`` from the parent flow; a copy of its output) are untouched."""
     from extract import stages
-    from extract.settings import get_settings
     from pipelines.flows import extraction_pipeline
 
-    monkeypatch.setenv("BIOMED_EXTRACT_NER_MODEL", str(model))
-    get_settings.cache_clear()
-    out = tmp_path / "out"
-    try:
-        extraction_pipeline(inputs=[str(SAMPLES / "medline")], out=str(out), batch_id="good")
-        before = {t: _sorted_rows(out, t) for t in COMPARED}
-        real_ner_chunk = stages.ner_chunk
+    out = copy_output(sample_run["out"], tmp_path / "out")
+    before = {t: _sorted_rows(out, t) for t in COMPARED}
+    good = {r["batch_id"] for r in store.read_table(out, "runs").to_pylist()}
+    assert good == {"seeds", "again"}
+    real_ner_chunk = stages.ner_chunk
 
-        def broken_ner_chunk(documents, sentences, settings=None):
-            if documents.num_rows and documents["batch_id"][0].as_py() == "bad":
-                raise RuntimeError("simulated NER crash")
-            return real_ner_chunk(documents, sentences, settings)
+    def broken_ner_chunk(documents, sentences, settings=None):
+        if documents.num_rows and documents["batch_id"][0].as_py() == "bad":
+            raise RuntimeError("simulated NER crash")
+        return real_ner_chunk(documents, sentences, settings)
 
-        monkeypatch.setattr(stages, "ner_chunk", broken_ner_chunk)
-        with pytest.raises(Exception, match="simulated NER crash"):
-            extraction_pipeline(inputs=[str(SAMPLES / "pages")], out=str(out), batch_id="bad")
-    finally:
-        get_settings.cache_clear()
-    after = {t: [r for r in _sorted_rows(out, t) if ("batch_id", repr("good")) in r] for t in PER_BATCH}
+    monkeypatch.setattr(stages, "ner_chunk", broken_ner_chunk)
+    with pytest.raises(Exception, match="simulated NER crash"):
+        extraction_pipeline(inputs=[str(SAMPLES / "pages")], out=str(out), batch_id="bad")
+    after = {t: [r for r in _sorted_rows(out, t) if ("batch_id", repr("bad")) not in r] for t in PER_BATCH}
     assert after == {t: before[t] for t in PER_BATCH}
-    # The failed run never reached the summary: the corpus-level pair table is the good run's.
+    assert all(before[t] for t in ("documents", "entities", "relations"))
+    # The failed run never reached the summary: the corpus-level pair table is the good runs'.
     assert _sorted_rows(out, "concept_pairs") == before["concept_pairs"] != []
     runs = store.read_table(out, "runs").to_pylist()
     assert {(r["batch_id"], r["stage"], r["status"]) for r in runs} >= {
-        ("good", "relations", "completed"),
+        ("seeds", "relations", "completed"),
+        ("again", "relations", "completed"),
         ("bad", "clean", "completed"),
         ("bad", "ner", "failed"),
     }

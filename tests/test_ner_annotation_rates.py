@@ -175,6 +175,17 @@ def test_each_rule_can_be_switched_off_in_the_config(switch):
 
 
 def test_names_are_added_when_switched_on():
-    nlp = build_ner_nlp(overrides={CONFIG + "add_names": True})
-    ents = {e.text: (e.label_, e._.concept_id) for e in nlp(TEXT).ents}
+    """The stage's pipes with ``add_names = true`` in the config.  The rule is built from the config with that
+    override; every other pipe is the session's stage pipeline's (a second full build would load the NER model
+    again, ~10 s, to get the same pipes: the override changes only this one)."""
+    rule = build_ner_nlp(only=["extract_annotation_rates"], overrides={CONFIG + "add_names": True}).get_pipe(
+        "extract_annotation_rates"
+    )
+    assert rule._add
+    stage = get_ner_nlp()
+    assert "extract_annotation_rates" in stage.pipe_names and "extract_linker" in stage.pipe_names
+    doc = stage.make_doc(TEXT)
+    for name, pipe in stage.pipeline:
+        doc = (rule if name == "extract_annotation_rates" else pipe)(doc)
+    ents = {e.text: (e.label_, e._.concept_id) for e in doc.ents}
     assert ents["platelet aggregation"] == ("DISEASE", "MESH:D001791")
