@@ -63,3 +63,70 @@ def test_component_with_the_mesh_config_marks_mesh_names_apart() -> None:
     assert tags["adriamycin"] == "B-MCHEM"  # an entry term of Doxorubicin
     assert "MDIS" in tags["ototoxicity"]
     assert tags["rats"] == "LEX-O"
+
+
+def _small_component(nlp):
+    component = nlp.add_pipe("extract_lexicon_features")
+    component.terms = {"CHEM": ["5-fluorouracil", "valproic acid"], "DIS": ["hand-foot syndrome", "nausea"]}
+    component._build()
+    return component
+
+
+def _tags(nlp, text: str) -> dict[str, str]:
+    return {t.text: t.tag_ for t in nlp(text)}
+
+
+def test_the_folder_keeps_the_tokenized_terms_and_loading_uses_them(tmp_path) -> None:
+    """``to_disk`` writes the terms as the tokenizer splits them; ``from_disk`` builds the index from that file when
+    the tokenizer is the one that split them, and tokenizes the terms itself otherwise."""
+    import gzip
+    import json
+
+    from extract.nlp.tokenizer import make_blank_nlp
+
+    nlp = make_blank_nlp()
+    component = _small_component(nlp)
+    text = "Hand-foot syndrome and nausea followed 5-fluorouracil, not valproic acid alone."
+    expected = _tags(nlp, text)
+    assert expected["syndrome"] == "I-DIS" and expected["valproic"] == "B-CHEM"
+    component.to_disk(tmp_path)
+    stored = json.loads(gzip.open(tmp_path / "tokens.json.gz", "rt", encoding="utf-8").read())
+    assert stored["tokenizer"] == component.tokenizer_fingerprint()
+    assert ["valproic", "acid"] in stored["tokens"]["CHEM"]
+
+    loaded_nlp = make_blank_nlp()
+    loaded = loaded_nlp.add_pipe("extract_lexicon_features").from_disk(tmp_path)
+    assert loaded._index == component._index
+    assert _tags(loaded_nlp, text) == expected
+
+    # the stored tokens are what the index is built from: a file whose tokens differ changes the matches ...
+    stored["tokens"]["CHEM"][1] = ["valproic"]
+    with gzip.open(tmp_path / "tokens.json.gz", "wt", encoding="utf-8") as handle:
+        json.dump(stored, handle)
+    changed_nlp = make_blank_nlp()
+    changed_nlp.add_pipe("extract_lexicon_features").from_disk(tmp_path)
+    assert _tags(changed_nlp, text)["valproic"] == "B-CHEM" and _tags(changed_nlp, text)["acid"] == "LEX-O"
+    # ... unless another tokenizer split them: then the terms are tokenized again
+    stored["tokenizer"] = "another tokenizer"
+    with gzip.open(tmp_path / "tokens.json.gz", "wt", encoding="utf-8") as handle:
+        json.dump(stored, handle)
+    other_nlp = make_blank_nlp()
+    other_nlp.add_pipe("extract_lexicon_features").from_disk(tmp_path)
+    assert _tags(other_nlp, text) == expected
+
+
+def test_the_shipped_model_folder_holds_tokens_of_its_own_tokenizer() -> None:
+    """The default NER model loads its lexicon without tokenizing the terms: its ``tokens.json.gz`` was split by the
+    folder's own tokenizer and covers every term."""
+    import gzip
+    import json
+
+    from extract.settings import resolve_model_dir
+
+    folder = resolve_model_dir(get_settings().ner_model, "ner")
+    nlp = spacy.load(folder, exclude=["ner", "lexicon_features"])
+    component = nlp.add_pipe("extract_lexicon_features")
+    component.terms = json.loads(
+        gzip.open(folder / "lexicon_features" / "terms.json.gz", "rt", encoding="utf-8").read()
+    )
+    assert component._stored_tokens(folder / "lexicon_features") is not None

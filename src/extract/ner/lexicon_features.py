@@ -18,7 +18,10 @@ dictionaries; matches are never turned into entities directly.
 
 The term lists are read once from ``shared/vocab`` at ``initialize`` and stored
 inside the model folder (``lexicon_features/terms.json.gz``), so a trained model
-does not need ``shared/`` at run time.  Registered through the
+does not need ``shared/`` at run time; next to them ``lexicon_features/tokens.json.gz`` keeps every term as the
+model's tokenizer splits it (with a fingerprint of that tokenizer), so loading the model does not tokenize the
+~220k terms again (~10 s); a folder without the file, or with another tokenizer's, is tokenized as before.
+Registered through the
 ``spacy_factories`` entry point ``extract_lexicon_features``.
 
 Lexicon dropout (training only): a model that always sees the dictionary marks
@@ -35,6 +38,7 @@ reproducible.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
 from collections.abc import Callable, Iterable, Sequence
@@ -57,6 +61,9 @@ __all__ = ["LexiconFeatures", "make_lexicon_features", "load_vocab_terms"]
 #: ``Doc.user_data`` keys set by the training augmenter (absent at inference).
 DROPOUT_RATE_KEY = "extract_lexicon_dropout_rate"
 DROPOUT_SEED_KEY = "extract_lexicon_dropout_seed"
+#: The component folder's files: the term lists, and the terms as the tokenizer splits them.
+TERMS_FILE = "terms.json.gz"
+TOKENS_FILE = "tokens.json.gz"
 
 _MIN_LEN = 3
 _HPO_PHENOTYPE_ROOT = "HP:0000118"
@@ -154,11 +161,24 @@ class LexiconFeatures:
         # tag string -> its hash in the vocab's StringStore (filled on first use)
         self._tag_hashes: dict[str, int] = {}
 
-    def _build(self) -> None:
+    def tokenizer_fingerprint(self) -> str:
+        """SHA-1 of the tokenizer's rules (its serialized form without the vocab)."""
+        return hashlib.sha1(self.nlp.tokenizer.to_bytes(exclude=["vocab"])).hexdigest()
+
+    def tokenized_terms(self) -> dict[str, list[list[str]]]:
+        """Every term as the lower-cased texts of its tokens, per label, in the order of ``terms``."""
+        return {
+            label: [[t.lower_ for t in doc] for doc in self.nlp.tokenizer.pipe(terms, batch_size=1000)]
+            for label, terms in self.terms.items()
+        }
+
+    def _build(self, tokens: dict[str, list[list[str]]] | None = None) -> None:
+        """The match index from ``tokens`` (:meth:`tokenized_terms`; computed when not given)."""
+        tokens = self.tokenized_terms() if tokens is None else tokens
         index: dict[tuple[str, ...], set[str]] = {}
         for label in sorted(self.terms):  # CHEM, DIS (and MCHEM, MDIS with separate MeSH marks)
-            for doc in self.nlp.tokenizer.pipe(self.terms.get(label, []), batch_size=1000):
-                key = tuple(t.lower_ for t in doc)
+            for words in tokens.get(label, []):
+                key = tuple(words)
                 if key:
                     index.setdefault(key, set()).add(label)
         self._words = {}
@@ -248,13 +268,36 @@ class LexiconFeatures:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        with gzip.open(path / "terms.json.gz", "wt", encoding="utf-8") as handle:
+        with gzip.open(path / TERMS_FILE, "wt", encoding="utf-8") as handle:
             json.dump(self.terms, handle)
+        self.write_tokens(path)
+
+    def write_tokens(self, path: str | Path) -> Path:
+        """Write ``tokens.json.gz`` (the terms as this component's tokenizer splits them) into the folder ``path``."""
+        target = Path(path) / TOKENS_FILE
+        data = {"tokenizer": self.tokenizer_fingerprint(), "tokens": self.tokenized_terms()}
+        with gzip.GzipFile(target, "wb", mtime=0) as raw:  # mtime 0: the same terms give the same bytes
+            raw.write(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        return target
+
+    def _stored_tokens(self, path: Path) -> dict[str, list[list[str]]] | None:
+        """The folder's tokenized terms when they were split by this tokenizer and match ``terms``, else None."""
+        if not (path / TOKENS_FILE).exists():
+            return None
+        with gzip.open(path / TOKENS_FILE, "rt", encoding="utf-8") as handle:
+            data = json.load(handle)
+        tokens = data.get("tokens", {})
+        if data.get("tokenizer") != self.tokenizer_fingerprint() or {k: len(v) for k, v in tokens.items()} != {
+            k: len(v) for k, v in self.terms.items()
+        }:
+            return None
+        return tokens
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> LexiconFeatures:
-        with gzip.open(Path(path) / "terms.json.gz", "rt", encoding="utf-8") as handle:
+        path = Path(path)
+        with gzip.open(path / TERMS_FILE, "rt", encoding="utf-8") as handle:
             self.terms = json.load(handle)
-        self._build()
+        self._build(self._stored_tokens(path))
         return self
 
 
