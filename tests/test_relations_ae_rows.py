@@ -132,7 +132,13 @@ NEGATION_CASES = [
         {"diazepam": C, "fugue": D, "retrograde amnesia": D},
         ("diazepam", "retrograde amnesia", True),
     ),
-    # ... but not over a clause break, nor back to a drug named after the disease
+    # ... but not over a clause break, nor back to a drug named after the disease; a noun-phrase negation ("no A")
+    # ends with its own mention
+    (
+        "Metoprolol produced no significant angina episodes and later hypotension in two patients.",
+        {"metoprolol": C, "angina": D, "hypotension": D},
+        ("metoprolol", "hypotension", False),
+    ),
     (
         "Adenosine did not cause bronchospasm in normal subjects, but caused dyspnea in asthmatic subjects.",
         {"adenosine": C, "bronchospasm": D, "dyspnea": D},

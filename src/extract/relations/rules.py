@@ -420,17 +420,30 @@ def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
     region = ctx.region_pp
     if len(region) <= MAX_REGION_CHARS and has_negation(region) and not _NOT_A_NEGATION.search(region):
         return True
-    return ctx.first is chem and carried_negation(ctx.between)
+    return ctx.first is chem and carried_negation(doc, chem, dis)
 
 
-def carried_negation(between: str) -> bool:
+#: Negations of a predicate ("does not cause", "should not present", "failed to"), which scope over all the objects
+#: after them; the other cues negate a noun phrase ("without A", "no A") and end with it.
+_PREDICATE_NEGATION = re.compile(r"^(?:not|never|cannot|failed to|did not|does not|was not|were not|n't)$", re.I)
+
+
+def carried_negation(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
     """A negation between a drug and a later disease carries over the mentions after it up to the disease, unless a
     clause break follows it: "X does not cause fugue-like states or Y", "X and SSRIs, such as Z, should not present
-    serious risks in promoting Y" (the intervening mentions cut the pair's region, not the negation's scope)."""
+    serious risks in promoting Y" (the intervening mentions cut the pair's region, not the negation's scope).  A
+    noun-phrase negation ("without A", "no A") carries only when no mention stands between it and the disease:
+    "X without A led to Y" does not deny Y."""
+    between = doc.text[chem.end : dis.start]
     if len(between) > MAX_REGION_CHARS or _NOT_A_NEGATION.search(between):
         return False
-    ends = [m.end() for m in NEGATION.finditer(between)]
-    return bool(ends) and not _CLAUSE_BREAK.search(between, ends[-1])
+    cues = list(NEGATION.finditer(between))
+    if not cues or _CLAUSE_BREAK.search(between, cues[-1].end()):
+        return False
+    if _PREDICATE_NEGATION.match(cues[-1].group(0)):
+        return True
+    cue_end = chem.end + cues[-1].end()
+    return not any(e is not dis and cue_end <= e.start < dis.start for e in sentence_entities(doc, dis.sentence_index))
 
 
 def is_hypernym_pair(a: EntityView, b: EntityView) -> bool:
