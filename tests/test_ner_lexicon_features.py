@@ -106,13 +106,14 @@ def test_the_folder_keeps_the_tokenized_terms_and_loading_uses_them(tmp_path) ->
     changed_nlp = make_blank_nlp()
     changed_nlp.add_pipe("extract_lexicon_features").from_disk(tmp_path)
     assert _tags(changed_nlp, text)["valproic"] == "B-CHEM" and _tags(changed_nlp, text)["acid"] == "LEX-O"
-    # ... unless another tokenizer split them: then the terms are tokenized again
-    stored["tokenizer"] = "another tokenizer"
-    with gzip.open(tmp_path / "tokens.json.gz", "wt", encoding="utf-8") as handle:
-        json.dump(stored, handle)
-    other_nlp = make_blank_nlp()
-    other_nlp.add_pipe("extract_lexicon_features").from_disk(tmp_path)
-    assert _tags(other_nlp, text) == expected
+    # ... unless another tokenizer split them, or they are the tokens of other terms: then the terms are tokenized
+    # again
+    for key, value in (("tokenizer", "another tokenizer"), ("terms_sha1", "other terms")):
+        with gzip.open(tmp_path / "tokens.json.gz", "wt", encoding="utf-8") as handle:
+            json.dump({**stored, key: value}, handle)
+        other_nlp = make_blank_nlp()
+        other_nlp.add_pipe("extract_lexicon_features").from_disk(tmp_path)
+        assert _tags(other_nlp, text) == expected
 
 
 def test_the_shipped_model_folder_holds_tokens_of_its_own_tokenizer() -> None:

@@ -273,25 +273,29 @@ class LexiconFeatures:
         self.write_tokens(path)
 
     def write_tokens(self, path: str | Path) -> Path:
-        """Write ``tokens.json.gz`` (the terms as this component's tokenizer splits them) into the folder ``path``."""
+        """Write ``tokens.json.gz`` (the terms as this component's tokenizer splits them) into the folder ``path``,
+        next to its ``terms.json.gz``, whose hash it records."""
         target = Path(path) / TOKENS_FILE
-        data = {"tokenizer": self.tokenizer_fingerprint(), "tokens": self.tokenized_terms()}
+        data = {
+            "tokenizer": self.tokenizer_fingerprint(),
+            "terms_sha1": _file_sha1(Path(path) / TERMS_FILE),
+            "tokens": self.tokenized_terms(),
+        }
         with gzip.GzipFile(target, "wb", mtime=0) as raw:  # mtime 0: the same terms give the same bytes
             raw.write(json.dumps(data, ensure_ascii=False).encode("utf-8"))
         return target
 
     def _stored_tokens(self, path: Path) -> dict[str, list[list[str]]] | None:
-        """The folder's tokenized terms when they were split by this tokenizer and match ``terms``, else None."""
+        """The folder's tokenized terms when this tokenizer split the folder's own ``terms.json.gz``, else None."""
         if not (path / TOKENS_FILE).exists():
             return None
         with gzip.open(path / TOKENS_FILE, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
-        tokens = data.get("tokens", {})
-        if data.get("tokenizer") != self.tokenizer_fingerprint() or {k: len(v) for k, v in tokens.items()} != {
-            k: len(v) for k, v in self.terms.items()
-        }:
+        if data.get("tokenizer") != self.tokenizer_fingerprint() or data.get("terms_sha1") != _file_sha1(
+            path / TERMS_FILE
+        ):
             return None
-        return tokens
+        return data.get("tokens")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> LexiconFeatures:
         path = Path(path)
@@ -299,6 +303,10 @@ class LexiconFeatures:
             self.terms = json.load(handle)
         self._build(self._stored_tokens(path))
         return self
+
+
+def _file_sha1(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
 
 
 @Language.factory(

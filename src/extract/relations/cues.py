@@ -28,6 +28,10 @@ NEGATION_CUES = (
     NEGATION_WORDS
     + r"|never|absence|absent|failed to|unlikely|rather than|unrelated|did not|does not|was not|were not|cannot|n't"
 )
+#: The cues of :data:`NEGATION_CUES` that negate a predicate ("does not cause A or Y") and so scope over every object
+#: after them; the others negate a noun phrase ("without A", "no A") and end with it.
+PREDICATE_NEGATION_CUES = r"not|never|cannot|failed to|did not|does not|was not|were not|n't"
+
 
 #: Words that make the condition after them a benefit, not an effect: "resulted in a marked decrease in pain",
 #: "lower pain scores", "relief of nausea".

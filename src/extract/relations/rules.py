@@ -50,6 +50,7 @@ from extract.relations.cues import (
     NOT_A_NEGATION,
     PATIENTS,
     POPULATION,
+    PREDICATE_NEGATION_CUES,
 )
 from extract.relations.memo import per_document, sentence_entities
 from extract.relations.types import (
@@ -423,9 +424,7 @@ def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
     return ctx.first is chem and carried_negation(doc, chem, dis)
 
 
-#: Negations of a predicate ("does not cause", "should not present", "failed to"), which scope over all the objects
-#: after them; the other cues negate a noun phrase ("without A", "no A") and end with it.
-_PREDICATE_NEGATION = re.compile(r"^(?:not|never|cannot|failed to|did not|does not|was not|were not|n't)$", re.I)
+_PREDICATE_NEGATION = re.compile(rf"^(?:{PREDICATE_NEGATION_CUES})$", re.I)
 
 
 def carried_negation(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
