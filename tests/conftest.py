@@ -17,6 +17,9 @@ if worker := os.environ.get("PYTEST_XDIST_WORKER"):
     # ``make test`` runs two pytest-xdist workers: each its own Prefect state (its temporary servers, the CLI runs
     # it starts) rather than two sets of servers on one SQLite database
     os.environ["PREFECT_HOME"] = str(Path(os.environ["PREFECT_HOME"]) / f"xdist-{worker}")
+# Prefect makes its home folder without its parents: on a fresh clone (no ``make demo`` before the tests) neither
+# ``.prefect`` nor ``.prefect/xdist-gwN`` exists, and every temporary server would fail to open its database
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 from extract.settings import get_settings, resolve_model_dir
 
