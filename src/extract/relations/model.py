@@ -39,6 +39,7 @@ from extract.relations.candidates import concept_key
 from extract.relations.clause_arms import other_arm_effect
 from extract.relations.comparatives import less_with_drug
 from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, aggregate
+from extract.relations.concept_priors import ConceptPriors
 from extract.relations.cues import REDUCTION
 from extract.relations.event_phrase import EventPhrase
 from extract.relations.indications import ARTIFACT as INDICATIONS_ARTIFACT
@@ -121,6 +122,8 @@ class PairModel:
     neighbour_features: bool = False
     # Adverse-event phrase widening learnt from the ADE corpus (relations >= 0.5.0); older pickles: None.
     event_phrase: EventPhrase | None = None
+    # Concept priors read by stage 2 after the ``agg_features`` columns (relations >= 0.14.0); older pickles: None.
+    priors: ConceptPriors | None = None
 
     def hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
@@ -534,6 +537,8 @@ class ModelExtractor:
         if self.model.concept is not None and state.instances:
             state.keys, X, state.best = aggregate(state.doc, state.instances, state.scores)
             state.X = X[:, agg_columns(self.model)]
+            if (priors := getattr(self.model, "priors", None)) is not None:
+                state.X = np.hstack([state.X, priors.columns(state.keys)])
         return state
 
     def _concept_probs(self, states: list[_DocState]) -> list[np.ndarray | None]:

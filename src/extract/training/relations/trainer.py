@@ -30,6 +30,7 @@ from extract.corpora.pubtator import read_pubtator, unique_documents
 from extract.metrics import prf
 from extract.relations.candidates import concept_key
 from extract.relations.concept_features import AGG_FEATURES, aggregate
+from extract.relations.concept_priors import PRIOR_FEATURES, ConceptPriors, out_of_fold_columns
 from extract.relations.indications import IndicationTable
 from extract.relations.instances import Instance
 from extract.relations.joint import JointModel
@@ -212,6 +213,19 @@ def concept_table(
     return X_all, np.array(y), keys, groups
 
 
+def _with_prior_columns(
+    X: np.ndarray, keys: list, y: np.ndarray, groups: list[str], counted: np.ndarray, train: np.ndarray
+) -> np.ndarray:
+    """Stage-2 rows with the concept-prior columns for one cross-validation fold: a training row's from the other
+    folds of the training part, a held-out row's from the whole training part (never from held-out labels)."""
+    idx, held = np.where(train)[0], np.where(~train)[0]
+    cols = np.zeros((len(y), len(PRIOR_FEATURES)))
+    cols[idx] = out_of_fold_columns([keys[i] for i in idx], y[idx], [groups[i] for i in idx], counted[idx], group_folds)
+    priors = ConceptPriors.count([keys[i] for i in idx if counted[i]], y[idx][counted[idx]])
+    cols[held] = priors.columns([keys[i][1:] for i in held])
+    return np.hstack([X, cols])
+
+
 def best_threshold(probs: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[float, dict]:
     """Threshold maximising F1 of rows in ``mask`` (grid 0.10..0.90)."""
     best = (-1.0, 0.5, {})
@@ -236,6 +250,7 @@ def train_model(
     predicted_mentions: bool = PREDICTED_MENTIONS,
     ade_predicted: list[predicted.PredictedAde] | None = None,
     cdr_predicted: list[LabelledView] | None = None,
+    concept_priors: bool = True,
 ) -> tuple[PairModel, dict]:
     """Fit stage 1 (mention pairs) and stage 2 (concept pairs) on all training data.
 
@@ -245,7 +260,8 @@ def train_model(
     (:mod:`extract.training.relations.predicted_mentions`) and learn the adverse-event phrase from it;
     ``ade_predicted`` / ``cdr_predicted`` pass that NER output of the ADE sentences / the BC5CDR
     views when it was computed already (cross-validation); sentences of excluded PMIDs are dropped
-    from ``ade_predicted`` here.
+    from ``ade_predicted`` here.  ``concept_priors``: stage 2 also reads how often each chemical and disease concept
+    was in a CID pair of the other training abstracts (:mod:`extract.relations.concept_priors`).
     """
     started = time.time()
     cdr = bc5cdr_views(bc5cdr_train, limit=limit)
@@ -291,9 +307,11 @@ def train_model(
     oof2 = np.zeros(len(y))
     for fold in range(k):
         tr = np.array([folds[g] != fold for g in row_groups])
-        clf = fit_concept_model(X[tr], y[tr])
+        # with priors, the held-out fold's labels stay out of every prior its model reads
+        X_fold = _with_prior_columns(X, keys, y, row_groups, is_cdr, tr) if concept_priors else X
+        clf = fit_concept_model(X_fold[tr], y[tr])
         if clf is not None and (~tr).any():
-            oof2[~tr] = clf.predict_proba(X[~tr])[:, 1]
+            oof2[~tr] = clf.predict_proba(X_fold[~tr])[:, 1]
     mask = is_cdr if is_cdr.any() else np.ones(len(y), dtype=bool)
     thr, cv_cdr = best_threshold(oof2, y, mask)
     stats["cv_concept_pairs_bc5cdr"] = cv_cdr
@@ -305,6 +323,10 @@ def train_model(
     model = fit_pair_model(
         all_inst, C=C, n_features=n_features, thresholds={"intra": 0.5, "inter": 0.5, "concept": thr}
     )
+    if concept_priors:
+        X = np.hstack([X, out_of_fold_columns(keys, y, row_groups, is_cdr, group_folds)])
+        model.priors = ConceptPriors.count([key for key, c in zip(keys, is_cdr) if c], y[is_cdr])
+        stats["concept_priors"] = {"chemicals": len(model.priors.chemicals), "diseases": len(model.priors.diseases)}
     model.concept = fit_concept_model(X, y)
     model.agg_features = tuple(AGG_FEATURES)
     model.neighbour_features = NEIGHBOUR_FEATURES
@@ -601,7 +623,16 @@ def write_model_card(
         "title / topic / position / last-sentence flags, co-mention partner counts, dose / administration / "
         "protection cues of the chemical's sentences, outcome cues of the disease's sentences, adverse rule "
         "readings of the disease with *other* chemicals, treat readings of the chemical; trained on out-of-fold "
-        "stage-1 scores.",
+        "stage-1 scores."
+        + (
+            f"  Plus {len(PRIOR_FEATURES)} concept-prior columns (relations >= 0.14.0; `extract.relations.concept_priors`): "
+            "per chemical and per disease concept, the share of the BC5CDR training abstracts holding it in which it "
+            "is in a CID pair (smoothed towards the base rate) and their number; each training row reads the priors "
+            "of the other PMID folds, the shipped model those of all training abstracts "
+            f"({stats['concept_priors']['chemicals']} chemical and {stats['concept_priors']['diseases']} disease keys)."
+            if stats.get("concept_priors")
+            else ""
+        ),
         f"Threshold: {json.dumps(stats.get('thresholds'))}; out-of-fold training threshold "
         f"{stats.get('threshold_oof_train', stats.get('thresholds', {}).get('concept'))}"
         + (f"; shipped threshold from the {stats['threshold_source']}." if stats.get("threshold_source") else "."),
