@@ -68,3 +68,23 @@ def test_rows_outside_counted_get_columns_but_lend_no_labels():
     folds = group_folds(groups, 2)
     other = {g for g, f in folds.items() if f != folds["4"] and g in {"1", "2"}}
     assert cols[5][3] == len(other)
+
+
+def test_each_prior_source_adds_its_own_columns_and_an_unknown_source_is_refused():
+    from extract.training.relations.trainer import _prior_masks, _with_prior_columns
+
+    keys, y = _rows()
+    keys = keys[:4] + [("ADE:3:0", *keys[4][1:]), ("ADE:4:0", *keys[5][1:])]  # documents 3 and 4 as ADE sentences
+    groups = [k[0].split(":")[1] for k in keys]
+    is_cdr = np.array([not k[0].startswith("ADE:") for k in keys])
+    X = np.zeros((len(y), 2))
+    train = np.array([True, True, True, False, True, False])
+    one = _with_prior_columns(X, keys, y, groups, _prior_masks(is_cdr, ("cid",)), train)
+    both = _with_prior_columns(X, keys, y, groups, _prior_masks(is_cdr, ("cid", "ade")), train)
+    assert one.shape == (len(y), 2 + len(PRIOR_FEATURES))
+    assert both.shape == (len(y), 2 + 2 * len(PRIOR_FEATURES))
+    assert np.array_equal(both[:, : one.shape[1]], one)
+    # the held-out ADE sentence of cocaine reads the ADE prior of the training ADE sentence (document 3, positive)
+    assert both[5, 2 + len(PRIOR_FEATURES) + 1] == 1
+    with pytest.raises(ValueError, match="unknown concept-prior source"):
+        _prior_masks(is_cdr, ("ctd",))

@@ -122,8 +122,9 @@ class PairModel:
     neighbour_features: bool = False
     # Adverse-event phrase widening learnt from the ADE corpus (relations >= 0.5.0); older pickles: None.
     event_phrase: EventPhrase | None = None
-    # Concept priors read by stage 2 after the ``agg_features`` columns (relations >= 0.14.0); older pickles: None.
-    priors: ConceptPriors | None = None
+    # Concept priors read by stage 2 after the ``agg_features`` columns, one set or several in column order
+    # (relations >= 0.14.0); older pickles: None.
+    priors: ConceptPriors | tuple[ConceptPriors, ...] | None = None
 
     def hasher(self) -> FeatureHasher:
         return FeatureHasher(n_features=self.n_features, input_type="dict", alternate_sign=False)
@@ -538,7 +539,8 @@ class ModelExtractor:
             state.keys, X, state.best = aggregate(state.doc, state.instances, state.scores)
             state.X = X[:, agg_columns(self.model)]
             if (priors := getattr(self.model, "priors", None)) is not None:
-                state.X = np.hstack([state.X, priors.columns(state.keys)])
+                sets = priors if isinstance(priors, tuple) else (priors,)
+                state.X = np.hstack([state.X, *(p.columns(state.keys) for p in sets)])
         return state
 
     def _concept_probs(self, states: list[_DocState]) -> list[np.ndarray | None]:

@@ -213,17 +213,35 @@ def concept_table(
     return X_all, np.array(y), keys, groups
 
 
+#: Where concept priors are counted (``train_model(concept_priors=...)``): the stage-2 rows of the BC5CDR training
+#: abstracts (document-level CID labels) or of the ADE corpus sentences (drug -> effect pair labels).
+PRIOR_SOURCES = ("cid", "ade")
+
+
+def _prior_masks(is_cdr: np.ndarray, sources: tuple[str, ...]) -> list[np.ndarray]:
+    unknown = set(sources) - set(PRIOR_SOURCES)
+    if unknown:
+        raise ValueError(f"unknown concept-prior source(s) {sorted(unknown)}; known: {', '.join(PRIOR_SOURCES)}")
+    return [is_cdr if source == "cid" else ~is_cdr for source in sources]
+
+
 def _with_prior_columns(
-    X: np.ndarray, keys: list, y: np.ndarray, groups: list[str], counted: np.ndarray, train: np.ndarray
+    X: np.ndarray, keys: list, y: np.ndarray, groups: list[str], masks: list[np.ndarray], train: np.ndarray
 ) -> np.ndarray:
-    """Stage-2 rows with the concept-prior columns for one cross-validation fold: a training row's from the other
-    folds of the training part, a held-out row's from the whole training part (never from held-out labels)."""
+    """Stage-2 rows with the concept-prior columns of each source (``masks``: its rows) for one cross-validation
+    fold: a training row's from the other folds of the training part, a held-out row's from the whole training part
+    (never from held-out labels)."""
     idx, held = np.where(train)[0], np.where(~train)[0]
-    cols = np.zeros((len(y), len(PRIOR_FEATURES)))
-    cols[idx] = out_of_fold_columns([keys[i] for i in idx], y[idx], [groups[i] for i in idx], counted[idx], group_folds)
-    priors = ConceptPriors.count([keys[i] for i in idx if counted[i]], y[idx][counted[idx]])
-    cols[held] = priors.columns([keys[i][1:] for i in held])
-    return np.hstack([X, cols])
+    parts = [X]
+    for counted in masks:
+        cols = np.zeros((len(y), len(PRIOR_FEATURES)))
+        cols[idx] = out_of_fold_columns(
+            [keys[i] for i in idx], y[idx], [groups[i] for i in idx], counted[idx], group_folds
+        )
+        priors = ConceptPriors.count([keys[i] for i in idx if counted[i]], y[idx][counted[idx]])
+        cols[held] = priors.columns([keys[i][1:] for i in held])
+        parts.append(cols)
+    return np.hstack(parts)
 
 
 def best_threshold(probs: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[float, dict]:
@@ -250,7 +268,7 @@ def train_model(
     predicted_mentions: bool = PREDICTED_MENTIONS,
     ade_predicted: list[predicted.PredictedAde] | None = None,
     cdr_predicted: list[LabelledView] | None = None,
-    concept_priors: bool = True,
+    concept_priors: tuple[str, ...] = ("cid",),
 ) -> tuple[PairModel, dict]:
     """Fit stage 1 (mention pairs) and stage 2 (concept pairs) on all training data.
 
@@ -260,8 +278,9 @@ def train_model(
     (:mod:`extract.training.relations.predicted_mentions`) and learn the adverse-event phrase from it;
     ``ade_predicted`` / ``cdr_predicted`` pass that NER output of the ADE sentences / the BC5CDR
     views when it was computed already (cross-validation); sentences of excluded PMIDs are dropped
-    from ``ade_predicted`` here.  ``concept_priors``: stage 2 also reads how often each chemical and disease concept
-    was in a CID pair of the other training abstracts (:mod:`extract.relations.concept_priors`).
+    from ``ade_predicted`` here.  ``concept_priors``: stage 2 also reads, per source of ``PRIOR_SOURCES``,
+    how often each chemical and disease concept was in a positive pair of the other training abstracts /
+    sentences (:mod:`extract.relations.concept_priors`); ``()``: none.
     """
     started = time.time()
     cdr = bc5cdr_views(bc5cdr_train, limit=limit)
@@ -303,12 +322,13 @@ def train_model(
     oof = oof_mention_scores(per_view, groups, k, C, n_features)
     X, y, keys, row_groups = concept_table(views, per_view, oof)
     is_cdr = np.array([not key[0].startswith("ADE:") for key in keys])
+    masks = _prior_masks(is_cdr, tuple(concept_priors))
     folds = group_folds(row_groups, k)
     oof2 = np.zeros(len(y))
     for fold in range(k):
         tr = np.array([folds[g] != fold for g in row_groups])
         # with priors, the held-out fold's labels stay out of every prior its model reads
-        X_fold = _with_prior_columns(X, keys, y, row_groups, is_cdr, tr) if concept_priors else X
+        X_fold = _with_prior_columns(X, keys, y, row_groups, masks, tr)
         clf = fit_concept_model(X_fold[tr], y[tr])
         if clf is not None and (~tr).any():
             oof2[~tr] = clf.predict_proba(X_fold[~tr])[:, 1]
@@ -323,10 +343,14 @@ def train_model(
     model = fit_pair_model(
         all_inst, C=C, n_features=n_features, thresholds={"intra": 0.5, "inter": 0.5, "concept": thr}
     )
-    if concept_priors:
-        X = np.hstack([X, out_of_fold_columns(keys, y, row_groups, is_cdr, group_folds)])
-        model.priors = ConceptPriors.count([key for key, c in zip(keys, is_cdr) if c], y[is_cdr])
-        stats["concept_priors"] = {"chemicals": len(model.priors.chemicals), "diseases": len(model.priors.diseases)}
+    if masks:
+        X = np.hstack([X, *(out_of_fold_columns(keys, y, row_groups, m, group_folds) for m in masks)])
+        counted = [ConceptPriors.count([key for key, c in zip(keys, m) if c], y[m]) for m in masks]
+        model.priors = counted[0] if len(counted) == 1 else tuple(counted)
+        stats["concept_priors"] = {
+            source: {"chemicals": len(p.chemicals), "diseases": len(p.diseases)}
+            for source, p in zip(concept_priors, counted)
+        }
     model.concept = fit_concept_model(X, y)
     model.agg_features = tuple(AGG_FEATURES)
     model.neighbour_features = NEIGHBOUR_FEATURES
@@ -580,6 +604,27 @@ def train_manifestation_release(
     return out
 
 
+def _priors_card_text(priors: dict | None) -> str:
+    """The model card's sentence on the stage-2 concept priors (``stats["concept_priors"]``: source -> key counts)."""
+    if not priors:
+        return ""
+    what = {
+        "cid": "the share of the BC5CDR training abstracts holding it in which it is in a CID pair",
+        "ade": "the share of the ADE corpus sentences holding it in which it is in a drug -> effect pair",
+    }
+    return (
+        f"  Plus {len(PRIOR_FEATURES)} concept-prior columns per source (relations >= 0.14.0; "
+        "`extract.relations.concept_priors`): per chemical and per disease concept, "
+        + "; then ".join(what[source] for source in priors)
+        + " (smoothed towards the base rate), and their number; each training row reads the priors of the other "
+        "PMID folds, the shipped model those of all its training data ("
+        + "; ".join(
+            f"{source}: {n['chemicals']} chemical and {n['diseases']} disease keys" for source, n in priors.items()
+        )
+        + ")."
+    )
+
+
 def write_model_card(
     model_dir: Path, stats: dict, evaluation: dict | None = None, manifestation: dict | None = None
 ) -> None:
@@ -623,16 +668,7 @@ def write_model_card(
         "title / topic / position / last-sentence flags, co-mention partner counts, dose / administration / "
         "protection cues of the chemical's sentences, outcome cues of the disease's sentences, adverse rule "
         "readings of the disease with *other* chemicals, treat readings of the chemical; trained on out-of-fold "
-        "stage-1 scores."
-        + (
-            f"  Plus {len(PRIOR_FEATURES)} concept-prior columns (relations >= 0.14.0; `extract.relations.concept_priors`): "
-            "per chemical and per disease concept, the share of the BC5CDR training abstracts holding it in which it "
-            "is in a CID pair (smoothed towards the base rate) and their number; each training row reads the priors "
-            "of the other PMID folds, the shipped model those of all training abstracts "
-            f"({stats['concept_priors']['chemicals']} chemical and {stats['concept_priors']['diseases']} disease keys)."
-            if stats.get("concept_priors")
-            else ""
-        ),
+        "stage-1 scores." + _priors_card_text(stats.get("concept_priors")),
         f"Threshold: {json.dumps(stats.get('thresholds'))}; out-of-fold training threshold "
         f"{stats.get('threshold_oof_train', stats.get('thresholds', {}).get('concept'))}"
         + (f"; shipped threshold from the {stats['threshold_source']}." if stats.get("threshold_source") else "."),
