@@ -87,3 +87,23 @@ def test_adverse_events_carry_their_phrase(tables) -> None:
     for d in result.document_relations.to_pylist():
         if d["type"] == "drug_adverse_event" and not d["cross_sentence"]:
             assert d["tail_phrase"] == by_best[d["best_relation_id"]]
+
+
+def test_a_mention_naming_two_concepts_gives_a_document_relation_for_each(shared_dir: Path) -> None:
+    """BC5CDR dev 8677458: "hemorrhagic cystitis" links to Hemorrhage and Cystitis (``entities.concept_ids``); its
+    drug -> adverse event pair is a document relation with each concept, as BC5CDR's CID pairs count it."""
+    docs = [
+        d
+        for d in load_corpus(shared_dir / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt", "pubtator", None)
+        if d.pmid == "8677458"
+    ]
+    tables = run_texts(raw_document_rows(docs), stages=("clean", "ner"))
+    ids = [tuple(i) for i in tables["entities"].column("concept_ids").to_pylist() if i and len(i) > 1]
+    assert ("MESH:D006470", "MESH:D003556") in ids  # the linker names both concepts
+    result = extract_relations(tables["documents"], tables["sentences"], tables["entities"])
+    rows = [r for r in result.document_relations.to_pylist() if r["type"] == "drug_adverse_event" and not r["negated"]]
+    tails = {r["tail_concept_id"] for r in rows if "cystitis" in r["tail_text"].lower()}
+    assert {"MESH:D006470", "MESH:D003556"} <= tails
+    # one relations row per sentence still: the second concept shares the first one's evidence row
+    by_tail = {r["tail_concept_id"]: r for r in rows}
+    assert by_tail["MESH:D006470"]["best_relation_id"] == by_tail["MESH:D003556"]["best_relation_id"]

@@ -208,8 +208,21 @@ DOCUMENT_RELATIONS = pa.schema(
         _f("doc_id", pa.string(), "Document id", False),
         _f("batch_id", pa.string(), "Ingest batch", False),
         _f("type", pa.string(), "Relation type", False),
-        _f("head_concept_id", pa.string(), "Head concept (or normalized text when unlinked)", False),
-        _f("tail_concept_id", pa.string(), "Tail concept (or normalized text when unlinked)", False),
+        _f(
+            "head_concept_id",
+            pa.string(),
+            "Head concept (or normalized text when unlinked); a mention naming several concepts "
+            "(entities.concept_ids) gives a row for each",
+            False,
+        ),
+        _f(
+            "tail_concept_id",
+            pa.string(),
+            "Tail concept (or normalized text when unlinked); a mention naming several concepts "
+            "(entities.concept_ids: 'hemorrhagic cystitis' -> Hemorrhage, Cystitis) gives a row for each, with the "
+            "same evidence",
+            False,
+        ),
         _f(
             "head_drug_classes",
             pa.list_(pa.string()),

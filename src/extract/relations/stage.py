@@ -53,6 +53,9 @@ def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) ->
     # ``drug_classes`` is absent in outputs written before linker-0.3.0.
     classes = entities.column("drug_classes").to_pylist() if "drug_classes" in entities.column_names else None
     values.append([tuple(c or ()) for c in classes] if classes is not None else [()] * entities.num_rows)
+    # ``concept_ids`` is absent in outputs written before it existed; one id is kept as () (``concept_id`` says it).
+    ids = entities.column("concept_ids").to_pylist() if "concept_ids" in entities.column_names else None
+    values.append([tuple(c) if c and len(c) > 1 else () for c in ids] if ids is not None else [()] * entities.num_rows)
     for doc_id, *row in zip(*values):
         ents.setdefault(doc_id, []).append(EntityView(*row))
     views = []
@@ -80,8 +83,9 @@ def _columns(table: pa.Table, names: list[str]) -> list[list]:
     return [table.column(name).to_pylist() for name in names]
 
 
-def _norm_key(entity: EntityView) -> str:
-    return entity.concept_id or entity.text.lower()
+def _norm_keys(entity: EntityView) -> tuple[str, ...]:
+    """The document-relation keys of a mention: each concept it names, else its concept or its lower-cased text."""
+    return entity.concept_ids or (entity.concept_id or entity.text.lower(),)
 
 
 def _sentence_of(view: DocumentView, index: int) -> SentenceView | None:
@@ -161,18 +165,21 @@ def _phrase_columns(view: DocumentView, c: RelationCandidate) -> dict:
 
 
 def aggregate_document_relations(
-    rows: list[dict], entity_keys: dict[str, str], cross: list[dict] | None = None
+    rows: list[dict], entity_keys: dict[str, tuple[str, ...]], cross: list[dict] | None = None
 ) -> list[dict]:
     """One row per (document, type, head concept, tail concept): best evidence and support count.
 
-    ``rows`` are ``relations`` rows, ``cross`` the cross-sentence rows of :func:`relation_rows`.  A pair
+    ``rows`` are ``relations`` rows, ``cross`` the cross-sentence rows of :func:`relation_rows`;
+    ``entity_keys``: each entity's concepts (:func:`_norm_keys`), so a row whose mention names several concepts
+    ("cyclophosphamide-induced hemorrhagic cystitis": Hemorrhage and Cystitis) counts for each of them.  A pair
     with a sentence that states it takes its best such sentence as evidence (``cross_sentence`` False);
     a pair made only across sentences takes its best cross-sentence span (``cross_sentence`` True,
     ``best_relation_id`` null, ``n_sentences`` 0)."""
     groups: dict[tuple, list[dict]] = {}
     for r in [*rows, *(cross or [])]:
-        key = (r["doc_id"], r["type"], entity_keys[r["head_entity_id"]], entity_keys[r["tail_entity_id"]])
-        groups.setdefault(key, []).append(r)
+        for head in entity_keys[r["head_entity_id"]]:
+            for tail in entity_keys[r["tail_entity_id"]]:
+                groups.setdefault((r["doc_id"], r["type"], head, tail), []).append(r)
     out = []
     for (doc_id, rtype, head, tail), members in sorted(groups.items()):
         within = [m for m in members if m["relation_id"] is not None]
@@ -422,7 +429,7 @@ def _process_views(views: list, extractor) -> list[ViewOutcome]:
                 )
             )
             continue
-        keys = {e.entity_id: _norm_key(e) for e in view.entities}
+        keys = {e.entity_id: _norm_keys(e) for e in view.entities}
         outcomes.append((rel, aggregate_document_relations(rel, keys, cross), None))
     release_memo()  # the memo of the last document
     return outcomes

@@ -35,6 +35,9 @@ class EntityView:
     uncertain: bool = False
     # MeSH pharmacological actions of the linked chemical (``entities.drug_classes``); () when unknown.
     drug_classes: tuple[str, ...] = ()
+    # Every concept the mention names (``entities.concept_ids``: "hemorrhagic cystitis" -> Hemorrhage, Cystitis;
+    # "renal or hepatic toxicity"); () when it names one or none (``concept_id`` then says which).
+    concept_ids: tuple[str, ...] = ()
 
 
 @dataclass
