@@ -57,6 +57,13 @@ def test_cid_reports_precision_and_recall_by_threshold(shared_dir: Path) -> None
         result = evaluate_cid(dev, gold_entities=gold_entities, limit=25)
         assert result["tp"] > 0
         _assert_curve(result)
+        if gold_entities:
+            assert result["false_negatives"] is None  # every gold concept is given
+        else:
+            # end to end: every missed gold pair is put down to the relation decision or to a missing concept
+            missed = result["false_negatives"]
+            assert sum(missed.values()) == result["fn"]
+            assert missed["both_concepts_found"] < result["fn"]  # some gold concepts are never linked in 25 abstracts
 
 
 def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:

@@ -17,6 +17,9 @@
   those stay false negatives.  Old ids (BC5CDR is from 2015) count only through the linker's
   equivalence table (:mod:`extract.linking.equivalence`): gold and predicted pairs are compared
   on current ids; ``equivalences`` in the result says how many gold ids the table touches.
+  End to end, ``false_negatives`` splits the missed gold pairs by whether the NER stage linked a mention of
+  both concepts in the abstract (the relation decision missed the pair) or not of the chemical, the disease or
+  either (the candidates bound it).
 * :func:`evaluate_ade` — sentence-level drug -> adverse-effect pairs.  On a corpus the shipped
   model was not trained on (no PMID in common with its ADE training corpus, e.g. a reserved test
   part) the shipped model is scored as it is; on the corpus it learnt from, PMID folds are held
@@ -184,6 +187,7 @@ def evaluate_cid(
     started = time.time()
     shipped: dict[tuple[str, str, str], float] = {}  # the predictions (with their scores)
     scored: dict[tuple[str, str, str], float] = {}  # the curve's predictions, at the lowest curve threshold
+    linked: dict[tuple[str, str], set[str]] | None = None  # end to end: (pmid, label) -> concepts the NER stage found
     if gold_entities:
         extractor = extractor or load_extractor()
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
@@ -210,6 +214,7 @@ def evaluate_cid(
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
         docs_t = tables["documents"].to_pylist()
         pmid_of = {r["doc_id"]: (r.get("pmid") or r["doc_id"].split(":")[-1]) for r in docs_t}
+        linked = _linked_concepts(tables["entities"], pmid_of, table)
         version = None
         for target, ex in ((shipped, extractor), (scored, low)):
             if ex is None:
@@ -254,8 +259,41 @@ def evaluate_cid(
         model_version=version,
         threshold=shipped_concept_threshold(extractor),
         by_threshold=threshold_curve(scored, gold) if low is not None else [],
+        false_negatives=_missed_concepts(gold - pred, linked) if linked is not None else None,
         seconds=round(time.time() - started, 1),
     )
+
+
+def _linked_concepts(entities, pmid_of: dict[str, str], table: EquivalenceTable) -> dict[tuple[str, str], set[str]]:
+    """(pmid, CHEMICAL / DISEASE) -> every current MeSH-keyed concept the NER stage linked a mention of it to."""
+    out: dict[tuple[str, str], set[str]] = {}
+    columns = entities.select(["doc_id", "label", "concept_id", "concept_ids"]).to_pylist()
+    for e in columns:
+        for cid in e["concept_ids"] or ([e["concept_id"]] if e["concept_id"] else []):
+            norm = _norm_mesh(cid)
+            current = _current_pair(("", norm, norm), table)[1]
+            out.setdefault((pmid_of.get(e["doc_id"], e["doc_id"]), e["label"]), set()).add(current)
+    return out
+
+
+def _missed_concepts(missed: set[tuple[str, str, str]], linked: dict[tuple[str, str], set[str]]) -> dict:
+    """End-to-end false negatives by what the NER stage gave the relation model: both concepts (the relation
+    decision missed the pair), or not the chemical / the disease / either (the mentions and their links did)."""
+    counts = {"both_concepts_found": 0, "chemical_missing": 0, "disease_missing": 0, "both_missing": 0}
+    for pmid, chem, dis in missed:
+        has_chem = chem in linked.get((pmid, "CHEMICAL"), ())
+        has_dis = dis in linked.get((pmid, "DISEASE"), ())
+        key = (
+            "both_concepts_found"
+            if has_chem and has_dis
+            else "disease_missing"
+            if has_chem
+            else "chemical_missing"
+            if has_dis
+            else "both_missing"
+        )
+        counts[key] += 1
+    return counts
 
 
 # --------------------------------------------------------------------------- ADE
