@@ -279,20 +279,15 @@ def _linked_concepts(entities, pmid_of: dict[str, str], table: EquivalenceTable)
 def _missed_concepts(missed: set[tuple[str, str, str]], linked: dict[tuple[str, str], set[str]]) -> dict:
     """End-to-end false negatives by what the NER stage gave the relation model: both concepts (the relation
     decision missed the pair), or not the chemical / the disease / either (the mentions and their links did)."""
-    counts = {"both_concepts_found": 0, "chemical_missing": 0, "disease_missing": 0, "both_missing": 0}
+    names = {
+        (True, True): "both_concepts_found",
+        (False, True): "chemical_missing",
+        (True, False): "disease_missing",
+        (False, False): "both_missing",
+    }
+    counts = dict.fromkeys(names.values(), 0)
     for pmid, chem, dis in missed:
-        has_chem = chem in linked.get((pmid, "CHEMICAL"), ())
-        has_dis = dis in linked.get((pmid, "DISEASE"), ())
-        key = (
-            "both_concepts_found"
-            if has_chem and has_dis
-            else "disease_missing"
-            if has_chem
-            else "chemical_missing"
-            if has_dis
-            else "both_missing"
-        )
-        counts[key] += 1
+        counts[names[chem in linked.get((pmid, "CHEMICAL"), ()), dis in linked.get((pmid, "DISEASE"), ())]] += 1
     return counts
 
 

@@ -37,12 +37,12 @@ class ConceptPriors:
     @classmethod
     def count(cls, keys: Sequence[tuple[str, str, str]], labels: Sequence[int]) -> ConceptPriors:
         """Priors from stage-2 rows ``(document, chemical key, disease key)`` and their labels.  A key counts once
-        per document (a document seen as gold and as predicted mentions is one document); it is positive there when
-        any of its rows is."""
+        per document id (a BC5CDR abstract's gold and predicted-mention views share theirs); it is positive there
+        when any of its rows is."""
         per_doc: dict[tuple[int, str, str], int] = {}
         for (doc, chem, dis), label in zip(keys, labels):
             for side, key in ((0, chem), (1, dis)):
-                k = (side, _document(doc), key)
+                k = (side, doc, key)
                 per_doc[k] = max(per_doc.get(k, 0), int(label))
         tables: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
         for (side, _doc, key), positive in per_doc.items():
@@ -65,11 +65,6 @@ class ConceptPriors:
             pd, nd = self.diseases.get(dis, (0, 0))
             out[row] = ((pc + a * base) / (nc + a), nc, (pd + a * base) / (nd + a), nd)
         return out
-
-
-def _document(doc_id: str) -> str:
-    """The document of a stage-2 row key (one PMID for its gold and its predicted-mention views)."""
-    return doc_id.split("#", 1)[0]
 
 
 def out_of_fold_columns(
