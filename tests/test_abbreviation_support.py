@@ -58,3 +58,29 @@ def test_a_parenthesis_of_numbers_defines_nothing():
         [("lithium", "CHEMICAL", 0)],
     )
     assert [e.text for e in doc.ents] == ["lithium"]
+
+
+def test_the_short_form_of_a_drug_induced_disease_names_the_disease():
+    """The short form of "X-induced <disease> (SF)": the cause and one modifier may stand before the disease (BC5CDR annotates HIT, LID,
+    RIHA, SIAT as the disease); a drug-induced change that is no disease gives its short form nothing."""
+    doc = _doc(
+        "Cocaine-induced excited delirium (CIED) was fatal; CIED occurred in summer. "
+        "Drug-induced reductions in blood pressure (BP) were small; BP fell.",
+        [("Cocaine", "CHEMICAL", 0), ("delirium", "DISEASE", 0)],
+    )
+    edds = [e for e in doc.ents if e.text == "CIED"]
+    assert len(edds) == 2 and all(e.label_ == "DISEASE" and e._.abbreviation_of == "delirium" for e in edds)
+    assert not any(e.text == "BP" for e in doc.ents)
+
+
+def test_the_ner_stage_links_the_short_form_of_a_drug_induced_disease():
+    """The real NER stage on BC5CDR dev abstract 11705128's wording: every "RIHA" is hemolytic anemia."""
+    text = (
+        "Management strategies for ribavirin-induced hemolytic anemia in the treatment of hepatitis C. Combination "
+        "therapy is associated with a clinically important adverse effect: ribavirin-induced hemolytic anemia (RIHA). "
+        "The objective of this study was to evaluate the direct health-care costs and management of RIHA."
+    )
+    doc = get_ner_nlp()(text)
+    riha = [e for e in doc.ents if e.text == "RIHA"]
+    assert len(riha) == 2
+    assert all(e.label_ == "DISEASE" and e._.concept_id == "MESH:D000743" for e in riha)

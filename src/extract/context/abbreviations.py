@@ -10,6 +10,8 @@ short form
 
 and gets ``span._.abbreviation_of`` = the long-form entity's text, which the linker
 links in place of the short form (so "SSc" gets the concept of "systemic sclerosis").
+The long-form entity must make up most of the long form and end where it ends, except that a
+disease may follow its cause ("ribavirin-induced hemolytic anemia (RIHA)": RIHA is the anemia).
 Short-form entities whose long form is no entity still get ``abbreviation_of``
 (the long form text), which helps linking, and ``unsupported_short_form``: the linker drops
 those it cannot link ("vastus lateralis (VL)", "brachytherapy (BT)" — the document defines the
@@ -18,6 +20,7 @@ short form as something that is neither a known concept nor an entity of the mod
 
 from __future__ import annotations
 
+import re
 import warnings
 
 from scispacy.abbreviation import AbbreviationDetector, filter_matches, short_form_filter
@@ -42,9 +45,24 @@ def _long_form_entity(long_form: Span, ents: list[Span]) -> Span | None:
     # The entity must make up most of the long form (not one word of a long phrase) and end where it ends:
     # the last word is the head of the long form, so "nitric oxide synthase (NOS)", "hepatitis B virus
     # (HBV)", "acetylcholine receptor (AChR)" name an enzyme, a virus, a receptor, not the entity inside.
-    if chosen is not None and (best[0] * 2 < len(long_form) or chosen.end < long_form.end):
+    if chosen is None or chosen.end < long_form.end:
+        return None
+    if best[0] * 2 < len(long_form) and not _caused_disease(long_form, chosen):
         return None
     return chosen
+
+
+#: What may stand before a disease that heads a long form: its cause and at most one modifier word
+#: ("ribavirin-induced hemolytic anemia (RIHA)", "cocaine-induced excited delirium (CIED)").
+_CAUSE_PREFIX = re.compile(r"^[\w'.]+\s?-\s?(?:induced|associated|related)\s+(?:[\w'-]+\s+)?$", re.IGNORECASE)
+
+
+def _caused_disease(long_form: Span, ent: Span) -> bool:
+    """The long form is "X-induced <DISEASE>": the short form names the disease (BC5CDR train: HIT, LID, CIMD)."""
+    if ent.label_ != "DISEASE" or ent.start <= long_form.start:
+        return False
+    doc = long_form.doc
+    return bool(_CAUSE_PREFIX.match(doc.text[doc[long_form.start].idx : ent.start_char]))
 
 
 #: Punctuation that ends a short form at the start of a longer parenthesis ("(DEN: 10 mg/kg/day)").
