@@ -107,3 +107,27 @@ def test_a_mention_naming_two_concepts_gives_a_document_relation_for_each(shared
     # one relations row per sentence still: the second concept shares the first one's evidence row
     by_tail = {r["tail_concept_id"]: r for r in rows}
     assert by_tail["MESH:D006470"]["best_relation_id"] == by_tail["MESH:D003556"]["best_relation_id"]
+
+
+def test_an_adverse_event_names_the_drug_induced_form_of_its_disease(shared_dir: Path) -> None:
+    """BC5CDR dev 20705401: "psychosis" links to Psychotic Disorders (``entities``); the methamphetamine adverse
+    event names Psychoses, Substance-Induced, MeSH's heading for a psychosis a substance caused (BC5CDR's CID pair)."""
+    docs = [
+        d
+        for d in load_corpus(shared_dir / "corpora" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt", "pubtator", None)
+        if d.pmid == "20705401"
+    ]
+    tables = run_texts(raw_document_rows(docs), stages=("clean", "ner"))
+    psychosis = [e for e in tables["entities"].to_pylist() if e["text"].lower() == "psychosis"]
+    assert psychosis and {e["concept_id"] for e in psychosis} == {"MESH:D011618"}
+    result = extract_relations(tables["documents"], tables["sentences"], tables["entities"])
+    ae = [
+        r for r in result.relations.to_pylist() if r["type"] == "drug_adverse_event" and r["tail_text"] == "psychosis"
+    ]
+    assert ae and {r["tail_concept_id"] for r in ae} == {"MESH:D011605"}
+    pairs = {
+        (r["head_concept_id"], r["tail_concept_id"])
+        for r in result.document_relations.to_pylist()
+        if r["type"] == "drug_adverse_event" and not r["negated"]
+    }
+    assert ("MESH:D008694", "MESH:D011605") in pairs and ("MESH:D008694", "MESH:D011618") not in pairs

@@ -179,7 +179,12 @@ RELATIONS = pa.schema(
         _f("tail_phrase_start", pa.int32(), "Start offset of tail_phrase in documents.text"),
         _f("tail_phrase_end", pa.int32(), "End offset (exclusive) of tail_phrase in documents.text"),
         _f("head_concept_id", pa.string(), "Head concept id, when linked"),
-        _f("tail_concept_id", pa.string(), "Tail concept id, when linked"),
+        _f(
+            "tail_concept_id",
+            pa.string(),
+            "Tail concept id, when linked; a drug_adverse_event names MeSH's drug-induced form of it where there is "
+            "one (Psychotic Disorders -> Psychoses, Substance-Induced; data/drug_induced)",
+        ),
         _f(
             "head_drug_classes",
             pa.list_(pa.string()),
@@ -220,7 +225,8 @@ DOCUMENT_RELATIONS = pa.schema(
             pa.string(),
             "Tail concept (or normalized text when unlinked); a mention naming several concepts "
             "(entities.concept_ids: 'hemorrhagic cystitis' -> Hemorrhage, Cystitis) gives a row for each, with the "
-            "same evidence",
+            "same evidence; a drug_adverse_event names MeSH's drug-induced form of it where there is one (Psychotic "
+            "Disorders -> Psychoses, Substance-Induced; data/drug_induced)",
             False,
         ),
         _f(

@@ -14,8 +14,9 @@ from extract import schemas
 from extract.nlp.inference_ops import one_thread
 from extract.parallel import WorkerPool, chunk_size, fork_map, workers_available
 from extract.rejects import Reject
+from extract.relations.drug_induced import adverse_event_concept
 from extract.relations.memo import release as release_memo
-from extract.relations.types import DocumentView, EntityView, RelationCandidate, SentenceView
+from extract.relations.types import DRUG_ADVERSE_EVENT, DocumentView, EntityView, RelationCandidate, SentenceView
 from extract.settings import Settings, get_settings
 
 STAGE = "relations"
@@ -119,7 +120,8 @@ def relation_rows(
 ) -> tuple[list[dict], list[dict]]:
     """``relations`` rows (pairs stated within one sentence, whose evidence holds both mentions) and the
     cross-sentence rows (same columns, ``relation_id`` None, ``sentence_index`` -1, evidence spanning the
-    two mentions' sentences) that only feed ``document_relations``."""
+    two mentions' sentences) that only feed ``document_relations``.  An adverse event's disease is named under its
+    MeSH drug-induced form where there is one (:mod:`extract.relations.drug_induced`)."""
     rows, cross = [], []
     ordered = sorted(candidates, key=lambda c: (c.sentence_index, c.head.start, c.tail.start, c.type))
     for c in ordered:
@@ -134,7 +136,9 @@ def relation_rows(
             "head_text": c.head.text,
             "tail_text": c.tail.text,
             "head_concept_id": c.head.concept_id,
-            "tail_concept_id": c.tail.concept_id,
+            "tail_concept_id": adverse_event_concept(c.tail.concept_id)
+            if c.type == DRUG_ADVERSE_EVENT
+            else c.tail.concept_id,
             "head_drug_classes": list(c.head.drug_classes) if c.head.drug_classes else None,
             "sentence_index": -1 if index is None else index,
             "evidence": view.text[start:end],
@@ -179,6 +183,8 @@ def aggregate_document_relations(
     for r in [*rows, *(cross or [])]:
         for head in entity_keys[r["head_entity_id"]]:
             for tail in entity_keys[r["tail_entity_id"]]:
+                if r["type"] == DRUG_ADVERSE_EVENT:
+                    tail = adverse_event_concept(tail)
                 groups.setdefault((r["doc_id"], r["type"], head, tail), []).append(r)
     out = []
     for (doc_id, rtype, head, tail), members in sorted(groups.items()):

@@ -1,0 +1,33 @@
+"""The disease of a ``drug_adverse_event`` row under MeSH's drug-induced heading, where MeSH has one.
+
+MeSH indexes a condition a chemical caused under its drug-induced form (psychosis a drug caused is Psychoses,
+Substance-Induced, not Psychotic Disorders), and BC5CDR keys its chemical-induced disease pairs the same way.  The
+mention keeps the concept the linker gave it (``entities``); the adverse-event row names the relation's concept.
+The table is data, ``data/drug_induced/mesh_drug_induced.json``, built from the MeSH tree file by
+:mod:`extract.training.drug_induced` (which says how the entries are chosen).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from extract.settings import PROJECT_ROOT
+
+TABLE = PROJECT_ROOT / "data" / "drug_induced" / "mesh_drug_induced.json"
+
+
+@lru_cache(maxsize=4)
+def drug_induced_forms(path: Path = TABLE) -> dict[str, str]:
+    """MeSH disease id -> the id of its drug-induced form (empty when the table is absent)."""
+    if not Path(path).exists():
+        return {}
+    return {parent: entry["id"] for parent, entry in json.loads(Path(path).read_text())["forms"].items()}
+
+
+def adverse_event_concept(concept_id: str | None) -> str | None:
+    """``concept_id`` as the disease of an adverse event: its drug-induced form if MeSH has one, else itself."""
+    if concept_id is None:
+        return None
+    return drug_induced_forms().get(concept_id, concept_id)
