@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from extract import store
 from extract.corpora.pubtator import raw_document_rows
 from extract.evaluation.ner import load_corpus
 from extract.relations.stage import MIN_DOCS_PER_PROCESS, extract_relations, get_extractor
+from extract.reporting.concept_pairs import build_concept_pairs
 from extract.runner import run_texts
 from extract.settings import get_settings, resolve_model_dir
 
@@ -109,7 +111,7 @@ def test_a_mention_naming_two_concepts_gives_a_document_relation_for_each(shared
     assert by_tail["MESH:D006470"]["best_relation_id"] == by_tail["MESH:D003556"]["best_relation_id"]
 
 
-def test_an_adverse_event_names_the_drug_induced_form_of_its_disease(shared_dir: Path) -> None:
+def test_an_adverse_event_names_the_drug_induced_form_of_its_disease(shared_dir: Path, tmp_path: Path) -> None:
     """BC5CDR dev 20705401: "psychosis" links to Psychotic Disorders (``entities``); the methamphetamine adverse
     event names Psychoses, Substance-Induced, MeSH's heading for a psychosis a substance caused (BC5CDR's CID pair)."""
     docs = [
@@ -131,3 +133,17 @@ def test_an_adverse_event_names_the_drug_induced_form_of_its_disease(shared_dir:
         if r["type"] == "drug_adverse_event" and not r["negated"]
     }
     assert ("MESH:D008694", "MESH:D011605") in pairs and ("MESH:D008694", "MESH:D011618") not in pairs
+    # the analyst's pair table names the relation's concept, not the mention's
+    for name, table in (
+        *tables.items(),
+        ("relations", result.relations),
+        ("document_relations", result.document_relations),
+    ):
+        store.write_partition(tmp_path, name, "b", table)
+    pair = [
+        r
+        for r in build_concept_pairs(tmp_path).to_pylist()
+        if (r["type"], r["head_concept_id"], r["tail_concept_id"])
+        == ("drug_adverse_event", "MESH:D008694", "MESH:D011605")
+    ]
+    assert len(pair) == 1 and pair[0]["tail_name"] == "Psychoses, Substance-Induced"

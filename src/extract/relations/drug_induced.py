@@ -26,6 +26,14 @@ def drug_induced_forms(path: Path = TABLE) -> dict[str, str]:
     return {parent: entry["id"] for parent, entry in json.loads(Path(path).read_text())["forms"].items()}
 
 
+@lru_cache(maxsize=4)
+def drug_induced_names(path: Path = TABLE) -> dict[str, str]:
+    """Id of a drug-induced form -> its MeSH name (the report names a pair's concept with it)."""
+    if not Path(path).exists():
+        return {}
+    return {entry["id"]: entry["name"] for entry in json.loads(Path(path).read_text())["forms"].values()}
+
+
 def adverse_event_concept(concept_id: str | None) -> str | None:
     """``concept_id`` as the disease of an adverse event: its drug-induced form if MeSH has one, else itself."""
     if concept_id is None:

@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from extract import store
+from extract.relations.drug_induced import drug_induced_names
+from extract.relations.types import DRUG_ADVERSE_EVENT
 from extract.schemas import CORPUS_BATCH, to_table
 from extract.settings import get_settings
 
@@ -196,7 +198,10 @@ def build_concept_pairs(out: Path) -> pa.Table:
             "head_concept_id": head_id,
             "tail_concept_id": tail_id,
             "head_name": head.get("concept_name") or ev["head_text"],
-            "tail_name": tail.get("concept_name") or ev["tail_text"],
+            # an adverse event names the drug-induced form of the mention's concept (extract.relations.drug_induced)
+            "tail_name": (rel_type == DRUG_ADVERSE_EVENT and drug_induced_names().get(tail_id))
+            or tail.get("concept_name")
+            or ev["tail_text"],
             "head_drug_classes": ev.get("head_drug_classes"),
             "head_text": ev["head_text"],
             "tail_text": ev["tail_phrase"] or ev["tail_text"],
