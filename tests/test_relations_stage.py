@@ -91,7 +91,7 @@ def test_adverse_events_carry_their_phrase(tables) -> None:
             assert d["tail_phrase"] == by_best[d["best_relation_id"]]
 
 
-def test_a_mention_naming_two_concepts_gives_a_document_relation_for_each(shared_dir: Path) -> None:
+def test_a_mention_naming_two_concepts_gives_a_document_relation_for_each(shared_dir: Path, tmp_path: Path) -> None:
     """BC5CDR dev 8677458: "hemorrhagic cystitis" links to Hemorrhage and Cystitis (``entities.concept_ids``); its
     drug -> adverse event pair is a document relation with each concept, as BC5CDR's CID pairs count it."""
     docs = [
@@ -109,6 +109,19 @@ def test_a_mention_naming_two_concepts_gives_a_document_relation_for_each(shared
     # one relations row per sentence still: the second concept shares the first one's evidence row
     by_tail = {r["tail_concept_id"]: r for r in rows}
     assert by_tail["MESH:D006470"]["best_relation_id"] == by_tail["MESH:D003556"]["best_relation_id"]
+    # the pair table does not give the second concept the first one's name
+    for name, table in (
+        *tables.items(),
+        ("relations", result.relations),
+        ("document_relations", result.document_relations),
+    ):
+        store.write_partition(tmp_path, name, "b", table)
+    names = {
+        r["tail_concept_id"]: r["tail_name"]
+        for r in build_concept_pairs(tmp_path).to_pylist()
+        if r["type"] == "drug_adverse_event" and r["tail_concept_id"] in ("MESH:D006470", "MESH:D003556")
+    }
+    assert len(names) == 2 and names["MESH:D003556"] != names["MESH:D006470"]
 
 
 def test_an_adverse_event_names_the_drug_induced_form_of_its_disease(shared_dir: Path, tmp_path: Path) -> None:

@@ -152,10 +152,17 @@ def _mention_offsets(out: Path, wanted: set[tuple[str, str]]) -> tuple[dict, dic
     for (batch, _relation_id), rel in relations.items():
         entity_ids.setdefault(batch, set()).update({rel["head_entity_id"], rel["tail_entity_id"]})
     entities = {}
-    columns = ["entity_id", "start", "end", "concept_name"]
+    columns = ["entity_id", "start", "end", "concept_id", "concept_name"]
     for batch, ent in _iter_rows(out, "entities", columns, keep=_ids_in(entity_ids, "entity_id")):
         entities[(batch, ent["entity_id"])] = ent
     return relations, entities
+
+
+def _concept_name(entity: dict, concept_id: str) -> str | None:
+    """The mention's concept name when the pair is keyed by that concept: the second concept of a mention naming two
+    ("hemorrhagic cystitis": Hemorrhage, Cystitis) has no name of its own in ``entities``, the caller falls back to the
+    text."""
+    return entity.get("concept_name") if entity.get("concept_id") == concept_id else None
 
 
 def build_concept_pairs(out: Path) -> pa.Table:
@@ -197,10 +204,10 @@ def build_concept_pairs(out: Path) -> pa.Table:
             "type": rel_type,
             "head_concept_id": head_id,
             "tail_concept_id": tail_id,
-            "head_name": head.get("concept_name") or ev["head_text"],
+            "head_name": _concept_name(head, head_id) or ev["head_text"],
             # an adverse event names the drug-induced form of the mention's concept (extract.relations.drug_induced)
             "tail_name": (rel_type == DRUG_ADVERSE_EVENT and drug_induced_names().get(tail_id))
-            or tail.get("concept_name")
+            or _concept_name(tail, tail_id)
             or ev["tail_text"],
             "head_drug_classes": ev.get("head_drug_classes"),
             "head_text": ev["head_text"],
