@@ -2,9 +2,9 @@
 
 MeSH indexes a condition a chemical caused under the drug-induced heading where one exists (Dyskinesia,
 Drug-Induced; Psychoses, Substance-Induced; Chemical and Drug Induced Liver Injury), and BC5CDR, curated by CTD
-with MeSH, keys its chemical-induced disease pairs the same way (BC5CDR train: 31 of the 34 CID pairs whose disease
-is one of the parents below use the drug-induced child).  The relation stage reports a ``drug_adverse_event``'s
-disease under that form (:mod:`extract.relations.drug_induced`).
+with MeSH, keys its chemical-induced disease pairs the same way (BC5CDR train: of the 34 CID pairs whose disease is
+one of the four parents this builds or its drug-induced form, 31 use the form).  The relation stage reports a
+``drug_adverse_event``'s disease under that form (:mod:`extract.relations.drug_induced`).
 
 An entry is a MeSH 2024 descriptor of the C or F trees whose name says it is drug-, substance- or chemically
 induced, and its immediate tree parent, when the parent is no pathologic process (C23.550) and shares a word with
