@@ -245,6 +245,28 @@ def test_drug_words_with_a_small_molecule_stem_the_model_misses() -> None:
     assert found["uveitis"] == ("DISEASE", "model")
 
 
+def test_a_disease_mention_that_names_a_drug_becomes_a_chemical() -> None:
+    """Trial reports: the model tags "abatacept", "insulin aspart" as diseases; the stage's component makes the
+    DrugBank drug names CHEMICAL and leaves disease names ("hyperglycemia") and upper-case short forms alone."""
+    from helpers import doc_with_entities
+
+    text = "Patients on abatacept had ITP; insulin aspart was given for hyperglycemia. PAF recurred in one patient."
+    component = get_ner_nlp(_pinned_settings()).get_pipe("extract_biologic_drugs")
+    mentions = [
+        ("abatacept", "DISEASE"),
+        ("ITP", "DISEASE"),
+        ("insulin aspart", "DISEASE"),
+        ("hyperglycemia", "DISEASE"),
+        ("PAF", "DISEASE"),  # paroxysmal atrial fibrillation here, platelet-activating factor elsewhere
+    ]
+    doc = component(doc_with_entities(text, mentions))
+    found = {e.text: (e.label_, e._.method) for e in doc.ents}
+    assert found["abatacept"] == ("CHEMICAL", "drug_lexicon")
+    assert found["insulin aspart"] == ("CHEMICAL", "drug_lexicon")
+    assert found["hyperglycemia"] == ("DISEASE", "model") and found["ITP"] == ("DISEASE", "model")
+    assert found["PAF"] == ("DISEASE", "model")
+
+
 def test_release_frees_the_pipeline_and_the_next_call_builds_it_again(tmp_path) -> None:
     """``run`` frees the NER pipeline once its NER stage is done (``extract.stages.release_models``): nothing
     else keeps it alive, and a later call builds it again."""
