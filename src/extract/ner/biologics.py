@@ -191,14 +191,21 @@ class BiologicDrugs:
         self.max_words = max_words
         self._names: dict[str, bool] = {}  # normalised phrase -> is a CHEMICAL concept name
         self._triggers: dict[int, int] = {}  # LOWER hash -> trigger kind (one dict look-up per token)
-        self._drug_phrases: dict[str, bool] = {}  # normalised DISEASE mention text -> names a drug
+        self._drug_phrases: dict[str, bool] = {}  # DISEASE mention text -> names a drug
+        self._kb = None  # the linker's resources, looked up once
 
     def _concepts(self, phrase: str) -> list[tuple[str, str]]:
         """(concept id, label) of the linker's concepts that have ``phrase`` (normalised) as a name."""
-        from extract.linking.index import load_linker_resources
-
-        resources = load_linker_resources(self.linker_path)  # cached per folder: the linker's own
+        resources = self._resources()
         return [(cid, resources.data.concepts[cid].label) for cid in resources.alias_to_ids.get(phrase, ())]
+
+    def _resources(self):
+        """The linker's knowledge base (``load_linker_resources`` caches it per folder: the linker's own)."""
+        if self._kb is None:
+            from extract.linking.index import load_linker_resources
+
+            self._kb = load_linker_resources(self.linker_path)
+        return self._kb
 
     def _is_chemical_name(self, phrase: str) -> bool:
         known = self._names.get(phrase)
@@ -216,10 +223,8 @@ class BiologicDrugs:
         answer is kept with the word's trigger kind).  ``misspelt``: also a word of at least
         :data:`MIN_MISSPELT_WORD` letters that names no concept itself and is one swap of two adjacent letters
         away from such a name ("minocylcine" for minocycline, in a seed page)."""
-        from extract.linking.index import load_linker_resources
-
         concepts = self._concepts(word)
-        kb = load_linker_resources(self.linker_path).data.concepts
+        kb = self._resources().data.concepts
         if any(
             label == "CHEMICAL"
             and (cid.startswith("DRUGBANK:") or any(x.startswith("DRUGBANK:") for x in kb[cid].xrefs))
@@ -231,21 +236,21 @@ class BiologicDrugs:
         swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)} - {word}
         return any(self._is_drug_word(swap) for swap in sorted(swaps))
 
-    def _names_a_drug(self, phrase: str) -> bool:
-        """``phrase`` (normalised) names a DrugBank drug and no disease concept (cached with the words)."""
-        known = self._drug_phrases.get(phrase)
+    def _names_a_drug(self, text: str) -> bool:
+        """A mention ``text`` names a DrugBank drug and no disease concept, and is no short form (cached per text)."""
+        known = self._drug_phrases.get(text)
         if known is None:
-            known = self._is_drug_word(phrase)
+            known = not _short_form(text) and self._is_drug_word(normalize(text))
             if len(self._drug_phrases) > 100_000:
                 self._drug_phrases.clear()
-            self._drug_phrases[phrase] = known
+            self._drug_phrases[text] = known
         return known
 
     def _drugs_as_chemicals(self, ents: list[Span]) -> tuple[list[Span], bool]:
         """``ents`` with each DISEASE mention that names a drug relabelled CHEMICAL."""
         out, changed = [], False
         for ent in ents:
-            if ent.label_ == "DISEASE" and not _short_form(ent.text) and self._names_a_drug(normalize(ent.text)):
+            if ent.label_ == "DISEASE" and self._names_a_drug(ent.text):
                 span = Span(ent.doc, ent.start, ent.end, label="CHEMICAL")
                 span._.method = "drug_lexicon"
                 out.append(span)
