@@ -19,23 +19,17 @@ TABLE = PROJECT_ROOT / "data" / "drug_induced" / "mesh_drug_induced.json"
 
 
 @lru_cache(maxsize=4)
-def drug_induced_forms(path: Path = TABLE) -> dict[str, str]:
-    """MeSH disease id -> the id of its drug-induced form (empty when the table is absent)."""
-    if not Path(path).exists():
-        return {}
-    return {parent: entry["id"] for parent, entry in json.loads(Path(path).read_text())["forms"].items()}
+def _entries(path: Path = TABLE) -> dict[str, dict]:
+    """The table's entries, MeSH disease id -> {"id", "name", "parent_name"} (read once; empty when absent)."""
+    return json.loads(Path(path).read_text())["forms"] if Path(path).exists() else {}
 
 
-@lru_cache(maxsize=4)
 def drug_induced_names(path: Path = TABLE) -> dict[str, str]:
     """Id of a drug-induced form -> its MeSH name (the report names a pair's concept with it)."""
-    if not Path(path).exists():
-        return {}
-    return {entry["id"]: entry["name"] for entry in json.loads(Path(path).read_text())["forms"].values()}
+    return {entry["id"]: entry["name"] for entry in _entries(path).values()}
 
 
 def adverse_event_concept(concept_id: str | None) -> str | None:
     """``concept_id`` as the disease of an adverse event: its drug-induced form if MeSH has one, else itself."""
-    if concept_id is None:
-        return None
-    return drug_induced_forms().get(concept_id, concept_id)
+    entry = _entries().get(concept_id) if concept_id is not None else None
+    return entry["id"] if entry else concept_id

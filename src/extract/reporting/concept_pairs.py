@@ -190,6 +190,8 @@ def build_concept_pairs(out: Path) -> pa.Table:
         score = max(-evidence[2] for evidence, _ in pair.by_doc.values())
         return (rel_type, -len(pair.by_doc), -score, head_id, tail_id)
 
+    induced_names = drug_induced_names()
+
     def row(rel_type: str, head_id: str, tail_id: str, pair: _Pair) -> dict:
         ev = pair.best
         rel = relations.get((ev["batch_id"], ev["best_relation_id"]), {})
@@ -206,7 +208,7 @@ def build_concept_pairs(out: Path) -> pa.Table:
             "tail_concept_id": tail_id,
             "head_name": _concept_name(head, head_id) or ev["head_text"],
             # an adverse event names the drug-induced form of the mention's concept (extract.relations.drug_induced)
-            "tail_name": (rel_type == DRUG_ADVERSE_EVENT and drug_induced_names().get(tail_id))
+            "tail_name": (rel_type == DRUG_ADVERSE_EVENT and induced_names.get(tail_id))
             or _concept_name(tail, tail_id)
             or ev["tail_text"],
             "head_drug_classes": ev.get("head_drug_classes"),
