@@ -23,7 +23,7 @@ from extract.training.relations.joint import sentence_view
 
 POSITIVE = "manifestation"
 #: Hand-labelled sentences of the BC5CDR / NCBI disease / BioRED training splits (gold-set guideline,
-#: ``benchmarks/make_manifestation_train_sample.py``), and the weight of each of their pairs (the shipped filter
+#: ``benchmarks/make_manifestation_sample.py``), and the weight of each of their pairs (the shipped filter
 #: does not use them: ``extract.training.relations.trainer.MANIFESTATION_HAND_LABELS``).
 HAND_LABELS = tuple(PROJECT_ROOT / "data" / "gold" / "manifestation_train" / f"annotated_{i}.jsonl" for i in (0, 1))
 HAND_WEIGHT = 5.0
