@@ -649,9 +649,9 @@ def schema(table: Annotated[str | None, typer.Argument(help="Table name; all whe
         for col in ("column", "type", "nullable", "description"):
             t.add_column(col)
         for f in TABLES[name]:
-            t.add_row(
-                f.name, str(f.type), "yes" if f.nullable else "no", (f.metadata or {}).get(b"description", b"").decode()
-            )
+            description = (f.metadata or {}).get(b"description", b"").decode()
+            # the descriptions hold brackets ("documents.text[start:end]") that rich would read as markup
+            t.add_row(f.name, str(f.type), "yes" if f.nullable else "no", escape(description))
         Console().print(t)
 
 

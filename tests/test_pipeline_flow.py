@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,19 @@ def test_cli_help_for_every_command():
         )
         assert res.returncode == 0, (args, res.stderr)
         assert "Usage" in res.stdout
+
+
+def test_cli_schema_prints_descriptions_as_written():
+    """The descriptions hold brackets ("documents.text[start:end]") that the table printer must not read as markup."""
+    res = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "schema", "entities"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    assert res.returncode == 0, res.stderr
+    assert "documents.text[start:end]" in res.stdout and "[concept_id]" in res.stdout
 
 
 def test_cli_stage_with_an_unknown_batch_names_the_batches_there(pipeline_run, tmp_path):

@@ -98,6 +98,37 @@ def test_parent_flow_writes_concept_pairs_counted_across_batches(output):
     assert keys == sorted(keys)
 
 
+def test_pairs_carry_concept_names_and_the_mentions_of_cross_sentence_evidence(output):
+    """A pair whose best evidence spans sentences (no relations row) is named by its concepts, not by the mention
+    texts ("minocylcine", as the calcinosis page misspells it), and its head and tail offsets point at the nearest
+    mentions inside the evidence, so the report can mark them."""
+    out = output["out"]
+    pairs = read_concept_pairs(out).to_pandas()
+    entities = pd.read_parquet(out / "entities")
+    names = entities.dropna(subset=["concept_id"]).groupby("concept_id")["concept_name"].min()
+    for row in pairs.itertuples():
+        if row.head_concept_id in names.index:
+            assert row.head_name == names[row.head_concept_id], row
+        if row.tail_concept_id in names.index:
+            assert row.tail_name == names[row.tail_concept_id], row
+    minocycline = pairs[pairs["head_concept_id"] == "MESH:D008911"]
+    assert len(minocycline) and set(minocycline["head_name"]) == {"Minocycline"}
+
+    cross = pairs[pairs["evidence_cross_sentence"]]
+    assert len(cross)
+    spans = set(zip(entities["doc_id"], entities["start"], entities["end"]))
+    for row in cross.itertuples():
+        for start, end in ((row.head_start, row.head_end), (row.tail_start, row.tail_end)):
+            assert pd.notna(start) and row.evidence_start <= start < end <= row.evidence_end, row
+            assert (row.evidence_doc_id, int(start), int(end)) in spans, row
+        head = row.evidence[int(row.head_start) - row.evidence_start : int(row.head_end) - row.evidence_start]
+        assert head == row.head_text
+        # the nearest pair: no mention with the head's text lies closer to the tail inside the evidence
+        same = entities[(entities["doc_id"] == row.evidence_doc_id) & (entities["text"] == row.head_text)]
+        inside = same[(same["start"] >= row.evidence_start) & (same["end"] <= row.evidence_end)]
+        assert (inside["start"] - row.tail_start).abs().min() == abs(row.head_start - row.tail_start)
+
+
 def test_concept_pairs_do_not_depend_on_the_order_of_batches(output, tmp_path):
     """The same two batches stored under names that sort the other way round give the same rows."""
     out, swapped = output["out"], tmp_path / "swapped"

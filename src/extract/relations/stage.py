@@ -178,7 +178,8 @@ def aggregate_document_relations(
     ("cyclophosphamide-induced hemorrhagic cystitis": Hemorrhage and Cystitis) counts for each of them.  A pair
     with a sentence that states it takes its best such sentence as evidence (``cross_sentence`` False);
     a pair made only across sentences takes its best cross-sentence span (``cross_sentence`` True,
-    ``best_relation_id`` null, ``n_sentences`` 0)."""
+    ``best_relation_id`` null, ``n_sentences`` 0).  Among rows of one score the shortest evidence wins: the nearest
+    mentions of the pair."""
     groups: dict[tuple, list[dict]] = {}
     for r in [*rows, *(cross or [])]:
         for head in entity_keys[r["head_entity_id"]]:
@@ -191,7 +192,8 @@ def aggregate_document_relations(
         within = [m for m in members if m["relation_id"] is not None]
         pool = within or members
         positive = [m for m in pool if not m["negated"]] or pool
-        best = max(positive, key=lambda m: (m["score"], -m["evidence_start"]))
+        # ties (cross-sentence rows of one pair share the pair's score) go to the shortest evidence, then the earliest
+        best = max(positive, key=lambda m: (m["score"], m["evidence_start"] - m["evidence_end"], -m["evidence_start"]))
         out.append(
             {
                 "doc_id": doc_id,

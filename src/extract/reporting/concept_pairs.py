@@ -158,11 +158,43 @@ def _mention_offsets(out: Path, wanted: set[tuple[str, str]]) -> tuple[dict, dic
     return relations, entities
 
 
-def _concept_name(entity: dict, concept_id: str) -> str | None:
-    """The mention's concept name when the pair is keyed by that concept: the second concept of a mention naming two
-    ("hemorrhagic cystitis": Hemorrhage, Cystitis) has no name of its own in ``entities``, the caller falls back to the
-    text."""
-    return entity.get("concept_name") if entity.get("concept_id") == concept_id else None
+def _concept_names(out: Path) -> dict[str, str]:
+    """Each linked concept's name as ``entities`` gives it (the knowledge base's preferred name; the least name should
+    two batches disagree, so the choice does not depend on the order of the batches)."""
+    names: dict[str, str] = {}
+    for _batch, ent in _iter_rows(out, "entities", ["concept_id", "concept_name"]):
+        concept, name = ent["concept_id"], ent["concept_name"]
+        if concept and name and (concept not in names or name < names[concept]):
+            names[concept] = name
+    return names
+
+
+def _cross_sentence_mentions(out: Path, wanted: dict[tuple[str, str], list[dict]]) -> dict[tuple, tuple]:
+    """Offsets of the mentions a cross-sentence best evidence joins (``document_relations`` keeps no entity ids for
+    it): per wanted row, the pair of entities inside its evidence with its head and tail texts that lie nearest each
+    other, keyed by (batch_id, doc_id, evidence_start, head_text, tail_text)."""
+    by_batch: dict[str, set[str]] = {}
+    for batch, doc_id in wanted:
+        by_batch.setdefault(batch, set()).add(doc_id)
+    mentions: dict[tuple[str, str], list[dict]] = {}
+    columns = ["doc_id", "start", "end", "text"]
+    for batch, ent in _iter_rows(out, "entities", columns, keep=_ids_in(by_batch, "doc_id")):
+        mentions.setdefault((batch, ent["doc_id"]), []).append(ent)
+    found = {}
+    for (batch, doc_id), rows in wanted.items():
+        ents = mentions.get((batch, doc_id), [])
+        for row in rows:
+            inside = [e for e in ents if row["evidence_start"] <= e["start"] and e["end"] <= row["evidence_end"]]
+            heads = [e for e in inside if e["text"] == row["head_text"]]
+            tails = [e for e in inside if e["text"] == row["tail_text"]]
+            pairs = [
+                (abs(h["start"] - t["start"]), h["start"], t["start"], h, t) for h in heads for t in tails if h is not t
+            ]
+            if pairs:
+                *_, h, t = min(pairs, key=lambda x: x[:3])
+                key = (batch, doc_id, row["evidence_start"], row["head_text"], row["tail_text"])
+                found[key] = ((h["start"], h["end"]), (t["start"], t["end"]))
+    return found
 
 
 def build_concept_pairs(out: Path) -> pa.Table:
@@ -191,6 +223,13 @@ def build_concept_pairs(out: Path) -> pa.Table:
         return (rel_type, -len(pair.by_doc), -score, head_id, tail_id)
 
     induced_names = drug_induced_names()
+    names = _concept_names(out)
+    cross_wanted: dict[tuple[str, str], list[dict]] = {}
+    for p in pairs.values():
+        if p.best["best_relation_id"] is None:
+            cross_wanted.setdefault((p.best["batch_id"], p.best["doc_id"]), []).append(p.best)
+    cross_mentions = _cross_sentence_mentions(out, cross_wanted)
+    del cross_wanted
 
     def row(rel_type: str, head_id: str, tail_id: str, pair: _Pair) -> dict:
         ev = pair.best
@@ -201,15 +240,21 @@ def build_concept_pairs(out: Path) -> pa.Table:
         doc_years = [years[d] for d in doc_ids if d in years]
         has_phrase = rel.get("tail_phrase_start") is not None
         chosen = [pair.by_doc[d] for d in doc_ids]
+        head_span, tail_span = (head.get("start"), head.get("end")), (tail.get("start"), tail.get("end"))
+        if ev["best_relation_id"] is None:  # cross-sentence evidence: the nearest mentions of the pair inside it
+            key = (ev["batch_id"], ev["doc_id"], ev["evidence_start"], ev["head_text"], ev["tail_text"])
+            head_span, tail_span = cross_mentions.get(key, ((None, None), (None, None)))
         return {
             "batch_id": CORPUS_BATCH,
             "type": rel_type,
             "head_concept_id": head_id,
             "tail_concept_id": tail_id,
-            "head_name": _concept_name(head, head_id) or ev["head_text"],
+            # the concept's name as entities give it; an unlinked mention, or the second concept of a mention naming
+            # two that no mention names alone ("hemorrhagic cystitis": Hemorrhage, Cystitis), keeps its text
+            "head_name": names.get(head_id) or ev["head_text"],
             # an adverse event names the drug-induced form of the mention's concept (extract.relations.drug_induced)
-            "tail_name": (rel_type == DRUG_ADVERSE_EVENT and induced_names.get(tail_id))
-            or _concept_name(tail, tail_id)
+            "tail_name": names.get(tail_id)
+            or (rel_type == DRUG_ADVERSE_EVENT and induced_names.get(tail_id))
             or ev["tail_text"],
             "head_drug_classes": ev.get("head_drug_classes"),
             "head_text": ev["head_text"],
@@ -228,10 +273,10 @@ def build_concept_pairs(out: Path) -> pa.Table:
             "evidence_cross_sentence": bool(ev.get("cross_sentence")),
             "evidence_start": ev["evidence_start"],
             "evidence_end": ev["evidence_end"],
-            "head_start": head.get("start"),
-            "head_end": head.get("end"),
-            "tail_start": rel["tail_phrase_start"] if has_phrase else tail.get("start"),
-            "tail_end": rel["tail_phrase_end"] if has_phrase else tail.get("end"),
+            "head_start": head_span[0],
+            "head_end": head_span[1],
+            "tail_start": rel["tail_phrase_start"] if has_phrase else tail_span[0],
+            "tail_end": rel["tail_phrase_end"] if has_phrase else tail_span[1],
             "evidence_negated": bool(ev["negated"]),
         }
 
