@@ -323,3 +323,22 @@ def test_show_renders_one_document_with_entities_negation_and_relations(output, 
         text=True,
     )
     assert missing.returncode == 2 and "is in no batch" in missing.stderr
+
+
+def test_show_lists_the_pairs_a_document_states_only_across_sentences(output, tmp_path):
+    """The calcinosis page names its treatments in other sentences than the disease: `show` lists those pairs
+    (document_relations rows with cross_sentence), each with its nearest mentions marked in the evidence."""
+    from extract.reporting.document import render_document
+
+    doc_rel = pd.read_parquet(output["out"] / "document_relations")
+    doc_rel["batch_id"] = doc_rel["batch_id"].astype(str)
+    cross = doc_rel[doc_rel["cross_sentence"].fillna(False).astype(bool)]
+    doc_id = cross["doc_id"].value_counts().index[0]
+    batch = cross.loc[cross["doc_id"] == doc_id, "batch_id"].max()  # show reads the last batch holding it
+    rows = cross[(cross["doc_id"] == doc_id) & (cross["batch_id"] == batch)]
+    html = render_document(output["out"], doc_id)
+    section = html.split('<section id="cross-sentence">', 1)[1].split("</section>", 1)[0]
+    assert f"Pairs stated across sentences ({len(rows)})" in section
+    for head in rows["head_concept_id"]:
+        assert head in section
+    assert section.count("<mark") >= 2 * len(rows)  # head and tail marked in every row's evidence

@@ -184,17 +184,23 @@ def _cross_sentence_mentions(out: Path, wanted: dict[tuple[str, str], list[dict]
     for (batch, doc_id), rows in wanted.items():
         ents = mentions.get((batch, doc_id), [])
         for row in rows:
-            inside = [e for e in ents if row["evidence_start"] <= e["start"] and e["end"] <= row["evidence_end"]]
-            heads = [e for e in inside if e["text"] == row["head_text"]]
-            tails = [e for e in inside if e["text"] == row["tail_text"]]
-            pairs = [
-                (abs(h["start"] - t["start"]), h["start"], t["start"], h, t) for h in heads for t in tails if h is not t
-            ]
-            if pairs:
-                *_, h, t = min(pairs, key=lambda x: x[:3])
-                key = (batch, doc_id, row["evidence_start"], row["head_text"], row["tail_text"])
-                found[key] = ((h["start"], h["end"]), (t["start"], t["end"]))
+            spans = nearest_mentions(ents, row)
+            if spans is not None:
+                found[(batch, doc_id, row["evidence_start"], row["head_text"], row["tail_text"])] = spans
     return found
+
+
+def nearest_mentions(entities: list[dict], row: dict) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """``((head start, end), (tail start, end))`` of the entities inside a ``document_relations`` row's evidence that
+    carry its head and tail texts and lie nearest each other (ties: the earliest); None when there are none."""
+    inside = [e for e in entities if row["evidence_start"] <= e["start"] and e["end"] <= row["evidence_end"]]
+    heads = [e for e in inside if e["text"] == row["head_text"]]
+    tails = [e for e in inside if e["text"] == row["tail_text"]]
+    pairs = [(abs(h["start"] - t["start"]), h["start"], t["start"], h, t) for h in heads for t in tails if h is not t]
+    if not pairs:
+        return None
+    *_, h, t = min(pairs, key=lambda x: x[:3])
+    return (h["start"], h["end"]), (t["start"], t["end"])
 
 
 def build_concept_pairs(out: Path) -> pa.Table:

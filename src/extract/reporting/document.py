@@ -2,7 +2,9 @@
 
 The cleaned text with every entity highlighted (negated and uncertain mentions
 marked in their label), then the entities with their concepts and flags, then
-the relations with their evidence sentence, head and tail highlighted.  Reads
+the relations with their evidence sentence, head and tail highlighted, then the
+pairs the document states only across sentences (``document_relations`` rows
+with ``cross_sentence``), their nearest mentions highlighted.  Reads
 the document's batch only; when a document was ingested in several batches
 the last batch (in sorted order) is shown and the others are named.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from extract import store
+from extract.reporting.concept_pairs import nearest_mentions
 from extract.reporting.spans import RELATION_ROLES, entity_label, esc, evidence_html, page, render_spans
 
 
@@ -89,6 +92,24 @@ def _relations_table(relations: list[dict], entities: dict[str, dict]) -> str:
     )
 
 
+def _cross_sentence_table(pairs: list[dict], entities: list[dict]) -> str:
+    rows = []
+    for r in sorted(pairs, key=lambda r: (r["type"], -r["score"], r["head_concept_id"], r["tail_concept_id"])):
+        head, tail = nearest_mentions(entities, r) or ((None, None), (None, None))
+        evidence = evidence_html(r["type"], r["evidence"], r["evidence_start"], head, tail)
+        rows.append(
+            f"<tr><td>{esc(RELATION_ROLES.get(r['type'], (r['type'],))[0])}</td>"
+            f'<td class="pair"><b>{esc(r["head_text"])}</b><br><span class="id">'
+            f'{esc(r["head_concept_id"])}</span></td><td class="pair"><b>{esc(r["tail_phrase"] or r["tail_text"])}'
+            f'</b><br><span class="id">{esc(r["tail_concept_id"])}</span></td>'
+            f'<td class="num">{r["score"]:.2f}</td><td>{"negated" if r["negated"] else ""}</td><td>{evidence}</td></tr>'
+        )
+    return (
+        '<table><thead><tr><th>type</th><th>head</th><th>tail</th><th class="num">score</th><th>negated</th>'
+        f"<th>evidence</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def render_document(out: Path, doc_id: str) -> str:
     """The HTML page of ``doc_id`` in ``out``; raises ``DocumentNotFoundError`` when no batch has it."""
     out = Path(out)
@@ -102,6 +123,7 @@ def render_document(out: Path, doc_id: str) -> str:
     doc = _rows_of(out, "documents", batch, doc_id)[0]
     entities = sorted(_rows_of(out, "entities", batch, doc_id), key=lambda e: (e["start"], e["end"]))
     relations = _rows_of(out, "relations", batch, doc_id)
+    cross = [r for r in _rows_of(out, "document_relations", batch, doc_id) if r.get("cross_sentence")]
     text_html = render_spans(
         doc["text"], [{"start": e["start"], "end": e["end"], "label": entity_label(e)} for e in entities]
     )
@@ -125,6 +147,8 @@ def render_document(out: Path, doc_id: str) -> str:
         f"{_entities_table(entities)}</section>"
         f'<section id="relations"><h2>Relations ({len(relations)})</h2>'
         f"{_relations_table(relations, {e['entity_id']: e for e in entities})}</section>"
+        f'<section id="cross-sentence"><h2>Pairs stated across sentences ({len(cross)})</h2>'
+        f"{_cross_sentence_table(cross, entities)}</section>"
     )
     versions = sorted({e["model_version"] for e in entities} | {r["model_version"] for r in relations})
     subtitle = f"{esc(doc_id)} · models {esc(', '.join(versions) or 'none')}"
