@@ -58,6 +58,17 @@ def test_annotate_finds_the_linked_drug_and_its_adverse_events(nlp):
     assert result.rejects == []
 
 
+def test_a_drug_given_for_a_disease_causes_the_event_not_the_disease(nlp):
+    """ "Morphine for postoperative pain caused nausea": the drug caused the nausea (an adverse event), the pain did not
+    (no manifestation); "Diabetic macular oedema caused visual impairment" stays a manifestation."""
+    result = nlp.annotate("Morphine for postoperative pain caused nausea.")
+    found = {(r["type"], r["head_text"].lower(), r["tail_text"].lower()) for r in result.relations}
+    assert ("drug_adverse_event", "morphine", "nausea") in found
+    assert not any(kind == "disease_manifestation" for kind, _, _ in found)
+    result = nlp.annotate("Diabetic macular oedema caused visual impairment.")
+    assert [(r["type"], r["tail_text"]) for r in result.relations] == [("disease_manifestation", "visual impairment")]
+
+
 def test_negation_and_json(nlp):
     result = nlp.annotate(WARFARIN)
     ents = _by_text(result.entities)

@@ -117,6 +117,18 @@ def test_drug_event_tails():
     )
     h, t = _ent(v, "heart failure"), _ent(v, "hypotension")
     assert tail_drug_event(v, h, t, precise_pattern(v, h, t))
+    # "CHEM for H caused T": the subject of the finite verb is the drug, not its indication ...
+    v = _view("Morphine for postoperative pain caused nausea.", ["postoperative pain", "nausea"], ["Morphine"])
+    h, t = _ent(v, "postoperative pain"), _ent(v, "nausea")
+    assert precise_pattern(v, h, t) == "p_head_causal" and tail_drug_event(v, h, t, "p_head_causal")
+    # ... while "H causing T" after a drug's indication is the disease's own course
+    v = _view(
+        "Ranibizumab in treatment of diabetic macular oedema causing visual impairment.",
+        ["diabetic macular oedema", "visual impairment"],
+        ["Ranibizumab"],
+    )
+    h, t = _ent(v, "diabetic macular oedema"), _ent(v, "visual impairment")
+    assert precise_pattern(v, h, t) == "p_head_causal" and not tail_drug_event(v, h, t, "p_head_causal")
 
 
 def test_excluded_pairs():

@@ -156,6 +156,16 @@ _THERAPY = re.compile(
     r"transplant\w*|irradiation|radiotherapy|vaccination)\b",
     re.I,
 )
+#: Between a drug and the head: "CHEM (given) for H", "CHEM in the treatment of H", "CHEM in patients with H".
+_DRUG_INDICATION_BEFORE = re.compile(
+    r"^\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+){0,2}?(?:for|in)\s+(?:the\s+)?"
+    r"(?:(?:treatment|management|prevention|relief|control|therapy)\s+of\s+)?(?:(?:patients|subjects)\s+with\s+)?$",
+    re.I,
+)
+#: A finite causal verb right after the head (not "H causing T", where the participle belongs to H).
+_FINITE_CAUSE_AFTER = re.compile(
+    r"^\s*(?:(?:also|often|frequently)\s+)?(?:caused|causes|induced|resulted\s+in|led\s+to)\b", re.I
+)
 _COMPOUND_PREFIX = re.compile(r"(\S+?)\s*-?\s*(?:induced|associated|related)\s+((?:[\w-]+\s+){0,2})$", re.I)
 # Smaller patterns of the functions below, compiled once.
 _LEADING_PARENTHESIS = re.compile(r"^\s*\([^()]{1,30}\)")
@@ -356,6 +366,8 @@ def tail_drug_event(doc: DocumentView, head: EntityView, tail: EntityView, patte
         return False
     if owner in ("chemical", "other"):
         return True
+    if pattern == "p_head_causal" and _drug_subject_of_cause(doc, head):
+        return True  # "Sumatriptan for migraine caused chest tightness": the drug caused it, not the migraine
     if pattern in CAUSAL_PATTERNS:
         return False
     if pattern not in (None, "p_head_with", "p_tail_in_bare", "p_tail_first") and _drug_event_signal(doc, tail):
@@ -372,6 +384,16 @@ def tail_drug_event(doc: DocumentView, head: EntityView, tail: EntityView, patte
     if pattern == "p_head_with" and _compound_owner(doc, head) in ("chemical", "other"):
         return True  # "Chloroquine related complete heart block with blindness"
     return _drug_event_signal(doc, tail)
+
+
+def _drug_subject_of_cause(doc: DocumentView, head: EntityView) -> bool:
+    """The head is the indication of a drug named just before it and a finite causal verb follows it: the subject of
+    "caused" is "CHEM for H" ("Morphine for postoperative pain caused nausea"), i.e. the drug."""
+    sent = doc.sentences[head.sentence_index]
+    if not _FINITE_CAUSE_AFTER.match(doc.text[head.end : sent.end]):
+        return False
+    before = [c for c in sentence_entities(doc, head.sentence_index) if c.label == "CHEMICAL" and c.end <= head.start]
+    return bool(before) and bool(_DRUG_INDICATION_BEFORE.match(doc.text[max(c.end for c in before) : head.start]))
 
 
 @per_document
