@@ -11,8 +11,9 @@ import logging
 from typing import Protocol
 
 from extract.relations import effect_spans
+from extract.relations.analytes import drug_concepts, measured_heads
 from extract.relations.rules import RuleExtractor
-from extract.relations.types import DocumentView, RelationCandidate
+from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DocumentView, RelationCandidate
 from extract.settings import Settings, get_settings, resolve_model_dir
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
     if not settings.sentence_classifier:
         extractor.sentence = None
     extractor.warm_up()
-    return CoordinationAware(extractor)
+    return CoordinationAware(extractor, drugs=drug_concepts(resolve_model_dir(settings.linker_index, "linker")))
 
 
 def _try(fn, *args):
@@ -55,20 +56,32 @@ def _try(fn, *args):
 class CoordinationAware:
     """Wrap an extractor so relations are distributed over coordinated head mentions, and the document's
     adverse-effect spans (``ADVERSE_EFFECT`` entities) give adverse-event phrases (``effect_phrases``) and
-    adverse-event-only tails (``effect_tails``; :mod:`extract.relations.effect_spans`)."""
+    adverse-event-only tails (``effect_tails``; :mod:`extract.relations.effect_spans`).  A drug -> disease row whose
+    drug mention names a substance measured in the patient ("serum creatinine", "oxygen saturation") is dropped
+    (:mod:`extract.relations.analytes`; ``drugs``: the concepts with a MeSH pharmacological action)."""
 
-    def __init__(self, inner, effect_phrases: bool = True, effect_tails: bool = True):
+    def __init__(
+        self, inner, effect_phrases: bool = True, effect_tails: bool = True, drugs: frozenset[str] = frozenset()
+    ):
         self.inner = inner
         self.version = inner.version
         self.effect_phrases = effect_phrases
         self.effect_tails = effect_tails
+        self.drugs = drugs
+
+    def _drug_heads(self, view, cands: list[RelationCandidate]) -> list[RelationCandidate]:
+        drug_rows = (DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE)
+        if not any(c.type in drug_rows for c in cands):
+            return cands
+        measured = measured_heads(view, self.drugs)
+        return [c for c in cands if c.type not in drug_rows or c.head.entity_id not in measured]
 
     def extract(self, doc):
         from extract.relations.coordination import distribute_over_coordination
 
         view, effects, added = effect_spans.prepare(doc, self.effect_tails)
         cands = distribute_over_coordination(view, self.inner.extract(view))
-        return effect_spans.finish(cands, effects, added, self.effect_phrases)
+        return self._drug_heads(view, effect_spans.finish(cands, effects, added, self.effect_phrases))
 
     def extract_many(self, docs):
         """``extract`` per document (an exception in place of a failed document's candidates)."""
@@ -84,6 +97,7 @@ class CoordinationAware:
                 r = _try(distribute_over_coordination, view, r)
             if not isinstance(r, Exception):
                 r = effect_spans.finish(r, effects, added, self.effect_phrases)
+                r = _try(self._drug_heads, view, r)
             out.append(r)
         return out
 

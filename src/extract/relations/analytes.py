@@ -1,0 +1,76 @@
+"""Chemical mentions that name a substance measured in the patient, not a drug given to them.
+
+"decreased plasma [H+]", "serum creatinine", "oxygen saturation", "triglyceride concentrations": the NER stage tags
+the substance as a chemical (BC5CDR does), and a drug -> disease row with it as the drug tells an analyst that
+creatinine caused contrast nephropathy.  A mention is read as a measured analyte when a measurement noun follows it
+or a body-fluid word comes before it or begins it, and its concept has no MeSH pharmacological action: a drug's own level
+("serum digoxin concentrations" before nausea) keeps its rows, since digoxin has one (Cardiotonic Agents); and so does
+a substance the document also names outside a measurement (MeSH gives lithium, the element, no action, but "serum
+lithium levels" in a report that says "on lithium therapy" is the drug's level).  On the
+judged adverse-event and treatment rows of the training draws (``data/gold/relation_annotations``) the rule drops
+27 rows judged wrong and none of the 6,229 judged right (``models/EXPERIMENTS.md``, thirteenth session).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from extract.relations.types import DocumentView, EntityView
+
+#: A measurement noun right after the mention: "creatinine levels", "oxygen saturation", "lactate value".
+MEASURED_AFTER = re.compile(
+    r"^\s*(?:[)\]]\s*)?(?:levels?|concentrations?|saturation|values?|content|clearance|excretion|secretion|production|"
+    r"synthesis|turnover|uptake|output|tension|flux|balance|metabolism|homeostasis|measurements?)\b",
+    re.I,
+)
+#: A body fluid or an origin right before it (one word may stand between): "serum creatinine", "plasma [H+".
+MEASURED_BEFORE = re.compile(
+    r"\b(?:serum|plasma|blood|urinary|urine|csf|cerebrospinal|tissue|intracellular|extracellular|endogenous|"
+    r"circulating|fasting|postprandial|arterial|venous|salivary|faecal|fecal)\s+(?:[\w-]+\s+)?[(\[]?$",
+    re.I,
+)
+#: The mention itself names the fluid: "blood glucose", "serum ferritin".
+MEASURED_TEXT = re.compile(r"^(?:serum|plasma|blood|urinary|urine|csf|fasting)\s", re.I)
+_WINDOW = 40
+
+
+@lru_cache(maxsize=4)
+def drug_concepts(linker_dir: Path | None) -> frozenset[str]:
+    """Concept ids with a MeSH pharmacological action in the linker folder's ``mesh_annotations.json.gz`` (empty
+    without one)."""
+    path = Path(linker_dir) / "mesh_annotations.json.gz" if linker_dir else None
+    if path is None or not path.exists():
+        return frozenset()
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return frozenset(cid for cid, ann in json.load(fh).items() if ann.get("drug_classes"))
+
+
+def measured_heads(doc: DocumentView, drugs: frozenset[str]) -> set[str]:
+    """Entity ids of the CHEMICAL mentions of ``doc`` that name a measured substance whose concept (or text, when
+    unlinked) the document never names otherwise: "serum lithium levels" in a report that also says "on lithium
+    therapy" is the drug's level, and its rows stay."""
+    measured, named_otherwise = [], set()
+    for e in doc.entities:
+        if e.label != "CHEMICAL":
+            continue
+        key = e.concept_id or e.text.lower()
+        if is_measured_analyte(doc, e, drugs):
+            measured.append((e.entity_id, key))
+        else:
+            named_otherwise.add(key)
+    return {entity_id for entity_id, key in measured if key not in named_otherwise}
+
+
+def is_measured_analyte(doc: DocumentView, entity: EntityView, drugs: frozenset[str]) -> bool:
+    """``entity`` (a CHEMICAL mention) names a substance measured, not a drug (see the module docstring)."""
+    if entity.drug_classes or (entity.concept_id and entity.concept_id in drugs):
+        return False
+    sentence = doc.sentences[entity.sentence_index] if 0 <= entity.sentence_index < len(doc.sentences) else None
+    lo, hi = (sentence.start, sentence.end) if sentence is not None else (0, len(doc.text))
+    after = doc.text[entity.end : min(hi, entity.end + _WINDOW)]
+    before = doc.text[max(lo, entity.start - _WINDOW) : entity.start]
+    return bool(MEASURED_AFTER.match(after) or MEASURED_BEFORE.search(before) or MEASURED_TEXT.match(entity.text))

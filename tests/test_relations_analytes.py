@@ -1,0 +1,66 @@
+"""A chemical named as a substance measured in the patient is no drug of a drug -> disease row
+(``extract.relations.analytes``), on real text through the shipped pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+import extract
+from extract.relations.analytes import drug_concepts, is_measured_analyte, measured_heads
+from extract.relations.types import DocumentView, EntityView, SentenceView
+from extract.settings import get_settings, resolve_model_dir
+
+# A sentence of a trial report in ../shared/unlabeled (PMID 21951832); relations-0.14.0 alone makes "blood glucose"
+# the drug of an adverse event ("coma") here.
+TRIAL = (
+    "Hypoglycaemic events were further categorised as: symptomatic events confirmed with a corresponding blood "
+    "glucose value ≤ 70 mg/dl (3.9 mmol/l) or < 50 mg/dl (2.8 mmol/l), and severe hypoglycaemia was defined as events "
+    "that caused loss of consciousness, seizure, coma or physical injury."
+)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return extract.load()
+
+
+def test_a_measured_substance_heads_no_drug_row(nlp):
+    result = nlp.annotate(TRIAL)
+    glucose = [e for e in result.entities if e["label"] == "CHEMICAL" and "glucose" in e["text"]]
+    assert glucose, "the NER stage tags the glucose mention"
+    assert not [r for r in result.relations if "glucose" in r["head_text"]]
+    assert not [r for r in result.document_relations if "glucose" in r["head_text"]]
+
+
+def _view(text: str, chemical: str, concept_id: str | None) -> tuple[DocumentView, EntityView]:
+    start = text.index(chemical)
+    entity = EntityView("e0", start, start + len(chemical), chemical, "CHEMICAL", 0, concept_id=concept_id)
+    return DocumentView("d", text, [SentenceView(0, 0, len(text), "abstract")], [entity]), entity
+
+
+def test_a_drug_level_is_not_an_analyte():
+    drugs = drug_concepts(resolve_model_dir(get_settings().linker_index, "linker"))
+    assert "MESH:D004077" in drugs  # digoxin: Cardiotonic Agents, Anti-Arrhythmia Agents ...
+    view, digoxin = _view("Serum digoxin concentrations above 2 ng/mL caused nausea.", "digoxin", "MESH:D004077")
+    assert not is_measured_analyte(view, digoxin, drugs)
+    view, creatinine = _view("Serum creatinine rose in two patients.", "creatinine", "MESH:D003404")
+    assert is_measured_analyte(view, creatinine, drugs)
+    view, oxygen = _view("Oxygen saturation fell below 90%.", "Oxygen", "MESH:D010100")
+    assert is_measured_analyte(view, oxygen, drugs)
+    view, oxygen = _view("Patients received oxygen by mask.", "oxygen", "MESH:D010100")
+    assert not is_measured_analyte(view, oxygen, drugs)
+
+
+def test_a_substance_the_document_also_gives_keeps_its_rows():
+    drugs = drug_concepts(resolve_model_dir(get_settings().linker_index, "linker"))
+    assert "MESH:D008094" not in drugs  # MeSH gives lithium, the element, no pharmacological action
+    text = "Serum lithium levels rose to 2.1 mmol/L. She had been on lithium therapy for bipolar disorder."
+    measured, given = text.index("lithium"), text.rindex("lithium")
+    entities = [
+        EntityView("e0", measured, measured + 7, "lithium", "CHEMICAL", 0, concept_id="MESH:D008094"),
+        EntityView("e1", given, given + 7, "lithium", "CHEMICAL", 1, concept_id="MESH:D008094"),
+    ]
+    end = text.index(".") + 1
+    sentences = [SentenceView(0, 0, end, "abstract"), SentenceView(1, end + 1, len(text), "abstract")]
+    assert measured_heads(DocumentView("d", text, sentences, entities), drugs) == set()
+    assert measured_heads(DocumentView("d", text, sentences, entities[:1]), drugs) == {"e0"}
