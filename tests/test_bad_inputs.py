@@ -135,6 +135,22 @@ def test_encodings_are_detected_and_mojibake_repaired(bad_folder):
     assert "Ã" not in texts["mojibake_page.txt"]
 
 
+@pytest.mark.parametrize("suffix", [".txt", ".html", ".pubtator"])
+def test_one_stray_byte_in_utf8_text_garbles_nothing_else(tmp_path, suffix):
+    """UTF-8 text with one invalid byte is still read as UTF-8 (the byte as cp1252), not as a legacy encoding that
+    would turn every "β" and "°" of the document into mojibake."""
+    before, after = "Propranolol, a β-blocker given at 5 µg/kg, caused bradycardia at 37 °C in Müller's coh", "ort."
+    raw = before.encode("utf-8") + bytes([0xFF]) + after.encode("utf-8")
+    if suffix == ".pubtator":
+        raw = b"91000001|t|Stray byte\n91000001|a|" + raw + b"\n\n"
+    path = tmp_path / f"stray{suffix}"
+    path.write_bytes(raw)
+    result = ingest_paths([str(path)], "b-stray")
+    assert result.rejects == []
+    [text] = [d["text"] for d in result.documents.to_pylist()]
+    assert "a β-blocker given at 5 µg/kg" in text and "37 °C in Müller's cohÿort." in text
+
+
 def test_html_goes_through_a_parser(bad_folder):
     doc = ingest_paths([str(bad_folder / "good_page.html")], "b-html").documents.to_pylist()[0]
     assert doc["title"] == "Cisplatin nephrotoxicity in a child"

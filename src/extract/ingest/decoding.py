@@ -57,14 +57,24 @@ def _decode_legacy(data: bytes) -> str:
     return data.decode(_legacy_encoding(data))
 
 
+def _mostly_utf8(data: bytes) -> bool:
+    """Invalid UTF-8 but with more valid multi-byte characters than invalid bytes: UTF-8 text with a few stray bytes
+    (a "β-blocker ... 37 °C" page with one bad byte), which a legacy encoding would garble throughout."""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = sum(1 for ch in text if ord(ch) > 127) - invalid
+    return valid > invalid
+
+
 def decode_text(data: bytes) -> str:
-    """Decode as UTF-8 when valid, else the encoding charset-normalizer finds; then repair mojibake."""
+    """Decode as UTF-8 when valid, or when it is UTF-8 with a few stray bytes (read as cp1252, as the streamed files'
+    are), else with the encoding charset-normalizer finds; then repair mojibake."""
     if looks_binary(data):
         raise SourceError("binary_file", "file looks binary (NUL or control bytes), not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = _decode_legacy(data)
+        text = data.decode("utf-8-sig", errors=_FALLBACK) if _mostly_utf8(data) else _decode_legacy(data)
     # ftfy's default fixes are conservative: it only rewrites text that is
     # recognizably mis-decoded (e.g. "Ã©" -> "é") and leaves valid text alone.
     return ftfy.fix_text(text, normalization="NFC")
@@ -85,8 +95,8 @@ def detect_encoding(head: bytes, complete: bool) -> str:
     """The encoding of a text stream judged from its first bytes ``head`` (``complete``: the whole stream).
 
     A byte-order mark decides; else UTF-8 when ``head`` is valid UTF-8 (a
-    character cut at the end of an incomplete head is allowed); else what
-    charset-normalizer finds, as for a whole file.
+    character cut at the end of an incomplete head is allowed) or UTF-8 with a
+    few stray bytes; else what charset-normalizer finds, as for a whole file.
     """
     for bom, encoding in _BOMS:
         if head.startswith(bom):
@@ -95,7 +105,8 @@ def detect_encoding(head: bytes, complete: bool) -> str:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
         return "utf-8-sig"
     except UnicodeDecodeError:
-        return _legacy_encoding(head)
+        # a few stray bytes in UTF-8 text: the stream reads them as cp1252 (``stream_lines``)
+        return "utf-8-sig" if _mostly_utf8(head) else _legacy_encoding(head)
 
 
 def _western_byte(byte: int) -> str:
