@@ -98,7 +98,7 @@ def _progress(mode: ProgressMode):
 
 
 def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code)
 
 
@@ -263,10 +263,12 @@ def check(out: OutOption = None) -> None:
     """
     from extract.check import check_output
 
+    if not _out(out).is_dir():
+        _fail(f"{_out(out)} is not an output folder (no such directory)")
     report = check_output(_out(out))
     _summary(f"check {_out(out)} ({len(report.batches)} batches)", report.counts)
     for violation in report.violations:
-        console.print(f"[red]violation:[/red] {violation}")
+        console.print(f"[red]violation:[/red] {escape(violation)}")  # "[batch] ..." is not markup
     if not report.ok:
         raise typer.Exit(1)
     console.print("[green]ok[/green]")

@@ -373,6 +373,16 @@ def test_check_catches_corrupted_output(deletion_output, tmp_path, damage):
     res = CliRunner().invoke(app, ["check", "--out", str(out)], env={"COLUMNS": "200"})
     assert res.exit_code == 1, res.output[-2000:]
     assert "violation:" in res.stderr
+    # every violation names its batch ("[base] ..."), which the console must not read as markup
+    violations = [
+        line for line in res.stderr.splitlines() if line.startswith("violation:") and "more violations" not in line
+    ]
+    assert violations and all("[base]" in line for line in violations), res.stderr
+
+
+def test_check_of_a_folder_that_is_not_there_fails(tmp_path):
+    res = CliRunner().invoke(app, ["check", "--out", str(tmp_path / "nowhere")], env={"COLUMNS": "200"})
+    assert res.exit_code == 2 and "not an output folder" in res.stderr
 
 
 @pytest.mark.parametrize("suffix", [".pubtator", ".txt", ".xml"])
