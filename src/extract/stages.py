@@ -419,6 +419,14 @@ def _non_decreasing(numbers: pa.Array) -> bool:
     return pc.all(pc.greater_equal(numbers.slice(1), numbers.slice(0, len(numbers) - 1))).as_py()
 
 
+def check_stage_input(out: Path, stage: str, batch_id: str) -> None:
+    """Raise :class:`MissingStageInputError` when the stage before has not written the batch's input tables."""
+    main, others = STAGE_INPUTS[stage]
+    for name in (*others[1:], main):  # the latest stage's table first: it names the stage to run
+        if not store.has_partition(out, name, batch_id):
+            raise _missing_input(out, name, batch_id, _STAGE_BEFORE[name])
+
+
 def iter_stage_input(out: Path, stage: str, batch_id: str, size: int):
     """The stage's input tables for ``batch_id``, ``size`` documents at a time (a tuple per chunk).
 
@@ -427,9 +435,7 @@ def iter_stage_input(out: Path, stage: str, batch_id: str, size: int):
     :func:`take_docs` over the whole-batch tables for the ids of :func:`chunk_ids`.
     """
     main, others = STAGE_INPUTS[stage]
-    for name in (*others[1:], main):  # the latest stage's table first: it names the stage to run
-        if not store.has_partition(out, name, batch_id):
-            raise _missing_input(out, name, batch_id, _STAGE_BEFORE[name])
+    check_stage_input(out, stage, batch_id)
     size = max(1, size)
     ids = [piece["doc_id"] for piece in store.iter_partition(out, main, batch_id, columns=["doc_id"], batch_rows=65536)]
     doc_index = pa.concat_arrays([c for a in ids for c in a.chunks]) if ids else pa.array([], pa.string())
@@ -589,6 +595,7 @@ def run_chunked(
     """
     size = chunk_size or get_settings().chunk_size
     main = STAGE_INPUTS[stage][0]
+    check_stage_input(out, stage, batch_id)  # before any output folder is made: a mistyped batch id leaves nothing
     chunks = iter_stage_input(out, stage, batch_id, size)
     if submit is None:
         func = STAGE_CHUNK_FUNCTIONS[stage]
