@@ -93,42 +93,63 @@ def test_patterns_on_sentences():
     assert precise_pattern(v, _ent(v, "severely handicapped"), _ent(v, "short stature")) is None
 
 
-def test_drug_event_tails():
-    # An explicit condition -> condition link wins over the drug reading of the tail ...
-    v = _view(
+# (sentence, head, tail, chemicals, the precise pattern or None when not asserted, tail is the drug's event)
+DRUG_EVENT_CASES = [
+    # an explicit condition -> condition link wins over the drug reading of the tail ...
+    (
         "Patients whose paracetamol-induced liver injury had caused an acute liver failure died.",
-        ["liver injury", "acute liver failure"],
+        "liver injury",
+        "acute liver failure",
         ["paracetamol"],
-    )
-    h, t = _ent(v, "liver injury"), _ent(v, "acute liver failure")
-    assert precise_pattern(v, h, t) == "p_head_causal" and not tail_drug_event(v, h, t, "p_head_causal")
-    # ... but "H with T" in a drug sentence is the drug's event.
-    v = _view(
+        "p_head_causal",
+        False,
+    ),
+    # ... but "H with T" in a drug sentence is the drug's event
+    (
         "Chloroquine related complete heart block with blindness: case report.",
-        ["heart block", "blindness"],
+        "heart block",
+        "blindness",
         ["Chloroquine"],
-    )
-    h, t = _ent(v, "heart block"), _ent(v, "blindness")
-    assert tail_drug_event(v, h, t, precise_pattern(v, h, t))
-    v = _view(
+        None,
+        True,
+    ),
+    (
         "In patients with decompensated heart failure with hypotension after treatment with milrinone, it helped.",
-        ["heart failure", "hypotension"],
+        "heart failure",
+        "hypotension",
         ["milrinone"],
-    )
-    h, t = _ent(v, "heart failure"), _ent(v, "hypotension")
-    assert tail_drug_event(v, h, t, precise_pattern(v, h, t))
+        None,
+        True,
+    ),
     # "CHEM for H caused T": the subject of the finite verb is the drug, not its indication ...
-    v = _view("Morphine for postoperative pain caused nausea.", ["postoperative pain", "nausea"], ["Morphine"])
-    h, t = _ent(v, "postoperative pain"), _ent(v, "nausea")
-    assert precise_pattern(v, h, t) == "p_head_causal" and tail_drug_event(v, h, t, "p_head_causal")
+    (
+        "Morphine for postoperative pain caused nausea.",
+        "postoperative pain",
+        "nausea",
+        ["Morphine"],
+        "p_head_causal",
+        True,
+    ),
     # ... while "H causing T" after a drug's indication is the disease's own course
-    v = _view(
+    (
         "Ranibizumab in treatment of diabetic macular oedema causing visual impairment.",
-        ["diabetic macular oedema", "visual impairment"],
+        "diabetic macular oedema",
+        "visual impairment",
         ["Ranibizumab"],
-    )
-    h, t = _ent(v, "diabetic macular oedema"), _ent(v, "visual impairment")
-    assert precise_pattern(v, h, t) == "p_head_causal" and not tail_drug_event(v, h, t, "p_head_causal")
+        "p_head_causal",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("sentence", "head", "tail", "chemicals", "pattern", "drug_event"), DRUG_EVENT_CASES)
+def test_drug_event_tails(sentence, head, tail, chemicals, pattern, drug_event):
+    v = _view(sentence, [head, tail], chemicals)
+    h, t = _ent(v, head), _ent(v, tail)
+    found = precise_pattern(v, h, t)
+    if pattern is not None:
+        assert found == pattern
+    assert tail_drug_event(v, h, t, found) is drug_event
 
 
 def test_excluded_pairs():
