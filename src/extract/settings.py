@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Off by default: it costs more NER-stage time than the throughput target leaves (models/EXPERIMENTS.md,
     # "ADE effect tagger (ninth session)").
     ade_effects: bool = False
+    # Seconds since its last change before a watched file is taken (``serve --watch``): a file still being copied
+    # into the folder waits for the next run instead of being ingested half-written.
+    watch_min_age: float = 60.0
     # Documents per task when a stage maps over a batch.
     chunk_size: int = 200
     # Seconds a run waits for another run on the same output folder to finish (0: refuse at once).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -632,15 +633,21 @@ def seen_file_hashes(out: Path) -> set[str]:
     return set(files["sha256"].to_pylist()) if files.num_rows else set()
 
 
-def unseen_files(watch_dir: Path, out: Path) -> list[Path]:
-    """Files under ``watch_dir`` whose content no earlier batch has ingested."""
+def unseen_files(watch_dir: Path, out: Path, min_age: float | None = None) -> list[Path]:
+    """Files under ``watch_dir`` whose content no earlier batch has ingested and that nothing has written to for
+    ``min_age`` seconds (default ``settings.watch_min_age``): a file still being copied is left for the next run."""
     from extract.ingest.sources import expand_inputs, file_sha256
 
+    min_age = get_settings().watch_min_age if min_age is None else min_age
     files, _ = expand_inputs([watch_dir])
     seen = seen_file_hashes(out)
     fresh, hashes = [], set()
+    now = time.time()
     for path in files:
         try:
+            if now - path.stat().st_mtime < min_age:
+                log.info("%s changed less than %.0f s ago: left for the next run", path, min_age)
+                continue
             digest = file_sha256(path)
         except OSError:
             fresh.append(path)  # unreadable: ingest will record the reject
