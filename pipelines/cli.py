@@ -258,8 +258,10 @@ def check(out: OutOption = None) -> None:
     """Verify the accounting, references and offsets of an output folder; exit 1 on any violation.
 
     Every document a source file yielded must be in documents or rejects, every
-    entity and relation must point at an existing document and entity, and all
-    offsets must lie inside the text with text[start:end] equal to the mention.
+    entity and relation must point at an existing document and entity, all
+    offsets must lie inside the text with text[start:end] equal to the mention,
+    and each stage's output must be newer than the last run of the stage before
+    it (after `stage ner` alone, the batch's relations are stale).
     """
     from extract.check import check_output
 

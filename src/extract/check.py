@@ -89,8 +89,31 @@ def check_output(out: Path, max_listed: int = 50) -> CheckReport:
                 "re-run it)"
             )
         _check_batch(batch, tables, add)
+        _check_stage_order(out, batch, add)
     report.counts["violations"] = n_violations
     return report
+
+
+_STAGE_ORDER = ("ingest", "clean", "ner", "relations")
+
+
+def _check_stage_order(out: Path, batch: str, add) -> None:
+    """Each stage's output is newer than the output it was made from: after ``stage ner`` alone, the batch's
+    relations still point at the entities of the NER run before (their ids and concepts may have changed)."""
+    try:
+        runs = store.read_partition(out, "runs", batch).to_pylist()
+    except Exception:  # the runs table is a log; a damaged one is not the checked tables' business
+        return
+    last: dict[str, object] = {}
+    for r in runs:
+        if r["status"] != "failed" and (r["stage"] not in last or r["finished_at"] > last[r["stage"]]):
+            last[r["stage"]] = r["finished_at"]
+    for before, after in zip(_STAGE_ORDER, _STAGE_ORDER[1:]):
+        if before in last and after in last and last[after] < last[before]:
+            add(
+                f"[{batch}] the {after} stage's output predates the {before} stage's last run: re-run "
+                f"`biomed-extract stage {after} --batch {batch}` (and the stages after it)"
+            )
 
 
 def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
