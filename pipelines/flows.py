@@ -62,8 +62,10 @@ def _run_stage(stage: str, out: str, batch_id: str, run_id: str | None, body):
     with store.OutputLock(Path(out), timeout=get_settings().lock_timeout):
         try:
             outcome = body()
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        except BaseException as exc:  # an interrupt (Ctrl-C, SIGTERM) ends the stage too: the runs row says so
+            # Ctrl-C, SIGTERM (Prefect's TerminationSignal) and the like are no Exception
+            interrupted = not isinstance(exc, Exception)
+            error = f"interrupted ({type(exc).__name__})" if interrupted else f"{type(exc).__name__}: {exc}"
             stages.record_failure(Path(out), run_id, stage, batch_id, started, error)
             reporter.fail(stage, error)
             raise

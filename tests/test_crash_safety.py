@@ -135,6 +135,9 @@ def test_sigterm_ends_the_run_and_stops_its_temporary_prefect_server(tmp_path, m
         assert not alive, "the temporary server outlived the run"
         assert not any(docs_dir.glob(".part-0.*.tmp")), "the unfinished partition was removed"
         assert not (docs_dir / "part-0.parquet").exists(), "the run ended before committing the documents file"
+        runs = store.read_partition(out, "runs", "term").to_pylist()
+        clean = [r for r in runs if r["stage"] == "clean"]
+        assert [r["status"] for r in clean] == ["failed"] and "interrupted" in clean[0]["detail"], runs
     finally:
         _kill_group(run)
 
