@@ -30,7 +30,8 @@ console = Console(stderr=True)
 
 
 class StageName(str, Enum):
-    ingest = "ingest"
+    """The stages `stage` re-runs from stored tables (ingest reads files: `run`)."""
+
     clean = "clean"
     ner = "ner"
     relations = "relations"
@@ -214,8 +215,6 @@ def stage(
 
     _exit_on_sigterm()
     _set_wait(wait)
-    if name is StageName.ingest:
-        _fail("ingest reads files, not tables: use `biomed-extract run INPUT... --batch ID`")
     batch = batch.removeprefix("batch_id=")  # as the partition folders name it (`ls OUT/documents`)
     try:
         validate_batch_id(batch)
@@ -253,7 +252,7 @@ def serve(
     )
 
 
-@app.command(epilog="Exit status: 0 no violation; 1 violations (listed on stderr).")
+@app.command(epilog="Exit status: 0 no violation; 1 violations (listed on stderr); 2 not an output folder.")
 def check(out: OutOption = None) -> None:
     """Verify the accounting, references and offsets of an output folder; exit 1 on any violation.
 

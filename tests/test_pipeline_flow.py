@@ -182,6 +182,8 @@ def test_cli_stage_with_an_unknown_batch_names_the_batches_there(pipeline_run, t
     # the mistyped batch leaves no table partition behind, and the output still checks
     assert [p.parent.name for p in out.glob("*/batch_id=seedz")] == ["runs"]  # the failed attempt is on record
     assert check_output(out).ok, check_output(out).violations
+    res = runner.invoke(app, ["stage", "ingest", "--batch", "seeds", "--out", str(out)])
+    assert res.exit_code == 2 and "'ingest' is not one of" in " ".join(res.output.replace("│", " ").split())
     res = runner.invoke(app, ["stage", "ner", "--batch", "bad id!", "--out", str(out)])
     assert res.exit_code == 2 and "invalid batch id" in res.stderr
     assert isinstance(res.exception, SystemExit) and "Traceback" not in res.output

@@ -276,7 +276,7 @@ class OutputLock:
             raise OutputLockedError(
                 f"output folder {self.path.parent} is in use by another biomed-extract run "
                 f"(lock {self.path}); waited {self.timeout:g} s. Retry when it has finished, "
-                "or pass --wait SECONDS."
+                "or pass --wait SECONDS (run, stage, summarize); a scheduled `serve` run tries again at its next tick."
             ) from exc
         _HELD[key] = 1
         return self
