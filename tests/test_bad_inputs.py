@@ -342,6 +342,52 @@ def test_delete_citation_removes_pmids_from_every_table(deletion_output):
     assert report.ok, report.violations
 
 
+@pytest.fixture(scope="module")
+def revision_output(tmp_path_factory) -> tuple[Path, Path, Path, Path]:
+    """NLM baseline file ``pubmed24n0001`` (10 citations) as batch ``base``, then update file ``pubmed24n1001``
+    revising two of them (other titles and texts) as batch ``upd``."""
+    tmp = tmp_path_factory.mktemp("revisions")
+    model = tiny_ner_model(tmp)
+    base, update = tmp / "in" / "pubmed24n0001.xml", tmp / "in2" / "pubmed24n1001.xml.gz"
+    base.parent.mkdir()
+    update.parent.mkdir()
+    with open(base, "w") as fh:
+        write_medline(fh, 10, seed=7, first_pmid=34_000_000)
+    with gzip.open(update, "wt") as fh:
+        write_medline(fh, 3, seed=9, first_pmid=34_000_008)  # revises 34000008 and 34000009, adds 34000010
+    out = tmp / "out"
+    run_library_pipeline([str(base)], out, "base", model)
+    run_library_pipeline([str(update)], out, "upd", model)
+    return out, base, update, model
+
+
+REVISED = {"PMID:34000008", "PMID:34000009"}
+
+
+def test_a_citation_revised_by_a_newer_update_file_is_kept_once_in_its_newest_version(revision_output):
+    out, base, update, model = revision_output
+    for table in ("raw_documents", "documents", "entities"):
+        assert not REVISED & set(store.read_partition(out, table, "base")["doc_id"].to_pylist()), table
+        assert REVISED <= set(store.read_partition(out, table, "upd")["doc_id"].to_pylist()) or table == "entities"
+    rejects = store.read_partition(out, "rejects", "base").to_pylist()
+    assert {r["doc_id"] for r in rejects if r["reason"] == "superseded_citation"} == REVISED
+    assert check_output(out).ok, check_output(out).violations
+    # re-running the baseline batch does not bring the old versions back
+    run_library_pipeline([str(base)], out, "base", model)
+    assert not REVISED & set(store.read_partition(out, "documents", "base")["doc_id"].to_pylist())
+    assert REVISED <= set(store.read_partition(out, "documents", "upd")["doc_id"].to_pylist())
+    assert check_output(out).ok, check_output(out).violations
+
+
+def test_in_one_batch_the_newest_file_s_version_is_kept(revision_output):
+    _, base, update, _ = revision_output
+    result = ingest_paths([str(base), str(update)], "both")
+    docs = {d["doc_id"]: d for d in result.documents.to_pylist()}
+    assert len(docs) == 11 and all(docs[d]["source"] == str(update) for d in REVISED)
+    older = [r for r in result.rejects if r.doc_id in REVISED]
+    assert len(older) == 2 and all(r.reason == "duplicate_doc_id" and "newer update file" in r.detail for r in older)
+
+
 def _tamper(out: Path, table: str, batch: str, change) -> None:
     rows = store.read_partition(out, table, batch).to_pylist()
     change(rows)

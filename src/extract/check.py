@@ -139,7 +139,7 @@ def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
     rejects_by_file: dict[str, int] = {}
     for r in rejects:
         rejects_by_file[_file_of(r["source"])] = rejects_by_file.get(_file_of(r["source"]), 0) + 1
-        if r["reason"] == "deleted_citation":
+        if r["reason"] in ("deleted_citation", "superseded_citation"):  # removed from raw_documents after ingest
             deleted_by_source[_file_of(r["source"])] = deleted_by_source.get(_file_of(r["source"]), 0) + 1
     file_paths = set()
     for f in files:

@@ -22,6 +22,8 @@ REASONS: dict[str, str] = {
     "unsupported_language": "a document that is not in English",
     "document_truncated": "a document longer than the limit; it was kept, truncated",
     "deleted_citation": "a citation removed by a DeleteCitation element of a MEDLINE update file",
+    "superseded_citation": "a citation that a newer MEDLINE file ingested in another batch revises: that "
+    "batch holds the newer version",
     "processing_error": "an unexpected error while processing one document or chunk",
 }
 

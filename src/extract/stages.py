@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from extract import __version__, schemas, store
 from extract.clean.stage import CleanResult, clean_documents
+from extract.ingest.sources import medline_file_number
 from extract.ingest.stage import IngestResult, ingest_paths
 from extract.rejects import Reject
 from extract.settings import PROJECT_ROOT, Settings, get_settings
@@ -145,7 +146,7 @@ def ingest_batch(
     block of ``n`` documents is written (the run's progress display).
     """
     for part in store.list_parts(out, "rejects", batch_id):
-        if part.startswith(DELETION_PART_PREFIX):
+        if part.startswith((DELETION_PART_PREFIX, SUPERSEDED_PART_PREFIX)):
             store.remove_part(out, "rejects", batch_id, part)  # raw_documents is rewritten from scratch
     with store.PartitionWriter(out, "raw_documents", batch_id) as writer:
 
@@ -159,13 +160,18 @@ def ingest_batch(
     _write_rejects(out, "ingest", batch_id, result.rejects)
     removed = apply_deletions(out, result.deleted_pmids, deleting_batch=batch_id) if result.deleted_pmids else {}
     n_deleted_here = removed.pop("_rejected_in_batch", 0)
+    revised = apply_revisions(out, batch_id)
+    n_deleted_here += revised.pop("_rejected_in_batch", 0)
     outcome = StageOutcome(
         stage="ingest",
         batch_id=batch_id,
         n_in=result.files.num_rows,
         n_out=writer.num_rows - n_deleted_here,
         n_rejected=len(result.rejects) + n_deleted_here,
-        detail={"deleted_pmids": len(result.deleted_pmids), "deleted_rows": removed} if result.deleted_pmids else {},
+        detail={
+            **({"deleted_pmids": len(result.deleted_pmids), "deleted_rows": removed} if result.deleted_pmids else {}),
+            **({"superseded_rows": revised} if revised else {}),
+        },
     )
     return result, outcome
 
@@ -186,39 +192,119 @@ def apply_deletions(
     ``_rejected_in_batch``, how many of them belonged to ``deleting_batch``).
     """
     doc_ids = pa.array(sorted({f"PMID:{p}" for p in pmids}), pa.string())
+    batches = sorted({b for name in _DOCUMENT_TABLES for b in store.list_batches(out, name)} - {exclude_batch})
     removed: dict[str, int] = {}
-    for table_name in ("raw_documents", "documents", "sentences", "entities", "relations", "document_relations"):
-        for batch in store.list_batches(out, table_name):
-            if batch == exclude_batch:
-                continue
-            table = store.read_partition(out, table_name, batch, parts=["part-0"])
-            mask = pc.is_in(table["doc_id"], value_set=doc_ids)
-            n = pc.sum(mask).as_py() or 0
-            if not n:
-                continue
-            if table_name == "raw_documents":
-                gone = table.filter(mask).select(["doc_id", "source", "source_index"]).to_pylist()
-                part = f"{DELETION_PART_PREFIX}{deleting_batch or 'unknown'}"
-                previous = store.read_partition(out, "rejects", batch, parts=[part]).to_pylist()
-                rejects = [
-                    Reject(
-                        source=f"{g['source']}#{g['source_index']}",
-                        stage="ingest",
-                        reason="deleted_citation",
-                        doc_id=g["doc_id"],
-                        detail=f"{g['doc_id']} deleted by a DeleteCitation element "
-                        f"(update ingested in batch {deleting_batch})",
-                    )
-                    for g in gone
-                ]
-                rows = list(
-                    {(r["source"], r["doc_id"]): r for r in previous + [r.row(batch) for r in rejects]}.values()
+    for batch in batches:
+        counts = _remove_documents(
+            out,
+            batch,
+            doc_ids,
+            part=f"{DELETION_PART_PREFIX}{deleting_batch or 'unknown'}",
+            reason="deleted_citation",
+            detail=lambda doc_id: (
+                f"{doc_id} deleted by a DeleteCitation element (update ingested in batch {deleting_batch})"
+            ),
+        )
+        if batch == deleting_batch and counts.get("raw_documents"):
+            removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + counts["raw_documents"]
+        for name, n in counts.items():
+            removed[name] = removed.get(name, 0) + n
+    return removed
+
+
+SUPERSEDED_PART_PREFIX = "superseded-by-"
+_DOCUMENT_TABLES = ("raw_documents", "documents", "sentences", "entities", "relations", "document_relations")
+
+
+def _remove_documents(out: Path, batch: str, doc_ids: pa.Array, part: str, reason: str, detail) -> dict[str, int]:
+    """Remove ``doc_ids`` from every document table of ``batch``; each removed ``raw_documents`` row gets a rejects
+    row (``reason``, ``detail(doc_id)``) in the batch's rejects part ``part``.  Returns removed rows per table."""
+    removed: dict[str, int] = {}
+    for table_name in _DOCUMENT_TABLES:
+        if not store.has_partition(out, table_name, batch):
+            continue
+        table = store.read_partition(out, table_name, batch, parts=["part-0"])
+        mask = pc.is_in(table["doc_id"], value_set=doc_ids)
+        n = pc.sum(mask).as_py() or 0
+        if not n:
+            continue
+        if table_name == "raw_documents":
+            gone = table.filter(mask).select(["doc_id", "source", "source_index"]).to_pylist()
+            previous = store.read_partition(out, "rejects", batch, parts=[part]).to_pylist()
+            rejects = [
+                Reject(
+                    source=f"{g['source']}#{g['source_index']}",
+                    stage="ingest",
+                    reason=reason,
+                    doc_id=g["doc_id"],
+                    detail=detail(g["doc_id"]),
                 )
-                store.write_partition(out, "rejects", batch, schemas.to_table("rejects", rows), part=part)
-                if batch == deleting_batch:
-                    removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + n
-            store.write_partition(out, table_name, batch, table.filter(pc.invert(mask)))
-            removed[table_name] = removed.get(table_name, 0) + n
+                for g in gone
+            ]
+            rows = list({(r["source"], r["doc_id"]): r for r in previous + [r.row(batch) for r in rejects]}.values())
+            store.write_partition(out, "rejects", batch, schemas.to_table("rejects", rows), part=part)
+        store.write_partition(out, table_name, batch, table.filter(pc.invert(mask)))
+        removed[table_name] = n
+    return removed
+
+
+def _medline_versions(out: Path, batch: str) -> dict[str, int]:
+    """doc_id -> NLM file number of the batch's citations read from numbered baseline / update files."""
+    if not store.has_partition(out, "raw_documents", batch):
+        return {}
+    versions = {}
+    for piece in store.iter_partition(out, "raw_documents", batch, columns=["doc_id", "source"], batch_rows=65536):
+        for doc_id, source in zip(piece["doc_id"].to_pylist(), piece["source"].to_pylist()):
+            number = medline_file_number(source)
+            if number is not None:
+                versions[doc_id] = number
+    return versions
+
+
+def apply_revisions(out: Path, batch_id: str) -> dict[str, int]:
+    """Keep one version of a citation two batches read from different NLM files: the one of the newer file.
+
+    A PubMed update file revises citations of the baseline and of earlier updates.  Each citation of
+    ``batch_id`` that another batch holds from an older file is removed there, and one that another batch holds from
+    a newer file is removed here (re-running an old batch does not bring an old version back), with a
+    ``superseded_citation`` rejects row in the batch that lost it (part ``superseded-by-<batch>``).  The same file
+    in two batches is left alone.  Returns removed rows per table."""
+    mine = _medline_versions(out, batch_id)
+    removed: dict[str, int] = {}
+    if not mine:
+        return removed
+    lose_here: dict[str, set[str]] = {}  # the newer batch -> doc ids this batch loses to it
+    for batch in store.list_batches(out, "raw_documents"):
+        if batch == batch_id:
+            continue
+        theirs = _medline_versions(out, batch)
+        older_there = sorted(d for d, n in theirs.items() if d in mine and n < mine[d])
+        for d, n in theirs.items():
+            if d in mine and n > mine[d]:
+                lose_here.setdefault(batch, set()).add(d)
+        if older_there:
+            counts = _remove_documents(
+                out,
+                batch,
+                pa.array(older_there, pa.string()),
+                part=f"{SUPERSEDED_PART_PREFIX}{batch_id}",
+                reason="superseded_citation",
+                detail=lambda doc_id: f"{doc_id} is revised by a newer NLM file ingested in batch {batch_id}",
+            )
+            for name, n in counts.items():
+                removed[name] = removed.get(name, 0) + n
+    for newer, doc_ids in sorted(lose_here.items()):
+        counts = _remove_documents(
+            out,
+            batch_id,
+            pa.array(sorted(doc_ids), pa.string()),
+            part=f"{SUPERSEDED_PART_PREFIX}{newer}",
+            reason="superseded_citation",
+            detail=lambda doc_id, newer=newer: f"{doc_id} is revised by a newer NLM file ingested in batch {newer}",
+        )
+        removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + counts.get("raw_documents", 0)
+        for name, n in counts.items():
+            removed[name] = removed.get(name, 0) + n
     return removed
 
 

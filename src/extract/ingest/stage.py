@@ -15,7 +15,15 @@ from extract.ingest.decoding import decode_text, detect_encoding, looks_binary, 
 from extract.ingest.medline import read_medline
 from extract.ingest.pmc import read_pmc
 from extract.ingest.records import RawDocument, SourceError
-from extract.ingest.sources import base_suffix, expand_inputs, file_sha256, open_binary, sniff_format
+from extract.ingest.sources import (
+    base_suffix,
+    expand_inputs,
+    file_sha256,
+    medline_file_number,
+    newest_medline_first,
+    open_binary,
+    sniff_format,
+)
 from extract.ingest.webpage import error_page_reason, html_to_text, read_html_page, read_text_page
 from extract.rejects import Reject
 from extract.settings import Settings, get_settings
@@ -263,6 +271,15 @@ class _SeenInBatch:
         first = self._by_id.get(doc_id)
         if first is not None:
             first_where, first_digest = first
+            kept_number, this_number = medline_file_number(first_where), medline_file_number(where)
+            if kept_number is not None and this_number is not None and kept_number > this_number:
+                return Reject(
+                    source=where,
+                    stage=STAGE,
+                    reason="duplicate_doc_id",
+                    doc_id=doc_id,
+                    detail=f"{doc_id} is revised in the newer update file {first_where}; that version was kept",
+                )
             if first_digest == digest:
                 return Reject(
                     source=where,
@@ -307,6 +324,7 @@ def ingest_paths(
     """
     settings = settings or get_settings()
     files, missing = expand_inputs(inputs)
+    files = newest_medline_first(files)  # a citation revised by an update file keeps its newest version
     rejects = [
         Reject(source=m, stage=STAGE, reason="file_not_found", detail="no such file, folder or glob match")
         for m in missing
