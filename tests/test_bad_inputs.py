@@ -353,8 +353,8 @@ def revision_output(tmp_path_factory) -> tuple[Path, Path, Path, Path]:
     update.parent.mkdir()
     with open(base, "w") as fh:
         write_medline(fh, 10, seed=7, first_pmid=34_000_000)
-    with gzip.open(update, "wt") as fh:
-        write_medline(fh, 3, seed=9, first_pmid=34_000_008)  # revises 34000008 and 34000009, adds 34000010
+    with gzip.open(update, "wt") as fh:  # revises 34000008 and 34000009, adds 34000010, deletes 34000001
+        write_medline(fh, 3, seed=9, first_pmid=34_000_008, delete=[34_000_001])
     out = tmp / "out"
     run_library_pipeline([str(base)], out, "base", model)
     run_library_pipeline([str(update)], out, "upd", model)
@@ -372,9 +372,10 @@ def test_a_citation_revised_by_a_newer_update_file_is_kept_once_in_its_newest_ve
     rejects = store.read_partition(out, "rejects", "base").to_pylist()
     assert {r["doc_id"] for r in rejects if r["reason"] == "superseded_citation"} == REVISED
     assert check_output(out).ok, check_output(out).violations
-    # re-running the baseline batch does not bring the old versions back
+    assert "PMID:34000001" not in set(store.read_table(out, "documents")["doc_id"].to_pylist())
+    # re-running the baseline batch brings back neither the old versions nor the deleted citation
     run_library_pipeline([str(base)], out, "base", model)
-    assert not REVISED & set(store.read_partition(out, "documents", "base")["doc_id"].to_pylist())
+    assert not (REVISED | {"PMID:34000001"}) & set(store.read_partition(out, "documents", "base")["doc_id"].to_pylist())
     assert REVISED <= set(store.read_partition(out, "documents", "upd")["doc_id"].to_pylist())
     assert check_output(out).ok, check_output(out).violations
 
@@ -383,7 +384,7 @@ def test_in_one_batch_the_newest_file_s_version_is_kept(revision_output):
     _, base, update, _ = revision_output
     result = ingest_paths([str(base), str(update)], "both")
     docs = {d["doc_id"]: d for d in result.documents.to_pylist()}
-    assert len(docs) == 11 and all(docs[d]["source"] == str(update) for d in REVISED)
+    assert len(docs) == 10 and all(docs[d]["source"] == str(update) for d in REVISED)  # 34000001 deleted
     older = [r for r in result.rejects if r.doc_id in REVISED]
     assert len(older) == 2 and all(r.reason == "duplicate_doc_id" and "newer update file" in r.detail for r in older)
 

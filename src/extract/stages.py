@@ -160,6 +160,8 @@ def ingest_batch(
     _write_rejects(out, "ingest", batch_id, result.rejects)
     removed = apply_deletions(out, result.deleted_pmids, deleting_batch=batch_id) if result.deleted_pmids else {}
     n_deleted_here = removed.pop("_rejected_in_batch", 0)
+    redeleted = reapply_deletions(out, batch_id)
+    n_deleted_here += redeleted.pop("_rejected_in_batch", 0)
     revised = apply_revisions(out, batch_id)
     n_deleted_here += revised.pop("_rejected_in_batch", 0)
     outcome = StageOutcome(
@@ -171,6 +173,7 @@ def ingest_batch(
         detail={
             **({"deleted_pmids": len(result.deleted_pmids), "deleted_rows": removed} if result.deleted_pmids else {}),
             **({"superseded_rows": revised} if revised else {}),
+            **({"deleted_again_rows": redeleted} if redeleted else {}),
         },
     )
     return result, outcome
@@ -259,6 +262,41 @@ def _medline_versions(out: Path, batch: str) -> dict[str, int]:
             if number is not None:
                 versions[doc_id] = number
     return versions
+
+
+def reapply_deletions(out: Path, batch_id: str) -> dict[str, int]:
+    """Remove from ``batch_id`` the citations that a newer NLM file of another batch deletes (``DeleteCitation``):
+    re-running a baseline batch after its update does not bring deleted citations back.  Returns removed rows per
+    table (``_rejected_in_batch``: raw documents)."""
+    mine = _medline_versions(out, batch_id)
+    removed: dict[str, int] = {}
+    if not mine:
+        return removed
+    for batch in store.list_batches(out, "files"):
+        if batch == batch_id:
+            continue
+        gone = set()
+        for f in store.read_partition(out, "files", batch).to_pylist():
+            number = medline_file_number(f["path"])
+            for pmid in f["deleted_pmids"] or []:
+                doc_id = f"PMID:{pmid}"
+                if number is not None and doc_id in mine and mine[doc_id] < number:
+                    gone.add(doc_id)
+        if gone:
+            counts = _remove_documents(
+                out,
+                batch_id,
+                pa.array(sorted(gone), pa.string()),
+                part=f"{DELETION_PART_PREFIX}{batch}",
+                reason="deleted_citation",
+                detail=lambda doc_id, batch=batch: (
+                    f"{doc_id} deleted by a DeleteCitation element (update ingested in batch {batch})"
+                ),
+            )
+            removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + counts.get("raw_documents", 0)
+            for name, n in counts.items():
+                removed[name] = removed.get(name, 0) + n
+    return removed
 
 
 def apply_revisions(out: Path, batch_id: str) -> dict[str, int]:
