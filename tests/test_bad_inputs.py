@@ -307,19 +307,30 @@ def run_library_pipeline(inputs: list[str], out: Path, batch_id: str, model: Pat
 @pytest.fixture(scope="module")
 def deletion_output(tmp_path_factory) -> tuple[Path, dict]:
     """Batch ``base`` (20 citations), then batch ``update`` whose DeleteCitation names 5 of them."""
-    tmp = tmp_path_factory.mktemp("deletions")
-    model = tiny_ner_model(tmp)
-    base, update = tmp / "in" / "pubmed-base.xml", tmp / "in2" / "pubmed-update.xml.gz"
-    base.parent.mkdir()
-    update.parent.mkdir()
-    with open(base, "w") as fh:
-        write_medline(fh, 20, seed=7, first_pmid=33_000_000)
-    with gzip.open(update, "wt") as fh:
-        write_medline(fh, 3, seed=8, first_pmid=33_000_020, delete=list(range(33_000_015, 33_000_020)))
-    out = tmp / "out"
-    run_library_pipeline([str(base)], out, "base", model)
-    detail = run_library_pipeline([str(update)], out, "update", model)
+    out, _, _, detail, _ = _base_and_update(
+        tmp_path_factory.mktemp("deletions"),
+        ("pubmed-base.xml", 20, 7, 33_000_000, None),
+        ("pubmed-update.xml.gz", 3, 8, 33_000_020, list(range(33_000_015, 33_000_020))),
+        "update",
+    )
     return out, detail
+
+
+def _base_and_update(tmp: Path, base_spec: tuple, update_spec: tuple, update_batch: str) -> tuple:
+    """Two MEDLINE files written by ``write_medline`` (name, citations, seed, first PMID, deleted PMIDs), run through
+    every stage as batch ``base`` and then ``update_batch``; returns (out, base, update, update detail, model)."""
+    model = tiny_ner_model(tmp)
+    paths = []
+    for folder, (name, n, seed, first, delete) in (("in", base_spec), ("in2", update_spec)):
+        path = tmp / folder / name
+        path.parent.mkdir()
+        with gzip.open(path, "wt") if name.endswith(".gz") else open(path, "w") as fh:
+            write_medline(fh, n, seed=seed, first_pmid=first, delete=delete)
+        paths.append(path)
+    out = tmp / "out"
+    run_library_pipeline([str(paths[0])], out, "base", model)
+    detail = run_library_pipeline([str(paths[1])], out, update_batch, model)
+    return out, paths[0], paths[1], detail, model
 
 
 def test_delete_citation_removes_pmids_from_every_table(deletion_output):
@@ -346,18 +357,13 @@ def test_delete_citation_removes_pmids_from_every_table(deletion_output):
 def revision_output(tmp_path_factory) -> tuple[Path, Path, Path, Path]:
     """NLM baseline file ``pubmed24n0001`` (10 citations) as batch ``base``, then update file ``pubmed24n1001``
     revising two of them (other titles and texts) as batch ``upd``."""
-    tmp = tmp_path_factory.mktemp("revisions")
-    model = tiny_ner_model(tmp)
-    base, update = tmp / "in" / "pubmed24n0001.xml", tmp / "in2" / "pubmed24n1001.xml.gz"
-    base.parent.mkdir()
-    update.parent.mkdir()
-    with open(base, "w") as fh:
-        write_medline(fh, 10, seed=7, first_pmid=34_000_000)
-    with gzip.open(update, "wt") as fh:  # revises 34000008 and 34000009, adds 34000010, deletes 34000001
-        write_medline(fh, 3, seed=9, first_pmid=34_000_008, delete=[34_000_001])
-    out = tmp / "out"
-    run_library_pipeline([str(base)], out, "base", model)
-    run_library_pipeline([str(update)], out, "upd", model)
+    out, base, update, _, model = _base_and_update(
+        tmp_path_factory.mktemp("revisions"),
+        ("pubmed24n0001.xml", 10, 7, 34_000_000, None),
+        # revises 34000008 and 34000009, adds 34000010, deletes 34000001
+        ("pubmed24n1001.xml.gz", 3, 9, 34_000_008, [34_000_001]),
+        "upd",
+    )
     return out, base, update, model
 
 

@@ -283,20 +283,30 @@ def reapply_deletions(out: Path, batch_id: str) -> dict[str, int]:
                 if number is not None and doc_id in mine and mine[doc_id] < number:
                     gone.add(doc_id)
         if gone:
-            counts = _remove_documents(
-                out,
-                batch_id,
-                pa.array(sorted(gone), pa.string()),
-                part=f"{DELETION_PART_PREFIX}{batch}",
-                reason="deleted_citation",
-                detail=lambda doc_id, batch=batch: (
-                    f"{doc_id} deleted by a DeleteCitation element (update ingested in batch {batch})"
-                ),
+            detail = f"deleted by a DeleteCitation element (update ingested in batch {batch})"
+            _remove_and_count(
+                out, batch_id, gone, f"{DELETION_PART_PREFIX}{batch}", "deleted_citation", detail, removed
             )
-            removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + counts.get("raw_documents", 0)
-            for name, n in counts.items():
-                removed[name] = removed.get(name, 0) + n
     return removed
+
+
+def _remove_and_count(
+    out: Path, batch: str, doc_ids, part: str, reason: str, detail: str, removed: dict, here: bool = True
+) -> None:
+    """:func:`_remove_documents` of ``doc_ids`` ("<doc id> <detail>" as each reject's detail), adding the removed rows
+    to ``removed`` (and, when ``batch`` is the batch being ingested, its raw documents to ``_rejected_in_batch``)."""
+    counts = _remove_documents(
+        out,
+        batch,
+        pa.array(sorted(doc_ids), pa.string()),
+        part=part,
+        reason=reason,
+        detail=lambda doc_id: f"{doc_id} {detail}",
+    )
+    if here:
+        removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + counts.get("raw_documents", 0)
+    for name, n in counts.items():
+        removed[name] = removed.get(name, 0) + n
 
 
 def apply_revisions(out: Path, batch_id: str) -> dict[str, int]:
@@ -321,28 +331,13 @@ def apply_revisions(out: Path, batch_id: str) -> dict[str, int]:
             if d in mine and n > mine[d]:
                 lose_here.setdefault(batch, set()).add(d)
         if older_there:
-            counts = _remove_documents(
-                out,
-                batch,
-                pa.array(older_there, pa.string()),
-                part=f"{SUPERSEDED_PART_PREFIX}{batch_id}",
-                reason="superseded_citation",
-                detail=lambda doc_id: f"{doc_id} is revised by a newer NLM file ingested in batch {batch_id}",
-            )
-            for name, n in counts.items():
-                removed[name] = removed.get(name, 0) + n
+            detail = f"is revised by a newer NLM file ingested in batch {batch_id}"
+            part = f"{SUPERSEDED_PART_PREFIX}{batch_id}"
+            _remove_and_count(out, batch, older_there, part, "superseded_citation", detail, removed, here=False)
     for newer, doc_ids in sorted(lose_here.items()):
-        counts = _remove_documents(
-            out,
-            batch_id,
-            pa.array(sorted(doc_ids), pa.string()),
-            part=f"{SUPERSEDED_PART_PREFIX}{newer}",
-            reason="superseded_citation",
-            detail=lambda doc_id, newer=newer: f"{doc_id} is revised by a newer NLM file ingested in batch {newer}",
-        )
-        removed["_rejected_in_batch"] = removed.get("_rejected_in_batch", 0) + counts.get("raw_documents", 0)
-        for name, n in counts.items():
-            removed[name] = removed.get(name, 0) + n
+        detail = f"is revised by a newer NLM file ingested in batch {newer}"
+        part = f"{SUPERSEDED_PART_PREFIX}{newer}"
+        _remove_and_count(out, batch_id, doc_ids, part, "superseded_citation", detail, removed)
     return removed
 
 
