@@ -342,3 +342,14 @@ def test_show_lists_the_pairs_a_document_states_only_across_sentences(output, tm
     for head in rows["head_concept_id"]:
         assert head in section
     assert section.count("<mark") >= 2 * len(rows)  # head and tail marked in every row's evidence
+
+
+def test_a_pair_stated_as_an_adverse_event_is_no_cross_sentence_treatment(output):
+    """ "... pulmonary fibrosis after eighteen months of amiodarone therapy. Symptoms improved after amiodarone was
+    withdrawn": the sample states an adverse event; the pair is not also a treatment made across sentences."""
+    doc_rel = pd.read_parquet(output["out"] / "document_relations")
+    key = ["doc_id", "head_concept_id", "tail_concept_id"]
+    adverse = doc_rel[(doc_rel["type"] == "drug_adverse_event") & ~doc_rel["cross_sentence"].astype(bool)]
+    assert (adverse["head_text"].str.lower() == "amiodarone").any()
+    treats = doc_rel[(doc_rel["type"] == "drug_treats_disease") & doc_rel["cross_sentence"].astype(bool)]
+    assert treats.merge(adverse[key], on=key).empty

@@ -16,7 +16,14 @@ from extract.parallel import WorkerPool, chunk_size, fork_map, workers_available
 from extract.rejects import Reject
 from extract.relations.drug_induced import adverse_event_concept
 from extract.relations.memo import release as release_memo
-from extract.relations.types import DRUG_ADVERSE_EVENT, DocumentView, EntityView, RelationCandidate, SentenceView
+from extract.relations.types import (
+    DRUG_ADVERSE_EVENT,
+    DRUG_TREATS_DISEASE,
+    DocumentView,
+    EntityView,
+    RelationCandidate,
+    SentenceView,
+)
 from extract.settings import Settings, get_settings
 
 STAGE = "relations"
@@ -178,7 +185,8 @@ def aggregate_document_relations(
     ("cyclophosphamide-induced hemorrhagic cystitis": Hemorrhage and Cystitis) counts for each of them.  A pair
     with a sentence that states it takes its best such sentence as evidence (``cross_sentence`` False);
     a pair made only across sentences takes its best cross-sentence span (``cross_sentence`` True,
-    ``best_relation_id`` null, ``n_sentences`` 0).  Among rows of one score the shortest evidence wins: the nearest
+    ``best_relation_id`` null, ``n_sentences`` 0); a treatment made only across sentences is left out when a sentence
+    of the document states the same pair as an adverse event.  Among rows of one score the shortest evidence wins: the nearest
     mentions of the pair."""
     groups: dict[tuple, list[dict]] = {}
     for r in [*rows, *(cross or [])]:
@@ -187,9 +195,23 @@ def aggregate_document_relations(
                 if r["type"] == DRUG_ADVERSE_EVENT:
                     tail = adverse_event_concept(tail)
                 groups.setdefault((r["doc_id"], r["type"], head, tail), []).append(r)
+    # pairs a sentence states as an adverse event: the same pair read as a treatment only across sentences is the
+    # adverse-event paper's drug and event again ("amiodarone ... pulmonary fibrosis", "nifedipine-induced GH"), not
+    # a treatment (every such pair in 14 sampled of the audit run's 28)
+    stated_adverse = {
+        (doc_id, head, tail)
+        for (doc_id, rtype, head, tail), members in groups.items()
+        if rtype == DRUG_ADVERSE_EVENT and any(m["relation_id"] is not None and not m["negated"] for m in members)
+    }
     out = []
     for (doc_id, rtype, head, tail), members in sorted(groups.items()):
         within = [m for m in members if m["relation_id"] is not None]
+        if (
+            rtype == DRUG_TREATS_DISEASE
+            and not within
+            and (doc_id, head, adverse_event_concept(tail)) in stated_adverse
+        ):
+            continue  # (an adverse event's disease is keyed by its drug-induced form)
         pool = within or members
         positive = [m for m in pool if not m["negated"]] or pool
         # ties (cross-sentence rows of one pair share the pair's score) go to the shortest evidence, then the earliest
