@@ -251,12 +251,16 @@ def _remove_documents(out: Path, batch: str, doc_ids: pa.Array, part: str, reaso
     return removed
 
 
-def _medline_versions(out: Path, batch: str) -> dict[str, int]:
-    """doc_id -> NLM file number of the batch's citations read from numbered baseline / update files."""
+def _medline_versions(out: Path, batch: str, only: dict[str, int] | None = None) -> dict[str, int]:
+    """doc_id -> NLM file number of the batch's citations read from numbered baseline / update files (of the doc ids
+    in ``only``, when given: the other batches are read in Arrow and only their overlap with the new batch in Python)."""
     if not store.has_partition(out, "raw_documents", batch):
         return {}
+    wanted = pa.array(sorted(only), pa.string()) if only is not None else None
     versions = {}
     for piece in store.iter_partition(out, "raw_documents", batch, columns=["doc_id", "source"], batch_rows=65536):
+        if wanted is not None:
+            piece = piece.filter(pc.is_in(piece["doc_id"], value_set=wanted))
         for doc_id, source in zip(piece["doc_id"].to_pylist(), piece["source"].to_pylist()):
             number = medline_file_number(source)
             if number is not None:
@@ -325,7 +329,7 @@ def apply_revisions(out: Path, batch_id: str) -> dict[str, int]:
     for batch in store.list_batches(out, "raw_documents"):
         if batch == batch_id:
             continue
-        theirs = _medline_versions(out, batch)
+        theirs = _medline_versions(out, batch, only=mine)
         older_there = sorted(d for d, n in theirs.items() if d in mine and n < mine[d])
         for d, n in theirs.items():
             if d in mine and n > mine[d]:
