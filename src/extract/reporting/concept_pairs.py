@@ -162,10 +162,16 @@ def _concept_names(out: Path) -> dict[str, str]:
     """Each linked concept's name as ``entities`` gives it (the knowledge base's preferred name; the least name should
     two batches disagree, so the choice does not depend on the order of the batches)."""
     names: dict[str, str] = {}
-    for _batch, ent in _iter_rows(out, "entities", ["concept_id", "concept_name"]):
-        concept, name = ent["concept_id"], ent["concept_name"]
-        if concept and name and (concept not in names or name < names[concept]):
-            names[concept] = name
+    for batch in store.list_batches(out, "entities"):
+        pieces = store.iter_partition(out, "entities", batch, columns=["concept_id", "concept_name"], batch_rows=65536)
+        for piece in pieces:
+            piece = pa.table(piece).drop_null()
+            if not piece.num_rows:
+                continue
+            least = piece.group_by("concept_id").aggregate([("concept_name", "min")])  # in Arrow: one row per concept
+            for concept, name in zip(least["concept_id"].to_pylist(), least["concept_name_min"].to_pylist()):
+                if concept not in names or name < names[concept]:
+                    names[concept] = name
     return names
 
 
