@@ -11,8 +11,8 @@
 
 Also: ids unique within a batch, section offsets inside the text,
 ``n_sentences`` matching the sentence rows, reject reasons known codes,
-citations removed by ``DeleteCitation`` or by a newer version accounted for by ``deleted_citation`` / ``superseded_citation``
-rejects, and partitions that cannot be read reported (not raised).  Hidden
+citations removed by ``DeleteCitation`` or by a newer version accounted for by
+``deleted_citation`` / ``superseded_citation`` rejects, and partitions that cannot be read reported (not raised).  Hidden
 temporary files left by a killed run are counted (``stale_temp_files``) but are
 not violations: readers never see them.
 """

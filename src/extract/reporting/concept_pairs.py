@@ -152,7 +152,7 @@ def _mention_offsets(out: Path, wanted: set[tuple[str, str]]) -> tuple[dict, dic
     for (batch, _relation_id), rel in relations.items():
         entity_ids.setdefault(batch, set()).update({rel["head_entity_id"], rel["tail_entity_id"]})
     entities = {}
-    columns = ["entity_id", "start", "end", "concept_id", "concept_name"]
+    columns = ["entity_id", "start", "end"]
     for batch, ent in _iter_rows(out, "entities", columns, keep=_ids_in(entity_ids, "entity_id")):
         entities[(batch, ent["entity_id"])] = ent
     return relations, entities

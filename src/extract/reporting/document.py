@@ -66,6 +66,27 @@ def _entities_table(entities: list[dict]) -> str:
     )
 
 
+def _pair_rows(rows: list[tuple[dict, str, str | None]]) -> str:
+    """A table of relation rows: (row, its evidence as HTML, its method or None when the table has no method column)."""
+    with_method = any(method is not None for _, _, method in rows)
+    cells = []
+    for r, evidence, method in rows:
+        cells.append(
+            f"<tr><td>{esc(RELATION_ROLES.get(r['type'], (r['type'],))[0])}</td>"
+            f'<td class="pair"><b>{esc(r["head_text"])}</b><br><span class="id">'
+            f'{esc(r["head_concept_id"])}</span></td><td class="pair"><b>{esc(r["tail_phrase"] or r["tail_text"])}'
+            f'</b><br><span class="id">{esc(r["tail_concept_id"])}</span></td>'
+            f'<td class="num">{r["score"]:.2f}</td><td>{"negated" if r["negated"] else ""}</td>'
+            + (f"<td>{esc(method)}</td>" if with_method else "")
+            + f"<td>{evidence}</td></tr>"
+        )
+    return (
+        '<table><thead><tr><th>type</th><th>head</th><th>tail</th><th class="num">score</th><th>negated</th>'
+        + ("<th>method</th>" if with_method else "")
+        + f"<th>evidence</th></tr></thead><tbody>{''.join(cells)}</tbody></table>"
+    )
+
+
 def _relations_table(relations: list[dict], entities: dict[str, dict]) -> str:
     rows = []
     for r in sorted(relations, key=lambda r: (r["type"], -r["score"], r["relation_id"])):
@@ -78,36 +99,16 @@ def _relations_table(relations: list[dict], entities: dict[str, dict]) -> str:
         evidence = evidence_html(
             r["type"], r["evidence"], r["evidence_start"], (head.get("start"), head.get("end")), tail_span
         )
-        rows.append(
-            f"<tr><td>{esc(RELATION_ROLES.get(r['type'], (r['type'],))[0])}</td>"
-            f'<td class="pair"><b>{esc(r["head_text"])}</b><br><span class="id">'
-            f'{esc(r["head_concept_id"])}</span></td><td class="pair"><b>{esc(r["tail_phrase"] or r["tail_text"])}'
-            f'</b><br><span class="id">{esc(r["tail_concept_id"])}</span></td>'
-            f'<td class="num">{r["score"]:.2f}</td><td>{"negated" if r["negated"] else ""}</td>'
-            f"<td>{esc(r['method'])}</td><td>{evidence}</td></tr>"
-        )
-    return (
-        '<table><thead><tr><th>type</th><th>head</th><th>tail</th><th class="num">score</th><th>negated</th>'
-        f"<th>method</th><th>evidence</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+        rows.append((r, evidence, r["method"]))
+    return _pair_rows(rows)
 
 
 def _cross_sentence_table(pairs: list[dict], entities: list[dict]) -> str:
     rows = []
     for r in sorted(pairs, key=lambda r: (r["type"], -r["score"], r["head_concept_id"], r["tail_concept_id"])):
         head, tail = nearest_mentions(entities, r) or ((None, None), (None, None))
-        evidence = evidence_html(r["type"], r["evidence"], r["evidence_start"], head, tail)
-        rows.append(
-            f"<tr><td>{esc(RELATION_ROLES.get(r['type'], (r['type'],))[0])}</td>"
-            f'<td class="pair"><b>{esc(r["head_text"])}</b><br><span class="id">'
-            f'{esc(r["head_concept_id"])}</span></td><td class="pair"><b>{esc(r["tail_phrase"] or r["tail_text"])}'
-            f'</b><br><span class="id">{esc(r["tail_concept_id"])}</span></td>'
-            f'<td class="num">{r["score"]:.2f}</td><td>{"negated" if r["negated"] else ""}</td><td>{evidence}</td></tr>'
-        )
-    return (
-        '<table><thead><tr><th>type</th><th>head</th><th>tail</th><th class="num">score</th><th>negated</th>'
-        f"<th>evidence</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+        rows.append((r, evidence_html(r["type"], r["evidence"], r["evidence_start"], head, tail), None))
+    return _pair_rows(rows)
 
 
 def render_document(out: Path, doc_id: str) -> str:
