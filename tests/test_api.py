@@ -69,6 +69,21 @@ def test_a_drug_given_for_a_disease_causes_the_event_not_the_disease(nlp):
     assert [(r["type"], r["tail_text"]) for r in result.relations] == [("disease_manifestation", "visual impairment")]
 
 
+def test_a_clause_after_a_comma_and_is_no_coordinated_mention(nlp):
+    """The bundled sample's sentence: heliotrope rash is a manifestation of dermatomyositis; "calcinosis cutis occurs"
+    opens the next clause and takes nothing from it.  A list of three keeps every member."""
+    result = nlp.annotate(
+        "Heliotrope rash and Gottron papules are hallmark manifestations of dermatomyositis, and calcinosis cutis "
+        "occurs in many patients with juvenile dermatomyositis."
+    )
+    found = {(r["head_text"].lower(), r["tail_text"].lower()) for r in result.relations}
+    assert ("dermatomyositis", "heliotrope rash") in found
+    assert ("calcinosis cutis", "heliotrope rash") not in found
+    result = nlp.annotate("Calcinosis cutis is a manifestation of systemic sclerosis, dermatomyositis, and lupus.")
+    heads = {r["head_text"].lower() for r in result.relations if r["type"] == "disease_manifestation"}
+    assert heads == {"systemic sclerosis", "dermatomyositis", "lupus"}
+
+
 def test_negation_and_json(nlp):
     result = nlp.annotate(WARFARIN)
     ents = _by_text(result.entities)

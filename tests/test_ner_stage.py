@@ -226,6 +226,29 @@ def test_interferon_and_csf_spellings_of_the_literature_are_drugs() -> None:
     assert chems["G-CSF"]["concept_id"] == chems["granulocyte colony-stimulating factor"]["concept_id"]
 
 
+def test_a_drug_name_at_the_title_break_keeps_no_whitespace() -> None:
+    """A biologic named last in the title or first in the abstract stays its own word: the stage joins the two with a
+    blank line, and the name must not take it in ("interferon.\\n\\n", "\\n\\nSiltuximab" on trial abstracts)."""
+    rows = [
+        {
+            "doc_id": "T:t1",
+            "format": "text",
+            "title": "Retinopathy is not prevented by interferon.",
+            "text": "We studied it.",
+        },
+        {
+            "doc_id": "T:t2",
+            "format": "text",
+            "title": "IL-6 in renal cell carcinoma.",
+            "text": "Siltuximab, a mAb, was given.",
+        },
+    ]
+    table = clean_documents(raw_table(rows))
+    chems = [e for e in _entities(table, ner_processes=1).entities.to_pylist() if e["label"] == "CHEMICAL"]
+    assert {e["text"] for e in chems} >= {"interferon", "Siltuximab"}, chems
+    assert not [e for e in chems if e["text"] != e["text"].strip() or "." in e["text"]], chems
+
+
 def test_drug_words_with_a_small_molecule_stem_the_model_misses() -> None:
     """Single words with an INN stem are added only when they are DrugBank drug names, or one swap of two adjacent
     letters away from one ("minocylcine", as a seed page spells minocycline).  The stage's own component runs on a

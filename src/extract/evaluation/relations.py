@@ -51,6 +51,7 @@ over all held-out sentences (the headline ``precision``/``recall``).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -74,8 +75,9 @@ from extract.relations.types import (
     EntityView,
     SentenceView,
 )
-from extract.settings import get_settings
+from extract.settings import get_settings, resolve_model_dir
 from extract.training.relations.documents import MentionLexicon, ade_view, pubtator_view
+from extract.training.relations.joint import DrugClasses
 from extract.training.relations.predicted_mentions import PredictedAde, predict_ade
 from extract.training.relations.trainer import (
     ANNOTATIONS,
@@ -161,6 +163,16 @@ def _current_scores(scores: dict[tuple, float], table: EquivalenceTable) -> dict
     return out
 
 
+def with_drug_classes(view: DocumentView, classes: DrugClasses) -> DocumentView:
+    """The view with each gold chemical's MeSH pharmacological actions (by its first gold id), as the NER stage's
+    linked chemicals carry them end to end (``entities.drug_classes``) and the trainer gives its gold views."""
+    entities = [
+        dataclasses.replace(e, drug_classes=classes(e.concept_id)) if e.label == "CHEMICAL" and e.concept_id else e
+        for e in view.entities
+    ]
+    return dataclasses.replace(view, entities=entities)
+
+
 def _cid_gold(docs) -> set[tuple[str, str, str]]:
     return {(d.pmid, _norm_mesh(a), _norm_mesh(b)) for d in docs for t, a, b in d.relations if t.split("|")[0] == "CID"}
 
@@ -191,12 +203,14 @@ def evaluate_cid(
     if gold_entities:
         extractor = extractor or load_extractor()
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
+        classes = DrugClasses(resolve_model_dir(get_settings().linker_index, "linker"))
         for d in docs:
             lv = pubtator_view(d)
+            view = with_drug_classes(lv.view, classes)
             for target, ex in ((shipped, extractor), (scored, low)):
                 if ex is None:
                     continue
-                for c in ex.extract(lv.view):
+                for c in ex.extract(view):
                     if c.type != DRUG_ADVERSE_EVENT or c.negated:
                         continue
                     # Composite mentions carry several ids: predict every combination.

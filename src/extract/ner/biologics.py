@@ -267,6 +267,9 @@ class BiologicDrugs:
             for end in range(i + 1, min(len(doc), start + self.max_words) + 1):
                 if doc[start].is_punct or doc[end - 1].is_punct or any(k in taken for k in range(start, end)):
                     continue
+                # A name never takes in a whitespace token: the break between title and abstract ("interferon.\n\n").
+                if any(doc[k].is_space for k in range(start, end)):
+                    continue
                 if best is not None and end - start <= best[1] - best[0]:
                     continue
                 if self._is_chemical_name(normalize(doc[start:end].text)):

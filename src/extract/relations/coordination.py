@@ -3,6 +3,11 @@
 When a relation holds with one member of a coordination ("H1 and H2", "H1, H2 or H3") the same
 relation holds with the other members; classifiers that score pairs one at a time often miss the
 member farther from the trigger.  The copy keeps the original's score and evidence sentence.
+
+", and" / ", or" before a mention that a verb follows joins two clauses, not two mentions: in "hallmark
+manifestations of dermatomyositis, and calcinosis cutis occurs in many patients" calcinosis cutis is the next
+clause's subject, so nothing said of dermatomyositis is copied to it.  A list of three or more ("A, B, and C are
+common") stays one coordination.
 """
 
 from __future__ import annotations
@@ -13,12 +18,31 @@ from dataclasses import replace
 from extract.relations.types import DocumentView, EntityView, RelationCandidate
 
 _COORDINATOR = re.compile(r"^\s*(,\s*)?(and|or|as well as)?\s*$|^\s*,\s*$")
+_COMMA_COORDINATOR = re.compile(r"^\s*,\s*(and|or)\s*$")
+_COMMA = re.compile(r"^\s*,\s*$")
+# Finite verbs and auxiliaries that open a clause after its subject.
+_CLAUSE_VERB = re.compile(
+    r"\s*(is|are|was|were|has|have|had|may|can|could|might|should|will|would|does|did|occurs?|occurred|develops?|"
+    r"developed|appears?|appeared|remains?|remained|results?|resulted|leads?|led|causes?|caused|affects?|affected)\b",
+    re.IGNORECASE,
+)
 
 
 def _coordinated(doc: DocumentView, a: EntityView, b: EntityView) -> bool:
     first, second = (a, b) if a.start < b.start else (b, a)
     between = doc.text[first.end : second.start]
-    return bool(between.strip()) and bool(_COORDINATOR.match(between))
+    return bool(between.strip()) and bool(_COORDINATOR.match(between)) and not _clause_break(doc, first, second)
+
+
+def _clause_break(doc: DocumentView, first: EntityView, second: EntityView) -> bool:
+    """ ", and" / ", or" with a verb after ``second`` and no list member before ``first``: two clauses."""
+    if not _COMMA_COORDINATOR.match(doc.text[first.end : second.start]) or not _CLAUSE_VERB.match(doc.text, second.end):
+        return False
+    return not any(
+        e.label == first.label and e.end <= first.start and _COMMA.match(doc.text[e.end : first.start])
+        for e in doc.entities
+        if e.sentence_index == first.sentence_index
+    )
 
 
 def _members(doc: DocumentView, entity: EntityView) -> list[EntityView]:
