@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from extract import __version__, schemas, store
 from extract.clean.stage import CleanResult, clean_documents
-from extract.ingest.sources import medline_file_number
+from extract.ingest.medline import NEWEST, OLDEST, medline_file_key, medline_file_rank
 from extract.ingest.stage import IngestResult, ingest_paths
 from extract.rejects import Reject
 from extract.settings import PROJECT_ROOT, Settings, get_settings
@@ -141,9 +141,9 @@ def ingest_batch(
 
     Documents are streamed into the ``raw_documents`` partition (constant
     memory for baseline files of any size); the partition becomes visible only
-    once complete.  PMIDs deleted by update files are then removed from every
-    batch, this one included (see ``apply_deletions``).  ``on_progress(n)`` is called as each
-    block of ``n`` documents is written (the run's progress display).
+    once complete.  A PMID an update file deletes is then removed from the citations of older NLM files (and of
+    files without an NLM name) in every batch, this one included (see ``apply_deletions``).  ``on_progress(n)`` is
+    called as each block of ``n`` documents is written (the run's progress display).
     """
     for part in store.list_parts(out, "rejects", batch_id):
         if part.startswith((DELETION_PART_PREFIX, SUPERSEDED_PART_PREFIX)):
@@ -187,21 +187,32 @@ def apply_deletions(
 ) -> dict[str, int]:
     """Remove citations deleted by MEDLINE update files (``DeleteCitation``) from every document table.
 
-    Every batch is visited (except ``exclude_batch``); each removed
-    ``raw_documents`` row gets a ``deleted_citation`` rejects row in its own
-    batch (part ``deleted-by-<deleting_batch>``), so ``check`` can still account
-    for every document its source file yielded.  Idempotent: applying the same
-    deletions twice changes nothing.  Returns removed rows per table (and, under
+    A DeleteCitation of NLM file N (``pubmedYYnNNNN``, ordered by year, then number) removes its PMID's citations
+    read from files up to N, and from files without an NLM name, in every batch (except ``exclude_batch``): a
+    citation of a newer file (a re-add) is kept, whichever batch holds it and whichever batch was ingested first,
+    the rule of the batch's own ingest (``ingest.stage._BatchDeletions``) and of :func:`reapply_deletions`.  The
+    ``files`` partition of ``deleting_batch`` names the file that deletes each PMID (the newest, when several do); a
+    PMID deleted by a file without an NLM name, or not found there, is removed from every citation.  Each removed
+    ``raw_documents`` row gets a ``deleted_citation`` rejects row in its own batch (part
+    ``deleted-by-<deleting_batch>``), so ``check`` can still account for every document its source file yielded.
+    Idempotent: applying the same deletions twice changes nothing.  Returns removed rows per table (and, under
     ``_rejected_in_batch``, how many of them belonged to ``deleting_batch``).
     """
-    doc_ids = pa.array(sorted({f"PMID:{p}" for p in pmids}), pa.string())
+    named = _deletion_ranks(out, deleting_batch) if deleting_batch is not None else {}
+    ranks = {f"PMID:{p}": named.get(f"PMID:{p}", NEWEST) for p in pmids}
+    doc_ids = pa.array(sorted(ranks), pa.string())
     batches = sorted({b for name in _DOCUMENT_TABLES for b in store.list_batches(out, name)} - {exclude_batch})
     removed: dict[str, int] = {}
     for batch in batches:
+        cited = _citation_ranks(out, batch, only=doc_ids, unnamed=OLDEST)
+        # a doc id without a raw document (or document) here is removed from whatever table still holds it
+        gone = pa.array([d for d in doc_ids.to_pylist() if cited.get(d, OLDEST) <= ranks[d]], pa.string())
+        if not len(gone):
+            continue
         counts = _remove_documents(
             out,
             batch,
-            doc_ids,
+            gone,
             part=f"{DELETION_PART_PREFIX}{deleting_batch or 'unknown'}",
             reason="deleted_citation",
             detail=lambda doc_id: (
@@ -213,6 +224,22 @@ def apply_deletions(
         for name, n in counts.items():
             removed[name] = removed.get(name, 0) + n
     return removed
+
+
+def _deletion_ranks(out: Path, batch: str) -> dict[str, tuple]:
+    """doc_id -> rank (``medline_file_rank``) of the newest file of ``batch`` whose DeleteCitation names the PMID
+    (``NEWEST`` for a file without an NLM name), from the batch's ``files`` partition."""
+    if not store.has_partition(out, "files", batch):
+        return {}
+    ranks: dict[str, tuple] = {}
+    for piece in store.iter_partition(out, "files", batch, columns=["path", "deleted_pmids"]):
+        for path, pmids in zip(piece["path"].to_pylist(), piece["deleted_pmids"].to_pylist()):
+            rank = medline_file_rank(path, NEWEST)
+            for pmid in pmids or []:
+                doc_id = f"PMID:{pmid}"
+                if rank > ranks.get(doc_id, OLDEST):
+                    ranks[doc_id] = rank
+    return ranks
 
 
 SUPERSEDED_PART_PREFIX = "superseded-by-"
@@ -251,41 +278,50 @@ def _remove_documents(out: Path, batch: str, doc_ids: pa.Array, part: str, reaso
     return removed
 
 
-def _medline_versions(out: Path, batch: str, only: dict[str, int] | None = None) -> dict[str, int]:
-    """doc_id -> NLM file number of the batch's citations read from numbered baseline / update files (of the doc ids
-    in ``only``, when given: the other batches are read in Arrow and only their overlap with the new batch in Python)."""
+def _citation_ranks(out: Path, batch: str, only=None, unnamed: tuple | None = None) -> dict[str, tuple]:
+    """doc_id -> NLM file key (year, number) of the batch's citations read from NLM baseline / update files, and
+    ``unnamed`` for the others (left out when None).  Of the doc ids in ``only`` (a collection or an Arrow array),
+    when given: the other batches are read in Arrow and only their overlap in Python.  Read from ``raw_documents``
+    (``documents`` for a batch without it)."""
+    table = "raw_documents" if store.has_partition(out, "raw_documents", batch) else "documents"
+    if not store.has_partition(out, table, batch):
+        return {}
+    if only is not None and not isinstance(only, pa.Array):
+        only = pa.array(sorted(only), pa.string())
+    ranks = {}
+    for piece in store.iter_partition(out, table, batch, columns=["doc_id", "source"], batch_rows=65536):
+        if only is not None:
+            piece = piece.filter(pc.is_in(piece["doc_id"], value_set=only))
+        for doc_id, source in zip(piece["doc_id"].to_pylist(), piece["source"].to_pylist()):
+            rank = medline_file_key(source) or unnamed
+            if rank is not None:
+                ranks[doc_id] = rank
+    return ranks
+
+
+def _medline_versions(out: Path, batch: str, only=None) -> dict[str, tuple[int, int]]:
+    """doc_id -> NLM file key (year, number) of the batch's citations read from NLM baseline / update files (of the
+    doc ids in ``only``, when given)."""
     if not store.has_partition(out, "raw_documents", batch):
         return {}
-    wanted = pa.array(sorted(only), pa.string()) if only is not None else None
-    versions = {}
-    for piece in store.iter_partition(out, "raw_documents", batch, columns=["doc_id", "source"], batch_rows=65536):
-        if wanted is not None:
-            piece = piece.filter(pc.is_in(piece["doc_id"], value_set=wanted))
-        for doc_id, source in zip(piece["doc_id"].to_pylist(), piece["source"].to_pylist()):
-            number = medline_file_number(source)
-            if number is not None:
-                versions[doc_id] = number
-    return versions
+    return _citation_ranks(out, batch, only=only)
 
 
 def reapply_deletions(out: Path, batch_id: str) -> dict[str, int]:
-    """Remove from ``batch_id`` the citations that a newer NLM file of another batch deletes (``DeleteCitation``):
-    re-running a baseline batch after its update does not bring deleted citations back.  Returns removed rows per
-    table (``_rejected_in_batch``: raw documents)."""
-    mine = _medline_versions(out, batch_id)
+    """Remove from ``batch_id`` the citations that a DeleteCitation of another batch removes, by the rule of
+    :func:`apply_deletions` (a DeleteCitation of NLM file N removes the citations of files up to N and of files without
+    an NLM name; one of a file without an NLM name removes every citation): re-running a baseline batch after its
+    update does not bring deleted citations back, and a batch ingested after the deleting batch loses what it would
+    have lost ingested before it.  Returns removed rows per table (``_rejected_in_batch``: raw documents)."""
     removed: dict[str, int] = {}
-    if not mine:
-        return removed
     for batch in store.list_batches(out, "files"):
         if batch == batch_id:
             continue
-        gone = set()
-        for f in store.read_partition(out, "files", batch).to_pylist():
-            number = medline_file_number(f["path"])
-            for pmid in f["deleted_pmids"] or []:
-                doc_id = f"PMID:{pmid}"
-                if number is not None and doc_id in mine and mine[doc_id] < number:
-                    gone.add(doc_id)
+        ranks = _deletion_ranks(out, batch)
+        if not ranks:
+            continue
+        mine = _citation_ranks(out, batch_id, only=ranks, unnamed=OLDEST)
+        gone = {doc_id for doc_id, rank in mine.items() if rank <= ranks[doc_id]}
         if gone:
             detail = f"deleted by a DeleteCitation element (update ingested in batch {batch})"
             _remove_and_count(

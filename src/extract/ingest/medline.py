@@ -1,56 +1,185 @@
 """PubMed/MEDLINE XML: ``PubmedArticleSet`` (current) and ``MedlineCitationSet`` (older).
 
-Streams with ``lxml.etree.iterparse`` and frees each citation after use, so a
-baseline file of 30,000 citations is read in constant memory.
-``DeleteCitation`` elements (update files) are reported through ``on_delete``.
+The file is cut into its citations at the byte level (``xmlutil.RecordSplitter``) and each citation is parsed
+on its own, so a baseline file of 30,000 citations is read in constant memory and damage inside one citation (an
+invalid byte, a broken or missing tag) costs that citation only: it becomes a ``malformed_xml`` reject naming its
+PMID when the damaged bytes still show it, and the citations after it are read.  lxml's recover mode is not used:
+it keeps a damaged citation with silently altered text, and a broken tag can nest the next citation inside it.
+``DeleteCitation`` elements (update files) are reported through ``on_delete``.  A citation's ``<PMID Version="2">``
+is kept as ``RawDocument.pmid_version``; ``scan_pmid_versions`` lists a file's versioned citations without parsing.
+``medline_file_key`` orders NLM's baseline and update files (``pubmedYYnNNNN``) by year, then number.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path, PurePath
 from typing import BinaryIO
 
 from lxml import etree
 
 from extract.ingest.records import RawDocument, SourceError, join_sections
-from extract.ingest.xmlutil import parse_year, safe_parser_kwargs, text_of
+from extract.ingest.xmlutil import RecordSplitter, XmlCutShort, XmlPiece, parse_year, safe_parser_kwargs, text_of
+from extract.rejects import Reject
 
-_ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteCitation")
+_RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteCitation")
+_NESTED = {"PubmedArticle": ("MedlineCitation",)}
+#: The PMID of a citation itself (the first child of ``MedlineCitation`` / ``BookDocument``), not one it cites.
+_OWN_PMID = re.compile(rb"<(?:MedlineCitation|BookDocument)\b[^>]*>\s*<PMID\b[^>]*>\s*(\d+)\s*</PMID>")
+_VERSIONED_PMID = re.compile(
+    rb"""<(?:MedlineCitation|BookDocument)\b[^>]*>\s*<PMID\s+Version=["'](\d+)["']\s*>\s*(\d+)\s*</PMID>"""
+)
+_ABOVE_VERSION_1 = re.compile(rb"""<PMID\s+Version=["'](?!1["'])""")
+_SCAN_BLOCK, _SCAN_OVERLAP = 1 << 20, 1024
+#: NLM's file names: ``pubmed25n0001.xml.gz`` is the first file of the 2025 baseline, updates are numbered on from
+#: the last baseline file (``pubmed25n1275``), and each year's baseline starts at 0001 again (older: ``medline17n...``).
+_NLM_FILE = re.compile(r"(?:pubmed|medline)(\d{2})n(\d{4})", re.I)
+#: Ranks of a file without an NLM name where NLM files are ordered (``medline_file_rank``): a citation of such a file
+#: counts as older than every NLM file (any DeleteCitation of its PMID removes it), a DeleteCitation of such a file
+#: as newer than every citation (it removes them all).
+OLDEST = (-math.inf, -math.inf)
+NEWEST = (math.inf, math.inf)
+
+
+def medline_file_key(source: str) -> tuple[int, int] | None:
+    """Where an NLM baseline or update file stands in NLM's sequence, (year, number): ``.../pubmed25n0001.xml.gz#3``
+    -> (25, 1), after ``pubmed24n1001.xml.gz`` -> (24, 1001).  A citation of a later file is the newer version.
+    None for other names (``source`` may be a path or ``path#index``)."""
+    m = _NLM_FILE.search(PurePath(source.split("#", 1)[0]).name)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def medline_file_rank(source: str, unnamed: tuple) -> tuple:
+    """``medline_file_key(source)``, or ``unnamed`` (``OLDEST`` / ``NEWEST``) for a file without an NLM name."""
+    key = medline_file_key(source)
+    return unnamed if key is None else key
+
+
+def newest_medline_first(files: list[Path]) -> list[Path]:
+    """``files`` with the NLM files first, newest first by (year, number) (so a batch keeps a citation's newest
+    version and knows a deletion before the older citations it removes); the others after them, in their order."""
+    named = [f for f in files if medline_file_key(str(f)) is not None]
+    others = [f for f in files if medline_file_key(str(f)) is None]
+    return sorted(named, key=lambda f: (tuple(-n for n in medline_file_key(str(f))), str(f))) + others
 
 
 def read_medline(
     stream: BinaryIO,
     source: str,
     on_delete: Callable[[list[str]], None] | None = None,
-) -> Iterator[RawDocument]:
+) -> Iterator[RawDocument | Reject]:
+    """The citations of a MEDLINE file as documents, and a ``malformed_xml`` reject for each citation (or stretch
+    of bytes between citations) that cannot be read.  ``source_index`` counts both.  Raises ``SourceError`` when
+    the file ends early (inside a citation or before the root's end tag), after yielding everything before."""
     index = 0
-    context = etree.iterparse(stream, events=("end",), tag=_ARTICLE_TAGS, **safe_parser_kwargs())
     try:
-        for _, elem in context:
-            tag = elem.tag
-            if tag == "MedlineCitation" and elem.getparent() is not None and elem.getparent().tag == "PubmedArticle":
-                continue  # handled with its PubmedArticle
-            if tag == "DeleteCitation":
-                pmids = [p.text.strip() for p in elem.iter("PMID") if p.text]
-                if on_delete is not None:
-                    on_delete(pmids)
-            elif tag == "PubmedBookArticle":
-                yield _book_article(elem, source, index)
-                index += 1
+        splitter = RecordSplitter(stream, _RECORD_TAGS, _NESTED)
+        parser = etree.XMLParser(**safe_parser_kwargs())
+        for piece in splitter:
+            if piece.tag == "DeleteCitation":
+                reject = _deletion(piece, splitter.header, parser, source, index, on_delete)
+                items = [reject] if reject else []
+            elif piece.tag is None:
+                items = _unreadable(piece, source, index)
             else:
-                yield _citation(elem, source, index)
-                index += 1
-            _free(elem)
+                items = [_record(piece, splitter.header, parser, source, index)]
+            yield from items
+            index += len(items)
+    except XmlCutShort as exc:
+        pmids = _OWN_PMID.findall(exc.data)
+        lost = f"; the citation there (PMID {pmids[0].decode()}) was lost" if pmids else ""
+        raise SourceError("malformed_xml", f"XML error after {index} citations: {exc}{lost}") from exc
+
+
+def scan_pmid_versions(stream: BinaryIO) -> dict[str, int]:
+    """PMID -> highest ``Version`` above 1 among the citations of a MEDLINE file (``<PMID Version="2">``).
+
+    A search over the bytes, no parse: blocks without a version other than 1 (nearly all) are skipped at once.
+    """
+    versions: dict[str, int] = {}
+    tail = b""
+    while block := stream.read(_SCAN_BLOCK):
+        data = tail + block
+        if _ABOVE_VERSION_1.search(data):
+            for m in _VERSIONED_PMID.finditer(data):
+                pmid, version = m.group(2).decode(), int(m.group(1))
+                if version > max(1, versions.get(pmid, 1)):
+                    versions[pmid] = version
+        tail = data[-_SCAN_OVERLAP:]
+    return versions
+
+
+def _record(piece: XmlPiece, header: bytes, parser, source: str, index: int) -> RawDocument | Reject:
+    """One citation record parsed on its own, or the reject saying why it could not be."""
+    if not piece.closed:
+        return _damaged(piece, source, index, f"no </{piece.tag}> before the next citation")
+    try:
+        elem = etree.fromstring(header + piece.data, parser)
     except etree.XMLSyntaxError as exc:
-        raise SourceError("malformed_xml", f"XML error after {index} citations: {exc}") from exc
+        return _damaged(piece, source, index, f"not well-formed XML: {_message(exc)}")
+    if piece.tag == "PubmedBookArticle":
+        return _book_article(elem, source, index)
+    return _citation(elem, source, index)
 
 
-def _free(elem: etree._Element) -> None:
-    elem.clear(keep_tail=False)
-    parent = elem.getparent()
-    if parent is not None:
-        while elem.getprevious() is not None:
-            del parent[0]
+def _deletion(piece: XmlPiece, header: bytes, parser, source: str, index: int, on_delete) -> Reject | None:
+    """Report a ``DeleteCitation``'s PMIDs to ``on_delete``; a reject naming them when it cannot be parsed."""
+    try:
+        elem = etree.fromstring(header + piece.data, parser) if piece.closed else None
+    except etree.XMLSyntaxError:
+        elem = None
+    if elem is None:
+        named = sorted(set(re.findall(rb"<PMID\b[^>]*>\s*(\d+)", piece.data)))
+        return Reject(
+            source=f"{source}#{index}",
+            stage="ingest",
+            reason="malformed_xml",
+            detail=f"the DeleteCitation at byte {piece.offset} is not well-formed XML: its deletions were not "
+            f"applied (PMIDs seen in it: {', '.join(p.decode() for p in named) or 'none'})",
+        )
+    pmids = [p.text.strip() for p in elem.iter("PMID") if p.text]
+    if on_delete is not None:
+        on_delete(pmids)
+    return None
+
+
+def _unreadable(piece: XmlPiece, source: str, index: int) -> list[Reject]:
+    """Rejects for bytes between citations that are not a citation: one per citation PMID they show, else one."""
+    what = (
+        f"{len(piece.data)} bytes at byte {piece.offset} are not a readable citation (they begin {piece.data[:60]!r})"
+    )
+    pmids = [p.decode() for p in _OWN_PMID.findall(piece.data)] or [None]
+    return [
+        Reject(
+            source=f"{source}#{index + i}",
+            stage="ingest",
+            reason="malformed_xml",
+            detail=f"{what}; skipped, the rest of the file was read",
+            doc_id=f"PMID:{pmid}" if pmid else None,
+        )
+        for i, pmid in enumerate(pmids)
+    ]
+
+
+def _damaged(piece: XmlPiece, source: str, index: int, why: str) -> Reject:
+    """The reject for a citation record that cannot be read, naming its PMID when its bytes show it."""
+    pmids = _OWN_PMID.findall(piece.data)
+    pmid = pmids[0].decode() if pmids else None
+    return Reject(
+        source=f"{source}#{index}",
+        stage="ingest",
+        reason="malformed_xml",
+        detail=f"the {piece.tag} at byte {piece.offset}{f' (PMID {pmid})' if pmid else ''} is skipped, {why}; "
+        "the rest of the file was read",
+        doc_id=f"PMID:{pmid}" if pmid else None,
+    )
+
+
+def _message(exc: etree.XMLSyntaxError) -> str:
+    """lxml's message without its "(<string>, line N)" suffix, whose line counts from the record, not the file."""
+    return re.sub(r"\s*\(<string>, line \d+\)$", "", str(exc))
 
 
 def _citation(elem: etree._Element, source: str, index: int) -> RawDocument:
@@ -58,7 +187,7 @@ def _citation(elem: etree._Element, source: str, index: int) -> RawDocument:
     if citation is None:
         citation = elem
     article = citation.find("Article")
-    pmid = (citation.findtext("PMID") or "").strip() or None
+    pmid, pmid_version = _pmid_of(citation)
     title = text_of(article.find("ArticleTitle")) if article is not None else ""
     if not title and article is not None:
         title = text_of(article.find("VernacularTitle"))
@@ -100,6 +229,7 @@ def _citation(elem: etree._Element, source: str, index: int) -> RawDocument:
         title=title or None,
         sections=sections,
         pmid=pmid,
+        pmid_version=pmid_version,
         pmcid=pmcid,
         doi=doi,
         journal=journal,
@@ -111,7 +241,7 @@ def _citation(elem: etree._Element, source: str, index: int) -> RawDocument:
 
 def _book_article(elem: etree._Element, source: str, index: int) -> RawDocument:
     doc = elem.find("BookDocument")
-    pmid = (doc.findtext("PMID") if doc is not None else None) or None
+    pmid, pmid_version = _pmid_of(doc) if doc is not None else (None, None)
     title = text_of(doc.find("ArticleTitle")) if doc is not None else ""
     if not title and doc is not None:
         title = text_of(doc.find("Book/BookTitle"))
@@ -128,9 +258,19 @@ def _book_article(elem: etree._Element, source: str, index: int) -> RawDocument:
         text=text,
         title=title or None,
         sections=sections,
-        pmid=pmid.strip() if pmid else None,
+        pmid=pmid,
+        pmid_version=pmid_version,
         year=year,
     )
+
+
+def _pmid_of(parent: etree._Element) -> tuple[str | None, int | None]:
+    """The PMID of a ``MedlineCitation`` / ``BookDocument`` and its ``Version`` attribute (None when absent)."""
+    elem = parent.find("PMID")
+    if elem is None:
+        return None, None
+    version = (elem.get("Version") or "").strip()
+    return (elem.text or "").strip() or None, int(version) if version.isdigit() else None
 
 
 def _author_name(author: etree._Element) -> str | None:

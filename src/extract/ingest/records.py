@@ -15,6 +15,8 @@ class RawDocument:
     title: str | None = None
     sections: list[tuple[str, int, int]] = field(default_factory=list)
     pmid: str | None = None
+    #: The ``Version`` of a MEDLINE ``<PMID Version="2">`` (NLM's versioned citations); the doc_id stays the PMID.
+    pmid_version: int | None = None
     pmcid: str | None = None
     doi: str | None = None
     journal: str | None = None

@@ -21,23 +21,6 @@ SUFFIX_FORMATS = {
     ".bioc": "unknown",
 }
 HIDDEN_PREFIXES = (".", "~", "_")
-#: NLM's file names: baseline ``pubmed24n0001.xml.gz``, updates numbered on from the last baseline file.
-_MEDLINE_FILE_NUMBER = re.compile(r"(?:pubmed|medline)\d{2}n(\d{4})", re.I)
-
-
-def medline_file_number(source: str) -> int | None:
-    """The sequence number of an NLM baseline or update file (``.../pubmed24n1001.xml.gz#3`` -> 1001): a citation
-    in a higher-numbered file is the newer version.  None for other names."""
-    m = _MEDLINE_FILE_NUMBER.search(Path(source.split("#", 1)[0]).name)
-    return int(m.group(1)) if m else None
-
-
-def newest_medline_first(files: list[Path]) -> list[Path]:
-    """``files`` with the numbered NLM files first, newest first (so a batch keeps a citation's newest version);
-    the others after them, in their order."""
-    numbered = [f for f in files if medline_file_number(str(f)) is not None]
-    others = [f for f in files if medline_file_number(str(f)) is None]
-    return sorted(numbered, key=lambda f: (-medline_file_number(str(f)), str(f))) + others
 
 
 def expand_inputs(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:

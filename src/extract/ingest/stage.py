@@ -12,15 +12,21 @@ import pyarrow as pa
 
 from extract import schemas
 from extract.ingest.decoding import decode_text, detect_encoding, looks_binary, stream_lines
-from extract.ingest.medline import read_medline
+from extract.ingest.medline import (
+    NEWEST,
+    OLDEST,
+    medline_file_key,
+    medline_file_rank,
+    newest_medline_first,
+    read_medline,
+    scan_pmid_versions,
+)
 from extract.ingest.pmc import read_pmc
 from extract.ingest.records import RawDocument, SourceError
 from extract.ingest.sources import (
     base_suffix,
     expand_inputs,
     file_sha256,
-    medline_file_number,
-    newest_medline_first,
     open_binary,
     sniff_format,
 )
@@ -45,6 +51,8 @@ class IngestResult:
     documents: pa.Table
     files: pa.Table
     rejects: list[Reject] = field(default_factory=list)
+    #: PMIDs whose deletion by a DeleteCitation of the batch stands (no newer file of the batch re-adds them):
+    #: the caller removes them from the store (``stages.apply_deletions``).
     deleted_pmids: list[str] = field(default_factory=list)
     n_documents: int = 0
 
@@ -99,7 +107,15 @@ def _truncate(doc: RawDocument, limit: int) -> str | None:
     return "; ".join(cuts) or None
 
 
-def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str, Iterator[RawDocument | Reject]]:
+def _gzipped(path: Path) -> bool:
+    """Whether the file's content is gzip-compressed (by its first bytes, whatever its name says)."""
+    with open(path, "rb") as fh:
+        return fh.read(2) == _GZIP_MAGIC
+
+
+def _read_file(
+    path: Path, settings: Settings, on_delete: Callable[[list[str]], None]
+) -> tuple[str, Iterator[RawDocument | Reject]]:
     """Detect the format and return it with an iterator of documents and per-record rejects (raises SourceError).
 
     XML and PubTator are streamed record by record, so a file of any size is
@@ -110,15 +126,12 @@ def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str,
     reject) like any other over-long document.
     """
     source = str(path)
-    suffix, gz = base_suffix(path)
+    suffix, _ = base_suffix(path)
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if not magic:
         raise SourceError("empty_file", "file is empty (0 bytes)")
-    if gz and magic != _GZIP_MAGIC:
-        gz = False  # named .gz but not compressed: read as is
-    if not gz and magic == _GZIP_MAGIC:
-        gz = True
+    gz = magic == _GZIP_MAGIC  # a file named .gz but not compressed is read as is, and the other way round
     with open_binary(path, gz) as fh:
         head = fh.read(_HEAD_BYTES)
         cut_in_head = fh.truncated
@@ -135,7 +148,7 @@ def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str,
             f"compressed stream ends early, after {len(head)} bytes ({fh.error}): too little to read or even recognize",
         )
 
-    def stream_xml(reader, *args) -> Iterator[RawDocument]:
+    def stream_xml(reader, *args) -> Iterator[RawDocument | Reject]:
         with open_binary(path, gz) as fh:
             try:
                 yield from reader(fh, source, *args)
@@ -150,7 +163,7 @@ def _read_file(path: Path, settings: Settings, deleted: list[str]) -> tuple[str,
                 raise SourceError("truncated_gzip", f"compressed stream ends early: {fh.error}")
 
     if fmt == "medline":
-        return fmt, stream_xml(read_medline, deleted.extend)
+        return fmt, stream_xml(read_medline, on_delete)
     if fmt == "pmc":
         return fmt, stream_xml(read_pmc)
     if fmt == "html" and suffix in (".xml", ".nxml"):
@@ -245,6 +258,27 @@ def _pubtator_records(path: Path, gz: bool, encoding: str, max_doc_chars: int) -
             index += 1
 
 
+def _highest_pmid_versions(files: list[Path]) -> dict[str, tuple[int, str]]:
+    """PMID -> (highest ``<PMID Version>`` above 1, the first file in reading order that holds it) over the MEDLINE
+    files among ``files``.  Read before the batch, so that a lower version read first is not kept; a file that
+    cannot be read is skipped here (reading it for the batch gives its reject)."""
+    highest: dict[str, tuple[int, str]] = {}
+    for path in files:
+        try:
+            gz = _gzipped(path)
+            with open_binary(path, gz) as fh:
+                if sniff_format(fh.read(_HEAD_BYTES), base_suffix(path)[0]) != "medline":
+                    continue
+            with open_binary(path, gz) as fh:
+                versions = scan_pmid_versions(fh)
+        except OSError:
+            continue
+        for pmid, version in versions.items():
+            if version > highest.get(pmid, (0, ""))[0]:
+                highest[pmid] = (version, str(path))
+    return highest
+
+
 class _SeenInBatch:
     """The documents kept so far in a batch, by id and by content: what makes a duplicate.
 
@@ -254,25 +288,53 @@ class _SeenInBatch:
     is the same id).  Distinct records with the same content (two PMIDs titled
     "Reply." without abstract) are both kept; the later one's ``duplicate_of``
     names the first.  Contents are held as 16-byte digests to keep the index small.
+    A MEDLINE citation below the highest ``<PMID Version>`` of its PMID in the batch (``versions``, from
+    ``_highest_pmid_versions``) is a ``duplicate_doc_id`` too, whichever is read first: the highest version is kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, versions: dict[str, tuple[int, str]] | None = None) -> None:
         self._by_id: dict[str, tuple[str, bytes]] = {}
         self._first_by_content: dict[bytes, str] = {}
+        self._versions = versions or {}
+
+    def kept_source(self, doc_id: str) -> str | None:
+        """``path#index`` of the document kept under ``doc_id``, None when there is none."""
+        first = self._by_id.get(doc_id)
+        return first[0] if first else None
+
+    def _lower_version(self, doc: RawDocument, where: str) -> Reject | None:
+        """The reject for a MEDLINE citation whose PMID has a higher version in the batch, else None."""
+        highest = self._versions.get(doc.pmid or "") if doc.format == "medline" else None
+        version = doc.pmid_version or 1
+        if highest is None or highest[0] <= version:
+            return None
+        doc_id = doc.assign_id()
+        return Reject(
+            source=where,
+            stage=STAGE,
+            reason="duplicate_doc_id",
+            doc_id=doc_id,
+            detail=f"{doc_id} version {version} is replaced by version {highest[0]} of the same PMID in "
+            f"{highest[1]}; the highest version is the one kept",
+        )
 
     @staticmethod
     def _digest(doc: RawDocument) -> bytes:
         return bytes.fromhex(doc.content_sha256()[:32])
 
     def duplicate(self, doc: RawDocument, where: str) -> Reject | None:
-        """The reject for ``doc`` when its id was already kept; else None (and ``duplicate_of`` is set)."""
+        """The reject for ``doc`` when its id was already kept or it is a lower version; else None (and
+        ``duplicate_of`` is set)."""
+        lower = self._lower_version(doc, where)
+        if lower is not None:
+            return lower
         doc_id = doc.assign_id()
         digest = self._digest(doc)
         first = self._by_id.get(doc_id)
         if first is not None:
             first_where, first_digest = first
-            kept_number, this_number = medline_file_number(first_where), medline_file_number(where)
-            if kept_number is not None and this_number is not None and kept_number > this_number:
+            kept_key, this_key = medline_file_key(first_where), medline_file_key(where)
+            if kept_key is not None and this_key is not None and kept_key > this_key:
                 return Reject(
                     source=where,
                     stage=STAGE,
@@ -306,6 +368,49 @@ class _SeenInBatch:
         self._first_by_content.setdefault(digest, doc.assign_id())
 
 
+class _BatchDeletions:
+    """The batch's ``DeleteCitation`` elements, applied in NLM file order ((year, number): ``medline_file_key``).
+
+    A DeleteCitation in file N removes its PMIDs' citations of files up to N (and of files without an NLM name; a
+    deletion in such a file removes every citation of the batch); a citation in a file newer than every deletion of
+    its PMID is kept.  ``stages.apply_deletions`` and ``stages.reapply_deletions`` apply the same rule across batches.  Files are read newest first, so a deletion is known before the older citations it
+    removes (``deleting_file`` rejects them as they are read); the ones read before it (newer files, or earlier in
+    the same file) are settled at the end by ``standing``.
+    """
+
+    def __init__(self) -> None:
+        self._newest: dict[str, tuple[tuple, str]] = {}  # PMID -> (rank, path) of its newest deletion
+
+    def recorder(self, path: str, into: list[str]) -> Callable[[list[str]], None]:
+        """The ``on_delete`` callback for the reader of ``path``: notes its deletions here and in ``into``."""
+        rank = medline_file_rank(path, NEWEST)
+
+        def record(pmids: list[str]) -> None:
+            into.extend(pmids)
+            for pmid in pmids:
+                if rank >= self._newest.get(pmid, (OLDEST, ""))[0]:
+                    self._newest[pmid] = (rank, path)
+
+        return record
+
+    def deleting_file(self, pmid: str | None, where: str) -> str | None:
+        """The file whose DeleteCitation, read so far, removes the citation of ``pmid`` read at ``where``."""
+        deletion = self._newest.get(pmid or "")
+        if deletion is None or medline_file_rank(where, OLDEST) > deletion[0]:
+            return None
+        return deletion[1]
+
+    def standing(self, kept_source: Callable[[str], str | None]) -> list[str]:
+        """The deleted PMIDs whose citation kept in the batch (``kept_source(doc_id)``), if any, is not from a
+        newer file than their deletion: to be removed from the store."""
+        out = []
+        for pmid, (rank, _) in self._newest.items():
+            kept = kept_source(f"PMID:{pmid}")
+            if kept is None or medline_file_rank(kept, OLDEST) <= rank:
+                out.append(pmid)
+        return sorted(out)
+
+
 def ingest_paths(
     inputs: list[str],
     batch_id: str,
@@ -321,6 +426,12 @@ def ingest_paths(
     are handed over as ``raw_documents`` tables of ``flush_every`` rows while
     the files are read, so memory stays constant however large the input; the
     caller then applies ``deleted_pmids`` itself (``stages.apply_deletions``).
+    Within the batch, NLM file names (year, then number) order versions and deletions: a citation
+    revised in a newer file, or re-added after its deletion, keeps its newest
+    version, and the highest ``<PMID Version>`` of a PMID wins over all of them
+    (``_SeenInBatch``, ``_BatchDeletions``).  A citation removed while reading
+    (by a deletion in a newer file) counts in its file's ``n_documents``, like
+    one removed from ``raw_documents`` afterwards.
     """
     settings = settings or get_settings()
     files, missing = expand_inputs(inputs)
@@ -331,8 +442,8 @@ def ingest_paths(
     ]
     rows: list[dict] = []
     file_rows: list[dict] = []
-    seen = _SeenInBatch()
-    all_deleted: list[str] = []
+    seen = _SeenInBatch(_highest_pmid_versions(files))
+    deletions = _BatchDeletions()
     n_total = 0
     for path in files:
         deleted: list[str] = []
@@ -345,7 +456,7 @@ def ingest_paths(
             rejects.append(Reject(source=str(path), stage=STAGE, reason="unreadable_file", detail=str(exc)))
             continue
         try:
-            fmt, documents = _read_file(path, settings, deleted)
+            fmt, documents = _read_file(path, settings, deletions.recorder(str(path), deleted))
             for doc in documents:
                 if isinstance(doc, Reject):  # a bad record inside a file that is otherwise read on
                     rejects.append(doc)
@@ -376,6 +487,20 @@ def ingest_paths(
                 duplicate = seen.duplicate(doc, where)
                 if duplicate is not None:
                     rejects.append(duplicate)
+                    continue
+                deleting_file = deletions.deleting_file(doc.pmid, where)
+                if deleting_file is not None:
+                    rejects.append(
+                        Reject(
+                            source=where,
+                            stage=STAGE,
+                            reason="deleted_citation",
+                            doc_id=doc.assign_id(),
+                            detail=f"{doc.assign_id()} is deleted by a DeleteCitation element of {deleting_file}, "
+                            "a file of the same batch not older than this one",
+                        )
+                    )
+                    n_docs += 1  # read, then deleted: accounted for like a deletion after ingest
                     continue
                 if not is_english(f"{doc.title or ''} {doc.text}"):
                     rejects.append(
@@ -420,7 +545,6 @@ def ingest_paths(
                     detail=f"no document found in this file (read as {fmt})",
                 )
             )
-        all_deleted.extend(deleted)
         file_rows.append(
             {
                 "path": str(path),
@@ -433,12 +557,13 @@ def ingest_paths(
                 "deleted_pmids": deleted,
             }
         )
+    standing = deletions.standing(seen.kept_source)
     if on_rows is not None:
         if rows:
             on_rows(schemas.to_table("raw_documents", rows))
         rows = []
-    elif all_deleted:
-        deleted_ids = {f"PMID:{p}" for p in all_deleted}
+    elif standing:
+        deleted_ids = {f"PMID:{p}" for p in standing}
         kept = []
         for r in rows:
             if r["doc_id"] in deleted_ids:
@@ -459,6 +584,6 @@ def ingest_paths(
         documents=schemas.to_table("raw_documents", rows),
         files=schemas.to_table("files", file_rows),
         rejects=rejects,
-        deleted_pmids=sorted(set(all_deleted)),
+        deleted_pmids=standing,
         n_documents=n_total,
     )
