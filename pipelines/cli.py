@@ -161,8 +161,9 @@ def run(
         # Taken here, before Prefect starts, so a second run is refused (or waits) at once;
         # the flows take the same lock again (re-entrant within the process).
         with OutputLock(out_dir, timeout=get_settings().lock_timeout), _progress(show_progress):
-            from pipelines.flows import extraction_pipeline
+            from pipelines.flows import extraction_pipeline, raise_if_interrupted, remember_interrupts
 
+            remember_interrupts()
             summary = extraction_pipeline(
                 inputs=list(inputs),
                 out=str(out_dir),
@@ -170,6 +171,7 @@ def run(
                 task_runner=task_runner.value,
                 dask_address=dask_address,
             )
+            raise_if_interrupted()  # a Ctrl-C Prefect dropped as the last flow wound down still ends the run
     except OutputLockedError as exc:
         _fail(str(exc), code=EXIT_LOCKED)
     except Exception as exc:
@@ -208,12 +210,14 @@ def stage(
     wait: WaitOption = 0,
     show_progress: ProgressOption = ProgressMode.auto,
 ) -> None:
-    """Re-run one stage for one batch from the stored output of the stage before it."""
+    """Re-run one stage for one batch from the stored output of the stage before it (relations: and rebuild
+    the concept_pairs summary)."""
     from extract.stages import MissingStageInputError
     from extract.store import OutputLockedError, validate_batch_id
-    from pipelines.flows import run_stage
+    from pipelines.flows import raise_if_interrupted, remember_interrupts, run_stage
 
     _exit_on_sigterm()
+    remember_interrupts()
     _set_wait(wait)
     batch = batch.removeprefix("batch_id=")  # as the partition folders name it (`ls OUT/documents`)
     try:
@@ -225,6 +229,7 @@ def stage(
             outcome = run_stage(
                 name.value, batch, str(_out(out)), task_runner=task_runner.value, dask_address=dask_address
             )
+            raise_if_interrupted()
     except MissingStageInputError as exc:
         _fail(str(exc))
     except OutputLockedError as exc:
@@ -260,7 +265,10 @@ def check(out: OutOption = None) -> None:
     entity and relation must point at an existing document and entity, all
     offsets must lie inside the text with text[start:end] equal to the mention,
     and each stage's output must be newer than the last run of the stage before
-    it (after `stage ner` alone, the batch's relations are stale).
+    it (after `stage ner` alone, the batch's relations are stale).  The
+    concept_pairs summary must exist and be newer than every batch's last
+    relations run (a run killed before its summary leaves none, or the old one:
+    `biomed-extract summarize` rebuilds it).
     """
     from extract.check import check_output
 

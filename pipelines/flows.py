@@ -8,7 +8,9 @@ at the end), record a ``runs`` row.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+import signal
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from prefect import flow, task
@@ -55,12 +57,57 @@ def summarize_pairs(out: str) -> int:
     return summarize(Path(out)).num_rows
 
 
+#: Set by the Ctrl-C handler of :func:`remember_interrupts`.
+_INTERRUPTED = threading.Event()
+
+
+def remember_interrupts() -> None:
+    """Make Ctrl-C (SIGINT) raise KeyboardInterrupt, as by default, and remember it: Prefect drops a
+    KeyboardInterrupt that lands while a flow it has just set Completed winds down (its engine takes any
+    BaseException after the final state for teardown noise), and the run went on to its next stage and exit 0.
+    Remembered, the interrupt is raised again when the next stage starts (:func:`raise_if_interrupted`), and
+    the CLI exits as interrupted.  A process that ignores SIGINT (started in the background) keeps ignoring it."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return
+    _INTERRUPTED.clear()
+
+    def handler(signum, frame):
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed since :func:`remember_interrupts`."""
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt("Ctrl-C pressed earlier in the run")
+
+
+@contextmanager
+def _interrupt_recorded(out: str, batch_id: str, run_id: str, stage_names: tuple[str, ...]):
+    """An interrupt no stage recorded (it landed between two stages, or as Prefect started a stage's flow) gets
+    its failed runs row too: for the first of ``stage_names`` the run has no row for."""
+    try:
+        yield
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            rows = store.read_partition(Path(out), "runs", batch_id).to_pylist()
+            status = {r["stage"]: r["status"] for r in rows if r["run_id"] == run_id}
+            pending = [name for name in stage_names if name not in status]
+            if pending and "failed" not in status.values():
+                error = f"interrupted ({type(exc).__name__}) before the stage started"
+                stages.record_failure(Path(out), run_id, pending[0], batch_id, stages.now(), error)
+        raise
+
+
 def _run_stage(stage: str, out: str, batch_id: str, run_id: str | None, body):
     run_id = run_id or stages.new_run_id()
     started = stages.now()
     reporter = progress.current()
     with store.OutputLock(Path(out), timeout=get_settings().lock_timeout):
         try:
+            raise_if_interrupted()  # a Ctrl-C Prefect dropped at the end of the stage before
             outcome = body()
         except BaseException as exc:  # an interrupt (Ctrl-C, SIGTERM) ends the stage too: the runs row says so
             # Ctrl-C, SIGTERM (Prefect's TerminationSignal) and the like are no Exception
@@ -137,12 +184,22 @@ def run_stage(
     run_id: str | None = None,
     task_runner: str = "local",
     dask_address: str | None = None,
+    summary: bool = True,
 ):
-    """Re-run one stage for one batch from the stored output of the stage before it."""
+    """Re-run one stage for one batch from the stored output of the stage before it.
+
+    After ``relations`` the corpus-level ``concept_pairs`` table is rebuilt too, so that no summary older than the
+    relations is left behind (``check`` reports one); ``summary=False``: the caller rebuilds it later.
+    """
     if stage == "ingest":
         raise ValueError("re-run ingest with `biomed-extract run INPUT... --batch ID`: it reads files, not tables")
     runner = make_task_runner(task_runner, dask_address)
-    return STAGE_FLOWS[stage].with_options(task_runner=runner)(batch_id=batch_id, out=out, run_id=run_id)
+    run_id = run_id or stages.new_run_id()
+    with _interrupt_recorded(out, batch_id, run_id, (stage,)):
+        outcome = STAGE_FLOWS[stage].with_options(task_runner=runner)(batch_id=batch_id, out=out, run_id=run_id)
+    if stage == "relations" and summary:
+        summarize(Path(out))
+    return outcome
 
 
 @flow(name="extract-pipeline", log_prints=True)
@@ -156,10 +213,13 @@ def extraction_pipeline(
     """Run every stage in order for one batch of input files; returns the batch's row counts."""
     batch_id = batch_id or default_batch_id(inputs)
     run_id = stages.new_run_id()
-    with store.OutputLock(Path(out), timeout=get_settings().lock_timeout):
+    lock = store.OutputLock(Path(out), timeout=get_settings().lock_timeout)
+    with lock, _interrupt_recorded(out, batch_id, run_id, ("ingest", "clean", "ner", "relations")):
         ingest_flow(inputs=inputs, out=out, batch_id=batch_id, run_id=run_id)
         for stage in ("clean", "ner", "relations"):
-            run_stage(stage, batch_id, out, run_id=run_id, task_runner=task_runner, dask_address=dask_address)
+            run_stage(
+                stage, batch_id, out, run_id=run_id, task_runner=task_runner, dask_address=dask_address, summary=False
+            )
             # the later stages and the summary do not use this stage's models: free them before the next
             # stage forks its workers (a no-op on Dask, where the models live in the cluster's workers)
             stages.release_models(stage)

@@ -15,15 +15,23 @@ citations removed by ``DeleteCitation`` or by a newer version accounted for by
 ``deleted_citation`` / ``superseded_citation`` rejects, and partitions that cannot be read reported (not raised).  Hidden
 temporary files left by a killed run are counted (``stale_temp_files``) but are
 not violations: readers never see them.
+
+Freshness, from the ``runs`` table: each stage's output is newer than the last run of the stage before it, and the
+corpus-level summary ``concept_pairs`` (the one table ``run`` writes over every batch, after the last stage) exists
+and is newer than every batch's last completed relations run: a run killed between its relations stage and the
+summary leaves the old table, or none.
 """
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from extract import store
 from extract.rejects import REASONS
+from extract.schemas import CORPUS_BATCH
 
 
 @dataclass
@@ -72,6 +80,7 @@ def check_output(out: Path, max_listed: int = 50) -> CheckReport:
 
     stale = [p for p in out.glob("*/batch_id=*/.*.tmp")]
     report.counts["stale_temp_files"] = len(stale)  # harmless (hidden, cleaned by the next write), not a violation
+    last_runs: dict[str, dict[str, datetime]] = {}  # batch -> stage -> end of its last run that did not fail
 
     for batch in batches:
         tables: dict[str, list[dict]] = {}
@@ -89,7 +98,8 @@ def check_output(out: Path, max_listed: int = 50) -> CheckReport:
                 "re-run it)"
             )
         _check_batch(batch, tables, add)
-        _check_stage_order(out, batch, add)
+        last_runs[batch] = _check_stage_order(out, batch, add)
+    _check_summary(out, last_runs, add)
     report.counts["violations"] = n_violations
     return report
 
@@ -97,14 +107,15 @@ def check_output(out: Path, max_listed: int = 50) -> CheckReport:
 _STAGE_ORDER = ("ingest", "clean", "ner", "relations")
 
 
-def _check_stage_order(out: Path, batch: str, add) -> None:
+def _check_stage_order(out: Path, batch: str, add) -> dict[str, datetime]:
     """Each stage's output is newer than the output it was made from: after ``stage ner`` alone, the batch's
-    relations still point at the entities of the NER run before (their ids and concepts may have changed)."""
+    relations still point at the entities of the NER run before (their ids and concepts may have changed).
+    Returns, per stage, the end of its last run that did not fail."""
     try:
         runs = store.read_partition(out, "runs", batch).to_pylist()
     except Exception:  # the runs table is a log; a damaged one is not the checked tables' business
-        return
-    last: dict[str, object] = {}
+        return {}
+    last: dict[str, datetime] = {}
     for r in runs:
         if r["status"] != "failed" and (r["stage"] not in last or r["finished_at"] > last[r["stage"]]):
             last[r["stage"]] = r["finished_at"]
@@ -114,6 +125,35 @@ def _check_stage_order(out: Path, batch: str, add) -> None:
                 f"[{batch}] the {after} stage's output predates the {before} stage's last run: re-run "
                 f"`biomed-extract stage {after} --batch {batch}` (and the stages after it)"
             )
+    return last
+
+
+#: File times come from the file system's clock, ``runs.finished_at`` from the run's: allow for coarse timestamps.
+_CLOCK_SLACK = timedelta(seconds=1)
+
+
+def _check_summary(out: Path, last_runs: dict[str, dict[str, datetime]], add) -> None:
+    """``concept_pairs`` exists and was written after every batch's last completed relations run (``run`` and
+    ``stage relations`` rebuild it right after that run; a kill in between leaves it missing or stale)."""
+    relations = {batch: last["relations"] for batch, last in last_runs.items() if "relations" in last}
+    if not relations:
+        return  # no relations stage on record: nothing to summarize yet
+    batch, finished = max(relations.items(), key=lambda item: item[1])
+    folder = store.partition_dir(out, "concept_pairs", CORPUS_BATCH)
+    files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+    rebuild = f"rebuild it with `biomed-extract summarize --out {shlex.quote(str(out))}`"
+    if not files:
+        add(
+            f"[{CORPUS_BATCH}] no concept_pairs table, though batch {batch} has relations "
+            f"(a run ended before its summary): {rebuild}"
+        )
+        return
+    written = datetime.fromtimestamp(max(p.stat().st_mtime for p in files), UTC)
+    if written + _CLOCK_SLACK < finished:
+        add(
+            f"[{CORPUS_BATCH}] the concept_pairs table (written {written:%Y-%m-%d %H:%M:%S} UTC) predates the "
+            f"relations stage's last run of batch {batch} ({finished:%Y-%m-%d %H:%M:%S} UTC): {rebuild}"
+        )
 
 
 def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:

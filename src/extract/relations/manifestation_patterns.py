@@ -159,7 +159,8 @@ _THERAPY = re.compile(
 #: Between a drug and the head: "CHEM (given) for H", "CHEM in the treatment of H", "CHEM in patients with H".
 _DRUG_INDICATION_BEFORE = re.compile(
     r"^\s*(?:\([^()]{0,30}\)\s*)?(?:[\w-]+\s+){0,2}?(?:for|in)\s+(?:the\s+)?"
-    r"(?:(?:treatment|management|prevention|relief|control|therapy)\s+of\s+)?(?:(?:patients|subjects)\s+with\s+)?$",
+    r"(?:(?:treatment|management|prevention|relief|control|therapy)\s+of\s+)?(?:(?:patients|subjects)\s+with\s+)?"
+    r"(?:[\w-]+\s+){0,2}$",  # the head's modifiers the mention leaves out: "in acute migraine"
     re.I,
 )
 #: A finite causal verb right after the head (not "H causing T", where the participle belongs to H).
