@@ -277,7 +277,8 @@ def check(out: OutOption = None) -> None:
     report = check_output(_out(out))
     _summary(f"check {_out(out)} ({len(report.batches)} batches)", report.counts)
     for violation in report.violations:
-        console.print(f"[red]violation:[/red] {escape(violation)}")  # "[batch] ..." is not markup
+        # one line per violation whatever the terminal's width (for grep); "[batch] ..." is not markup
+        console.print(f"[red]violation:[/red] {escape(violation)}", soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
     console.print("[green]ok[/green]")
