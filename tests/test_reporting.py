@@ -202,6 +202,7 @@ class DevTools:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "TMPDIR": str(profile)},  # its singleton socket folder too, not one per run in /tmp
         )
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
