@@ -161,9 +161,15 @@ def run(
         # Taken here, before Prefect starts, so a second run is refused (or waits) at once;
         # the flows take the same lock again (re-entrant within the process).
         with OutputLock(out_dir, timeout=get_settings().lock_timeout), _progress(show_progress):
-            from pipelines.flows import extraction_pipeline, raise_if_interrupted, remember_interrupts
+            from pipelines.flows import (
+                extraction_pipeline,
+                raise_if_interrupted,
+                remember_interrupts,
+                start_temporary_server,
+            )
 
             remember_interrupts()
+            start_temporary_server()  # so that a Ctrl-C typed in the terminal does not stop it with the run
             summary = extraction_pipeline(
                 inputs=list(inputs),
                 out=str(out_dir),
@@ -214,7 +220,7 @@ def stage(
     the concept_pairs summary)."""
     from extract.stages import MissingStageInputError
     from extract.store import OutputLockedError, validate_batch_id
-    from pipelines.flows import raise_if_interrupted, remember_interrupts, run_stage
+    from pipelines.flows import raise_if_interrupted, remember_interrupts, run_stage, start_temporary_server
 
     _exit_on_sigterm()
     remember_interrupts()
@@ -225,6 +231,7 @@ def stage(
     except ValueError as exc:
         _fail(str(exc))
     try:
+        start_temporary_server()
         with _progress(show_progress):
             outcome = run_stage(
                 name.value, batch, str(_out(out)), task_runner=task_runner.value, dask_address=dask_address

@@ -78,6 +78,30 @@ def remember_interrupts() -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def start_temporary_server() -> None:
+    """Start Prefect's temporary (ephemeral) API server now, deaf to Ctrl-C, when the run is to use one (no
+    ``PREFECT_API_URL``).  Prefect starts it, a uvicorn subprocess, at the first API call otherwise, in the run's
+    process group: a Ctrl-C typed in the terminal, which goes to the whole group, stopped it too, and the
+    interrupted run then retried its calls to it (setting the flow runs crashed) for minutes and exited 1
+    (ConnectError) instead of 130.  Prefect has no option to start it in a session of its own, and uvicorn
+    replaces an inherited SIG_IGN with its own handler; a blocked signal stays blocked across fork and exec and
+    uvicorn does not unblock it: SIGINT is blocked in this thread while Prefect spawns the server.  Prefect's
+    own calls then find the same server started (one per process).  The server still stops on SIGTERM, which
+    Prefect sends it when this process exits, and ``kill`` of the group still ends it."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    # a Ctrl-C meanwhile stays pending in this thread and is raised when the mask is restored
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        SubprocessASGIServer().start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def raise_if_interrupted() -> None:
     """Raise KeyboardInterrupt if Ctrl-C was pressed since :func:`remember_interrupts`."""
     if _INTERRUPTED.is_set():

@@ -11,9 +11,11 @@ method of Prefect's flow engine), the signal and everything after it are real.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -44,6 +46,20 @@ app()
 """
 
 
+def _spawn(argv: list[str], env: dict[str, str], **streams) -> subprocess.Popen:
+    """The CLI as a terminal starts it: a session of its own (a process group to signal) and SIGINT's default
+    handling (a test runner started in the background ignores SIGINT, and its children would too)."""
+    return subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        env=env,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        **streams,
+    )
+
+
 @pytest.mark.parametrize(
     ("method", "flow", "error"),
     [
@@ -57,16 +73,11 @@ def test_ctrl_c_between_stages_ends_the_run_with_a_failed_runs_row(tmp_path, met
     wrapper = tmp_path / "ctrl_c.py"
     wrapper.write_text(CTRL_C_AT.format(method=method, flow=flow))
     out = tmp_path / "out"
-    with subprocess.Popen(
+    with _spawn(
         [sys.executable, str(wrapper), "run", *_inputs(tmp_path), "--out", str(out), "--batch", "intr"],
-        cwd=ROOT,
-        env=cli_env(tiny_ner_model(tmp_path)),
+        cli_env(tiny_ner_model(tmp_path)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        # a test runner started in the background ignores SIGINT, and its children would too
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as proc:
         try:
             _, stderr = proc.communicate(timeout=600)
@@ -79,3 +90,42 @@ def test_ctrl_c_between_stages_ends_the_run_with_a_failed_runs_row(tmp_path, met
     assert runs["ner"]["status"] == "failed" and json.loads(runs["ner"]["detail"]) == {"error": error}, runs
     assert "relations" not in runs
     assert not store.has_partition(out, "entities", "intr")
+
+
+@pytest.mark.slow  # ~25 s: a whole run up to its ner stage, with a pause before each table file is committed
+def test_ctrl_c_in_a_terminal_ends_the_run_promptly(tmp_path):
+    """A Ctrl-C typed in a terminal goes to the whole foreground process group, Prefect's temporary server (a
+    subprocess of the run) included.  The server died with it, and the interrupted run then retried its Prefect API
+    calls against it for about 2.5 minutes and exited 1 (ConnectError).  Here SIGINT goes to the run's group while
+    its ner stage writes the entities table."""
+    out, log = tmp_path / "out", tmp_path / "stderr.txt"
+    env = cli_env(tiny_ner_model(tmp_path), BIOMED_EXTRACT_TEST_WRITE_DELAY="1")
+    entities = out / "entities" / "batch_id=grp"
+    with (
+        open(log, "w") as stderr,
+        _spawn(
+            [sys.executable, "-m", "pipelines.cli", "run", *_inputs(tmp_path), "--out", str(out), "--batch", "grp"],
+            env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        ) as proc,
+    ):
+        try:
+            deadline = time.monotonic() + 300
+            while not any(entities.glob(".*.tmp")):  # the ner stage has begun its table
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.05)
+            os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: every process of the group
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"the run still ran 60 s after Ctrl-C: {log.read_text()[-3000:]}")
+        finally:
+            kill_group(proc)
+    assert proc.returncode == 130, log.read_text()[-3000:]
+    runs = {r["stage"]: r for r in store.read_partition(out, "runs", "grp").to_pylist()}
+    assert runs["clean"]["status"] == "completed"
+    assert runs["ner"]["status"] == "failed", runs
+    assert json.loads(runs["ner"]["detail"]) == {"error": "interrupted (KeyboardInterrupt)"}, runs
+    assert "relations" not in runs
+    assert not store.has_partition(out, "entities", "grp")
