@@ -264,3 +264,220 @@ def test_a_deletion_ingested_after_the_newer_re_add_keeps_the_re_add(tmp_path):
     for i, path in enumerate(reversed(inputs)):
         ingest([path], out, f"b{i}")
     assert _final_documents(out) == want
+
+
+# ---------------------------------------------------------------- a delete-only update file accounts for itself
+
+DO = 39_000_000
+
+
+def test_a_delete_only_update_file_passes_check_and_an_empty_file_still_needs_its_reject(tmp_path):
+    # Before the fix, check failed on an update file holding only DeleteCitation elements ("yielded no documents and
+    # has no rejects row"), in the batch of the citations it deletes and in a batch of its own.  The files table
+    # records the deletions it applied (deleted_pmids): that accounts for it.
+    baseline = medline_file(tmp_path / "in" / "pubmed25n0001.xml", [citation(DO), citation(DO + 1), citation(DO + 2)])
+    delete_only = medline_file(tmp_path / "in" / "pubmed25n1400.xml", [], deleted=[DO, DO + 1])
+    raw, rejects = ingest([baseline, delete_only], tmp_path / "one", "both")  # check passes (asserted by ingest)
+    assert [d["doc_id"] for d in raw] == [f"PMID:{DO + 2}"]
+    assert sorted((r["doc_id"], r["reason"]) for r in rejects) == [
+        (f"PMID:{DO}", "deleted_citation"),
+        (f"PMID:{DO + 1}", "deleted_citation"),
+    ]
+    ingest([baseline], tmp_path / "two", "base")
+    raw, rejects = ingest([delete_only], tmp_path / "two", "update")
+    assert raw == [] and rejects == []
+    (row,) = store.read_partition(tmp_path / "two", "files", "update").to_pylist()
+    assert (row["n_documents"], row["n_rejects"], row["deleted_pmids"]) == (0, 0, [str(DO), str(DO + 1)])
+    assert [d["doc_id"] for d in store.read_table(tmp_path / "two", "raw_documents").to_pylist()] == [f"PMID:{DO + 2}"]
+    # check stays strict: the same files row without its deletions is a file nothing accounts for
+    files = store.read_partition(tmp_path / "two", "files", "update")
+    store.write_partition(
+        tmp_path / "two",
+        "files",
+        "update",
+        files.set_column(files.schema.get_field_index("deleted_pmids"), "deleted_pmids", [[[]]]),
+    )
+    assert any("pubmed25n1400.xml: yielded no documents" in v for v in check_output(tmp_path / "two").violations), (
+        check_output(tmp_path / "two").violations
+    )
+    # and a file with neither citations nor deletions gets its no_text reject, as before
+    empty = tmp_path / "in" / "pubmed25n1401.xml"
+    empty.write_bytes(_HEAD + _TAIL)
+    _, rejects = ingest([str(empty)], tmp_path / "three", "empty")
+    assert [(r["source"], r["reason"]) for r in rejects] == [(str(empty), "no_text")]
+
+
+# ---------------------------------------------------------------- a damaged or rejected highest version
+
+HV = 39_100_000
+
+
+def _damaged_versions(folder: Path) -> tuple[str, str]:
+    """a.xml: version 1 of HV .. HV+4; b.xml: version 2 of each, HV's with an invalid byte, HV+1's without title or
+    text, HV+2's in French, HV+3's readable, HV+4's readable too (with version 3 of HV+4, cut off its end tag)."""
+    a = medline_file(folder / "a.xml", [citation(HV + i, title=f"Version one of {HV + i}.") for i in range(5)])
+    french = "Le patient a été traité par le cisplatine et la néphrotoxicité était observée dans une cohorte. " * 8
+    v2 = [citation(HV + i, version=2, title=f"Version two of {HV + i}.") for i in range(5)]
+    v2[0] = v2[0].replace(b"<ArticleTitle>", b"<ArticleTitle>\xff", 1)
+    start, end = v2[1].index(b"<ArticleTitle>"), v2[1].index(b"</Abstract>") + len(b"</Abstract>")
+    v2[1] = v2[1][:start] + b"<ArticleTitle></ArticleTitle>" + v2[1][end:]
+    start, end = v2[2].index(b"<ArticleTitle>"), v2[2].index(b"</Abstract>") + len(b"</Abstract>")
+    v2[2] = (
+        v2[2][:start]
+        + f"<ArticleTitle>Néphrotoxicité du cisplatine.</ArticleTitle><Abstract><AbstractText>{french}"
+        "</AbstractText></Abstract>".encode()
+        + v2[2][end:]
+    )
+    v3 = citation(HV + 4, version=3, title="Version three, damaged.").replace(b"</PubmedArticle>", b"", 1)
+    b = medline_file(folder / "b.xml", [*v2, v3])
+    return a, b
+
+
+def test_a_damaged_or_rejected_highest_version_leaves_the_readable_lower_one(tmp_path):
+    # Before the fix the byte scan's highest version decided alone: versions 1 of HV, HV+1 and HV+2 were
+    # duplicate_doc_id rejects "replaced by version 2" while their version 2 was malformed_xml, no_text or
+    # unsupported_language: the three PMIDs were lost.  Now a lower version gives way only to a version kept, as a
+    # damaged citation of a newer NLM file leaves the older file's version; in either reading order.
+    a, b = _damaged_versions(tmp_path / "in")
+    for n, inputs in enumerate(([a, b], [b, a])):
+        raw, rejects = ingest(inputs, tmp_path / f"out{n}", "versions")
+        titles = {d["doc_id"]: d["title"] for d in raw}
+        assert titles == {
+            f"PMID:{HV}": f"Version one of {HV}.",
+            f"PMID:{HV + 1}": f"Version one of {HV + 1}.",
+            f"PMID:{HV + 2}": f"Version one of {HV + 2}.",
+            f"PMID:{HV + 3}": f"Version two of {HV + 3}.",
+            f"PMID:{HV + 4}": f"Version two of {HV + 4}.",
+        }
+        reasons = sorted((r["doc_id"], r["source"], r["reason"]) for r in rejects)
+        assert reasons == [
+            (f"PMID:{HV}", f"{b}#0", "malformed_xml"),
+            (f"PMID:{HV + 1}", f"{b}#1", "no_text"),
+            (f"PMID:{HV + 2}", f"{b}#2", "unsupported_language"),
+            (f"PMID:{HV + 3}", f"{a}#3", "duplicate_doc_id"),
+            (f"PMID:{HV + 4}", f"{a}#4", "duplicate_doc_id"),
+            (f"PMID:{HV + 4}", f"{b}#5", "malformed_xml"),
+        ]
+        replaced = {r["doc_id"]: r["detail"] for r in rejects if r["reason"] == "duplicate_doc_id"}
+        assert f"PMID:{HV + 3} version 1 is replaced by version 2" in replaced[f"PMID:{HV + 3}"]
+        assert f"PMID:{HV + 4} version 1 is replaced by version 2" in replaced[f"PMID:{HV + 4}"]
+        # the files table counts each kept version in its own file (check's accounting held too, in ingest)
+        files = {f["path"]: f for f in store.read_partition(tmp_path / f"out{n}", "files", "versions").to_pylist()}
+        assert {p: (f["n_documents"], f["n_rejects"]) for p, f in files.items()} == {a: (3, 2), b: (2, 4)}
+
+
+# ---------------------------------------------------------------- what the record splitter must not cut
+
+S = 39_200_000
+
+
+def _with_abstract(pmid: int, abstract: bytes) -> bytes:
+    """A citation whose abstract is ``abstract`` (raw XML bytes)."""
+    xml = citation(pmid)
+    start, end = xml.index(b"<Abstract>") + len(b"<Abstract>"), xml.index(b"</Abstract>")
+    return xml[:start] + b"<AbstractText>" + abstract + b"</AbstractText>" + xml[end:]
+
+
+def _abstracts(raw: list[dict]) -> dict[str, str]:
+    return {d["doc_id"]: d["text"] for d in raw}
+
+
+def test_cdata_and_comments_holding_citation_tags_cut_nothing(tmp_path):
+    # Before the fix the splitter took the tags inside CDATA sections and comments for citation boundaries: S was
+    # cut at the "<PubmedArticle>" of its CDATA, S+2 at the "</PubmedArticle>" of its comment, the DeleteCitation in
+    # S+3's CDATA deleted S+1, and the two commented-out citations were the only documents kept (11 rejects).
+    parts = [
+        _with_abstract(S, b"Markup <![CDATA[<PubmedArticle> and </PubmedArticle>]]> in text; cisplatin was given."),
+        b"\n<!-- commented out: " + citation(S + 8) + b"\n" + citation(S + 9) + b" -->\n",
+        citation(S + 1),
+        _with_abstract(S + 2, b"Cisplatin <!-- </PubmedArticle> --> caused nephrotoxicity."),
+        b"<?note <PubmedArticle> ?>\n",
+        _with_abstract(S + 3, b"<![CDATA[<DeleteCitation><PMID>%d</PMID></DeleteCitation>]]>" % (S + 1)),
+        b"<!-- </PubmedArticleSet> -->\n",
+    ]
+    path = medline_file(tmp_path / "in" / "markup.xml", parts)
+    raw, rejects = ingest([path], tmp_path / "out", "markup")
+    assert rejects == []
+    texts = _abstracts(raw)
+    assert list(texts) == [f"PMID:{S + i}" for i in range(4)]
+    assert texts[f"PMID:{S}"] == "Markup <PubmedArticle> and </PubmedArticle> in text; cisplatin was given."
+    assert texts[f"PMID:{S + 2}"] == "Cisplatin caused nephrotoxicity."
+    assert texts[f"PMID:{S + 3}"] == f"<DeleteCitation><PMID>{S + 1}</PMID></DeleteCitation>"
+    (files,) = store.read_partition(tmp_path / "out", "files", "markup").to_pylist()
+    assert files["deleted_pmids"] == []
+
+
+def test_a_comment_or_cdata_never_closed_costs_only_its_citation(tmp_path):
+    # damage, not markup: the opener is read as text, and the citations after it are read
+    parts = [
+        citation(S + 10),
+        _with_abstract(S + 11, b"Cisplatin <!-- caused nephrotoxicity."),
+        _with_abstract(S + 12, b"Cisplatin <![CDATA[ caused nephrotoxicity."),
+        citation(S + 13),
+    ]
+    path = medline_file(tmp_path / "in" / "open.xml", parts)
+    raw, rejects = ingest([path], tmp_path / "out", "open")
+    assert [d["doc_id"] for d in raw] == [f"PMID:{S + 10}", f"PMID:{S + 13}"]
+    assert [(r["doc_id"], r["reason"]) for r in rejects] == [
+        (f"PMID:{S + 11}", "malformed_xml"),
+        (f"PMID:{S + 12}", "malformed_xml"),
+    ]
+    # a stray "<!--" whose "-->" is three citations further on: taken for a comment, it would swallow the two
+    # citations between unseen (and make one citation of two); a comment does not span a boundary between citations
+    parts = [
+        _with_abstract(S + 14, b"Cisplatin <!-- caused nephrotoxicity."),
+        citation(S + 15),
+        citation(S + 16),
+        _with_abstract(S + 17, b"Warfarin --> bleeding."),
+    ]
+    path = medline_file(tmp_path / "in" / "stray.xml", parts)
+    raw, rejects = ingest([path], tmp_path / "out", "stray")
+    assert [d["doc_id"] for d in raw] == [f"PMID:{S + 15}", f"PMID:{S + 16}", f"PMID:{S + 17}"]
+    assert [(r["doc_id"], r["reason"]) for r in rejects] == [(f"PMID:{S + 14}", "malformed_xml")]
+    assert "Comment not terminated" in rejects[0]["detail"]
+
+
+def test_namespace_prefixes_of_the_root_are_known_in_each_citation(tmp_path):
+    # Before the fix each citation was parsed without the root's start tag: "Namespace prefix mml on math is not
+    # defined", and S+20 was a malformed_xml reject.  A default namespace on the root is read as before; citation tags
+    # with a prefix (not MEDLINE) are a clear reject, not supported.
+    head = _HEAD.replace(
+        b"<PubmedArticleSet>",
+        b"<PubmedArticleSet xmlns:mml=\"http://www.w3.org/1998/Math/MathML\"\n  xmlns:xlink='http://www.w3.org/1999/xlink'>",
+    )
+    math = b"Dose <mml:math><mml:mi>x</mml:mi></mml:math> of cisplatin caused <i xlink:href='#a'>nephrotoxicity</i>."
+    path = tmp_path / "in" / "ns.xml"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(head + citation(S + 19) + _with_abstract(S + 20, math) + _TAIL)
+    default = tmp_path / "in" / "default_ns.xml"
+    default.write_bytes(
+        _HEAD.replace(b"<PubmedArticleSet>", b'<PubmedArticleSet xmlns="http://example.org/pubmed">')
+        + citation(S + 21)
+        + _TAIL
+    )
+    prefixed = tmp_path / "in" / "prefixed.xml"
+    prefixed.write_bytes(
+        _HEAD.replace(b"<PubmedArticleSet>", b'<pm:PubmedArticleSet xmlns:pm="http://example.org/pubmed">')
+        + b"<pm:PubmedArticle><pm:MedlineCitation><pm:PMID>%d</pm:PMID></pm:MedlineCitation></pm:PubmedArticle>"
+        % (S + 22)
+        + b"</pm:PubmedArticleSet>\n"
+    )
+    raw, rejects = ingest([str(path), str(default), str(prefixed)], tmp_path / "out", "ns")
+    texts = _abstracts(raw)
+    assert sorted(texts) == [f"PMID:{S + 19}", f"PMID:{S + 20}", f"PMID:{S + 21}"]
+    assert texts[f"PMID:{S + 20}"] == "Dose x of cisplatin caused nephrotoxicity."
+    ((source, reason),) = [(r["source"], r["reason"]) for r in rejects]
+    assert source.startswith(str(prefixed)) and reason == "malformed_xml"
+
+
+def test_a_doctype_internal_subset_with_brackets_in_quotes_is_read(tmp_path):
+    # Before the fix the DOCTYPE ended at the "]" of the entity value "[1]": "no root element", the whole file lost.
+    head = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [\n  <!ENTITY ref "[1]">\n'
+        b"  <!ENTITY gt2 '>]>'>\n  <!-- a ] in a comment, and don't -->\n]>\n<PubmedArticleSet>\n"
+    )
+    path = tmp_path / "in" / "doctype.xml"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(head + citation(S + 30) + citation(S + 31) + _TAIL)
+    raw, rejects = ingest([str(path)], tmp_path / "out", "doctype")
+    assert [d["doc_id"] for d in raw] == [f"PMID:{S + 30}", f"PMID:{S + 31}"] and rejects == []

@@ -191,8 +191,9 @@ def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
                 f"{p} {path}: files.n_documents={f['n_documents']} but {n_raw} raw documents"
                 + (f" + {n_deleted} deleted citations" if n_deleted else "")
             )
-        if f["n_documents"] == 0 and not rejects_by_file.get(path):
-            add(f"{p} {path}: yielded no documents and has no rejects row")
+        # a delete-only update file accounts for itself by the deletions it applied (files.deleted_pmids)
+        if f["n_documents"] == 0 and not rejects_by_file.get(path) and not f.get("deleted_pmids"):
+            add(f"{p} {path}: yielded no documents, has no rejects row and applied no DeleteCitation")
     for source in raw_by_source:
         if files and source not in file_paths:
             add(f"{p} raw documents from {source}, which is not in the files table")

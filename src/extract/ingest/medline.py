@@ -5,6 +5,8 @@ on its own, so a baseline file of 30,000 citations is read in constant memory an
 invalid byte, a broken or missing tag) costs that citation only: it becomes a ``malformed_xml`` reject naming its
 PMID when the damaged bytes still show it, and the citations after it are read.  lxml's recover mode is not used:
 it keeps a damaged citation with silently altered text, and a broken tag can nest the next citation inside it.
+Tags inside comments and CDATA sections cut nothing, and each citation is parsed with the file's DOCTYPE and the
+namespace prefixes its root declares (``RecordSplitter.parse``).
 ``DeleteCitation`` elements (update files) are reported through ``on_delete``.  A citation's ``<PMID Version="2">``
 is kept as ``RawDocument.pmid_version``; ``scan_pmid_versions`` lists a file's versioned citations without parsing.
 ``medline_file_key`` orders NLM's baseline and update files (``pubmedYYnNNNN``) by year, then number.
@@ -79,12 +81,12 @@ def read_medline(
         parser = etree.XMLParser(**safe_parser_kwargs())
         for piece in splitter:
             if piece.tag == "DeleteCitation":
-                reject = _deletion(piece, splitter.header, parser, source, index, on_delete)
+                reject = _deletion(piece, splitter, parser, source, index, on_delete)
                 items = [reject] if reject else []
             elif piece.tag is None:
                 items = _unreadable(piece, source, index)
             else:
-                items = [_record(piece, splitter.header, parser, source, index)]
+                items = [_record(piece, splitter, parser, source, index)]
             yield from items
             index += len(items)
     except XmlCutShort as exc:
@@ -111,12 +113,12 @@ def scan_pmid_versions(stream: BinaryIO) -> dict[str, int]:
     return versions
 
 
-def _record(piece: XmlPiece, header: bytes, parser, source: str, index: int) -> RawDocument | Reject:
+def _record(piece: XmlPiece, splitter: RecordSplitter, parser, source: str, index: int) -> RawDocument | Reject:
     """One citation record parsed on its own, or the reject saying why it could not be."""
     if not piece.closed:
         return _damaged(piece, source, index, f"no </{piece.tag}> before the next citation")
     try:
-        elem = etree.fromstring(header + piece.data, parser)
+        elem = splitter.parse(piece, parser)
     except etree.XMLSyntaxError as exc:
         return _damaged(piece, source, index, f"not well-formed XML: {_message(exc)}")
     if piece.tag == "PubmedBookArticle":
@@ -124,10 +126,10 @@ def _record(piece: XmlPiece, header: bytes, parser, source: str, index: int) -> 
     return _citation(elem, source, index)
 
 
-def _deletion(piece: XmlPiece, header: bytes, parser, source: str, index: int, on_delete) -> Reject | None:
+def _deletion(piece: XmlPiece, splitter: RecordSplitter, parser, source: str, index: int, on_delete) -> Reject | None:
     """Report a ``DeleteCitation``'s PMIDs to ``on_delete``; a reject naming them when it cannot be parsed."""
     try:
-        elem = etree.fromstring(header + piece.data, parser) if piece.closed else None
+        elem = splitter.parse(piece, parser) if piece.closed else None
     except etree.XMLSyntaxError:
         elem = None
     if elem is None:

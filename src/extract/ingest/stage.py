@@ -260,8 +260,9 @@ def _pubtator_records(path: Path, gz: bool, encoding: str, max_doc_chars: int) -
 
 def _highest_pmid_versions(files: list[Path]) -> dict[str, tuple[int, str]]:
     """PMID -> (highest ``<PMID Version>`` above 1, the first file in reading order that holds it) over the MEDLINE
-    files among ``files``.  Read before the batch, so that a lower version read first is not kept; a file that
-    cannot be read is skipped here (reading it for the batch gives its reject)."""
+    files among ``files``, by a search of their bytes.  Read before the batch, so that a lower version read first is
+    held back instead of written (``_SeenInBatch``); a file that cannot be read is skipped here (reading it for the
+    batch gives its reject)."""
     highest: dict[str, tuple[int, str]] = {}
     for path in files:
         try:
@@ -279,6 +280,18 @@ def _highest_pmid_versions(files: list[Path]) -> dict[str, tuple[int, str]]:
     return highest
 
 
+@dataclass
+class _Held:
+    """A MEDLINE citation kept so far for its PMID, but below the highest ``<PMID Version>`` the batch's bytes show:
+    its row waits until that version is kept (then this one is a ``duplicate_doc_id`` reject) or the batch ends
+    without it (damaged, or rejected for its text: then this one is written)."""
+
+    where: str
+    path: str
+    version: int
+    row: dict
+
+
 class _SeenInBatch:
     """The documents kept so far in a batch, by id and by content: what makes a duplicate.
 
@@ -288,51 +301,59 @@ class _SeenInBatch:
     is the same id).  Distinct records with the same content (two PMIDs titled
     "Reply." without abstract) are both kept; the later one's ``duplicate_of``
     names the first.  Contents are held as 16-byte digests to keep the index small.
-    A MEDLINE citation below the highest ``<PMID Version>`` of its PMID in the batch (``versions``, from
-    ``_highest_pmid_versions``) is a ``duplicate_doc_id`` too, whichever is read first: the highest version is kept.
+    ``<PMID Version>``: of a PMID's MEDLINE citations the highest version that is kept wins, whichever is read first.  A
+    citation below the highest version of the batch (``versions``, from ``_highest_pmid_versions``) is held back
+    (``keep`` says so); a higher version kept later replaces it (``duplicate_doc_id``), and one that is damaged or
+    rejected leaves it to be written at the end (``held``), as a damaged citation of a newer NLM file leaves the
+    older file's version.  A lower version is a reject only in favour of a version kept (or held) in the batch.
     """
 
     def __init__(self, versions: dict[str, tuple[int, str]] | None = None) -> None:
-        self._by_id: dict[str, tuple[str, bytes]] = {}
+        self._by_id: dict[str, tuple[str, bytes, int | None]] = {}
         self._first_by_content: dict[bytes, str] = {}
         self._versions = versions or {}
+        self._held: dict[str, _Held] = {}
 
     def kept_source(self, doc_id: str) -> str | None:
-        """``path#index`` of the document kept under ``doc_id``, None when there is none."""
+        """``path#index`` of the document kept (or held) under ``doc_id``, None when there is none."""
         first = self._by_id.get(doc_id)
         return first[0] if first else None
 
-    def _lower_version(self, doc: RawDocument, where: str) -> Reject | None:
-        """The reject for a MEDLINE citation whose PMID has a higher version in the batch, else None."""
-        highest = self._versions.get(doc.pmid or "") if doc.format == "medline" else None
-        version = doc.pmid_version or 1
-        if highest is None or highest[0] <= version:
-            return None
-        doc_id = doc.assign_id()
-        return Reject(
-            source=where,
-            stage=STAGE,
-            reason="duplicate_doc_id",
-            doc_id=doc_id,
-            detail=f"{doc_id} version {version} is replaced by version {highest[0]} of the same PMID in "
-            f"{highest[1]}; the highest version is the one kept",
-        )
+    def held(self) -> list[_Held]:
+        """The citations still held back at the end of the batch: no higher version was kept, they are written."""
+        return list(self._held.values())
+
+    @staticmethod
+    def _version(doc: RawDocument) -> int | None:
+        return (doc.pmid_version or 1) if doc.format == "medline" and doc.pmid else None
 
     @staticmethod
     def _digest(doc: RawDocument) -> bytes:
         return bytes.fromhex(doc.content_sha256()[:32])
 
     def duplicate(self, doc: RawDocument, where: str) -> Reject | None:
-        """The reject for ``doc`` when its id was already kept or it is a lower version; else None (and
-        ``duplicate_of`` is set)."""
-        lower = self._lower_version(doc, where)
-        if lower is not None:
-            return lower
+        """The reject for ``doc`` when its id was already kept or it is a lower version than the one kept; else None
+        (and ``duplicate_of`` is set)."""
         doc_id = doc.assign_id()
         digest = self._digest(doc)
         first = self._by_id.get(doc_id)
         if first is not None:
-            first_where, first_digest = first
+            first_where, first_digest, first_version = first
+            version = self._version(doc)
+            if version is not None and first_version is not None and version != first_version:
+                if version < first_version:
+                    return Reject(
+                        source=where,
+                        stage=STAGE,
+                        reason="duplicate_doc_id",
+                        doc_id=doc_id,
+                        detail=f"{doc_id} version {version} is replaced by version {first_version} of the same PMID "
+                        f"in {first_where}; the highest version read without a reject is the one kept",
+                    )
+                if doc_id in self._held:  # a higher version than the one held back: it replaces that one if kept
+                    same_content = self._first_by_content.get(digest)
+                    doc.duplicate_of = same_content if same_content != doc_id else None
+                    return None
             kept_key, this_key = medline_file_key(first_where), medline_file_key(where)
             if kept_key is not None and this_key is not None and kept_key > this_key:
                 return Reject(
@@ -362,10 +383,31 @@ class _SeenInBatch:
         doc.duplicate_of = self._first_by_content.get(digest)
         return None
 
-    def keep(self, doc: RawDocument, where: str) -> None:
+    def keep(self, doc: RawDocument, where: str, path: str, row: dict) -> tuple[bool, _Held | None, Reject | None]:
+        """Keep ``doc`` (read at ``where`` in the file ``path``; ``row`` its ``raw_documents`` row).  Returns whether
+        its row is written now (False: held back below a higher version of the batch), and the citation it replaces
+        (a lower version held back until now) with that one's ``duplicate_doc_id`` reject."""
+        doc_id = doc.assign_id()
         digest = self._digest(doc)
-        self._by_id[doc.assign_id()] = (where, digest)
-        self._first_by_content.setdefault(digest, doc.assign_id())
+        version = self._version(doc)
+        replaced = self._held.pop(doc_id, None)
+        reject = None
+        if replaced is not None:
+            reject = Reject(
+                source=replaced.where,
+                stage=STAGE,
+                reason="duplicate_doc_id",
+                doc_id=doc_id,
+                detail=f"{doc_id} version {replaced.version} is replaced by version {version} of the same PMID in "
+                f"{where}; the highest version read without a reject is the one kept",
+            )
+        self._by_id[doc_id] = (where, digest, version)
+        self._first_by_content.setdefault(digest, doc_id)
+        highest = self._versions.get(doc.pmid or "") if version is not None else None
+        if highest is not None and version < highest[0]:
+            self._held[doc_id] = _Held(where, path, version, row)
+            return False, replaced, reject
+        return True, replaced, reject
 
 
 class _BatchDeletions:
@@ -445,9 +487,11 @@ def ingest_paths(
     seen = _SeenInBatch(_highest_pmid_versions(files))
     deletions = _BatchDeletions()
     n_total = 0
+    #: rejects of held-back lower versions, replaced while a later file was read: counted in their own file's row
+    replaced_in: dict[str, int] = {}
     for path in files:
         deleted: list[str] = []
-        n_docs = 0
+        n_docs = n_held = n_replaced = 0
         n_rejects_before = len(rejects)
         fmt = "unknown"
         try:
@@ -513,8 +557,16 @@ def ingest_paths(
                         )
                     )
                     continue
-                seen.keep(doc, where)
-                rows.append(doc.row(batch_id))
+                row = doc.row(batch_id)
+                write_now, replaced, replaced_reject = seen.keep(doc, where, str(path), row)
+                if replaced is not None:  # a lower version held back (maybe from another file) gives way
+                    rejects.append(replaced_reject)
+                    replaced_in[replaced.path] = replaced_in.get(replaced.path, 0) + 1
+                    n_replaced += 1
+                if not write_now:
+                    n_held += 1
+                    continue
+                rows.append(row)
                 n_docs += 1
                 n_total += 1
                 if on_rows is not None and len(rows) >= flush_every:
@@ -535,7 +587,7 @@ def ingest_paths(
                     detail=f"{type(exc).__name__}: {exc}{kept}",
                 )
             )
-        if n_docs == 0 and len(rejects) == n_rejects_before and not deleted:
+        if n_docs == 0 and len(rejects) == n_rejects_before + n_replaced and not n_held and not deleted:
             # e.g. a lone byte-order mark: the reader found nothing, which must not pass silently
             rejects.append(
                 Reject(
@@ -553,10 +605,17 @@ def ingest_paths(
                 "size_bytes": size,
                 "format": fmt,
                 "n_documents": n_docs,
-                "n_rejects": len(rejects) - n_rejects_before,
+                "n_rejects": len(rejects) - n_rejects_before - n_replaced,  # replaced ones count in their own file
                 "deleted_pmids": deleted,
             }
         )
+    file_rows_by_path = {f["path"]: f for f in file_rows}
+    for replaced_path, n in replaced_in.items():
+        file_rows_by_path[replaced_path]["n_rejects"] += n
+    for held in seen.held():  # no higher version of the batch was kept: the held-back version is the one written
+        rows.append(held.row)
+        file_rows_by_path[held.path]["n_documents"] += 1
+        n_total += 1
     standing = deletions.standing(seen.kept_source)
     if on_rows is not None:
         if rows:

@@ -50,13 +50,28 @@ def safe_parser_kwargs() -> dict:
 
 # ---------------------------------------------------------------- top-level records of a large XML file
 
-_PROLOG_ITEM = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE\b(?:[^\[>]|\[.*?\])*>)", re.S)
+#: A DOCTYPE with its internal subset: quoted strings (an entity value "[1]" or "a>b"), comments and processing
+#: instructions are skipped whole, so a "]" or ">" inside them does not end it (possessive: no backtracking blow-up
+#: when the subset never ends).  A DOCTYPE with a stray quote is then cut at its first "]" and ">": the records are read
+#: and their rejects name them.
+_DOCTYPE = (
+    rb"<!DOCTYPE\b(?:[^\[>\"']+|\"[^\"]*\"|'[^']*')*+"
+    rb"(?:\[(?>[^\]\"'<]+|\"[^\"]*\"|'[^']*'|<!--.*?-->|<\?.*?\?>|<)*+\]\s*)?>"
+    rb"|<!DOCTYPE\b(?:[^\[>]|\[.*?\])*>"
+)
+_PROLOG_ITEM = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>|<!--.*?-->|" + _DOCTYPE + rb")", re.S)
 _FIRST_ELEMENT = re.compile(rb"(?:\xef\xbb\xbf)?\s*<([A-Za-z_][\w.:-]*)")
 _START_TAG_REST = re.compile(rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
 _BLANK = re.compile(rb"(?:\s|<!--.*?-->|<\?.*?\?>)*", re.S)  # \s, not \s+: no backtracking blow-up
 _BLOCK = 1 << 20
 _MAX_PROLOG = 16 << 20  # XML declaration, DOCTYPE and the root's start tag (a real one is well under 1 kB)
 _OVERLAP = 256  # longer than any tag the splitter searches for
+#: After a "<": the opener of a comment, CDATA section or processing instruction, which record searches step over whole
+#: (to ``_SKIP_END``): their text may hold record tags (an abstract quoting "<PubmedArticle>" in CDATA).
+_SKIP = rb"(?P<skip>!--|!\[CDATA\[|\?)"
+_SKIP_END = {b"!--": b"-->", b"![CDATA[": b"]]>", b"?": b"?>"}
+#: A namespace prefix declaration among a start tag's attributes (not the default namespace, which records ignore).
+_XMLNS_PREFIX = re.compile(rb"""(?<=\s)xmlns:[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')""")
 
 
 class XmlCutShort(Exception):
@@ -81,24 +96,52 @@ class XmlPiece:
 class RecordSplitter:
     """Cuts a streamed XML file into its top-level records (e.g. ``PubmedArticle``) by their tags, at the byte level.
 
-    Each record can then be parsed on its own (``header`` + the record's bytes: the file's XML declaration and
-    DOCTYPE apply), so damage inside one record (an invalid byte, a broken tag) costs that record only: the next
-    record starts at its own start tag.  A record whose end tag is missing ends where the next record starts
-    (``closed`` False); bytes between records that are not whitespace or comments come out as pieces without a tag.
-    ``nested`` names, per record tag, the record tags that occur inside it (``MedlineCitation`` in
-    ``PubmedArticle``).  Memory holds one record (at most ``max_piece`` bytes) and one block of the stream.
+    Each record can then be parsed on its own (``parse``: the file's XML declaration and DOCTYPE apply, and the
+    namespace prefixes its root declares), so damage inside one record (an invalid byte, a broken tag) costs that
+    record only: the next record starts at its own start tag.  A record whose end tag is missing ends where the next
+    record starts (``closed`` False); bytes between records that are not whitespace or comments come out as pieces
+    without a tag.  Comments, CDATA sections and processing instructions are stepped over whole when looking for a
+    record's start or end, so a ``<PubmedArticle>`` written inside them cuts nothing (one not closed before the stream
+    ends, or inside a record before a boundary between two records, is damage: its opener is read as text).
+    ``nested`` names, per record tag, the record tags that occur inside it (``MedlineCitation`` in ``PubmedArticle``).
+    Memory holds one record (at most ``max_piece`` bytes) and one block of the stream.
     """
 
     def __init__(self, stream, tags: tuple[str, ...], nested: dict[str, tuple[str, ...]], max_piece: int = 256 << 20):
         self._stream, self._buf, self._base, self._eof = stream, b"", 0, False
         self._tags, self._nested, self._max_piece = tags, nested, max_piece
-        self.header, self.root, self._pos = self._read_prolog()
-        self._any_start = _start_pattern(tags)
-        self._ends = {tag: self._end_pattern(tag) for tag in tags}
+        self.header, self.root, self._pos, namespaces = self._read_prolog()
+        # the root's namespace prefixes (xmlns:mml="..."), carried into each record's parse by a copy of its start tag
+        self._wrap = None
+        if namespaces and self.root:
+            self._wrap = (b"<%s %s>" % (self.root.encode(), b" ".join(namespaces)), b"</%s>" % self.root.encode())
+        self._any_start = _start_pattern(tags, skip=False), _start_pattern(tags, skip=True)
+        # the end of a comment, CDATA section or processing instruction (group ``close``); inside a record, unless a
+        # boundary between two records (an end tag, then a start tag) comes first: its opener is then damage (a stray
+        # "<!--" whose "-->" is citations further on would swallow them unseen), read as text, and only the record
+        # holding it is lost.  Between records a comment may hold whole records (commented out).
+        names = b"|".join(re.escape(t.encode()) for t in tags)
+        boundary = rb"|</(?:" + names + rb")\s*>\s*<(?:" + names + rb")[\s/>]"
+        self._closes = {opener: re.compile(rb"(?P<close>" + re.escape(c) + b")") for opener, c in _SKIP_END.items()}
+        self._closes_in_record = {
+            opener: re.compile(rb"(?P<close>" + re.escape(c) + b")" + boundary) for opener, c in _SKIP_END.items()
+        }
+        self._ends = {tag: (self._end_pattern(tag, skip=False), self._end_pattern(tag, skip=True)) for tag in tags}
+        root_end = rb"/" + re.escape(self.root.encode()) + rb"\s*>" if self.root else None
+        self._root_end = (
+            (re.compile(b"<" + root_end), re.compile(rb"<(?:" + root_end + b"|" + _SKIP + b")")) if root_end else None
+        )
 
-    def _read_prolog(self) -> tuple[bytes, str | None, int]:
-        """The bytes before the root element, the root's name (None when the root is itself a record) and the
-        position after its start tag."""
+    def parse(self, piece: XmlPiece, parser: etree.XMLParser) -> etree._Element:
+        """``piece``'s record parsed on its own, after the file's prolog and, when the root declares namespace
+        prefixes, inside a copy of the root's start tag that declares them (raises ``etree.XMLSyntaxError``)."""
+        if self._wrap is None:
+            return etree.fromstring(self.header + piece.data, parser)
+        return etree.fromstring(self.header + self._wrap[0] + piece.data + self._wrap[1], parser)[0]
+
+    def _read_prolog(self) -> tuple[bytes, str | None, int, list[bytes]]:
+        """The bytes before the root element, the root's name (None when the root is itself a record), the position
+        after its start tag and the namespace prefixes that start tag declares (``xmlns:p="..."``)."""
         while True:
             pos = 0
             while (m := _PROLOG_ITEM.match(self._buf, pos)) and m.end() > pos:
@@ -113,17 +156,23 @@ class RecordSplitter:
         name = root.group(1).decode("latin-1")
         start = root.end() - len(root.group(1)) - 1
         if name in self._tags:
-            return self._buf[:start], None, start
+            return self._buf[:start], None, start, []
         if not rest:
             raise XmlCutShort(f"the file ends inside the start tag of its root element <{name}>")
-        return self._buf[:start], None if rest.group(1) else name, rest.end()  # <PubmedArticleSet/> has no end tag
+        namespaces = _XMLNS_PREFIX.findall(self._buf, root.end(), rest.end())
+        # <PubmedArticleSet/> has no end tag
+        return self._buf[:start], None if rest.group(1) else name, rest.end(), namespaces
 
-    def _end_pattern(self, tag: str) -> re.Pattern:
-        """What ends a ``tag`` record: its end tag, else the start of another record or the root's end tag."""
+    def _end_pattern(self, tag: str, skip: bool) -> re.Pattern:
+        """What ends a ``tag`` record: its end tag (group ``end``), else the start of another record or the root's end
+        tag; with ``skip``, also what the search steps over (group ``skip``)."""
         others = b"|".join(re.escape(t.encode()) for t in self._tags if t not in self._nested.get(tag, ()))
         root_end = rb"|/" + re.escape(self.root.encode()) + rb"\s*>" if self.root else b""
         # one literal "<" in front of the alternatives lets the regex engine skip to each "<" at C speed
-        return re.compile(rb"<(?:(/" + re.escape(tag.encode()) + rb"\s*>)|(?:" + others + rb")[\s/>]" + root_end + b")")
+        end = rb"(?P<end>/" + re.escape(tag.encode()) + rb"\s*>)"
+        return re.compile(
+            rb"<(?:" + end + rb"|(?:" + others + rb")[\s/>]" + root_end + (b"|" + _SKIP if skip else b"") + b")"
+        )
 
     def _read_more(self) -> None:
         block = self._stream.read(_BLOCK)
@@ -132,17 +181,49 @@ class RecordSplitter:
         else:
             self._eof = True
 
-    def _search(self, pattern: re.Pattern, pos: int) -> re.Match | None:
-        """The first match of ``pattern`` from ``pos``, reading on as needed; None at the end of the stream."""
-        start = pos
+    def _search(self, pattern: re.Pattern, start: int, origin: int) -> re.Match | None:
+        """The first match of ``pattern`` from ``start``, reading on as needed; None at the end of the stream.
+        ``origin`` is where the piece being cut began (it may not grow beyond ``max_piece``)."""
         while True:
             m = pattern.search(self._buf, start)
             if m or self._eof:
                 return m
-            if len(self._buf) - pos > self._max_piece:
-                raise XmlCutShort(f"no citation boundary in {self._max_piece} bytes after offset {self._base + pos}")
-            start = max(pos, len(self._buf) - _OVERLAP)
+            if len(self._buf) - origin > self._max_piece:
+                raise XmlCutShort(f"no citation boundary in {self._max_piece} bytes after offset {self._base + origin}")
+            start = max(start, len(self._buf) - _OVERLAP)
             self._read_more()
+
+    def _find(self, patterns: tuple[re.Pattern, re.Pattern], pos: int, in_record: bool = False) -> re.Match | None:
+        """The first match from ``pos`` outside comments, CDATA sections and processing instructions; None at the end
+        of the stream.  ``patterns``: the pattern alone, and with a ``skip`` group that finds those, which this steps
+        over (one not closed is read as text).  The first is searched first: when no "<!" or "<?" comes before its
+        match (nearly always), that is the answer, at the speed of a search that steps over nothing."""
+        m = self._search(patterns[0], pos, pos)
+        if not self._may_open_markup(pos, m.start() if m is not None else len(self._buf)):
+            return m
+        closes = self._closes_in_record if in_record else self._closes
+        start = pos
+        while True:
+            m = self._search(patterns[1], start, pos)
+            if m is None or m.group("skip") is None:
+                return m
+            try:
+                close = self._search(closes[m.group("skip")], m.end(), pos)
+            except XmlCutShort:  # not closed in max_piece bytes
+                close = None
+            start = close.end() if close is not None and close.group("close") else m.end()
+
+    def _may_open_markup(self, pos: int, stop: int) -> bool:
+        """Whether a "<!" or "<?" starts in ``buf[pos:stop]``: a search for "!" and "?" alone (memchr, several times
+        faster than for the two bytes), each found checked for a "<" before it."""
+        buf = self._buf
+        for mark in (b"!", b"?"):
+            i = buf.find(mark, pos + 1, stop)
+            while i >= 0:
+                if buf[i - 1] == 0x3C:  # "<"
+                    return True
+                i = buf.find(mark, i + 1, stop)
+        return False
 
     def _drop_before(self, pos: int) -> int:
         """Forget the buffered bytes before ``pos``; returns ``pos`` in the shortened buffer."""
@@ -155,13 +236,13 @@ class RecordSplitter:
         pos = self._pos
         while True:
             pos = self._drop_before(pos)
-            m = self._search(self._any_start, pos)
+            m = self._find(self._any_start, pos)
             if m is None:
                 yield from self._tail(pos)
                 return
             if not _BLANK.fullmatch(self._buf, pos, m.start()):
                 yield XmlPiece(self._base + pos, self._buf[pos : m.start()], None)
-            piece, pos = self._record(m.start(), m.group(1).decode("latin-1"))
+            piece, pos = self._record(m.start(), m.group("tag").decode("latin-1"))
             yield piece
 
     def _record(self, start: int, tag: str) -> tuple[XmlPiece, int]:
@@ -173,27 +254,27 @@ class RecordSplitter:
             self._read_more()
         if rest and rest.group(1):  # <DeleteCitation/>
             return XmlPiece(self._base + start, self._buf[start : rest.end()], tag), rest.end()
-        m = self._search(self._ends[tag], name_end)
+        m = self._find(self._ends[tag], name_end, in_record=True)
         if m is None:
             raise XmlCutShort(f"the file ends inside a <{tag}> at offset {self._base + start}", self._buf[start:])
-        if m.group(1):
+        if m.group("end"):
             return XmlPiece(self._base + start, self._buf[start : m.end()], tag), m.end()
         return XmlPiece(self._base + start, self._buf[start : m.start()], tag, closed=False), m.start()
 
     def _tail(self, pos: int) -> Iterator[XmlPiece]:
         """What follows the last record: the root's end tag (required when there is a root) and nothing else."""
-        tail = self._buf[pos:]
-        end = re.search(rb"</" + re.escape(self.root.encode()) + rb"\s*>", tail) if self.root else None
+        end = self._find(self._root_end, pos) if self.root else None  # the stream has ended: all of it is buffered
         if self.root and end is None:
-            raise XmlCutShort(f"the file ends before the end tag </{self.root}>", tail)
-        before, after = (tail[: end.start()], tail[end.end() :]) if end else (tail, b"")
+            raise XmlCutShort(f"the file ends before the end tag </{self.root}>", self._buf[pos:])
+        before, after = (self._buf[pos : end.start()], self._buf[end.end() :]) if end else (self._buf[pos:], b"")
         if not _BLANK.fullmatch(before):
             yield XmlPiece(self._base + pos, before, None)
         if not _BLANK.fullmatch(after):
-            yield XmlPiece(self._base + pos + end.end(), after, None)
+            yield XmlPiece(self._base + end.end(), after, None)
 
 
-def _start_pattern(tags) -> re.Pattern:
-    """A start tag of one of ``tags`` (group 1: its name)."""
+def _start_pattern(tags, skip: bool) -> re.Pattern:
+    """A start tag of one of ``tags`` (group ``tag``: its name); with ``skip``, also what the search steps over (group
+    ``skip``)."""
     names = b"|".join(re.escape(t.encode()) for t in tags)
-    return re.compile(rb"<(" + names + rb")[\s/>]")
+    return re.compile(rb"<(?:(?P<tag>" + names + rb")[\s/>]" + (b"|" + _SKIP if skip else b"") + b")")
