@@ -190,7 +190,7 @@ def apply_deletions(
     A DeleteCitation of NLM file N (``pubmedYYnNNNN``, ordered by year, then number) removes its PMID's citations
     read from files up to N, and from files without an NLM name, in every batch (except ``exclude_batch``): a
     citation of a newer file (a re-add) is kept, whichever batch holds it and whichever batch was ingested first,
-    the rule of the batch's own ingest (``ingest.stage._BatchDeletions``) and of :func:`reapply_deletions`.  The
+    the rule of the batch's own ingest (``ingest.batch_records.BatchDeletions``) and of :func:`reapply_deletions`.  The
     ``files`` partition of ``deleting_batch`` names the file that deletes each PMID (the newest, when several do); a
     PMID deleted by a file without an NLM name, or not found there, is removed from every citation.  Each removed
     ``raw_documents`` row gets a ``deleted_citation`` rejects row in its own batch (part
