@@ -397,7 +397,12 @@ def test_cdata_and_comments_holding_citation_tags_cut_nothing(tmp_path):
     ]
     path = medline_file(tmp_path / "in" / "markup.xml", parts)
     raw, rejects = ingest([path], tmp_path / "out", "markup")
-    assert rejects == []
+    # commented-out citations are no documents, but not dropped unseen either: a reject names each
+    assert [(r["doc_id"], r["reason"]) for r in rejects] == [
+        (f"PMID:{S + 8}", "malformed_xml"),
+        (f"PMID:{S + 9}", "malformed_xml"),
+    ]
+    assert "are not a readable citation" in rejects[0]["detail"] and "<!-- commented out" in rejects[0]["detail"]
     texts = _abstracts(raw)
     assert list(texts) == [f"PMID:{S + i}" for i in range(4)]
     assert texts[f"PMID:{S}"] == "Markup <PubmedArticle> and </PubmedArticle> in text; cisplatin was given."
@@ -435,6 +440,15 @@ def test_a_comment_or_cdata_never_closed_costs_only_its_citation(tmp_path):
     assert [d["doc_id"] for d in raw] == [f"PMID:{S + 15}", f"PMID:{S + 16}", f"PMID:{S + 17}"]
     assert [(r["doc_id"], r["reason"]) for r in rejects] == [(f"PMID:{S + 14}", "malformed_xml")]
     assert "Comment not terminated" in rejects[0]["detail"]
+    # the same stray "<!--" between two citations: the citations it hides get a reject each
+    parts = [citation(S + 18), b"<!-- stray\n", citation(S + 19), citation(S + 20), b"-->\n", citation(S + 21)]
+    path = medline_file(tmp_path / "in" / "stray_between.xml", parts)
+    raw, rejects = ingest([path], tmp_path / "out", "stray_between")
+    assert [d["doc_id"] for d in raw] == [f"PMID:{S + 18}", f"PMID:{S + 21}"]
+    assert [(r["doc_id"], r["reason"]) for r in rejects] == [
+        (f"PMID:{S + 19}", "malformed_xml"),
+        (f"PMID:{S + 20}", "malformed_xml"),
+    ]
 
 
 def test_namespace_prefixes_of_the_root_are_known_in_each_citation(tmp_path):

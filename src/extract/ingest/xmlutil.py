@@ -240,10 +240,17 @@ class RecordSplitter:
             if m is None:
                 yield from self._tail(pos)
                 return
-            if not _BLANK.fullmatch(self._buf, pos, m.start()):
+            # a gap that is no whitespace or comment, or a comment holding whole records (commented out, or after a
+            # stray "<!--" whose "-->" comes records later): bytes no record was read from, never dropped unseen
+            if not _BLANK.fullmatch(self._buf, pos, m.start()) or self._holds_record(pos, m.start()):
                 yield XmlPiece(self._base + pos, self._buf[pos : m.start()], None)
             piece, pos = self._record(m.start(), m.group("tag").decode("latin-1"))
             yield piece
+
+    def _holds_record(self, start: int, stop: int) -> bool:
+        """Whether ``buf[start:stop]`` holds a record's start tag and, after it, that record's end tag."""
+        m = self._any_start[0].search(self._buf, start, stop)
+        return m is not None and self._buf.find(b"</" + m.group("tag") + b">", m.end(), stop) >= 0
 
     def _record(self, start: int, tag: str) -> tuple[XmlPiece, int]:
         """The record whose start tag begins at ``start``, and the position after it."""
