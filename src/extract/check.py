@@ -5,7 +5,8 @@
   ``raw_documents``, and every raw document reached ``documents`` or has a
   clean-stage reject);
 - references: every entity points at an existing document, every relation at
-  existing entities of its document;
+  existing entities of its document, every document relation's ``head_entity_id`` / ``tail_entity_id`` at entities
+  of its document inside its evidence, with its head / tail text (the mentions of its best relation, when it has one);
 - offsets: inside the text, ``text[start:end]`` equals the mention, evidence
   offsets equal the evidence sentence, and a relation's evidence holds both its mentions.
 
@@ -253,11 +254,11 @@ def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
             add(f"{p} entity {e['entity_id']} in unknown sentence {e['sentence_index']}")
 
     # -- relations
-    relation_ids: set[str] = set()
+    relation_ids: dict[str, dict] = {}
     for r in t["relations"]:
         if r["relation_id"] in relation_ids:
             add(f"{p} relation_id {r['relation_id']} appears twice")
-        relation_ids.add(r["relation_id"])
+        relation_ids[r["relation_id"]] = r
         for key in ("head_entity_id", "tail_entity_id"):
             ent = entity_ids.get(r[key])
             if ent is None or ent["doc_id"] != r["doc_id"]:
@@ -285,4 +286,29 @@ def _check_batch(batch: str, t: dict[str, list[dict]], add) -> None:
             add(
                 f"{p} document relation of {dr['doc_id']}: best_relation_id {dr['best_relation_id']} "
                 "is not in relations"
+            )
+        _check_evidence_mentions(p, dr, entity_ids, relation_ids.get(dr["best_relation_id"]), add)
+
+
+def _check_evidence_mentions(p: str, dr: dict, entity_ids: dict[str, dict], best: dict | None, add) -> None:
+    """A document relation's ``head_entity_id`` / ``tail_entity_id`` (null in outputs written before the columns
+    existed: nothing to check) name entities of its document, inside its evidence, with its head / tail text, and
+    the mentions of its best relations row when it has one."""
+    what = f"{p} document relation of {dr['doc_id']} ({dr['type']} {dr['head_concept_id']} -> {dr['tail_concept_id']})"
+    for role in ("head", "tail"):
+        entity_id = dr.get(f"{role}_entity_id")
+        if entity_id is None:
+            continue
+        ent = entity_ids.get(entity_id)
+        if ent is None or ent["doc_id"] != dr["doc_id"]:
+            add(f"{what}: {role}_entity_id {entity_id} is not an entity of {dr['doc_id']}")
+            continue
+        if not (dr["evidence_start"] <= ent["start"] and ent["end"] <= dr["evidence_end"]):
+            add(f"{what}: the {role} mention {entity_id} ({ent['start']}-{ent['end']}) lies outside the evidence")
+        if ent["text"] != dr[f"{role}_text"]:
+            add(f"{what}: the {role} mention {entity_id} reads {ent['text']!r}, not {role}_text {dr[f'{role}_text']!r}")
+        if best is not None and best[f"{role}_entity_id"] != entity_id:
+            add(
+                f"{what}: {role}_entity_id {entity_id} is not the {role} of best_relation_id "
+                f"{dr['best_relation_id']} ({best[f'{role}_entity_id']})"
             )

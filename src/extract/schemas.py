@@ -259,6 +259,19 @@ DOCUMENT_RELATIONS = pa.schema(
         ),
         _f("best_relation_id", pa.string(), "relation_id of the best evidence; null when cross_sentence"),
         _f(
+            "head_entity_id",
+            pa.string(),
+            "entities.entity_id of the best evidence's head mention (same-sentence and cross_sentence rows alike: "
+            "its offsets lie inside the evidence and its text is head_text); null in outputs written before this "
+            "column existed",
+        ),
+        _f(
+            "tail_entity_id",
+            pa.string(),
+            "entities.entity_id of the best evidence's tail mention (its text is tail_text); null in outputs written "
+            "before this column existed",
+        ),
+        _f(
             "evidence",
             pa.string(),
             "Best evidence: a sentence holding both mentions, or the span of sentences holding them when cross_sentence",

@@ -185,7 +185,8 @@ def aggregate_document_relations(
     ("cyclophosphamide-induced hemorrhagic cystitis": Hemorrhage and Cystitis) counts for each of them.  A pair
     with a sentence that states it takes its best such sentence as evidence (``cross_sentence`` False);
     a pair made only across sentences takes its best cross-sentence span (``cross_sentence`` True,
-    ``best_relation_id`` null, ``n_sentences`` 0); a treatment made only across sentences is left out when a sentence
+    ``best_relation_id`` null, ``n_sentences`` 0); either way ``head_entity_id`` / ``tail_entity_id`` name the best
+    evidence's mentions; a treatment made only across sentences is left out when a sentence
     of the document states the same pair as an adverse event.  Among rows of one score the shortest evidence wins: the nearest
     mentions of the pair."""
     groups: dict[tuple, list[dict]] = {}
@@ -224,6 +225,8 @@ def aggregate_document_relations(
                 "head_concept_id": head,
                 "tail_concept_id": tail,
                 "head_drug_classes": best.get("head_drug_classes"),
+                "head_entity_id": best["head_entity_id"],
+                "tail_entity_id": best["tail_entity_id"],
                 "head_text": best["head_text"],
                 "tail_text": best["tail_text"],
                 "tail_phrase": best.get("tail_phrase"),

@@ -47,6 +47,8 @@ _DOC_RELATION_COLUMNS = [
     "n_sentences",
     "cross_sentence",
     "best_relation_id",
+    "head_entity_id",
+    "tail_entity_id",
     "evidence",
     "evidence_start",
     "evidence_end",
@@ -139,8 +141,9 @@ def _ids_in(wanted: dict[str, set[str]], column: str):
     return keep
 
 
-def _mention_offsets(out: Path, wanted: set[tuple[str, str]]) -> tuple[dict, dict]:
-    """Relations and entities rows, keyed by (batch_id, id), for the best-evidence relations only."""
+def _mention_offsets(out: Path, wanted: set[tuple[str, str]], mentions: set[tuple[str, str]]) -> tuple[dict, dict]:
+    """Relations and entities rows, keyed by (batch_id, id): the best-evidence relations ``wanted``, and the entities
+    ``mentions`` (the best evidence's ``head_entity_id`` / ``tail_entity_id``) and those relations' mentions."""
     by_batch: dict[str, set[str]] = {}
     for batch, relation_id in wanted:
         by_batch.setdefault(batch, set()).add(relation_id)
@@ -149,6 +152,8 @@ def _mention_offsets(out: Path, wanted: set[tuple[str, str]]) -> tuple[dict, dic
     for batch, rel in _iter_rows(out, "relations", columns, keep=_ids_in(by_batch, "relation_id")):
         relations[(batch, rel["relation_id"])] = rel
     entity_ids: dict[str, set[str]] = {}
+    for batch, entity_id in mentions:
+        entity_ids.setdefault(batch, set()).add(entity_id)
     for (batch, _relation_id), rel in relations.items():
         entity_ids.setdefault(batch, set()).update({rel["head_entity_id"], rel["tail_entity_id"]})
     entities = {}
@@ -176,9 +181,10 @@ def _concept_names(out: Path) -> dict[str, str]:
 
 
 def _cross_sentence_mentions(out: Path, wanted: dict[tuple[str, str], list[dict]]) -> dict[tuple, tuple]:
-    """Offsets of the mentions a cross-sentence best evidence joins (``document_relations`` keeps no entity ids for
-    it): per wanted row, the pair of entities inside its evidence with its head and tail texts that lie nearest each
-    other, keyed by (batch_id, doc_id, evidence_start, head_text, tail_text)."""
+    """Offsets of the mentions a cross-sentence best evidence joins, for outputs written before ``document_relations``
+    named them (``head_entity_id`` / ``tail_entity_id`` null): per wanted row, the pair of entities inside its
+    evidence with its head and tail texts that lie nearest each other, keyed by (batch_id, doc_id, evidence_start,
+    head_text, tail_text)."""
     by_batch: dict[str, set[str]] = {}
     for batch, doc_id in wanted:
         by_batch.setdefault(batch, set()).add(doc_id)
@@ -194,6 +200,11 @@ def _cross_sentence_mentions(out: Path, wanted: dict[tuple[str, str], list[dict]
             if spans is not None:
                 found[(batch, doc_id, row["evidence_start"], row["head_text"], row["tail_text"])] = spans
     return found
+
+
+def _names_mentions(row: dict) -> bool:
+    """The ``document_relations`` row names its best evidence's mentions (written after the entity-id columns)."""
+    return row.get("head_entity_id") is not None and row.get("tail_entity_id") is not None
 
 
 def nearest_mentions(entities: list[dict], row: dict) -> tuple[tuple[int, int], tuple[int, int]] | None:
@@ -227,6 +238,12 @@ def build_concept_pairs(out: Path) -> pa.Table:
             for p in pairs.values()
             if p.best["best_relation_id"] is not None
         },
+        {
+            (p.best["batch_id"], p.best[column])
+            for p in pairs.values()
+            for column in ("head_entity_id", "tail_entity_id")
+            if p.best.get(column) is not None
+        },
     )
 
     def order(item):
@@ -238,7 +255,7 @@ def build_concept_pairs(out: Path) -> pa.Table:
     names = _concept_names(out)
     cross_wanted: dict[tuple[str, str], list[dict]] = {}
     for p in pairs.values():
-        if p.best["best_relation_id"] is None:
+        if p.best["best_relation_id"] is None and not _names_mentions(p.best):
             cross_wanted.setdefault((p.best["batch_id"], p.best["doc_id"]), []).append(p.best)
     cross_mentions = _cross_sentence_mentions(out, cross_wanted)
     del cross_wanted
@@ -246,14 +263,17 @@ def build_concept_pairs(out: Path) -> pa.Table:
     def row(rel_type: str, head_id: str, tail_id: str, pair: _Pair) -> dict:
         ev = pair.best
         rel = relations.get((ev["batch_id"], ev["best_relation_id"]), {})
-        head = entities.get((ev["batch_id"], rel.get("head_entity_id")), {})
-        tail = entities.get((ev["batch_id"], rel.get("tail_entity_id")), {})
+        # the best evidence's mentions by id: document_relations names them (outputs before it: the relations row)
+        by_id = ev if _names_mentions(ev) else rel
+        head = entities.get((ev["batch_id"], by_id.get("head_entity_id")), {})
+        tail = entities.get((ev["batch_id"], by_id.get("tail_entity_id")), {})
         doc_ids = sorted(pair.by_doc)
         doc_years = [years[d] for d in doc_ids if d in years]
         has_phrase = rel.get("tail_phrase_start") is not None
         chosen = [pair.by_doc[d] for d in doc_ids]
         head_span, tail_span = (head.get("start"), head.get("end")), (tail.get("start"), tail.get("end"))
-        if ev["best_relation_id"] is None:  # cross-sentence evidence: the nearest mentions of the pair inside it
+        if ev["best_relation_id"] is None and not _names_mentions(ev):
+            # cross-sentence evidence of an output before the entity ids: the nearest mentions of the pair inside it
             key = (ev["batch_id"], ev["doc_id"], ev["evidence_start"], ev["head_text"], ev["tail_text"])
             head_span, tail_span = cross_mentions.get(key, ((None, None), (None, None)))
         return {

@@ -4,7 +4,9 @@ The cleaned text with every entity highlighted (negated and uncertain mentions
 marked in their label), then the entities with their concepts and flags, then
 the relations with their evidence sentence, head and tail highlighted, then the
 pairs the document states only across sentences (``document_relations`` rows
-with ``cross_sentence``), their nearest mentions highlighted.  Reads
+with ``cross_sentence``), the mentions their ``head_entity_id`` / ``tail_entity_id`` name
+highlighted (in outputs written before those columns: the nearest mentions with
+the head and tail texts).  Reads
 the document's batch only; when a document was ingested in several batches
 the last batch (in sorted order) is shown and the others are named.
 """
@@ -104,11 +106,22 @@ def _relations_table(relations: list[dict], entities: dict[str, dict]) -> str:
 
 
 def _cross_sentence_table(pairs: list[dict], entities: list[dict]) -> str:
+    by_id = {e["entity_id"]: e for e in entities}
     rows = []
     for r in sorted(pairs, key=lambda r: (r["type"], -r["score"], r["head_concept_id"], r["tail_concept_id"])):
-        head, tail = nearest_mentions(entities, r) or ((None, None), (None, None))
+        head, tail = _evidence_mentions(r, by_id, entities)
         rows.append((r, evidence_html(r["type"], r["evidence"], r["evidence_start"], head, tail), None))
     return _pair_rows(rows)
+
+
+def _evidence_mentions(row: dict, by_id: dict[str, dict], entities: list[dict]) -> tuple[tuple, tuple]:
+    """``((head start, end), (tail start, end))`` of a document relation's best evidence: the entities its
+    ``head_entity_id`` / ``tail_entity_id`` name; in outputs written before those columns, the nearest mentions with
+    its head and tail texts."""
+    if row.get("head_entity_id") is None or row.get("tail_entity_id") is None:
+        return nearest_mentions(entities, row) or ((None, None), (None, None))
+    head, tail = by_id.get(row["head_entity_id"], {}), by_id.get(row["tail_entity_id"], {})
+    return (head.get("start"), head.get("end")), (tail.get("start"), tail.get("end"))
 
 
 def render_document(out: Path, doc_id: str) -> str:
