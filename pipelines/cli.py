@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sys
+from contextlib import contextmanager, suppress
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -122,6 +124,25 @@ def _exit_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+@contextmanager
+def _signals_caught():
+    """The signals this process catches inside the block (a list, in order), whichever Python handler takes them:
+    Python writes the number of each to its wakeup fd (``signal.set_wakeup_fd``), read here at the end."""
+    receiver, sender = socket.socketpair()
+    receiver.setblocking(False)
+    sender.setblocking(False)
+    caught: list[int] = []
+    previous = signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
+    try:
+        yield caught
+    finally:
+        signal.set_wakeup_fd(previous)
+        with suppress(BlockingIOError):
+            caught.extend(receiver.recv(1024))
+        receiver.close()
+        sender.close()
 
 
 @app.command(
@@ -255,13 +276,29 @@ def serve(
     task_runner: RunnerOption = RunnerName.local,
     dask_address: DaskOption = None,
 ) -> None:
-    """Serve a scheduled deployment that processes files not processed before (blocks; Ctrl-C stops)."""
+    """Serve a scheduled deployment that processes files not processed before (blocks; Ctrl-C or SIGTERM stops it:
+    exit status 130 / 143)."""
     from pipelines.deployments import serve_watch
 
     _exit_on_sigterm()
-    serve_watch(
-        str(watch.resolve()), str(_out(out)), cron, name=name, task_runner=task_runner.value, dask_address=dask_address
-    )
+    # Prefect's runner takes Ctrl-C and SIGTERM over while it serves, stops and returns (or exits 0): the signal
+    # it stopped on gives the exit status
+    try:
+        with _signals_caught() as caught:
+            serve_watch(
+                str(watch.resolve()),
+                str(_out(out)),
+                cron,
+                name=name,
+                task_runner=task_runner.value,
+                dask_address=dask_address,
+            )
+    except (KeyboardInterrupt, SystemExit):
+        if not caught:  # filled as the block ends
+            raise
+    stopped_by = [signum for signum in caught if signum in (signal.SIGINT, signal.SIGTERM)]
+    if stopped_by:
+        raise typer.Exit(128 + stopped_by[0])
 
 
 @app.command(epilog="Exit status: 0 no violation; 1 violations (listed on stderr); 2 not an output folder.")

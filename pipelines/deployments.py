@@ -20,7 +20,7 @@ from pathlib import Path
 
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from pipelines.flows import watch_and_extract
+from pipelines.flows import deaf_to_group_signals, watch_and_extract
 
 
 def _free_port() -> int:
@@ -41,7 +41,9 @@ def prefect_api(log_path: Path | None = None, startup_timeout: float = 180) -> I
     prefect_bin = Path(sys.executable).with_name("prefect")
     command = [str(prefect_bin), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    # the runner, stopping on a Ctrl-C or SIGTERM sent to the whole group, still needs the server
+    with deaf_to_group_signals():
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
@@ -59,11 +61,8 @@ def prefect_api(log_path: Path | None = None, startup_timeout: float = 180) -> I
         with temporary_settings(updates={PREFECT_API_URL: url}):
             yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.kill()  # deaf to SIGTERM
+        server.wait()
         if log_path:
             log.close()
 

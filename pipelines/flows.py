@@ -8,6 +8,8 @@ at the end), record a ``runs`` row.
 
 from __future__ import annotations
 
+import atexit
+import os
 import signal
 import threading
 from contextlib import contextmanager, nullcontext
@@ -78,28 +80,56 @@ def remember_interrupts() -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+@contextmanager
+def deaf_to_group_signals():
+    """Block Ctrl-C (SIGINT) and SIGTERM in this thread inside the block: a process started inside inherits the
+    mask (a blocked signal stays blocked across fork and exec) and survives the signals sent to the whole process
+    group, by a terminal's Ctrl-C or by ``timeout``, systemd, ``docker stop`` or a CI runner; ``kill -9`` of the
+    group still ends it.  Such a process is to be stopped with SIGKILL.  A signal sent meanwhile is not lost: it is
+    handled when the block ends at the latest."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def start_temporary_server() -> None:
-    """Start Prefect's temporary (ephemeral) API server now, deaf to Ctrl-C, when the run is to use one (no
-    ``PREFECT_API_URL``).  Prefect starts it, a uvicorn subprocess, at the first API call otherwise, in the run's
-    process group: a Ctrl-C typed in the terminal, which goes to the whole group, stopped it too, and the
-    interrupted run then retried its calls to it (setting the flow runs crashed) for minutes and exited 1
-    (ConnectError) instead of 130.  Prefect has no option to start it in a session of its own, and uvicorn
-    replaces an inherited SIG_IGN with its own handler; a blocked signal stays blocked across fork and exec and
-    uvicorn does not unblock it: SIGINT is blocked in this thread while Prefect spawns the server.  Prefect's
-    own calls then find the same server started (one per process).  The server still stops on SIGTERM, which
-    Prefect sends it when this process exits, and ``kill`` of the group still ends it."""
+    """Start Prefect's temporary (ephemeral) API server now, deaf to the group's Ctrl-C and SIGTERM, when the run is
+    to use one (no ``PREFECT_API_URL``).  Prefect starts it, a uvicorn subprocess, at the first API call otherwise,
+    in the run's process group: a signal sent to the whole group stopped it too, and the interrupted run then
+    retried its calls to it (setting the flow runs crashed) for minutes and exited 1 (ConnectError) instead of 130
+    / 143.  Prefect has no option to start it in a session of its own, and uvicorn replaces an inherited SIG_IGN
+    with its own handler but does not unblock a blocked signal (:func:`deaf_to_group_signals`).  Prefect's own calls
+    then find the same server started (one per process).  The server no longer stops on the SIGTERM Prefect sends
+    it when this process exits: it is killed then (:func:`_kill_temporary_server`)."""
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
         return
     from prefect.server.api.server import SubprocessASGIServer
 
-    # a Ctrl-C meanwhile stays pending in this thread and is raised when the mask is restored
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        SubprocessASGIServer().start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    server = SubprocessASGIServer()
+    if server.running:  # started already (an earlier call, or Prefect's first API call)
+        return
+    with deaf_to_group_signals():
+        server.start()
+    # exit handlers run last registered first: this one after those of Prefect's log and event workers (started
+    # later, by the flows), which still send to the server, and before Prefect's own stop
+    atexit.register(_kill_temporary_server, server, os.getpid())
+
+
+def _kill_temporary_server(server, owner: int) -> None:
+    """Kill the temporary server (SIGKILL: it blocks SIGTERM, and Prefect's stop would wait 5 s for it in vain),
+    then let Prefect forget it; in the process that started it only, not in a forked one that exits normally.  Its
+    SQLite database stays consistent: a commit is atomic whenever a process dies."""
+    if os.getpid() != owner:
+        return
+    process = server.server_process
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait()
+    server.stop()
 
 
 def raise_if_interrupted() -> None:

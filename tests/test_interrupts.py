@@ -1,4 +1,4 @@
-"""Ctrl-C ends a run: a non-zero exit and a failed ``runs`` row, wherever it lands.
+"""Ctrl-C (and SIGTERM) ends a run: a non-zero exit and a failed ``runs`` row, wherever it lands.
 
 Prefect's flow engine drops a KeyboardInterrupt raised after it has set a flow run Completed (it takes any
 BaseException then for teardown noise): a Ctrl-C landing as a stage's flow wound down was lost, and the run went
@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -92,12 +93,44 @@ def test_ctrl_c_between_stages_ends_the_run_with_a_failed_runs_row(tmp_path, met
     assert not store.has_partition(out, "entities", "intr")
 
 
-@pytest.mark.slow  # ~25 s: a whole run up to its ner stage, with a pause before each table file is committed
-def test_ctrl_c_in_a_terminal_ends_the_run_promptly(tmp_path):
-    """A Ctrl-C typed in a terminal goes to the whole foreground process group, Prefect's temporary server (a
-    subprocess of the run) included.  The server died with it, and the interrupted run then retried its Prefect API
-    calls against it for about 2.5 minutes and exited 1 (ConnectError).  Here SIGINT goes to the run's group while
-    its ner stage writes the entities table."""
+def _group_processes(pgid: int) -> list[str]:
+    """The command lines of the live (not zombie) processes of process group ``pgid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, ...
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                found.append(stat.with_name("cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, IndexError):  # the process ended meanwhile
+            continue
+    return found
+
+
+def _wait_for_empty_group(pgid: int, timeout: float = 10) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while (left := _group_processes(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+@pytest.mark.slow  # ~25 s each: a whole run up to its ner stage, with a pause before each table file is committed
+@pytest.mark.parametrize(
+    ("signum", "code", "error"),
+    [
+        # a Ctrl-C typed in a terminal
+        (signal.SIGINT, 130, "interrupted (KeyboardInterrupt)"),
+        # `timeout`, systemd, `docker stop`, cron wrappers and CI runners: Prefect's flow engine raises
+        # TerminationSignal for it
+        (signal.SIGTERM, 143, "interrupted (TerminationSignal)"),
+    ],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_a_signal_to_the_process_group_ends_the_run_promptly(tmp_path, signum, code, error):
+    """A Ctrl-C typed in a terminal goes to the whole foreground process group, and so does the SIGTERM of
+    `timeout`, systemd, `docker stop` or a CI runner: Prefect's temporary server (a subprocess of the run)
+    included.  The server died with it, and the interrupted run then retried its Prefect API calls against it for
+    about 2.5 minutes and exited 1 (ConnectError).  Here the signal goes to the run's group while its ner stage
+    writes the entities table; the run records it, stops the server and leaves no process behind."""
     out, log = tmp_path / "out", tmp_path / "stderr.txt"
     env = cli_env(tiny_ner_model(tmp_path), BIOMED_EXTRACT_TEST_WRITE_DELAY="1")
     entities = out / "entities" / "batch_id=grp"
@@ -115,17 +148,53 @@ def test_ctrl_c_in_a_terminal_ends_the_run_promptly(tmp_path):
             while not any(entities.glob(".*.tmp")):  # the ner stage has begun its table
                 assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.05)
-            os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: every process of the group
+            os.killpg(proc.pid, signum)  # every process of the group
             try:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                pytest.fail(f"the run still ran 60 s after Ctrl-C: {log.read_text()[-3000:]}")
+                pytest.fail(f"the run still ran 60 s after {signum.name}: {log.read_text()[-3000:]}")
+            left = _wait_for_empty_group(proc.pid)
         finally:
             kill_group(proc)
-    assert proc.returncode == 130, log.read_text()[-3000:]
+    assert proc.returncode == code, log.read_text()[-3000:]
+    assert not left, left  # the temporary Prefect server was stopped by the run, not left running
     runs = {r["stage"]: r for r in store.read_partition(out, "runs", "grp").to_pylist()}
     assert runs["clean"]["status"] == "completed"
     assert runs["ner"]["status"] == "failed", runs
-    assert json.loads(runs["ner"]["detail"]) == {"error": "interrupted (KeyboardInterrupt)"}, runs
+    assert json.loads(runs["ner"]["detail"]) == {"error": error}, runs
     assert "relations" not in runs
     assert not store.has_partition(out, "entities", "grp")
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_to_the_process_group_stops_serve(tmp_path, signum, code):
+    """`serve` blocks until stopped.  Prefect's runner takes Ctrl-C and SIGTERM over while it serves, and returns
+    normally: `serve` exited 0, as if nothing had stopped it.  It exits 130 / 143 and leaves no process (its
+    Prefect server) behind."""
+    (tmp_path / "watch").mkdir()
+    log = tmp_path / "stdout.txt"
+    argv = ["serve", "--watch", str(tmp_path / "watch"), "--cron", "0 0 1 1 *", "--out", str(tmp_path / "out")]
+    with (
+        open(log, "w") as stdout,
+        _spawn(
+            [sys.executable, "-m", "pipelines.cli", *argv],
+            cli_env(tiny_ner_model(tmp_path)),
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+        ) as proc,
+    ):
+        try:
+            deadline = time.monotonic() + 300
+            while "is being served" not in log.read_text():
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.1)
+            os.killpg(proc.pid, signum)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"serve still ran 60 s after {signum.name}: {log.read_text()[-3000:]}")
+            left = _wait_for_empty_group(proc.pid)
+        finally:
+            kill_group(proc)
+    assert proc.returncode == code, log.read_text()[-3000:]
+    assert not left, left
