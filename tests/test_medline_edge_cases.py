@@ -197,6 +197,65 @@ def test_the_same_files_as_one_batch_or_three_keep_the_same_citations(tmp_path):
     )
 
 
+# ---------------------------------------------------------------- DeleteCitation of one <PMID Version>
+
+VD = 37_100_000
+
+
+def _deletions(*pmids: bytes) -> bytes:
+    return b"<DeleteCitation>" + b"".join(pmids) + b"</DeleteCitation>\n"
+
+
+def test_a_versioned_deletion_removes_that_version_only_and_the_next_lower_one_is_kept(tmp_path):
+    # Before the fix a <PMID Version="1"> in a DeleteCitation deleted every version of the PMID: VD's version 2 and
+    # VD+1's version 1 were deleted_citation rejects too, and VD, VD+1 and VD+2 had no document.  Now it deletes its
+    # version: the highest version read without a reject and not deleted is kept, whichever is read or deleted first
+    # (VD+2's deletion comes after its version 2 in the same file); a <PMID> without Version deletes every version.
+    older = medline_file(
+        tmp_path / "in" / "pubmed24n0001.xml",
+        [
+            citation(VD, version=1, title="VD version one."),
+            citation(VD, version=2, title="VD version two."),
+            citation(VD + 1, version=1, title="VD+1 version one."),
+            citation(VD + 1, version=2, title="VD+1 version two."),
+            citation(VD + 2, version=1, title="VD+2 version one."),
+            citation(VD + 3, version=1, title="VD+3 version one."),
+            citation(VD + 3, version=2, title="VD+3 version two."),
+            citation(VD + 4, version=2, title="VD+4 version two."),
+        ],
+    )
+    update = tmp_path / "in" / "pubmed24n0002.xml"
+    update.write_bytes(
+        _HEAD
+        + citation(VD + 2, version=2, title="VD+2 version two.")
+        + _deletions(b'<PMID Version="1">%d</PMID>' % VD, b'<PMID Version="2">%d</PMID>' % (VD + 1))
+        + _deletions(b'<PMID Version="2">%d</PMID>' % (VD + 2), b"<PMID>%d</PMID>" % (VD + 3))
+        + _deletions(b'<PMID Version="2">%d</PMID>' % (VD + 4))
+        + _TAIL
+    )
+    for n, inputs in enumerate(([older, str(update)], [str(update), older])):
+        raw, rejects = ingest(inputs, tmp_path / f"out{n}", "versioned")
+        assert {d["doc_id"]: d["title"] for d in raw} == {
+            f"PMID:{VD}": "VD version two.",
+            f"PMID:{VD + 1}": "VD+1 version one.",
+            f"PMID:{VD + 2}": "VD+2 version one.",
+        }
+        assert sorted((r["doc_id"], r["source"], r["reason"]) for r in rejects) == [
+            (f"PMID:{VD}", f"{older}#0", "deleted_citation"),
+            (f"PMID:{VD + 1}", f"{older}#3", "deleted_citation"),
+            (f"PMID:{VD + 2}", f"{update}#0", "deleted_citation"),
+            (f"PMID:{VD + 3}", f"{older}#5", "deleted_citation"),
+            (f"PMID:{VD + 3}", f"{older}#6", "deleted_citation"),
+            (f"PMID:{VD + 4}", f"{older}#7", "deleted_citation"),
+        ]
+        details = {r["source"]: r["detail"] for r in rejects}
+        assert f"PMID:{VD} version 1 is deleted by a DeleteCitation element of {update}" in details[f"{older}#0"]
+        files = {f["path"]: f for f in store.read_partition(tmp_path / f"out{n}", "files", "versioned").to_pylist()}
+        # each file counts its own citations: the deleted ones among its documents and its rejects
+        assert {p: (f["n_documents"], f["n_rejects"]) for p, f in files.items()} == {older: (8, 5), str(update): (1, 1)}
+        assert files[str(update)]["deleted_pmids"] == [str(VD + i) for i in range(5)]
+
+
 # ---------------------------------------------------------------- NLM file order: (year, number), in any batch order
 
 

@@ -195,6 +195,8 @@ def apply_deletions(
     PMID deleted by a file without an NLM name, or not found there, is removed from every citation.  Each removed
     ``raw_documents`` row gets a ``deleted_citation`` rejects row in its own batch (part
     ``deleted-by-<deleting_batch>``), so ``check`` can still account for every document its source file yielded.
+    A DeleteCitation's ``<PMID Version>`` is resolved within its own batch (``BatchDeletions``); here, as in
+    :func:`reapply_deletions`, a deletion applies to the PMID whatever its version, the store holding no versions.
     Idempotent: applying the same deletions twice changes nothing.  Returns removed rows per table (and, under
     ``_rejected_in_batch``, how many of them belonged to ``deleting_batch``).
     """

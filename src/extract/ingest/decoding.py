@@ -1,4 +1,5 @@
-"""Bytes to text: encoding detection (charset-normalizer), safe mojibake repair (ftfy), streamed lines.
+"""Bytes to text: encoding detection (charset-normalizer), safe mojibake repair (ftfy), streamed lines, and XML in
+UTF-16 or UTF-32 recoded to UTF-8 as it is read (``xml_wide_encoding``, ``Utf8Recoder``).
 
 A single-document file (a web page) is decoded whole; a record-per-line-block
 file (PubTator) is decoded as a stream of lines (``stream_lines``) with the
@@ -9,6 +10,7 @@ memory.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -174,3 +176,69 @@ def stream_lines(stream: ByteStream, encoding: str, max_line_chars: int, chunk_b
 
 def _repaired(line: str) -> list[str]:
     return ftfy.fix_text(line, normalization="NFC").splitlines() or [""]
+
+
+# -- XML in UTF-16 / UTF-32, recoded to UTF-8 as it is read -------------------------------------------------------
+
+#: How an XML document in a wide encoding begins (XML 1.0, appendix F): a byte-order mark and "<", or "<?" without one.
+_WIDE_XML_STARTS = (
+    (codecs.BOM_UTF32_LE + b"<\0\0\0", "utf-32-le"),
+    (codecs.BOM_UTF32_BE + b"\0\0\0<", "utf-32-be"),
+    (b"<\0\0\0?\0\0\0", "utf-32-le"),
+    (b"\0\0\0<\0\0\0?", "utf-32-be"),
+    (codecs.BOM_UTF16_LE + b"<\0", "utf-16-le"),
+    (codecs.BOM_UTF16_BE + b"\0<", "utf-16-be"),
+    (b"<\0?\0", "utf-16-le"),
+    (b"\0<\0?", "utf-16-be"),
+)
+_DECLARED_ENCODING = re.compile(rb"""^(<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
+_INVALID = "extract-xml-invalid"
+
+
+def xml_wide_encoding(head: bytes) -> str | None:
+    """The codec of an XML document in UTF-16 or UTF-32 (``utf-16-le`` ...), judged from its first bytes; None for
+    anything else (UTF-8 and the single-byte encodings, which the XML parser reads from the declaration itself)."""
+    for start, codec in _WIDE_XML_STARTS:
+        if head.startswith(start):
+            return codec
+    return None
+
+
+def _invalid_as_surrogate(exc: UnicodeError) -> tuple[str, int]:
+    """Bytes invalid in a wide encoding (a lone surrogate, an odd byte at the end) become a lone surrogate, which
+    ``Utf8Recoder`` writes as bytes no XML parser accepts: the record holding them is rejected, never altered."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "\udcff", exc.end
+
+
+codecs.register_error(_INVALID, _invalid_as_surrogate)
+
+
+class Utf8Recoder:
+    """A byte stream over ``stream`` (an XML document in ``codec``, a UTF-16 or UTF-32 one) that yields it in UTF-8:
+    the byte-order mark dropped and the XML declaration's ``encoding`` rewritten to UTF-8, so byte-level readers (the
+    MEDLINE record splitter) and lxml read it as any UTF-8 file.  Byte offsets then count in the UTF-8 text."""
+
+    def __init__(self, stream: ByteStream, codec: str):
+        self._stream, self._codec = stream, codec
+        self._decoder = codecs.getincrementaldecoder(codec)(errors=_INVALID)
+        self._pending, self._started, self._eof = b"", False, False
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._eof and (size < 0 or len(self._pending) < size):
+            block = self._stream.read(1 << 20 if size < 0 else max(size, 1 << 16))
+            text = self._decoder.decode(block, final=not block)
+            self._eof = not block
+            data = text.encode("utf-8", "surrogatepass")
+            if not self._started and (data or self._eof):
+                data, self._started = self._declared_utf8(data.removeprefix(codecs.BOM_UTF8)), True
+            self._pending += data
+        if size < 0:
+            size = len(self._pending)
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out
+
+    @staticmethod
+    def _declared_utf8(data: bytes) -> bytes:
+        return _DECLARED_ENCODING.sub(rb"\1\2UTF-8\2", data, count=1)

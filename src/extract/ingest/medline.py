@@ -6,10 +6,18 @@ invalid byte, a broken or missing tag) costs that citation only: it becomes a ``
 PMID when the damaged bytes still show it, and the citations after it are read.  lxml's recover mode is not used:
 it keeps a damaged citation with silently altered text, and a broken tag can nest the next citation inside it.
 Tags inside comments and CDATA sections cut nothing, and each citation is parsed with the file's DOCTYPE and the
-namespace prefixes its root declares (``RecordSplitter.parse``).
-``DeleteCitation`` elements (update files) are reported through ``on_delete``.  A citation's ``<PMID Version="2">``
-is kept as ``RawDocument.pmid_version``; ``scan_pmid_versions`` lists a file's versioned citations without parsing.
-``medline_file_key`` orders NLM's baseline and update files (``pubmedYYnNNNN``) by year, then number.
+namespace prefixes its root declares (``RecordSplitter.parse``).  The entities the DOCTYPE's internal subset declares
+are resolved; an external one (``SYSTEM``) is never loaded, and a citation using one keeps its references as written.
+Element names with a namespace prefix of their own (``<pm:PubmedArticle>``; NLM's files have none) are not read: a
+``malformed_xml`` reject per citation names its PMID.  A file that ends early raises ``SourceError`` naming the
+citation cut (``doc_id``) when its PMID was read, else the PMID it ends after.  (A UTF-16 or UTF-32 file comes here
+recoded to UTF-8: ``decoding.Utf8Recoder``.)
+``DeleteCitation`` elements (update files) are reported through ``on_delete`` as (PMID, version) pairs: a
+``<PMID Version="2">`` deletes that version only, a ``<PMID>`` without ``Version`` (None) every version; the versions
+left compete as usual (``batch_records.SeenInBatch``: the highest one read without a reject is kept), so deleting the
+version that would be kept leaves the next lower one read in the batch, or no document.  A citation's ``<PMID
+Version="2">`` is kept as ``RawDocument.pmid_version``; ``scan_pmid_versions`` lists a file's versioned citations
+without parsing.  ``medline_file_key`` orders NLM's baseline and update files (``pubmedYYnNNNN``) by year, then number.
 """
 
 from __future__ import annotations
@@ -30,6 +38,12 @@ _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "Delete
 _NESTED = {"PubmedArticle": ("MedlineCitation",)}
 #: The PMID of a citation itself (the first child of ``MedlineCitation`` / ``BookDocument``), not one it cites.
 _OWN_PMID = re.compile(rb"<(?:MedlineCitation|BookDocument)\b[^>]*>\s*<PMID\b[^>]*>\s*(\d+)\s*</PMID>")
+#: The same with namespace prefixes (``<pm:MedlineCitation><pm:PMID>``), to name the citations that are not read.
+_OWN_PMID_PREFIXED = re.compile(
+    rb"<(?:[\w.-]+:)?(?:MedlineCitation|BookDocument)\b[^>]*>\s*<(?:[\w.-]+:)?PMID\b[^>]*>\s*(\d+)\s*</"
+)
+#: A citation's start tag with a namespace prefix (not MEDLINE: NLM's files use none).
+_PREFIXED_RECORD = re.compile(rb"<([\w.-]+):(?:PubmedArticle|PubmedBookArticle|MedlineCitation|DeleteCitation)[\s/>]")
 _VERSIONED_PMID = re.compile(
     rb"""<(?:MedlineCitation|BookDocument)\b[^>]*>\s*<PMID\s+Version=["'](\d+)["']\s*>\s*(\d+)\s*</PMID>"""
 )
@@ -70,29 +84,51 @@ def newest_medline_first(files: list[Path]) -> list[Path]:
 def read_medline(
     stream: BinaryIO,
     source: str,
-    on_delete: Callable[[list[str]], None] | None = None,
+    on_delete: Callable[[list[tuple[str, int | None]]], None] | None = None,
 ) -> Iterator[RawDocument | Reject]:
     """The citations of a MEDLINE file as documents, and a ``malformed_xml`` reject for each citation (or stretch
     of bytes between citations) that cannot be read.  ``source_index`` counts both.  Raises ``SourceError`` when
     the file ends early (inside a citation or before the root's end tag), after yielding everything before."""
     index = 0
+    last_pmid = None  # of the last citation read (a document or a reject), to say where a truncated file ends
     try:
         splitter = RecordSplitter(stream, _RECORD_TAGS, _NESTED)
-        parser = etree.XMLParser(**safe_parser_kwargs())
+        parser = _Parser(splitter.header)
         for piece in splitter:
-            if piece.tag == "DeleteCitation":
+            if piece.tag is not None and ":" in piece.tag:
+                items = [_prefixed(piece, source, index)]
+            elif piece.tag == "DeleteCitation":
                 reject = _deletion(piece, splitter, parser, source, index, on_delete)
                 items = [reject] if reject else []
             elif piece.tag is None:
                 items = _unreadable(piece, source, index)
             else:
                 items = [_record(piece, splitter, parser, source, index)]
+            for item in items:
+                pmid = item.pmid if isinstance(item, RawDocument) else (item.doc_id or "").removeprefix("PMID:")
+                last_pmid = pmid or last_pmid
             yield from items
             index += len(items)
     except XmlCutShort as exc:
-        pmids = _OWN_PMID.findall(exc.data)
-        lost = f"; the citation there (PMID {pmids[0].decode()}) was lost" if pmids else ""
-        raise SourceError("malformed_xml", f"XML error after {index} citations: {exc}{lost}") from exc
+        raise _cut_short(exc, index, last_pmid) from exc
+
+
+def _cut_short(exc: XmlCutShort, index: int, last_pmid: str | None) -> SourceError:
+    """The file-level error for a file that ends early: naming (``doc_id``) the citation cut when its PMID was read,
+    else saying after which PMID the file is truncated."""
+    message = f"XML error after {index} citations: {exc}"
+    pmids = _OWN_PMID.findall(exc.data) or _OWN_PMID_PREFIXED.findall(exc.data)
+    if pmids:
+        pmid = pmids[0].decode()
+        return SourceError(
+            "malformed_xml",
+            f"{message}; the citation there (PMID {pmid}) was lost: the file is truncated",
+            f"PMID:{pmid}",
+        )
+    if exc.truncated:
+        where = f"after PMID {last_pmid}" if last_pmid else "before its first PMID"
+        return SourceError("malformed_xml", f"{message}; the file is truncated {where}")
+    return SourceError("malformed_xml", message)
 
 
 def scan_pmid_versions(stream: BinaryIO) -> dict[str, int]:
@@ -113,12 +149,52 @@ def scan_pmid_versions(stream: BinaryIO) -> dict[str, int]:
     return versions
 
 
+class _Parser:
+    """lxml's parser for the citations of a file: the safe one (no DTD or external entity loaded), resolving the
+    entities its DOCTYPE's internal subset declares (``<!ENTITY drug "cisplatin">``) when it declares any.  A citation
+    that then does not parse (an entity declared ``SYSTEM``, never loaded, or one never declared) is parsed again with
+    entity references kept as they are written (``&ext;``), as for a file without such declarations."""
+
+    def __init__(self, header: bytes):
+        self.literal = etree.XMLParser(**safe_parser_kwargs())
+        self.internal = None
+        if b"<!ENTITY" in header:
+            self.internal = etree.XMLParser(**{**safe_parser_kwargs(), "resolve_entities": "internal"})
+
+    def parse(self, splitter: RecordSplitter, piece: XmlPiece) -> etree._Element:
+        if self.internal is not None:
+            try:
+                return splitter.parse(piece, self.internal)
+            except etree.XMLSyntaxError:
+                pass
+        return splitter.parse(piece, self.literal)
+
+
+def _prefixed(piece: XmlPiece, source: str, index: int) -> Reject:
+    """The reject for a citation whose element names carry a namespace prefix (``<pm:PubmedArticle>``)."""
+    deletion = piece.tag.endswith(":DeleteCitation")
+    pmids = _OWN_PMID_PREFIXED.findall(piece.data)
+    pmid = pmids[0].decode() if pmids and not deletion else None
+    why = f"MEDLINE element names with a namespace prefix ({piece.tag.partition(':')[0]}:) are not supported (NLM's "
+    why += "files use none)"
+    if deletion:
+        named = sorted({p.decode() for p in re.findall(rb"<(?:[\w.-]+:)?PMID\b[^>]*>\s*(\d+)", piece.data)})
+        why += f"; its deletions were not applied (PMIDs seen in it: {', '.join(named) or 'none'})"
+    return Reject(
+        source=f"{source}#{index}",
+        stage="ingest",
+        reason="malformed_xml",
+        detail=f"the <{piece.tag}> at byte {piece.offset}{f' (PMID {pmid})' if pmid else ''} is not read: {why}",
+        doc_id=f"PMID:{pmid}" if pmid else None,
+    )
+
+
 def _record(piece: XmlPiece, splitter: RecordSplitter, parser, source: str, index: int) -> RawDocument | Reject:
     """One citation record parsed on its own, or the reject saying why it could not be."""
     if not piece.closed:
         return _damaged(piece, source, index, f"no </{piece.tag}> before the next citation")
     try:
-        elem = splitter.parse(piece, parser)
+        elem = parser.parse(splitter, piece)
     except etree.XMLSyntaxError as exc:
         return _damaged(piece, source, index, f"not well-formed XML: {_message(exc)}")
     if piece.tag == "PubmedBookArticle":
@@ -127,9 +203,10 @@ def _record(piece: XmlPiece, splitter: RecordSplitter, parser, source: str, inde
 
 
 def _deletion(piece: XmlPiece, splitter: RecordSplitter, parser, source: str, index: int, on_delete) -> Reject | None:
-    """Report a ``DeleteCitation``'s PMIDs to ``on_delete``; a reject naming them when it cannot be parsed."""
+    """Report a ``DeleteCitation``'s PMIDs to ``on_delete`` with the version each deletes (``<PMID Version="2">``;
+    None without ``Version``: every version); a reject naming them when it cannot be parsed."""
     try:
-        elem = splitter.parse(piece, parser) if piece.closed else None
+        elem = parser.parse(splitter, piece) if piece.closed else None
     except etree.XMLSyntaxError:
         elem = None
     if elem is None:
@@ -141,9 +218,13 @@ def _deletion(piece: XmlPiece, splitter: RecordSplitter, parser, source: str, in
             detail=f"the DeleteCitation at byte {piece.offset} is not well-formed XML: its deletions were not "
             f"applied (PMIDs seen in it: {', '.join(p.decode() for p in named) or 'none'})",
         )
-    pmids = [p.text.strip() for p in elem.iter("PMID") if p.text]
+    deletions = []
+    for p in elem.iter("PMID"):
+        if p.text and p.text.strip():
+            version = (p.get("Version") or "").strip()
+            deletions.append((p.text.strip(), int(version) if version.isdigit() else None))
     if on_delete is not None:
-        on_delete(pmids)
+        on_delete(deletions)
     return None
 
 
@@ -152,7 +233,14 @@ def _unreadable(piece: XmlPiece, source: str, index: int) -> list[Reject]:
     what = (
         f"{len(piece.data)} bytes at byte {piece.offset} are not a readable citation (they begin {piece.data[:60]!r})"
     )
-    pmids = [p.decode() for p in _OWN_PMID.findall(piece.data)] or [None]
+    pmids = [p.decode() for p in _OWN_PMID.findall(piece.data)]
+    if prefixed := _PREFIXED_RECORD.search(piece.data):
+        what += (
+            f"; they hold citations with a namespace prefix ({prefixed.group(1).decode('latin-1')}:), not supported "
+            "(NLM's MEDLINE element names have none)"
+        )
+        pmids = [p.decode() for p in _OWN_PMID_PREFIXED.findall(piece.data)]
+    pmids = pmids or [None]
     return [
         Reject(
             source=f"{source}#{index + i}",

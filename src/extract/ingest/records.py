@@ -88,9 +88,11 @@ def join_sections(parts: list[tuple[str, str]], sep: str = "\n\n") -> tuple[str,
 
 
 class SourceError(Exception):
-    """A problem with a whole source (or the rest of it) that becomes one rejects row."""
+    """A problem with a whole source (or the rest of it) that becomes one rejects row; ``doc_id`` names the document
+    lost with it, when there is one (a MEDLINE file cut short inside a citation whose PMID was read)."""
 
-    def __init__(self, reason: str, detail: str):
+    def __init__(self, reason: str, detail: str, doc_id: str | None = None):
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+        self.doc_id = doc_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,7 +13,14 @@ import pyarrow as pa
 
 from extract import schemas
 from extract.ingest.batch_records import BatchDeletions, SeenInBatch
-from extract.ingest.decoding import decode_text, detect_encoding, looks_binary, stream_lines
+from extract.ingest.decoding import (
+    Utf8Recoder,
+    decode_text,
+    detect_encoding,
+    looks_binary,
+    stream_lines,
+    xml_wide_encoding,
+)
 from extract.ingest.medline import (
     newest_medline_first,
     read_medline,
@@ -110,8 +118,13 @@ def _gzipped(path: Path) -> bool:
         return fh.read(2) == _GZIP_MAGIC
 
 
+def _as_utf8(head: bytes, wide: str | None) -> bytes:
+    """The first bytes of a file, recoded to UTF-8 when it is XML in a wide encoding (``wide``: its codec)."""
+    return Utf8Recoder(io.BytesIO(head), wide).read() if wide else head
+
+
 def _read_file(
-    path: Path, settings: Settings, on_delete: Callable[[list[str]], None]
+    path: Path, settings: Settings, on_delete: Callable[[list[tuple[str, int | None]]], None]
 ) -> tuple[str, Iterator[RawDocument | Reject]]:
     """Detect the format and return it with an iterator of documents and per-record rejects (raises SourceError).
 
@@ -132,6 +145,8 @@ def _read_file(
     with open_binary(path, gz) as fh:
         head = fh.read(_HEAD_BYTES)
         cut_in_head = fh.truncated
+    wide = xml_wide_encoding(head)  # XML in UTF-16 / UTF-32: read as UTF-8, recoded on the fly
+    head = _as_utf8(head, wide)
     if not head.strip():
         if cut_in_head:
             raise SourceError("truncated_gzip", f"cannot decompress: {fh.error}")
@@ -148,12 +163,13 @@ def _read_file(
     def stream_xml(reader, *args) -> Iterator[RawDocument | Reject]:
         with open_binary(path, gz) as fh:
             try:
-                yield from reader(fh, source, *args)
+                yield from reader(Utf8Recoder(fh, wide) if wide else fh, source, *args)
             except SourceError as exc:
                 if fh.truncated:
                     raise SourceError(
                         "truncated_gzip",
                         f"compressed stream ends early ({fh.error}); the XML parser then said: {exc.detail}",
+                        exc.doc_id,
                     ) from exc
                 raise
             if fh.truncated:
@@ -265,10 +281,12 @@ def _highest_pmid_versions(files: list[Path]) -> dict[str, tuple[int, str]]:
         try:
             gz = _gzipped(path)
             with open_binary(path, gz) as fh:
-                if sniff_format(fh.read(_HEAD_BYTES), base_suffix(path)[0]) != "medline":
-                    continue
+                head = fh.read(_HEAD_BYTES)
+            wide = xml_wide_encoding(head)
+            if sniff_format(_as_utf8(head, wide), base_suffix(path)[0]) != "medline":
+                continue
             with open_binary(path, gz) as fh:
-                versions = scan_pmid_versions(fh)
+                versions = scan_pmid_versions(Utf8Recoder(fh, wide) if wide else fh)
         except OSError:
             continue
         for pmid, version in versions.items():
@@ -311,11 +329,9 @@ def ingest_paths(
     seen = SeenInBatch(_highest_pmid_versions(files))
     deletions = BatchDeletions()
     n_total = 0
-    #: rejects of held-back lower versions, replaced while a later file was read: counted in their own file's row
-    replaced_in: dict[str, int] = {}
     for path in files:
         deleted: list[str] = []
-        n_docs = n_held = n_replaced = 0
+        n_docs = n_held = 0
         n_rejects_before = len(rejects)
         fmt = "unknown"
         try:
@@ -356,7 +372,8 @@ def ingest_paths(
                 if duplicate is not None:
                     rejects.append(duplicate)
                     continue
-                deleting_file = deletions.deleting_file(doc.pmid, where)
+                version = (doc.pmid_version or 1) if doc.pmid else None
+                deleting_file = deletions.deleting_file(doc.pmid, version, where)
                 if deleting_file is not None:
                     rejects.append(
                         Reject(
@@ -364,8 +381,9 @@ def ingest_paths(
                             stage=STAGE,
                             reason="deleted_citation",
                             doc_id=doc.assign_id(),
-                            detail=f"{doc.assign_id()} is deleted by a DeleteCitation element of {deleting_file}, "
-                            "a file of the same batch not older than this one",
+                            detail=f"{doc.assign_id()}{f' version {version}' if doc.pmid_version else ''} is deleted "
+                            f"by a DeleteCitation element of {deleting_file}, a file of the same batch not older than "
+                            "this one",
                         )
                     )
                     n_docs += 1  # read, then deleted: accounted for like a deletion after ingest
@@ -382,12 +400,7 @@ def ingest_paths(
                     )
                     continue
                 row = doc.row(batch_id)
-                write_now, replaced, replaced_reject = seen.keep(doc, where, str(path), row)
-                if replaced is not None:  # a lower version held back (maybe from another file) gives way
-                    rejects.append(replaced_reject)
-                    replaced_in[replaced.path] = replaced_in.get(replaced.path, 0) + 1
-                    n_replaced += 1
-                if not write_now:
+                if not seen.keep(doc, where, str(path), row):  # a PMID with versions: decided at the batch's end
                     n_held += 1
                     continue
                 rows.append(row)
@@ -398,7 +411,7 @@ def ingest_paths(
                     rows = []
         except SourceError as exc:
             detail = exc.detail if n_docs == 0 else f"{exc.detail} ({n_docs} documents before it were kept)"
-            rejects.append(Reject(source=str(path), stage=STAGE, reason=exc.reason, detail=detail))
+            rejects.append(Reject(source=str(path), stage=STAGE, reason=exc.reason, detail=detail, doc_id=exc.doc_id))
         except (OSError, UnicodeError) as exc:
             rejects.append(Reject(source=str(path), stage=STAGE, reason="unreadable_file", detail=str(exc)))
         except Exception as exc:  # a reader bug on odd input must cost one file, never the run
@@ -411,7 +424,7 @@ def ingest_paths(
                     detail=f"{type(exc).__name__}: {exc}{kept}",
                 )
             )
-        if n_docs == 0 and len(rejects) == n_rejects_before + n_replaced and not n_held and not deleted:
+        if n_docs == 0 and len(rejects) == n_rejects_before and not n_held and not deleted:
             # e.g. a lone byte-order mark: the reader found nothing, which must not pass silently
             rejects.append(
                 Reject(
@@ -429,18 +442,23 @@ def ingest_paths(
                 "size_bytes": size,
                 "format": fmt,
                 "n_documents": n_docs,
-                "n_rejects": len(rejects) - n_rejects_before - n_replaced,  # replaced ones count in their own file
+                "n_rejects": len(rejects) - n_rejects_before,
                 "deleted_pmids": deleted,
             }
         )
     file_rows_by_path = {f["path"]: f for f in file_rows}
-    for replaced_path, n in replaced_in.items():
-        file_rows_by_path[replaced_path]["n_rejects"] += n
-    for held in seen.held():  # no higher version of the batch was kept: the held-back version is the one written
+    # the PMIDs with versions, now that every deletion is known: one version written, the others rejected (counted in
+    # their own file's row; a deleted one among its documents too, like a deletion while reading)
+    written, rejected = seen.resolve(deletions.deleting_file)
+    for held in written:
         rows.append(held.row)
         file_rows_by_path[held.path]["n_documents"] += 1
         n_total += 1
-    standing = deletions.standing(seen.kept_source)
+    for held, reject in rejected:
+        rejects.append(reject)
+        file_rows_by_path[held.path]["n_rejects"] += 1
+        file_rows_by_path[held.path]["n_documents"] += reject.reason == "deleted_citation"
+    standing = deletions.standing(seen.kept)
     if on_rows is not None:
         if rows:
             on_rows(schemas.to_table("raw_documents", rows))

@@ -75,11 +75,13 @@ _XMLNS_PREFIX = re.compile(rb"""(?<=\s)xmlns:[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')
 
 
 class XmlCutShort(Exception):
-    """The stream ends inside a record (``data`` holds its bytes so far) or before the root element's end tag."""
+    """The stream ends inside a record (``data`` holds its bytes so far) or before the root element's end tag
+    (``truncated``), or holds no root element or no record boundary in ``max_piece`` bytes."""
 
-    def __init__(self, message: str, data: bytes = b""):
+    def __init__(self, message: str, data: bytes = b"", truncated: bool = False):
         super().__init__(message)
         self.data = data
+        self.truncated = truncated
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,13 @@ class RecordSplitter:
         self._stream, self._buf, self._base, self._eof = stream, b"", 0, False
         self._tags, self._nested, self._max_piece = tags, nested, max_piece
         self.header, self.root, self._pos, namespaces = self._read_prolog()
+        # a root with a namespace prefix (<pm:PubmedArticleSet>): its records carry the prefix too (<pm:PubmedArticle>),
+        # and are cut by their prefixed tags (a piece's ``tag`` keeps the prefix), one by one, not as one long gap
+        prefix = self.root.rpartition(":")[0] if self.root else ""
+        if prefix:
+            tags = tuple(f"{prefix}:{t}" for t in tags)
+            nested = {f"{prefix}:{k}": tuple(f"{prefix}:{t}" for t in v) for k, v in nested.items()}
+            self._tags, self._nested = tags, nested
         # the root's namespace prefixes (xmlns:mml="..."), carried into each record's parse by a copy of its start tag
         self._wrap = None
         if namespaces and self.root:
@@ -158,7 +167,7 @@ class RecordSplitter:
         if name in self._tags:
             return self._buf[:start], None, start, []
         if not rest:
-            raise XmlCutShort(f"the file ends inside the start tag of its root element <{name}>")
+            raise XmlCutShort(f"the file ends inside the start tag of its root element <{name}>", truncated=True)
         namespaces = _XMLNS_PREFIX.findall(self._buf, root.end(), rest.end())
         # <PubmedArticleSet/> has no end tag
         return self._buf[:start], None if rest.group(1) else name, rest.end(), namespaces
@@ -263,7 +272,9 @@ class RecordSplitter:
             return XmlPiece(self._base + start, self._buf[start : rest.end()], tag), rest.end()
         m = self._find(self._ends[tag], name_end, in_record=True)
         if m is None:
-            raise XmlCutShort(f"the file ends inside a <{tag}> at offset {self._base + start}", self._buf[start:])
+            raise XmlCutShort(
+                f"the file ends inside a <{tag}> at offset {self._base + start}", self._buf[start:], truncated=True
+            )
         if m.group("end"):
             return XmlPiece(self._base + start, self._buf[start : m.end()], tag), m.end()
         return XmlPiece(self._base + start, self._buf[start : m.start()], tag, closed=False), m.start()
@@ -272,7 +283,7 @@ class RecordSplitter:
         """What follows the last record: the root's end tag (required when there is a root) and nothing else."""
         end = self._find(self._root_end, pos) if self.root else None  # the stream has ended: all of it is buffered
         if self.root and end is None:
-            raise XmlCutShort(f"the file ends before the end tag </{self.root}>", self._buf[pos:])
+            raise XmlCutShort(f"the file ends before the end tag </{self.root}>", self._buf[pos:], truncated=True)
         before, after = (self._buf[pos : end.start()], self._buf[end.end() :]) if end else (self._buf[pos:], b"")
         if not _BLANK.fullmatch(before):
             yield XmlPiece(self._base + pos, before, None)
