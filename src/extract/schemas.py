@@ -279,7 +279,13 @@ DOCUMENT_RELATIONS = pa.schema(
         ),
         _f("evidence_start", pa.int32(), "Best evidence start offset in documents.text", False),
         _f("evidence_end", pa.int32(), "Best evidence end offset (exclusive) in documents.text", False),
-        _f("negated", pa.bool_(), "All supporting sentences negate the relation", False),
+        _f(
+            "negated",
+            pa.bool_(),
+            "All supporting sentences negate the relation; when cross_sentence, every tail mention the pair is made "
+            "from is negated (entities.negated: 'There was no evidence of haemolysis')",
+            False,
+        ),
         _f("model_version", pa.string(), "Relation model or rule-set version", False),
     ]
 )
@@ -328,7 +334,24 @@ CONCEPT_PAIRS = pa.schema(
             False,
         ),
         _f("n_documents", pa.int32(), "Documents with the pair (document_relations rows)", False),
-        _f("n_negated_documents", pa.int32(), "Of those, documents where every supporting sentence negates it", False),
+        _f(
+            "n_negated_documents",
+            pa.int32(),
+            "Of those, documents where the pair is negated (document_relations.negated)",
+            False,
+        ),
+        _f(
+            "n_sentence_documents",
+            pa.int32(),
+            "Of those, documents where a sentence asserts the pair (document_relations.cross_sentence and negated "
+            "false): the documents an analyst can check in one sentence, which the report ranks and counts by (null "
+            "in tables built before this column)",
+        ),
+        _f(
+            "sentence_doc_ids",
+            pa.list_(pa.string()),
+            "Document ids of those n_sentence_documents documents, sorted (null in tables built before this column)",
+        ),
         _f("n_sentences", pa.int32(), "Supporting sentences over all documents", False),
         _f("first_year", pa.int32(), "Earliest publication year of those documents (null when none is known)"),
         _f("last_year", pa.int32(), "Latest publication year of those documents"),
@@ -346,8 +369,9 @@ CONCEPT_PAIRS = pa.schema(
         _f(
             "evidence_cross_sentence",
             pa.bool_(),
-            "The best evidence is a cross-sentence span (document_relations.cross_sentence): no document states the "
-            "pair within one sentence; head and tail offsets are then null (null in tables built before this column)",
+            "The best evidence is a cross-sentence span (document_relations.cross_sentence): no document asserts the "
+            "pair within one sentence; head and tail offsets are those of the mentions it joins "
+            "(document_relations.head_entity_id / tail_entity_id); null in tables built before this column",
         ),
         _f("evidence_start", pa.int32(), "Best evidence start offset in documents.text", False),
         _f("evidence_end", pa.int32(), "Best evidence end offset (exclusive) in documents.text", False),

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from extract import store
 from extract.reporting.concept_pairs import nearest_mentions
-from extract.reporting.spans import RELATION_ROLES, entity_label, esc, evidence_html, page, render_spans
+from extract.reporting.spans import RELATION_ROLES, entity_label, esc, evidence_html, page, pubmed_link, render_spans
 
 
 class DocumentNotFoundError(LookupError):
@@ -153,6 +153,8 @@ def render_document(out: Path, doc_id: str) -> str:
     if len(batches) > 1:
         meta.append(("also in batches", ", ".join(batches[:-1])))
     meta_html = " · ".join(f"{esc(k)} <code>{esc(v)}</code>" for k, v in meta if v is not None)
+    if doc["pmid"]:
+        meta_html += f" · {pubmed_link(doc['pmid'], 'PubMed')}"
     n_negated = sum(1 for e in entities if e["negated"])
     body = (
         f'<section id="text"><h2>{esc(doc["title"] or doc_id)}</h2><p class="note">{meta_html}</p>'
@@ -169,10 +171,15 @@ def render_document(out: Path, doc_id: str) -> str:
     return page(f"biomed-extract · {doc_id}", subtitle, body)
 
 
+def show_page_name(doc_id: str) -> str:
+    """The file name ``show`` writes the page of ``doc_id`` under by default: ``show-PMID_12345.html``."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in doc_id)
+    return f"show-{safe}.html"
+
+
 def write_document(out: Path, doc_id: str, html_path: Path | None = None) -> Path:
     """Write the page of ``doc_id`` (default ``out/show-<doc id>.html``); returns its path."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in doc_id)
-    target = Path(html_path) if html_path else Path(out) / f"show-{safe}.html"
+    target = Path(html_path) if html_path else Path(out) / show_page_name(doc_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render_document(out, doc_id)
     tmp = target.with_name(f".{target.name}.tmp")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from spacy import displacy
 
@@ -95,6 +96,12 @@ def entity_label(entity: dict) -> str:
 
 def esc(value) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def pubmed_link(pmid: str, text: str) -> str:
+    """A link to the PubMed page of ``pmid`` (opens in a new tab; only followed when clicked)."""
+    url = f"https://pubmed.ncbi.nlm.nih.gov/{quote(str(pmid), safe='')}/"
+    return f'<a class="pubmed" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(text)}</a>'
 
 
 CSS = """
