@@ -10,8 +10,11 @@ through :mod:`extract.store` and works on two kinds of item:
   row numbering, scores or model version, so a judgment made on one model's output applies to
   the same row written by the next model.
 * **pairs** — the top 30 ``drug_adverse_event`` (head concept, tail concept) pairs by number of
-  distinct documents in ``document_relations`` (not negated).  A pair is keyed by ``(type, head
-  key, tail key)``, a key being the concept id, else the lower-cased mention text (the keys
+  distinct documents in ``document_relations`` where a sentence states the pair (not negated, not
+  ``cross_sentence``): the ranking the report shows an analyst (``concept_pairs.n_sentence_documents``;
+  since the fifteenth session — before, documents where the pair was made only across sentences counted
+  too, and :func:`score` still reports that list as ``top_pairs_all_documents``).  A pair is keyed by
+  ``(type, head key, tail key)``, a key being the concept id, else the lower-cased mention text (the keys
   ``document_relations`` already carries).
 
 Sampling is *consistent* (bottom-k by hash): every row gets the priority
@@ -144,15 +147,18 @@ def _row_item(row: dict, rank: int, entity_spans: dict[str, tuple[int, int]]) ->
     }
 
 
-def top_pairs(document_relations: list[dict], n: int = TOP_PAIRS, rel_type: str = PAIR_TYPE) -> list[dict]:
-    """The ``n`` (head key, tail key) pairs of ``rel_type`` found in the most documents (not negated).
+def top_pairs(
+    document_relations: list[dict], n: int = TOP_PAIRS, rel_type: str = PAIR_TYPE, sentence_stated: bool = True
+) -> list[dict]:
+    """The ``n`` (head key, tail key) pairs of ``rel_type`` found in the most documents (not negated; with
+    ``sentence_stated``, only documents where a sentence states the pair: rows not ``cross_sentence``).
 
     Ties are broken by the keys, so the list is the same for the same output.  Each pair carries
     up to :data:`PAIR_EVIDENCE` evidence sentences from distinct documents, best score first.
     """
     docs: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in document_relations:
-        if row["type"] != rel_type or row["negated"]:
+        if row["type"] != rel_type or row["negated"] or (sentence_stated and row.get("cross_sentence")):
             continue
         head = row["head_concept_id"] or _collapse(row["head_text"]).lower()
         tail = row["tail_concept_id"] or _collapse(row["tail_text"]).lower()
@@ -279,6 +285,11 @@ def score(
 ) -> dict:
     """Draw the audit sample of ``out`` and score it against the judgments file."""
     items = draw_sample(out, seed, per_type, n_pairs)
-    result = score_items(items, load_judgments(judgments_path))
+    judgments = load_judgments(judgments_path)
+    result = score_items(items, judgments)
+    # the list before the fifteenth session (documents where the pair is made only across sentences count too)
+    all_documents = top_pairs(_rows(out, "document_relations"), n_pairs, sentence_stated=False)
+    result["top_pairs_all_documents"], unjudged = _tally(all_documents, judgments)
+    result["unjudged_items"].extend(i for i in unjudged if i not in result["unjudged_items"])
     versions = sorted({i["model_version"] for i in items if i["kind"] == "row"})
     return {"output": str(out), "judgments": str(judgments_path), "seed": seed, "model_versions": versions, **result}
