@@ -289,7 +289,6 @@ def score(
     result = score_items(items, judgments)
     # the list before the fifteenth session (documents where the pair is made only across sentences count too)
     all_documents = top_pairs(_rows(out, "document_relations"), n_pairs, sentence_stated=False)
-    result["top_pairs_all_documents"], unjudged = _tally(all_documents, judgments)
-    result["unjudged_items"].extend(i for i in unjudged if i not in result["unjudged_items"])
+    result["top_pairs_all_documents"], _ = _tally(all_documents, judgments)  # for the record: not in the sample
     versions = sorted({i["model_version"] for i in items if i["kind"] == "row"})
     return {"output": str(out), "judgments": str(judgments_path), "seed": seed, "model_versions": versions, **result}
