@@ -19,6 +19,7 @@ SAMPLES = ROOT / "data" / "samples"
 PAGES = get_settings().shared_dir / "samples" / "pages"
 #: The NER stage's post-processing pipes, in the order configs/ner_stage.cfg runs them.
 POSTPROCESSING = [
+    "extract_mention_noise",
     "extract_drug_classes",
     "extract_biologic_drugs",
     "extract_disease_names",

@@ -158,6 +158,7 @@ def test_stage_pipeline_without_index(tmp_path: Path) -> None:
     settings = get_settings().model_copy(update={"linker_index": str(tmp_path / "linker-missing")})
     nlp = build_ner_nlp(settings, only=POSTPROCESSING)
     assert nlp.pipe_names == [
+        "extract_mention_noise",
         "extract_drug_classes",
         "extract_annotation_rates",  # a data file of its own, no linker index needed
         "extract_label_consistency",

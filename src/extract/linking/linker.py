@@ -28,7 +28,9 @@ For each entity (label CHEMICAL or DISEASE):
    without its leading modifiers ("postoperative delirium" -> Delirium).
 
 Fills ``concept_id``, ``concept_name``, ``ontology`` and ``link_score`` (1.0 exact,
-0.99 exact on a variant, 0.9 generic head, 0.8 back-off, else the similarity).
+0.99 exact on a variant, 0.9 generic head, 0.8 back-off, else the similarity), and for a MeSH concept
+``drug_classes`` (its pharmacological actions; a class named as the drug, "NSAIDs", is its own class:
+:func:`class_descriptors`) and ``mesh_tree_numbers``.
 """
 
 from __future__ import annotations
@@ -166,6 +168,31 @@ def _similarity(query: str, alias: str, cosine: float) -> float:
     return 0.5 * cosine + 0.5 * SequenceMatcher(None, query, alias, autojunk=False).ratio()
 
 
+def class_descriptors(resources: LinkerResources) -> dict[str, str]:
+    """MeSH pharmacological-action descriptor id -> the action name its member substances carry in their
+    ``drug_classes`` (MESH:D000894 -> "Anti-Inflammatory Agents, Non-Steroidal").
+
+    The index keeps the actions by name only; the descriptor is the MeSH descriptor named so (or, when MeSH renamed
+    it since, the one that has the action name among its entry terms: MESH:D017367 "Selective Serotonin Reuptake
+    Inhibitors" is the action "Serotonin Uptake Inhibitors").  On MeSH 2024 this gives exactly the action ids of
+    the pharmacological-actions file (``tests/test_class_drugs.py``).  A name with no one such descriptor is left out.
+    """
+    data = resources.data
+    names = {name for annotation in data.mesh_annotations.values() for name in annotation["drug_classes"]}
+    found: dict[str, str] = {}
+    for name in sorted(names):
+        ids = [
+            cid
+            for cid in sorted(resources.alias_to_ids.get(normalize(name), ()))
+            if cid.startswith("MESH:D") and cid in data.mesh_annotations
+        ]
+        named = [cid for cid in ids if data.concepts[cid].name == name]
+        chosen = named or ids
+        if len(chosen) == 1:
+            found[chosen[0]] = name
+    return found
+
+
 @dataclass(frozen=True)
 class LinkResult:
     concept_id: str
@@ -228,6 +255,7 @@ class EntityLinker:
         self._head_cache: dict[tuple[str, str], LinkResult | None] = {}
         self._backoff_cache: dict[tuple[str, str], LinkResult | None] = {}
         self._alias_words: dict[str, frozenset[str]] = {}
+        self._class_names: dict[str, str] | None = None
 
     @property
     def resources(self) -> LinkerResources:
@@ -571,8 +599,18 @@ class EntityLinker:
             span._.concept_ids = [part.concept_id for part in result.parts] or [result.concept_id]
             annotation = self.resources.data.mesh_annotations.get(result.concept_id)
             if annotation is not None:
-                span._.drug_classes = annotation["drug_classes"] or None
+                span._.drug_classes = self._drug_classes(result.concept_id, annotation["drug_classes"]) or None
                 span._.mesh_tree_numbers = annotation["tree_numbers"] or None
+
+    def _drug_classes(self, concept_id: str, actions: list[str]) -> list[str]:
+        """The concept's pharmacological actions; a class descriptor ("NSAIDs" -> Anti-Inflammatory Agents,
+        Non-Steroidal) is its own class, first (:func:`class_descriptors`)."""
+        if self._class_names is None:
+            self._class_names = class_descriptors(self.resources)
+        own = self._class_names.get(concept_id)
+        if own is None or own in actions:
+            return actions
+        return [own, *actions]
 
     def prefetch_docs(self, docs: list[Doc]) -> None:
         """Fill the caches for every lookup :meth:`link_spans` will make on ``docs``."""

@@ -3,7 +3,9 @@
 Their order and settings live in ``configs/ner_stage.cfg`` (built by
 :func:`extract.ner.pipeline.build_ner_nlp`); the factories' defaults are the same settings:
 
-0. ``extract_drug_classes`` — "calcium channel blockers" instead of the BC5CDR-style
+0. ``extract_mention_noise`` — mentions that name no chemical or disease (numbers, statistics, trial ids,
+   pronouns) dropped right after the model (``extract.ner.noise``);
+   ``extract_drug_classes`` — "calcium channel blockers" instead of the BC5CDR-style
    "calcium" (``extract.ner.drug_classes``; off with ``BIOMED_EXTRACT_DRUG_CLASSES=false``);
    ``extract_biologic_drugs`` — monoclonal antibodies, fusion proteins, interferons... that
    BC5CDR (and so the model) leaves out (``extract.ner.biologics``; needs the linker index;
@@ -36,4 +38,5 @@ from extract.ner import (  # noqa: F401  (their factories)
     consistency,
     disease_names,
     drug_classes,
+    noise,
 )

@@ -67,7 +67,11 @@ def measured_heads(doc: DocumentView, drugs: frozenset[str]) -> set[str]:
 
 def is_measured_analyte(doc: DocumentView, entity: EntityView, drugs: frozenset[str]) -> bool:
     """``entity`` (a CHEMICAL mention) names a substance measured, not a drug (see the module docstring)."""
-    if entity.drug_classes or (entity.concept_id and entity.concept_id in drugs):
+    # A concept with pharmacological actions of its own is a drug.  A class named as the drug ("NSAIDs",
+    # "neurohormone") carries only its own class (the linker's class descriptors), which says nothing about being
+    # given rather than measured ("circulatory neurohormone levels"): with the linker's file at hand only its
+    # concepts count; without it, any class does.
+    if (entity.concept_id and entity.concept_id in drugs) or (entity.drug_classes and not drugs):
         return False
     sentence = doc.sentences[entity.sentence_index] if 0 <= entity.sentence_index < len(doc.sentences) else None
     lo, hi = (sentence.start, sentence.end) if sentence is not None else (0, len(doc.text))
