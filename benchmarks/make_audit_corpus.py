@@ -17,6 +17,11 @@ sampled PMIDs as ``--ids`` (default ``data/gold/relation_audit/audit_ids.txt``).
 holds the abstracts' text and stays outside the repository (default ``/tmp/h6/audit_corpus.xml.gz``);
 the same seed and inputs always give the same file.
 
+An existing ``--ids`` file is never replaced by a different list (``--force`` replaces it): the command
+without arguments rebuilds the audit corpus and finds the same 5,000 PMIDs in ``audit_ids.txt`` (which
+also confirms the rebuilt XML is the audited corpus), while a draw with another ``--seed`` or ``--n`` and
+no ``--ids`` stops with an error instead of overwriting the audit's list.
+
 Usage::
 
     python benchmarks/make_audit_corpus.py [--n 5000] [--seed 0] [--xml /tmp/h6/audit_corpus.xml.gz]
@@ -112,12 +117,29 @@ def write_medline(path: Path, docs: dict[str, tuple[str, str]], pmids: list[str]
         fh.write("</PubmedArticleSet>\n")
 
 
-def write_draw(docs: dict[str, tuple[str, str]], n: int, seed: int, xml: Path, ids: Path) -> list[str]:
-    """Draw ``n`` of ``docs`` with ``seed`` (:func:`sample_ids`), write them as MEDLINE XML and their ids; the ids."""
+class IdsFileConflict(FileExistsError):
+    """The ``--ids`` file exists and lists other PMIDs than the draw."""
+
+
+def write_draw(
+    docs: dict[str, tuple[str, str]], n: int, seed: int, xml: Path, ids: Path, replace_ids: bool = True
+) -> list[str]:
+    """Draw ``n`` of ``docs`` with ``seed`` (:func:`sample_ids`), write them as MEDLINE XML and their ids; the ids.
+
+    ``replace_ids=False``: an existing ``ids`` file listing other PMIDs raises :class:`IdsFileConflict` before
+    anything is written (one listing the same PMIDs is left as it is).
+    """
     pmids = sample_ids(list(docs), n, seed)
+    listed = ids.read_text(encoding="utf-8").split() if ids.exists() else None
+    if listed is not None and listed != pmids and not replace_ids:
+        raise IdsFileConflict(
+            f"{ids} exists with another list of PMIDs ({len(listed):,}) than this draw's ({len(pmids):,}, --n {n} "
+            f"--seed {seed}); pass --ids FILE to write this draw's list elsewhere, or --force to replace it"
+        )
     write_medline(xml, docs, pmids)
-    ids.parent.mkdir(parents=True, exist_ok=True)
-    ids.write_text("".join(f"{p}\n" for p in pmids), encoding="utf-8")
+    if listed != pmids:
+        ids.parent.mkdir(parents=True, exist_ok=True)
+        ids.write_text("".join(f"{p}\n" for p in pmids), encoding="utf-8")
     return pmids
 
 
@@ -129,7 +151,14 @@ def main(argv: list[str] | None = None) -> None:
         "--shared", type=Path, default=Path(os.environ.get("BIOMED_EXTRACT_SHARED_DIR", REPO.parent / "shared"))
     )
     parser.add_argument("--xml", type=Path, default=DEFAULT_XML, help="MEDLINE XML to write (.gz compresses)")
-    parser.add_argument("--ids", type=Path, default=DEFAULT_IDS, help="list of the sampled PMIDs to write")
+    parser.add_argument(
+        "--ids",
+        type=Path,
+        default=DEFAULT_IDS,
+        help="list of the sampled PMIDs to write (default: the audit's list); an existing file listing other PMIDs "
+        "is an error unless --force",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an --ids file that lists other PMIDs")
     parser.add_argument(
         "--exclude",
         type=Path,
@@ -149,7 +178,10 @@ def main(argv: list[str] | None = None) -> None:
     for path in args.exclude:
         for pmid in path.read_text(encoding="utf-8").split():
             docs.pop(pmid, None)
-    pmids = write_draw(docs, args.n, args.seed, args.xml, args.ids)
+    try:
+        pmids = write_draw(docs, args.n, args.seed, args.xml, args.ids, replace_ids=args.force)
+    except IdsFileConflict as exc:
+        parser.error(str(exc))
     print(f"{len(pmids)} of {len(docs)} candidate abstracts -> {args.xml}; ids -> {args.ids}")
 
 

@@ -16,8 +16,22 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from extract.settings import get_settings
+
+#: Console width when the output is not a terminal (a file, a pipe) and COLUMNS does not give one: wider than any
+#: row of the tables printed, so a log or a redirected file never has a word broken at rich's default 80 columns.
+UNWRAPPED_WIDTH = 1000
+
+
+def _console(stderr: bool = False) -> Console:
+    """A rich console on stdout (or stderr): a terminal's width on a terminal, ``UNWRAPPED_WIDTH`` when redirected."""
+    console = Console(stderr=stderr)
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        console = Console(stderr=stderr, width=UNWRAPPED_WIDTH)
+    return console
+
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 train_app = typer.Typer(
@@ -28,7 +42,7 @@ audit_app = typer.Typer(
     help="Analyst audit of the relation tables: seeded samples, hand judgments, precision.", no_args_is_help=True
 )
 app.add_typer(audit_app, name="audit")
-console = Console(stderr=True)
+console = _console(stderr=True)
 
 
 class StageName(str, Enum):
@@ -83,14 +97,40 @@ def _set_wait(wait: float) -> None:
         get_settings.cache_clear()
 
 
+def _quiet_prefect() -> None:
+    """Prefect logs every flow and task run at INFO, lines that interleave with the progress lines of `run` and
+    `stage`: they default its level to WARNING, unless PREFECT_LOGGING_LEVEL is set.  Called before they import
+    Prefect (which configures its logging as it is imported).  `serve` keeps Prefect's INFO lines: they are its
+    scheduled runs' log, the watch flow's "N new file(s)" included (a print turned into an INFO record)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
 def _summary(title: str, counts: dict) -> None:
-    table = Table(title=title)
+    """``title`` on a line of its own (a table's title would wrap at the table's width: a long --out path breaks
+    into pieces), then a row per count."""
+    table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
     for key, value in counts.items():
         if key not in ("batch_id", "run_id"):
             table.add_row(key, str(value))
-    Console().print(table)
+    out = _console()
+    out.print(Text(title, style="table.title"), soft_wrap=True)
+    out.print(table)
+
+
+def _corpus_counts(out_dir: Path, batches: list[str]) -> dict[str, int | str]:
+    """Rows of the corpus-level ``concept_pairs`` summary and of ``batches``' ``runs`` (from the Parquet footers)."""
+    from extract import store
+    from extract.schemas import CORPUS_BATCH
+
+    def rows(table: str, batch_ids: list[str]) -> int | str:
+        try:
+            return sum(store.count_rows(out_dir, table, b) for b in batch_ids)
+        except Exception:  # a damaged file is `check`'s business (or not: runs is a log), not the summary's
+            return "unreadable"
+
+    return {"concept_pairs (all batches)": rows("concept_pairs", [CORPUS_BATCH]), "runs": rows("runs", batches)}
 
 
 def _progress(mode: ProgressMode):
@@ -170,6 +210,7 @@ def run(
     """
     from extract.store import OutputLock, OutputLockedError, validate_batch_id
 
+    _quiet_prefect()
     _exit_on_sigterm()
     _set_wait(wait)
     if batch:
@@ -207,7 +248,7 @@ def run(
             f"completed batches in {out_dir} are untouched)",
             code=EXIT_FAILED,
         )
-    _summary(f"batch {summary['batch_id']} -> {out_dir}", summary)
+    _summary(f"batch {summary['batch_id']} -> {out_dir}", {**summary, **_corpus_counts(out_dir, [summary["batch_id"]])})
     n_rejects = summary.get("rejects", 0)
     if n_rejects:
         by_reason = _rejects_by_reason(out_dir, summary["batch_id"])
@@ -237,8 +278,9 @@ def stage(
     wait: WaitOption = 0,
     show_progress: ProgressOption = ProgressMode.auto,
 ) -> None:
-    """Re-run one stage for one batch from the stored output of the stage before it (relations: and rebuild
-    the concept_pairs summary)."""
+    """Re-run one stage for one batch from the stored output of the stage before it; re-running relations also
+    rebuilds the corpus-level concept_pairs summary."""
+    _quiet_prefect()
     from extract.stages import MissingStageInputError
     from extract.store import OutputLockedError, validate_batch_id
     from pipelines.flows import raise_if_interrupted, remember_interrupts, run_stage, start_temporary_server
@@ -301,6 +343,22 @@ def serve(
         raise typer.Exit(128 + stopped_by[0])
 
 
+def _not_an_output_folder(out_dir: Path) -> str | None:
+    """Why ``out_dir`` is not an output folder, or None when it is one: a folder holding the lock a run, stage or
+    summarize takes, or a batch partition of one of the tables (an output whose every document was rejected has its
+    files, rejects and runs tables).  An empty folder, the input folder or a table's own folder is not one."""
+    from extract.schemas import TABLES
+    from extract.store import LOCK_NAME
+
+    if not out_dir.is_dir():
+        return "a file, not a directory" if out_dir.exists() else "no such directory"
+    if (out_dir / LOCK_NAME).exists() or any(
+        p.is_dir() for name in TABLES for p in (out_dir / name).glob("batch_id=*")
+    ):
+        return None
+    return f"no table's batch folder such as documents/batch_id=B or runs/batch_id=B, no run lock {LOCK_NAME}"
+
+
 @app.command(epilog="Exit status: 0 no violation; 1 violations (listed on stderr); 2 not an output folder.")
 def check(out: OutOption = None) -> None:
     """Verify the accounting, references and offsets of an output folder; exit 1 on any violation.
@@ -314,12 +372,20 @@ def check(out: OutOption = None) -> None:
     relations run (a run killed before its summary leaves none, or the old one:
     `biomed-extract summarize` rebuilds it).
     """
+    from extract import store
     from extract.check import check_output
 
-    if not _out(out).is_dir():
-        _fail(f"{_out(out)} is not an output folder (no such directory)")
-    report = check_output(_out(out))
-    _summary(f"check {_out(out)} ({len(report.batches)} batches)", report.counts)
+    out_dir = _out(out)
+    problem = _not_an_output_folder(out_dir)
+    if problem:
+        _fail(
+            f"{out_dir} is not an output folder ({problem}); give --out the folder `run --out` wrote", code=EXIT_USAGE
+        )
+    report = check_output(out_dir)
+    tables = {k: v for k, v in report.counts.items() if k not in ("stale_temp_files", "violations")}
+    others = {k: v for k, v in report.counts.items() if k not in tables}
+    counts = {**tables, **_corpus_counts(out_dir, store.list_batches(out_dir, "runs")), **others}
+    _summary(f"check {out_dir} ({len(report.batches)} batches)", counts)
     for violation in report.violations:
         # one line per violation whatever the terminal's width (for grep); "[batch] ..." is not markup
         console.print(f"[red]violation:[/red] {escape(violation)}", soft_wrap=True)
@@ -408,7 +474,7 @@ def annotate(
 
 
 def _print_annotation(result) -> None:
-    out = Console()
+    out = _console()
     ents = Table(title=f"{len(result.entities)} entities")
     ents.add_column("text", overflow="fold")
     ents.add_column("label", no_wrap=True)
@@ -449,7 +515,7 @@ def _print_annotation(result) -> None:
         )
     out.print(rels)
     for index, sentence in sorted(evidence.items()):
-        out.print(f"[bold]sentence {index}:[/bold] {escape(sentence)}", highlight=False)
+        out.print(f"[bold]sentence {index}:[/bold] {escape(sentence)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -505,7 +571,7 @@ def evaluate(
     if as_json:
         sys.stdout.write(json.dumps(result, sort_keys=False) + "\n")
     else:
-        Console().print_json(json.dumps(result))
+        _console().print_json(json.dumps(result))
 
 
 @train_app.command("ner")
@@ -682,7 +748,7 @@ def audit_score(
             *(str(tally[k]) for k in ("sampled", "judged", "correct", "precision", "unjudged")),
             ", ".join(f"{k} {v}" for k, v in tally["errors"].items()),
         )
-    Console().print(t)
+    _console().print(t)
     shown = items if unjudged is None else []
     for item in shown:
         what = item.get("head_text", item.get("head_name")), item.get("tail_text", item.get("tail_name"))
@@ -708,7 +774,7 @@ def schema(table: Annotated[str | None, typer.Argument(help="Table name; all whe
             description = (f.metadata or {}).get(b"description", b"").decode()
             # the descriptions hold brackets ("documents.text[start:end]") that rich would read as markup
             t.add_row(f.name, str(f.type), "yes" if f.nullable else "no", escape(description))
-        Console().print(t)
+        _console().print(t)
 
 
 @app.command()
