@@ -742,7 +742,10 @@ def audit_score(
     t = Table(title=f"audit {out} ({', '.join(result['model_versions'])})")
     for col in ("items", "sampled", "judged", "correct", "precision", "unjudged", "errors"):
         t.add_column(col)
-    for name, tally in (*result["types"].items(), ("top 30 pairs", result["top_pairs"])):
+    rows = [*result["types"].items(), ("top 30 pairs", result["top_pairs"])]
+    if "top_pairs_all_documents" in result:  # the list before the fifteenth session, for the record
+        rows.append(("top 30 pairs, all documents", result["top_pairs_all_documents"]))
+    for name, tally in rows:
         t.add_row(
             name,
             *(str(tally[k]) for k in ("sampled", "judged", "correct", "precision", "unjudged")),
