@@ -10,9 +10,10 @@ reachable.  It is built (``biomed-extract build-linker``) only from
   descriptor that MeSH 2024 no longer has, or a supplementary C-number the cross-references
   still name but the 2024 pharmacological actions do not, and the new record a 2024 descriptor
   (for a C-number: one created since 2019, i.e. absent from the 2019 labels);
-* a training split's mention -> id pairs (:func:`corpus_equivalences`): an id the vocabularies
-  do not define, whose training mentions the linker's exact lookup over the vocabularies links,
-  all to one and the same current id.
+* the training splits' mention -> id pairs (:func:`training_equivalences`, every training split
+  the knowledge base reads, pooled): a MeSH id the vocabularies do not define, whose training
+  mentions the linker's exact lookup over the vocabularies links, all to one and the same current
+  id (BioRED train calls celecoxib ``C105934``, MeSH 2024 has the descriptor ``D000068579``).
 
 Never from development or test annotations.  The evaluation (``evaluate --task link|cid``)
 counts a prediction as correct through this table only (:meth:`EquivalenceTable.current_id`
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class Equivalence:
 
     old: str
     current: str
-    source: str  # mesh_names or the training split's name (bc5cdr_train)
+    source: str  # mesh_names, or the training splits' names joined by + (bc5cdr_train+biored_train)
     evidence: str
 
 
@@ -197,29 +198,45 @@ def corpus_equivalences(
     lookup: Callable[[str, str], set[str]],
     source: str,
 ) -> list[Equivalence]:
-    """Old id -> current id from a training split's mention -> id pairs.
+    """Old id -> current id from one training split's mention -> id pairs (:func:`training_equivalences`
+    with the one split ``source``)."""
+    return training_equivalences({source: pairs}, is_known, lookup)
 
-    ``pairs`` have ``text``, ``label`` and ``concept_id`` (:class:`extract.linking.knowledge_base.CorpusPair`);
-    an id ``is_known`` rejects is old; ``lookup(text, label)`` is the linker's exact lookup over the
-    vocabularies' concepts (the ids it finds).  An old id gets the current id its mentions are linked
-    to when every mention that links at all links to exactly that one id, and at least half of its
-    distinct mention texts link (an abbreviation such as "VNB" for vinorelbine does not link; a name
-    the vocabularies hold for another record, "Grape seed extract" among "GSPE" and "IH636 grape
-    seed proanthocyanidin extract", is not enough).
+
+def training_equivalences(
+    splits: Mapping[str, Iterable],
+    is_known: Callable[[str], bool],
+    lookup: Callable[[str, str], set[str]],
+) -> list[Equivalence]:
+    """Old id -> current id from the mention -> id pairs of the training splits ``splits`` (name ->
+    pairs), pooled: an id's mentions in every split are judged together.
+
+    Pairs have ``text``, ``label`` and ``concept_id`` (:class:`extract.linking.knowledge_base.CorpusPair`);
+    a ``MESH:`` id ``is_known`` rejects is old (ids of other vocabularies, OMIM's, are not MeSH's old
+    ids: their mentions may name a broader MeSH concept, "SCA6" -> Spinocerebellar Ataxias);
+    ``lookup(text, label)`` is the linker's exact lookup over the vocabularies' concepts (the ids it
+    finds).  An old id gets the current id its mentions are linked to when every mention that links
+    at all links to exactly that one id, and at least half of its distinct mention texts link (an
+    abbreviation such as "VNB" for vinorelbine does not link; a name the vocabularies hold for another
+    record, "Grape seed extract" among "GSPE" and "IH636 grape seed proanthocyanidin extract", is not
+    enough).  ``source`` is the names of the splits whose mentions link, joined by ``+``.
     """
     votes: dict[str, Counter] = defaultdict(Counter)
     texts: dict[str, Counter] = defaultdict(Counter)
     all_texts: dict[str, set[str]] = defaultdict(set)
     mentions: Counter = Counter()
-    for pair in pairs:
-        if is_known(pair.concept_id):
-            continue
-        mentions[pair.concept_id] += 1
-        all_texts[pair.concept_id].add(pair.text.lower())
-        found = lookup(pair.text, pair.label)
-        if found:
-            votes[pair.concept_id][tuple(sorted(found))] += 1
-            texts[pair.concept_id][pair.text.lower()] += 1
+    voters: dict[str, dict[str, None]] = defaultdict(dict)  # split names in the given order
+    for split, pairs in splits.items():
+        for pair in pairs:
+            if not pair.concept_id.startswith("MESH:") or is_known(pair.concept_id):
+                continue
+            mentions[pair.concept_id] += 1
+            all_texts[pair.concept_id].add(pair.text.lower())
+            found = lookup(pair.text, pair.label)
+            if found:
+                votes[pair.concept_id][tuple(sorted(found))] += 1
+                texts[pair.concept_id][pair.text.lower()] += 1
+                voters[pair.concept_id][split] = None
     out = []
     for old, counter in sorted(votes.items()):
         if len(counter) != 1:
@@ -231,5 +248,5 @@ def corpus_equivalences(
             continue  # most of its names do not link
         shown = ", ".join(f"'{t}'" for t, _ in texts[old].most_common(3))
         evidence = f"{n} of {mentions[old]} training mentions ({shown}) link to it"
-        out.append(Equivalence(old, ids[0], source, evidence))
+        out.append(Equivalence(old, ids[0], "+".join(voters[old]), evidence))
     return out

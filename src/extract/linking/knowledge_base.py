@@ -25,9 +25,11 @@ Sources (all read by path, never copied):
   cross-references name, else the MeSH chemical its name (or most synonyms) names;
   others stay ``DRUGBANK:``;
 * the equivalence table old id -> current id (:mod:`extract.linking.equivalence`), from the MeSH
-  files' own records and the BC5CDR training split's pairs: an old id's concept (a supplementary
-  C-number MeSH later made a descriptor) is merged into the current one, and training pairs and
-  DrugBank joins naming an old id count for the current one; the table is saved with the linker.
+  files' own records and the pairs of all three training splits (pooled; BioRED train calls
+  celecoxib ``C105934``): an old id's concept (a supplementary C-number MeSH later made a
+  descriptor) is merged into the current one, and training pairs (aliases, priors, composites)
+  and DrugBank joins naming an old id count for the current one, which keeps its vocabulary name
+  and drug classes; the table is saved with the linker.
 
 Every concept carries one label (``CHEMICAL`` or ``DISEASE``) and an ontology.
 """
@@ -45,9 +47,9 @@ from pathlib import Path
 from extract.linking.equivalence import (
     Equivalence,
     EquivalenceTable,
-    corpus_equivalences,
     mesh_equivalences,
     mesh_record_ids,
+    training_equivalences,
 )
 from extract.linking.normalize import inverted_forms, normalize
 from extract.schemas import CHEMICAL, DISEASE
@@ -395,23 +397,26 @@ class KnowledgeBaseBuilder:
 
         return lookup
 
-    def add_equivalence_sources(self, vocab: VocabFiles, train_name: str, train: Path, exclude: set[str]) -> None:
-        """The equivalence table: the MeSH files' own records first, then the training split
-        ``train`` (PMIDs of ``exclude`` left out) against the vocabularies' concepts (call before
-        any corpus is added: the lookup must see vocabulary names only)."""
+    def add_equivalence_sources(self, vocab: VocabFiles, splits: dict[str, Path], exclude: set[str]) -> None:
+        """The equivalence table: the MeSH files' own records first, then the training splits
+        ``splits`` (name -> PubTator file, PMIDs of ``exclude`` left out), pooled, against the
+        vocabularies' concepts (call before any corpus is added: the lookup must see vocabulary names
+        only).  Old ids merge into their current concepts (:meth:`add_equivalences`); the corpora added
+        afterwards count their pairs for the current id (aliases, priors, composites)."""
         from_mesh = mesh_equivalences(vocab)
         merged = self.add_equivalences(from_mesh)
         records = mesh_record_ids(vocab)
-        from_train = corpus_equivalences(
-            read_corpus_pairs(train, exclude),
+        from_train = training_equivalences(
+            {name: read_corpus_pairs(path, exclude) for name, path in splits.items()},
             lambda cid: cid in records or cid in self.concepts or cid in self.equivalences,
             self.vocabulary_lookup(),
-            train_name,
         )
         merged += self.add_equivalences(from_train)
+        per_split = Counter(name for entry in from_train for name in entry.source.split("+"))
         self.sources["equivalences"] = {
             "mesh_names": len(from_mesh),
-            train_name: len(from_train),
+            "training_splits": len(from_train),
+            **{f"from_{name}": per_split[name] for name in splits},
             "merged_concepts": merged,
         }
 
@@ -749,11 +754,15 @@ def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
     builder.add_hpo(vocab.hpo_obo, umls_to_mesh)
     builder.add_mesh(vocab, diseases=False)
     builder.add_hpo_mesh_xrefs(vocab)
-    bc5cdr_train = corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt"
-    builder.add_equivalence_sources(vocab, "bc5cdr_train", bc5cdr_train, dev_pmids)
-    builder.add_corpus("bc5cdr_train", bc5cdr_train, dev_pmids, primary=True)
-    builder.add_composites("bc5cdr_train", bc5cdr_train, dev_pmids)
-    builder.add_corpus("ncbi_disease_train", corpora / "ncbi_disease" / "NCBItrainset_corpus.txt", dev_pmids)
-    builder.add_corpus("biored_train", corpora / "biored" / "Train.PubTator", dev_pmids)
+    training = {
+        "bc5cdr_train": corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
+        "ncbi_disease_train": corpora / "ncbi_disease" / "NCBItrainset_corpus.txt",
+        "biored_train": corpora / "biored" / "Train.PubTator",
+    }
+    builder.add_equivalence_sources(vocab, training, dev_pmids)
+    builder.add_corpus("bc5cdr_train", training["bc5cdr_train"], dev_pmids, primary=True)
+    builder.add_composites("bc5cdr_train", training["bc5cdr_train"], dev_pmids)
+    builder.add_corpus("ncbi_disease_train", training["ncbi_disease_train"], dev_pmids)
+    builder.add_corpus("biored_train", training["biored_train"], dev_pmids)
     builder.add_drugbank_by_xrefs(vocab)
     return builder.result()
