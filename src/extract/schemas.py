@@ -183,7 +183,8 @@ RELATIONS = pa.schema(
             "tail_concept_id",
             pa.string(),
             "Tail concept id, when linked; a drug_adverse_event names MeSH's drug-induced form of it where there is "
-            "one (Psychotic Disorders -> Psychoses, Substance-Induced; data/drug_induced)",
+            "one (Psychotic Disorders -> Psychoses, Substance-Induced; data/drug_induced), any other type the plain "
+            "disease of a drug-induced concept unless the mention says induced (entities keeps the linker's concept)",
         ),
         _f(
             "head_drug_classes",
@@ -226,7 +227,8 @@ DOCUMENT_RELATIONS = pa.schema(
             "Tail concept (or normalized text when unlinked); a mention naming several concepts "
             "(entities.concept_ids: 'hemorrhagic cystitis' -> Hemorrhage, Cystitis) gives a row for each, with the "
             "same evidence; a drug_adverse_event names MeSH's drug-induced form of it where there is one (Psychotic "
-            "Disorders -> Psychoses, Substance-Induced; data/drug_induced)",
+            "Disorders -> Psychoses, Substance-Induced; data/drug_induced), any other type the plain disease of a "
+            "drug-induced concept unless the mention says induced; a disease_manifestation's head likewise",
             False,
         ),
         _f(

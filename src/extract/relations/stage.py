@@ -14,9 +14,10 @@ from extract import schemas
 from extract.nlp.inference_ops import one_thread
 from extract.parallel import WorkerPool, chunk_size, fork_map, workers_available
 from extract.rejects import Reject
-from extract.relations.drug_induced import adverse_event_concept
+from extract.relations.drug_induced import adverse_event_concept, relation_concept
 from extract.relations.memo import release as release_memo
 from extract.relations.types import (
+    DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
     DRUG_TREATS_DISEASE,
     DocumentView,
@@ -144,10 +145,10 @@ def relation_rows(
             "tail_entity_id": c.tail.entity_id,
             "head_text": c.head.text,
             "tail_text": c.tail.text,
-            "head_concept_id": c.head.concept_id,
-            "tail_concept_id": adverse_event_concept(c.tail.concept_id)
-            if c.type == DRUG_ADVERSE_EVENT
-            else c.tail.concept_id,
+            "head_concept_id": relation_concept(c.type, c.head.concept_id, c.head.text)
+            if c.type == DISEASE_MANIFESTATION
+            else c.head.concept_id,
+            "tail_concept_id": relation_concept(c.type, c.tail.concept_id, c.tail.text),
             "head_drug_classes": list(c.head.drug_classes) if c.head.drug_classes else None,
             "sentence_index": -1 if index is None else index,
             "evidence": view.text[start:end],
@@ -209,9 +210,10 @@ def aggregate_document_relations(
     groups: dict[tuple, list[dict]] = {}
     for r in [*rows, *(cross or [])]:
         for head in entity_keys[r["head_entity_id"]]:
+            if r["type"] == DISEASE_MANIFESTATION:
+                head = relation_concept(r["type"], head, r["head_text"])
             for tail in entity_keys[r["tail_entity_id"]]:
-                if r["type"] == DRUG_ADVERSE_EVENT:
-                    tail = adverse_event_concept(tail)
+                tail = relation_concept(r["type"], tail, r["tail_text"])
                 groups.setdefault((r["doc_id"], r["type"], head, tail), []).append(r)
     # pairs a sentence states as an adverse event: the same pair read as a treatment only across sentences is the
     # adverse-event paper's drug and event again ("amiodarone ... pulmonary fibrosis", "nifedipine-induced GH"), not
