@@ -198,3 +198,44 @@ def test_a_signal_to_the_process_group_stops_serve(tmp_path, signum, code):
             kill_group(proc)
     assert proc.returncode == code, log.read_text()[-3000:]
     assert not left, left
+
+
+@pytest.mark.slow
+def test_a_sigterm_to_the_process_group_stops_serve_in_the_middle_of_a_run(tmp_path):
+    """`serve` with a scheduled run in flight: the group's SIGTERM also reached the `prefect server start` that
+    `serve` runs, and the runner then retried its API calls against the dead server for about 3.5 minutes and exited
+    1.  The server is now deaf to the group's signals; `serve` records the interrupted stage and exits 143 within
+    seconds, leaving no process behind.  Waits for the cron's next minute (up to 60 s)."""
+    import shutil
+
+    watch, out, log = tmp_path / "watch", tmp_path / "out", tmp_path / "stdout.txt"
+    watch.mkdir()
+    shutil.copy(ROOT / "data" / "samples" / "pubmed_sample.xml", watch)
+    env = cli_env(tiny_ner_model(tmp_path), BIOMED_EXTRACT_WATCH_MIN_AGE="0", BIOMED_EXTRACT_TEST_WRITE_DELAY="1")
+    argv = ["serve", "--watch", str(watch), "--cron", "* * * * *", "--out", str(out)]
+    with (
+        open(log, "w") as stdout,
+        _spawn([sys.executable, "-m", "pipelines.cli", *argv], env, stdout=stdout, stderr=subprocess.STDOUT) as proc,
+    ):
+        try:
+            deadline = time.monotonic() + 300
+            while not list(out.glob("entities/batch_id=*/.*.tmp")):  # a scheduled run's ner stage has begun
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.05)
+            started = time.monotonic()
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"serve still ran 90 s after SIGTERM: {log.read_text()[-3000:]}")
+            seconds = time.monotonic() - started
+            left = _wait_for_empty_group(proc.pid)
+        finally:
+            kill_group(proc)
+    assert proc.returncode == 143, log.read_text()[-3000:]
+    assert seconds < 60, seconds
+    assert not left, left
+    batches = store.list_batches(out, "runs")
+    runs = [r for b in batches for r in store.read_partition(out, "runs", b).to_pylist()]
+    assert any(r["stage"] == "ner" and r["status"] == "failed" for r in runs), runs
+    assert not any(store.has_partition(out, "entities", b) for b in batches)
