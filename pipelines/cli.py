@@ -359,6 +359,18 @@ def _not_an_output_folder(out_dir: Path) -> str | None:
     return f"no table's batch folder such as documents/batch_id=B or runs/batch_id=B, no run lock {LOCK_NAME}"
 
 
+def _output_folder(out: Path | None) -> Path:
+    """``--out`` as an output folder; exit 2 with the reason when it is not one (check, summarize, report, show,
+    audit read what `run --out` wrote)."""
+    out_dir = _out(out)
+    problem = _not_an_output_folder(out_dir)
+    if problem:
+        _fail(
+            f"{out_dir} is not an output folder ({problem}); give --out the folder `run --out` wrote", code=EXIT_USAGE
+        )
+    return out_dir
+
+
 @app.command(epilog="Exit status: 0 no violation; 1 violations (listed on stderr); 2 not an output folder.")
 def check(out: OutOption = None) -> None:
     """Verify the accounting, references and offsets of an output folder; exit 1 on any violation.
@@ -375,12 +387,7 @@ def check(out: OutOption = None) -> None:
     from extract import store
     from extract.check import check_output
 
-    out_dir = _out(out)
-    problem = _not_an_output_folder(out_dir)
-    if problem:
-        _fail(
-            f"{out_dir} is not an output folder ({problem}); give --out the folder `run --out` wrote", code=EXIT_USAGE
-        )
+    out_dir = _output_folder(out)
     report = check_output(out_dir)
     tables = {k: v for k, v in report.counts.items() if k not in ("stale_temp_files", "violations")}
     others = {k: v for k, v in report.counts.items() if k not in tables}
@@ -402,7 +409,7 @@ def summarize(out: OutOption = None, wait: WaitOption = 0) -> None:
 
     _set_wait(wait)
     try:
-        pairs = summarize_pairs(_out(out))
+        pairs = summarize_pairs(_output_folder(out))
     except OutputLockedError as exc:
         _fail(str(exc), code=EXIT_LOCKED)
     console.print(f"{pairs.num_rows} concept pairs -> {_out(out) / 'concept_pairs'}")
@@ -416,7 +423,7 @@ def report(out: OutOption = None, html: HtmlOption = None) -> None:
     """Write the self-contained HTML report of the output folder (default OUT/report.html) and print its path."""
     from extract.reporting.html import write_report
 
-    print(write_report(_out(out), html))
+    print(write_report(_output_folder(out), html))
 
 
 @app.command()
@@ -430,7 +437,7 @@ def show(
     from extract.reporting.document import DocumentNotFoundError, write_document
 
     try:
-        print(write_document(_out(out), doc_id, html))
+        print(write_document(_output_folder(out), doc_id, html))
     except DocumentNotFoundError as exc:
         _fail(str(exc))
 
@@ -712,8 +719,7 @@ def audit_sample(
     """Write the audit items of an output: 100 rows per relation type and the top 30 adverse-event pairs."""
     from extract.evaluation.audit import draw_sample, write_items
 
-    if not out.exists():
-        _fail(f"output folder {out} not found")
+    out = _output_folder(out)
     n = write_items(file, draw_sample(out, seed=seed))
     console.print(f"{n} items written to {file}")
 
@@ -730,8 +736,7 @@ def audit_score(
     from extract.evaluation.audit import score as audit_score_output
     from extract.evaluation.audit import write_items
 
-    if not out.exists():
-        _fail(f"output folder {out} not found")
+    out = _output_folder(out)
     result = audit_score_output(out, judgments, seed=seed)
     items = result.pop("unjudged_items")
     if unjudged is not None:

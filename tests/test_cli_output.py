@@ -88,6 +88,20 @@ def test_check_refuses_a_folder_that_is_not_an_output_folder(redirected_run, tmp
         assert "batches" not in res.stdout and "ok" not in res.stdout
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["summarize"], ["report"], ["show", "PMID:1"], ["audit", "score"], ["audit", "sample", "--file", "items.jsonl"]],
+)
+def test_commands_that_read_an_output_refuse_a_folder_that_is_not_one(command, tmp_path):
+    """As ``check`` does: summarize would write a concept_pairs table into any folder, report an empty report."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = CliRunner().invoke(app, [*command, "--out", str(empty)], env={"COLUMNS": None})
+    assert res.exit_code == 2, res.output
+    assert f"{empty} is not an output folder" in " ".join(res.stderr.split()), res.stderr
+    assert list(empty.iterdir()) == []
+
+
 def test_check_takes_an_output_whose_every_document_was_rejected(tmp_path):
     """Ingest (the library's stage, no Prefect) of two files that give no document: the output folder holds the
     files and rejects tables (and no lock: only ``run``, ``stage`` and ``summarize`` take one)."""
