@@ -403,9 +403,16 @@ def write_clean(out: Path, batch_id: str, n_in: int, results: list[CleanResult])
     store.write_partition(out, "documents", batch_id, documents)
     store.write_partition(out, "sentences", batch_id, sentences)
     _write_rejects(out, "clean", batch_id, rejects)
-    return StageOutcome(
-        "clean", batch_id, n_in, documents.num_rows, len(rejects), detail={"sentences": sentences.num_rows}
-    )
+    detail = {"sentences": sentences.num_rows, **_boilerplate_detail(results)}
+    return StageOutcome("clean", batch_id, n_in, documents.num_rows, len(rejects), detail=detail)
+
+
+def _boilerplate_detail(results: list[CleanResult]) -> dict:
+    """``runs.detail`` of clean: the web-page lines and characters dropped as boilerplate."""
+    return {
+        "boilerplate_lines_removed": sum(r.boilerplate_lines_removed for r in results),
+        "boilerplate_chars_removed": sum(r.boilerplate_chars_removed for r in results),
+    }
 
 
 # ---------------------------------------------------------------- ner
@@ -667,7 +674,10 @@ class StageOutput:
             self.writers[name].write(table)
         self.rejects.extend(result.rejects)
         self.version = self.version or getattr(result, "model_version", None) or None
-        if self.stage == "ner":
+        if self.stage == "clean":
+            self._count("boilerplate_lines_removed", result.boilerplate_lines_removed)
+            self._count("boilerplate_chars_removed", result.boilerplate_chars_removed)
+        elif self.stage == "ner":
             entities = result.entities
             self._count("linked", pc.sum(pc.is_valid(entities["concept_id"])).as_py() or 0)
             self._count("negated", pc.sum(entities["negated"]).as_py() or 0)
@@ -685,7 +695,7 @@ class StageOutput:
         main = STAGE_OUTPUTS[self.stage][0]
         detail = dict(self.detail)
         if self.stage == "clean":
-            detail = {"sentences": self.writers["sentences"].num_rows}
+            detail = {"sentences": self.writers["sentences"].num_rows, **detail}
         elif self.stage == "ner":
             detail = {"linked": detail.get("linked", 0), "negated": detail.get("negated", 0)}
         return StageOutcome(

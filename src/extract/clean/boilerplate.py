@@ -6,7 +6,11 @@ affiliations), prose (the abstract and body paragraphs), headings, keywords,
 and end matter that starts the tail to drop (reference list, "CrossRef PubMed
 Google Scholar" link debris, copyright, "Authors and Affiliations", statistics,
 "Request permissions", disclosures).  The first prose paragraph is the
-abstract; the title is the best title-like front-matter line.
+abstract; the title is the best title-like front-matter line.  Boilerplate words count only
+where a line looks like boilerplate (a heading, a label, a short non-prose line): a paragraph that
+says "(copyright IBM Corp)" or starts "Notes from the clinic ..." is article text.  What is dropped
+is counted (``dropped_lines``/``dropped_chars``); a page left with no sentence of prose has
+``has_prose`` false (the clean stage rejects it as ``no_text``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Lines after which nothing is article content.
+# Lines after which nothing is article content.  A marker counts only where it looks like a
+# heading: the whole line, followed by ":" / "." or a run-together capitalised word, or a line that
+# is not prose ("Statistics from Altmetric.com").  A paragraph that merely starts with the word
+# ("Notes from the anticoagulation clinic were reviewed ...") is article text.
 _END_MARKERS = re.compile(
     r"^(references|bibliography|literature cited|notes|copyright information|authors? and affiliations|"
     r"about this article|personalised recommendations|personalized recommendations|statistics from|"
@@ -24,17 +31,23 @@ _END_MARKERS = re.compile(
     r"article metrics|related articles|share this article|permissions)\b",
     re.I,
 )
+_HEADING_RUN_ON = re.compile(r"^\s*($|[:.\u2013\u2014-]|[A-Z])")
 _REFERENCE_DEBRIS = re.compile(r"(CrossRef|PubMed|Google Scholar|PubMed ?Central|Web of Science|Scopus)\s*$", re.I)
 _LINK_DEBRIS = re.compile(r"\b(CrossRef\s*PubMed|PubMed\s*Google Scholar|CrossRef\s*Google Scholar)\b", re.I)
 _NUMBERED_ITEM = re.compile(r"^\s*(\d+\.\s*)+$")
+# Front matter and page furniture that is boilerplate wherever it appears: anchored at the start
+# of the line, the whole line, or phrases no article sentence uses.
 _FRONT_BOILERPLATE = re.compile(
-    r"(\|\s*Cite as|\bCite as\b|Email author|^\s*,?\s*Volume \d+|\bIssue \d+\b.*\bpp?\b|^\s*doi:|^\s*https?://|"
+    r"(Email author|^\s*,?\s*Volume \d+|^\s*doi:|^\s*https?://|"
     r"^article text$|^open access$|^download pdf$|^view article$|^abstract$|^summary$|^keywords?:?$|"
-    r"^received:|^accepted:|^published:|^first online:|^©|\bcopyright\b|all rights reserved|"
+    r"^received:|^accepted:|^published:|^first online:|^©|^copyright\b|all rights reserved|"
     r"^(case report|original article|research article|review article|short communication|letter|editorial|"
     r"brief report|clinical image|review)$)",
     re.I,
 )
+# Words that mark a citation or copyright line, but that article prose also uses ("SPSS 22
+# (copyright IBM Corp)", "issue 2 ... (p = 0.03)"): boilerplate only on a line that is not prose.
+_FRONT_BOILERPLATE_SHORT = re.compile(r"(\|\s*Cite as|\bCite as\b|\bIssue \d+\b.*\bpp?\b|\bcopyright\b)", re.I)
 _AFFILIATION = re.compile(
     r"\b(department|dept\.|centre|center|university|universit[àä]|hospital|institute|school of|faculty|"
     r"college|laborator(y|ies)|clinic|foundation|division)\b",
@@ -49,6 +62,8 @@ class PageStructure:
     title: str | None
     parts: list[tuple[str, str]] = field(default_factory=list)  # (section name, text) in order
     dropped_lines: int = 0
+    dropped_chars: int = 0  # characters of the dropped lines (and link debris cut out of kept lines)
+    has_prose: bool = True  # False: what is left is headings / debris, no sentence of article text
 
 
 def _is_prose(line: str) -> bool:
@@ -57,6 +72,31 @@ def _is_prose(line: str) -> bool:
     if len(words) < 12:
         return False
     return bool(re.search(r"[.!?]\s*$", line)) or bool(re.search(r"[a-z]{2}[.!?] [A-Z]", line))
+
+
+def _is_sentence(line: str) -> bool:
+    """Article text rather than a heading, label or debris line: prose, a short sentence, or a long run of words."""
+    words = line.split()
+    return _is_prose(line) or (len(words) >= 3 and bool(re.search(r"[a-z]{2}[.!?]\s*$", line))) or len(words) >= 12
+
+
+def is_front_boilerplate(line: str) -> bool:
+    """Front matter / page furniture; the citation and copyright words count only on a line that is not prose."""
+    return bool(_FRONT_BOILERPLATE.search(line)) or (
+        bool(_FRONT_BOILERPLATE_SHORT.search(line)) and not _is_prose(line)
+    )
+
+
+def is_end_marker(line: str) -> bool:
+    """A heading that starts the end matter ("References", "Funding:", "Statistics from Altmetric.com").
+
+    A prose paragraph that only starts with such a word ("Notes from the clinic were ...",
+    "Permissions aside, ...") is not one.
+    """
+    m = _END_MARKERS.match(line)
+    if not m:
+        return False
+    return bool(_HEADING_RUN_ON.match(line[m.end() :])) or not _is_prose(line)
 
 
 def _is_heading(line: str) -> bool:
@@ -105,7 +145,7 @@ def split_keywords(line: str) -> str:
 
 
 def _title_score(line: str) -> float:
-    if _FRONT_BOILERPLATE.search(line) or _BULLET.match(line) or _AFFILIATION.search(line):
+    if is_front_boilerplate(line) or _BULLET.match(line) or _AFFILIATION.search(line):
         return -1
     words = line.split()
     if len(words) < 3 or len(words) > 40:
@@ -117,37 +157,46 @@ def analyze_page(text: str, title: str | None = None) -> PageStructure:
     lines = [ln.strip() for ln in text.split("\n")]
     lines = [ln for ln in lines if ln]
     structure = PageStructure(title=title)
+
+    def drop(dropped: list[str]) -> None:
+        structure.dropped_lines += len(dropped)
+        structure.dropped_chars += sum(len(ln) for ln in dropped)
+
     # 1. Cut the tail: the first end marker or reference debris after the first prose paragraph.
     first_prose = next((i for i, ln in enumerate(lines) if _is_prose(ln) and not _REFERENCE_DEBRIS.search(ln)), None)
     if first_prose is None:
-        # No prose at all: keep non-boilerplate lines as one body part.
-        kept = [
-            ln
-            for ln in lines
-            if not (_FRONT_BOILERPLATE.search(ln) or _REFERENCE_DEBRIS.search(ln) or _NUMBERED_ITEM.match(ln))
-        ]
-        structure.dropped_lines = len(lines) - len(kept)
+        # No prose at all: cut the end matter (a page that is only a reference list), keep the
+        # non-boilerplate lines as one body part.
+        end = next((i for i, ln in enumerate(lines) if i > 0 and is_end_marker(ln)), len(lines))
+        drop(lines[end:])
+        kept = []
+        for ln in lines[:end]:
+            if is_front_boilerplate(ln) or _REFERENCE_DEBRIS.search(ln) or _NUMBERED_ITEM.match(ln):
+                drop([ln])
+            else:
+                kept.append(ln)
         if kept:
             if structure.title is None and len(kept) > 1:
                 structure.title = kept[0]
                 kept = kept[1:]
             structure.parts.append(("body", "\n".join(kept)))
+        structure.has_prose = any(_is_sentence(ln) for ln in kept)
         return structure
     end = len(lines)
     for i in range(first_prose + 1, len(lines)):
         ln = lines[i]
-        if _END_MARKERS.match(ln) or _REFERENCE_DEBRIS.search(ln) or _NUMBERED_ITEM.match(ln):
+        if is_end_marker(ln) or _REFERENCE_DEBRIS.search(ln) or _NUMBERED_ITEM.match(ln):
             end = i
             break
     front, content = lines[:first_prose], lines[first_prose:end]
-    structure.dropped_lines = len(lines) - end
+    drop(lines[end:])
     # 2. Title from the front matter.
     if structure.title is None:
         scored = [(_title_score(ln), -i, ln) for i, ln in enumerate(front)]
         scored = [s for s in scored if s[0] > 0]
         if scored:
             structure.title = max(scored)[2]
-    structure.dropped_lines += len(front) - (1 if structure.title in front else 0)
+    drop([ln for ln in front if ln != structure.title])
     # 3. Abstract, keywords, body sections.
     heading = "abstract"
     buffer: list[str] = []
@@ -159,11 +208,13 @@ def analyze_page(text: str, title: str | None = None) -> PageStructure:
 
     seen_abstract = False
     for ln in content:
-        ln = _LINK_DEBRIS.sub("", ln).strip()
+        cleaned = _LINK_DEBRIS.sub("", ln).strip()
+        structure.dropped_chars += len(ln) - len(cleaned)
+        ln = cleaned
         if not ln:
             continue
-        if _FRONT_BOILERPLATE.search(ln):
-            structure.dropped_lines += 1
+        if is_front_boilerplate(ln):
+            drop([ln])
             continue
         if _is_prose(ln):
             if heading == "abstract" and seen_abstract and not buffer:
@@ -182,4 +233,5 @@ def analyze_page(text: str, title: str | None = None) -> PageStructure:
             continue
         buffer.append(ln)
     flush()
+    structure.has_prose = any(_is_sentence(ln) for _, part in structure.parts for ln in part.split("\n"))
     return structure

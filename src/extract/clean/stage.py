@@ -22,17 +22,32 @@ class CleanResult:
     documents: pa.Table
     sentences: pa.Table
     rejects: list[Reject] = field(default_factory=list)
+    boilerplate_lines_removed: int = 0  # lines of web pages dropped as boilerplate (front/end matter, debris)
+    boilerplate_chars_removed: int = 0  # their characters
 
 
-def clean_document(raw: dict) -> tuple[str, str | None, list[tuple[str, int, int]]]:
-    """Clean one raw document row; return (text, title, sections) with offsets into text."""
+@dataclass
+class CleanedDocument:
+    text: str
+    title: str | None
+    sections: list[tuple[str, int, int]]  # (name, start, end) offsets into text
+    dropped_lines: int = 0
+    dropped_chars: int = 0
+    has_prose: bool = True
+
+
+def clean_document(raw: dict) -> CleanedDocument:
+    """Clean one raw document row: text, title, sections with offsets into text, what was dropped."""
     fmt = raw["format"]
     title = normalize_inline(raw["title"]) if raw.get("title") else None
     parts: list[tuple[str, str]]
+    dropped_lines = dropped_chars = 0
+    has_prose = True
     if fmt in ("webpage", "html"):
         page = analyze_page(normalize_text(raw["text"]), title)
         title = normalize_inline(page.title) if page.title else None
         parts = page.parts
+        dropped_lines, dropped_chars, has_prose = page.dropped_lines, page.dropped_chars, page.has_prose
     else:
         text = raw["text"]
         spans = [(s["name"], s["start"], s["end"]) for s in (raw.get("sections") or [])]
@@ -58,16 +73,17 @@ def clean_document(raw: dict) -> tuple[str, str | None, list[tuple[str, int, int
         sections.append((normalize_inline(name) or "body", pos, pos + len(body)))
         pieces.append(body)
         pos += len(body)
-    return "".join(pieces), title, sections
+    return CleanedDocument("".join(pieces), title, sections, dropped_lines, dropped_chars, has_prose)
 
 
 def clean_documents(raw_documents: pa.Table) -> CleanResult:
     doc_rows: list[dict] = []
     sentence_rows: list[dict] = []
     rejects: list[Reject] = []
+    removed_lines = removed_chars = 0
     for raw in raw_documents.to_pylist():
         try:
-            text, title, sections = clean_document(raw)
+            cleaned = clean_document(raw)
         except Exception as exc:  # one bad document must not stop the batch
             rejects.append(
                 Reject(
@@ -79,13 +95,23 @@ def clean_documents(raw_documents: pa.Table) -> CleanResult:
                 )
             )
             continue
-        if not text.strip():
+        text, title, sections = cleaned.text, cleaned.title, cleaned.sections
+        removed_lines += cleaned.dropped_lines
+        removed_chars += cleaned.dropped_chars
+        if not text.strip() or not cleaned.has_prose:
+            if not text.strip():
+                detail = "nothing left after boilerplate removal"
+            else:
+                left = text if len(text) <= 120 else text[:117] + "..."
+                detail = f"no sentence of article text after boilerplate removal, only headings/debris: {left!r}"
+            if cleaned.dropped_lines:
+                detail += f" ({cleaned.dropped_lines} lines, {cleaned.dropped_chars} characters removed as boilerplate)"
             rejects.append(
                 Reject(
                     source=f"{raw['source']}#{raw['source_index']}",
                     stage=STAGE,
                     reason="no_text",
-                    detail="nothing left after boilerplate removal",
+                    detail=detail,
                     doc_id=raw["doc_id"],
                 )
             )
@@ -131,4 +157,6 @@ def clean_documents(raw_documents: pa.Table) -> CleanResult:
         documents=schemas.to_table("documents", doc_rows),
         sentences=schemas.to_table("sentences", sentence_rows),
         rejects=rejects,
+        boilerplate_lines_removed=removed_lines,
+        boilerplate_chars_removed=removed_chars,
     )
