@@ -15,7 +15,7 @@ REASONS: dict[str, str] = {
     "unknown_format": "a file whose format could not be recognized",
     "unsupported_xml": "well-formed XML that is not PubMed, MEDLINE or JATS",
     "error_page": "an HTTP error, login or captcha page (e.g. HTML saved under an .xml name) instead of content",
-    "no_text": "a document without title or text",
+    "no_text": "a document without title or text, or a web page left with no sentence of prose after boilerplate removal",
     "duplicate_doc_id": "a document whose doc_id was already seen in the batch",
     "duplicate_content": "a document whose id and content are those of an earlier one in the batch "
     "(distinct ids with the same content are kept, see raw_documents.duplicate_of)",
