@@ -174,9 +174,18 @@ def ingest_batch(
             **({"deleted_pmids": len(result.deleted_pmids), "deleted_rows": removed} if result.deleted_pmids else {}),
             **({"superseded_rows": revised} if revised else {}),
             **({"deleted_again_rows": redeleted} if redeleted else {}),
+            **_ignored_annotations_detail(result.ignored_annotations),
         },
     )
     return result, outcome
+
+
+def _ignored_annotations_detail(ignored: list[str], examples: int = 10) -> dict:
+    """``runs.detail`` of ingest for PubTator annotation lines dropped from kept documents: their count and the
+    first ``examples`` ("<path>#<index> PMID:<pmid> line <n>: <what is wrong>")."""
+    if not ignored:
+        return {}
+    return {"pubtator_annotations_ignored": len(ignored), "pubtator_annotations_ignored_examples": ignored[:examples]}
 
 
 DELETION_PART_PREFIX = "deleted-by-"

@@ -46,6 +46,11 @@ Errors: with ``errors="raise"`` (default) a malformed block raises
 the 1-based line number; with ``errors="skip"`` the malformed block is skipped
 and reported through the optional ``on_error`` callback (the ingest stage turns
 these into rejects rows) — the reader then continues with the next block.
+A reader that wants the text only (the ingest stage) passes ``on_bad_annotation``:
+a mention line of the block's PMID that cannot be parsed or placed is then
+reported through it and dropped, and the block is kept; and
+``require_abstract=True`` makes a block without its ``PMID|a|`` line malformed
+(a damaged record: PubTator writes the line even for an empty abstract).
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ __all__ = [
     "unique_documents",
     "raw_document_rows",
     "split_relation_type",
+    "text_line_kind",
     "MAX_OFFSET_SHIFT",
 ]
 
@@ -198,6 +204,15 @@ def _loose(value: str) -> str:
     return "".join(ch if ch.isalnum() else " " for ch in value)
 
 
+def text_line_kind(line: str) -> str | None:
+    """``"t"`` for a title line (``PMID|t|...``), ``"a"`` for an abstract line, else None (annotation or other)."""
+    for kind in ("t", "a"):
+        marker = f"|{kind}|"
+        if marker in line[:40] and "\t" not in line.split(marker, 1)[0]:
+            return kind
+    return None
+
+
 class _Block:
     def __init__(self) -> None:
         self.lines: list[tuple[int, str]] = []
@@ -206,7 +221,13 @@ class _Block:
         self.lines.append((lineno, line))
 
 
-def _parse_block(block: _Block, source: str, repair_offsets: bool) -> PubtatorDocument:
+def _parse_block(
+    block: _Block,
+    source: str,
+    repair_offsets: bool,
+    on_bad_annotation: Callable[[PubtatorFormatError], None] | None = None,
+    require_abstract: bool = False,
+) -> PubtatorDocument:
     pmid: str | None = None
     title: str | None = None
     abstract: str | None = None
@@ -216,13 +237,14 @@ def _parse_block(block: _Block, source: str, repair_offsets: bool) -> PubtatorDo
     repaired = 0
     pending: list[tuple[int, list[str]]] = []
     for lineno, line in block.lines:
-        if "|t|" in line[:40] and "\t" not in line.split("|t|", 1)[0]:
+        kind = text_line_kind(line)
+        if kind == "t":
             head, body = line.split("|t|", 1)
             if title is not None:
                 raise PubtatorFormatError("second title line in block", line=lineno, source=source, pmid=pmid)
             pmid, title = head.strip(), body
             continue
-        if "|a|" in line[:40] and "\t" not in line.split("|a|", 1)[0]:
+        if kind == "a":
             head, body = line.split("|a|", 1)
             if pmid is None or head.strip() != pmid:
                 raise PubtatorFormatError("abstract line without matching title", line=lineno, source=source, pmid=pmid)
@@ -242,9 +264,25 @@ def _parse_block(block: _Block, source: str, repair_offsets: bool) -> PubtatorDo
         raise PubtatorFormatError("block has no title line", line=first_line, source=source)
     if not pmid:
         raise PubtatorFormatError("empty PMID", line=first_line, source=source)
-    if abstract is None:
-        abstract = ""
+    no_abstract = abstract is None
+    if no_abstract and require_abstract:
+        raise PubtatorFormatError(
+            f"the record has a title line but no abstract line ({pmid}|a|...): it is incomplete",
+            line=first_line,
+            source=source,
+            pmid=pmid,
+        )
+    abstract = abstract or ""
     text = f"{title} {abstract}"
+
+    def bad_annotation(message: str, lineno: int) -> None:
+        if no_abstract:
+            message += f"; the record has no abstract line ({pmid}|a|...), so offsets past the title find no text"
+        error = PubtatorFormatError(message, line=lineno, source=source, pmid=pmid)
+        if on_bad_annotation is None:
+            raise error
+        on_bad_annotation(error)
+
     for lineno, cols in pending:
         if len(cols) >= 6 and cols[1].strip().isdigit() and cols[2].strip().isdigit():
             start, end = int(cols[1]), int(cols[2])
@@ -258,12 +296,10 @@ def _parse_block(block: _Block, source: str, repair_offsets: bool) -> PubtatorDo
                     continue
                 fixed = _nearest(text, mtext, start) if (repair_offsets and mtext) else None
                 if fixed is None:
-                    raise PubtatorFormatError(
-                        f"mention {mtext!r} does not match text at {start}:{end} ({text[start:end]!r})",
-                        line=lineno,
-                        source=source,
-                        pmid=pmid,
+                    bad_annotation(
+                        f"mention {mtext!r} does not match text at {start}:{end} ({text[start:end]!r})", lineno
                     )
+                    continue
                 start, end = fixed, fixed + len(mtext)
                 repaired += 1
             mentions.append(PubtatorMention(start, end, mtext, mtype, _split_ids(cols[5], mtype)))
@@ -271,9 +307,7 @@ def _parse_block(block: _Block, source: str, repair_offsets: bool) -> PubtatorDo
             rtype = "|".join([cols[1].strip(), *(c.strip() for c in cols[4:] if c.strip())])
             relations.append((rtype, cols[2].strip(), cols[3].strip()))
         else:
-            raise PubtatorFormatError(
-                f"cannot parse annotation line with {len(cols)} columns", line=lineno, source=source, pmid=pmid
-            )
+            bad_annotation(f"cannot parse annotation line with {len(cols)} columns", lineno)
     return PubtatorDocument(pmid, title, abstract, mentions, relations, repaired=repaired, line=first_line)
 
 
@@ -283,15 +317,23 @@ def read_pubtator(
     errors: Literal["raise", "skip"] = "raise",
     on_error: Callable[[PubtatorFormatError], None] | None = None,
     repair_offsets: bool = True,
+    on_bad_annotation: Callable[[PubtatorFormatError], None] | None = None,
+    require_abstract: bool = False,
 ) -> Iterator[PubtatorDocument]:
     """Stream :class:`PubtatorDocument` objects from a path (plain or ``.gz``) or lines.
 
     ``errors="raise"`` raises :class:`PubtatorFormatError` on the first malformed
     block; ``errors="skip"`` skips it (calling ``on_error`` with the error) and goes on.
+    With ``on_bad_annotation`` a bad mention line is reported through it and dropped
+    instead (its block is kept); ``require_abstract`` rejects a block without an abstract line.
     """
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors must be 'raise' or 'skip', not {errors!r}")
     lines, name, close = _open_lines(source)
+
+    def parse(block: _Block) -> PubtatorDocument:
+        return _parse_block(block, name, repair_offsets, on_bad_annotation, require_abstract)
+
     try:
         block = _Block()
         lineno = 0
@@ -301,12 +343,12 @@ def read_pubtator(
                 block.add(lineno, line)
                 continue
             if block.lines:
-                doc = _handle(block, name, errors, on_error, repair_offsets)
+                doc = _handle(block, errors, on_error, parse)
                 block = _Block()
                 if doc is not None:
                     yield doc
         if block.lines:
-            doc = _handle(block, name, errors, on_error, repair_offsets)
+            doc = _handle(block, errors, on_error, parse)
             if doc is not None:
                 yield doc
     finally:
@@ -315,13 +357,12 @@ def read_pubtator(
 
 def _handle(
     block: _Block,
-    source: str,
     errors: str,
     on_error: Callable[[PubtatorFormatError], None] | None,
-    repair_offsets: bool,
+    parse: Callable[[_Block], PubtatorDocument],
 ) -> PubtatorDocument | None:
     try:
-        return _parse_block(block, source, repair_offsets)
+        return parse(block)
     except PubtatorFormatError as exc:
         if errors == "raise":
             raise

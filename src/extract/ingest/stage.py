@@ -18,7 +18,6 @@ from extract.ingest.decoding import (
     decode_text,
     detect_encoding,
     looks_binary,
-    stream_lines,
     xml_wide_encoding,
 )
 from extract.ingest.medline import (
@@ -27,6 +26,7 @@ from extract.ingest.medline import (
     scan_pmid_versions,
 )
 from extract.ingest.pmc import read_pmc
+from extract.ingest.pubtator_input import pubtator_records
 from extract.ingest.records import RawDocument, SourceError
 from extract.ingest.sources import (
     base_suffix,
@@ -60,6 +60,9 @@ class IngestResult:
     #: the caller removes them from the store (``stages.apply_deletions``).
     deleted_pmids: list[str] = field(default_factory=list)
     n_documents: int = 0
+    #: PubTator annotation lines dropped from documents that were kept ("<path>#<index> PMID:<pmid> line <n>:
+    #: <what is wrong>"): the annotations are not used, so a bad one costs no document (counted in ``runs.detail``).
+    ignored_annotations: list[str] = field(default_factory=list)
 
 
 def default_batch_id(inputs: list[str]) -> str:
@@ -124,7 +127,10 @@ def _as_utf8(head: bytes, wide: str | None) -> bytes:
 
 
 def _read_file(
-    path: Path, settings: Settings, on_delete: Callable[[list[tuple[str, int | None]]], None]
+    path: Path,
+    settings: Settings,
+    on_delete: Callable[[list[tuple[str, int | None]]], None],
+    on_ignored: Callable[[str], None] | None = None,
 ) -> tuple[str, Iterator[RawDocument | Reject]]:
     """Detect the format and return it with an iterator of documents and per-record rejects (raises SourceError).
 
@@ -192,7 +198,7 @@ def _read_file(
         raise SourceError("unknown_format", f"unrecognized file type {suffix or '(no suffix)'}")
     if fmt == "pubtator":
         encoding = detect_encoding(head, complete=len(head) < _HEAD_BYTES)
-        return fmt, _pubtator_records(path, gz, encoding, settings.max_doc_chars)
+        return fmt, pubtator_records(path, gz, encoding, settings.max_doc_chars, on_ignored)
     limit = 8 * settings.max_doc_chars
     with open_binary(path, gz) as fh:
         data = fh.read(limit + 1)
@@ -215,60 +221,6 @@ def _read_file(
         fmt, doc = "webpage", read_text_page(text, source)
     doc.input_cut = input_cut
     return fmt, iter([doc])
-
-
-def _pubtator_records(path: Path, gz: bool, encoding: str, max_doc_chars: int) -> Iterator[RawDocument | Reject]:
-    """Stream a PubTator file: one ``RawDocument`` per block, one ``malformed_pubtator`` reject per bad block.
-
-    ``source_index`` counts every block, bad ones included, so ``path#index``
-    names the same block in ``raw_documents`` and ``rejects``.  A line is read
-    up to a little more than ``max_doc_chars`` characters (the rest of it is
-    skipped and the document is then cut with a ``document_truncated`` reject).
-    A compressed file cut short keeps every block before the cut.
-    """
-    from extract.corpora.pubtator import PubtatorFormatError, read_pubtator
-
-    source = str(path)
-    bad_blocks: list[PubtatorFormatError] = []
-    index = 0
-
-    def malformed(exc: PubtatorFormatError) -> Reject:
-        message = str(exc).removeprefix(f"{exc.source}:{exc.line}: ")
-        return Reject(
-            source=f"{source}#{index}",
-            stage=STAGE,
-            reason="malformed_pubtator",
-            detail=f"line {exc.line}: {message}; the block was skipped, the rest of the file was read",
-            doc_id=f"PMID:{exc.pmid}" if exc.pmid else None,
-        )
-
-    with open_binary(path, gz) as fh:
-
-        def lines() -> Iterator[str]:
-            yield from stream_lines(fh, encoding, max_line_chars=max_doc_chars + 64)
-            if fh.truncated:
-                raise SourceError(
-                    "truncated_gzip", f"compressed stream ends early ({fh.error}); the block at the cut was not kept"
-                )
-
-        for doc in read_pubtator(lines(), errors="skip", on_error=bad_blocks.append):
-            for exc in bad_blocks:
-                yield malformed(exc)
-                index += 1
-            bad_blocks.clear()
-            yield RawDocument(
-                source=source,
-                source_index=index,
-                format="pubtator",
-                text=doc.abstract,
-                title=doc.title or None,
-                pmid=doc.pmid or None,
-                sections=[("abstract", 0, len(doc.abstract))] if doc.abstract else [],
-            )
-            index += 1
-        for exc in bad_blocks:
-            yield malformed(exc)
-            index += 1
 
 
 def _highest_pmid_versions(files: list[Path]) -> dict[str, tuple[int, str]]:
@@ -328,6 +280,7 @@ def ingest_paths(
     file_rows: list[dict] = []
     seen = SeenInBatch(_highest_pmid_versions(files))
     deletions = BatchDeletions()
+    ignored_annotations: list[str] = []
     n_total = 0
     for path in files:
         deleted: list[str] = []
@@ -340,7 +293,9 @@ def ingest_paths(
             rejects.append(Reject(source=str(path), stage=STAGE, reason="unreadable_file", detail=str(exc)))
             continue
         try:
-            fmt, documents = _read_file(path, settings, deletions.recorder(str(path), deleted))
+            fmt, documents = _read_file(
+                path, settings, deletions.recorder(str(path), deleted), ignored_annotations.append
+            )
             for doc in documents:
                 if isinstance(doc, Reject):  # a bad record inside a file that is otherwise read on
                     rejects.append(doc)
@@ -487,4 +442,5 @@ def ingest_paths(
         rejects=rejects,
         deleted_pmids=standing,
         n_documents=n_total,
+        ignored_annotations=ignored_annotations,
     )
