@@ -66,6 +66,28 @@ def test_pubtator_and_html_pages():
     assert "tracking" not in html["text"] and "Login" not in html["text"]
 
 
+def test_an_html_page_without_citation_meta_takes_its_h1_as_title(tmp_path):
+    """The browser tab's <title> ("Teriparatide and calcinosis – Osteoporos Int") is not the article's title; its
+    <h1> is.  A one- or two-word <h1> is more often the site's name: the <title> stays."""
+    body = "<p>Teriparatide, used for osteoporosis, sometimes results in mild and transient hypercalcemia.</p>"
+    (tmp_path / "article.html").write_text(
+        "<html><head><title>Teriparatide and calcinosis – Osteoporos Int</title></head><body>"
+        "<h1>Worsening of soft tissue dystrophic calcification in a patient treated with teriparatide</h1>"
+        f"{body}</body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "site.html").write_text(
+        "<html><head><title>Calcinosis cutis in systemic sclerosis</title></head><body><h1>Rheumatology</h1>"
+        f"{body}</body></html>",
+        encoding="utf-8",
+    )
+    docs = ingest_paths([str(tmp_path)], "b1").documents.to_pylist()
+    assert sorted(d["title"] for d in docs) == [
+        "Calcinosis cutis in systemic sclerosis",
+        "Worsening of soft tissue dystrophic calcification in a patient treated with teriparatide",
+    ]
+
+
 def test_doc_ids_and_batch_ids_are_stable():
     first = ingest_paths([str(SAMPLES)], "b1").documents["doc_id"].to_pylist()
     second = ingest_paths([str(SAMPLES)], "b1").documents["doc_id"].to_pylist()

@@ -54,6 +54,13 @@ def html_to_text(html: str) -> tuple[str | None, str]:
         title = meta_title["content"].strip()
     for tag in soup(["script", "style", "noscript", "template", "svg", "nav", "form", "button", "iframe"]):
         tag.decompose()
+    if title is None:
+        # the article's own heading before the browser tab's text ("Teriparatide and calcinosis – Osteoporos Int");
+        # a one- or two-word <h1> is more often the site's name than the article's title
+        heading = soup.body.find("h1") if soup.body is not None else None
+        words = heading.get_text(" ", strip=True) if heading is not None else ""
+        if len(words.split()) >= 3:
+            title = re.sub(r"\s+", " ", words)
     if soup.head is not None:
         if title is None and soup.title and soup.title.string:
             title = soup.title.string.strip()
