@@ -115,3 +115,18 @@ class HeadTagger:
             [(s.start_char, s.end_char) for s in doc.spans.get(HEAD_SPANS_KEY, [])]
             for doc in self.nlp.pipe(texts, batch_size=batch_size)
         ]
+
+
+@registry.architectures("extract.ListenerWindow.v1")
+def listener_window(width: int, upstream: str = "*", depth: int = 1, window_size: int = 1, maxout_pieces: int = 3):
+    """A listener of the shared encoder followed by window CNN layers of the head's own (more context for multi-word
+    effects than the shared encoder's ±4 tokens)."""
+    listener = registry.architectures.get("spacy.Tok2VecListener.v1")(width=width, upstream=upstream)
+    encoder = registry.architectures.get("spacy.MaxoutWindowEncoder.v2")(
+        width=width, window_size=window_size, maxout_pieces=maxout_pieces, depth=depth
+    )
+    from thinc.api import chain
+
+    model = chain(listener, encoder)
+    model.set_dim("nO", width)
+    return model
