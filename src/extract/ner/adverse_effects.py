@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 LABEL = "ADVERSE_EFFECT"
 SPANS_KEY = "adverse_effects"
+#: Where the NER model's own effect head (:mod:`extract.ner.effect_head`) writes every span it finds.
+HEAD_SPANS_KEY = "adverse_effects_head"
 SETTINGS_FILE = "adverse_effects.json"
 #: Token tags of the ``tagger`` architecture: begin / inside an effect, outside.
 BEGIN, INSIDE, OUTSIDE = f"B-{LABEL}", f"I-{LABEL}", "O"
@@ -185,8 +187,14 @@ class AdverseEffectTagger:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterable[Doc]:
-        if self.tagger is None:  # no tagger folder: nothing to tag
-            yield from docs
+        if self.tagger is None:  # no tagger of its own: the NER model's effect head, if it has one, tagged already
+            for doc in docs:
+                if HEAD_SPANS_KEY in doc.spans:
+                    parts = [(s.start, s.end) for s in self._parts(doc)]
+                    doc.spans[SPANS_KEY] = [
+                        s for s in doc.spans[HEAD_SPANS_KEY] if any(a <= s.start and s.end <= b for a, b in parts)
+                    ]
+                yield doc
             return
         docs = list(docs)
         parts: list[tuple[Doc, Span]] = [(doc, s) for doc in docs for s in self._parts(doc)]
@@ -215,15 +223,20 @@ def effect_spans(doc: Doc) -> list[Span]:
 
 @Language.factory(
     "extract_adverse_effects",
-    default_config={"model_path": "", "only_with_chemical": True},
+    default_config={"model_path": "", "only_with_chemical": True, "use_head": True},
 )
-def make_adverse_effects(nlp: Language, name: str, model_path: str, only_with_chemical: bool) -> AdverseEffectTagger:
-    """``model_path``: the tagger folder; empty: the newest ``models/ade-effects-*`` (none: the component tags
-    nothing)."""
+def make_adverse_effects(
+    nlp: Language, name: str, model_path: str, only_with_chemical: bool, use_head: bool
+) -> AdverseEffectTagger:
+    """``model_path``: the tagger folder; empty: the NER model's own effect head when the pipeline has one
+    (``use_head``: its spans of the sentences holding a drug are kept, no tagger runs), else the newest
+    ``models/ade-effects-*`` (none: the component tags nothing)."""
     from extract.settings import resolve_model_dir
 
-    folder = Path(model_path) if model_path else resolve_model_dir("", "ade-effects")
     component = AdverseEffectTagger(name=name, only_with_chemical=only_with_chemical)
+    if not model_path and use_head and "effect_head" in nlp.pipe_names:
+        return component
+    folder = Path(model_path) if model_path else resolve_model_dir("", "ade-effects")
     if folder is None or not (Path(folder) / SETTINGS_FILE).exists():
         if model_path:
             raise FileNotFoundError(f"no adverse-effect tagger in {model_path}")

@@ -34,7 +34,7 @@ from spacy.util import load_config, load_model_from_config, registry
 from thinc.api import Config
 
 # Imported for their registered factories and tokenizer, which the config names.
-from extract.ner import lexicon, lexicon_features, postprocess  # noqa: F401
+from extract.ner import effect_head, lexicon, lexicon_features, postprocess  # noqa: F401
 from extract.nlp import tokenizer  # noqa: F401
 from extract.nlp.inference_ops import use_gemm
 from extract.nlp.vectors import load_cached_vectors
@@ -112,14 +112,18 @@ def _place_ner_pipes(config: Config, ner_pipes: list[str]) -> None:
     config["nlp"]["pipeline"] = rest[:at] + ner_pipes + rest[at:]
 
 
-def _switched_off(settings: Settings, linker_dir: Path | None, wanted: set[str]) -> set[str]:
+def _switched_off(
+    settings: Settings, linker_dir: Path | None, wanted: set[str], model_dir: Path | None = None
+) -> set[str]:
     """Post-processing pipes the settings switch off or that need a linker index there is not."""
     off = set()
     if not settings.drug_classes:
         off.add("extract_drug_classes")
     if not settings.biologic_drugs:
         off.add("extract_biologic_drugs")
-    if not settings.ade_effects or resolve_model_dir("", "ade-effects") is None:
+    if not settings.ade_effects or (
+        resolve_model_dir("", "ade-effects") is None and not effect_head.has_effect_head(model_dir)
+    ):
         off.add("extract_adverse_effects")
     if linker_dir is None:
         off.update({"extract_biologic_drugs", "extract_disease_names", "extract_linker"})
@@ -172,7 +176,7 @@ def build_ner_nlp(
     _place_ner_pipes(config, ner_pipes)
     pipeline = config["nlp"]["pipeline"]
     wanted = set(pipeline) if only is None else set(only)
-    exclude = {name for name in pipeline if name not in wanted} | _switched_off(settings, linker_dir, wanted)
+    exclude = {name for name in pipeline if name not in wanted} | _switched_off(settings, linker_dir, wanted, model_dir)
     # Interpolated first: spaCy resolves [nlp] (the vectors callback) without [paths].
     nlp = load_model_from_config(config.interpolate(), auto_fill=True, exclude=sorted(exclude))
     use_gemm(nlp, settings.ner_gemm)

@@ -41,7 +41,7 @@ from extract.ner.adverse_effects import LABEL, AdverseEffectTagger, bio_tags
 from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import PROJECT_ROOT, get_settings, resolve_model_dir
 
-__all__ = ["DEFAULT_CONFIG", "TaggerStats", "effect_docs", "train_tagger", "train_shipped_tagger"]
+__all__ = ["DEFAULT_CONFIG", "TaggerStats", "effect_docs", "effect_tag_docs", "train_tagger", "train_shipped_tagger"]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,19 @@ def effect_docs(sentences: Sequence[AdeSentence], nlp=None, stats: TaggerStats |
         else:
             stats.negative_sentences += 1
     return docs
+
+
+def effect_tag_docs(sentences: Sequence[AdeSentence], nlp=None, stats: TaggerStats | None = None) -> list[Doc]:
+    """One Doc per sentence with its effects as BIO token tags and *no* entity annotation: the training documents of
+    the NER model's effect head (:mod:`extract.ner.effect_head`), on which the CHEMICAL / DISEASE loss is missing."""
+    nlp = nlp or make_blank_nlp()
+    out = []
+    for doc in effect_docs(sentences, nlp, stats):
+        tagged = nlp.make_doc(doc.text)
+        for token, tag in zip(tagged, bio_tags(doc), strict=True):
+            token.tag_ = tag
+        out.append(tagged)
+    return out
 
 
 def _split(sentences: Sequence[AdeSentence], every: int = 10) -> tuple[list[AdeSentence], list[AdeSentence]]:

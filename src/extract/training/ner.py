@@ -29,7 +29,10 @@ from typing import Any
 
 import spacy
 from spacy.cli.train import train as spacy_train
+from spacy.tokens import DocBin
+from spacy.util import load_config
 
+from extract.ner import effect_head as _effect_head  # noqa: F401  (registers the component)
 from extract.ner import lexicon_features as _lexicon_features  # noqa: F401  (registers the component)
 from extract.nlp.tokenizer import make_blank_nlp
 from extract.settings import PROJECT_ROOT
@@ -44,8 +47,9 @@ log = logging.getLogger(__name__)
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "ner-lexicon.cfg"
 #: Extra corpora of the shipped model.
 DEFAULT_EXTRA_CORPORA: tuple[str, ...] = ("biored_train", "biored_dev")
-#: Components a packaged NER model may contain (``ner`` last; no parser/senter).
-ALLOWED_PIPES = frozenset({"extract_lexicon_features", "lexicon_features", "ner"})
+#: Components a packaged NER model may contain (no parser/senter): with the adverse-effect head
+#: (``configs/ner-effects-multitask.cfg``) a shared ``tok2vec`` that ``ner`` and ``effect_head`` listen to.
+ALLOWED_PIPES = frozenset({"extract_lexicon_features", "lexicon_features", "tok2vec", "ner", "effect_head"})
 WORK_DIR = PROJECT_ROOT / "data" / "work"
 
 
@@ -68,6 +72,7 @@ def prepare_data(
     include_dev_in_train: bool = False,
     limit: int | None = None,
     corpora_dir: Path | None = None,
+    effect_sentences: Sequence | None = None,
 ) -> dict[str, Any]:
     """Write ``train.spacy`` and ``dev.spacy`` to ``work_dir``; return paths and conversion stats.
 
@@ -89,12 +94,22 @@ def prepare_data(
         train_specs, nlp, train_path, exclude_pmids=exclude, limit=limit, corpora_dir=corpora_dir
     )
     dev_stats = write_docbin([dev_spec], nlp, dev_path, limit=limit, corpora_dir=corpora_dir)
+    effect_stats = None
+    if effect_sentences:
+        # ADE sentences for the effect head: BIO tags, no entities (their CHEMICAL / DISEASE loss is missing)
+        from extract.training.adverse_effects import TaggerStats, effect_tag_docs
+
+        effect_stats = TaggerStats()
+        docs = list(DocBin().from_disk(train_path).get_docs(nlp.vocab))
+        docs += effect_tag_docs(effect_sentences[:limit] if limit else effect_sentences, nlp, effect_stats)
+        DocBin(docs=docs).to_disk(train_path)
     return {
         "train": train_path,
         "dev": dev_path,
         "train_stats": train_stats,
         "dev_stats": dev_stats,
         "excluded_dev_pmids": len(exclude),
+        "effect_stats": effect_stats,
     }
 
 
@@ -112,6 +127,7 @@ def train_ner(
     overrides: Mapping[str, Any] | None = None,
     limit: int | None = None,
     corpora_dir: Path | None = None,
+    exclude_ade_pmids: Sequence[str] = (),
 ) -> Path:
     """Train, evaluate and package ``<output_dir>/ner-<version>/``; return that folder.
 
@@ -135,6 +151,8 @@ def train_ner(
         work_dir: where DocBins and checkpoints go (default ``data/work/ner-<version>``).
         overrides: further spaCy config overrides (``{"training.patience": 500}``).
         limit: documents per corpus (tests).
+        exclude_ade_pmids: with a config holding the adverse-effect head (``effect_head``), the ADE PMIDs
+            not to train on (the ADE evaluation's held-out fold); the relation audit's PMIDs are never trained on.
     """
     started = time.time()
     output_dir = Path(output_dir)
@@ -151,12 +169,14 @@ def train_ner(
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
+    effect_sentences = _effect_sentences(config, corpora_dir, exclude_ade_pmids)
     data = prepare_data(
         work,
         extra_corpora=extra_corpora,
         include_dev_in_train=include_dev_in_train,
         limit=limit,
         corpora_dir=corpora_dir,
+        effect_sentences=effect_sentences,
     )
     cfg_overrides: dict[str, Any] = {
         "paths.train": str(data["train"]),
@@ -185,7 +205,7 @@ def train_ner(
     _stamp_meta(target, version)
     nlp = spacy.load(target)
     labels = tuple(sorted(nlp.get_pipe("ner").labels))
-    if labels != LABELS or nlp.pipe_names[-1] != "ner" or not set(nlp.pipe_names) <= ALLOWED_PIPES:
+    if labels != LABELS or nlp.pipe_names[-1] not in ("ner", "effect_head") or not set(nlp.pipe_names) <= ALLOWED_PIPES:
         raise RuntimeError(f"unexpected pipeline {nlp.pipe_names} / labels {labels}")
 
     training_info = {
@@ -205,6 +225,9 @@ def train_ner(
         "train_stats": [asdict(s) for s in data["train_stats"]],
         "dev_stats": [asdict(s) for s in data["dev_stats"]],
         "excluded_dev_pmids": data["excluded_dev_pmids"],
+        "effect_head": None
+        if data["effect_stats"] is None
+        else {"stats": asdict(data["effect_stats"]), "excluded_ade_pmids": len(set(exclude_ade_pmids))},
         "train_seconds": round(train_seconds, 1),
         "best_checkpoint": best.name,
         "spacy_version": spacy.__version__,
@@ -212,6 +235,20 @@ def train_ner(
     (target / "training.json").write_text(json.dumps(training_info, indent=2, default=str))
     log.info("NER model %s written in %.0f s", target, time.time() - started)
     return target
+
+
+def _effect_sentences(config: Path, corpora_dir: Path | None, exclude_pmids: Sequence[str]) -> list | None:
+    """The ADE DRUG-AE sentences the effect head learns from, when the config has one (else None): every PMID but
+    ``exclude_pmids`` and the relation audit's."""
+    if "effect_head" not in load_config(Path(config), interpolate=False)["nlp"]["pipeline"]:
+        return None
+    from extract.corpora.ade import read_ade
+    from extract.settings import get_settings
+    from extract.training.adverse_effects import audit_pmids
+
+    ade_dir = (Path(corpora_dir) if corpora_dir else get_settings().corpora_dir) / "ade_corpus_v2"
+    skip = set(exclude_pmids) | audit_pmids()
+    return [s for s in read_ade(ade_dir, negatives=False) if s.pairs and s.pmid not in skip]
 
 
 def package_model(candidate: Path, output_dir: Path, version: str) -> Path:
