@@ -32,7 +32,7 @@ def test_medline_fields_and_structured_abstract_labels():
     assert doc["authors"] == ["Example AB", "Sample C"]
     assert doc["mesh_terms"] == ["Amiodarone", "Pulmonary Fibrosis"]
     labels = [s["name"] for s in doc["sections"]]
-    assert labels == ["BACKGROUND", "CASE", "CONCLUSIONS"]
+    assert labels == ["abstract / BACKGROUND", "abstract / CASE", "abstract / CONCLUSIONS"]
     for s in doc["sections"]:
         assert doc["text"][s["start"] : s["end"]].strip()
     assert docs["PMID:90000002"]["year"] == 2019  # from MedlineDate

@@ -38,7 +38,11 @@ RAW_DOCUMENTS = pa.schema(
         _f("format", pa.string(), "Input format: medline, pmc, pubtator, webpage, html, text", False),
         _f("title", pa.string(), "Title as found in the source"),
         _f("text", pa.string(), "Body text as extracted, before cleaning (title not included)", False),
-        _f("sections", pa.list_(SECTION), "Sections known from the source markup (offsets into text)"),
+        _f(
+            "sections",
+            pa.list_(SECTION),
+            "Sections known from the source markup (offsets into text); names as in documents.sections",
+        ),
         _f("pmid", pa.string(), "PubMed id"),
         _f("pmcid", pa.string(), "PubMed Central id (PMCnnnn)"),
         _f("doi", pa.string(), "DOI"),
@@ -64,7 +68,14 @@ DOCUMENTS = pa.schema(
         _f("format", pa.string(), "Input format", False),
         _f("title", pa.string(), "Cleaned title"),
         _f("text", pa.string(), "Cleaned text: title, blank line, then the body; all offsets refer to this", False),
-        _f("sections", pa.list_(SECTION), "Sections of the cleaned text (title, abstract, keywords, body headings)"),
+        _f(
+            "sections",
+            pa.list_(SECTION),
+            "Sections of the cleaned text: title; abstract, or 'abstract / <label>' for each part of a structured "
+            "abstract ('abstract / METHODS' in MEDLINE, 'abstract / Methods' in PMC); keywords; body sections by their "
+            "headings, nested ones joined by ' / ' ('Methods / Statistical analysis'); 'figure: <label>' and "
+            "'table: <label>' captions. Only the abstract's names start with 'abstract'",
+        ),
         _f("pmid", pa.string(), "PubMed id"),
         _f("pmcid", pa.string(), "PubMed Central id"),
         _f("doi", pa.string(), "DOI"),
@@ -84,7 +95,12 @@ SENTENCES = pa.schema(
         _f("sentence_index", pa.int32(), "0-based sentence number within the document", False),
         _f("start", pa.int32(), "Start offset in documents.text", False),
         _f("end", pa.int32(), "End offset (exclusive) in documents.text", False),
-        _f("section", pa.string(), "Name of the section the sentence lies in"),
+        _f(
+            "section",
+            pa.string(),
+            "Name of the section the sentence lies in (see documents.sections): 'abstract / Methods' is the "
+            "abstract's, 'Methods' the body's",
+        ),
     ]
 )
 
@@ -116,7 +132,7 @@ ENTITIES = pa.schema(
             False,
         ),
         _f("sentence_index", pa.int32(), "Sentence the mention lies in", False),
-        _f("section", pa.string(), "Section the mention lies in"),
+        _f("section", pa.string(), "Section the mention lies in (as sentences.section)"),
         _f(
             "method",
             pa.string(),

@@ -175,15 +175,14 @@ def _same_id(doc_id: str, where: str, first_where: str, same_content: bool) -> R
             stage=STAGE,
             reason="duplicate_content",
             doc_id=doc_id,
-            detail=f"{doc_id} with the same title and text was already ingested from {first_where}; "
-            "the first one was kept",
+            detail=f"{doc_id} with the same title and text was already ingested from {first_where}; that one was kept",
         )
     return Reject(
         source=where,
         stage=STAGE,
         reason="duplicate_doc_id",
         doc_id=doc_id,
-        detail=f"{doc_id} already ingested from {first_where} with a different title or text; the first one was kept",
+        detail=f"{doc_id} already ingested from {first_where} with a different title or text; that one was kept",
     )
 
 

@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from extract.ingest.records import RawDocument, SourceError, join_sections
+from extract.ingest.records import RawDocument, SourceError, abstract_section, join_sections
 from extract.ingest.xmlutil import RecordSplitter, XmlCutShort, XmlPiece, parse_year, safe_parser_kwargs, text_of
 from extract.rejects import Reject
 
@@ -284,8 +284,8 @@ def _citation(elem: etree._Element, source: str, index: int) -> RawDocument:
     parts: list[tuple[str, str]] = []
     if article is not None:
         for abstract_text in article.findall("Abstract/AbstractText"):
-            label = abstract_text.get("Label") or abstract_text.get("NlmCategory") or "abstract"
-            parts.append((label, text_of(abstract_text)))
+            label = abstract_text.get("Label") or abstract_text.get("NlmCategory")
+            parts.append((abstract_section(label), text_of(abstract_text)))
     text, sections = join_sections(parts, sep="\n")
     journal = year = None
     doi = None
@@ -338,7 +338,7 @@ def _book_article(elem: etree._Element, source: str, index: int) -> RawDocument:
     parts = []
     if doc is not None:
         for abstract_text in doc.findall("Abstract/AbstractText"):
-            parts.append((abstract_text.get("Label") or "abstract", text_of(abstract_text)))
+            parts.append((abstract_section(abstract_text.get("Label")), text_of(abstract_text)))
     text, sections = join_sections(parts, sep="\n")
     year = parse_year(doc.findtext("Book/PubDate/Year")) if doc is not None else None
     return RawDocument(

@@ -1,7 +1,8 @@
 """PubMed Central full text (JATS ``.nxml``).
 
-Kept, as sections: the abstract (structured abstracts keep their section
-titles), body sections under their titles (nested titles joined with " / "),
+Kept, as sections: the abstract (``abstract``; the parts of a structured
+abstract as ``abstract / <title>``, so the abstract's "Methods" is not the body's
+"Methods"), body sections under their titles (nested titles joined with " / "),
 then figure and table captions (``figure: <label>``, ``table: <label>``).
 Left out on purpose: table bodies (cells are not prose; a huge supplementary
 table therefore costs nothing), display formulas, the reference list,
@@ -20,7 +21,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from extract.ingest.records import RawDocument, SourceError, join_sections
+from extract.ingest.records import RawDocument, SourceError, abstract_section, join_sections
 from extract.ingest.xmlutil import parse_year, safe_parser_kwargs, text_of
 
 _EMPTY_BRACKETS = re.compile(r"\s*[\[(]\s*(?:[,;–-]\s*)*[\])]")
@@ -122,14 +123,10 @@ def _article(article: etree._Element, source: str, index: int) -> RawDocument:
             if abstract.get("abstract-type") in {"graphical", "teaser", "toc"}:
                 continue
             secs = abstract.findall("sec")
-            if secs:
-                for sec in secs:
-                    label = text_of(sec.find("title")) or "abstract"
-                    parts.append((label, " ".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in sec.findall(".//p"))))
-            else:
-                parts.append(
-                    ("abstract", " ".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in abstract.findall(".//p")))
-                )
+            for sec in secs or [abstract]:  # a structured abstract: "abstract / <title>" per part
+                label = text_of(sec.find("title")) if secs else None
+                paragraphs = " ".join(_tidy(text_of(p, _SKIP_IN_PARAGRAPHS)) for p in sec.findall(".//p"))
+                parts.append((abstract_section(label), paragraphs))
     body = article.find("body")
     if body is not None:
         _body_sections(body, [], parts)

@@ -69,6 +69,20 @@ class RawDocument:
         }
 
 
+#: The section name of an abstract, and the start of the name of each labelled part of a structured abstract
+#: ("abstract / Methods"): body sections are named by their own headings ("Methods", "Methods / Statistical
+#: analysis"), so a full text's abstract "Methods" and body "Methods" stay apart.
+ABSTRACT_SECTION = "abstract"
+_NO_LABEL = frozenset({"", "abstract", "unlabelled", "unassigned"})
+
+
+def abstract_section(label: str | None) -> str:
+    """The section name of a part of an abstract labelled ``label``: ``abstract / <label>``, or ``abstract`` when
+    it has no label (none, "Abstract", MEDLINE's UNLABELLED / UNASSIGNED)."""
+    label = " ".join((label or "").split())
+    return ABSTRACT_SECTION if label.lower() in _NO_LABEL else f"{ABSTRACT_SECTION} / {label}"
+
+
 def join_sections(parts: list[tuple[str, str]], sep: str = "\n\n") -> tuple[str, list[tuple[str, int, int]]]:
     """Join ``(name, text)`` parts into one text and the spans of each part."""
     pieces: list[str] = []

@@ -21,6 +21,10 @@ SUFFIX_FORMATS = {
     ".bioc": "unknown",
 }
 HIDDEN_PREFIXES = (".", "~", "_")
+#: The number a browser adds to the name of a file saved again where one of that name exists, before the extension:
+#: Chrome and Edge " (1)" (up to " (100)"), Firefox "(1)" ("page(1).html", "file(1).xml.gz").  A "-1" is not one of
+#: them (Firefox's last resort only) and is common in real names ("ehp-116-1694.nxml").
+_BROWSER_COPY = re.compile(r" ?\(\d{1,3}\)$")
 
 
 def expand_inputs(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:
@@ -52,6 +56,33 @@ def expand_inputs(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[str
             else:
                 missing.append(str(item))
     return sorted(files, key=lambda p: str(p)), missing
+
+
+def browser_copy(path: Path) -> bool:
+    """Whether the name of ``path`` ends like a browser's second download of a file, before its extension (both
+    parts of ``.xml.gz``): "page (1).html", "page(2).txt", "pubmed24n0001 (1).xml.gz"."""
+    name = path.name
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    return bool(_BROWSER_COPY.search(name.rsplit(".", 1)[0]))
+
+
+def originals_first(files: list[Path], digests: dict[Path, str]) -> list[Path]:
+    """``files`` in their order, except that of byte-identical files (same ``digests`` value) the ones whose names
+    are not browser copies (``browser_copy``) take the first places: the batch keeps the first document it reads of
+    identical ones, and "page.html" is the one to keep, not "page (1).html" that sorts before it.  The others follow
+    in their order; files of different content do not move."""
+    slots: dict[str, list[int]] = {}
+    for i, path in enumerate(files):
+        if path in digests:
+            slots.setdefault(digests[path], []).append(i)
+    out = list(files)
+    for places in slots.values():
+        if len(places) > 1:
+            members = sorted(places, key=lambda i: browser_copy(files[i]))  # stable: the order is kept otherwise
+            for place, i in zip(places, members):
+                out[place] = files[i]
+    return out
 
 
 def base_suffix(path: Path) -> tuple[str, bool]:

@@ -33,6 +33,7 @@ from extract.ingest.sources import (
     expand_inputs,
     file_sha256,
     open_binary,
+    originals_first,
     sniff_format,
 )
 from extract.ingest.webpage import error_page_reason, html_to_text, read_html_page, read_text_page
@@ -247,6 +248,17 @@ def _highest_pmid_versions(files: list[Path]) -> dict[str, tuple[int, str]]:
     return highest
 
 
+def _digests(files: list[Path]) -> dict[Path, str]:
+    """sha256 of each file that can be read (one that cannot gets its reject when the batch reads it)."""
+    out = {}
+    for path in files:
+        try:
+            out[path] = file_sha256(path)
+        except OSError:
+            continue
+    return out
+
+
 def ingest_paths(
     inputs: list[str],
     batch_id: str,
@@ -262,6 +274,8 @@ def ingest_paths(
     are handed over as ``raw_documents`` tables of ``flush_every`` rows while
     the files are read, so memory stays constant however large the input; the
     caller then applies ``deleted_pmids`` itself (``stages.apply_deletions``).
+    Of byte-identical files the one whose name is not a browser copy ("page.html", not "page (1).html") is read
+    first, so its documents are kept and the copy's are the duplicate rejects (``sources.originals_first``).
     Within the batch, NLM file names (year, then number) order versions and deletions: a citation
     revised in a newer file, or re-added after its deletion, keeps its newest
     version, and the highest ``<PMID Version>`` of a PMID wins over all of them
@@ -272,6 +286,8 @@ def ingest_paths(
     settings = settings or get_settings()
     files, missing = expand_inputs(inputs)
     files = newest_medline_first(files)  # a citation revised by an update file keeps its newest version
+    digests = _digests(files)
+    files = originals_first(files, digests)  # of byte-identical files, "page.html" is kept, not "page (1).html"
     rejects = [
         Reject(source=m, stage=STAGE, reason="file_not_found", detail="no such file, folder or glob match")
         for m in missing
@@ -288,7 +304,7 @@ def ingest_paths(
         n_rejects_before = len(rejects)
         fmt = "unknown"
         try:
-            sha, size = file_sha256(path), path.stat().st_size
+            sha, size = digests.get(path) or file_sha256(path), path.stat().st_size
         except OSError as exc:
             rejects.append(Reject(source=str(path), stage=STAGE, reason="unreadable_file", detail=str(exc)))
             continue
