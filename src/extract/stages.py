@@ -690,9 +690,11 @@ class StageOutput:
             entities = result.entities
             self._count("linked", pc.sum(pc.is_valid(entities["concept_id"])).as_py() or 0)
             self._count("negated", pc.sum(entities["negated"]).as_py() or 0)
-        elif self.stage == "relations" and result.relations.num_rows:
-            for c in pc.value_counts(result.relations["type"]).to_pylist():
+        elif self.stage == "relations":
+            for c in pc.value_counts(result.relations["type"]).to_pylist() if result.relations.num_rows else []:
                 self._count(c["values"], c["counts"])
+            for key, n in getattr(result, "withheld", {}).items():  # sentences stating no relation, their mentions
+                self._count(key, n)
 
     def _count(self, key: str, n: int) -> None:
         self.detail[key] = self.detail.get(key, 0) + n

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from extract.relations.types import (
     RelationCandidate,
     SentenceView,
 )
+from extract.relations.withheld_sentences import drop_withheld, withheld_spans
 from extract.settings import Settings, get_settings
 
 STAGE = "relations"
@@ -37,6 +39,9 @@ class RelationsResult:
     document_relations: pa.Table
     rejects: list[Reject] = field(default_factory=list)
     model_version: str = ""
+    #: sentences that state no relation, by kind, and the rows left out of them (``<kind>_sentences``,
+    #: ``<kind>_rows``: :mod:`extract.relations.withheld_sentences`); the stage adds them to ``runs.detail``
+    withheld: dict[str, int] = field(default_factory=dict)
 
 
 def build_views(documents: pa.Table, sentences: pa.Table, entities: pa.Table) -> list[tuple[dict, DocumentView]]:
@@ -350,8 +355,9 @@ def extract_relations(
     # One BLAS/OpenMP thread: the models score a few thousand rows per call at most (the pairs of
     # up to 256 documents), and thread pools on such small inputs cost more than they give
     # (extract.nlp.inference_ops).
+    withheld: Counter = Counter()
     with one_thread():
-        outcomes = _process_views(views, extractor)
+        outcomes = _process_views(views, extractor, withheld)
     rows: list[dict] = []
     doc_rows: list[dict] = []
     rejects: list[Reject] = []
@@ -365,6 +371,7 @@ def extract_relations(
         document_relations=schemas.to_table("document_relations", doc_rows),
         rejects=rejects,
         model_version=extractor.version,
+        withheld=dict(sorted(withheld.items())),
     )
 
 
@@ -377,6 +384,7 @@ class _Task:
     document_relations: pa.Table
     counts: list[tuple[int, int]]
     rejects: list[Reject | None]
+    withheld: dict[str, int] = field(default_factory=dict)
 
 
 def _process_task(views: list, extractor) -> list:
@@ -389,8 +397,9 @@ def _process_task(views: list, extractor) -> list:
     otherwise traverse again and again for no cycle (about 2% of a worker's time)."""
     paused = gc.isenabled()
     gc.disable()
+    withheld: Counter = Counter()
     try:
-        outcomes = _process_views(views, extractor)
+        outcomes = _process_views(views, extractor, withheld)
     finally:
         if paused:
             gc.enable()
@@ -399,6 +408,7 @@ def _process_task(views: list, extractor) -> list:
         schemas.to_table("document_relations", [row for _rel, agg, _rej in outcomes for row in agg]),
         [(len(rel), len(agg)) for rel, agg, _rej in outcomes],
         [rej for _rel, _agg, rej in outcomes],
+        dict(withheld),
     )
     return [task] + [None] * (len(views) - 1)
 
@@ -427,6 +437,7 @@ def _unpack(tasks: list[_Task], order: list[int], size: int, version: str) -> Re
         document_relations=document_relations.take(pa.array(doc_rows, type=pa.int64())).combine_chunks(),
         rejects=[r for r in rejects if r is not None],
         model_version=version,
+        withheld=dict(sorted(sum((Counter(t.withheld) for t in tasks), Counter()).items())),
     )
 
 
@@ -448,7 +459,9 @@ MIN_DOCS_PER_PROCESS = 64
 ViewOutcome = tuple[list[dict], list[dict], Reject | None]
 
 
-def _process_views(views: list, extractor) -> list[ViewOutcome]:
+def _process_views(views: list, extractor, withheld: Counter | None = None) -> list[ViewOutcome]:
+    """Each view's outcome; its candidates of sentences that state no relation are left out first
+    (:func:`extract.relations.withheld_sentences.drop_withheld`, counted in ``withheld``)."""
     outcomes: list[ViewOutcome] = []
     extract_many = getattr(extractor, "extract_many", None)
     results: list = [None] * len(views)
@@ -465,6 +478,7 @@ def _process_views(views: list, extractor) -> list[ViewOutcome]:
             if isinstance(result, Exception):
                 raise result
             candidates = extractor.extract(view) if extract_many is None else result
+            candidates = drop_withheld(candidates, withheld_spans(view), withheld)
             rel, cross = relation_rows(meta, view, candidates, extractor.version)
         except Exception as exc:
             outcomes.append(
