@@ -20,6 +20,7 @@ PAGES = get_settings().shared_dir / "samples" / "pages"
 #: The NER stage's post-processing pipes, in the order configs/ner_stage.cfg runs them.
 POSTPROCESSING = [
     "extract_mention_noise",
+    "extract_genus_initials",
     "extract_drug_classes",
     "extract_biologic_drugs",
     "extract_disease_names",

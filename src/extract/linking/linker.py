@@ -99,6 +99,14 @@ _GENERIC_WORDS = frozenset(
 )
 #: Minimum edit ratio for two words to count as the same word (misspellings, inflection).
 WORD_MATCH_RATIO = 0.75
+#: Two words sharing a prefix and a suffix of at least this many characters ("hypo-si-alism",
+#: "hypo-genit-alism") are the same word only when what lies between is a small edit (at most
+#: ``AFFIX_SMALL_EDIT`` characters on each side: "an-a-emia", "hypertens-io-n") or itself passes
+#: ``WORD_MATCH_RATIO``: a match resting on shared affixes alone is no match (:func:`_affixes_only`).  On BC5CDR dev
+#: (predicted mentions) it removes 3 wrong links and no right one (link F1 CHEMICAL 0.8802 -> 0.8808, DISEASE
+#: 0.8545 -> 0.8548); linking the gold mention texts, 1 wrong link of dev goes, nothing of train changes.
+AFFIX_MIN_CHARS = 2
+AFFIX_SMALL_EDIT = 2
 
 
 #: Word-pair decisions of ``_words_match`` (bounded; cleared when full).
@@ -124,9 +132,29 @@ def _opposite(w: str, o: str) -> bool:
     return False
 
 
+def _affixes_only(w: str, o: str) -> bool:
+    """``w`` and ``o`` share a prefix and a suffix (:data:`AFFIX_MIN_CHARS` or more each) and differ between them
+    in more than a small edit that does not itself pass :data:`WORD_MATCH_RATIO`: "hyposialism" /
+    "hypogenitalism" ("si" / "genit"), "hypokalemia" / "hypocalcemia" ("kal" / "calc")."""
+    n = min(len(w), len(o))
+    prefix = 0
+    while prefix < n and w[prefix] == o[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < n - prefix and w[-1 - suffix] == o[-1 - suffix]:
+        suffix += 1
+    if prefix < AFFIX_MIN_CHARS or suffix < AFFIX_MIN_CHARS:
+        return False
+    w_mid, o_mid = w[prefix : len(w) - suffix], o[prefix : len(o) - suffix]
+    if not w_mid or not o_mid or max(len(w_mid), len(o_mid)) <= AFFIX_SMALL_EDIT:
+        return False
+    return SequenceMatcher(None, w_mid, o_mid, autojunk=False).ratio() < WORD_MATCH_RATIO
+
+
 def _words_match(w: str, o: str) -> bool:
     """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair), unless one is the other's
-    opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`)."""
+    opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`) or they share only affixes
+    (:func:`_affixes_only`)."""
     if w == o:
         return True
     key = (w, o)
@@ -138,6 +166,7 @@ def _words_match(w: str, o: str) -> bool:
             2.0 * min(len(w), len(o)) / (len(w) + len(o)) >= WORD_MATCH_RATIO
             and not _opposite(w, o)
             and SequenceMatcher(None, w, o, autojunk=False).ratio() >= WORD_MATCH_RATIO
+            and not _affixes_only(w, o)
         )
         if len(_WORD_PAIRS) >= _WORD_PAIRS_MAX:
             _WORD_PAIRS.clear()

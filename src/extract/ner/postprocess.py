@@ -4,7 +4,9 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
 :func:`extract.ner.pipeline.build_ner_nlp`); the factories' defaults are the same settings:
 
 0. ``extract_mention_noise`` — mentions that name no chemical or disease (numbers, statistics, trial ids,
-   pronouns) dropped right after the model (``extract.ner.noise``);
+   pronouns, rating scales) dropped right after the model (``extract.ner.noise``);
+   ``extract_genus_initials`` — "H. pylori infection" instead of "pylori infection": a mention starting at a
+   species epithet widened over the genus initial (``extract.ner.genus_initials``);
    ``extract_drug_classes`` — "calcium channel blockers" instead of the BC5CDR-style
    "calcium" (``extract.ner.drug_classes``; off with ``BIOMED_EXTRACT_DRUG_CLASSES=false``);
    ``extract_biologic_drugs`` — monoclonal antibodies, fusion proteins, interferons... that
@@ -38,5 +40,6 @@ from extract.ner import (  # noqa: F401  (their factories)
     consistency,
     disease_names,
     drug_classes,
+    genus_initials,
     noise,
 )
