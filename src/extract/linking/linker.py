@@ -9,7 +9,9 @@ For each entity (label CHEMICAL or DISEASE):
 1. a short form (``span._.abbreviation_of`` set) is linked through its long form first;
    when that fails, through its own text, kept only when a content word of the long
    form occurs in the concept's names ("PSP" for "supranuclear palsy" is not
-   "Pneumothorax, Primary Spontaneous");
+   "Pneumothorax, Primary Spontaneous"); a DISEASE mention holding a short form the
+   document defines is linked the same way with the short form written out ("HCV
+   infection" -> "hepatitis C virus infection");
 2. exact lookup of normalised variants of the text in the alias dictionary,
    restricted to concepts of the entity's label; ties go to the concept the primary
    training corpus (BC5CDR) used most often for that string, then all training
@@ -25,7 +27,9 @@ For each entity (label CHEMICAL or DISEASE):
    per label) proposes neighbours; the best similarity wins when it reaches
    ``threshold``; near-ties prefer a concept already linked elsewhere in the document;
 6. last resort (DISEASE only, ``backoff``): the broader concept named by the mention
-   without its leading modifiers ("postoperative delirium" -> Delirium).
+   without its leading modifiers ("postoperative delirium" -> Delirium); when the dropped
+   words name a disease themselves, the mention names both ("myxedema coma" -> Coma +
+   Myxedema, in ``LinkResult.parts``).
 
 Fills ``concept_id``, ``concept_name``, ``ontology`` and ``link_score`` (1.0 exact,
 0.99 exact on a variant, 0.9 generic head, 0.8 back-off, else the similarity), and for a MeSH concept
@@ -54,6 +58,7 @@ from extract.linking.normalize import (
     inverted_forms,
     lookup_variants,
     normalize,
+    noun_variants,
 )
 
 DEFAULT_THRESHOLD = 0.65
@@ -64,10 +69,16 @@ MIN_ANN_CHARS = 5
 DOC_CONTEXT_MARGIN = 0.04
 #: ``link_score`` of a link found by the generic-head back-off.
 HEAD_BACKOFF_SCORE = 0.9
+#: ``link_score`` of a link through the noun a disease adjective comes from ("syncopal" -> syncope).
+NOUN_FORM_SCORE = 0.85
 #: ``link_score`` of a link to the broader concept named by the mention's head.
 BACKOFF_SCORE = 0.8
 #: Labels whose unlinked mentions fall back to their head's concept.
 BACKOFF_LABELS = frozenset({"DISEASE"})
+#: Labels whose mentions holding a short form the document defines link with it written out first
+#: (:meth:`EntityLinker._long_form`).  Not CHEMICAL: such a chemical mention is mostly something made of the
+#: chemical ("NO donor", "5-HT receptor"), and on BC5CDR dev the one change it made was a false positive.
+EXPAND_LABELS = frozenset({"DISEASE"})
 #: How a DISEASE mention whose own concept is an HPO / Disease Ontology / OMIM term only reaches a MeSH
 #: concept instead (MeSH is the preferred ontology), routes tried in order, comma-separated: ``xref`` (the
 #: one MeSH concept ``mesh_xrefs`` cross-references the HPO term to), ``backoff`` (the MeSH concept the
@@ -510,10 +521,21 @@ class EntityLinker:
             if result is not None and all(result.concept_id != f.concept_id for f in found):
                 found.append(result)
         if not found:
-            return self.backoff(text, label)
+            return self.noun_form(text, label) or self.backoff(text, label)
         if len(parts) == 1:
             return found[0]
         return replace(found[0], method="coordination", parts=tuple(found))
+
+    def noun_form(self, text: str, label: str) -> LinkResult | None:
+        """A disease adjective links to the disease it names ("syncopal attacks" -> Syncope, "thromboembolic
+        episodes" -> Thromboembolism): exact lookup of :func:`noun_variants`, labels of :data:`BACKOFF_LABELS`."""
+        if label not in BACKOFF_LABELS:
+            return None
+        for variant in noun_variants(text):
+            found = self.exact(variant, label)
+            if found is not None:
+                return replace(found, score=NOUN_FORM_SCORE, method="noun_form")
+        return None
 
     def backoff(self, text: str, label: str) -> LinkResult | None:
         """Last resort for a mention nothing else links: the broader concept named by its
@@ -530,9 +552,26 @@ class EntityLinker:
             found = self.exact(shorter, label)
             if found is not None:
                 result = replace(found, score=BACKOFF_SCORE, method="backoff")
+                modifier = self._disease_modifier(text, shorter, label)
+                if modifier is not None and modifier.concept_id != result.concept_id:
+                    result = replace(result, parts=(result, replace(modifier, score=BACKOFF_SCORE, method="backoff")))
                 break
         _cache_put(self._backoff_cache, key, result)
         return result
+
+    def _disease_modifier(self, text: str, head: str, label: str) -> LinkResult | None:
+        """The concept the words the back-off dropped from ``text`` name on their own (exact lookup), when they
+        name one: "myxedema coma" is a coma of myxedema, "haemorrhagic myocarditis" a myocarditis with
+        hemorrhage, so the mention names both (as BC5CDR annotates such mentions: Myxedema + Coma, Hemorrhage +
+        Myocarditis); "postoperative delirium" names only its head.  Not a short form or a short word ("CSA
+        nephrotoxicity": CSA is cyclosporin A here, not Cockayne syndrome A)."""
+        words = text.split()
+        for i in range(1, len(words)):
+            if normalize(" ".join(words[i:])) == head:
+                if any(len(word) <= 3 or word.isupper() for word in words[:i]):
+                    return None  # a short form is ambiguous out of its context ("CSA nephrotoxicity")
+                return self.exact(" ".join(words[:i]), label)
+        return None
 
     def link_texts(
         self,
@@ -614,9 +653,34 @@ class EntityLinker:
                 return True
         return False
 
+    @staticmethod
+    def _long_form(span: Span) -> str | None:
+        """What to link first for ``span``: the long form of a short form (``abbreviation_of``); for a mention
+        holding a short form the document defines, the mention with the short form written out ("HCV
+        infection" -> "hepatitis C virus infection", "GI toxicity" -> "gastrointestinal toxicity"); else None."""
+        if span._.abbreviation_of:
+            return span._.abbreviation_of
+        if span.label_ not in EXPAND_LABELS:
+            return None
+        inner = [
+            short
+            for short in span.doc._.abbreviations
+            if span.start <= short.start
+            and short.end <= span.end
+            and (short.start, short.end) != (span.start, span.end)
+            and short._.long_form is not None
+        ]
+        if not inner:
+            return None
+        text, offset = span.text, span.start_char
+        for short in sorted(inner, key=lambda s: s.start, reverse=True):
+            start, end = short.start_char - offset, short.end_char - offset
+            text = text[:start] + short._.long_form.text + text[end:]
+        return text
+
     def link_spans(self, spans: list[Span]) -> None:
         """Link spans in place (long forms first for abbreviations), sharing document context."""
-        results = self.link_mentions([(span.text, span.label_, span._.abbreviation_of) for span in spans])
+        results = self.link_mentions([(span.text, span.label_, self._long_form(span)) for span in spans])
         for span, result in zip(spans, results):
             if result is None:
                 continue
@@ -644,14 +708,14 @@ class EntityLinker:
     def prefetch_docs(self, docs: list[Doc]) -> None:
         """Fill the caches for every lookup :meth:`link_spans` will make on ``docs``."""
         spans = [span for doc in docs for span in self._spans(doc)]
-        first = [(span._.abbreviation_of or span.text, span.label_) for span in spans]
+        first = [(self._long_form(span) or span.text, span.label_) for span in spans]
         self.prefetch(first)
         # Second pass of link_spans: short forms whose long form found nothing.  Whether
         # the first pass found nothing does not depend on the document context.
         retry = [
             (span.text, label)
             for span, (text, label) in zip(spans, first)
-            if span._.abbreviation_of and self._link_one(text, label, frozenset()) is None
+            if text != span.text and self._link_one(text, label, frozenset()) is None
         ]
         if retry:
             self.prefetch(retry)

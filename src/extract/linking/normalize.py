@@ -138,7 +138,8 @@ def conjuncts(text: str, is_name: Callable[[str], bool] = lambda item: False) ->
 
     "renal or hepatic toxicity" -> ["renal toxicity", "hepatic toxicity"];
     "haematological, renal and hepatic toxicities" -> three; "impairments of learning
-    and memory" -> ["impairments of learning", "impairments of memory"].  Empty when
+    and memory" -> ["impairments of learning", "impairments of memory"]; "cleft lip and
+    palate" -> ["cleft lip", "cleft palate"] (a shared modifier).  Empty when
     ``text`` is not such a coordination.  An item for which ``is_name`` is true is
     a name on its own ("hepatitis and renal failure") and is not completed.
     """
@@ -154,7 +155,7 @@ def conjuncts(text: str, is_name: Callable[[str], bool] = lambda item: False) ->
         return [first, *(f"{prefix} {item}" for item in items[1:])]
     last_words = last.split()
     if len(last_words) < 2:
-        return []
+        return _shared_modifier(items, is_name)
     head = last_words[-1]
     out = []
     for item in items[:-1]:
@@ -166,6 +167,17 @@ def conjuncts(text: str, is_name: Callable[[str], bool] = lambda item: False) ->
         else:
             out.append(f"{item} {head}")
     return [*out, last]
+
+
+def _shared_modifier(items: list[str], is_name: Callable[[str], bool]) -> list[str]:
+    """Conjuncts of "<modifier> X and Y" whose later items are single words sharing the first item's modifier:
+    "cleft lip and palate" -> ["cleft lip", "cleft palate"]; an item that is a name on its own ("renal failure
+    and death") is not completed.  Empty unless the first item has two or more words and every later one one."""
+    first_words = items[0].split()
+    if len(first_words) < 2 or any(len(item.split()) != 1 for item in items[1:]):
+        return []
+    modifier = " ".join(first_words[:-1])
+    return [items[0], *(item if is_name(item) else f"{modifier} {item}" for item in items[1:])]
 
 
 #: Generic head nouns of disease mentions: "<site> toxicity" names the same thing as
@@ -254,3 +266,39 @@ def head_backoffs(text: str) -> list[str]:
 
 
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "in", "with", "to", "by", "or", "for", "on", "a", "an", "due", "at"})
+
+
+#: Adjective endings of disease words and the noun endings they come from, most specific first:
+#: "psychotic" / psychosis, "dyskinetic" / dyskinesis, "ischemic" / ischemia, "thromboembolic" / thromboembolism,
+#: "syncopal" / syncope, "hypertensive" / hypertension.
+ADJECTIVE_ENDINGS = (
+    ("otic", "osis"),
+    ("etic", "esis"),
+    ("ic", "ia"),
+    ("ic", "y"),
+    ("ic", "ism"),
+    ("ous", "a"),
+    ("al", "e"),
+    ("ive", "ion"),
+)
+#: Nouns after a disease adjective that name an occurrence of the disease, not another condition.
+EPISODE_NOUNS = frozenset(
+    {"attack", "attacks", "episode", "episodes", "event", "events", "symptom", "symptoms", "state", "states"}
+)
+
+
+def noun_variants(text: str) -> list[str]:
+    """Normalised forms of ``text`` with its last word, a disease adjective, turned into the noun it comes from
+    (:data:`ADJECTIVE_ENDINGS`), after dropping an episode noun (:data:`EPISODE_NOUNS`): "syncopal attacks" ->
+    ["syncope"], "thromboembolic episodes" -> ["thromboembolia", "thromboemboly", "thromboembolism"]."""
+    words = normalize(text).split()
+    if len(words) > 1 and words[-1] in EPISODE_NOUNS:
+        words = words[:-1]
+    if not words:
+        return []
+    last = words[-1]
+    out = []
+    for adjective, noun in ADJECTIVE_ENDINGS:
+        if last.endswith(adjective) and len(last) > len(adjective) + 3:
+            out.append(" ".join([*words[:-1], last[: -len(adjective)] + noun]))
+    return out
