@@ -39,11 +39,14 @@ def test_shipped_tagger_tags_effects_the_ner_misses(tagger):
 
 
 def _run(texts: list[str], stages):
-    """The real stages with the tagger switched on (``ade_effects``; off by default)."""
+    """The real stages with the tagger switched on (``ade_effects``; off by default), its spans as phrases and as
+    tails (``ade_effect_tails``)."""
     from extract.runner import run_texts
 
     rows = [{"doc_id": f"d{i}", "format": "text", "title": None, "text": t} for i, t in enumerate(texts)]
-    return run_texts(rows, stages=stages, settings=get_settings().model_copy(update={"ade_effects": True}))
+    return run_texts(
+        rows, stages=stages, settings=get_settings().model_copy(update={"ade_effects": True, "ade_effect_tails": True})
+    )
 
 
 def test_the_tagger_is_off_by_default():

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # Off by default: it costs more NER-stage time than the throughput target leaves (models/EXPERIMENTS.md,
     # "ADE effect tagger (ninth session)").
     ade_effects: bool = False
+    # With ade_effects: an adverse-effect span that overlaps no DISEASE mention also becomes an adverse-event tail of
+    # its own (unlinked; extract.relations.effect_spans "tails").  Off: the spans only give adverse-event phrases
+    # (relations.tail_phrase) of DISEASE tails, the composition the ADE evaluation measured cleaner.
+    ade_effect_tails: bool = False
     # Seconds since its last change before a watched file is taken (``serve --watch``): a file still being copied
     # into the folder waits for the next run instead of being ingested half-written.
     watch_min_age: float = 60.0

@@ -53,6 +53,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -107,6 +108,8 @@ def _is_mesh(cid: str | None) -> bool:
 
 
 # --------------------------------------------------------------------------- threshold curves
+log = logging.getLogger(__name__)
+
 #: Thresholds of the ``by_threshold`` curves of ``cid`` and ``ade``: the stage-2 (concept pair) threshold.
 CURVE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
@@ -535,6 +538,25 @@ def has_effect_head(config: Path) -> bool:
     return "effect_head" in load_config(Path(config), interpolate=False)["nlp"]["pipeline"]
 
 
+def _trained_fold_model(folder: Path, config: Path, held_pmids: frozenset[str]) -> Path | None:
+    """``folder`` when it holds a NER model trained with ``config`` without exactly ``held_pmids`` (a fold model of an
+    earlier run, or one trained ahead, e.g. two folds at a time on two cores), else None: the fold is trained."""
+    from extract.settings import PROJECT_ROOT
+    from extract.training.ner import pmids_digest
+
+    info_path = folder / "training.json"
+    if not info_path.exists():
+        return None
+    info = json.loads(info_path.read_text())
+    head = info.get("effect_head") or {}
+    recorded = info.get("config")
+    same_config = recorded is not None and (PROJECT_ROOT / recorded).resolve() == Path(config).resolve()
+    if same_config and head.get("excluded_ade_pmids_sha256") == pmids_digest(held_pmids):
+        log.info("ADE fold model reused: %s", folder)
+        return folder
+    return None
+
+
 def _fold_tagger(
     train: list[AdeSentence],
     fold: int,
@@ -554,16 +576,18 @@ def _fold_tagger(
 
         work = WORK_DIR / "ade-effects-eval" / f"head-fold{fold}"
         work.mkdir(parents=True, exist_ok=True)
-        folder = train_ner(
-            work / "models",
-            config=config,
-            version=f"fold{fold}",
-            vectors=vectors_pipeline(work),
-            work_dir=work / "train",
-            exclude_ade_pmids=sorted(held_pmids),
-        )
+        folder = _trained_fold_model(work / "models" / f"ner-fold{fold}", config, held_pmids)
+        if folder is None:
+            folder = train_ner(
+                work / "models",
+                config=config,
+                version=f"fold{fold}",
+                vectors=vectors_pipeline(work),
+                work_dir=work / "train",
+                exclude_ade_pmids=sorted(held_pmids),
+            )
         info = json.loads((folder / "training.json").read_text())
-        return HeadTagger(folder, training={"train_seconds": info.get("train_seconds")})
+        return HeadTagger(folder, training={"train_seconds": info.get("train_seconds"), "model_dir": str(folder)})
     work = WORK_DIR / "ade-effects-eval" / f"fold{fold}"
     return train_tagger(
         train, work / "tagger", config=config or DEFAULT_CONFIG, negative_share=negative_share, work_dir=work / "train"
@@ -670,7 +694,9 @@ def evaluate_ade(
         model.thresholds["concept"] = CONCEPT_THRESHOLD  # the shipped models' stage-2 threshold
         fold_joint = joint_for_fold(joint_data, held_pmids) if joint_data is not None else None
         # wrapped as the stage wraps it
-        extractor = CoordinationAware(ModelExtractor(model, f"ade-fold{fold}", joint=fold_joint))
+        extractor = CoordinationAware(
+            ModelExtractor(model, f"ade-fold{fold}", joint=fold_joint), effect_tails=settings.ade_effect_tails
+        )
         train_lexicon = MentionLexicon.from_ade([s for s in sents if fold_of[s.pmid] != fold])
         fold_predicted = ade_predicted
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
@@ -683,6 +709,14 @@ def evaluate_ade(
                 tagger_config,
                 frozenset(held_pmids),
             )
+            if tagger.training.get("model_dir"):
+                # A fold NER model (the shipped NER model's own effect head): its encoder never saw the held-out
+                # sentences, so their CHEMICAL / DISEASE mentions come from it too, not from the shipped model.
+                fold_settings = settings.model_copy(update={"ner_model": tagger.training["model_dir"]})
+                fold_views = {id(p.sentence): p for p in predict_ade(held, fold_settings)}
+                base = [fold_views.get(id(p.sentence), p) for p in ade_predicted]
+            else:
+                base = ade_predicted
             spans = tagger.tag_texts([s.text for s in held])
             span_scores = _effect_span_scores(held, spans)
             tagger_counts = [x + span_scores[k] for x, k in zip(tagger_counts, ("tp", "fp", "fn"))]
@@ -692,9 +726,9 @@ def evaluate_ade(
                 PredictedAde(p.sentence, with_effect_spans(p.view, by_id[id(p.sentence)]))
                 if p.view is not None and id(p.sentence) in by_id
                 else p
-                for p in ade_predicted
+                for p in base
             ]
-            pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, ade_predicted)
+            pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, base)
             variant_folds["without"].append({"fold": fold, **variant_scores["without"].add(held, pred, plain)})
             for name, (phrases, tails) in EFFECT_VARIANTS.items():
                 wrapped = CoordinationAware(extractor.inner, effect_phrases=phrases, effect_tails=tails)

@@ -104,6 +104,7 @@ class AdverseEffectTagger:
         self.only_with_chemical = only_with_chemical
         self.training = dict(training or {})
         self.tagger: Language | None = nlp  # the trained pipeline (its tokenizer, vocab and ``ner`` or ``tagger``)
+        self.head = None  # or the NER model's own effect head (extract.ner.effect_head.EffectHead), used instead
 
     # ------------------------------------------------------------------ construction / state
     @classmethod
@@ -183,18 +184,21 @@ class AdverseEffectTagger:
             return []
         return [s for s in sents if any(s.start <= c < s.end for c in chem_starts)]
 
+    def _ranges(self, doc: Doc) -> list[tuple[int, int]]:
+        return [(s.start, s.end) for s in self._parts(doc)]
+
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterable[Doc]:
-        if self.tagger is None:  # no tagger of its own: the NER model's effect head, if it has one, tagged already
-            for doc in docs:
-                if HEAD_SPANS_KEY in doc.spans:
-                    parts = [(s.start, s.end) for s in self._parts(doc)]
-                    doc.spans[SPANS_KEY] = [
-                        s for s in doc.spans[HEAD_SPANS_KEY] if any(a <= s.start and s.end <= b for a, b in parts)
-                    ]
+        if self.head is not None:  # the NER model's own effect head, on the sentences holding a drug
+            docs = list(docs)
+            for doc, spans in zip(docs, self.head.tag_ranges(docs, [self._ranges(d) for d in docs]), strict=True):
+                doc.spans[SPANS_KEY] = spans
                 yield doc
+            return
+        if self.tagger is None:  # no tagger folder: nothing to tag
+            yield from docs
             return
         docs = list(docs)
         parts: list[tuple[Doc, Span]] = [(doc, s) for doc in docs for s in self._parts(doc)]
@@ -234,7 +238,8 @@ def make_adverse_effects(
     from extract.settings import resolve_model_dir
 
     component = AdverseEffectTagger(name=name, only_with_chemical=only_with_chemical)
-    if not model_path and use_head and "effect_head" in nlp.pipe_names:
+    if not model_path and use_head and "effect_head" in nlp.component_names:
+        component.head = nlp.get_pipe("effect_head")
         return component
     folder = Path(model_path) if model_path else resolve_model_dir("", "ade-effects")
     if folder is None or not (Path(folder) / SETTINGS_FILE).exists():

@@ -1,20 +1,22 @@
 """Adverse-effect spans from a head on the NER model's own encoder (multi-task training).
 
-:mod:`extract.ner.adverse_effects` tags the ADE corpus's effect spans with a model of its own (its own encoder: ~45%
-more NER-stage CPU, so it ships switched off).  Here the effect tagger is a second head of the NER model: the model's
-``tok2vec`` is a shared component that both the CHEMICAL / DISEASE ``ner`` and this head listen to, trained together
-on BC5CDR-style documents (entities, no effect tags: the head's loss is missing there) and ADE sentences (effect tags
-as BIO token tags, no entities: the NER's loss is missing there).  At inference the head is one softmax layer over the
-encoder output the NER computed anyway.
+:mod:`extract.ner.adverse_effects` can tag the ADE corpus's effect spans with a model of its own (its own encoder:
+~45% more NER-stage CPU).  Here the effect tagger is a second head of the NER model: the model's ``tok2vec`` is a
+shared component that both the CHEMICAL / DISEASE ``ner`` and this head listen to, trained together on BC5CDR-style
+documents (entities, no effect tags: the head's loss is missing there) and ADE sentences (effect tags as BIO token
+tags, no entities: the NER's loss is missing there).  The head has two window CNN layers of its own over the shared
+encoder's output (``extract.ListenerWindow.v1``: more context for multi-word effects) and a softmax
+(``configs/ner-effects-window.cfg``).
 
 :class:`EffectHead` is spaCy's ``Tagger`` reading its gold from the reference ``Token.tag`` (BIO of
-:data:`~extract.ner.adverse_effects.TAGS`) but writing its spans to ``doc.spans[SPANS_KEY]``, never to ``Token.tag``
-(the lexicon features keep their marks there) nor to ``doc.ents`` (the BC5CDR conventions stay untouched).
+:data:`~extract.ner.adverse_effects.TAGS`) but writing its spans to ``doc.spans[HEAD_SPANS_KEY]``, never to
+``Token.tag`` (the lexicon features keep their marks there) nor to ``doc.ents`` (the BC5CDR conventions stay
+untouched).  That is how it runs in training and in :class:`HeadTagger` (plain texts, the ADE evaluation's folds).
 
-The head writes every span it finds to ``doc.spans[HEAD_SPANS_KEY]``; the NER stage's ``extract_adverse_effects``
-component, when the ``ade_effects`` setting is on, keeps those of the sentences holding a drug as the stage's
-adverse-effect spans (``doc.spans[SPANS_KEY]``, written as ``ADVERSE_EFFECT`` entities), as it does with its own
-tagger's.  :class:`HeadTagger` tags plain texts with a model folder's head (the ADE evaluation's folds).
+In the NER stage the pipe is disabled: the ``extract_adverse_effects`` component calls :meth:`EffectHead.tag_ranges`
+on the sentences holding a drug only, from the encoder output the ``ner`` already listened to (``doc.tensor``), and
+writes those spans as the stage's ``ADVERSE_EFFECT`` entities.  Each sentence is tagged on its own, as the head was
+trained (one ADE sentence per document).  With the ``ade_effects`` setting off the head is not loaded at all.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.pipeline.tagger import Tagger
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 from spacy.util import registry
 
 from extract.ner.adverse_effects import HEAD_SPANS_KEY, LABEL, bio_spans
@@ -46,6 +48,32 @@ class EffectHead(Tagger):
         for doc, ids in zip(docs, batch_tag_ids, strict=True):
             tags = [labels[k] for k in (ids.tolist() if hasattr(ids, "tolist") else ids)]
             doc.spans[HEAD_SPANS_KEY] = [Span(doc, a, b, label=LABEL) for a, b in bio_spans(tags)]
+
+    def tag_ranges(self, docs: Sequence[Doc], ranges: Sequence[Sequence[tuple[int, int]]]) -> list[list[Span]]:
+        """The head's effect spans of the token ranges ``ranges[i]`` of ``docs[i]`` (e.g. the sentences holding a
+        drug), each range tagged on its own from the shared encoder's output the ``ner`` listened to
+        (``doc.tensor``): the head's own window layers and softmax run on those rows only, as in training, where
+        every effect-tagged document is one ADE sentence.  The NER stage calls this instead of running the pipe over
+        whole documents (~1.5 ms per abstract), so only the drug sentences cost."""
+        listener_window, output = self.model.layers
+        encoder = listener_window.layers[1]
+        pieces: list[tuple[int, int, int]] = []
+        rows = []
+        for k, (doc, spans) in enumerate(zip(docs, ranges, strict=True)):
+            if doc.tensor.shape[0] != len(doc):
+                raise ValueError("the effect head needs the shared encoder's output in doc.tensor (run tok2vec first)")
+            for a, b in spans:
+                if b > a:
+                    pieces.append((k, a, b))
+                    rows.append(doc.tensor[a:b])
+        found: list[list[Span]] = [[] for _ in docs]
+        if not rows:
+            return found
+        labels = self.labels
+        for (k, a, _b), scores in zip(pieces, output.predict(encoder.predict(rows)), strict=True):
+            tags = [labels[i] for i in scores.argmax(axis=1).tolist()]
+            found[k].extend(Span(docs[k], a + x, a + y, label=LABEL) for x, y in bio_spans(tags))
+        return found
 
 
 @registry.scorers("extract.effect_head_scorer.v1")

@@ -41,7 +41,15 @@ from extract.nlp.vectors import load_cached_vectors
 from extract.schemas import ENTITY_LABELS
 from extract.settings import PROJECT_ROOT, Settings, get_settings, resolve_model_dir
 
-__all__ = ["CONFIG_PATH", "LABELS", "build_ner_nlp", "get_ner_nlp", "model_version", "release_ner_nlp"]
+__all__ = [
+    "CONFIG_PATH",
+    "LABELS",
+    "build_ner_nlp",
+    "component_batches",
+    "get_ner_nlp",
+    "model_version",
+    "release_ner_nlp",
+]
 
 LABELS = ENTITY_LABELS
 CONFIG_PATH = PROJECT_ROOT / "configs" / "ner_stage.cfg"
@@ -177,11 +185,29 @@ def build_ner_nlp(
     pipeline = config["nlp"]["pipeline"]
     wanted = set(pipeline) if only is None else set(only)
     exclude = {name for name in pipeline if name not in wanted} | _switched_off(settings, linker_dir, wanted, model_dir)
+    # The model's adverse-effect head never runs as a pipe over whole documents: extract_adverse_effects runs it on the
+    # sentences holding a drug (extract.ner.effect_head.EffectHead.tag_ranges), or, switched off, it is not loaded.
+    disable = []
+    if effect_head.HEAD_PIPE in pipeline:
+        if "extract_adverse_effects" in exclude:
+            exclude.add(effect_head.HEAD_PIPE)
+        else:
+            disable.append(effect_head.HEAD_PIPE)
     # Interpolated first: spaCy resolves [nlp] (the vectors callback) without [paths].
-    nlp = load_model_from_config(config.interpolate(), auto_fill=True, exclude=sorted(exclude))
+    nlp = load_model_from_config(config.interpolate(), auto_fill=True, exclude=sorted(exclude), disable=disable)
     use_gemm(nlp, settings.ner_gemm)
     nlp.meta[META_KEY] = _versions(nlp, ner_pipes, model_dir)
     return nlp
+
+
+def component_batches(nlp: Language, batch_size: int) -> dict[str, dict[str, int]]:
+    """``nlp.pipe``'s ``component_cfg`` for a batch of ``batch_size`` docs: a shared encoder (a ``tok2vec`` pipe the
+    ``ner`` listens to) runs on a quarter of the batch at a time, as the ``ner`` with its own encoder does (spaCy's
+    parser splits each batch into quarters).  On the whole batch at once its intermediate arrays took the NER stage's
+    peak memory from 947 to 1,119 MB over the 500 BC5CDR dev abstracts (models/EXPERIMENTS.md, sixteenth session)."""
+    if "tok2vec" not in nlp.pipe_names:
+        return {}
+    return {"tok2vec": {"batch_size": max(batch_size // 4, 2)}}
 
 
 def pipeline_key(settings: Settings) -> tuple:

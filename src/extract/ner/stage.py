@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 
 from extract import schemas
 from extract.ner.adverse_effects import effect_spans
-from extract.ner.pipeline import get_ner_nlp, model_version
+from extract.ner.pipeline import component_batches, get_ner_nlp, model_version
 from extract.nlp.inference_ops import one_thread
 from extract.parallel import WorkerPool, chunk_size, fork_map, workers_available
 from extract.rejects import Reject
@@ -147,10 +147,12 @@ def _process_items(nlp: Language, items: list[tuple[str, str, list[int]]], batch
             made.append((k, _new_doc(nlp, doc_id, text, starts)))
         except Exception as exc:
             outcomes[k] = _error(exc)
+    batches = component_batches(nlp, batch_size)
     for i in range(0, len(made), batch_size):
         chunk = made[i : i + batch_size]
         try:
-            for (k, _), doc in zip(chunk, nlp.pipe([d for _, d in chunk], batch_size=batch_size), strict=True):
+            docs = nlp.pipe([d for _, d in chunk], batch_size=batch_size, component_cfg=batches)
+            for (k, _), doc in zip(chunk, docs, strict=True):
                 outcomes[k] = entity_records(doc)
         except Exception:
             for k, doc in chunk:

@@ -32,7 +32,7 @@ def use_gemm(nlp: Language, gemm: Gemm) -> None:
     if gemm not in ("numpy", "blis"):
         raise ValueError(f"unknown gemm backend {gemm!r} (numpy or blis)")
     ops = NumpyOps(use_blis=gemm == "blis")
-    for _, component in nlp.pipeline:
+    for _, component in nlp.components:  # disabled ones too: a component may run another's model
         model = getattr(component, "model", None)
         if model is None or not hasattr(model, "walk"):
             continue

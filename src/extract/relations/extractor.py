@@ -43,7 +43,11 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
     if not settings.sentence_classifier:
         extractor.sentence = None
     extractor.warm_up()
-    return CoordinationAware(extractor, drugs=drug_concepts(resolve_model_dir(settings.linker_index, "linker")))
+    return CoordinationAware(
+        extractor,
+        effect_tails=settings.ade_effect_tails,
+        drugs=drug_concepts(resolve_model_dir(settings.linker_index, "linker")),
+    )
 
 
 def _try(fn, *args):

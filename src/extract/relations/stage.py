@@ -273,7 +273,15 @@ _EXTRACTORS: dict[tuple, object] = {}
 
 def extractor_key(settings: Settings) -> tuple:
     """What :func:`get_extractor` caches an extractor under: the settings the extractor depends on."""
-    return (str(settings.models_dir), settings.relation_model, str(settings.shared_dir))
+    return (
+        str(settings.models_dir),
+        settings.relation_model,
+        settings.linker_index,
+        str(settings.shared_dir),
+        settings.manifestation_filter,
+        settings.sentence_classifier,
+        settings.ade_effect_tails,
+    )
 
 
 def get_extractor(settings: Settings | None = None):

@@ -18,6 +18,7 @@ thinc from ``training.seed``; the data conversion is deterministic).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -227,7 +228,11 @@ def train_ner(
         "excluded_dev_pmids": data["excluded_dev_pmids"],
         "effect_head": None
         if data["effect_stats"] is None
-        else {"stats": asdict(data["effect_stats"]), "excluded_ade_pmids": len(set(exclude_ade_pmids))},
+        else {
+            "stats": asdict(data["effect_stats"]),
+            "excluded_ade_pmids": len(set(exclude_ade_pmids)),
+            "excluded_ade_pmids_sha256": pmids_digest(exclude_ade_pmids),
+        },
         "train_seconds": round(train_seconds, 1),
         "best_checkpoint": best.name,
         "spacy_version": spacy.__version__,
@@ -235,6 +240,11 @@ def train_ner(
     (target / "training.json").write_text(json.dumps(training_info, indent=2, default=str))
     log.info("NER model %s written in %.0f s", target, time.time() - started)
     return target
+
+
+def pmids_digest(pmids: Sequence[str]) -> str:
+    """SHA-256 of the sorted distinct PMIDs: which ADE PMIDs a fold model was trained without."""
+    return hashlib.sha256("\n".join(sorted(set(pmids))).encode()).hexdigest()
 
 
 def _effect_sentences(config: Path, corpora_dir: Path | None, exclude_pmids: Sequence[str]) -> list | None:

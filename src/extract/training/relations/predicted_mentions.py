@@ -38,14 +38,14 @@ class PredictedAde:
     view: DocumentView | None
 
 
-def run_ner(rows: list[dict]) -> dict[str, DocumentView]:
-    """Clean + NER (with linking) over raw rows, as views keyed by doc_id."""
+def run_ner(rows: list[dict], settings=None) -> dict[str, DocumentView]:
+    """Clean + NER (with linking) over raw rows, as views keyed by doc_id (``settings``: default the process's)."""
     from extract.relations.stage import build_views
     from extract.runner import run_texts
 
     if not rows:
         return {}
-    tables = run_texts(rows, stages=("clean", "ner"))
+    tables = run_texts(rows, stages=("clean", "ner"), settings=settings)
     views = {v.doc_id: v for _, v in build_views(tables["documents"], tables["sentences"], tables["entities"])}
     # The CHEMICAL / DISEASE mentions only: the shipped adverse-effect tagger learnt from the whole ADE corpus, so its
     # spans would leak held-out folds into training and evaluation (``evaluate_ade`` adds each fold's own).
@@ -57,9 +57,10 @@ def run_ner(rows: list[dict]) -> dict[str, DocumentView]:
     }
 
 
-def predict_ade(sentences: Sequence[AdeSentence]) -> list[PredictedAde]:
+def predict_ade(sentences: Sequence[AdeSentence], settings=None) -> list[PredictedAde]:
+    """The NER stage's mentions of each ADE sentence (``settings``: e.g. another NER model; default the process's)."""
     rows = [{"doc_id": f"ADE{i}", "format": "text", "title": None, "text": s.text} for i, s in enumerate(sentences)]
-    views = run_ner(rows)
+    views = run_ner(rows, settings)
     out = []
     for i, s in enumerate(sentences):
         v = views.get(f"ADE{i}")
