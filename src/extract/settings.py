@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     # right (relations >= 0.8.0; extract.relations.manifestation_filter).  Precision on drug literature up,
     # recall on case-report style text down: see models/relations-0.10.0/MODEL_CARD.md.
     manifestation_filter: bool = True
+    # The row filter's decision threshold (probability of a row being right); None: the one the filter was trained
+    # with (0.5 since relations-0.8.0).  Lower keeps more rows, for case-report style text: on the dev gold set 0.3
+    # gives P 0.97 / R 0.57 (0.5: 0.95 / 0.43), but the judged drug-literature rows the filter scores between 0.3 and
+    # 0.5 (cross-validated) are right 4 times in 10, so the default stays.
+    manifestation_filter_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # Read each same-sentence drug_adverse_event row the joint model is not sure of again with the sentence text
     # classifier (relations >= 0.11.0; extract.relations.sentence_model).  Adverse-event precision on drug
     # literature up (audit 0.76 -> 0.80); costs ~0.7 ms per abstract on adverse-event-dense case reports.

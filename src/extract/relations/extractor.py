@@ -40,6 +40,8 @@ def load_extractor(settings: Settings | None = None) -> RelationExtractor:
     extractor = ModelExtractor.load(model_dir)
     if not settings.manifestation_filter:
         extractor.manifestation_filter = None
+    elif extractor.manifestation_filter is not None and settings.manifestation_filter_threshold is not None:
+        extractor.manifestation_filter.threshold = settings.manifestation_filter_threshold
     if not settings.sentence_classifier:
         extractor.sentence = None
     extractor.warm_up()

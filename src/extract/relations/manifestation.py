@@ -57,6 +57,10 @@ class PairReadings:
         """Pair features by (head entity_id, tail entity_id)."""
         return {(h.entity_id, t.entity_id): f for (h, t), f in zip(self.pairs, self.features)}
 
+    def patterns_of(self) -> dict[tuple[str, str], str]:
+        """Precise pattern names by (head entity_id, tail entity_id), readings without one left out."""
+        return {(h.entity_id, t.entity_id): p for (h, t), p in zip(self.pairs, self.patterns) if p}
+
 
 @dataclass
 class ManifestationModel:

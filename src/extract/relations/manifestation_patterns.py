@@ -123,6 +123,38 @@ HEAD_WITH = re.compile(
     r"(?:(?:onset|development|evidence|signs?|features?|presence|appearance|symptoms?)\s+of\s+(?:(?:the|a|an)\s+)?)?$",
     re.I,
 )
+#: The nominal family "T is a feature of H" written head first: "(the main) signs / symptoms / features /
+#: manifestations / complications of H include / are / such as T", "Signs or symptoms of H, such as T", "symptoms of
+#: H (T1 and T2)".  Before the head (``FEATURES_OF_BEFORE``, ending the text before it) and between the pair
+#: (``FEATURES_OF_BETWEEN``).
+_FEATURE_NOUN = r"(?:signs?|symptoms?|features?|manifestations?|complications?|findings?|hallmarks?)"
+FEATURES_OF_BEFORE = re.compile(
+    rf"\b{_FEATURE_NOUN}(?:\s+(?:and|or)\s+{_FEATURE_NOUN})?\s+of\s+"
+    r"(?:(?:the|a|an|this|these|their|patients\s+with)\s+)*(?:[\w-]+\s+)?$",
+    re.I,
+)
+FEATURES_OF_BETWEEN = re.compile(
+    r"^\s*(?:\([^()]{0,30}\)\s*)?,?\s*(?:are|were|include[sd]?|including|consist(?:s|ed)?\s+of|comprised?\s+of|"
+    r"comprise[sd]?|such\s+as|like|:|\()\s*(?:(?:mainly|mostly|often|usually|typically|commonly|predominantly|primarily|"
+    r"a|an|the|severe|marked|progressive|recurrent|acute|chronic)\s+)*$",
+    re.I,
+)
+#: Tail first, the nominal claim itself: "T is a (common) feature / manifestation / sign / symptom / complication of H"
+#: (the first alternative of ``PRECISE_TAIL_FIRST``, without "in patients with").
+_FEATURE_ADJECTIVES = (
+    r"(?:(?:most|more|common|major|main|frequent|prominent|typical|characteristic|cardinal|classic|well[- ]known|"
+    r"recogni[sz]ed|rare|serious|severe|important|late|early|known|clinical|disabling|primary|presenting|recurrent|"
+    r"\w+ly)\s+){0,4}"
+)
+_TAIL_FEATURE_OF = re.compile(
+    r"^\s*(?:(?:is|are|was|were|remains?|represents?|being)\s+(?:(?:a|an|the|one|of)\s+)*|,\s*(?:(?:a|an|the|one|of)\s+)+)"
+    + _FEATURE_ADJECTIVES
+    + _FEATURE_NOUN
+    + r"\s+of\s+(?:(?:the|a|an|this|their)\s+)?(?:patients\s+with\s+)?$",
+    re.I,
+)
+#: Before a tail that is a prepositional object ("an increased risk of T are features of H"): T is not the subject.
+_PP_BEFORE = re.compile(r"\b(?:of|in|with|to|for|by|on|from)\s+(?:(?:the|a|an)\s+)?$", re.I)
 #: "H-associated T", "H-related T", "H-induced T": a condition named as the origin of another.
 HEAD_COMPOUND = re.compile(r"^\s*-\s*(?:associated|related|induced|mediated)\s+$", re.I)
 #: "T associated with H" / "H associated with T": the words do not fix the direction.
@@ -275,6 +307,8 @@ def precise_pattern(doc: DocumentView, head: EntityView, tail: EntityView) -> st
         if between.strip().lower().startswith("with"):
             return None if adjectival else "p_head_with"
         return "p_head_first"
+    if FEATURES_OF_BETWEEN.match(between) and FEATURES_OF_BEFORE.search(ctx.before):
+        return "p_head_features_of"
     if not has_negation(between) and not _blocking_between(doc, ctx):
         if subject and SUBJECT_HEAD_CAUSE.search(between):
             return "p_head_cause_of"
@@ -444,3 +478,24 @@ def _excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str
         if _GENE_AFTER.match(doc.text[e.end : e.end + 30]):
             return "gene"
     return None
+
+
+#: Patterns of :func:`explicit_feature_claim`.
+FEATURE_CLAIM_PATTERNS = frozenset({"p_head_features_of", "p_tail_first"})
+
+
+def explicit_feature_claim(doc: DocumentView, head: EntityView, tail: EntityView, pattern: str | None) -> bool:
+    """The sentence names T a sign, symptom, feature, manifestation or complication *of H* in so many words: "T is a
+    common complication of H", "the main features of H are T" (the guideline's first family).  Not "T in patients
+    with H", not "T occurs in H": the words that the row filter learnt to doubt on drug literature."""
+    if pattern not in FEATURE_CLAIM_PATTERNS:
+        return False
+    if pattern == "p_head_features_of":
+        return True
+    ctx = pair_context(doc, head, tail)
+    sent = doc.sentences[head.sentence_index]
+    if _THERAPY.match(doc.text[head.end : sent.end].lstrip()):
+        return False  # "complications of H treatment": H names the therapy's target
+    if ctx.first is not tail or _PP_BEFORE.search(ctx.before):
+        return False
+    return bool(_TAIL_FEATURE_OF.match(_pattern_between(doc, ctx)))

@@ -513,10 +513,12 @@ class ModelExtractor:
                 features.append(filter_features(s.doc, c.head, c.tail, self.manifestation.lexicon, base))
         probs = self.manifestation_filter.probs(features)
         at = 0
-        for s in states:
+        for s, r in zip(states, readings):
             kept = probs[at : at + len(s.manifestation)]
             at += len(s.manifestation)
-            s.manifestation = [c for c, p in zip(s.manifestation, kept) if p >= self.manifestation_filter.threshold]
+            s.manifestation = self.manifestation_filter.select(
+                s.doc, s.manifestation, kept, r.patterns_of(), self.manifestation.entity_kind
+            )
 
     def _read_sentences(self, states: list[_DocState]) -> None:
         """Sentence-classifier probabilities of exactly the rows ``_finish`` asks it about: the same-sentence

@@ -279,6 +279,7 @@ def extractor_key(settings: Settings) -> tuple:
         settings.linker_index,
         str(settings.shared_dir),
         settings.manifestation_filter,
+        settings.manifestation_filter_threshold,
         settings.sentence_classifier,
         settings.ade_effect_tails,
     )
