@@ -53,10 +53,11 @@ class Settings(BaseSettings):
     # classifier (relations >= 0.11.0; extract.relations.sentence_model).  Adverse-event precision on drug
     # literature up (audit 0.76 -> 0.80); costs ~0.7 ms per abstract on adverse-event-dense case reports.
     sentence_classifier: bool = True
-    # Tag adverse effects as the ADE corpus annotates them (NER stage component extract_adverse_effects, the newest
-    # models/ade-effects-*): ADVERSE_EFFECT entities read by the relation stage as adverse-event phrases and tails.
-    # Off by default: it costs more NER-stage time than the throughput target leaves (models/EXPERIMENTS.md,
-    # "ADE effect tagger (ninth session)").
+    # Tag adverse effects as the ADE corpus annotates them (NER stage component extract_adverse_effects: the NER
+    # model's own effect head when it has one, else the newest models/ade-effects-*): ADVERSE_EFFECT entities read by
+    # the relation stage as adverse-event phrases (and tails, with ade_effect_tails).  Off by default: either costs
+    # more NER-stage time than the throughput target leaves, and the shipped NER has no head (models/EXPERIMENTS.md,
+    # "ADE effect tagger (ninth session)", "Sixteenth session").
     ade_effects: bool = False
     # With ade_effects: an adverse-effect span that overlaps no DISEASE mention also becomes an adverse-event tail of
     # its own (unlinked; extract.relations.effect_spans "tails").  Off: the spans only give adverse-event phrases

@@ -11,7 +11,8 @@ adverse-event phrases and adverse-event-only tails (:mod:`extract.relations.effe
 
 It is the NER stage component ``extract_adverse_effects`` (``configs/ner_stage.cfg``), **off by default**: the
 ``ade_effects`` setting (``BIOMED_EXTRACT_ADE_EFFECTS=true``) switches it on when a ``models/ade-effects-*`` folder
-exists; it costs ~45% more NER-stage CPU (models/EXPERIMENTS.md, "ADE effect tagger (ninth session)").
+exists; it costs ~45% more NER-stage CPU (models/EXPERIMENTS.md, "ADE effect tagger (ninth session)").  When the NER
+model has an effect head of its own (:mod:`extract.ner.effect_head`) the component runs that head instead.
 ``only_with_chemical`` tags only the sentences that hold a CHEMICAL entity (an adverse effect needs a drug; it saves
 time).  The tagger shares the pipeline's vocab and its static vectors, which must be the NER model's (it was trained
 with them).  The trained pipe is a transition-based ``ner`` (``configs/ade_effects.cfg``) or a cheaper ``tagger`` of
@@ -29,6 +30,7 @@ import spacy
 from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 log = logging.getLogger(__name__)
 
@@ -191,16 +193,17 @@ class AdverseEffectTagger:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterable[Doc]:
-        if self.head is not None:  # the NER model's own effect head, on the sentences holding a drug
-            docs = list(docs)
-            for doc, spans in zip(docs, self.head.tag_ranges(docs, [self._ranges(d) for d in docs]), strict=True):
-                doc.spans[SPANS_KEY] = spans
-                yield doc
-            return
-        if self.tagger is None:  # no tagger folder: nothing to tag
+        if self.head is None and self.tagger is None:  # no tagger folder: nothing to tag
             yield from docs
             return
-        docs = list(docs)
+        for batch in minibatch(docs, size=batch_size):
+            yield from self._tag_batch(list(batch), batch_size)
+
+    def _tag_batch(self, docs: list[Doc], batch_size: int) -> list[Doc]:
+        if self.head is not None:  # the NER model's own effect head, on the sentences holding a drug
+            for doc, spans in zip(docs, self.head.tag_ranges(docs, [self._ranges(d) for d in docs]), strict=True):
+                doc.spans[SPANS_KEY] = spans
+            return docs
         parts: list[tuple[Doc, Span]] = [(doc, s) for doc in docs for s in self._parts(doc)]
         arrays = {id(doc): doc.to_array([ORTH, SPACY]) for doc in docs}
         subdocs = [_blank_copy(s, arrays[id(doc)]) for doc, s in parts]
@@ -209,7 +212,7 @@ class AdverseEffectTagger:
             found.setdefault(id(doc), []).extend(Span(doc, s.start + a, s.start + b, label=LABEL) for a, b in spans)
         for doc in docs:
             doc.spans[SPANS_KEY] = found.get(id(doc), [])
-            yield doc
+        return docs
 
 
 def _blank_copy(span: Span, orth_spacy) -> Doc:

@@ -27,6 +27,7 @@ from extract.corpora.ade import AdeSentence
 from extract.corpora.pubtator import PubtatorDocument, raw_document_rows
 from extract.relations.event_phrase import EventPhrase, Span
 from extract.relations.types import ADVERSE_EFFECT, DocumentView, EntityView
+from extract.settings import Settings
 from extract.training.relations.documents import LabelledView, pubtator_view
 
 
@@ -38,7 +39,7 @@ class PredictedAde:
     view: DocumentView | None
 
 
-def run_ner(rows: list[dict], settings=None) -> dict[str, DocumentView]:
+def run_ner(rows: list[dict], settings: Settings | None = None) -> dict[str, DocumentView]:
     """Clean + NER (with linking) over raw rows, as views keyed by doc_id (``settings``: default the process's)."""
     from extract.relations.stage import build_views
     from extract.runner import run_texts
@@ -57,7 +58,7 @@ def run_ner(rows: list[dict], settings=None) -> dict[str, DocumentView]:
     }
 
 
-def predict_ade(sentences: Sequence[AdeSentence], settings=None) -> list[PredictedAde]:
+def predict_ade(sentences: Sequence[AdeSentence], settings: Settings | None = None) -> list[PredictedAde]:
     """The NER stage's mentions of each ADE sentence (``settings``: e.g. another NER model; default the process's)."""
     rows = [{"doc_id": f"ADE{i}", "format": "text", "title": None, "text": s.text} for i, s in enumerate(sentences)]
     views = run_ner(rows, settings)
