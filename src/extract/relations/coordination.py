@@ -4,6 +4,15 @@ When a relation holds with one member of a coordination ("H1 and H2", "H1, H2 or
 relation holds with the other members; classifiers that score pairs one at a time often miss the
 member farther from the trigger.  The copy keeps the original's score and evidence sentence.
 
+:func:`distribute_over_coordination` copies a finished row onto the other members of its head's coordination.
+Tails are distributed earlier, by the model extractor (``extract.relations.model._coordinated_tails``), with
+:func:`coordinated_members`: a disease coordinated with one whose adverse event the model accepts in the same
+sentence at a probability of at least one half ("cisplatin ..., but nephrotoxicity and hearing loss limit its use")
+is accepted with it and then passes the same row filters (background, comparisons, the joint and sentence models'
+vetoes) as any accepted pair.  Copying finished rows onto
+tails instead would let those filters be skipped, and treatment tails are not distributed: "patients with
+hypertension and diabetes" names a population, not two indications.
+
 ", and" / ", or" before a mention that a verb follows joins two clauses, not two mentions: in "hallmark
 manifestations of dermatomyositis, and calcinosis cutis occurs in many patients" calcinosis cutis is the next
 clause's subject, so nothing said of dermatomyositis is copied to it.  A list of three or more ("A, B, and C are
@@ -21,7 +30,7 @@ _COORDINATOR = re.compile(r"^\s*(,\s*)?(and|or|as well as)?\s*$|^\s*,\s*$")
 _COMMA_COORDINATOR = re.compile(r"^\s*,\s*(and|or)\s*$")
 _COMMA = re.compile(r"^\s*,\s*$")
 # Finite verbs and auxiliaries that open a clause after its subject.
-_CLAUSE_VERB = re.compile(
+CLAUSE_VERB = re.compile(
     r"\s*(is|are|was|were|has|have|had|may|can|could|might|should|will|would|does|did|occurs?|occurred|develops?|"
     r"developed|appears?|appeared|remains?|remained|results?|resulted|leads?|led|causes?|caused|affects?|affected)\b",
     re.IGNORECASE,
@@ -36,7 +45,7 @@ def _coordinated(doc: DocumentView, a: EntityView, b: EntityView) -> bool:
 
 def _clause_break(doc: DocumentView, first: EntityView, second: EntityView) -> bool:
     """ ", and" / ", or" with a verb after ``second`` and no list member before ``first``: two clauses."""
-    if not _COMMA_COORDINATOR.match(doc.text[first.end : second.start]) or not _CLAUSE_VERB.match(doc.text, second.end):
+    if not _COMMA_COORDINATOR.match(doc.text[first.end : second.start]) or not CLAUSE_VERB.match(doc.text, second.end):
         return False
     return not any(
         e.label == first.label and e.end <= first.start and _COMMA.match(doc.text[e.end : first.start])
@@ -60,6 +69,11 @@ def _members(doc: DocumentView, entity: EntityView) -> list[EntityView]:
                 group.append(e)
                 changed = True
     return [e for e in group if e is not entity]
+
+
+def coordinated_members(doc: DocumentView, entity: EntityView) -> list[EntityView]:
+    """The other mentions of ``entity``'s label coordinated with it in its sentence ("A, B and C"), in text order."""
+    return sorted(_members(doc, entity), key=lambda e: e.start)
 
 
 def distribute_over_coordination(doc: DocumentView, candidates: list[RelationCandidate]) -> list[RelationCandidate]:

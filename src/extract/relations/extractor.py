@@ -12,6 +12,7 @@ from typing import Protocol
 
 from extract.relations import effect_spans
 from extract.relations.analytes import drug_concepts, measured_heads
+from extract.relations.clause_scope import within_clauses
 from extract.relations.rules import RuleExtractor
 from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DocumentView, RelationCandidate
 from extract.settings import Settings, get_settings, resolve_model_dir
@@ -64,7 +65,9 @@ class CoordinationAware:
     adverse-effect spans (``ADVERSE_EFFECT`` entities) give adverse-event phrases (``effect_phrases``) and
     adverse-event-only tails (``effect_tails``; :mod:`extract.relations.effect_spans`).  A drug -> disease row whose
     drug mention names a substance measured in the patient ("serum creatinine", "oxygen saturation") is dropped
-    (:mod:`extract.relations.analytes`; ``drugs``: the concepts with a MeSH pharmacological action)."""
+    (:mod:`extract.relations.analytes`; ``drugs``: the concepts with a MeSH pharmacological action); a
+    ``disease_manifestation`` row read across a clause boundary is dropped when the tail's clause names its own
+    disease (:mod:`extract.relations.clause_scope`)."""
 
     def __init__(
         self, inner, effect_phrases: bool = True, effect_tails: bool = True, drugs: frozenset[str] = frozenset()
@@ -87,7 +90,9 @@ class CoordinationAware:
 
         view, effects, added = effect_spans.prepare(doc, self.effect_tails)
         cands = distribute_over_coordination(view, self.inner.extract(view))
-        return self._drug_heads(view, effect_spans.finish(cands, effects, added, self.effect_phrases))
+        return within_clauses(
+            view, self._drug_heads(view, effect_spans.finish(cands, effects, added, self.effect_phrases))
+        )
 
     def extract_many(self, docs):
         """``extract`` per document (an exception in place of a failed document's candidates)."""
@@ -104,6 +109,8 @@ class CoordinationAware:
             if not isinstance(r, Exception):
                 r = effect_spans.finish(r, effects, added, self.effect_phrases)
                 r = _try(self._drug_heads, view, r)
+            if not isinstance(r, Exception):
+                r = _try(within_clauses, view, r)
             out.append(r)
         return out
 

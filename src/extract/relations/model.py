@@ -40,6 +40,7 @@ from extract.relations.clause_arms import other_arm_effect
 from extract.relations.comparatives import less_with_drug
 from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, aggregate
 from extract.relations.concept_priors import ConceptPriors
+from extract.relations.coordination import coordinated_members
 from extract.relations.cues import REDUCTION
 from extract.relations.event_phrase import EventPhrase
 from extract.relations.indications import ARTIFACT as INDICATIONS_ARTIFACT
@@ -172,6 +173,9 @@ def fit_pair_model(
 # concept pair is at least RULE_FLOOR (selected with the threshold on BC5CDR dev, end to end).
 STRONG_RULE = 0.8
 RULE_FLOOR = 0.15
+# An accepted same-sentence adverse event at least this probable is shared with the diseases coordinated with its
+# disease (``_coordinated_tails``).
+COORDINATION_FLOOR = 0.5
 
 
 def _background(doc: DocumentView, dis) -> bool:
@@ -200,23 +204,31 @@ def _composition(doc: DocumentView, chem, dis) -> bool:
 
 
 def most_specific(
-    ade: dict[tuple[str, str], RelationCandidate], trees: dict[str, tuple[str, ...]]
+    ade: dict[tuple[str, str], RelationCandidate],
+    trees: dict[str, tuple[str, ...]],
+    weak: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
 ) -> dict[tuple[str, str], RelationCandidate]:
     """Drop a drug's disease concept when a descendant concept is also predicted for that drug.
 
-    BC5CDR annotates the most specific disease; MeSH tree numbers (CTD MEDIC) give ancestry.
+    BC5CDR annotates the most specific disease; MeSH tree numbers (CTD MEDIC) give ancestry.  A descendant predicted
+    only by rows of ``weak`` (keys of ``ade``: the pairs accepted through a coordination, ``_coordinated_tails``)
+    drops nothing: "hearing loss" coordinated with an accepted "nephrotoxicity" leaves "cisplatin-induced
+    ototoxicity" (Hearing Disorders) standing.
     """
     by_drug: dict[str, set[str]] = {}
-    for c in ade.values():
+    strong: dict[str, set[str]] = {}
+    for key, c in ade.items():
         if not c.negated and c.tail.concept_id:
             by_drug.setdefault(concept_key(c.head), set()).add(c.tail.concept_id)
+            if key not in weak:
+                strong.setdefault(concept_key(c.head), set()).add(c.tail.concept_id)
     drop: set[tuple[str, str]] = set()
     for drug, diseases in by_drug.items():
         for d1 in diseases:
             t1 = trees.get(d1, ())
             if not t1:
                 continue
-            for d2 in diseases:
+            for d2 in strong.get(drug, ()):
                 if d2 != d1 and any(t2.startswith(a + ".") for t2 in trees.get(d2, ()) for a in t1):
                     drop.add((drug, d1))
                     break
@@ -249,6 +261,8 @@ class _DocState:
     joint_features: list[dict] = field(default_factory=list)
     joint_probs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     intra_pairs: dict[tuple[str, str], Instance] = field(default_factory=dict)
+    # (chemical entity_id, disease entity_id) of the pairs accepted through a coordination (``_coordinated_tails``).
+    coordinated: set[tuple[str, str]] = field(default_factory=set)
     # Stage-2 probabilities of ``keys`` (None without a stage-2 model), once computed.
     concept_probs: np.ndarray | None = None
     # Adverse-event rows after the joint model's vetoes, before the sentence classifier's (``_adverse_events``).
@@ -605,6 +619,9 @@ class ModelExtractor:
             ]
         else:
             chosen = [(i, float(s)) for i, s in zip(instances, scores) if self.model.accepts(i, float(s))]
+        coordinated = _coordinated_tails(state, chosen)
+        state.coordinated = {(inst.chem.entity_id, inst.dis.entity_id) for inst, _ in coordinated}
+        chosen += coordinated
         for inst, score in chosen:
             # An adverse-event reading is negated by a cue between the two mentions even when no rule reads the pair
             # ("X was not associated with Y"); a treatment stays one when the drug failed ("X did not improve Y").
@@ -693,7 +710,7 @@ class ModelExtractor:
                 )
             }
         if self.model.trees:
-            ade = most_specific(ade, self.model.trees)
+            ade = most_specific(ade, self.model.trees, state.coordinated)
         phrase = getattr(self.model, "event_phrase", None)
         if phrase is not None:
             ade = {key: with_event_phrase(doc, c, phrase) for key, c in ade.items()}
@@ -731,6 +748,34 @@ class ModelExtractor:
                 if not any(start > m.head.end for start in ade_drugs.get(m.tail.entity_id, ()))
             )
         return out
+
+
+def _coordinated_tails(state: _DocState, chosen: list[tuple[Instance, float]]) -> list[tuple[Instance, float]]:
+    """The same-sentence pairs of an accepted, not negated pair's drug with the diseases coordinated with its
+    disease ("X ..., but nephrotoxicity and hearing loss limit its use"), at the accepted pair's score when it is at
+    least ``COORDINATION_FLOOR``; the row filters read them as they read the accepted pairs
+    (:func:`extract.relations.coordination.coordinated_members`).  A pair a strong rule reading states is left to
+    that reading (its score and method)."""
+    taken = {id(inst) for inst, _ in chosen}
+    ruled = {
+        (c.head.entity_id, c.tail.entity_id)
+        for c in state.rule_cands
+        if c.type == DRUG_ADVERSE_EVENT and c.score >= STRONG_RULE
+    }
+    extra = []
+    for inst, score in chosen:
+        if not inst.intra or score < COORDINATION_FLOOR or state.ae_negated[id(inst)]:
+            continue
+        for member in coordinated_members(state.doc, inst.dis):
+            partner = state.intra_pairs.get((inst.chem.entity_id, member.entity_id))
+            if (
+                partner is not None
+                and id(partner) not in taken
+                and (inst.chem.entity_id, member.entity_id) not in ruled
+            ):
+                taken.add(id(partner))
+                extra.append((partner, score))
+    return extra
 
 
 def _consistent_with_treatments(
