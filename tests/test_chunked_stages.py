@@ -35,13 +35,15 @@ def first_records(pubtator: Path, n: int, target: Path) -> Path:
     return target
 
 
-def whole_batch(out: Path, batch_id: str) -> None:
+def whole_batch(out: Path, batch_id: str) -> stages.StageOutcome:
     raw = stages.load_clean_input(out, batch_id)
     stages.write_clean(out, batch_id, raw.num_rows, [stages.clean_chunk(raw)])
     documents, sentences = stages.load_ner_input(out, batch_id)
     stages.write_ner(out, batch_id, documents.num_rows, [stages.ner_chunk(documents, sentences)])
     documents, sentences, entities = stages.load_relations_input(out, batch_id)
-    stages.write_relations(out, batch_id, documents.num_rows, [stages.relations_chunk(documents, sentences, entities)])
+    return stages.write_relations(
+        out, batch_id, documents.num_rows, [stages.relations_chunk(documents, sentences, entities)]
+    )
 
 
 def chunked(out: Path, batch_id: str, size: int) -> dict[str, stages.StageOutcome]:
@@ -65,7 +67,7 @@ def dev_batch(tmp_path_factory, shared_dir):
 
 def test_chunked_stages_equal_the_whole_batch_and_rerun_byte_identical(dev_batch):
     whole, parts = dev_batch
-    whole_batch(whole, "dev")
+    whole_outcome = whole_batch(whole, "dev")
     # 130 per chunk: the first two chunks go through the stage's forked workers (NER > 64, relations >= 128
     # documents), the last (40) runs in this process; the chunks' rows are written as they come.
     outcomes = chunked(parts, "dev", 130)
@@ -77,6 +79,9 @@ def test_chunked_stages_equal_the_whole_batch_and_rerun_byte_identical(dev_batch
     assert outcomes["clean"].n_in == 300 and outcomes["clean"].n_out == 300
     assert outcomes["ner"].n_out == store.count_rows(parts, "entities", "dev") > 3000
     assert outcomes["relations"].n_out == store.count_rows(parts, "relations", "dev") > 0
+    # the same counts in runs.detail either way, the withheld sentences (eligibility criteria, captions) included
+    assert whole_outcome.detail == outcomes["relations"].detail
+    assert any(key.endswith("_sentences") for key in whole_outcome.detail)
     # one row group per chunk: the file was written piece by piece
     assert store.pq.ParquetFile(store.partition_dir(parts, "entities", "dev") / "part-0.parquet").num_row_groups == 3
     before = {name: digest(parts, name, "dev") for name in TABLES[:-1]}

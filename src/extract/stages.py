@@ -482,14 +482,12 @@ def write_relations(out: Path, batch_id: str, n_in: int, results: list) -> Stage
     _write_rejects(out, "relations", batch_id, rejects)
     version = next((r.model_version for r in results if r.model_version), None)
     counts = pc.value_counts(relations["type"]).to_pylist() if relations.num_rows else []
+    detail = {c["values"]: c["counts"] for c in counts}
+    for result in results:  # sentences stating no relation and the rows left out, as the chunked stage counts them
+        for key, n in getattr(result, "withheld", {}).items():
+            detail[key] = detail.get(key, 0) + n
     return StageOutcome(
-        "relations",
-        batch_id,
-        n_in,
-        relations.num_rows,
-        len(rejects),
-        model_version=version,
-        detail={c["values"]: c["counts"] for c in counts},
+        "relations", batch_id, n_in, relations.num_rows, len(rejects), model_version=version, detail=detail
     )
 
 
