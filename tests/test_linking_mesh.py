@@ -84,3 +84,33 @@ def test_an_agonist_is_not_linked_to_the_antagonists() -> None:
         assert result is None or "antagonist" not in result.concept_name.lower(), (text, result)
     # the antagonists themselves still link
     assert linker.link_texts([("opioid antagonist", "CHEMICAL")])[0].concept_name == "Narcotic Antagonists"
+
+
+def _new_disease_descriptors() -> bool:
+    from extract.settings import get_settings
+
+    linker = resolve_model_dir(get_settings().linker_index, "linker")
+    meta = json.loads((linker / "meta.json").read_text()) if linker and (linker / "meta.json").exists() else {}
+    return bool(meta.get("sources", {}).get("mesh", {}).get("new_disease_descriptors"))
+
+
+@pytest.mark.skipif(
+    not _new_disease_descriptors(), reason="needs a linker with MeSH's post-2017 disease descriptors (0.6.0+)"
+)
+def test_a_disease_descriptor_newer_than_ctd_medic_links_to_mesh() -> None:
+    # The calcinosis-cutis seed page's disease and a CAR-T adverse event: MeSH 2024 descriptors (2023, 2019) that
+    # CTD MEDIC 2017 lacks; before, the first linked to HPO's term and the second to nothing of MeSH.
+    from helpers import PAGES
+
+    rows = [{"doc_id": "test:calcinosis", "text": (PAGES / "abstract_calcinosis_cutis.txt").read_text()}]
+    table = run_texts(rows, stages=("clean", "ner"))["entities"]
+    linked = {row["concept_id"] for row in table.to_pylist() if row["text"].lower() == "calcinosis cutis"}
+    assert linked == {"MESH:D000092182"}
+    from extract.linking.linker import EntityLinker
+    from extract.settings import get_settings
+
+    linker = EntityLinker(resolve_model_dir(get_settings().linker_index, "linker"))
+    result = linker.link_texts([("cytokine release syndrome", "DISEASE"), ("essential hypertension", "DISEASE")])
+    assert result[0].concept_id == "MESH:D000080424" and result[0].ontology == "MESH"
+    # a name a MeSH concept already carried stays with it
+    assert result[1].concept_id == "MESH:D000075222"

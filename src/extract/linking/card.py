@@ -79,6 +79,21 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
         "Alkalosis, link_score 0.8); the `xref` route (the one MeSH concept `mesh_xrefs` cross-references",
         "the HPO term to, recorded on HPO concepts as a `MESH:` xref) is available, not on by default.",
     ]
+    mesh = meta["sources"].get("mesh", {})
+    if mesh.get("new_disease_descriptors"):
+        lines += [
+            "",
+            "## MeSH disease descriptors introduced after CTD MEDIC 2017",
+            "",
+            "Diseases come from CTD MEDIC 2017 (MeSH as BC5CDR, 2015, annotates it), DOID and HPO; MeSH 2024's",
+            f'disease descriptors that MEDIC lacks ({mesh["new_disease_descriptors"]}: "Calcinosis Cutis", '
+            '"Cytokine Release',
+            'Syndrome", "Opioid-Induced Constipation", "Emergence Delirium") are concepts too, with their entry terms',
+            f"({mesh.get('new_disease_names', 0)} names) except those a MeSH concept already carries, so an "
+            "analyst gets",
+            "today's descriptor.  BC5CDR cannot hold these ids: where its 2015 annotation names the older, broader",
+            'concepts ("postoperative delirium" -> Postoperative Complications + Delirium), they count as errors there.',
+        ]
     equivalences = meta["sources"].get("equivalences")
     if equivalences:
         shown = ", ".join(f"{k}={v}" for k, v in equivalences.items())

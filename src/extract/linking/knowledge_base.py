@@ -617,6 +617,33 @@ class KnowledgeBaseBuilder:
             "supplementary_concepts": supplementary,
         }
 
+    def add_new_mesh_diseases(self, vocab: VocabFiles) -> None:
+        """MeSH 2024 disease descriptors (C tree, F03) that the knowledge base lacks: those introduced after CTD
+        MEDIC 2017, whose diseases it holds ("Calcinosis Cutis", "Cytokine Release Syndrome", "Opioid-Induced
+        Constipation"), with their entry terms.  A name a MeSH concept already carries stays that concept's, so a
+        descriptor MeSH split off later does not take the older concept's names ("essential hypertension");
+        a name only HPO, DOID or OMIM carries is shared, and the linker prefers MeSH.  The other MeSH disease
+        descriptors stay out: their entry terms cost disease precision on BC5CDR (``models/EXPERIMENTS.md``,
+        linker exp1 / exp2)."""
+        trees = mesh_tree_numbers(vocab.mesh_trees)
+        mesh_names = {a for c in self.concepts.values() if c.ontology == "MESH" for a in c.aliases}
+        mesh_names |= {normalize(c.name) for c in self.concepts.values() if c.ontology == "MESH"}
+        added = names = 0
+        for descriptor in read_mesh_descriptors(vocab.mesh_terms):
+            numbers = trees.get(descriptor.descriptor_id, ())
+            concept_id = f"MESH:{descriptor.descriptor_id}"
+            if concept_id in self.concepts or not is_disease_descriptor(numbers) or is_chemical_descriptor(numbers):
+                continue
+            concept = self._concept(concept_id, descriptor.name, DISEASE)
+            self.vocab_named.add(concept_id)
+            before = len(concept.aliases)
+            _add_names(concept, descriptor.entry_terms())
+            concept.aliases -= mesh_names
+            added += 1
+            names += len(concept.aliases) - before
+        self.sources.setdefault("mesh", {})["new_disease_descriptors"] = added
+        self.sources["mesh"]["new_disease_names"] = names
+
     def _drugbank_mesh_joins(self, vocab: VocabFiles) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         """CAS number -> MeSH ids and DrugBank id -> MeSH ids through ChEBI."""
         cas_to_mesh: dict[str, set[str]] = defaultdict(set)
@@ -754,6 +781,7 @@ def build_knowledge_base(shared_dir: Path) -> KnowledgeBaseData:
     builder.add_hpo(vocab.hpo_obo, umls_to_mesh)
     builder.add_mesh(vocab, diseases=False)
     builder.add_hpo_mesh_xrefs(vocab)
+    builder.add_new_mesh_diseases(vocab)
     training = {
         "bc5cdr_train": corpora / "bc5cdr" / "CDR_TrainingSet.PubTator.txt",
         "ncbi_disease_train": corpora / "ncbi_disease" / "NCBItrainset_corpus.txt",
