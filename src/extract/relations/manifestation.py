@@ -27,6 +27,7 @@ from extract.relations.candidates import disease_pairs, pair_context, sentence_g
 from extract.relations.manifestation_features import norm, pair_features
 from extract.relations.manifestation_patterns import (
     UNDIRECTED_PATTERNS,
+    contradicted_reading,
     excluded_pair,
     precise_pattern,
     tail_drug_event,
@@ -124,8 +125,13 @@ class ManifestationModel:
 
     def readings(self, doc: DocumentView) -> PairReadings:
         """The document's candidate readings with their features, before scoring (:meth:`candidates` in two
-        steps, so that a caller can score the readings of many documents in one call)."""
-        pairs = [(h, t) for h, t in disease_pairs(doc) if not excluded_pair(doc, h, t)]
+        steps, so that a caller can score the readings of many documents in one call).  Excluded pairs and readings
+        the words contradict (a risk, a reversed cause: :func:`contradicted_reading`) are left out."""
+        pairs = [
+            (h, t)
+            for h, t in disease_pairs(doc)
+            if not excluded_pair(doc, h, t) and not contradicted_reading(doc, h, t)
+        ]
         patterns = [precise_pattern(doc, h, t) for h, t in pairs]
         return PairReadings(
             pairs,
@@ -168,7 +174,7 @@ class ManifestationModel:
                     continue  # "Hypersensitivity myocarditis": adjacent words, not a list
                 if (h.entity_id, m.entity_id) in chosen or (m.entity_id, h.entity_id) in chosen:
                     continue
-                if excluded_pair(doc, h, m) or tail_drug_event(doc, h, m, pat):
+                if excluded_pair(doc, h, m) or contradicted_reading(doc, h, m) or tail_drug_event(doc, h, m, pat):
                     continue
                 chosen[(h.entity_id, m.entity_id)] = (h, m, score * 0.999, pat)
         out = []

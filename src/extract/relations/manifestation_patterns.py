@@ -440,6 +440,89 @@ def _drug_event_signal(doc: DocumentView, tail: EntityView) -> bool:
     )
 
 
+#: Cue phrases of readings the guideline never annotates, as data (one regular expression string a cue, joined into
+#: the patterns below).  The last word of a mention that names an outcome, not a condition: "deaths due to pneumonia",
+#: "COPD-related deaths", "Ischemic heart disease is the most frequent cause of death" (the guideline's "a later
+#: disease or outcome the head only raises the risk of ... death").  Cell death is a finding ("neuronal death").
+OUTCOME_WORDS = ("deaths?", "mortality", "mortalities", "fatality", "fatalities")
+_OUTCOME = re.compile(rf"\b(?:{'|'.join(OUTCOME_WORDS)})$", re.I)
+_CELL_DEATH = re.compile(r"\b(?:cells?|cellular|neuronal|neurons?|apoptotic|necrotic)\s+deaths?$", re.I)
+#: The first mention only raises the risk of the second, the cue ending the text between them: "H is a risk factor
+#: for T", "H increases the risk of T", "H predisposes (patients) to T", "patients with H are at increased risk of T".
+RISK_CUES = (
+    r"risk\s+factors?\s+(?:for|of)",
+    r"(?:increase[sd]?|increasing|raise[sd]?|raising|doubles?|doubled|confer(?:s|red)?)\s+(?:(?:the|an?|their)\s+)?"
+    r"(?:[\w-]+\s+)?risks?\s+(?:of|for)",
+    r"predispos(?:es?|ed|ing)\s+(?:[\w-]+\s+){0,2}?to",
+    r"(?:increased|high|higher|greater|elevated|excess)\s+risks?\s+(?:of|for)",
+    r"(?:increased\s+)?susceptibility\s+to",
+)
+_RISK_TAIL = r"\s+(?:(?:the|a|an|developing|subsequent|later|future)\s+)*(?:(?:development|onset|occurrence)\s+of\s+)?$"
+RISK_BETWEEN = re.compile(rf"\b(?:{'|'.join(RISK_CUES)}){_RISK_TAIL}", re.I)
+#: "(the) risk of T in patients with H": the cue before the tail, the tail-first "T in (patients with) H" between.
+RISK_BEFORE = re.compile(
+    rf"\b(?:{'|'.join(RISK_CUES)}|risks?\s+(?:of|for))\s+(?:(?:the|a|an|developing|subsequent|later|future)\s+)*"
+    r"(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+_IN_HEAD = re.compile(r"^\s*(?:in|among)\s+", re.I)
+#: The first mention causes the second, the cue ending the text between them: "problems such as T ... are reported to
+#: lead to the development of H", "T is a frequent cause of H", "T contributes to H".  Read as "H -> T" it is reversed.
+CAUSE_OF_SECOND = re.compile(
+    rf"\b(?:{CAUSES}|contribut(?:e|es|ed|ing)\s+to|progress(?:es|ed|ing)?\s+to|(?:gives?|gave|giving)\s+rise\s+to|"
+    r"(?:causes?|triggers?|etiolog(?:y|ies)|aetiolog(?:y|ies))\s+(?:of|for))\s+(?:(?:the|a|an)\s+)?"
+    r"(?:(?:development|onset|occurrence|appearance|emergence|progression)\s+of\s+(?:(?:the|a|an)\s+)?)?$",
+    re.I,
+)
+#: The tail is named as the cause of what the sentence speaks of: "H ..., with T being the most frequent etiology".
+TAIL_NAMED_CAUSE = re.compile(
+    r"^\s*(?:\([^()]{0,30}\)\s*)?,?\s*(?:being|is|was)\s+(?:(?:the|a|an|one|of|most|more|major|main|common|frequent|"
+    r"leading|usual|likely|\w+est)\s+){0,4}(?:causes?|etiolog(?:y|ies)|aetiolog(?:y|ies))\b(?!\s+(?:of|for)\b)",
+    re.I,
+)
+#: After the head of a tail-first "T in H": "T in H progression / pathogenesis" makes T a factor of H's course.
+COURSE_AFTER_HEAD = re.compile(
+    r"^\s*(?:progression|pathogenesis|pathophysiology|aetiology|etiology|development|onset|risk|susceptibility)\b", re.I
+)
+#: "X in children with T is attributed to H": the tail is the object of a population's "with", the subject of the
+#: finite causal predicate is the noun before it.
+_WITH_BEFORE = re.compile(r"\b(?:" + POPULATION + r")\s+with\s+(?:(?:the|a|an)\s+)?$", re.I)
+_FINITE_CAUSED_BY = re.compile(r"^\s*(?:is|are|was|were)\s+", re.I)
+
+
+def is_outcome(e: EntityView) -> bool:
+    """The mention names death or mortality ("maternal deaths", "sudden cardiac death"), an outcome."""
+    text = e.text.strip()
+    return bool(_OUTCOME.search(text)) and not _CELL_DEATH.search(text)
+
+
+@per_document
+def contradicted_reading(doc: DocumentView, head: EntityView, tail: EntityView) -> str | None:
+    """Why the words make ``head -> tail`` no manifestation, or None: the head only raises the risk of the tail
+    ("risk", either mention first: "H is a risk factor for T", "the risk of T in patients with H"), or the tail causes
+    the head or is named a cause ("reversed": "T ... lead to the development of H", "T is a frequent cause of H", "T in
+    H progression", "H, with T being the most frequent etiology", "X in children with T is attributed to H")."""
+    if head.sentence_index != tail.sentence_index:
+        return None
+    ctx = pair_context(doc, head, tail)
+    between = _pattern_between(doc, ctx)
+    if RISK_BETWEEN.search(between):
+        return "risk"
+    sent = doc.sentences[head.sentence_index]
+    if ctx.first is tail:
+        if _IN_HEAD.match(between) and RISK_BEFORE.search(ctx.before):
+            return "risk"
+        if CAUSE_OF_SECOND.search(between):
+            return "reversed"
+        if TAIL_IN_BARE.match(between) and COURSE_AFTER_HEAD.match(doc.text[head.end : sent.end]):
+            return "reversed"
+        if _FINITE_CAUSED_BY.match(between) and TAIL_CAUSAL.match(between) and _WITH_BEFORE.search(ctx.before):
+            return "reversed"
+    elif TAIL_NAMED_CAUSE.match(doc.text[tail.end : sent.end]):
+        return "reversed"
+    return None
+
+
 _GENE_AFTER = re.compile(
     r"^\s*(?:-/-\s*)?(?:gene|genes|mutations?|deficient|knock-?out|locus|alleles?|protein|mRNA|promoter)\b", re.I
 )
@@ -467,6 +550,8 @@ def _excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str
         return "abbreviation"
     if is_hypernym_pair(head, tail):
         return "hypernym"
+    if is_outcome(head) or is_outcome(tail):
+        return "outcome"
     if _SYNONYM_BETWEEN.match(ctx.between):
         # "X (Y)" / "X; Y" with Y alone in the parenthesis: a synonym, not a component list.
         after = doc.text[ctx.second.end : doc.sentences[ctx.second.sentence_index].end]
