@@ -47,6 +47,19 @@ def test_backoff_modifier_naming_a_disease_is_a_second_concept(nlp):
     assert found["myxedema coma"] == ("MESH:D003128", ["MESH:D003128", "MESH:D009230"])
 
 
+def test_backoff_modifier_seen_once_in_a_corpus_names_no_second_concept(nlp):
+    # The teriparatide seed page's "dystrophic calcification": "dystrophic" is an alias of Duchenne muscular
+    # dystrophy only through one training-corpus mention, so it names no second concept (it did before).
+    linker = nlp.get_pipe("extract_linker")
+    calcification = linker.link_texts([("dystrophic calcification", "DISEASE")])[0]
+    assert calcification.concept_id == "MESH:D002114"  # Calcinosis
+    assert "MESH:D020388" not in {p.concept_id for p in calcification.parts}
+    found = _link(
+        nlp, "Worsening dystrophic calcification after teriparatide.", [("dystrophic calcification", "DISEASE")]
+    )
+    assert found["dystrophic calcification"][1] in (None, [], ["MESH:D002114"])
+
+
 def test_backoff_modifier_that_is_a_short_form_is_not_linked(nlp):
     linker = nlp.get_pipe("extract_linker")
     # "CSA" alone is an alias of Cockayne syndrome A; in front of a disease it is cyclosporin A.

@@ -73,6 +73,8 @@ HEAD_BACKOFF_SCORE = 0.9
 NOUN_FORM_SCORE = 0.85
 #: ``link_score`` of a link to the broader concept named by the mention's head.
 BACKOFF_SCORE = 0.8
+#: Training-corpus mentions an alias needs before a back-off modifier names its concept (:meth:`EntityLinker._names_concept`).
+MODIFIER_MIN_PRIOR = 2
 #: Labels whose unlinked mentions fall back to their head's concept.
 BACKOFF_LABELS = frozenset({"DISEASE"})
 #: Labels whose mentions holding a short form the document defines link with it written out first
@@ -570,8 +572,22 @@ class EntityLinker:
             if normalize(" ".join(words[i:])) == head:
                 if any(len(word) <= 3 or word.isupper() for word in words[:i]):
                     return None  # a short form is ambiguous out of its context ("CSA nephrotoxicity")
-                return self.exact(" ".join(words[:i]), label)
+                modifier = " ".join(words[:i])
+                found = self.exact(modifier, label)
+                if found is None or not self._names_concept(modifier, found.concept_id):
+                    return None
+                return found
         return None
+
+    def _names_concept(self, text: str, concept_id: str) -> bool:
+        """``text`` is the concept's own name (preferred or inverted) or a training-corpus alias of it seen at least
+        :data:`MODIFIER_MIN_PRIOR` times: one corpus mention ("dystrophic" once annotated as Duchenne muscular
+        dystrophy) is no evidence that the word names the disease wherever it modifies another."""
+        names = self._preferred_names(concept_id)
+        return any(
+            variant in names or self._priors(concept_id, variant)[1] >= MODIFIER_MIN_PRIOR
+            for variant in lookup_variants(text)
+        )
 
     def link_texts(
         self,
