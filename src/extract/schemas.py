@@ -272,8 +272,9 @@ DOCUMENT_RELATIONS = pa.schema(
             pa.bool_(),
             "The pair is made only across sentences: no single sentence names both concepts, so there is no "
             "relations row; evidence is then the text from the start of the first mention's sentence to the end "
-            "of the second mention's sentence (both mentions inside it, with whatever lies between); null in "
-            "outputs written before this column existed",
+            "of the second mention's sentence (both mentions inside it, with whatever lies between): the mention "
+            "in the sentence the pair is read from and the other concept's nearest mention in another sentence; "
+            "null in outputs written before this column existed",
         ),
         _f("best_relation_id", pa.string(), "relation_id of the best evidence; null when cross_sentence"),
         _f(

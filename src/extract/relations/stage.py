@@ -17,6 +17,7 @@ from extract.parallel import WorkerPool, chunk_size, fork_map, workers_available
 from extract.rejects import Reject
 from extract.relations.drug_induced import adverse_event_concept, relation_concept
 from extract.relations.memo import release as release_memo
+from extract.relations.rules import in_keywords
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
     DRUG_ADVERSE_EVENT,
@@ -26,7 +27,7 @@ from extract.relations.types import (
     RelationCandidate,
     SentenceView,
 )
-from extract.relations.withheld_sentences import drop_withheld, withheld_spans
+from extract.relations.withheld_sentences import Withheld, drop_withheld, withheld_spans
 from extract.settings import Settings, get_settings
 
 STAGE = "relations"
@@ -122,10 +123,15 @@ def evidence_of(view: DocumentView, c: RelationCandidate) -> tuple[int, int, int
         sent = _sentence_of(view, index)
         if _inside(sent, c):
             return sent.start, sent.end, sent.index
-    spans = [_sentence_of(view, e.sentence_index) for e in (c.head, c.tail)]
-    start = min([s.start for s in spans if s is not None] + [c.head.start, c.tail.start])
-    end = max([s.end for s in spans if s is not None] + [c.head.end, c.tail.end])
-    return start, end, None
+    return (*span_of(view, c.head, c.tail), None)
+
+
+def span_of(view: DocumentView, head: EntityView, tail: EntityView) -> tuple[int, int]:
+    """``(start, end)`` from the start of the first mention's sentence to the end of the last mention's sentence."""
+    spans = [_sentence_of(view, e.sentence_index) for e in (head, tail)]
+    start = min([s.start for s in spans if s is not None] + [head.start, tail.start])
+    end = max([s.end for s in spans if s is not None] + [head.end, tail.end])
+    return start, end
 
 
 def relation_rows(
@@ -133,7 +139,8 @@ def relation_rows(
 ) -> tuple[list[dict], list[dict]]:
     """``relations`` rows (pairs stated within one sentence, whose evidence holds both mentions) and the
     cross-sentence rows (same columns, ``relation_id`` None, ``sentence_index`` -1, evidence spanning the
-    two mentions' sentences) that only feed ``document_relations``.  An adverse event's disease is named under its
+    two mentions' sentences, and ``read_sentence``: the sentence the extractor read the pair from) that only feed
+    ``document_relations``.  An adverse event's disease is named under its
     MeSH drug-induced form where there is one (:mod:`extract.relations.drug_induced`).
 
     A cross-sentence row is negated when its tail mention is (:func:`cross_sentence_negated`)."""
@@ -166,6 +173,7 @@ def relation_rows(
             **_phrase_columns(view, c),
         }
         if index is None:
+            row["read_sentence"] = c.sentence_index  # for nearest_mentions; not a column
             cross.append(row)
         else:
             row["relation_id"] = f"{view.doc_id}#r{len(rows)}"
@@ -197,7 +205,11 @@ def _phrase_columns(view: DocumentView, c: RelationCandidate) -> dict:
 
 
 def aggregate_document_relations(
-    rows: list[dict], entity_keys: dict[str, tuple[str, ...]], cross: list[dict] | None = None
+    rows: list[dict],
+    entity_keys: dict[str, tuple[str, ...]],
+    cross: list[dict] | None = None,
+    view: DocumentView | None = None,
+    withheld: list[Withheld] | None = None,
 ) -> list[dict]:
     """One row per (document, type, head concept, tail concept): best evidence and support count.
 
@@ -211,7 +223,9 @@ def aggregate_document_relations(
     of the document states the same pair as an adverse event.  Among rows of one score the shortest evidence wins: the nearest
     mentions of the pair.  ``negated``: every row of the evidence drawn from negates the pair, i.e. every sentence
     stating it, or, for a pair made only across sentences, every mention pair (each tail mention negated,
-    :func:`cross_sentence_negated`)."""
+    :func:`cross_sentence_negated`).  With the document's ``view`` (and its ``withheld`` sentences), a pair made
+    only across sentences takes as evidence the nearest mentions of its two concepts (:func:`nearest_mentions`);
+    its score and ``negated`` stay those of its rows."""
     groups: dict[tuple, list[dict]] = {}
     for r in [*rows, *(cross or [])]:
         for head in entity_keys[r["head_entity_id"]]:
@@ -229,6 +243,7 @@ def aggregate_document_relations(
         if rtype == DRUG_ADVERSE_EVENT and any(m["relation_id"] is not None and not m["negated"] for m in members)
     }
     out = []
+    mentions: MentionIndex | None = None  # built at the first pair made only across sentences
     for (doc_id, rtype, head, tail), members in sorted(groups.items()):
         within = [m for m in members if m["relation_id"] is not None]
         if (
@@ -241,6 +256,11 @@ def aggregate_document_relations(
         positive = [m for m in pool if not m["negated"]] or pool
         # ties (cross-sentence rows of one pair share the pair's score) go to the shortest evidence, then the earliest
         best = max(positive, key=lambda m: (m["score"], m["evidence_start"] - m["evidence_end"], -m["evidence_start"]))
+        shown = best
+        if not within and view is not None:
+            if mentions is None:
+                mentions = MentionIndex(view, entity_keys, withheld or [])
+            shown = nearest_mentions(view, mentions, rtype, head, tail, positive) or best
         out.append(
             {
                 "doc_id": doc_id,
@@ -248,24 +268,114 @@ def aggregate_document_relations(
                 "type": rtype,
                 "head_concept_id": head,
                 "tail_concept_id": tail,
-                "head_drug_classes": best.get("head_drug_classes"),
-                "head_entity_id": best["head_entity_id"],
-                "tail_entity_id": best["tail_entity_id"],
-                "head_text": best["head_text"],
-                "tail_text": best["tail_text"],
-                "tail_phrase": best.get("tail_phrase"),
+                "head_drug_classes": shown.get("head_drug_classes"),
+                "head_entity_id": shown["head_entity_id"],
+                "tail_entity_id": shown["tail_entity_id"],
+                "head_text": shown["head_text"],
+                "tail_text": shown["tail_text"],
+                "tail_phrase": shown.get("tail_phrase"),
                 "score": best["score"],
                 "n_sentences": len({m["sentence_index"] for m in within}),
                 "cross_sentence": not within,
                 "best_relation_id": best["relation_id"],
-                "evidence": best["evidence"],
-                "evidence_start": best["evidence_start"],
-                "evidence_end": best["evidence_end"],
+                "evidence": shown["evidence"],
+                "evidence_start": shown["evidence_start"],
+                "evidence_end": shown["evidence_end"],
                 "negated": all(m["negated"] for m in pool),
                 "model_version": best["model_version"],
             }
         )
     return out
+
+
+class MentionIndex:
+    """A document's mentions that may show a pair made only across sentences, by (relation type, role, concept):
+    the keys of :func:`aggregate_document_relations` (each concept a mention names, an adverse event's disease
+    under its drug-induced form), without the mentions of a keyword line (no syntax: ``rules.in_keywords``) or of
+    a sentence withheld for the type (:mod:`extract.relations.withheld_sentences`), which give no row either."""
+
+    def __init__(self, view: DocumentView, entity_keys: dict[str, tuple[str, ...]], withheld: list[Withheld]):
+        self.view, self.entity_keys, self.withheld = view, entity_keys, withheld
+        self.by_id = {e.entity_id: e for e in view.entities}
+        self._mentions: dict[tuple[str, str, str], list[EntityView]] = {}
+        self._eligible: dict[str, list[EntityView]] = {}
+
+    def mentions(self, rtype: str, role: str, concept: str) -> list[EntityView]:
+        """The mentions naming ``concept`` as the ``role`` ('head' or 'tail') of a ``rtype`` pair."""
+        key = (rtype, role, concept)
+        if key not in self._mentions:
+            self._mentions[key] = [e for e in self._eligible_for(rtype) if concept in self._concepts(rtype, role, e)]
+        return self._mentions[key]
+
+    def _eligible_for(self, rtype: str) -> list[EntityView]:
+        if rtype not in self._eligible:
+            spans = [w for w in self.withheld if rtype in w.types]
+            self._eligible[rtype] = [
+                e
+                for e in self.view.entities
+                if e.entity_id in self.entity_keys
+                and not in_keywords(self.view, e)
+                and not any(w.start <= e.start and e.end <= w.end for w in spans)
+            ]
+        return self._eligible[rtype]
+
+    def _concepts(self, rtype: str, role: str, e: EntityView) -> set[str]:
+        keys = self.entity_keys[e.entity_id]
+        if role == "head" and rtype != DISEASE_MANIFESTATION:
+            return set(keys)
+        return {relation_concept(rtype, k, e.text) for k in keys}
+
+
+def nearest_mentions(
+    view: DocumentView, index: MentionIndex, rtype: str, head: str, tail: str, members: list[dict]
+) -> dict | None:
+    """The evidence columns of a pair made only across sentences from the nearest mentions of its two concepts
+    that still show what the pair was read from: ``members`` are its cross-sentence rows (:func:`relation_rows`),
+    each read from one of its mentions' sentence (``read_sentence``, the candidate's ``sentence_index``); that
+    mention is kept and the other may be any mention of its concept (:class:`MentionIndex`) in another sentence,
+    negated as the row's is (the evidence of a negated pair still denies it).  Of those mention pairs, the one with
+    the fewest sentences between them wins (ties: the earlier span).
+
+    The treatment rule of a drug sentence that names no disease (``RuleExtractor._topic_treatments``) pairs the
+    drug with the topic disease's last mention before it, however far: on the bundled calcinosis-cutis page,
+    calcinosis cutis seven sentences before the drugs rather than three after.  Moving the drug instead (any of its
+    mentions) would drop the sentence the treatment is read from ("Methyldopa is still a highly efficacious ...
+    drug" for another methyldopa sentence nearer the disease).  ``tail_phrase``, read around the row's tail, is kept
+    only with that tail.  None when a row's mention is not among ``index.by_id``."""
+    best: tuple | None = None
+    for m in members:
+        h0, t0 = index.by_id.get(m["head_entity_id"]), index.by_id.get(m["tail_entity_id"])
+        if h0 is None or t0 is None:
+            return None
+        read = m.get("read_sentence")
+        pairs = [(h0, t0)]
+        if h0.sentence_index == read:
+            tails = index.mentions(rtype, "tail", tail)
+            pairs += [(h0, t) for t in tails if t.label == t0.label and t.negated == t0.negated]
+        if t0.sentence_index == read:
+            heads = index.mentions(rtype, "head", head)
+            pairs += [(h, t0) for h in heads if h.label == h0.label and h.negated == h0.negated]
+        for h, t in pairs:
+            if (h, t) != (h0, t0) and (h.sentence_index == t.sentence_index or (h.start < t.end and t.start < h.end)):
+                continue
+            start, end = span_of(view, h, t)
+            rank = (abs(h.sentence_index - t.sentence_index), start, end, h.start, t.start)
+            if best is None or rank < best[0]:
+                best = (rank, m, h, t, start, end)
+    if best is None:
+        return None
+    _rank, m, h, t, start, end = best
+    return {
+        "head_drug_classes": list(h.drug_classes) if h.drug_classes else None,
+        "head_entity_id": h.entity_id,
+        "tail_entity_id": t.entity_id,
+        "head_text": h.text,
+        "tail_text": t.text,
+        "tail_phrase": m.get("tail_phrase") if t.entity_id == m["tail_entity_id"] else None,
+        "evidence": view.text[start:end],
+        "evidence_start": start,
+        "evidence_end": end,
+    }
 
 
 _EXTRACTORS: dict[tuple, object] = {}
@@ -487,7 +597,8 @@ def _process_views(views: list, extractor, withheld: Counter | None = None) -> l
             if isinstance(result, Exception):
                 raise result
             candidates = extractor.extract(view) if extract_many is None else result
-            candidates = drop_withheld(candidates, withheld_spans(view), withheld)
+            spans = withheld_spans(view)
+            candidates = drop_withheld(candidates, spans, withheld)
             rel, cross = relation_rows(meta, view, candidates, extractor.version)
         except Exception as exc:
             outcomes.append(
@@ -505,6 +616,6 @@ def _process_views(views: list, extractor, withheld: Counter | None = None) -> l
             )
             continue
         keys = {e.entity_id: _norm_keys(e) for e in view.entities}
-        outcomes.append((rel, aggregate_document_relations(rel, keys, cross), None))
+        outcomes.append((rel, aggregate_document_relations(rel, keys, cross, view, spans), None))
     release_memo()  # the memo of the last document
     return outcomes
