@@ -64,3 +64,11 @@ def test_the_class_descriptors_are_the_action_ids_of_the_pharmacological_actions
             f"MESH:{row['PharmActionUI']}": row["PharmActionName"] for row in csv.DictReader(fh, delimiter="\t")
         }
     assert class_descriptors(load_linker_resources(folder)) == expected
+
+
+def test_a_class_word_links_to_its_class_not_to_a_member_the_corpus_attached(nlp):
+    # BC5CDR and BioRED train annotate "statins" as simvastatin; MeSH names it an entry term of the class.
+    result = nlp.annotate("Statins are generally well tolerated, but myopathy is a known adverse effect of statins.")
+    statins = [e for e in result.entities if e["text"].lower() == "statins"]
+    assert statins and all(e["concept_id"] == "MESH:D019161" for e in statins)
+    assert statins[0]["drug_classes"][0] == "Hydroxymethylglutaryl-CoA Reductase Inhibitors"

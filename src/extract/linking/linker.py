@@ -368,9 +368,25 @@ class EntityLinker:
         for rank, variant in enumerate(lookup_variants(text)):
             ids = [cid for cid in resources.alias_to_ids.get(variant, ()) if concepts[cid].label == label]
             if ids:
-                best = min(ids, key=lambda cid: self._rank_key(cid, variant))
+                best = self._class_over_member(min(ids, key=lambda cid: self._rank_key(cid, variant)), ids)
                 return self._result(best, 1.0 if rank == 0 else 0.99, "exact")
         return None
+
+    def _class_over_member(self, best: str, ids: list[str]) -> str:
+        """A class word names its MeSH pharmacological class, not a member substance: "statins" is an entry term of
+        Hydroxymethylglutaryl-CoA Reductase Inhibitors, and BC5CDR / BioRED train annotate it as Simvastatin, whose
+        prior would otherwise win (an analyst counting adverse events per drug would read the class's as
+        simvastatin's)."""
+        if len(ids) < 2:
+            return best
+        if self._class_names is None:
+            self._class_names = class_descriptors(self.resources)
+        annotation = self.resources.data.mesh_annotations.get(best)
+        actions = annotation["drug_classes"] if annotation else ()
+        for cid in sorted(ids):
+            if cid != best and self._class_names.get(cid) in actions:
+                return cid
+        return best
 
     def head_backoff(self, text: str, label: str) -> LinkResult | None:
         """Link "<modifier> <generic head>" through the same modifier with another generic head.
