@@ -49,6 +49,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 import extract.nlp.extensions  # noqa: F401  (registers span attributes)
+from extract.linking.class_words import class_word_form, class_word_forms
 from extract.linking.index import LinkerResources, load_linker_resources
 from extract.linking.knowledge_base import ONTOLOGY_RANK
 from extract.linking.normalize import (
@@ -60,6 +61,7 @@ from extract.linking.normalize import (
     normalize,
     noun_variants,
 )
+from extract.vocab.files import VocabFiles
 
 DEFAULT_THRESHOLD = 0.65
 DEFAULT_K = 30
@@ -279,8 +281,11 @@ class EntityLinker:
         backoff: bool = True,
         drop_unsupported_short_forms: bool = False,
         prefer_mesh: str = DEFAULT_PREFER_MESH,
+        mesh_terms: Path | None = None,
     ) -> None:
         self.folder = Path(folder)
+        #: MeSH entry terms (``desc2024_terms.tsv.gz``): the class words are read from them (None: not linked).
+        self.mesh_terms = mesh_terms
         self.prefer_mesh = prefer_mesh
         self.threshold = threshold
         self.k = k
@@ -370,7 +375,15 @@ class EntityLinker:
             if ids:
                 best = self._class_over_member(min(ids, key=lambda cid: self._rank_key(cid, variant)), ids)
                 return self._result(best, 1.0 if rank == 0 else 0.99, "exact")
-        return None
+        return self._class_word(text, label)
+
+    def _class_word(self, text: str, label: str) -> LinkResult | None:
+        """A class word the index has no alias for names its class descriptor: "beta-blockers", the head of MeSH's
+        inverted "beta-Blockers, Adrenergic" (:mod:`extract.linking.class_words`)."""
+        if label != "CHEMICAL" or self.mesh_terms is None:
+            return None
+        word = class_word_form(class_word_forms(self.resources, self.mesh_terms), text)
+        return None if word is None else self._result(word.concept_id, 0.99, "exact")
 
     def _class_over_member(self, best: str, ids: list[str]) -> str:
         """A class word names its MeSH pharmacological class, not a member substance: "statins" is an entry term of
@@ -799,6 +812,8 @@ class EntityLinker:
         "backoff": True,
         "drop_unsupported_short_forms": False,
         "prefer_mesh": DEFAULT_PREFER_MESH,
+        "vocab_dir": "",
+        "class_words": True,
     },
 )
 def make_linker(
@@ -810,13 +825,18 @@ def make_linker(
     backoff: bool = True,
     drop_unsupported_short_forms: bool = False,
     prefer_mesh: str = DEFAULT_PREFER_MESH,
+    vocab_dir: str = "",
+    class_words: bool = True,
 ) -> EntityLinker:
-    """Create the linker; ``linker_path`` empty means the newest ``models/linker-*``."""
+    """Create the linker; ``linker_path`` empty means the newest ``models/linker-*``.  ``class_words``: link the class
+    words of :mod:`extract.linking.class_words` the index has no alias for (MeSH terms of ``vocab_dir``, default the
+    settings' vocab folder)."""
     from extract.settings import get_settings, resolve_model_dir
 
     folder = resolve_model_dir(linker_path or get_settings().linker_index, "linker")
     if folder is None:
         raise FileNotFoundError("no linker index found (build one with `biomed-extract build-linker`)")
+    mesh_terms = VocabFiles(Path(vocab_dir) if vocab_dir else get_settings().vocab_dir).mesh_terms
     linker = EntityLinker(
         folder,
         threshold=threshold,
@@ -824,6 +844,7 @@ def make_linker(
         backoff=backoff,
         drop_unsupported_short_forms=drop_unsupported_short_forms,
         prefer_mesh=prefer_mesh,
+        mesh_terms=mesh_terms if class_words and mesh_terms.is_file() else None,
     )
     _ = linker.resources  # load now (once per process) so the first document is not slow
     return linker

@@ -11,7 +11,7 @@ stage, the evaluations and the benchmarks all get their pipeline from it.  It
 * sources the pipes the model folder really has (its own config's pipeline) where the config
   sources ``lexicon_features`` + ``ner``, or, without a model folder, puts the dictionary
   matcher ``extract_lexicon_ner`` there;
-* excludes the components the settings switch off (``drug_classes``, ``biologic_drugs``) or
+* excludes the components the settings switch off (``drug_classes``, ``biologic_drugs``, ``class_words``) or
   that need a linker index when there is none, and, with ``only``, every pipe not named
   (the gold-mention linking evaluation runs abbreviations + linker only);
 * records the versions in ``nlp.meta["extract"]``: ``ner`` (``<model folder>@<version>`` or
@@ -129,12 +129,14 @@ def _switched_off(
         off.add("extract_drug_classes")
     if not settings.biologic_drugs:
         off.add("extract_biologic_drugs")
+    if not settings.class_words:
+        off.add("extract_class_words")
     if not settings.ade_effects or (
         resolve_model_dir("", "ade-effects") is None and not effect_head.has_effect_head(model_dir)
     ):
         off.add("extract_adverse_effects")
     if linker_dir is None:
-        off.update({"extract_biologic_drugs", "extract_disease_names", "extract_linker"})
+        off.update({"extract_biologic_drugs", "extract_class_words", "extract_disease_names", "extract_linker"})
         if "extract_linker" in wanted:
             log.warning("no linker index (models/linker-*): entities are not linked")
     return off
@@ -179,6 +181,8 @@ def build_ner_nlp(
         paths["paths.ner_model"] = str(model_dir)
     if linker_dir is not None:
         paths["paths.linker"] = str(linker_dir)
+    if not settings.class_words:  # the linker links the class words only with the component that tags them
+        paths["components.extract_linker.class_words"] = False
     config = load_config(config_path, overrides={**paths, **(overrides or {})}, interpolate=False)
     ner_pipes = _model_pipes(model_dir) if model_dir is not None else [LEXICON_FALLBACK]
     _place_ner_pipes(config, ner_pipes)
@@ -220,6 +224,7 @@ def pipeline_key(settings: Settings) -> tuple:
         settings.ner_gemm,
         settings.drug_classes,
         settings.biologic_drugs,
+        settings.class_words,
         settings.ade_effects,
     )
 

@@ -20,6 +20,9 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
    (``extract.ner.annotation_rates``, counts in ``data/annotation_rates/``);
    ``extract_label_consistency`` — a drug name the document tags once is tagged wherever its words recur
    outside an entity (``extract.ner.consistency``);
+   ``extract_class_words`` — drug-class words no entity overlaps ("beta-blockers", "antihypertensives") as CHEMICAL
+   mentions of their MeSH class (``extract.ner.class_words``; needs the linker index; left out unless
+   ``BIOMED_EXTRACT_CLASS_WORDS=true``);
 1. ``extract_abbreviations`` — short forms take the label (and, via the linker,
    the concept) of their long form; missed short forms become entities;
 2. ``extract_linker`` — only when a ``models/linker-*`` folder (or the folder named by
@@ -37,6 +40,7 @@ from extract.ner import (  # noqa: F401  (their factories)
     adverse_effects,
     annotation_rates,
     biologics,
+    class_words,
     consistency,
     disease_names,
     drug_classes,

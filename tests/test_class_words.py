@@ -1,0 +1,80 @@
+"""Drug-class words the NER model leaves untagged ("beta-blockers", "antihypertensive drugs") are CHEMICAL mentions of
+their MeSH class (extract.ner.class_words), through the shipped pipeline, on sentences of real abstracts."""
+
+import pytest
+
+import extract
+from extract.api import Pipeline
+from extract.linking.class_words import class_word_forms
+from extract.linking.index import load_linker_resources
+from extract.settings import Settings, get_settings, resolve_model_dir
+from extract.vocab.files import VocabFiles
+
+# PMID 12051123, PMID 7512469, PMID 7774515, PMID 9241012, PMID 2019772 (audit corpus).
+WARFARIN = "Warfarin and beta-blockers were the drugs causing the largest number of adverse effects."
+LIPIDS = (
+    "Some antihypertensive drugs adversely affect the plasma lipid profile, and this has to be taken into account "
+    "when choosing treatment for hypertension because it may offset the beneficial blood pressure-lowering effect of "
+    "these agents."
+)
+RAMIPRIL = (
+    "The antihypertensive efficacy of ramipril has been confirmed in large-scale noncomparative studies conducted in "
+    "general practice as well as in more rigorously controlled clinical trials."
+)
+LIVER = (
+    "Two hundred thirty-eight patients treated with either haloperidol or clozapine were investigated to shed more "
+    "light on the incidence and severity of antipsychotic-induced liver enzyme increase."
+)
+NEPHROTOXICITY = (
+    "Antibiotic-associated nephrotoxicity was more frequent in patients treated with vancomycin (6% vs. 2%, P = .02)."
+)
+
+BETA_BLOCKERS = "MESH:D000319"  # Adrenergic beta-Antagonists; MeSH's entry term is "beta-Blockers, Adrenergic"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    if resolve_model_dir(get_settings().linker_index, "linker") is None:
+        pytest.skip("no linker index")
+    return extract.load(Settings(class_words=True))
+
+
+def _entities(nlp: Pipeline, text: str) -> dict[str, dict]:
+    return {row["text"]: row for row in nlp.annotate(text).entities}
+
+
+@pytest.mark.slow
+def test_a_class_word_is_a_chemical_of_its_class_and_heads_rows(nlp):
+    result = nlp.annotate(WARFARIN)
+    ents = {row["text"]: row for row in result.entities}
+    blockers = ents["beta-blockers"]
+    assert blockers["label"] == "CHEMICAL" and blockers["method"] == "class_word"
+    assert blockers["concept_id"] == BETA_BLOCKERS and blockers["drug_classes"][0] == "Adrenergic beta-Antagonists"
+    assert _entities(nlp, LIVER)["antipsychotic"]["concept_id"] == "MESH:D014150"  # Antipsychotic Agents
+    rows = nlp.annotate(NEPHROTOXICITY).document_relations
+    assert any(row["head_concept_id"] == "MESH:D000900" and row["tail_text"] == "nephrotoxicity" for row in rows)
+
+
+@pytest.mark.slow
+def test_only_the_noun_is_a_mention(nlp):
+    drugs = _entities(nlp, LIPIDS)["antihypertensive drugs"]
+    assert drugs["method"] == "class_word" and drugs["concept_id"] == "MESH:D000959"  # Antihypertensive Agents
+    assert not any("antihypertensive" in text for text in _entities(nlp, RAMIPRIL))  # "antihypertensive efficacy"
+
+
+@pytest.mark.slow
+def test_the_setting_switches_it_off():
+    off = extract.load(Settings(class_words=False))
+    assert "beta-blockers" not in _entities(off, WARFARIN)
+
+
+def test_the_words_come_from_mesh_and_name_one_class():
+    folder = resolve_model_dir(get_settings().linker_index, "linker")
+    terms = VocabFiles(get_settings().vocab_dir).mesh_terms
+    if folder is None or not terms.exists():
+        pytest.skip("no linker index or MeSH terms")
+    forms = class_word_forms(load_linker_resources(folder), terms)
+    assert forms["beta blockers"].concept_id == BETA_BLOCKERS  # the head of the inverted "beta-Blockers, Adrenergic"
+    assert forms["ace inhibitor"].concept_id == "MESH:D000806"  # singular of the entry term "ACE Inhibitors"
+    assert forms["diuretics"].concept_id == "MESH:D004232"  # Diuretics, not the "Diuretics, Osmotic" it heads
+    assert "analgesics opioid" in forms and "injections" not in forms  # "Injections, Sclerosing" names no drug class
