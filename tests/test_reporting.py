@@ -29,7 +29,7 @@ from extract.reporting.concept_pairs import build_concept_pairs, read_concept_pa
 TERIPARATIDE = "MESH:D019379"  # linker-0.3.0: MeSH descriptor (DrugBank DB06285 joined to it)
 CALCINOSIS = "MESH:D002114"  # 'dystrophic calcification' links to Calcinosis
 SYSTEMIC_SCLEROSIS = "MESH:D012595"
-CALCINOSIS_CUTIS = "HP:0025520"
+CALCINOSIS_CUTIS = "MESH:D000092182"  # MeSH 2024 (linker-0.6.0); HPO's HP:0025520 before
 
 
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -82,7 +82,7 @@ def test_parent_flow_writes_concept_pairs_counted_across_batches(output):
 
     # the calcinosis page is in both batches: one document, not two
     manifestation = _pair(stored, "disease_manifestation", SYSTEMIC_SCLEROSIS, CALCINOSIS_CUTIS)
-    assert manifestation["n_documents"] == 1 and manifestation["tail_name"] == "Calcinosis cutis"
+    assert manifestation["n_documents"] == 1 and manifestation["tail_name"] == "Calcinosis Cutis"
 
     # every pair of document_relations is one row, sorted by type, documents desc, score desc
     assert len(stored) == len(doc_relations.drop_duplicates(["type", "head_concept_id", "tail_concept_id"]))
