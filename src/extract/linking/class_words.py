@@ -38,7 +38,9 @@ PHARMACOLOGIC_ACTIONS = "D27.505"
 NOT_DRUG_HEADS = frozenset({"effect", "effects", "action", "actions", "activity", "activities"})
 
 _LOCK = threading.Lock()
-_CACHE: dict[tuple[int, str], dict[str, ClassWord]] = {}
+#: (linker folder, MeSH terms file) -> forms: keyed by paths, not by the resources object's ``id`` (a released and
+#: reloaded index could reuse it).
+_CACHE: dict[tuple[str, str], dict[str, ClassWord]] = {}
 _COMPACT: dict[int, dict[str, ClassWord]] = {}  # id of a forms dict of _CACHE -> its forms without word breaks
 
 
@@ -131,7 +133,7 @@ def _compute(resources, terms_path: Path) -> dict[str, ClassWord]:
 
 def class_word_forms(resources, terms_path: Path) -> dict[str, ClassWord]:
     """Normalised class-word form -> :class:`ClassWord` (see module docstring); computed once per index and file."""
-    key = (id(resources), str(terms_path))
+    key = (str(Path(resources.folder).resolve()), str(terms_path))
     with _LOCK:
         found = _CACHE.get(key)
         if found is None:
