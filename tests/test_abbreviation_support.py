@@ -84,3 +84,14 @@ def test_the_ner_stage_links_the_short_form_of_a_drug_induced_disease():
     riha = [e for e in doc.ents if e.text == "RIHA"]
     assert len(riha) == 2
     assert all(e.label_ == "DISEASE" and e._.concept_id == "MESH:D000743" for e in riha)
+
+
+def test_a_function_word_before_a_parenthesis_is_no_short_form():
+    """A parenthesis after "time on" ("all subjects treated with oral insulin"): Schwartz & Hearst match "on" to "Oral
+    insuliN", and every later "on" of the document would become insulin.  (A trial full text of the seventh draw had 30 such mentions.)"""
+    doc = _doc(
+        "The rate during time on (all subjects treated with oral insulin) was low; 49 were on placebo.",
+        [("insulin", "CHEMICAL", 0)],
+    )
+    assert [e.text for e in doc.ents] == ["insulin"]
+    assert not any(short.text == "on" for short in doc._.abbreviations)

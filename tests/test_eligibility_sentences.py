@@ -15,6 +15,9 @@ documents go through the real stages here (ingest, clean, NER + linking, the shi
   article, "Lipoid pneumonia may occur rarely because of MO aspiration.", must still give its row.
 * PMID 21165295 (probiotics for antibiotic-associated diarrhoea): its exclusion list states "diarrhea caused by
   carcinoid", a disease -> manifestation row that eligibility criteria keep (only drug rows are withheld there).
+* PMID 25302624 (certolizumab pegol dosing in rheumatoid arthritis): its abbreviation list "ACR = American College of
+  Rheumatology; ...; MTX = methotrexate; RA = rheumatoid arthritis; CZP = certolizumab pegol; ..." gave eight treatment
+  rows (a glossary), while its title still states certolizumab pegol -> rheumatoid arthritis.
 
 A PMC (JATS) article, written here in the style of a trial report, has its captions as sections of their own
 (``figure: <label>``) and a body section headed "Exclusion criteria": neither gives a row, while its Results
@@ -40,7 +43,7 @@ pytestmark = pytest.mark.skipif(
 
 FULLTEXT = get_settings().shared_dir / "unlabeled" / "evidence_inference" / "fulltext.txt.gz"
 #: evidence_inference full texts (one line each, PMC open access) by PMID
-PMIDS = ("20464583", "23351337", "21165295")
+PMIDS = ("20464583", "23351337", "21165295", "25302624")
 BATCH = "b1"
 
 JATS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -166,9 +169,17 @@ def test_runs_detail_counts_the_sentences_and_the_rows_withheld(run):
     assert n_rows == len(run["relations"])
 
 
+def test_an_abbreviation_list_gives_no_row_and_the_title_keeps_its_treatment(run):
+    doc_id = run["doc_of"]["ei_25302624"]
+    glossary = [r for r in run["relations"] if r["doc_id"] == doc_id and "MTX = methotrexate;" in r["evidence"]]
+    assert glossary == []
+    assert _rows(run, "ei_25302624", "drug_treats_disease", "certolizumab pegol", "rheumatoid arthritis")
+    assert run["detail"]["glossary_sentences"] >= 1 and run["detail"]["glossary_rows"] >= 4, run["detail"]
+
+
 def test_every_cue_finds_its_example():
     data = json.loads(Path(CUES).read_text(encoding="utf-8"))
-    for kind in ("eligibility", "caption"):
+    for kind in ("eligibility", "caption", "glossary"):
         for cue in data[kind]["sentence"]:
             assert sentence_kind(cue["example"], "abstract") == (kind, len(cue["example"])), cue["name"]
         for cue in data[kind].get("veto", []):
@@ -177,3 +188,9 @@ def test_every_cue_finds_its_example():
             assert sentence_kind("Aspirin was given.", cue["example"])[0] == kind, cue["name"]
     assert sentence_kind("Figure 1 shows the trial profile.", "abstract") is None
     assert sentence_kind("All patients meeting the inclusion criteria were randomized to lithium.", "abstract") is None
+    # a dose list is no glossary (its drug names hold no capital), nor a sentence with clauses separated by ";"
+    assert (
+        sentence_kind("Patients received cisplatin, 75 mg/m2; docetaxel, 75 mg/m2; and prednisone, 5 mg.", "abstract")
+        is None
+    )
+    assert sentence_kind("In group A, nausea was common; in group B, rare; in group C, absent.", "abstract") is None

@@ -149,6 +149,25 @@ NEGATION_CASES = [
         {"hearing loss": D, "verapamil": C, "quinine": C},
         ("quinine", "hearing loss", False),
     ),
+    # an event disowned right after it (a trial full text of the seventh draw)
+    (
+        "One patient receiving latanoprost experienced two non-fatal serious AEs (hypoglycemia and metastatic "
+        "malignant melanoma) unrelated to study treatment.",
+        {"latanoprost": C, "hypoglycemia": D, "malignant melanoma": D},
+        ("latanoprost", "hypoglycemia", True),
+    ),
+    (
+        "One patient receiving latanoprost experienced two non-fatal serious AEs (hypoglycemia and metastatic "
+        "malignant melanoma) unrelated to study treatment.",
+        {"latanoprost": C, "hypoglycemia": D, "malignant melanoma": D},
+        ("latanoprost", "malignant melanoma", True),
+    ),
+    # ... only the events the phrase follows
+    (
+        "Latanoprost caused conjunctival hyperemia; one death was unrelated to study treatment.",
+        {"latanoprost": C, "conjunctival hyperemia": D, "death": D},
+        ("latanoprost", "conjunctival hyperemia", False),
+    ),
 ]
 
 
@@ -200,6 +219,17 @@ CLAUSE_CASES = [
         "No patient withdrew, and hypotension occurred in three patients given clonidine.",
         {"clonidine": C, "hypotension": D},
         ("clonidine", "hypotension", False),
+    ),
+    # "unlikely that" opens a clause that denies the effect (a trial full text of the seventh draw)
+    (
+        "Diarrhea rates rose. At the doses provided, it is unlikely that magnesium or vitamin C caused osmotic diarrhea.",
+        {"magnesium": C, "vitamin c": C, "osmotic diarrhea": D},
+        ("vitamin c", "osmotic diarrhea", True),
+    ),
+    (
+        "Diarrhea rates rose. It is likely that magnesium or vitamin C caused osmotic diarrhea.",
+        {"magnesium": C, "vitamin c": C, "osmotic diarrhea": D},
+        ("vitamin c", "osmotic diarrhea", False),
     ),
 ]
 

@@ -16,6 +16,8 @@ Short-form entities whose long form is no entity still get ``abbreviation_of``
 (the long form text), which helps linking, and ``unsupported_short_form``: the linker drops
 those it cannot link ("vastus lateralis (VL)", "brachytherapy (BT)" — the document defines the
 short form as something that is neither a known concept nor an entity of the model).
+A lower-case English function word is never a short form: "time on (all subjects treated with oral insulin)" matches
+Schwartz & Hearst's letters ("on" = "oral insulin") and would make every "on" of the document insulin.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 import warnings
 
 from scispacy.abbreviation import AbbreviationDetector, filter_matches, short_form_filter
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -103,6 +106,8 @@ class AbbreviationPropagator:
             candidates = filter_matches(inner, doc) + _punctuated_short_forms(inner, doc)
             for long_form, shorts in self.detector.find_matches_for(candidates, doc):
                 for short in shorts:
+                    if short.text in STOP_WORDS:  # "time on (... oral insulin)": "on" is a word, not a short form
+                        continue
                     short._.long_form = long_form
                     doc._.abbreviations.append(short)
         abbreviations = doc._.abbreviations

@@ -73,15 +73,28 @@ COMPARATOR_FILLER = r"with|in|the|those|patients|given|receiving|on|treated|that
 
 #: A negation that opens a clause and scopes over all of it: "No nicardipine-related foetal distress occurred", "None
 #: of the 30 deaths was related to X", "There were no Y attributed to X", "Neither A nor Y ... X", "Lack of Y in patients
-#: sedated with X".  "no (significant) difference(s)" compares arms and is not one.
+#: sedated with X", "it is unlikely that X caused Y".  "no (significant) difference(s)" compares arms and is not one.
 CLAUSE_NEGATION = (
     r"(?:^\s*(?:\w+ly,?\s+|overall,?\s+|also\s+)?|[,(]\s*|\b(?:and|or)\s+)(?:there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+)?"
-    r"(?:no|none\s+of(?:\s+the)?|neither|lack\s+of|absence\s+of)\b(?!\s+(?:\w+\s+)?differences?\b)"
+    r"(?:no|none\s+of(?:\s+the)?|neither|lack\s+of|absence\s+of|"
+    r"it\s+(?:is|was|seems|seemed|appears|appeared)\s+(?:\w+\s+)?unlikely\s+that)\b(?!\s+(?:\w+\s+)?differences?\b)"
 )
+#: An event disowned right after it: "two serious AEs (A and Y) unrelated to study treatment", "Y, which was considered
+#: not related to the study drug".  Between the disease and the cue only a closing parenthesis, a coordinated phrase and
+#: "which was / were (deemed)" may stand.
+DISAVOWED_AFTER = (
+    r"^(?:\s*,?\s*(?:and|or)\s+[^.;:,()]{1,50}?)?\s*\)?\s*,?\s*(?:(?:which|that)\s+)?(?:(?:was|were|is|are)\s+)?"
+    r"(?:(?:all|both)\s+)?(?:(?:deemed|considered|judged|assessed|classified)\s+(?:as\s+)?)?"
+    r"(?:(?:probably|possibly|likely)\s+)?(?:unrelated|not\s+related|not\s+attributed)\s+to\s+(?:the\s+)?"
+    r"(?:study|trial|investigational)?\s*(?:drugs?|treatments?|medications?|therapy|therapies|products?|"
+    r"interventions?|agents?)\b"
+)
+
 #: Where such a negation's scope ends: a new clause (", and" too: "No patient withdrew, and Y occurred with X"), or an
-#: exception ("no adverse effects other than Y with X").
+#: exception ("no adverse effects other than Y with X"); not the "that" of "unlikely that", which the negation opens.
 CLAUSE_BREAK = (
-    r"\b(?:but|however|whereas|although|though|while|which|who|that|yet|except|expect|other\s+than|apart\s+from|"
+    r"\b(?:but|however|whereas|although|though|while|which|who|(?<!unlikely\s)that|yet|except|expect|other\s+than|"
+    r"apart\s+from|"
     r"with\s+the\s+exception\s+of|in\s+contrast)\b|;|:|\)\s*,|,\s*and\b"
 )
 

@@ -45,6 +45,7 @@ from extract.relations.cues import (
     CAUSES,
     CLAUSE_BREAK,
     CLAUSE_NEGATION,
+    DISAVOWED_AFTER,
     NEGATION_CUES,
     NEGATION_WORDS,
     NOT_A_NEGATION,
@@ -414,9 +415,17 @@ def clause_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
     return False
 
 
+_DISAVOWED_AFTER = re.compile(DISAVOWED_AFTER, re.I)
+
+
 def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
     """The text between a same-sentence drug and disease (over prepositional objects, at most
-    ``MAX_REGION_CHARS``) holds a negation cue: "X was not associated with Y", "X does not promote Y"."""
+    ``MAX_REGION_CHARS``) holds a negation cue: "X was not associated with Y", "X does not promote Y"; or the
+    disease is disowned right after it (:data:`DISAVOWED_AFTER`: "two serious AEs (A and Y) unrelated to study
+    treatment" in a patient receiving X)."""
+    sent_end = doc.sentences[dis.sentence_index].end
+    if _DISAVOWED_AFTER.search(doc.text[dis.end : min(sent_end, dis.end + 160)]):
+        return True
     ctx = pair_context(doc, chem, dis)
     region = ctx.region_pp
     if len(region) <= MAX_REGION_CHARS and has_negation(region) and not _NOT_A_NEGATION.search(region):

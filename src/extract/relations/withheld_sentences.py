@@ -1,6 +1,6 @@
 """Sentences whose mentions state no relation with each other: the relation stage writes no row of them.
 
-Two kinds, found by cue patterns kept as data (``data/withheld_sentences/cues.json``, described in its README):
+Three kinds, found by cue patterns kept as data (``data/withheld_sentences/cues.json``, described in its README):
 
 * ``eligibility``: a sentence that says who was included in or excluded from a study ("Individuals ... currently
   using ergotamine or MAO-inhibitors, or suffering from headaches ... were excluded", "Exclusion criteria were: ...").
@@ -15,6 +15,9 @@ Two kinds, found by cue patterns kept as data (``data/withheld_sentences/cues.js
   caption runs on into the prose that followed a dropped table ("Table IPatient characteristics of randomized patients
   Improvements in FEV1 were ..."), only the part before the prose is withheld (``ends_before``).  A caption names what
   was measured in which arm (mineral oil -> fecal incontinence), not a relation.
+* ``glossary``: a list of abbreviations ("Abbreviations: ...", "ACR = American College of Rheumatology; MTX =
+  methotrexate; RA = rheumatoid arthritis; ...", or a body section headed "Abbreviations").  PMC full texts end with
+  one; it sets a drug next to a disease it has nothing to do with (MTX -> RA read as a treatment).
 
 The sentences are found before the extractor runs (:func:`withheld_spans`); the extractor still reads the whole
 document (its document-level features count every mention), and :func:`drop_withheld` leaves out each candidate of a
@@ -35,7 +38,7 @@ from extract.relations.types import RELATION_TYPES, DocumentView, EntityView, Re
 from extract.settings import PROJECT_ROOT
 
 CUES = PROJECT_ROOT / "data" / "withheld_sentences" / "cues.json"
-KINDS = ("eligibility", "caption")
+KINDS = ("eligibility", "caption", "glossary")
 
 
 @dataclass(frozen=True)
