@@ -75,10 +75,12 @@ def write_model_card(folder: Path, meta: dict, evaluation: list[dict] | None = N
         'and a suffix are no edit-ratio match ("hyposialism" is not "hypogenitalism").',
         "A short form whose long form links nowhere keeps its own link only when it shares a word",
         "with the long form.  A coordination's first conjunct is `concept_id`; all are in `concept_ids`.",
-        "MeSH is preferred (`prefer_mesh`, default `backoff`): a disease mention whose own concept is an",
-        'HPO / DOID / OMIM term only takes the MeSH concept its head names ("metabolic alkalosis" ->',
-        "Alkalosis, link_score 0.8); the `xref` route (the one MeSH concept `mesh_xrefs` cross-references",
-        "the HPO term to, recorded on HPO concepts as a `MESH:` xref) is available, not on by default.",
+        "MeSH is preferred (`prefer_mesh`, default `name,backoff`): a disease mention whose own concept is an",
+        "HPO / DOID / OMIM term only takes the MeSH concept named by the mention in the other number or with",
+        '"disease" for "disorder" ("autoimmune disorder" -> Autoimmune Diseases, link_score 0.99), else the one its',
+        'head names ("metabolic alkalosis" -> Alkalosis, link_score 0.8); the `xref` route (the one MeSH concept',
+        "`mesh_xrefs` cross-references the HPO term to, recorded on HPO concepts as a `MESH:` xref) is available,",
+        "not on by default.",
     ]
     mesh = meta["sources"].get("mesh", {})
     if mesh.get("new_disease_descriptors"):

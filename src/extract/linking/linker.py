@@ -22,7 +22,8 @@ For each entity (label CHEMICAL or DISEASE):
    all are in ``LinkResult.parts`` (and ``span._.concept_ids`` when that extension is
    registered);
 4. "<modifier> <generic head>" ("pulmonary toxicity", "heart damage") links through the
-   same modifier with another generic head ("pulmonary disease"), by training-corpus votes;
+   same modifier with another generic head ("pulmonary disease"), by training-corpus votes, never
+   to a concept a generic head names alone ("endothelial damage" is no Wounds and Injuries);
 5. otherwise scispaCy's ``CandidateGenerator`` (char-3-gram TF-IDF + HNSW, one index
    per label) proposes neighbours; the best similarity wins when it reaches
    ``threshold``; near-ties prefer a concept already linked elsewhere in the document;
@@ -30,6 +31,10 @@ For each entity (label CHEMICAL or DISEASE):
    without its leading modifiers ("postoperative delirium" -> Delirium); when the dropped
    words name a disease themselves, the mention names both ("myxedema coma" -> Coma +
    Myxedema, in ``LinkResult.parts``).
+
+A DISEASE link to an HPO / DOID / OMIM concept is replaced by a MeSH concept when one is reached
+(``prefer_mesh``): the MeSH concept named by the mention in the other number or with "disease" for "disorder"
+("autoimmune disorder" -> Autoimmune Diseases), else the one its head names (step 6).
 
 Fills ``concept_id``, ``concept_name``, ``ontology`` and ``link_score`` (1.0 exact,
 0.99 exact on a variant, 0.9 generic head, 0.8 back-off, else the similarity), and for a MeSH concept
@@ -53,6 +58,7 @@ from extract.linking.class_words import class_word_form, class_word_forms
 from extract.linking.index import LinkerResources, load_linker_resources
 from extract.linking.knowledge_base import ONTOLOGY_RANK
 from extract.linking.normalize import (
+    GENERIC_HEADS,
     conjuncts,
     generic_head_variants,
     head_backoffs,
@@ -84,10 +90,15 @@ BACKOFF_LABELS = frozenset({"DISEASE"})
 #: chemical ("NO donor", "5-HT receptor"), and on BC5CDR dev the one change it made was a false positive.
 EXPAND_LABELS = frozenset({"DISEASE"})
 #: How a DISEASE mention whose own concept is an HPO / Disease Ontology / OMIM term only reaches a MeSH
-#: concept instead (MeSH is the preferred ontology), routes tried in order, comma-separated: ``xref`` (the
-#: one MeSH concept ``mesh_xrefs`` cross-references the HPO term to), ``backoff`` (the MeSH concept the
-#: mention's head names, :meth:`EntityLinker.backoff`); empty: keep the non-MeSH concept.
-DEFAULT_PREFER_MESH = "backoff"
+#: concept instead (MeSH is the preferred ontology), routes tried in order, comma-separated: ``name`` (the
+#: MeSH concept whose own name is the mention in the other number or with "disease" for "disorder",
+#: :meth:`EntityLinker.mesh_name`), ``xref`` (the one MeSH concept ``mesh_xrefs`` cross-references the HPO
+#: term to), ``backoff`` (the MeSH concept the mention's head names, :meth:`EntityLinker.backoff`); empty:
+#: keep the non-MeSH concept.
+DEFAULT_PREFER_MESH = "name,backoff"
+#: Head nouns that name the same thing in a disease name, for the ``name`` route of ``prefer_mesh``
+#: ("autoimmune disorder", an HPO synonym of Autoimmunity, is MeSH's "Autoimmune Diseases").
+SAME_HEADS = (("disease", "diseases", "disorder", "disorders"),)
 #: ``link_score`` of a link found through a cross-reference of the mention's HPO concept.
 XREF_SCORE = 0.95
 
@@ -237,13 +248,41 @@ def class_descriptors(resources: LinkerResources) -> dict[str, str]:
     return found
 
 
+def _plural(word: str) -> str | None:
+    """The regular plural of a noun ("terror" -> "terrors", "synucleinopathy" -> "synucleinopathies"); None for a
+    word ending in s, x, z, ch or sh, whose plural is not regular enough to guess ("psychosis", "reflex")."""
+    if len(word) < 3 or not word.isalpha() or word.endswith(("s", "x", "z", "ch", "sh")):
+        return None
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def _name_variants(text: str) -> list[str]:
+    """``text`` normalised with its last word in the other number, or with its head swapped for another of the same
+    :data:`SAME_HEADS` group, for :meth:`EntityLinker.mesh_name`."""
+    base = normalize(text)
+    words = base.split()
+    if not words:
+        return []
+    out = [v for v in lookup_variants(text)[1:] if len(v.split()) == len(words)]  # singulars, not shortened forms
+    last = words[-1]
+    for group in SAME_HEADS:
+        if last in group and len(words) > 1:
+            out += [" ".join([*words[:-1], head]) for head in group if head != last]
+    plural = _plural(last)
+    if plural is not None:
+        out.append(" ".join([*words[:-1], plural]))
+    return [v for v in dict.fromkeys(out) if v != base]
+
+
 @dataclass(frozen=True)
 class LinkResult:
     concept_id: str
     concept_name: str
     ontology: str
     score: float
-    method: str  # exact, head, ann, coordination, backoff, composite, mesh_xref or mesh_backoff
+    method: str  # exact, head, ann, coordination, backoff, composite, mesh_name, mesh_xref or mesh_backoff
     #: For a coordinated mention, the result of each conjunct (the first is this result's concept).
     parts: tuple[LinkResult, ...] = ()
 
@@ -301,8 +340,10 @@ class EntityLinker:
         self._preferred: dict[str, frozenset[str]] = {}
         self._head_cache: dict[tuple[str, str], LinkResult | None] = {}
         self._backoff_cache: dict[tuple[str, str], LinkResult | None] = {}
+        self._name_cache: dict[tuple[str, str], LinkResult | None] = {}
         self._alias_words: dict[str, frozenset[str]] = {}
         self._class_names: dict[str, str] | None = None
+        self._bare_head_concepts: frozenset[str] | None = None
 
     @property
     def resources(self) -> LinkerResources:
@@ -314,6 +355,7 @@ class EntityLinker:
         self._exact_cache.clear()
         self._head_cache.clear()
         self._backoff_cache.clear()
+        self._name_cache.clear()
         self._preferred.clear()
         self._alias_words.clear()
         self._scored_cache.clear()
@@ -401,13 +443,23 @@ class EntityLinker:
                 return cid
         return best
 
+    def bare_head_concepts(self) -> frozenset[str]:
+        """The concepts a generic head names on its own ("injury" -> Wounds and Injuries, "toxicity" -> Drug-Related
+        Side Effects and Adverse Reactions, "disease" -> Disease): :data:`GENERIC_HEADS` looked up in the index."""
+        if self._bare_head_concepts is None:
+            alias_to_ids = self.resources.alias_to_ids
+            self._bare_head_concepts = frozenset(cid for head in GENERIC_HEADS for cid in alias_to_ids.get(head, ()))
+        return self._bare_head_concepts
+
     def head_backoff(self, text: str, label: str) -> LinkResult | None:
         """Link "<modifier> <generic head>" through the same modifier with another generic head.
 
         Among the concepts of the ``label`` reached by the variants of
         :func:`generic_head_variants`, the one with the most training-corpus mentions
         over those variants wins (primary corpus first, then all; then the usual ranking
-        on the first variant reaching it).
+        on the first variant reaching it).  A concept a generic head names on its own
+        (:meth:`bare_head_concepts`) is never reached so: the modifier does not name it ("endothelial
+        dysfunction" is no Wounds and Injuries, though BC5CDR train once annotates "endothelial injury" so).
         """
         key = (text, label)
         if key in self._head_cache:
@@ -416,9 +468,10 @@ class EntityLinker:
         concepts = resources.data.concepts
         votes: dict[str, tuple[int, int]] = {}
         first_alias: dict[str, str] = {}
+        bare = self.bare_head_concepts()
         for variant in generic_head_variants(text):
             for cid in resources.alias_to_ids.get(variant, ()):
-                if concepts[cid].label != label:
+                if concepts[cid].label != label or cid in bare:
                     continue
                 primary, prior = self._priors(cid, variant)
                 before = votes.get(cid, (0, 0))
@@ -518,8 +571,43 @@ class EntityLinker:
                 broader = self.backoff(text, label)
                 if broader is not None and broader.ontology == "MESH":
                     return replace(broader, method="mesh_backoff")
+            elif route == "name":
+                named = self.mesh_name(text, label)
+                if named is not None:
+                    return named
             elif route:
-                raise ValueError(f"unknown prefer_mesh route {route!r} (xref, backoff)")
+                raise ValueError(f"unknown prefer_mesh route {route!r} (name, xref, backoff)")
+        return result
+
+    def mesh_name(self, text: str, label: str) -> LinkResult | None:
+        """The MeSH concept of ``label`` whose own name (preferred or uninverted, :meth:`_preferred_names`) is
+        ``text`` with its last word in the other number or with one head of :data:`SAME_HEADS` for another:
+        "autoimmune disorder" (HPO's Autoimmunity) -> Autoimmune Diseases, "synucleinopathy" (a Disease Ontology term)
+        -> Synucleinopathies, "night terror" (HPO's Sleep terror) -> Night Terrors.  A training-corpus alias of
+        the variant is not enough ("behavioral disorder", once Child Behavior Disorders in BC5CDR train, is not
+        named so), nor a concept a generic head names on its own.  Method ``mesh_name``, score 0.99 (an exact
+        link on a variant; cached)."""
+        key = (text, label)
+        if key in self._name_cache:
+            return self._name_cache[key]
+        concepts = self.resources.data.concepts
+        bare = self.bare_head_concepts()
+        found: list[tuple[str, str]] = []
+        for variant in _name_variants(text):
+            for cid in self.resources.alias_to_ids.get(variant, ()):
+                concept = concepts[cid]
+                if (
+                    concept.ontology == "MESH"
+                    and concept.label == label
+                    and cid not in bare
+                    and variant in self._preferred_names(cid)
+                ):
+                    found.append((cid, variant))
+        result = None
+        if found:
+            best = min(found, key=lambda pair: self._rank_key(*pair))[0]
+            result = self._result(best, 0.99, "mesh_name")
+        _cache_put(self._name_cache, key, result)
         return result
 
     def composite(self, text: str, label: str) -> LinkResult | None:

@@ -19,18 +19,37 @@ The same component drops a DISEASE mention that is the end of an "anti-" adjecti
 "anti-epileptic", "anti-emetic" name what a drug does, not a disease the text reports (the model tags
 "inflammatory" in "the anti-inflammatory effect of dexamethasone").
 
+The same component tags the clinical signs listed in ``sign_names.tsv`` beside this module ("Gottron's papules",
+"Gottron papules", "heliotrope rash", "shawl sign"), hallmark signs HPO names and the model misses in some wordings
+("Gottron papules were present." gave no entity): a listed name outside every entity, or over DISEASE mentions only
+(which it replaces: "Lisch" -> "Lisch nodules"), becomes a DISEASE mention (method ``disease_name``); one overlapping
+another entity is left alone.  A listed name that is no DISEASE name of the knowledge base is left out (warning).
+
 Without a linker index the component is not added (there is no vocabulary to check).
 """
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 import extract.nlp.extensions  # noqa: F401  (registers Span._.method)
 from extract.linking.normalize import normalize
 
-__all__ = ["DiseaseNames"]
+if TYPE_CHECKING:
+    from extract.linking.index import LinkerResources
+
+__all__ = ["SIGN_NAMES_PATH", "DiseaseNames", "read_sign_names"]
+
+log = logging.getLogger(__name__)
+
+#: Clinical signs tagged DISEASE wherever they occur outside other entities (module docstring).
+SIGN_NAMES_PATH = Path(__file__).with_name("sign_names.tsv")
 
 DISEASE = "DISEASE"
 CHEMICAL = "CHEMICAL"
@@ -49,6 +68,20 @@ _STOP = frozenset({".", ";", ",", ":", "(", ")", "[", "]", "/", "=", "?", "!"})
 #: A token's text, its trailing whitespace, and its normalised first / last word when that can start / end a
 #: disease name (else None).
 _Token = tuple[str, str, str | None, str | None]
+
+
+def read_sign_names(path: Path = SIGN_NAMES_PATH) -> list[str]:
+    """The names of the sign file with their written variants: a "'s" name also without it and with a typographic
+    apostrophe ("Gottron's papules", "Gottron papules", "Gottron’s papules")."""
+    names: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name = line.strip()
+        if not name or name.startswith("#"):
+            continue
+        names.append(name)
+        if "'s " in name:
+            names += [name.replace("'s ", " "), name.replace("'s ", "\u2019s ")]
+    return list(dict.fromkeys(names))
 
 
 def _after_anti(doc: Doc, i: int) -> bool:
@@ -81,10 +114,13 @@ class DiseaseNames:
         self._first: frozenset[str] = frozenset()
         self._last: frozenset[str] = frozenset()
         self._edges: frozenset[tuple[str, str]] = frozenset()  # (first word, last word) of each name
+        self._signs = PhraseMatcher(nlp.vocab, attr="LOWER")  # filled by load()
+        self._make_doc = nlp.make_doc
 
     def load(self) -> None:
         """The MeSH disease names of the linker's knowledge base, and their first and last words (a span is looked
-        up only when its edge words start and end one same name: most spans around a mention cannot)."""
+        up only when its edge words start and end one same name: most spans around a mention cannot); the listed
+        signs the knowledge base names (:meth:`sign_names`)."""
         from extract.linking.index import load_linker_resources
 
         resources = load_linker_resources(self.linker_path)  # cached per folder: the linker's own
@@ -98,6 +134,24 @@ class DiseaseNames:
         self._edges = frozenset((name.split()[0], name.split()[-1]) for name in names)
         self._first = frozenset(first for first, _ in self._edges)
         self._last = frozenset(last for _, last in self._edges)
+        signs = self.sign_names(resources)
+        if signs:
+            self._signs.add("SIGN", [self._make_doc(sign) for sign in signs])
+
+    @staticmethod
+    def sign_names(resources: LinkerResources) -> list[str]:
+        """The names of :func:`read_sign_names` that name a DISEASE concept of the knowledge base; the others are
+        left out with a warning (a small or older index)."""
+        concepts = resources.data.concepts
+        known, unknown = [], []
+        for sign in read_sign_names():
+            ids = resources.alias_to_ids.get(normalize(sign), ())
+            (known if any(concepts[cid].label == DISEASE for cid in ids) else unknown).append(sign)
+        if unknown:
+            log.warning(
+                "%s: not DISEASE names of the linker's knowledge base, not tagged: %s", SIGN_NAMES_PATH, unknown
+            )
+        return known
 
     def _word_form(self, text: str) -> str:
         """A token's text normalised as in a name (memoised)."""
@@ -176,10 +230,28 @@ class DiseaseNames:
                         best = (start, end)
         return best
 
+    def _add_signs(self, doc: Doc, ents: list[Span]) -> list[Span]:
+        """``ents`` with the listed signs tagged DISEASE where they overlap no entity but DISEASE mentions (which
+        they replace); the longest match first."""
+        matches = sorted(self._signs(doc), key=lambda m: (m[1] - m[2], m[1]))
+        if not matches:
+            return ents
+        for _, start, end in matches:
+            overlapping = [e for e in ents if e.start < end and start < e.end]
+            if any(e.label_ != DISEASE or (e.start <= start and end <= e.end) for e in overlapping):
+                continue  # another entity, or a DISEASE mention that already holds the name
+            ents = [e for e in ents if e not in overlapping]
+            ents.append(_as_disease(Span(doc, start, end)))
+        return sorted(ents, key=lambda s: s.start)
+
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
         if any(e.label_ == CHEMICAL and e[-1].lower_ in DISEASE_HEADS for e in ents):
             ents = [_as_disease(e) if e.label_ == CHEMICAL and e[-1].lower_ in DISEASE_HEADS else e for e in ents]
+            doc.ents = ents
+        with_signs = self._add_signs(doc, ents)
+        if with_signs != ents:
+            ents = with_signs
             doc.ents = ents
         if not any(e.label_ == DISEASE for e in ents):
             return doc

@@ -13,7 +13,8 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
    BC5CDR (and so the model) leaves out (``extract.ner.biologics``; needs the linker index;
    off with ``BIOMED_EXTRACT_BIOLOGIC_DRUGS=false``);
    ``extract_disease_names`` — "migraine with aura" instead of "migraine" + "aura": a disease
-   mention widened to the longest knowledge-base disease name around it (``extract.ner.disease_names``;
+   mention widened to the longest knowledge-base disease name around it, and the clinical signs of
+   ``ner/sign_names.tsv`` ("Gottron papules") tagged where the model missed them (``extract.ner.disease_names``;
    needs the linker index);
    ``extract_annotation_rates`` — DISEASE mentions of words BC5CDR's training split never annotates alone are
    dropped, and disease names it annotates (nearly) always are added where the model missed them
