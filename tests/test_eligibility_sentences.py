@@ -35,6 +35,7 @@ import pytest
 
 from extract import stages, store
 from extract.relations.withheld_sentences import CUES, sentence_kind
+from extract.runner import run_texts
 from extract.settings import get_settings, resolve_model_dir
 
 pytestmark = pytest.mark.skipif(
@@ -175,6 +176,18 @@ def test_an_abbreviation_list_gives_no_row_and_the_title_keeps_its_treatment(run
     assert glossary == []
     assert _rows(run, "ei_25302624", "drug_treats_disease", "certolizumab pegol", "rheumatoid arthritis")
     assert run["detail"]["glossary_sentences"] >= 1 and run["detail"]["glossary_rows"] >= 4, run["detail"]
+
+
+def test_a_glossary_item_that_defines_an_adverse_event_keeps_its_row():
+    """ "INH-DILI, drug-induced liver injury associated with isoniazid" states the pair within one item of the list."""
+    text = (
+        "Abbreviations: PGx, genotype-guided treatment; STD, conventional standard treatment; INH-DILI, drug-induced "
+        "liver injury associated with isoniazid; MTX, methotrexate; RA, rheumatoid arthritis."
+    )
+    rows = run_texts([{"text": text, "pmid": "91000001"}])["relations"].to_pylist()
+    pairs = {(r["head_text"].lower(), r["tail_text"].lower(), r["type"]) for r in rows if not r["negated"]}
+    assert ("isoniazid", "drug-induced liver injury", "drug_adverse_event") in pairs
+    assert not any(tail in ("ra", "rheumatoid arthritis") for _, tail, _ in pairs)
 
 
 def test_every_cue_finds_its_example():

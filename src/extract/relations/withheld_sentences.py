@@ -17,7 +17,9 @@ Three kinds, found by cue patterns kept as data (``data/withheld_sentences/cues.
   was measured in which arm (mineral oil -> fecal incontinence), not a relation.
 * ``glossary``: a list of abbreviations ("Abbreviations: ...", "ACR = American College of Rheumatology; MTX =
   methotrexate; RA = rheumatoid arthritis; ...", or a body section headed "Abbreviations").  PMC full texts end with
-  one; it sets a drug next to a disease it has nothing to do with (MTX -> RA read as a treatment).
+  one; it sets a drug next to a disease it has nothing to do with (MTX -> RA read as a treatment).  A pair inside one
+  item (between the same ";") keeps its row: the item defines a term that states it ("INH-DILI, drug-induced liver
+  injury associated with isoniazid").
 
 The sentences are found before the extractor runs (:func:`withheld_spans`); the extractor still reads the whole
 document (its document-level features count every mention), and :func:`drop_withheld` leaves out each candidate of a
@@ -129,6 +131,14 @@ class Withheld:
     end: int
     kind: str
     types: frozenset[str]
+    #: A glossary's items (document offsets between its ";"): a pair inside one item is not withheld.
+    items: tuple[tuple[int, int], ...] = ()
+
+    def holds(self, c: RelationCandidate) -> bool:
+        """The candidate ``c`` of a withheld type has a mention inside this span and is not a pair of one item."""
+        if c.type not in self.types or not (_inside(c.head, self) or _inside(c.tail, self)):
+            return False
+        return not any(a <= min(c.head.start, c.tail.start) and max(c.head.end, c.tail.end) <= b for a, b in self.items)
 
 
 def withheld_spans(view: DocumentView, cues: dict[str, KindCues] | None = None) -> list[Withheld]:
@@ -139,14 +149,22 @@ def withheld_spans(view: DocumentView, cues: dict[str, KindCues] | None = None) 
         found = sentence_kind(view.text[s.start : s.end], s.section, cues)
         if found is not None:
             kind, length = found
-            out.append(Withheld(s.start, s.start + length, kind, cues[kind].types))
+            items = _items(view.text, s.start, s.start + length) if kind == "glossary" else ()
+            out.append(Withheld(s.start, s.start + length, kind, cues[kind].types, items))
     return out
+
+
+def _items(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """The ";"-separated parts of ``text[start:end]``, as document offsets."""
+    bounds = [start, *(start + i + 1 for i, ch in enumerate(text[start:end]) if ch == ";"), end]
+    return tuple(zip(bounds[:-1], bounds[1:]))
 
 
 def drop_withheld(
     candidates: list[RelationCandidate], spans: list[Withheld], counts: Counter | None = None
 ) -> list[RelationCandidate]:
-    """``candidates`` without those of a withheld type whose head or tail lies inside a withheld span.  ``counts``
+    """``candidates`` without those of a withheld type whose head or tail lies inside a withheld span (a pair inside
+    one item of a glossary excepted: :meth:`Withheld.holds`).  ``counts``
     (when given) adds the spans per kind (``<kind>_sentences``) and the candidates left out (``<kind>_rows``)."""
     if counts is not None:
         counts.update(f"{w.kind}_sentences" for w in spans)
@@ -154,7 +172,7 @@ def drop_withheld(
         return candidates
     kept = []
     for c in candidates:
-        hit = next((w for w in spans if c.type in w.types and (_inside(c.head, w) or _inside(c.tail, w))), None)
+        hit = next((w for w in spans if w.holds(c)), None)
         if hit is None:
             kept.append(c)
         elif counts is not None:
