@@ -25,7 +25,9 @@ from __future__ import annotations
 import re
 import warnings
 
+import numpy as np
 from scispacy.abbreviation import AbbreviationDetector, filter_matches, short_form_filter
+from spacy.attrs import ORTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -91,6 +93,20 @@ def _punctuated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list
     return out
 
 
+def parenthesis_matches(doc: Doc) -> list[tuple[int, int, int]]:
+    """What scispaCy's parenthesis matcher (``[{"ORTH": "("}, {"OP": "+"}, {"ORTH": ")"}]``) finds, in its order:
+    every "(" ... ")" token span with at least one token inside, by end, then by start from the last.  The same list
+    read from the token array, without the matcher's per-token objects (a fifth of this component's time)."""
+    orth = doc.to_array(ORTH)
+    opens = np.flatnonzero(orth == doc.vocab.strings["("]).tolist()
+    if not opens:
+        return []
+    closes = np.flatnonzero(orth == doc.vocab.strings[")"])
+    spans = [(i, j + 1) for i in opens for j in closes[closes >= i + 2].tolist()]
+    spans.sort(key=lambda m: (m[1], -m[0]))
+    return [(0, start, end) for start, end in spans]
+
+
 class AbbreviationPropagator:
     """Runs the scispaCy detector and rewrites ``doc.ents`` as described above."""
 
@@ -102,7 +118,7 @@ class AbbreviationPropagator:
             # W036: the detector's per-document matcher is often empty; harmless.
             warnings.filterwarnings("ignore", message=r"\[W036\]")
             # The detector's own steps (``AbbreviationDetector.__call__``) with one more kind of candidate.
-            inner = [(m, start + 1, end - 1) for m, start, end in self.detector.matcher(doc)]
+            inner = [(m, start + 1, end - 1) for m, start, end in parenthesis_matches(doc)]
             candidates = filter_matches(inner, doc) + _punctuated_short_forms(inner, doc)
             for long_form, shorts in self.detector.find_matches_for(candidates, doc):
                 for short in shorts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 _GREEK = {
     "α": "alpha",
@@ -60,8 +61,10 @@ def american_spelling(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize(text: str) -> str:
-    """Lower-case, fold accents and Greek letters, American spelling, unify separators, drop quotes.
+    """Lower-case, fold accents and Greek letters, American spelling, unify separators, drop quotes (memoised: the
+    linker normalises the same mention texts and words again and again).
 
     >>> normalize("Diabetes Mellitus, Type-2")
     'diabetes mellitus type 2'
