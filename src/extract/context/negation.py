@@ -245,6 +245,23 @@ def _stop_positions(doc: Doc) -> list[int]:
     return np.flatnonzero(np.isin(doc.to_array("ORTH"), _STOP_HASHES)).tolist()
 
 
+class _DocText:
+    """A document's text and its tokens' character offsets, read once: the text of a token range is a slice, with
+    no token objects (``doc[i:j].text`` builds one per token)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.text = doc.text
+        self.idx = doc.to_array("IDX").tolist()
+        self.length = doc.to_array("LENGTH").tolist()
+
+    def between(self, start: int, end: int, *, trailing_ws: bool = False) -> str:
+        """``doc[start:end].text`` (``.text_with_ws`` with ``trailing_ws``); ``start < end``."""
+        stop = self.idx[end] if trailing_ws and end < len(self.idx) else self.idx[end - 1] + self.length[end - 1]
+        if trailing_ws and end == len(self.idx):
+            stop = len(self.text)
+        return self.text[self.idx[start] : stop]
+
+
 class ContextDetector:
     """Sets ``negated`` and ``uncertain`` on ``doc.ents``."""
 
@@ -298,17 +315,18 @@ class ContextDetector:
         stop = self.rules.termination.search(window)
         return stop is None or stop.start() >= match.start()
 
-    def classify(self, ent: Span, *, stops: list[int] | None = None) -> tuple[bool, bool]:
+    def classify(self, ent: Span, *, stops: list[int] | None = None, text: _DocText | None = None) -> tuple[bool, bool]:
         """(negated, uncertain) for one entity; ``stops``: the document's sentence-ending token positions
-        (:func:`_stop_positions`), passed in when classifying many entities of one document."""
+        (:func:`_stop_positions`), and ``text``: the document's text and token offsets, both passed in when
+        classifying many entities of one document."""
         doc = ent.doc
         sent_start, sent_end = self._sentence_bounds(ent, stops)
         left = max(sent_start, ent.start - self.max_before)
         right = min(sent_end, ent.end + self.max_after)
-        # Span text up to the entity, with the whitespace before it; never the whole ``doc.text``, which joins
-        # every token on each access.
-        before = doc[left : ent.start].text_with_ws.lower() if left < ent.start else ""
-        after = doc[ent.end : right].text.lower() if right > ent.end else ""
+        text = text or _DocText(doc)
+        # The text of the tokens before the entity with the whitespace after each, and of the tokens after it.
+        before = text.between(left, ent.start, trailing_ws=True).lower() if left < ent.start else ""
+        after = text.between(ent.end, right).lower() if right > ent.end else ""
         negated = self._before_hit(before, self.rules.neg_before) or self._after_hit(after, self.rules.neg_after)
         uncertain = self._before_hit(before, self.rules.unc_before) or self._after_hit(after, self.rules.unc_after)
         return negated, uncertain
@@ -318,8 +336,9 @@ class ContextDetector:
         if not ents:
             return doc
         stops = None if doc.has_annotation("SENT_START") else _stop_positions(doc)
+        text = _DocText(doc)
         for ent in ents:
-            negated, uncertain = self.classify(ent, stops=stops)
+            negated, uncertain = self.classify(ent, stops=stops, text=text)
             ent._.negated = negated
             ent._.uncertain = uncertain
         return doc
