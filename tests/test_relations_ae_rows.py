@@ -98,6 +98,11 @@ LESS_CASES = [
 ]
 
 
+DISOWNED = (
+    "One patient receiving latanoprost experienced two non-fatal serious AEs (hypoglycemia and metastatic malignant "
+    "melanoma) unrelated to study treatment."
+)
+DISOWNED_TERMS = {"latanoprost": C, "hypoglycemia": D, "malignant melanoma": D}
 NEGATION_CASES = [
     (
         "In contrast to classical antipsychotics, sertindole was not associated with extrapyramidal symptoms.",
@@ -150,18 +155,8 @@ NEGATION_CASES = [
         ("quinine", "hearing loss", False),
     ),
     # an event disowned right after it (a trial full text of the seventh draw)
-    (
-        "One patient receiving latanoprost experienced two non-fatal serious AEs (hypoglycemia and metastatic "
-        "malignant melanoma) unrelated to study treatment.",
-        {"latanoprost": C, "hypoglycemia": D, "malignant melanoma": D},
-        ("latanoprost", "hypoglycemia", True),
-    ),
-    (
-        "One patient receiving latanoprost experienced two non-fatal serious AEs (hypoglycemia and metastatic "
-        "malignant melanoma) unrelated to study treatment.",
-        {"latanoprost": C, "hypoglycemia": D, "malignant melanoma": D},
-        ("latanoprost", "malignant melanoma", True),
-    ),
+    (DISOWNED, DISOWNED_TERMS, ("latanoprost", "hypoglycemia", True)),
+    (DISOWNED, DISOWNED_TERMS, ("latanoprost", "malignant melanoma", True)),
     # ... only the events the phrase follows
     (
         "Latanoprost caused conjunctival hyperemia; one death was unrelated to study treatment.",
