@@ -313,3 +313,17 @@ SHIPPED = [
 def test_shipped_extractor_reports_only_the_stated_adverse_event(extractor, not_stated, stated, terms, pair):
     assert pair not in relation_pairs(extractor.extract(build_view("no", not_stated, terms)), DRUG_ADVERSE_EVENT)
     assert pair in relation_pairs(extractor.extract(build_view("yes", stated, terms)), DRUG_ADVERSE_EVENT)
+
+
+def test_events_listed_after_with_the_drug_and_a_verb_are_no_background(extractor):
+    """ "Adverse events with tramadol included nausea": "with" opens no background condition when a verb stands between
+    it and the disease (audit abstracts: zolmitriptan -> asthenia, tramadol -> nausea were lost so); "patients with
+    nausea" still is one."""
+    terms = {"tramadol": C, "nausea": D, "dizziness": D}
+    listed = "Commonly reported adverse events with tramadol included nausea, dizziness and somnolence."
+    background = "In patients with nausea, tramadol was given before surgery."
+    assert ("tramadol", "nausea") in relation_pairs(
+        extractor.extract(build_view("a", listed, terms)), DRUG_ADVERSE_EVENT
+    )
+    pairs = relation_pairs(extractor.extract(build_view("b", background, terms)), DRUG_ADVERSE_EVENT)
+    assert ("tramadol", "nausea") not in pairs

@@ -269,8 +269,13 @@ MANIF_SUBJECT_VERB = re.compile(
 # "Y in (patients with) X" where the whole between-text is the PP.
 MANIF_IN_PP = re.compile(r"^\s*" + _IN_POPULATION_WITH, re.I)
 
-# A disease after "with" is a background condition ("patients with Y", "without Y").
-BACKGROUND = re.compile(r"(?<!associated )(?<!correlated )\bwith(?:out)?\s+(?:[\w-]+\s+){0,3}$", re.I)
+# A disease after "with" is a background condition ("patients with Y", "without Y"); not when a verb stands between
+# ("the adverse events with zolmitriptan therapy are asthenia, ...": the events of the drug, listed).
+BACKGROUND = re.compile(
+    r"(?<!associated )(?<!correlated )\bwith(?:out)?\s+"
+    r"(?:(?!(?:are|were|is|was|include[sd]?|including|consist(?:s|ed)?|comprised?)\b)[\w-]+\s+){0,3}$",
+    re.I,
+)
 
 NEGATION = re.compile(rf"\b(?:{NEGATION_CUES})\b", re.I)
 MAX_REGION_CHARS = 150
