@@ -315,6 +315,29 @@ def test_shipped_extractor_reports_only_the_stated_adverse_event(extractor, not_
     assert pair in relation_pairs(extractor.extract(build_view("yes", stated, terms)), DRUG_ADVERSE_EVENT)
 
 
+DEVELOPED = [
+    ("Two patients treated with risperidone developed hyperprolactinemia.", "risperidone", "hyperprolactinemia"),
+    # audit abstracts
+    (
+        "Although a substantial portion of patients treated with clozapine developed ECG abnormalities, most were benign.",
+        "clozapine",
+        "ecg abnormalities",
+    ),
+    (
+        "The patient was previously treated with olanzapine and developed priapism, which required emergency treatment.",
+        "olanzapine",
+        "priapism",
+    ),
+]
+
+
+@pytest.mark.parametrize("text,drug,disease", DEVELOPED)
+def test_patients_treated_with_a_drug_who_developed_an_event(extractor, text, drug, disease):
+    """ "treated with X developed Y": the verb ends the "with" phrase, so Y is no background condition."""
+    view = build_view("developed", text, {drug: C, disease: D})
+    assert (drug, disease) in relation_pairs(extractor.extract(view), DRUG_ADVERSE_EVENT)
+
+
 def test_events_listed_after_with_the_drug_and_a_verb_are_no_background(extractor):
     """ "Adverse events with tramadol included nausea": "with" opens no background condition when a verb stands between
     it and the disease (audit abstracts: zolmitriptan -> asthenia, tramadol -> nausea were lost so); "patients with

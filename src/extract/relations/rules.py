@@ -270,10 +270,12 @@ MANIF_SUBJECT_VERB = re.compile(
 MANIF_IN_PP = re.compile(r"^\s*" + _IN_POPULATION_WITH, re.I)
 
 # A disease after "with" is a background condition ("patients with Y", "without Y"); not when a verb stands between
-# ("the adverse events with zolmitriptan therapy are asthenia, ...": the events of the drug, listed).
+# ("the adverse events with zolmitriptan therapy are asthenia, ...": the events of the drug, listed; "patients treated
+# with risperidone developed hyperprolactinemia").
 BACKGROUND = re.compile(
     r"(?<!associated )(?<!correlated )\bwith(?:out)?\s+"
-    r"(?:(?!(?:are|were|is|was|include[sd]?|including|consist(?:s|ed)?|comprised?)\b)[\w-]+\s+){0,3}$",
+    r"(?:(?!(?:are|were|is|was|include[sd]?|including|consist(?:s|ed)?|comprised?|developed|experienced|had|showed|"
+    r"suffered|exhibited|presented|caused|induced|produced)\b)[\w-]+\s+){0,3}$",
     re.I,
 )
 
