@@ -256,9 +256,10 @@ class _DocText:
 
     def between(self, start: int, end: int, *, trailing_ws: bool = False) -> str:
         """``doc[start:end].text`` (``.text_with_ws`` with ``trailing_ws``); ``start < end``."""
-        stop = self.idx[end] if trailing_ws and end < len(self.idx) else self.idx[end - 1] + self.length[end - 1]
-        if trailing_ws and end == len(self.idx):
-            stop = len(self.text)
+        if not trailing_ws:
+            stop = self.idx[end - 1] + self.length[end - 1]
+        else:  # up to the next token (a token's trailing whitespace is all that lies between)
+            stop = self.idx[end] if end < len(self.idx) else len(self.text)
         return self.text[self.idx[start] : stop]
 
 

@@ -336,7 +336,6 @@ class EntityLinker:
         self._resources: LinkerResources | None = None
         self._exact_cache: dict[tuple[str, str], LinkResult | None] = {}
         self._scored_cache: dict[tuple[str, str], Scored] = {}
-        self._normalized: dict[str, str] = {}
         self._preferred: dict[str, frozenset[str]] = {}
         self._head_cache: dict[tuple[str, str], LinkResult | None] = {}
         self._backoff_cache: dict[tuple[str, str], LinkResult | None] = {}
@@ -359,14 +358,6 @@ class EntityLinker:
         self._preferred.clear()
         self._alias_words.clear()
         self._scored_cache.clear()
-        self._normalized.clear()
-
-    def _normalize(self, text: str) -> str:
-        out = self._normalized.get(text)
-        if out is None:
-            out = normalize(text)
-            _cache_put(self._normalized, text, out)
-        return out
 
     # ------------------------------------------------------------------ lookup
 
@@ -493,7 +484,7 @@ class EntityLinker:
 
     def _ann_queries(self, texts: list[str]) -> list[tuple[int, str]]:
         """``(position, normalised query)`` of the texts long enough for the ANN index."""
-        queries = [(i, self._normalize(t)) for i, t in enumerate(texts)]
+        queries = [(i, normalize(t)) for i, t in enumerate(texts)]
         return [(i, q) for i, q in queries if len(q) >= MIN_ANN_CHARS]
 
     def _fetch_scored(self, queries: Iterable[str], label: str) -> None:
@@ -539,7 +530,7 @@ class EntityLinker:
         """ANN result of one text from the scored-candidate cache (queried when missing)."""
         if self.resources.generators.get(label) is None:
             return None
-        query = self._normalize(text)
+        query = normalize(text)
         if len(query) < MIN_ANN_CHARS:
             return None
         scored = self._scored_cache.get((query, label))
@@ -775,11 +766,11 @@ class EntityLinker:
         "CM" (contrast media) -> "Cardiomyopathies".  A concept known only by short
         forms (aliases of one word, like the mention) cannot be judged and is kept.
         """
-        short = self._normalize(short_form)
+        short = normalize(short_form)
         words = {w for w in self._concept_words(concept_id) if w != short}
         if not any(len(w) >= 4 for w in words):
             return True
-        for word in self._normalize(long_form).split():
+        for word in normalize(long_form).split():
             if len(word) < 4 or word in _STOPWORDS or word in _GENERIC_WORDS:
                 continue
             if word in words or any(_words_match(word, other) for other in words if abs(len(other) - len(word)) <= 3):
