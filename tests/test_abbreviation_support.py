@@ -95,3 +95,19 @@ def test_a_function_word_before_a_parenthesis_is_no_short_form():
     )
     assert [e.text for e in doc.ents] == ["insulin"]
     assert not any(short.text == "on" for short in doc._.abbreviations)
+
+
+def test_a_long_form_that_holds_the_short_form_defines_nothing():
+    """A drug followed by a parenthesis that opens with its own name (a PubMed abstract of the audit sample): the
+    clause before the parenthesis became the long form of "iloprost", every "iloprost" of the abstract a short form of
+    it, and the linker dropped them all as unsupported short forms."""
+    text = (
+        "Long-term cyclic therapy with iloprost was compared with nifedipine in patients with systemic sclerosis. "
+        "At 12 months, iloprost but not nifedipine reduced the skin score (iloprost: from 13.26 to 9.26, p = 0.002)."
+    )
+    doc = _doc(text, [("iloprost", "CHEMICAL", 0), ("nifedipine", "CHEMICAL", 0), ("iloprost", "CHEMICAL", 1)])
+    assert not any(short.text == "iloprost" for short in doc._.abbreviations)
+    assert all(e._.abbreviation_of is None for e in doc.ents)
+    nlp = get_ner_nlp()
+    found = [e.text for e in nlp(text).ents if e.text.lower() == "iloprost"]
+    assert len(found) == text.lower().count("iloprost")

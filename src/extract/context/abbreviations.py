@@ -93,6 +93,14 @@ def _punctuated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list
     return out
 
 
+def _names_itself(short: Span, long_form: Span) -> bool:
+    """The long form holds the short form as a word, so it defines nothing (Schwartz & Hearst reject such a long form):
+    "iloprost but not nifedipine reduced the skin score (iloprost: from 13.26 to 9.26)" made every "iloprost" of the
+    article a short form of that clause."""
+    word = short.text.lower()
+    return any(token.lower_ == word for token in long_form) or f" {word} " in f" {long_form.text.lower()} "
+
+
 def parenthesis_matches(doc: Doc) -> list[tuple[int, int, int]]:
     """What scispaCy's parenthesis matcher (``[{"ORTH": "("}, {"OP": "+"}, {"ORTH": ")"}]``) finds, in its order:
     every "(" ... ")" token span with at least one token inside, by end, then by start from the last.  The same list
@@ -123,6 +131,8 @@ class AbbreviationPropagator:
             for long_form, shorts in self.detector.find_matches_for(candidates, doc):
                 for short in shorts:
                     if short.text in STOP_WORDS:  # "time on (... oral insulin)": "on" is a word, not a short form
+                        continue
+                    if _names_itself(short, long_form):
                         continue
                     short._.long_form = long_form
                     doc._.abbreviations.append(short)

@@ -177,10 +177,22 @@ def _affixes_only(w: str, o: str) -> bool:
     return SequenceMatcher(None, w_mid, o_mid, autojunk=False).ratio() < WORD_MATCH_RATIO
 
 
+def _same_initial(w: str, o: str) -> bool:
+    """``w`` and ``o`` begin with the same letter, a British "oe" / "ae" read as "e" ("oesophageal").  An edit-ratio
+    match stands for an inflection or a misspelling, which keep the first letter; words that differ there are other
+    words: "bladder" / "gallbladder", "cardiac" / "renocardiac", "venous" / "cavernous", "sensation" /
+    "menstruation"."""
+
+    def initial(word: str) -> str:
+        return word[1:2] if word[:2] in ("oe", "ae") else word[:1]
+
+    return initial(w) == initial(o)
+
+
 def _words_match(w: str, o: str) -> bool:
-    """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair), unless one is the other's
-    opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`) or they share only affixes
-    (:func:`_affixes_only`)."""
+    """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair), unless they begin differently
+    (:func:`_same_initial`), one is the other's opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`) or they
+    share only affixes (:func:`_affixes_only`)."""
     if w == o:
         return True
     key = (w, o)
@@ -189,7 +201,8 @@ def _words_match(w: str, o: str) -> bool:
         # The length bound is SequenceMatcher.real_quick_ratio(), an upper bound of ratio() (same denominator): a
         # pair below it is rejected without building a matcher or the O(n*m) matching.
         hit = (
-            2.0 * min(len(w), len(o)) / (len(w) + len(o)) >= WORD_MATCH_RATIO
+            _same_initial(w, o)
+            and 2.0 * min(len(w), len(o)) / (len(w) + len(o)) >= WORD_MATCH_RATIO
             and not _opposite(w, o)
             and SequenceMatcher(None, w, o, autojunk=False).ratio() >= WORD_MATCH_RATIO
             and not _affixes_only(w, o)
@@ -450,7 +463,8 @@ class EntityLinker:
         over those variants wins (primary corpus first, then all; then the usual ranking
         on the first variant reaching it).  A concept a generic head names on its own
         (:meth:`bare_head_concepts`) is never reached so: the modifier does not name it ("endothelial
-        dysfunction" is no Wounds and Injuries, though BC5CDR train once annotates "endothelial injury" so).
+        dysfunction" is no Wounds and Injuries, though BC5CDR train once annotates "endothelial injury" so), nor a
+        concept whose only support is a single mention of a secondary training corpus.
         """
         key = (text, label)
         if key in self._head_cache:
@@ -468,6 +482,9 @@ class EntityLinker:
                 before = votes.get(cid, (0, 0))
                 votes[cid] = (before[0] + primary, before[1] + prior)
                 first_alias.setdefault(cid, variant)
+        # A vocabulary name (no corpus count) or a corpus reading seen in BC5CDR or twice; one mention of another
+        # corpus is no evidence ("systemic toxicity" is no Mastocytosis, Systemic through one "systemic diseases").
+        votes = {cid: v for cid, v in votes.items() if v == (0, 0) or v[0] >= 1 or v[1] >= 2}
         result = None
         if votes:
             best = min(
