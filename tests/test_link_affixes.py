@@ -1,4 +1,5 @@
-"""The linker's word match: two words sharing only a prefix and a suffix are not the same word.
+"""The linker's word match: two words sharing only a prefix and a suffix are not the same word, nor two words that
+begin differently; and the generic-head back-off needs more than one mention of a secondary corpus.
 
 "hyposialism" (less saliva) was linked by the ANN index to HP "External genital hypoplasia" through its synonym
 "hypogenitalism" (similarity 0.688): "hypo-...-alism" on both sides, "si" / "genit" between."""
@@ -37,3 +38,40 @@ def test_spelling_variants_and_inflections_still_match(linker):
     # BC5CDR dev mentions the ANN index links right
     results = linker.link_texts([("scotomata", "DISEASE"), ("migraineurs", "DISEASE"), ("cataleptic", "DISEASE")])
     assert [r and r.concept_id for r in results] == ["MESH:D012607", "MESH:D008881", "MESH:D002375"]
+
+
+# An edit-ratio match stands for an inflection or a misspelling, which keep the first letter.  Before, "bladder
+# inflammation" linked to Cholecystitis ("gallbladder inflammation"), "venous sinus thrombosis" to Cavernous Sinus
+# Thrombosis, "painful sensation" to Dysmenorrhea ("painful menstruation").  "systemic toxicity" reached Mastocytosis,
+# Systemic through the alias "systemic diseases", which one mention of a secondary training corpus gave.
+def test_words_that_begin_differently_are_other_words():
+    for word, other in [
+        ("bladder", "gallbladder"),
+        ("cardiac", "renocardiac"),
+        ("venous", "cavernous"),
+        ("sensation", "menstruation"),
+    ]:
+        assert not _words_match(word, other), (word, other)
+    # the British digraph is still the same word, and misspellings that keep the first letter still match
+    assert _words_match("oesophageal", "esophageal")
+    assert _words_match("aetiology", "etiology")
+    assert _words_match("hypertenison", "hypertension")
+
+
+def test_near_miss_words_no_longer_name_another_disease(linker):
+    texts = ["bladder inflammation", "venous sinus thrombosis", "painful sensation"]
+    wrong = ["MESH:D002764", "MESH:D020226", "MESH:D004412"]  # Cholecystitis, Cavernous Sinus Thr., Dysmenorrhea
+    results = linker.link_texts([(t, "DISEASE") for t in texts])
+    for text, result, bad in zip(texts, results, wrong):
+        assert result is None or result.concept_id != bad, (text, result)
+    # a misspelling whose first letter is kept still links (BC5CDR dev: "paraesthesia" -> Paresthesia)
+    (para,) = linker.link_texts([("paraesthesia", "DISEASE")])
+    assert para is not None and para.concept_id == "MESH:D010292"
+
+
+def test_head_backoff_needs_more_than_one_secondary_corpus_mention(linker):
+    (result,) = linker.link_texts([("systemic toxicity", "DISEASE")])
+    assert result is None or result.concept_id != "MESH:D034721"  # Mastocytosis, Systemic
+    # a back-off supported by BC5CDR or the vocabulary itself still links
+    kept = linker.head_backoff("renal lesions", "DISEASE")
+    assert kept is not None and (kept.concept_id, kept.method) == ("MESH:D007674", "head")  # Kidney Diseases
