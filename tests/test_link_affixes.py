@@ -50,6 +50,9 @@ def test_words_that_begin_differently_are_other_words():
         ("cardiac", "renocardiac"),
         ("venous", "cavernous"),
         ("sensation", "menstruation"),
+        # one stem, two endings: other words
+        ("angiotensin", "angiogenic"),
+        ("nephritis", "nephrosis"),
     ]:
         assert not _words_match(word, other), (word, other)
     # the British digraph is still the same word, and misspellings that keep the first letter still match
@@ -64,6 +67,8 @@ def test_near_miss_words_no_longer_name_another_disease(linker):
     results = linker.link_texts([(t, "DISEASE") for t in texts])
     for text, result, bad in zip(texts, results, wrong):
         assert result is None or result.concept_id != bad, (text, result)
+    (antagonists,) = linker.link_texts([("angiotensin antagonists", "CHEMICAL")])
+    assert antagonists is None or antagonists.concept_id != "MESH:D020533"  # Angiogenesis Inhibitors
     # a misspelling whose first letter is kept still links (BC5CDR dev: "paraesthesia" -> Paresthesia)
     (para,) = linker.link_texts([("paraesthesia", "DISEASE")])
     assert para is not None and para.concept_id == "MESH:D010292"

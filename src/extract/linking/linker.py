@@ -177,6 +177,17 @@ def _affixes_only(w: str, o: str) -> bool:
     return SequenceMatcher(None, w_mid, o_mid, autojunk=False).ratio() < WORD_MATCH_RATIO
 
 
+def _prefix_only(w: str, o: str) -> bool:
+    """``w`` and ``o`` share a prefix and go on in two different endings of four or more letters each
+    ("angio-tensin" / "angio-genic", "nephr-itis" / "nephr-osis"): other words built on one stem."""
+    n = min(len(w), len(o))
+    prefix = 0
+    while prefix < n and w[prefix] == o[prefix]:
+        prefix += 1
+    a, b = w[prefix:], o[prefix:]
+    return len(a) >= 4 and len(b) >= 4 and SequenceMatcher(None, a, b, autojunk=False).ratio() < 0.6
+
+
 def _same_initial(w: str, o: str) -> bool:
     """``w`` and ``o`` begin with the same letter, a British "oe" / "ae" read as "e" ("oesophageal").  An edit-ratio
     match stands for an inflection or a misspelling, which keep the first letter; words that differ there are other
@@ -206,6 +217,7 @@ def _words_match(w: str, o: str) -> bool:
             and not _opposite(w, o)
             and SequenceMatcher(None, w, o, autojunk=False).ratio() >= WORD_MATCH_RATIO
             and not _affixes_only(w, o)
+            and not _prefix_only(w, o)
         )
         if len(_WORD_PAIRS) >= _WORD_PAIRS_MAX:
             _WORD_PAIRS.clear()
