@@ -55,8 +55,10 @@ def test_words_that_begin_differently_are_other_words():
         ("nephritis", "nephrosis"),
     ]:
         assert not _words_match(word, other), (word, other)
-    # the British digraph is still the same word, and misspellings that keep the first letter still match
+    # the British digraph is still the same word, a prefix that keeps the meaning too ("reinfarction" is an
+    # infarction), and misspellings that keep the first letter still match
     assert _words_match("oesophageal", "esophageal")
+    assert _words_match("reinfarction", "infarction") and _words_match("pangastritis", "gastritis")
     assert _words_match("aetiology", "etiology")
     assert _words_match("hypertenison", "hypertension")
 

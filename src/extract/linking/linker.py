@@ -188,6 +188,10 @@ def _prefix_only(w: str, o: str) -> bool:
     return len(a) >= 4 and len(b) >= 4 and SequenceMatcher(None, a, b, autojunk=False).ratio() < 0.6
 
 
+#: Prefixes that leave a word naming the same thing: "reinfarction" is an infarction, "pangastritis" a gastritis.
+SAME_WORD_PREFIXES = ("re", "pan")
+
+
 def _same_initial(w: str, o: str) -> bool:
     """``w`` and ``o`` begin with the same letter, a British "oe" / "ae" read as "e" ("oesophageal").  An edit-ratio
     match stands for an inflection or a misspelling, which keep the first letter; words that differ there are other
@@ -197,6 +201,9 @@ def _same_initial(w: str, o: str) -> bool:
     def initial(word: str) -> str:
         return word[1:2] if word[:2] in ("oe", "ae") else word[:1]
 
+    short, long = sorted((w, o), key=len)
+    if any(long == prefix + short for prefix in SAME_WORD_PREFIXES):
+        return True
     return initial(w) == initial(o)
 
 
