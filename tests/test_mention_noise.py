@@ -1,5 +1,5 @@
-"""``extract_mention_noise``: numbers, statistics, trial ids, pronouns, rating scales and Greek letters the NER model
-tags are no entities.
+"""``extract_mention_noise``: numbers, statistics, trial ids, pronouns, rating scales, Greek letters and chemical
+prefixes the NER model tags are no entities.
 
 The sentences are from trial abstracts where the shipped model tags them ("[394827" -> neuropathic pain, "N = 9" ->
 schizophrenia were relation rows of a 300-abstract run; "HAM-D", "HAM-A", "HAM-D-17" CHEMICAL, "HDRS" DISEASE and
@@ -91,6 +91,19 @@ def test_a_greek_letter_is_no_drug(nlp):
     assert matching_rule("alpha", "DISEASE").name == "greek_letter"
     for text in ["Pi", "MU", "mu-opioid", "alpha-tocopherol"]:  # phosphate, a short form, names with a letter
         assert matching_rule(text, "CHEMICAL") is None, text
+
+
+def test_a_chemical_prefix_is_no_drug(nlp):
+    """"cyclo" of "cyclo-oxygenase" (an audit abstract) was tagged CHEMICAL and headed treatment rows; "Oxy", a short
+    form the document defines for oxybutynin, stays."""
+    text = (
+        "Inhibition of constitutively expressed cyclo-oxygenase (COX-1) by NSAIDs is thought to play an important "
+        "role in the gastrointestinal toxicity of NSAIDs."
+    )
+    assert "cyclo" not in _entities(nlp, text)
+    assert matching_rule("cyclo", "CHEMICAL").name == "chemical_prefix"
+    for text, label in [("Oxy", "CHEMICAL"), ("ISO", "CHEMICAL"), ("cyclo", "DISEASE"), ("cyclosporine", "CHEMICAL")]:
+        assert matching_rule(text, label) is None, text
 
 
 def test_instrument_names_are_data(tmp_path):
