@@ -94,7 +94,7 @@ def test_a_greek_letter_is_no_drug(nlp):
 
 
 def test_a_chemical_prefix_is_no_drug(nlp):
-    """"cyclo" of "cyclo-oxygenase" (an audit abstract) was tagged CHEMICAL and headed treatment rows; "Oxy", a short
+    """The "cyclo" of "cyclo-oxygenase" (an audit abstract) was tagged CHEMICAL and headed treatment rows; "Oxy", a short
     form the document defines for oxybutynin, stays."""
     text = (
         "Inhibition of constitutively expressed cyclo-oxygenase (COX-1) by NSAIDs is thought to play an important "
