@@ -158,14 +158,21 @@ def _opposite(w: str, o: str) -> bool:
     return False
 
 
+def _common_prefix(w: str, o: str) -> int:
+    """The number of leading characters ``w`` and ``o`` share."""
+    n = min(len(w), len(o))
+    prefix = 0
+    while prefix < n and w[prefix] == o[prefix]:
+        prefix += 1
+    return prefix
+
+
 def _affixes_only(w: str, o: str) -> bool:
     """``w`` and ``o`` share a prefix and a suffix (:data:`AFFIX_MIN_CHARS` or more each) and differ between them
     in more than a small edit that does not itself pass :data:`WORD_MATCH_RATIO`: "hyposialism" /
     "hypogenitalism" ("si" / "genit"), "hypokalemia" / "hypocalcemia" ("kal" / "calc")."""
     n = min(len(w), len(o))
-    prefix = 0
-    while prefix < n and w[prefix] == o[prefix]:
-        prefix += 1
+    prefix = _common_prefix(w, o)
     suffix = 0
     while suffix < n - prefix and w[-1 - suffix] == o[-1 - suffix]:
         suffix += 1
@@ -177,15 +184,21 @@ def _affixes_only(w: str, o: str) -> bool:
     return SequenceMatcher(None, w_mid, o_mid, autojunk=False).ratio() < WORD_MATCH_RATIO
 
 
+#: Two endings on one stem, each of at least this many letters and with an edit ratio under
+#: :data:`STEM_ENDING_RATIO`, make two words (:func:`_prefix_only`).
+STEM_ENDING_MIN_CHARS = 4
+STEM_ENDING_RATIO = 0.6
+
+
 def _prefix_only(w: str, o: str) -> bool:
-    """``w`` and ``o`` share a prefix and go on in two different endings of four or more letters each
-    ("angio-tensin" / "angio-genic", "nephr-itis" / "nephr-osis"): other words built on one stem."""
-    n = min(len(w), len(o))
-    prefix = 0
-    while prefix < n and w[prefix] == o[prefix]:
-        prefix += 1
+    """``w`` and ``o`` share a prefix and go on in two different endings (:data:`STEM_ENDING_MIN_CHARS` letters or
+    more each): "angio-tensin" / "angio-genic", "nephr-itis" / "nephr-osis" are other words built on one stem."""
+    prefix = _common_prefix(w, o)
     a, b = w[prefix:], o[prefix:]
-    return len(a) >= 4 and len(b) >= 4 and SequenceMatcher(None, a, b, autojunk=False).ratio() < 0.6
+    return (
+        min(len(a), len(b)) >= STEM_ENDING_MIN_CHARS
+        and SequenceMatcher(None, a, b, autojunk=False).ratio() < STEM_ENDING_RATIO
+    )
 
 
 #: Prefixes that leave a word naming the same thing: "reinfarction" is an infarction, "pangastritis" a gastritis.
@@ -193,10 +206,10 @@ SAME_WORD_PREFIXES = ("re", "pan")
 
 
 def _same_initial(w: str, o: str) -> bool:
-    """``w`` and ``o`` begin with the same letter, a British "oe" / "ae" read as "e" ("oesophageal").  An edit-ratio
-    match stands for an inflection or a misspelling, which keep the first letter; words that differ there are other
-    words: "bladder" / "gallbladder", "cardiac" / "renocardiac", "venous" / "cavernous", "sensation" /
-    "menstruation"."""
+    """``w`` and ``o`` begin with the same letter, a British "oe" / "ae" read as "e" ("oesophageal"), or one is the
+    other with a prefix of :data:`SAME_WORD_PREFIXES` ("reinfarction").  An edit-ratio match stands for an inflection
+    or a misspelling, which keep the first letter; words that differ there are other words: "bladder" /
+    "gallbladder", "cardiac" / "renocardiac", "venous" / "cavernous", "sensation" / "menstruation"."""
 
     def initial(word: str) -> str:
         return word[1:2] if word[:2] in ("oe", "ae") else word[:1]
@@ -209,8 +222,8 @@ def _same_initial(w: str, o: str) -> bool:
 
 def _words_match(w: str, o: str) -> bool:
     """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair), unless they begin differently
-    (:func:`_same_initial`), one is the other's opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`) or they
-    share only affixes (:func:`_affixes_only`)."""
+    (:func:`_same_initial`), one is the other's opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`), they
+    share only affixes (:func:`_affixes_only`) or one stem with two endings (:func:`_prefix_only`)."""
     if w == o:
         return True
     key = (w, o)

@@ -151,8 +151,6 @@ RULES: tuple[NoiseRule, ...] = (
         re.compile("(?:" + "|".join(GREEK_LETTERS + [w.capitalize() for w in GREEK_LETTERS]) + ")"),
         "a Greek letter spelled out: Mu (-rhythm)",
     ),
-)
-RULES = RULES + (
     NoiseRule(
         "chemical_prefix",
         frozenset({CHEMICAL}),
