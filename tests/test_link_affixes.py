@@ -82,3 +82,38 @@ def test_head_backoff_needs_more_than_one_secondary_corpus_mention(linker):
     # a back-off supported by BC5CDR or the vocabulary itself still links
     kept = linker.head_backoff("renal lesions", "DISEASE")
     assert kept is not None and (kept.concept_id, kept.method) == ("MESH:D007674", "head")  # Kidney Diseases
+
+
+# Endings that name what a word is: a lysis is no thrombosis.  Before, the ANN index linked "thrombolysis" (19 audit
+# mentions, a treatment the NER tags as a disease) to Thrombosis, one inserted "ly" apart.
+def test_endings_that_name_other_things_are_other_words(linker):
+    for word, other in [
+        ("thrombolysis", "thrombosis"),
+        ("thrombolytic", "thrombotic"),
+        ("leukopenia", "leukemia"),
+        ("nephritis", "nephrosis"),
+    ]:
+        assert not _words_match(word, other), (word, other)
+    # the adjective and the plural of one ending are the same word
+    for word, other in [("hemolytic", "hemolysis"), ("psychotic", "psychosis"), ("ischaemic", "ischaemia")]:
+        assert _words_match(word, other), (word, other)
+    (thrombolysis,) = linker.link_texts([("thrombolysis", "DISEASE")])
+    assert thrombolysis is None or thrombolysis.concept_id != "MESH:D013927"  # Thrombosis
+    (hemolysis,) = linker.link_texts([("haemolysis", "DISEASE")])
+    assert hemolysis is not None and hemolysis.concept_id == "MESH:D006461"
+
+
+# "depression" after a word of an organ or a trace is a lowered function or reading, not the mood disorder: "ST
+# segment depression" (13 audit mentions of cardiology trials) and "CNS depression" had backed off to Depressive
+# Disorder.  Such a mention keeps its own name's concept or none.
+def test_organ_depression_is_no_depressive_disorder(linker):
+    depressive_disorder = "MESH:D003866"
+    texts = ["ST segment depression", "ST-segment depression", "CNS depression", "myocardial depression"]
+    results = linker.link_texts([(t, "DISEASE") for t in texts])
+    for text, result in zip(texts, results):
+        assert result is None or result.concept_id != depressive_disorder, (text, result)
+    assert results[0] is not None and results[0].concept_id == "HP:0012250"  # ST segment depression (HPO)
+    # by name, and the mood disorder's own modifiers, as before
+    named, late_life = linker.link_texts([("respiratory depression", "DISEASE"), ("late-life depression", "DISEASE")])
+    assert named is not None and named.concept_id == "MESH:D012131"  # Respiratory Insufficiency
+    assert late_life is not None and late_life.concept_id == depressive_disorder

@@ -201,6 +201,42 @@ def _prefix_only(w: str, o: str) -> bool:
     )
 
 
+#: Word endings that name what a word is (a lysis, an inflammation, a blood level, a removal), with their adjective and
+#: plural forms.  Two words ending in endings of different groups are other words however close the rest:
+#: "thrombolysis" / "thrombosis", "thrombolytic" / "thrombotic", "leukopenia" / "leukemia", "nephritis" / "nephrosis".
+MEANING_SUFFIXES = (
+    ("lysis", "lyses", "lytic"),
+    ("itis", "itides", "itic"),
+    ("emia", "emias", "emic"),
+    ("penia", "penias", "penic"),
+    ("ectomy", "ectomies"),
+    ("ostomy", "ostomies"),
+    ("otomy", "otomies"),
+    ("plasty", "plasties"),
+    ("scopy", "scopies"),
+    ("genesis", "genic"),
+    ("pathy", "pathies", "pathic"),
+    ("plasia", "plasias", "plastic"),
+    ("algia", "algias"),
+    ("osis", "oses", "otic"),
+)
+
+
+def _meaning_group(word: str) -> int | None:
+    """The index of the first :data:`MEANING_SUFFIXES` group one of whose endings ``word`` has (a word ending in
+    "lysis" is read as a lysis before "osis" is tried)."""
+    for i, group in enumerate(MEANING_SUFFIXES):
+        if word.endswith(group):
+            return i
+    return None
+
+
+def _other_meaning(w: str, o: str) -> bool:
+    """``w`` and ``o`` end in endings of two different :data:`MEANING_SUFFIXES` groups."""
+    a, b = _meaning_group(w), _meaning_group(o)
+    return a is not None and b is not None and a != b
+
+
 #: Prefixes that leave a word naming the same thing: "reinfarction" is an infarction, "pangastritis" a gastritis.
 SAME_WORD_PREFIXES = ("re", "pan")
 
@@ -223,7 +259,8 @@ def _same_initial(w: str, o: str) -> bool:
 def _words_match(w: str, o: str) -> bool:
     """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair), unless they begin differently
     (:func:`_same_initial`), one is the other's opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`), they
-    share only affixes (:func:`_affixes_only`) or one stem with two endings (:func:`_prefix_only`)."""
+    share only affixes (:func:`_affixes_only`), one stem with two endings (:func:`_prefix_only`) or endings that name
+    different things (:func:`_other_meaning`)."""
     if w == o:
         return True
     key = (w, o)
@@ -238,6 +275,7 @@ def _words_match(w: str, o: str) -> bool:
             and SequenceMatcher(None, w, o, autojunk=False).ratio() >= WORD_MATCH_RATIO
             and not _affixes_only(w, o)
             and not _prefix_only(w, o)
+            and not _other_meaning(w, o)
         )
         if len(_WORD_PAIRS) >= _WORD_PAIRS_MAX:
             _WORD_PAIRS.clear()

@@ -264,8 +264,55 @@ def head_backoffs(text: str) -> list[str]:
         first = rest.split(" ", 1)[0]
         if not rest or first in _FUNCTION_WORDS or rest in BARE_HEADS:
             continue
+        if _sense_changed(normalize(" ".join(words[:i])).split(), rest):
+            break  # every shorter form keeps the head the dropped words gave another sense
         out.append(rest)
     return out
+
+
+#: Heads that a word of an organ, a physiological system or a measured trace turns from a disease into a lowered
+#: function or reading: "depression" is the mood disorder, "CNS / myocardial / ST segment depression" are not.  A
+#: mention with such a word is never reduced to its head (its own name, a cross-reference or nothing links it:
+#: "respiratory depression" is Respiratory Insufficiency by name).  Dropped words only, lower-cased.
+FUNCTION_SENSE_WORDS: dict[str, frozenset[str]] = {
+    "depression": frozenset(
+        {
+            "st",
+            "segment",
+            "cns",
+            "central",
+            "nervous",
+            "neurologic",
+            "neurological",
+            "neuromuscular",
+            "myocardial",
+            "cardiac",
+            "cardiovascular",
+            "cardiorespiratory",
+            "cardiopulmonary",
+            "circulatory",
+            "hemodynamic",
+            "haemodynamic",
+            "respiratory",
+            "ventilatory",
+            "marrow",
+            "medullary",
+            "eeg",
+            "cortical",
+            "spreading",
+            "synaptic",
+            "immune",
+            "contractile",
+            "ventricular",
+        }
+    ),
+}
+
+
+def _sense_changed(dropped: list[str], rest: str) -> bool:
+    """A dropped word gives the head of ``rest`` another sense (:data:`FUNCTION_SENSE_WORDS`)."""
+    words = FUNCTION_SENSE_WORDS.get(rest.rsplit(" ", 1)[-1])
+    return words is not None and any(word in words for word in dropped)
 
 
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "in", "with", "to", "by", "or", "for", "on", "a", "an", "due", "at"})
