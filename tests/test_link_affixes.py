@@ -117,3 +117,23 @@ def test_organ_depression_is_no_depressive_disorder(linker):
     named, late_life = linker.link_texts([("respiratory depression", "DISEASE"), ("late-life depression", "DISEASE")])
     assert named is not None and named.concept_id == "MESH:D012131"  # Respiratory Insufficiency
     assert late_life is not None and late_life.concept_id == depressive_disorder
+
+
+# A prefix that names the other side of a divide makes another word, and a procedure is no disease: before, the ANN
+# index linked "probiotic(s)" to Prebiotics (181 mentions of the audit run and the seventh draw) and
+# "hemorrhoidopexy", a surgery the NER tags as a disease, to Hemorrhoids.
+def test_swapped_prefixes_and_procedure_endings_are_other_words(linker):
+    for word, other in [
+        ("probiotics", "prebiotics"),
+        ("premenopausal", "postmenopausal"),
+        ("preoperative", "postoperative"),
+        ("endogenous", "exogenous"),
+        ("hemorrhoidopexy", "hemorrhoids"),
+    ]:
+        assert not _words_match(word, other), (word, other)
+    probiotic, pexy, premenopausal = linker.link_texts(
+        [("probiotic", "CHEMICAL"), ("hemorrhoidopexy", "DISEASE"), ("premenopausal osteoporosis", "DISEASE")]
+    )
+    assert probiotic is None or probiotic.concept_id != "MESH:D056692"  # Prebiotics
+    assert pexy is None or pexy.concept_id != "MESH:D006484"  # Hemorrhoids
+    assert premenopausal is None or premenopausal.concept_id != "MESH:D015663"  # Osteoporosis, Postmenopausal

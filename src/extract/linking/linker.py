@@ -141,9 +141,18 @@ _WORD_PAIRS_MAX = 200_000
 
 
 #: Prefixes that turn a word into its opposite ("agonist" / "antagonist", "coagulant" / "anticoagulant") and
-#: prefix swaps that do ("hypertension" / "hypotension"): such words never count as the same word, however close.
+#: prefix swaps that name the other side of a divide ("hypertension" / "hypotension", "premenopausal" /
+#: "postmenopausal", "probiotics" / "prebiotics", "endogenous" / "exogenous"): such words never count as the same
+#: word, however close.
 OPPOSITE_PREFIXES = ("anti", "ant", "non", "un")
-OPPOSITE_SWAPS = (("hyper", "hypo"),)
+OPPOSITE_SWAPS = (
+    ("hyper", "hypo"),
+    ("pre", "post"),
+    ("pre", "pro"),
+    ("endo", "exo"),
+    ("intra", "extra"),
+    ("intra", "inter"),
+)
 
 
 def _opposite(w: str, o: str) -> bool:
@@ -201,7 +210,7 @@ def _prefix_only(w: str, o: str) -> bool:
     )
 
 
-#: Word endings that name what a word is (a lysis, an inflammation, a blood level, a removal), with their adjective and
+#: Word endings that name what a word is (a lysis, an inflammation, a blood level, a growth), with their adjective and
 #: plural forms.  Two words ending in endings of different groups are other words however close the rest:
 #: "thrombolysis" / "thrombosis", "thrombolytic" / "thrombotic", "leukopenia" / "leukemia", "nephritis" / "nephrosis".
 MEANING_SUFFIXES = (
@@ -209,16 +218,31 @@ MEANING_SUFFIXES = (
     ("itis", "itides", "itic"),
     ("emia", "emias", "emic"),
     ("penia", "penias", "penic"),
-    ("ectomy", "ectomies"),
-    ("ostomy", "ostomies"),
-    ("otomy", "otomies"),
-    ("plasty", "plasties"),
-    ("scopy", "scopies"),
     ("genesis", "genic"),
     ("pathy", "pathies", "pathic"),
     ("plasia", "plasias", "plastic"),
     ("algia", "algias"),
     ("osis", "oses", "otic"),
+)
+
+
+#: Endings of a procedure: a word with one of them never matches a word without it ("hemorrhoidopexy" is no
+#: hemorrhoid, "colectomy" no colitis).
+PROCEDURE_SUFFIXES = (
+    "ectomy",
+    "ectomies",
+    "otomy",
+    "otomies",
+    "ostomy",
+    "ostomies",
+    "plasty",
+    "plasties",
+    "pexy",
+    "pexies",
+    "scopy",
+    "scopies",
+    "graphy",
+    "rrhaphy",
 )
 
 
@@ -232,7 +256,10 @@ def _meaning_group(word: str) -> int | None:
 
 
 def _other_meaning(w: str, o: str) -> bool:
-    """``w`` and ``o`` end in endings of two different :data:`MEANING_SUFFIXES` groups."""
+    """``w`` and ``o`` end in endings of two different :data:`MEANING_SUFFIXES` groups, or one of them in a
+    :data:`PROCEDURE_SUFFIXES` ending and the other not."""
+    if w.endswith(PROCEDURE_SUFFIXES) != o.endswith(PROCEDURE_SUFFIXES):
+        return True
     a, b = _meaning_group(w), _meaning_group(o)
     return a is not None and b is not None and a != b
 
