@@ -164,3 +164,34 @@ def test_pipeline_drops_the_death_and_reversed_rows(tmp_path):
     wrong = set().union(*(c[2] for c in CASES))
     assert not pairs & wrong
     assert {("knee osteoarthritis", "pain"), ("choledocholithiasis", "pancreatitis")} <= pairs
+
+
+# Audit sentences: an infection that causes the disease it is named with is no sign of it (all 14 judged rows with an
+# H. pylori tail are wrong).  Unlinked, the words alone still give the row; linked to the MeSH infection, it goes.
+INFECTION_CASES = [
+    (
+        "Omeprazole-based dual and triple therapy for the treatment of Helicobacter pylori infection in peptic ulcer "
+        "disease: a randomized trial.",
+        {"Helicobacter pylori infection": "MESH:D016481", "peptic ulcer disease": "MESH:D010437"},
+    ),
+    (
+        "Esomeprazole-based triple therapy for 1 week is highly effective in eradicating H. pylori infection in "
+        "duodenal ulcer disease, offers comparable efficacy to omeprazole-based therapy, and is well tolerated.",
+        {"H. pylori infection": "MESH:D016481", "duodenal ulcer disease": "MESH:D004381"},
+    ),
+]
+
+
+@pytest.mark.parametrize("text, ids", INFECTION_CASES, ids=["helicobacter", "h_pylori"])
+def test_a_causal_infection_is_no_manifestation(extractor, text, ids):
+    from dataclasses import replace
+
+    view = build_view("hp", text, {**dict.fromkeys(ids, "DISEASE"), "omeprazole": "CHEMICAL"})
+    infection, disease = (name.lower() for name in ids)
+    assert (disease, infection) in relation_pairs(extractor.extract(view), DISEASE_MANIFESTATION)
+    by_text = {name.lower(): cid for name, cid in ids.items()}
+    view.entities[:] = [replace(e, concept_id=by_text.get(e.text.lower(), e.concept_id)) for e in view.entities]
+    assert (disease, infection) not in relation_pairs(extractor.extract(view), DISEASE_MANIFESTATION)
+    e = {x.text.lower(): x for x in view.entities}
+    assert contradicted_reading(view, e[disease], e[infection]) == "reversed"
+    assert contradicted_reading(view, e[infection], e[disease]) is None  # the infection may be the head

@@ -56,6 +56,7 @@ from spacy.util import minibatch
 import extract.nlp.extensions  # noqa: F401  (registers span attributes)
 from extract.linking.class_words import class_word_form, class_word_forms
 from extract.linking.index import LinkerResources, load_linker_resources
+from extract.linking.infections import InfectionNames
 from extract.linking.knowledge_base import ONTOLOGY_RANK
 from extract.linking.normalize import (
     GENERIC_HEADS,
@@ -81,6 +82,8 @@ HEAD_BACKOFF_SCORE = 0.9
 NOUN_FORM_SCORE = 0.85
 #: ``link_score`` of a link to the broader concept named by the mention's head.
 BACKOFF_SCORE = 0.8
+#: ``link_score`` of a link to the MeSH infection an organism names ("H. pylori infection" -> Helicobacter Infections).
+ORGANISM_SCORE = 0.95
 #: Training-corpus mentions an alias needs before a back-off modifier names its concept (:meth:`EntityLinker._names_concept`).
 MODIFIER_MIN_PRIOR = 2
 #: Labels whose unlinked mentions fall back to their head's concept.
@@ -392,7 +395,7 @@ class LinkResult:
     concept_name: str
     ontology: str
     score: float
-    method: str  # exact, head, ann, coordination, backoff, composite, mesh_name, mesh_xref or mesh_backoff
+    method: str  # exact, head, ann, coordination, backoff, composite, mesh_name, mesh_xref, mesh_backoff or organism
     #: For a coordinated mention, the result of each conjunct (the first is this result's concept).
     parts: tuple[LinkResult, ...] = ()
 
@@ -453,6 +456,7 @@ class EntityLinker:
         self._alias_words: dict[str, frozenset[str]] = {}
         self._class_names: dict[str, str] | None = None
         self._bare_head_concepts: frozenset[str] | None = None
+        self._infections: InfectionNames | None = None
 
     @property
     def resources(self) -> LinkerResources:
@@ -665,6 +669,9 @@ class EntityLinker:
         cystitis", a Disease Ontology term only, -> Cystitis)."""
         if result is None or not self.prefer_mesh or result.ontology == "MESH" or label not in BACKOFF_LABELS:
             return result
+        organism = self.organism_infection(text, label)
+        if organism is not None:
+            return organism
         concepts = self.resources.data.concepts
         for route in self.prefer_mesh.split(","):
             route = route.strip()
@@ -745,10 +752,26 @@ class EntityLinker:
             if result is not None and all(result.concept_id != f.concept_id for f in found):
                 found.append(result)
         if not found:
-            return self.noun_form(text, label) or self.backoff(text, label)
+            return self.noun_form(text, label) or self.organism_infection(text, label) or self.backoff(text, label)
         if len(parts) == 1:
             return found[0]
         return replace(found[0], method="coordination", parts=tuple(found))
+
+    def organism_infection(self, text: str, label: str) -> LinkResult | None:
+        """The MeSH infection a "<organism> infection(s)" mention names by its organism ("H. pylori infection" ->
+        Helicobacter Infections; :mod:`extract.linking.infections`); DISEASE only, method ``organism``."""
+        if label != "DISEASE":
+            return None
+        if self._infections is None:
+            concepts = self.resources.data.concepts
+
+            def is_mesh_disease(cid: str) -> bool:
+                concept = concepts.get(cid)
+                return concept is not None and concept.ontology == "MESH" and concept.label == "DISEASE"
+
+            self._infections = InfectionNames(self.resources.alias_to_ids, is_mesh_disease)
+        found = self._infections.link(normalize(text))
+        return None if found is None else self._result(found, ORGANISM_SCORE, "organism")
 
     def noun_form(self, text: str, label: str) -> LinkResult | None:
         """A disease adjective links to the disease it names ("syncopal attacks" -> Syncope, "thromboembolic
