@@ -78,3 +78,19 @@ def test_the_words_come_from_mesh_and_name_one_class():
     assert forms["ace inhibitor"].concept_id == "MESH:D000806"  # singular of the entry term "ACE Inhibitors"
     assert forms["diuretics"].concept_id == "MESH:D004232"  # Diuretics, not the "Diuretics, Osmotic" it heads
     assert "analgesics opioid" in forms and "injections" not in forms  # "Injections, Sclerosing" names no drug class
+    # a head of separate words only where the inverted part says where the drugs come from
+    assert forms["calcium antagonists"].concept_id == "MESH:D002121"  # "Calcium Antagonists, Exogenous"
+    assert "antidepressive drugs" not in forms  # "Antidepressive Drugs, Second-Generation" is a narrower class
+
+
+def test_the_linker_links_a_class_word_the_model_tagged_with_the_setting_off():
+    """With the tagging component off (the default), the stage's linker still links a class word the model tagged:
+    "calcium antagonists" (182 mentions of the audit run, none linked before) is Calcium Channel Blockers."""
+    from extract.ner.pipeline import get_ner_nlp
+
+    if resolve_model_dir(get_settings().linker_index, "linker") is None:
+        pytest.skip("no linker index")
+    assert not get_settings().class_words
+    linker = get_ner_nlp().get_pipe("extract_linker")
+    (found,) = linker.link_texts([("calcium antagonists", "CHEMICAL")])
+    assert found is not None and found.concept_id == "MESH:D002121"

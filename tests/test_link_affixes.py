@@ -137,3 +137,24 @@ def test_swapped_prefixes_and_procedure_endings_are_other_words(linker):
     assert probiotic is None or probiotic.concept_id != "MESH:D056692"  # Prebiotics
     assert pexy is None or pexy.concept_id != "MESH:D006484"  # Hemorrhoids
     assert premenopausal is None or premenopausal.concept_id != "MESH:D015663"  # Osteoporosis, Postmenopausal
+
+
+# Spellings the exact lookup read as unknown names, each common in the audit run: "gastro-oesophageal reflux
+# disease" (49 mentions unlinked), "epoetin-α" (INN "alfa"), "bupivacaine HCl", "duodenal ulcer disease".
+def test_spelling_variants_of_names(linker):
+    from extract.linking.normalize import lookup_variants
+
+    assert "gastroesophageal reflux disease" in lookup_variants("gastro-oesophageal reflux disease")
+    assert "epoetin alfa" in lookup_variants("epoetin-α")
+    assert "bupivacaine hydrochloride" in lookup_variants("bupivacaine HCl")
+    assert "duodenal ulcer" in lookup_variants("duodenal ulcer disease")
+    assert "heart" not in lookup_variants("heart disease")  # a one-word rest is no disease name
+    results = linker.link_texts(
+        [
+            ("gastro-oesophageal reflux disease", "DISEASE"),
+            ("epoetin-α", "CHEMICAL"),
+            ("bupivacaine HCl", "CHEMICAL"),
+            ("duodenal ulcer disease", "DISEASE"),
+        ]
+    )
+    assert [r and r.concept_id for r in results] == ["MESH:D005764", "MESH:D000068817", "MESH:D002045", "MESH:D004381"]

@@ -40,6 +40,42 @@ LESS_CASES = [
         {"tolterodine": C, "oxybutynin": C, "dry mouth": D},
         ("oxybutynin", "dry mouth", False),
     ),
+    # "in more patients" after a list of effects governs every member (audit, PMID 8640699): the comparator had less;
+    # the drug the clause counts the effects in did not
+    (
+        "Weight gain, fluid retention, and dyspnea were observed in more patients in the megestrol acetate group "
+        "compared with those receiving fadrozole, whereas nausea was observed in fewer patients given letrozole.",
+        {
+            "megestrol acetate": C,
+            "fadrozole": C,
+            "letrozole": C,
+            "weight gain": D,
+            "fluid retention": D,
+            "dyspnea": D,
+            "nausea": D,
+        },
+        ("fadrozole", "weight gain", True),
+    ),
+    (
+        "Weight gain, fluid retention, and dyspnea were observed in more patients in the megestrol acetate group "
+        "compared with those receiving fadrozole.",
+        {"megestrol acetate": C, "fadrozole": C, "weight gain": D, "fluid retention": D, "dyspnea": D},
+        ("megestrol acetate", "weight gain", False),
+    ),
+    (
+        "Weight gain, fluid retention, and dyspnea were observed in more patients in the megestrol acetate group "
+        "compared with those receiving fadrozole, whereas nausea was observed in fewer patients given letrozole.",
+        {
+            "megestrol acetate": C,
+            "fadrozole": C,
+            "letrozole": C,
+            "weight gain": D,
+            "fluid retention": D,
+            "dyspnea": D,
+            "nausea": D,
+        },
+        ("letrozole", "nausea", True),
+    ),
     # every drug of the arm the comparative speaks of: a combination, a list
     (
         "Combinations of enalapril-felodipine ER were associated with less drug-induced peripheral edema (4.1%) "

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     biologic_drugs: bool = True
     # Tag drug-class words no entity overlaps ("beta-blockers", "antihypertensives") as CHEMICAL mentions of their MeSH
     # class (extract.ner.class_words).  Off: BC5CDR annotates such words only sometimes, and on its dev split they cost
-    # NER F1 0.8822 -> 0.8755 and CHEMICAL concept F1 0.8808 -> 0.8511 (111 false concepts).
+    # NER F1 0.8822 -> 0.8755 and CHEMICAL concept F1 0.8808 -> 0.8511 (111 false concepts).  Either way the linker
+    # links a class word the model tagged ("calcium antagonists" -> Calcium Channel Blockers).
     class_words: bool = False
     # Keep only the disease_manifestation rows the row filter trained on hand-judged trial/review rows takes for
     # right (relations >= 0.8.0; extract.relations.manifestation_filter).  Precision on drug literature up,

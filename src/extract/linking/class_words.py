@@ -4,7 +4,8 @@ Read from the data, not a hand list: for every class descriptor of the linker's 
 pharmacological action names, :func:`extract.linking.linker.class_descriptors`), its name and entry terms
 (``desc2024_terms.tsv.gz``, permutations left out), each in singular and plural, the names the index links to one
 class descriptor only (of two words or more), and the hyphenated head of a term MeSH inverts ("beta-Blockers, Adrenergic" ->
-"beta-Blockers"; a head of separate words drops what makes it specific: "Antidepressive Drugs, Second-Generation").
+"beta-Blockers"; a head of separate words drops what makes it specific: "Antidepressive Drugs, Second-Generation",
+unless the inverted part only says where the drugs come from: "Calcium Antagonists, Exogenous").
 Only descriptors of MeSH's Pharmacologic Actions tree (D27.505) are classes ("Buffers" or "Dental Materials" name uses).  A form is kept only where it names one class descriptor: the
 names and entry terms first ("Diuretics" is the descriptor Diuretics, though "Diuretics, Osmotic" inverts to it
 too), then the inverted heads; a form that is also a name of a DISEASE concept, or that names what a class does
@@ -83,6 +84,23 @@ def text_of(owners: dict[str, str]) -> str:
     return next(iter(owners.values()))
 
 
+#: Inverted parts that only say where a class's drugs come from or how they are given: the head of "Calcium
+#: Antagonists, Exogenous" or "Sleep Aids, Pharmaceutical" names the class as well as the whole term does.
+ORIGIN_QUALIFIERS = frozenset({"exogenous", "pharmaceutical", "intravenous"})
+
+
+def _class_head(term: str) -> str | None:
+    """The inverted head of ``term`` when it names the term's class: a hyphenated one ("beta-Blockers, Adrenergic"),
+    or one whose inverted part is an :data:`ORIGIN_QUALIFIERS` word; a head of separate words otherwise drops what
+    makes the class specific ("Antidepressive Drugs, Second-Generation")."""
+    head = _inverted_head(term)
+    if head is None:
+        return None
+    if "-" in head or term.rsplit(", ", 1)[1].lower() in ORIGIN_QUALIFIERS:
+        return head
+    return None
+
+
 def _compute(resources, terms_path: Path) -> dict[str, ClassWord]:
     from extract.linking.linker import class_descriptors
 
@@ -103,7 +121,7 @@ def _compute(resources, terms_path: Path) -> dict[str, ClassWord]:
             mesh_terms.update(normalize(form) for term in descriptor.entry_terms() for form in number_forms(term))
             continue
         for term in descriptor.entry_terms():
-            head = _inverted_head(term)
+            head = _class_head(term)
             for source, table in ((term, exact), (head, derived)):
                 if source is None or normalize(source).split(" ")[-1] in NOT_DRUG_HEADS:
                     continue
@@ -124,7 +142,7 @@ def _compute(resources, terms_path: Path) -> dict[str, ClassWord]:
                 continue
             if any(concepts[other].label == "DISEASE" for other in resources.alias_to_ids.get(form, ())):
                 continue
-            if table is derived and (form in exact or form in mesh_terms or "-" not in text_of(owners)):
+            if table is derived and (form in exact or form in mesh_terms):
                 continue
             ((cid, text),) = owners.items()
             out[form] = ClassWord(text, cid)

@@ -103,6 +103,9 @@ def _singular(word: str) -> str:
 
 
 _LETTER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+#: Words written two ways in drug names: the INN's "alfa" for the Greek letter ("epoetin alfa", "dornase alfa"), and the
+#: chemists' short "HCl" for hydrochloride.
+_WORD_SWAPS = {"alpha": "alfa", "hcl": "hydrochloride"}
 
 
 def lookup_variants(text: str) -> list[str]:
@@ -124,9 +127,15 @@ def lookup_variants(text: str) -> list[str]:
         if base.startswith(prefix) and len(base) > len(prefix) + 3:
             variants.append(base[len(prefix) :])
     if "-" in text:  # "thrombo-embolism" is "thromboembolism", "non-steroidal" is "nonsteroidal"
-        joined = normalize(_LETTER_HYPHEN.sub("", text))
+        # British spellings are read before the join: "gastro-oesophageal" is "gastroesophageal"
+        joined = normalize(_LETTER_HYPHEN.sub("", american_spelling(text.lower())))
         if joined != base:
             variants.append(joined)
+    swapped = " ".join(_WORD_SWAPS.get(word, word) for word in words)
+    if swapped != base:  # "epoetin alpha" is "epoetin alfa", "bupivacaine HCl" "bupivacaine hydrochloride"
+        variants.append(swapped)
+    if len(words) >= 3 and words[-1] == "disease":  # "duodenal ulcer disease" is a duodenal ulcer
+        variants.append(" ".join(words[:-1]))
     seen: set[str] = set()
     return [v for v in variants if v and not (v in seen or seen.add(v))]
 

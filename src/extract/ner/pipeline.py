@@ -181,8 +181,8 @@ def build_ner_nlp(
         paths["paths.ner_model"] = str(model_dir)
     if linker_dir is not None:
         paths["paths.linker"] = str(linker_dir)
-    if not settings.class_words:  # the linker links the class words only with the component that tags them
-        paths["components.extract_linker.class_words"] = False
+    # The linker links a class word the model tagged ("calcium antagonists") whether or not extract_class_words tags
+    # the ones it missed: the setting governs the tagging, which BC5CDR's annotation does not reward.
     config = load_config(config_path, overrides={**paths, **(overrides or {})}, interpolate=False)
     ner_pipes = _model_pipes(model_dir) if model_dir is not None else [LEXICON_FALLBACK]
     _place_ner_pipes(config, ner_pipes)

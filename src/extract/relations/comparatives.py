@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from extract.relations.coordination import coordinated_members
 from extract.relations.cues import COMPARATOR, COMPARATOR_FILLER, LESS_AFTER, LESS_BEFORE, MORE_AFTER, MORE_BEFORE
 from extract.relations.memo import sentence_entities
 from extract.relations.types import DocumentView, EntityView
@@ -41,10 +42,14 @@ def less_with_drug(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
     if chem.end <= dis.start and dis.start - chem.end < 40 and _ATTACHED.search(text[chem.end : dis.start]):
         return False
     sent = doc.sentences[dis.sentence_index]
-    cue = _cue(text, dis, sent.start, sent.end, _LESS_BEFORE, _LESS_AFTER)
+    # A comparative before a list of effects or after it governs every member: "weight gain, fluid retention, and
+    # dyspnea were observed in more patients in the A group compared with those receiving X".
+    listed = [dis, *coordinated_members(doc, dis)]
+    span = (min(e.start for e in listed), max(e.end for e in listed))
+    cue = _cue(text, span, sent.start, sent.end, _LESS_BEFORE, _LESS_AFTER)
     if cue is None:
         # "more Y with Z than with X": the drug had less when it is the comparator of a more-comparative
-        more = _cue(text, dis, sent.start, sent.end, _MORE_BEFORE, _MORE_AFTER)
+        more = _cue(text, span, sent.start, sent.end, _MORE_BEFORE, _MORE_AFTER)
         return more is not None and _is_comparator(text, chem)
     arms = [
         e for e in sentence_entities(doc, dis.sentence_index) if e.label == "CHEMICAL" and not _is_comparator(text, e)
@@ -55,14 +60,18 @@ def less_with_drug(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
     return any(e.entity_id == chem.entity_id for e in _arm(arms, nearest, text))
 
 
-def _cue(text: str, dis: EntityView, lo: int, hi: int, before: re.Pattern[str], after: re.Pattern[str]) -> int | None:
-    """Offset of a comparative governing the effect ``dis``: right before it, else right after it."""
-    start = max(lo, dis.start - 70)
-    found = before.search(text[start : dis.start])
+def _cue(
+    text: str, span: tuple[int, int], lo: int, hi: int, before: re.Pattern[str], after: re.Pattern[str]
+) -> int | None:
+    """Offset of a comparative governing the effect (or list of effects) at ``span``: right before it, else right
+    after it."""
+    first, last = span
+    start = max(lo, first - 70)
+    found = before.search(text[start:first])
     if found:
         return start + found.start()
-    found = after.search(text[dis.end : min(hi, dis.end + 60)])
-    return dis.end + found.end() if found else None
+    found = after.search(text[last : min(hi, last + 60)])
+    return last + found.end() if found else None
 
 
 def _arm(arms: list[EntityView], nearest: EntityView, text: str) -> list[EntityView]:

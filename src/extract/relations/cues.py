@@ -47,12 +47,16 @@ _RATE_NOUNS = (
     r"(?:incidences?|risks?|rates?|frequenc(?:y|ies)|occurrences?|prevalences?|numbers?|reports?|episodes?|cases?|"
     r"severity|likelihood|odds)"
 )
+#: Who an effect is counted in: "Y was observed in more patients in the X group" (after the effect).
+_PEOPLE = r"(?:patients|subjects|participants|persons|people|cases|women|men|children|infants|individuals|volunteers)"
 LESS_BEFORE = (
     r"\b(?:less|fewer)\b|\b(?:lower|reduced|decreased|smaller|less|fewer|reduc(?:e|es|ing)|decreas(?:e|es|ing))\s+"
     rf"(?:the\s+)?{_RATE_NOUNS}\b"
 )
-#: "Y occurred less frequently / was less common / was significantly decreased with X" (after the effect).
+#: "Y occurred less frequently / was less common / was significantly decreased with X / occurred in fewer patients given
+#: X" (after the effect).
 LESS_AFTER = (
+    rf"\b(?:in|among)\s+fewer\s+{_PEOPLE}\b|"
     r"\b(?:less|fewer|lower)\s+(?:frequent\w*|often|common\w*|likely|severe|pronounced|intense|marked)\b|"
     r"\b(?:was|were)\s+(?:(?:significantly|markedly|substantially|also)\s+)?(?:decreased|reduced|lower)\b(?!\s+to\s+\d)"
 )
@@ -60,6 +64,7 @@ LESS_AFTER = (
 #: the comparator X had less of the effect.
 MORE_BEFORE = rf"\b(?:more|greater)\b|\b(?:higher|increased|greater|more)\s+(?:the\s+)?{_RATE_NOUNS}\b"
 MORE_AFTER = (
+    rf"\b(?:in|among)\s+more\s+{_PEOPLE}\b|"
     r"\b(?:more|higher|greater)\s+(?:frequent\w*|often|common\w*|likely|severe)\b|"
     r"\b(?:was|were)\s+(?:(?:significantly|markedly|substantially|also)\s+)?(?:higher|increased|greater)\b"
 )
