@@ -68,6 +68,7 @@ from extract.linking.normalize import (
     normalize,
     noun_variants,
 )
+from extract.linking.short_forms import DEFAULT_SHORT_FORMS, ShortFormTable, load_short_forms
 from extract.vocab.files import VocabFiles
 
 DEFAULT_THRESHOLD = 0.65
@@ -82,6 +83,8 @@ HEAD_BACKOFF_SCORE = 0.9
 NOUN_FORM_SCORE = 0.85
 #: ``link_score`` of a link to the broader concept named by the mention's head.
 BACKOFF_SCORE = 0.8
+#: ``link_score`` of a short form linked through the table of short forms papers define (:mod:`extract.linking.short_forms`).
+SHORT_FORM_SCORE = 0.9
 #: ``link_score`` of a link to the MeSH infection an organism names ("H. pylori infection" -> Helicobacter Infections).
 ORGANISM_SCORE = 0.95
 #: Training-corpus mentions an alias needs before a back-off modifier names its concept (:meth:`EntityLinker._names_concept`).
@@ -395,7 +398,8 @@ class LinkResult:
     concept_name: str
     ontology: str
     score: float
-    method: str  # exact, head, ann, coordination, backoff, composite, mesh_name, mesh_xref, mesh_backoff or organism
+    method: str  # exact, head, ann, coordination, backoff, composite, mesh_name, mesh_xref, mesh_backoff, organism
+    # or short_form_table
     #: For a coordinated mention, the result of each conjunct (the first is this result's concept).
     parts: tuple[LinkResult, ...] = ()
 
@@ -434,6 +438,7 @@ class EntityLinker:
         drop_unsupported_short_forms: bool = False,
         prefer_mesh: str = DEFAULT_PREFER_MESH,
         mesh_terms: Path | None = None,
+        short_forms: str = DEFAULT_SHORT_FORMS,
     ) -> None:
         self.folder = Path(folder)
         #: MeSH entry terms (``desc2024_terms.tsv.gz``): the class words are read from them (None: not linked).
@@ -443,6 +448,8 @@ class EntityLinker:
         self.k = k
         self.backoff_enabled = backoff
         self.drop_unsupported_short_forms = drop_unsupported_short_forms
+        #: The table of short forms papers define ("" for none).
+        self.short_forms = short_forms
         self._init_caches()
 
     def _init_caches(self) -> None:
@@ -457,6 +464,7 @@ class EntityLinker:
         self._class_names: dict[str, str] | None = None
         self._bare_head_concepts: frozenset[str] | None = None
         self._infections: InfectionNames | None = None
+        self._short_form_table: ShortFormTable | None = None
 
     @property
     def resources(self) -> LinkerResources:
@@ -941,8 +949,11 @@ class EntityLinker:
 
     def link_spans(self, spans: list[Span]) -> None:
         """Link spans in place (long forms first for abbreviations), sharing document context."""
-        results = self.link_mentions([(span.text, span.label_, self._long_form(span)) for span in spans])
-        for span, result in zip(spans, results):
+        long_forms = [self._long_form(span) for span in spans]
+        results = self.link_mentions([(span.text, span.label_, long) for span, long in zip(spans, long_forms)])
+        for span, long_form, result in zip(spans, long_forms, results):
+            if result is None and long_form is None:
+                result = self.defined_elsewhere(span.text, span.label_)
             if result is None:
                 continue
             span._.concept_id = result.concept_id
@@ -955,6 +966,18 @@ class EntityLinker:
             if annotation is not None:
                 span._.drug_classes = self._drug_classes(result.concept_id, annotation["drug_classes"]) or None
                 span._.mesh_tree_numbers = annotation["tree_numbers"] or None
+
+    def defined_elsewhere(self, text: str, label: str) -> LinkResult | None:
+        """The concept papers define the short form ``text`` as (:mod:`extract.linking.short_forms`), for a mention
+        nothing else links and whose document does not define it; method ``short_form_table``."""
+        if not self.short_forms:
+            return None
+        if self._short_form_table is None:
+            self._short_form_table = load_short_forms(self.short_forms)
+        concept_id = self._short_form_table.concept(text, label)
+        if concept_id is None or concept_id not in self.resources.data.concepts:
+            return None
+        return self._result(concept_id, SHORT_FORM_SCORE, "short_form_table")
 
     def _drug_classes(self, concept_id: str, actions: list[str]) -> list[str]:
         """The concept's pharmacological actions; a class descriptor ("NSAIDs" -> Anti-Inflammatory Agents,
@@ -1009,6 +1032,7 @@ class EntityLinker:
             "backoff_enabled": self.backoff_enabled,
             "drop_unsupported_short_forms": self.drop_unsupported_short_forms,
             "prefer_mesh": self.prefer_mesh,
+            "short_forms": self.short_forms,
         }
 
     def __setstate__(self, state: dict) -> None:
@@ -1016,6 +1040,7 @@ class EntityLinker:
         self.__dict__.setdefault("backoff_enabled", True)
         self.__dict__.setdefault("drop_unsupported_short_forms", False)
         self.__dict__.setdefault("prefer_mesh", DEFAULT_PREFER_MESH)
+        self.__dict__.setdefault("short_forms", DEFAULT_SHORT_FORMS)
         self._init_caches()
 
 
@@ -1030,6 +1055,7 @@ class EntityLinker:
         "prefer_mesh": DEFAULT_PREFER_MESH,
         "vocab_dir": "",
         "class_words": True,
+        "short_forms": DEFAULT_SHORT_FORMS,
     },
 )
 def make_linker(
@@ -1043,6 +1069,7 @@ def make_linker(
     prefer_mesh: str = DEFAULT_PREFER_MESH,
     vocab_dir: str = "",
     class_words: bool = True,
+    short_forms: str = DEFAULT_SHORT_FORMS,
 ) -> EntityLinker:
     """Create the linker; ``linker_path`` empty means the newest ``models/linker-*``.  ``class_words``: link the class
     words of :mod:`extract.linking.class_words` the index has no alias for (MeSH terms of ``vocab_dir``, default the
@@ -1061,6 +1088,7 @@ def make_linker(
         drop_unsupported_short_forms=drop_unsupported_short_forms,
         prefer_mesh=prefer_mesh,
         mesh_terms=mesh_terms if class_words and mesh_terms.is_file() else None,
+        short_forms=short_forms,
     )
     _ = linker.resources  # load now (once per process) so the first document is not slow
     return linker
