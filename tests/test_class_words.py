@@ -94,3 +94,18 @@ def test_the_linker_links_a_class_word_the_model_tagged_with_the_setting_off():
     linker = get_ner_nlp().get_pipe("extract_linker")
     (found,) = linker.link_texts([("calcium antagonists", "CHEMICAL")])
     assert found is not None and found.concept_id == "MESH:D002121"
+
+
+def test_the_saved_forms_are_the_computed_ones():
+    """The table the stage reads (data/class_words/) holds what the MeSH file and the index give today."""
+    folder = resolve_model_dir(get_settings().linker_index, "linker")
+    terms = VocabFiles(get_settings().vocab_dir).mesh_terms
+    if folder is None or not terms.exists():
+        pytest.skip("no linker index or MeSH terms")
+    resources = load_linker_resources(folder)
+    saved = class_word_forms(resources, terms)
+    computed = class_word_forms(resources, terms, compute=True)
+    assert saved is not computed and len(saved) > 1000
+    assert {f: (w.text, w.concept_id) for f, w in saved.items()} == {
+        f: (w.text, w.concept_id) for f, w in computed.items()
+    }

@@ -19,10 +19,13 @@ index.
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
 from pathlib import Path
 
 from extract.linking.normalize import normalize
+from extract.settings import PROJECT_ROOT
 from extract.vocab.mesh import read_mesh_descriptors
 
 __all__ = ["DRUG_HEADS", "ClassWord", "class_word_form", "class_word_forms", "number_forms"]
@@ -149,13 +152,51 @@ def _compute(resources, terms_path: Path) -> dict[str, ClassWord]:
     return out
 
 
-def class_word_forms(resources, terms_path: Path) -> dict[str, ClassWord]:
-    """Normalised class-word form -> :class:`ClassWord` (see module docstring); computed once per index and file."""
-    key = (str(Path(resources.folder).resolve()), str(terms_path))
+#: The forms computed ahead for the shipped index and MeSH file (reading the MeSH terms costs ~3 s per process):
+#: ``python -m extract.training.class_words`` writes it; a table of another linker version or MeSH file is not used.
+DEFAULT_CLASS_WORDS = PROJECT_ROOT / "data" / "class_words" / "mesh_class_words.json.gz"
+FORMAT = "class-words/1"
+
+
+def source_of(resources, terms_path: Path) -> dict:
+    """What a table of forms was computed from: the linker version and the MeSH terms file's name and size."""
+    terms_path = Path(terms_path)
+    return {"linker": resources.version, "mesh_terms": terms_path.name, "mesh_terms_bytes": terms_path.stat().st_size}
+
+
+def save_class_words(forms: dict[str, ClassWord], source: dict, path: Path = DEFAULT_CLASS_WORDS) -> None:
+    """Write ``forms`` (atomically, the same bytes for the same forms)."""
+    data = {"format": FORMAT, **source, "forms": {form: [w.text, w.concept_id] for form, w in sorted(forms.items())}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as handle:
+        handle.write(json.dumps(data, indent=0, sort_keys=True).encode("utf-8"))
+    tmp.replace(path)
+
+
+def _saved(resources, terms_path: Path, path: Path) -> dict[str, ClassWord] | None:
+    if not path.is_file() or not Path(terms_path).is_file():
+        return None
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)
+    if data.get("format") != FORMAT or any(data.get(k) != v for k, v in source_of(resources, terms_path).items()):
+        return None
+    return {form: ClassWord(text, cid) for form, (text, cid) in data["forms"].items()}
+
+
+def class_word_forms(
+    resources, terms_path: Path, saved: Path | None = DEFAULT_CLASS_WORDS, compute: bool = False
+) -> dict[str, ClassWord]:
+    """Normalised class-word form -> :class:`ClassWord` (see module docstring), once per index and file: the table
+    ``saved`` when it was computed from this index and file, else computed (``compute=True``: always)."""
+    key = (str(Path(resources.folder).resolve()), str(terms_path), compute)
     with _LOCK:
         found = _CACHE.get(key)
         if found is None:
-            found = _CACHE[key] = _compute(resources, Path(terms_path))
+            found = None if compute or saved is None else _saved(resources, terms_path, saved)
+            if found is None:
+                found = _compute(resources, Path(terms_path))
+            _CACHE[key] = found
     return found
 
 
