@@ -10,12 +10,12 @@ from extract.ner.pipeline import get_ner_nlp
 HELICOBACTER = "MESH:D016481"
 
 
-@pytest.fixture(scope="module")
-def linker():
+def _link_diseases(texts: list[str]):
+    """The stage's linker on DISEASE mention texts."""
     nlp = get_ner_nlp()
     if "extract_linker" not in nlp.pipe_names:
         pytest.skip("no linker index (models/linker-*)")
-    return nlp.get_pipe("extract_linker")
+    return nlp.get_pipe("extract_linker").link_texts([(text, "DISEASE") for text in texts])
 
 
 def test_organism_words():
@@ -26,7 +26,7 @@ def test_organism_words():
         assert organism_of(text) is None, text
 
 
-def test_species_and_genus_initials_link_to_the_mesh_infection(linker):
+def test_species_and_genus_initials_link_to_the_mesh_infection():
     texts = [
         "H. pylori infection",
         "Helicobacter pylori infection",
@@ -34,17 +34,15 @@ def test_species_and_genus_initials_link_to_the_mesh_infection(linker):
         "Staphylococcus aureus infection",
         "Pseudomonas aeruginosa infection",
     ]
-    results = linker.link_texts([(t, "DISEASE") for t in texts])
+    results = _link_diseases(texts)
     ids = [r and r.concept_id for r in results]
     assert ids == [HELICOBACTER, HELICOBACTER, HELICOBACTER, "MESH:D013203", "MESH:D011552"]
     assert results[0].method == "organism" and results[1].ontology == "MESH"
 
 
-def test_other_infection_names_keep_their_links(linker):
-    kept = linker.link_texts(
-        [("wound infection", "DISEASE"), ("E. coli infection", "DISEASE"), ("cytomegalovirus infection", "DISEASE")]
-    )
+def test_other_infection_names_keep_their_links():
+    kept = _link_diseases(["wound infection", "E. coli infection", "cytomegalovirus infection"])
     assert [r and r.concept_id for r in kept] == ["MESH:D014946", "MESH:D004927", "MESH:D003586"]
     # an adjective of a site names no genus: "meningeal" is not the meningococcus
-    (meningeal,) = linker.link_texts([("meningeal infections", "DISEASE")])
+    (meningeal,) = _link_diseases(["meningeal infections"])
     assert meningeal is None or meningeal.concept_id != "MESH:D008589"

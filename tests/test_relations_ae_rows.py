@@ -18,6 +18,20 @@ PRURITUS = (
     "Local injection-site reactions (redness, swelling, pruritus, and induration) were less frequent with "
     "Perlane than with Zyplast."
 )
+# Audit, PMID 8640699 (shortened): "in more patients" after a list of effects governs every member.
+FADROZOLE = (
+    "Weight gain, fluid retention, and dyspnea were observed in more patients in the megestrol acetate group compared "
+    "with those receiving fadrozole, whereas nausea was observed in fewer patients given letrozole."
+)
+FADROZOLE_TERMS = {
+    "megestrol acetate": C,
+    "fadrozole": C,
+    "letrozole": C,
+    "weight gain": D,
+    "fluid retention": D,
+    "dyspnea": D,
+    "nausea": D,
+}
 LESS_CASES = [
     # less with the drug itself
     (
@@ -43,17 +57,8 @@ LESS_CASES = [
     # "in more patients" after a list of effects governs every member (audit, PMID 8640699): the comparator had less;
     # the drug the clause counts the effects in did not
     (
-        "Weight gain, fluid retention, and dyspnea were observed in more patients in the megestrol acetate group "
-        "compared with those receiving fadrozole, whereas nausea was observed in fewer patients given letrozole.",
-        {
-            "megestrol acetate": C,
-            "fadrozole": C,
-            "letrozole": C,
-            "weight gain": D,
-            "fluid retention": D,
-            "dyspnea": D,
-            "nausea": D,
-        },
+        FADROZOLE,
+        FADROZOLE_TERMS,
         ("fadrozole", "weight gain", True),
     ),
     (
@@ -63,17 +68,8 @@ LESS_CASES = [
         ("megestrol acetate", "weight gain", False),
     ),
     (
-        "Weight gain, fluid retention, and dyspnea were observed in more patients in the megestrol acetate group "
-        "compared with those receiving fadrozole, whereas nausea was observed in fewer patients given letrozole.",
-        {
-            "megestrol acetate": C,
-            "fadrozole": C,
-            "letrozole": C,
-            "weight gain": D,
-            "fluid retention": D,
-            "dyspnea": D,
-            "nausea": D,
-        },
+        FADROZOLE,
+        FADROZOLE_TERMS,
         ("letrozole", "nausea", True),
     ),
     # every drug of the arm the comparative speaks of: a combination, a list
