@@ -94,25 +94,32 @@ class InfectionNames:
         self._genera: dict[tuple[str, str], set[str]] | None = None
         self._by_initial: dict[str, list[tuple[str, str]]] | None = None
 
-    def _build(self) -> None:
-        genera: dict[tuple[str, str], set[str]] = {}
-        by_initial: dict[str, list[tuple[str, str]]] = {}
-        for alias, ids in self._aliases.items():
-            words = alias.split(" ")
-            if len(words) >= 2 and len(words[0]) >= 4 and words[0].isalpha() and words[1].isalpha():
-                genera.setdefault((words[0][0], words[1]), set()).add(words[0])
-            if alias.endswith(_HEADS):
-                mesh = sorted(cid for cid in ids if self._is_mesh_disease(cid))
-                if len(mesh) == 1 and " " not in alias.rsplit(" ", 1)[0]:
-                    by_initial.setdefault(alias[0], []).append((alias.split(" ", 1)[0], mesh[0]))
-        self._genera, self._by_initial = genera, by_initial
+    def _genus_index(self) -> dict[tuple[str, str], set[str]]:
+        """(initial, epithet) -> the genera the aliases write before that epithet (built on first use)."""
+        if self._genera is None:
+            genera: dict[tuple[str, str], set[str]] = {}
+            for alias in self._aliases:
+                words = alias.split(" ", 2)
+                if len(words) >= 2 and len(words[0]) >= 4 and words[0].isalpha() and words[1].isalpha():
+                    genera.setdefault((words[0][0], words[1]), set()).add(words[0])
+            self._genera = genera
+        return self._genera
+
+    def _infection_index(self) -> dict[str, list[tuple[str, str]]]:
+        """First letter -> (first word, MeSH id) of the two-word infection names (built on first use)."""
+        if self._by_initial is None:
+            by_initial: dict[str, list[tuple[str, str]]] = {}
+            for alias, ids in self._aliases.items():
+                if alias.endswith(_HEADS) and alias.count(" ") == 1:
+                    mesh = sorted(cid for cid in ids if self._is_mesh_disease(cid))
+                    if len(mesh) == 1:
+                        by_initial.setdefault(alias[0], []).append((alias.split(" ", 1)[0], mesh[0]))
+            self._by_initial = by_initial
+        return self._by_initial
 
     def genus(self, initial: str, epithet: str) -> str | None:
         """The one genus with this initial that the aliases name before ``epithet``, or None."""
-        if self._genera is None:
-            self._build()
-        assert self._genera is not None
-        found = self._genera.get((initial, epithet), set())
+        found = self._genus_index().get((initial, epithet), set())
         return next(iter(found)) if len(found) == 1 else None
 
     def _exact(self, name: str) -> str | None:
@@ -138,9 +145,6 @@ class InfectionNames:
         genus = words[0]
         if len(genus) - GENUS_ENDING_CHARS < MIN_GENUS_STEM or genus.endswith(_ADJECTIVE_ENDINGS):
             return None  # "meningeal infections" name a site, not the meningococcus
-        if self._by_initial is None:
-            self._build()
-        assert self._by_initial is not None
         stem = genus[: len(genus) - GENUS_ENDING_CHARS]
-        found_ids = {cid for first, cid in self._by_initial.get(genus[0], ()) if first.startswith(stem)}
+        found_ids = {cid for first, cid in self._infection_index().get(genus[0], ()) if first.startswith(stem)}
         return next(iter(found_ids)) if len(found_ids) == 1 else None
