@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from contextlib import contextmanager, suppress
 from enum import Enum
 from pathlib import Path
@@ -164,6 +165,44 @@ def _exit_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+    _redeliver_swallowed_stops()
+
+
+#: Delay before a swallowed stop is delivered again (:func:`_redeliver_swallowed_stops`).
+REDELIVER_SECONDS = 0.05
+
+
+def _redeliver_swallowed_stops() -> None:
+    """A signal that arrives while Python runs a weakref callback or a ``__del__`` raises its SystemExit /
+    KeyboardInterrupt there, where Python only prints "Exception ignored in ..." and goes on: `serve` then kept
+    serving after SIGTERM (seen once in CI).  Such a stop is sent again to the main thread (``signal.pthread_kill``
+    from a timer thread), where it unwinds as usual.  Other unraisable exceptions go to the hook
+    that was there before."""
+    if getattr(sys.unraisablehook, "_redelivers_stops", False):
+        return
+    previous = sys.unraisablehook
+    main = os.getpid()
+
+    main_thread = threading.main_thread().ident
+
+    def redeliver(signum: int) -> None:
+        # A real signal to the main thread, from another one: it interrupts a blocking call of the main thread, and
+        # the handler runs at the main thread's next instruction, not inside this hook.
+        timer = threading.Timer(REDELIVER_SECONDS, signal.pthread_kill, args=(main_thread, signum))
+        timer.daemon = True
+        timer.start()
+
+    def hook(unraisable) -> None:
+        exc = unraisable.exc_value
+        if os.getpid() == main and isinstance(exc, SystemExit) and isinstance(exc.code, int) and exc.code > 128:
+            redeliver(exc.code - 128)
+        elif os.getpid() == main and isinstance(exc, KeyboardInterrupt):
+            redeliver(signal.SIGINT)
+        else:
+            previous(unraisable)
+
+    hook._redelivers_stops = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 @contextmanager

@@ -239,3 +239,41 @@ def test_a_sigterm_to_the_process_group_stops_serve_in_the_middle_of_a_run(tmp_p
     runs = [r for b in batches for r in store.read_partition(out, "runs", b).to_pylist()]
     assert any(r["stage"] == "ner" and r["status"] == "failed" for r in runs), runs
     assert not any(store.has_partition(out, "entities", b) for b in batches)
+
+
+#: Sends this process SIGTERM while Python runs a weakref callback, where the handler's SystemExit is only printed as
+#: "Exception ignored in ..." (CI once saw `serve` keep serving after SIGTERM that way), then idles.
+SIGTERM_IN_A_CALLBACK = """
+import gc, os, signal, sys, time, weakref
+from pipelines.cli import _exit_on_sigterm
+
+_exit_on_sigterm()
+
+
+class Thing:
+    pass
+
+
+def callback(ref):
+    os.kill(os.getpid(), signal.SIGTERM)
+    for _ in range(1000):
+        pass
+
+
+thing = Thing()
+ref = weakref.ref(thing, callback)
+del thing
+gc.collect()
+time.sleep(20)
+print("still running", flush=True)
+"""
+
+
+def test_a_sigterm_swallowed_by_a_callback_still_ends_the_command():
+    """The stop is delivered again to the main thread: exit 143 at once, not 0 after idling on."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", SIGTERM_IN_A_CALLBACK], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stdout + done.stderr
+    assert "still running" not in done.stdout and time.monotonic() - started < 15
