@@ -93,6 +93,35 @@ def _punctuated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list
     return out
 
 
+#: The longest hyphenated short form taken (characters): "LDL-C", "HAM-D", "IL-6", "TNF-alpha".
+MAX_HYPHENATED_CHARS = 10
+
+
+def _hyphenated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list[tuple[Span, Span]]:
+    """(long form candidate, short form candidate) pairs of parentheses that hold one hyphenated short form:
+    "low-density lipoprotein cholesterol (LDL-C)", "Hamilton Depression Rating Scale (HAM-D)".  The tokenizer splits
+    it at the hyphen, and scispaCy's ``short_form_filter`` wants every token two characters or longer, so the
+    detector never saw such a short form.  Taken: up to three words joined by hyphens with no space, at most
+    :data:`MAX_HYPHENATED_CHARS` characters, starting with a letter, at least half letters; the long form candidate
+    as scispaCy takes it, and ``find_abbreviation`` still has to match its letters."""
+    out = []
+    for _, start, end in inner:
+        short = doc[start:end]
+        if not 3 <= len(short) <= 5 or start <= 1 or "-" not in [t.text for t in short]:
+            continue
+        if any(t.whitespace_ for t in short[:-1]) or short[0].text == "-" or short[-1].text == "-":
+            continue
+        text = short.text
+        if len(text) > MAX_HYPHENATED_CHARS or not text[0].isalpha() or sum(c.isalpha() for c in text) < len(text) / 2:
+            continue
+        if short_form_filter(short):
+            continue  # scispaCy's own filter takes it
+        length = len(text)
+        max_words = min(length + 5, length * 2)
+        out.append((doc[max(start - max_words - 1, 0) : start - 1], short))
+    return out
+
+
 def _names_itself(short: Span, long_form: Span) -> bool:
     """The long form holds the short form as a word, so it defines nothing (Schwartz & Hearst reject such a long form):
     "iloprost but not nifedipine reduced the skin score (iloprost: from 13.26 to 9.26)" made every "iloprost" of the
@@ -127,7 +156,9 @@ class AbbreviationPropagator:
             warnings.filterwarnings("ignore", message=r"\[W036\]")
             # The detector's own steps (``AbbreviationDetector.__call__``) with one more kind of candidate.
             inner = [(m, start + 1, end - 1) for m, start, end in parenthesis_matches(doc)]
-            candidates = filter_matches(inner, doc) + _punctuated_short_forms(inner, doc)
+            candidates = (
+                filter_matches(inner, doc) + _punctuated_short_forms(inner, doc) + _hyphenated_short_forms(inner, doc)
+            )
             for long_form, shorts in self.detector.find_matches_for(candidates, doc):
                 for short in shorts:
                     if short.text in STOP_WORDS:  # "time on (... oral insulin)": "on" is a word, not a short form
