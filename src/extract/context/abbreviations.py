@@ -122,6 +122,19 @@ def _hyphenated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list
     return out
 
 
+def _whole_word_start(ent: Span, long_form: Span) -> str:
+    """The long-form entity's text, begun where its hyphenated word begins when the model cut the entity at a hyphen
+    inside the long form: the model tags "macrophage colony-stimulating factor" of "granulocyte-macrophage
+    colony-stimulating factor (GM-CSF)", and GM-CSF is the granulocyte-macrophage factor."""
+    doc = ent.doc
+    start = ent.start
+    while start > long_form.start and doc[start - 1].text == "-" and not doc[start - 2].whitespace_:
+        start -= 2  # "granulocyte" "-" | "macrophage"
+    if start == ent.start or start < long_form.start:
+        return ent.text
+    return doc[start : ent.end].text
+
+
 def _names_itself(short: Span, long_form: Span) -> bool:
     """The long form holds the short form as a word, so it defines nothing (Schwartz & Hearst reject such a long form):
     "iloprost but not nifedipine reduced the skin score (iloprost: from 13.26 to 9.26)" made every "iloprost" of the
@@ -190,7 +203,7 @@ class AbbreviationPropagator:
         for key, shorts in by_long.items():
             long_form = long_spans[key]
             long_ent = _long_form_entity(long_form, ents)
-            long_text = long_ent.text if long_ent is not None else long_form.text
+            long_text = _whole_word_start(long_ent, long_form) if long_ent is not None else long_form.text
             for short in sorted(shorts, key=lambda s: s.start):
                 ent = starts.get(short.start)
                 if ent is not None and ent.end == short.end:
