@@ -111,3 +111,29 @@ def test_a_long_form_that_holds_the_short_form_defines_nothing():
     nlp = get_ner_nlp()
     found = [e.text for e in nlp(text).ents if e.text.lower() == "iloprost"]
     assert len(found) == text.lower().count("iloprost")
+
+
+def test_a_hyphenated_short_form_is_defined():
+    """scispaCy's filter wants every token of a short form two characters or longer; the tokenizer splits "LDL-C" at
+    its hyphen, so lipid trials' "LDL-C" (59 mentions of the audit run and the seventh draw) had no long form."""
+    doc = _doc(
+        "Atorvastatin lowered low-density lipoprotein cholesterol (LDL-C) by 40%; LDL-C fell further at week 12.",
+        [("Atorvastatin", "CHEMICAL", 0), ("low-density lipoprotein cholesterol", "CHEMICAL", 0)],
+    )
+    short = [e for e in doc.ents if e.text == "LDL-C"]
+    assert len(short) == 2 and all(e._.abbreviation_of == "low-density lipoprotein cholesterol" for e in short)
+    # a parenthesis that is no short form stays one ("(p-value)", a number after the hyphen)
+    doc = _doc("Warfarin (p-0.05) was stopped; warfarin (5-10 mg) again.", [("Warfarin", "CHEMICAL", 0)])
+    assert [e.text for e in doc.ents] == ["Warfarin"]
+
+
+def test_a_long_form_cut_at_a_hyphen_is_read_whole():
+    """The model tags "macrophage colony-stimulating factor" of "granulocyte-macrophage colony-stimulating factor
+    (GM-CSF)": the short form is linked as the whole hyphenated long form, Granulocyte-Macrophage CSF, not as the
+    macrophage factor."""
+    text = "Patients received granulocyte-macrophage colony-stimulating factor (GM-CSF) daily; GM-CSF was tolerated."
+    doc = _doc(text, [("macrophage colony-stimulating factor", "CHEMICAL", 0)])
+    short = [e for e in doc.ents if e.text == "GM-CSF"]
+    assert short and all(e._.abbreviation_of == "granulocyte-macrophage colony-stimulating factor" for e in short)
+    linked = get_ner_nlp().get_pipe("extract_linker")(doc)
+    assert {e._.concept_id for e in linked.ents if e.text == "GM-CSF"} == {"MESH:D016178"}
