@@ -74,6 +74,13 @@ def _caused_disease(long_form: Span, ent: Span) -> bool:
 _AFTER_SHORT = frozenset({":", ";", ","})
 
 
+def _with_long_form_candidate(doc: Doc, short: Span, length: int) -> tuple[Span, Span]:
+    """(long form candidate, ``short``): the words before the parenthesis, as many as scispaCy's ``filter_matches``
+    takes for a short form of ``length`` characters."""
+    max_words = min(length + 5, length * 2)
+    return doc[max(short.start - max_words - 1, 0) : short.start - 1], short
+
+
 def _punctuated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list[tuple[Span, Span]]:
     """(long form candidate, short form candidate) pairs of parentheses that open with a short form followed by
     ":", ";" or "," and more text: "diethylnitrosamine (DEN: 10 mg/kg/day)", "phenobarbital (PB; 15 mg)".
@@ -86,9 +93,7 @@ def _punctuated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list
             if end - start > k + 1 and doc[start + k].text in _AFTER_SHORT:
                 short = doc[start : start + k]
                 if short_form_filter(short) and start > 1:
-                    length = sum(len(t) for t in short)
-                    max_words = min(length + 5, length * 2)
-                    out.append((doc[max(start - max_words - 1, 0) : start - 1], short))
+                    out.append(_with_long_form_candidate(doc, short, sum(len(t) for t in short)))
                 break
     return out
 
@@ -116,9 +121,7 @@ def _hyphenated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list
             continue
         if short_form_filter(short):
             continue  # scispaCy's own filter takes it
-        length = len(text)
-        max_words = min(length + 5, length * 2)
-        out.append((doc[max(start - max_words - 1, 0) : start - 1], short))
+        out.append(_with_long_form_candidate(doc, short, len(text)))
     return out
 
 
