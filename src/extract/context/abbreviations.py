@@ -131,9 +131,14 @@ def _whole_word_start(ent: Span, long_form: Span) -> str:
     colony-stimulating factor (GM-CSF)", and GM-CSF is the granulocyte-macrophage factor."""
     doc = ent.doc
     start = ent.start
-    while start > long_form.start and doc[start - 1].text == "-" and not doc[start - 2].whitespace_:
+    while (
+        start - 2 >= long_form.start
+        and doc[start - 1].text == "-"
+        and not doc[start - 1].whitespace_
+        and not doc[start - 2].whitespace_
+    ):
         start -= 2  # "granulocyte" "-" | "macrophage"
-    if start == ent.start or start < long_form.start:
+    if start == ent.start:
         return ent.text
     return doc[start : ent.end].text
 

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import threading
 from pathlib import Path
 
 from extract.linking.normalize import normalize
 from extract.settings import PROJECT_ROOT
 from extract.vocab.mesh import read_mesh_descriptors
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DRUG_HEADS", "ClassWord", "class_word_form", "class_word_forms", "number_forms"]
 
@@ -180,6 +183,11 @@ def _saved(resources, terms_path: Path, path: Path) -> dict[str, ClassWord] | No
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         data = json.load(handle)
     if data.get("format") != FORMAT or any(data.get(k) != v for k, v in source_of(resources, terms_path).items()):
+        log.warning(
+            "%s was computed from another linker or MeSH file: computing the class words (~3 s per process); "
+            "rebuild it with `python -m extract.training.class_words`",
+            path,
+        )
         return None
     return {form: ClassWord(text, cid) for form, (text, cid) in data["forms"].items()}
 
