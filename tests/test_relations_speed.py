@@ -125,14 +125,18 @@ def test_mean_rows_is_thincs_reduce_mean():
 
 
 def test_casefold_found_agrees_with_search():
-    from extract.relations import concept_features, manifestation_patterns, rules
+    from extract.relations import clause_arms, concept_features, manifestation_patterns, rules
+    from extract.relations.withheld_sentences import load_cues
 
     patterns = [
         p
-        for mod in (rules, concept_features, manifestation_patterns)
+        for mod in (rules, concept_features, manifestation_patterns, clause_arms)
         for p in vars(mod).values()
         if isinstance(p, re.Pattern)
     ]
+    # the withheld-sentence cues (searched through ``found`` by ``sentence_kind``)
+    for c in load_cues().values():
+        patterns += [c.trigger, *(p for cues in (c.sentence, c.veto, c.section) for _n, p in cues)]
     assert sum(lower_case_twin(p) is not None for p in patterns) > 20
     text = (PAGES / "case_report_teriparatide.txt").read_text(encoding="utf-8")
     texts = [text[i : i + n] for i in range(0, len(text), 23) for n in (15, 60, 240)]
@@ -373,3 +377,39 @@ def test_manifestation_in_two_steps_equals_candidates(extractor):
         readings = model.manifestation.readings(view)
         scores = model.manifestation.score_features(readings.features)
         assert model.manifestation.decide(view, readings, scores) == model.manifestation.candidates(view)
+
+
+def test_contrast_cuts_are_the_plain_search_once_per_sentence():
+    from extract.relations.clause_arms import _CONTRAST, contrast_cuts
+
+    text = (
+        "Weight gain was more frequent with megestrol acetate, whereas nausea was more frequent with fadrozole. "
+        "Diarrhea occurred; in contrast, rash did not, but fever did. No contrast here."
+    )
+    doc = build_view("arms", text, {"megestrol acetate": "CHEMICAL", "nausea": "DISEASE", "rash": "DISEASE"})
+    for sent in doc.sentences:
+        plain = [m.end() for m in _CONTRAST.finditer(doc.text, sent.start, sent.end)]
+        assert contrast_cuts(doc, sent) == plain
+        assert contrast_cuts(doc, sent) is contrast_cuts(doc, sent)  # computed once for the document
+    assert [len(contrast_cuts(doc, s)) for s in doc.sentences] == [1, 3, 0]
+
+
+def test_collector_paused_restores_the_collector():
+    import gc
+
+    from extract.parallel import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError("a failing block")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()

@@ -16,16 +16,15 @@ from bisect import bisect_right
 
 from extract.relations.candidates import concept_key
 from extract.relations.cues import ARM_CONTRAST
-from extract.relations.memo import sentence_entities
-from extract.relations.types import DocumentView, EntityView
+from extract.relations.memo import per_document, sentence_entities
+from extract.relations.types import DocumentView, EntityView, SentenceView
 
 _CONTRAST = re.compile(ARM_CONTRAST, re.I)
 
 
 def other_arm_effect(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
     """The same-sentence pair's effect belongs to another drug's clause of the sentence."""
-    sent = doc.sentences[dis.sentence_index]
-    cuts = [m.end() for m in _CONTRAST.finditer(doc.text, sent.start, sent.end)]
+    cuts = contrast_cuts(doc, doc.sentences[dis.sentence_index])
     if not cuts:
         return False
     chem_clause, dis_clause = bisect_right(cuts, chem.start), bisect_right(cuts, dis.start)
@@ -39,3 +38,10 @@ def other_arm_effect(doc: DocumentView, chem: EntityView, dis: EntityView) -> bo
         return False
     own = {concept_key(e) for e in mentions if e.label == "DISEASE" and bisect_right(cuts, e.start) == chem_clause}
     return bool(own) and concept_key(dis) not in own
+
+
+@per_document
+def contrast_cuts(doc: DocumentView, sent: SentenceView) -> list[int]:
+    """Where the sentence's clauses after a contrast begin (document offsets; once per sentence: its pairs share
+    them)."""
+    return [m.end() for m in _CONTRAST.finditer(doc.text, sent.start, sent.end)]

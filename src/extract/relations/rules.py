@@ -314,7 +314,7 @@ def disease_prefix_cues(doc: DocumentView, dis: EntityView) -> tuple[bool, bool]
     """(``BACKGROUND``, ``ADE_TAIL_PREFIX``) in the 60 characters before the disease in its sentence."""
     sent = doc.sentences[dis.sentence_index]
     prefix = doc.text[max(sent.start, dis.start - 60) : dis.start]
-    return bool(BACKGROUND.search(prefix)), bool(ADE_TAIL_PREFIX.search(prefix))
+    return found(BACKGROUND, prefix), found(ADE_TAIL_PREFIX, prefix)
 
 
 @lru_cache(maxsize=8192)
@@ -431,7 +431,7 @@ def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
     disease is disowned right after it (:data:`DISAVOWED_AFTER`: "two serious AEs (A and Y) unrelated to study
     treatment" in a patient receiving X)."""
     sent_end = doc.sentences[dis.sentence_index].end
-    if _DISAVOWED_AFTER.search(doc.text[dis.end : min(sent_end, dis.end + 160)]):
+    if found(_DISAVOWED_AFTER, doc.text[dis.end : min(sent_end, dis.end + 160)]):
         return True
     ctx = pair_context(doc, chem, dis)
     region = ctx.region_pp
@@ -450,7 +450,7 @@ def carried_negation(doc: DocumentView, chem: EntityView, dis: EntityView) -> bo
     noun-phrase negation ("without A", "no A") carries only when no mention stands between it and the disease:
     "X without A led to Y" does not deny Y."""
     between = doc.text[chem.end : dis.start]
-    if len(between) > MAX_REGION_CHARS or _NOT_A_NEGATION.search(between):
+    if len(between) > MAX_REGION_CHARS or not has_negation(between) or _NOT_A_NEGATION.search(between):
         return False
     cues = list(NEGATION.finditer(between))
     if not cues or _CLAUSE_BREAK.search(between, cues[-1].end()):

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from extract.relations.casefold import found
 from extract.relations.types import RELATION_TYPES, DocumentView, EntityView, RelationCandidate
 from extract.settings import PROJECT_ROOT
 
@@ -108,9 +109,9 @@ def sentence_kind(text: str, section: str | None, cues: dict[str, KindCues] | No
             return kind, len(text)
     for kind in KINDS:
         c = cues[kind]
-        if not c.trigger.search(text) or not any(p.search(text) for _n, p in c.sentence):
+        if not found(c.trigger, text) or not any(found(p, text) for _n, p in c.sentence):
             continue
-        if any(p.search(text) for _n, p in c.veto):
+        if any(found(p, text) for _n, p in c.veto):
             continue
         prose = c.ends_before.search(text) if c.ends_before is not None else None
         return kind, prose.start() if prose else len(text)
