@@ -53,6 +53,7 @@ from extract.relations.manifestation import ManifestationModel, PairReadings
 from extract.relations.manifestation_filter import ARTIFACT as FILTER_ARTIFACT
 from extract.relations.manifestation_filter import ManifestationFilter, filter_features
 from extract.relations.memo import release as release_memo
+from extract.relations.populations import population_treatments
 from extract.relations.rules import (
     COMPOSITION,
     RuleExtractor,
@@ -747,7 +748,9 @@ class ModelExtractor:
                 for m in state.manifestation
                 if not any(start > m.head.end for start in ade_drugs.get(m.tail.entity_id, ()))
             )
-        return out
+        # "X for Z in patients with Y": Y is who was treated, not what X treats (``extract.relations.populations``).
+        dropped = population_treatments(doc, out, self.indications.is_indication if self.indications else None)
+        return [c for c in out if id(c) not in dropped] if dropped else out
 
 
 def _coordinated_tails(state: _DocState, chosen: list[tuple[Instance, float]]) -> list[tuple[Instance, float]]:
