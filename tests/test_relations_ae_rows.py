@@ -284,6 +284,31 @@ SUNITINIB = (
     "syndrome (61%) and diarrhea (34%)."
 )
 SUNITINIB_TERMS = {"sunitinib": C, "capecitabine": C, "diarrhea": D, "nausea": D, "hand-foot syndrome": D}
+ACETAMINOPHEN = (
+    "Of the most widely utilized drugs for TTH, acetaminophen can cause liver toxicity, and NSAIDs (such as ibuprofen "
+    "and aspirin) can cause gastrointestinal symptoms and bleeding."
+)
+ACETAMINOPHEN_TERMS = {
+    "acetaminophen": C,
+    "NSAIDs": C,
+    "ibuprofen": C,
+    "aspirin": C,
+    "liver toxicity": D,
+    "gastrointestinal symptoms": D,
+    "bleeding": D,
+}
+CLOZAPINE_LIST = (
+    "Increased salivation, constipation, dizziness, and nausea were reported significantly more often among "
+    "clozapine-treated patients, whereas only dry mouth was reported more often among olanzapine-treated patients."
+)
+CLOZAPINE_LIST_TERMS = {
+    "clozapine": C,
+    "olanzapine": C,
+    "constipation": D,
+    "dizziness": D,
+    "nausea": D,
+    "dry mouth": D,
+}
 ARM_CASES = [
     (MEGESTROL, MEGESTROL_TERMS, ("megestrol acetate", "nausea", True)),
     (MEGESTROL, MEGESTROL_TERMS, ("fadrozole", "nausea", False)),
@@ -298,6 +323,14 @@ ARM_CASES = [
         {"clozapine": C, "constipation": D, "dry mouth": D},
         ("clozapine", "dry mouth", False),
     ),
+    # ", and" before a drug's own clause (seventh draw, PMID 17342248)
+    (ACETAMINOPHEN, ACETAMINOPHEN_TERMS, ("acetaminophen", "bleeding", True)),
+    (ACETAMINOPHEN, ACETAMINOPHEN_TERMS, ("aspirin", "liver toxicity", True)),
+    (ACETAMINOPHEN, ACETAMINOPHEN_TERMS, ("aspirin", "bleeding", False)),
+    (ACETAMINOPHEN, ACETAMINOPHEN_TERMS, ("acetaminophen", "liver toxicity", False)),
+    # ", and" before the last item of a list is no turn, though a verb follows it (audit, PMID 10371226, shortened)
+    (CLOZAPINE_LIST, CLOZAPINE_LIST_TERMS, ("olanzapine", "constipation", True)),
+    (CLOZAPINE_LIST, CLOZAPINE_LIST_TERMS, ("clozapine", "nausea", False)),
 ]
 
 

@@ -106,6 +106,15 @@ CLAUSE_BREAK = (
 #: Where a sentence turns from one arm to the other: "X was associated with more A, whereas Z was associated with more
 #: B", "A was more common with X; B with Z", "..., but ...", "in contrast".
 ARM_CONTRAST = r",?\s*\b(?:whereas|while)\b|;|,\s*but\b|,?\s*\bin\s+contrast\b"
+#: ", and" before a clause of its own, its subject (one or two words, maybe a parenthesis; group ``subject``) and verb:
+#: "acetaminophen can cause liver toxicity, and NSAIDS (such as ibuprofen and aspirin) can cause bleeding".  A turn to
+#: another arm only when the subject names a drug (:mod:`extract.relations.clause_arms`): the last item of a list is
+#: followed by a verb too ("salivation, dizziness, and nausea were reported more often with clozapine").
+ARM_AND_CLAUSE = (
+    r",\s*and\s+(?P<subject>(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?:\s+\([^()]{0,60}\))?)\s+"
+    r"(?:can|may|might|could|was|were|is|are|has|have|had|caused?|causes|induced?|induces|produced?|produces|led|leads|"
+    r"resulted|results)\b"
+)
 
 #: Negation words that do not negate the pair around them: "Y, but not Z, ...", "not only", "if not", "not yet".
 NOT_A_NEGATION = r"\bbut\s+not\b|\bnot\s+only\b|\bif\s+not\b|\bnot\s+(?:yet|always)\b"
