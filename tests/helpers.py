@@ -108,6 +108,14 @@ def pair_view(text: str, terms: dict[str, str], head: str, tail: str) -> tuple[D
     return view, first[head], first[tail]
 
 
+def text_rows(texts: dict[str, str]) -> list[dict]:
+    """``raw_documents`` rows of plain texts keyed by name (doc id ``test:<name>``), for ``extract.runner.run_texts``."""
+    return [
+        {"doc_id": f"test:{key}", "source": "test", "source_index": i, "format": "text", "text": text}
+        for i, (key, text) in enumerate(texts.items())
+    ]
+
+
 def relation_pairs(cands, rel_type: str, negated: bool = False) -> set[tuple[str, str]]:
     """(head text, tail text) of the candidates of one relation type, lower-cased."""
     return {(c.head.text.lower(), c.tail.text.lower()) for c in cands if c.type == rel_type and c.negated == negated}

@@ -18,6 +18,7 @@ from extract.linking.index import load_linker_resources
 from extract.ner.disease_names import DiseaseNames, read_sign_names
 from extract.runner import run_texts
 from extract.settings import resolve_model_dir
+from helpers import text_rows
 
 pytestmark = pytest.mark.skipif(
     resolve_model_dir("", "ner") is None or resolve_model_dir("", "linker") is None,
@@ -47,10 +48,7 @@ TEXTS = {
 @pytest.fixture(scope="module")
 def entities() -> dict[str, dict[str, dict]]:
     """doc id -> lower-cased mention text -> its entities row."""
-    rows = [
-        {"doc_id": f"test:{key}", "source": "test", "source_index": i, "format": "text", "text": text}
-        for i, (key, text) in enumerate(TEXTS.items())
-    ]
+    rows = text_rows(TEXTS)
     table = run_texts(rows, stages=("clean", "ner"))["entities"]
     found: dict[str, dict[str, dict]] = {key: {} for key in TEXTS}
     for row in table.to_pylist():

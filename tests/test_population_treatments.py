@@ -10,7 +10,7 @@ from extract.relations.populations import population_start, population_treatment
 from extract.relations.types import DRUG_TREATS_DISEASE
 from extract.runner import run_texts
 from extract.settings import resolve_model_dir
-from helpers import build_view
+from helpers import build_view, text_rows
 
 pytestmark = pytest.mark.skipif(
     resolve_model_dir("", "ner") is None or resolve_model_dir("", "relations") is None,
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 TEXTS = {
-    # audit PMIDs 9929152 / 10223420 (shortened): the psychosis is treated, Parkinson's disease is who has it
+    # after audit titles (PMID 11815682, shortened; 8067552, reworded): the psychosis and the vomiting are treated,
+    # Parkinson's disease and strabismus are who has them
     "olanzapine": "Olanzapine for the treatment of psychosis in patients with Parkinson's disease.",
     "ondansetron": "Ondansetron was effective in preventing postoperative vomiting in children with strabismus.",
     # the population is the indication: the only treated disease of the sentence keeps its row
@@ -29,10 +30,7 @@ TEXTS = {
 
 @pytest.fixture(scope="module")
 def treatments() -> dict[str, set[tuple[str, str]]]:
-    rows = [
-        {"doc_id": f"test:{key}", "source": "test", "source_index": i, "format": "text", "text": text}
-        for i, (key, text) in enumerate(TEXTS.items())
-    ]
+    rows = text_rows(TEXTS)
     relations = run_texts(rows, stages=("clean", "ner", "relations"))["relations"]
     out: dict[str, set[tuple[str, str]]] = {key: set() for key in TEXTS}
     for r in relations.to_pylist():

@@ -323,12 +323,12 @@ ARM_CASES = [
         {"clozapine": C, "constipation": D, "dry mouth": D},
         ("clozapine", "dry mouth", False),
     ),
-    # ", and" before a drug's own clause (seventh draw, PMID 17342248)
+    # ", and" before a drug's own clause (seventh draw, PMID 17342248, shortened)
     (ACETAMINOPHEN, ACETAMINOPHEN_TERMS, ("acetaminophen", "bleeding", True)),
     (ACETAMINOPHEN, ACETAMINOPHEN_TERMS, ("aspirin", "liver toxicity", True)),
     (ACETAMINOPHEN, ACETAMINOPHEN_TERMS, ("aspirin", "bleeding", False)),
     (ACETAMINOPHEN, ACETAMINOPHEN_TERMS, ("acetaminophen", "liver toxicity", False)),
-    # ", and" before the last item of a list is no turn, though a verb follows it (audit, PMID 10371226, shortened)
+    # ", and" before the last item of a list is no turn, though a verb follows it (audit, PMID 11163780, shortened)
     (CLOZAPINE_LIST, CLOZAPINE_LIST_TERMS, ("olanzapine", "constipation", True)),
     (CLOZAPINE_LIST, CLOZAPINE_LIST_TERMS, ("clozapine", "nausea", False)),
 ]
