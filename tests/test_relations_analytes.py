@@ -64,3 +64,22 @@ def test_a_substance_the_document_also_gives_keeps_its_rows():
     sentences = [SentenceView(0, 0, end, "abstract"), SentenceView(1, end + 1, len(text), "abstract")]
     assert measured_heads(DocumentView("d", text, sentences, entities), drugs) == set()
     assert measured_heads(DocumentView("d", text, sentences, entities[:1]), drugs) == {"e0"}
+
+
+def test_a_released_mediator_is_no_drug_given():
+    drugs = drug_concepts(resolve_model_dir(get_settings().linker_index, "linker"))
+    assert "MESH:D012701" in drugs  # serotonin has pharmacological actions of its own
+    # seventh draw, PMID 22849587: the gut releases serotonin, nobody gave it
+    view, serotonin = _view(
+        "Mesenteric hypoperfusion in turn may lead to release of 5-hydroxytryptamine which is a potent trigger of "
+        "nausea and vomiting.",
+        "5-hydroxytryptamine",
+        "MESH:D012701",
+    )
+    assert is_measured_analyte(view, serotonin, drugs)
+    view, nifedipine = _view(
+        "The sustained-release of nifedipine caused headache.", "nifedipine", "MESH:D009543"
+    )  # a dosage form's release is the drug's
+    assert not is_measured_analyte(view, nifedipine, drugs)
+    view, enzyme = _view("A decline in GSHPx activity was associated with pneumonia.", "GSHPx", None)
+    assert is_measured_analyte(view, enzyme, drugs)

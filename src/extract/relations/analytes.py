@@ -24,13 +24,22 @@ from extract.relations.types import DocumentView, EntityView
 #: A measurement noun right after the mention: "creatinine levels", "oxygen saturation", "lactate value".
 MEASURED_AFTER = re.compile(
     r"^\s*(?:[)\]]\s*)?(?:levels?|concentrations?|saturation|values?|content|clearance|excretion|secretion|production|"
-    r"synthesis|turnover|uptake|output|tension|flux|balance|metabolism|homeostasis|measurements?)\b",
+    r"synthesis|turnover|uptake|output|tension|flux|balance|metabolism|homeostasis|measurements?|activity|activities)\b",
     re.I,
 )
 #: A body fluid or an origin right before it (one word may stand between): "serum creatinine", "plasma [H+".
 MEASURED_BEFORE = re.compile(
     r"\b(?:serum|plasma|blood|urinary|urine|csf|cerebrospinal|tissue|intracellular|extracellular|endogenous|"
     r"circulating|fasting|postprandial|arterial|venous|salivary|faecal|fecal)\s+(?:[\w-]+\s+)?[(\[]?$",
+    re.I,
+)
+#: The body releasing or making the substance, right before it: "release of 5-hydroxytryptamine", "the production of
+#: prostaglandins", "in vitro release of interferon-gamma".  A mediator, not a drug given, whether or not MeSH gives it
+#: a pharmacological action (serotonin has several).  A dosage form's release ("sustained-release of nifedipine") is
+#: the drug's.
+RELEASED_BEFORE = re.compile(
+    r"(?<!sustained[- ])(?<!extended[- ])(?<!controlled[- ])(?<!modified[- ])(?<!delayed[- ])(?<!slow[- ])"
+    r"\b(?:release|production|overproduction|synthesis|secretion|generation)\s+of\s+(?:(?:the|endogenous)\s+)?[(\[]?$",
     re.I,
 )
 #: The mention itself names the fluid: "blood glucose", "serum ferritin".
@@ -67,14 +76,16 @@ def measured_heads(doc: DocumentView, drugs: frozenset[str]) -> set[str]:
 
 def is_measured_analyte(doc: DocumentView, entity: EntityView, drugs: frozenset[str]) -> bool:
     """``entity`` (a CHEMICAL mention) names a substance measured, not a drug (see the module docstring)."""
+    sentence = doc.sentences[entity.sentence_index] if 0 <= entity.sentence_index < len(doc.sentences) else None
+    lo, hi = (sentence.start, sentence.end) if sentence is not None else (0, len(doc.text))
+    before = doc.text[max(lo, entity.start - _WINDOW) : entity.start]
+    if RELEASED_BEFORE.search(before):
+        return True
     # A concept with pharmacological actions of its own is a drug.  A class named as the drug ("NSAIDs",
     # "neurohormone") carries only its own class (the linker's class descriptors), which says nothing about being
     # given rather than measured ("circulatory neurohormone levels"): with the linker's file at hand only its
     # concepts count; without it, any class does.
     if (entity.concept_id and entity.concept_id in drugs) or (entity.drug_classes and not drugs):
         return False
-    sentence = doc.sentences[entity.sentence_index] if 0 <= entity.sentence_index < len(doc.sentences) else None
-    lo, hi = (sentence.start, sentence.end) if sentence is not None else (0, len(doc.text))
     after = doc.text[entity.end : min(hi, entity.end + _WINDOW)]
-    before = doc.text[max(lo, entity.start - _WINDOW) : entity.start]
     return bool(MEASURED_AFTER.match(after) or MEASURED_BEFORE.search(before) or MEASURED_TEXT.match(entity.text))
