@@ -53,6 +53,7 @@ from extract.relations.manifestation import ManifestationModel, PairReadings
 from extract.relations.manifestation_filter import ARTIFACT as FILTER_ARTIFACT
 from extract.relations.manifestation_filter import ManifestationFilter, filter_features
 from extract.relations.memo import release as release_memo
+from extract.relations.passive_treatments import with_passive_treatments
 from extract.relations.populations import population_treatments
 from extract.relations.rules import (
     COMPOSITION,
@@ -750,7 +751,9 @@ class ModelExtractor:
             )
         # "X for Z in patients with Y": Y is who was treated, not what X treats (``extract.relations.populations``).
         dropped = population_treatments(doc, out, self.indications.is_indication if self.indications else None)
-        return [c for c in out if id(c) not in dropped] if dropped else out
+        out = [c for c in out if id(c) not in dropped] if dropped else out
+        # "Hypotension was treated with ephedrine" (``extract.relations.passive_treatments``).
+        return with_passive_treatments(doc, out)
 
 
 def _coordinated_tails(state: _DocState, chosen: list[tuple[Instance, float]]) -> list[tuple[Instance, float]]:

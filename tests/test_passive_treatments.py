@@ -1,0 +1,87 @@
+"""Conditions a sentence says were treated with a drug ("Hypotension was treated with ephedrine") are treatments,
+not adverse events (``extract.relations.passive_treatments``): the pattern on built views, and the real clean, NER and
+relation stages with the shipped models."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.relations.passive_treatments import passive_treatments
+from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE
+from extract.runner import run_texts
+from extract.settings import resolve_model_dir
+from helpers import build_view, text_rows
+
+C, D = "CHEMICAL", "DISEASE"
+
+
+def _pairs(text: str, terms: dict[str, str]) -> set[tuple[str, str]]:
+    return {(d.text.lower(), c.text.lower()) for d, c in passive_treatments(build_view("p", text, terms))}
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "expected"),
+    [
+        (
+            "Hypotension was treated with ephedrine 6 mg.",
+            {"hypotension": D, "ephedrine": C},
+            {("ephedrine", "hypotension")},
+        ),
+        (
+            "Nausea and vomiting were treated with metoclopramide.",
+            {"nausea": D, "vomiting": D, "metoclopramide": C},
+            {("metoclopramide", "nausea"), ("metoclopramide", "vomiting")},
+        ),
+        # a route and a dose before the drug; two drugs of one treatment
+        (
+            "Respiratory depression was treated with intravenous naloxone and oxygen.",
+            {"respiratory depression": D, "naloxone": C, "oxygen": C},
+            {("naloxone", "respiratory depression"), ("oxygen", "respiratory depression")},
+        ),
+        # an elliptic second clause gives its own condition its own drug
+        (
+            "Pruritus was treated with naloxone and nausea with ondansetron.",
+            {"pruritus": D, "nausea": D, "naloxone": C, "ondansetron": C},
+            {("naloxone", "pruritus"), ("ondansetron", "nausea")},
+        ),
+        # a bracketed definition between the condition and its verb
+        (
+            "Bradycardia (HR < 50/min) was treated with atropine 0.6 mg IV.",
+            {"bradycardia": D, "atropine": C},
+            {("atropine", "bradycardia")},
+        ),
+        # not the construction: the patients were treated, or the drug is far from "with"
+        ("Patients with hypertension were given amlodipine.", {"hypertension": D, "amlodipine": C}, set()),
+        (
+            "Hypotension was treated with fluids, and if it persisted after 10 minutes of observation, ephedrine.",
+            {"hypotension": D, "ephedrine": C},
+            set(),
+        ),
+        ("Hypotension was not treated with ephedrine.", {"hypotension": D, "ephedrine": C}, set()),
+    ],
+)
+def test_passive_treatment_pairs(text, terms, expected):
+    assert _pairs(text, terms) == expected
+
+
+TEXTS = {
+    # seventh draw (PMID 28249614): the joint model alone reads metoclopramide's adverse events here
+    "metoclopramide": "Nausea and vomiting were treated with metoclopramide.",
+    "ephedrine": "Hypotension was treated with ephedrine 6 mg.",
+}
+
+
+@pytest.mark.skipif(
+    resolve_model_dir("", "ner") is None or resolve_model_dir("", "relations") is None,
+    reason="needs the shipped models/ner-* and models/relations-*",
+)
+def test_the_pipeline_states_the_treatment_and_no_adverse_event():
+    relations = run_texts(text_rows(TEXTS), stages=("clean", "ner", "relations"))["relations"].to_pylist()
+    rows = {
+        (r["doc_id"].removeprefix("test:"), r["type"], r["head_text"].lower(), r["tail_text"].lower())
+        for r in relations
+    }
+    for tail in ("nausea", "vomiting"):
+        assert ("metoclopramide", DRUG_TREATS_DISEASE, "metoclopramide", tail) in rows
+        assert ("metoclopramide", DRUG_ADVERSE_EVENT, "metoclopramide", tail) not in rows
+    assert ("ephedrine", DRUG_TREATS_DISEASE, "ephedrine", "hypotension") in rows
