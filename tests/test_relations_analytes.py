@@ -83,3 +83,51 @@ def test_a_released_mediator_is_no_drug_given():
     assert not is_measured_analyte(view, nifedipine, drugs)
     view, enzyme = _view("A decline in GSHPx activity was associated with pneumonia.", "GSHPx", None)
     assert is_measured_analyte(view, enzyme, drugs)
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "effect"),
+    [
+        # seventh draw, PMID 27207965 (shortened): the drug's intended effect, not a condition
+        ("The onset of hypotensive response occurred within 15 minutes of captopril.", "hypotensive", True),
+        (
+            "Treatment with repaglinide produced a sustained hypoglycemic effect up to 6 h postdose.",
+            "hypoglycemic",
+            True,
+        ),
+        ("Prostaglandin E1 was used as a hypotensive drug during anaesthesia.", "hypotensive", True),
+        # a condition, whatever follows it
+        ("Hypotension responded to ephedrine.", "Hypotension", False),
+        ("Captopril caused symptomatic hypotension effects in two patients.", "hypotension", False),
+        ("Diabetic nephropathy was the main effect modifier.", "Diabetic nephropathy", False),
+    ],
+)
+def test_a_disease_adjective_before_effect_names_the_drugs_effect(text, mention, effect):
+    from extract.relations.effect_words import names_an_effect
+
+    start = text.index(mention)
+    entity = EntityView("e0", start, start + len(mention), mention, "DISEASE", 0)
+    view = DocumentView("d", text, [SentenceView(0, 0, len(text), "abstract")], [entity])
+    assert names_an_effect(view, entity) is effect
+
+
+def test_a_drugs_effect_gives_no_drug_row(nlp):
+    # audit abstracts (PMIDs 11194245, 11031747): relations-0.14.0 alone reads an adverse event and a treatment here
+    for text in (
+        "Treatment with repaglinide produced a sustained hypoglycemic effect up to 6 h postdose.",
+        "Although the in vitro insulin-releasing effect of nateglinide is similar to that of sulfonylureas, its "
+        "hypoglycemic effect is more rapid and short lasting.",
+    ):
+        result = nlp.annotate(text)
+        assert [e for e in result.entities if e["label"] == "DISEASE" and e["text"].startswith("hypo")]
+        assert not [r for r in result.relations if r["tail_text"].startswith("hypo")], text
+
+
+def test_a_toxic_effect_stays_an_adverse_event():
+    from extract.relations.effect_words import names_a_therapeutic_effect, names_an_effect
+
+    # BC5CDR's convention: "nephrotoxic effects of aminoglycosides" is a chemical-induced disease
+    text = "Nephrotoxic effects of aminoglycosides were seen in two patients."
+    entity = EntityView("e0", 0, 11, "Nephrotoxic", "DISEASE", 0)
+    view = DocumentView("d", text, [SentenceView(0, 0, len(text), "abstract")], [entity])
+    assert names_an_effect(view, entity) and not names_a_therapeutic_effect(view, entity)

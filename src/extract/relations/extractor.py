@@ -13,6 +13,7 @@ from typing import Protocol
 from extract.relations import effect_spans
 from extract.relations.analytes import drug_concepts, measured_heads
 from extract.relations.clause_scope import within_clauses
+from extract.relations.effect_words import names_a_therapeutic_effect, names_an_effect
 from extract.relations.rules import RuleExtractor
 from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DocumentView, RelationCandidate
 from extract.settings import Settings, get_settings, resolve_model_dir
@@ -65,7 +66,9 @@ class CoordinationAware:
     adverse-effect spans (``ADVERSE_EFFECT`` entities) give adverse-event phrases (``effect_phrases``) and
     adverse-event-only tails (``effect_tails``; :mod:`extract.relations.effect_spans`).  A drug -> disease row whose
     drug mention names a substance measured in the patient ("serum creatinine", "oxygen saturation") is dropped
-    (:mod:`extract.relations.analytes`; ``drugs``: the concepts with a MeSH pharmacological action); a
+    (:mod:`extract.relations.analytes`; ``drugs``: the concepts with a MeSH pharmacological action), and so is a
+    treatment row whose disease names the drug's effect ("ocular hypotensive effect", an adverse-event row only for a
+    therapeutic one: :mod:`extract.relations.effect_words`); a
     ``disease_manifestation`` row read across a clause boundary is dropped when the tail's clause names its own
     disease (:mod:`extract.relations.clause_scope`)."""
 
@@ -83,7 +86,16 @@ class CoordinationAware:
         if not any(c.type in drug_rows for c in cands):
             return cands
         measured = measured_heads(view, self.drugs)
-        return [c for c in cands if c.type not in drug_rows or c.head.entity_id not in measured]
+        return [
+            c
+            for c in cands
+            if c.type not in drug_rows
+            or not (
+                c.head.entity_id in measured
+                or (c.type == DRUG_TREATS_DISEASE and names_an_effect(view, c.tail))
+                or (c.type == DRUG_ADVERSE_EVENT and names_a_therapeutic_effect(view, c.tail))
+            )
+        ]
 
     def extract(self, doc):
         from extract.relations.coordination import distribute_over_coordination
