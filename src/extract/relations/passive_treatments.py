@@ -7,7 +7,8 @@ judged wrong), and "Hypotension was treated with ephedrine" no row at all.  The 
 is read by pattern:
 
 * the condition (with the conditions coordinated with it) is the subject of a passive "was / were treated (managed,
-  reversed, corrected, relieved, controlled) with / by", and the drug is the first chemical within a few words after
+  reversed, corrected, relieved, controlled) with / by", or is "requiring" the drug ("hypotension requiring
+  ephedrine"), and the drug is the first chemical within a few words after
   "with" (a route, a dose or "a bolus of" may stand between), or a chemical coordinated with that one;
 * an elliptic second clause counts too: "..., and nausea with ondansetron" (condition, "with", drug).
 
@@ -33,13 +34,19 @@ from extract.relations.types import (
 
 #: After the condition(s): the passive verb and "with" / "by", up to the drug (matched at an offset: no "^").
 _PASSIVE = re.compile(
-    r"\s*(?:\([^()]{0,80}\)\s*)?(?:,\s*)?(?:(?:which|that)\s+)?(?:was|were|is|are|had\s+been|has\s+been|have\s+been)\s+"
-    r"(?:\w+ly\s+)?(?:treated|managed|reversed|corrected|relieved|controlled)\s+(?:\w+ly\s+)?(?:with|by|using)\s+",
+    r"\s*(?:\([^()]{0,80}\)\s*)?(?:,\s*)?(?:(?:which|that)\s+)?"
+    r"(?:(?:was|were|is|are|had\s+been|has\s+been|have\s+been)\s+"
+    r"(?:\w+ly\s+)?(?:treated|managed|reversed|corrected|relieved|controlled)\s+(?:\w+ly\s+)?(?:with|by|using)\s+"
+    # "Hypotension requiring ephedrine", "bradycardia that required treatment with atropine"
+    r"|requir(?:ed|ing)\s+(?:(?:treatment|therapy|rescue)\s+with\s+|(?:the\s+)?(?:administration|use)\s+of\s+)?)",
     re.I,
 )
-#: What may stand between "with" and the drug: a route, a dose, "a bolus of", "intravenous".
+#: What may stand between "with" and the drug: a route, a dose, "a bolus of", "intravenous", fluids given with it
+#: ("intravenous fluids and ephedrine").
 _BEFORE_DRUG = re.compile(
-    r"^(?:(?:a|an|the|single|repeated|additional|incremental|small|further)\s+|(?:bolus|boluses|doses?|injections?|"
+    r"^(?:(?:intravenous\s+|iv\s+)?(?:fluids?|crystalloids?|colloids?|volume(?:\s+replacement)?|fluid\s+bol(?:us|i))\s+"
+    r"(?:and|or|and/or|plus)\s+|"
+    r"(?:a|an|the|single|repeated|additional|incremental|small|further)\s+|(?:bolus|boluses|doses?|injections?|"
     r"infusions?)\s+(?:of\s+)?|(?:intravenous|iv|i\.v\.|oral|intramuscular|im|i\.m\.|subcutaneous|sc|s\.c\.|rectal|"
     r"topical|inhaled|nebuli[sz]ed|sublingual)\s+|\d+(?:\.\d+)?\s*(?:mg|µg|μg|mcg|g|ml|mL|iu|IU|units?)\s+(?:of\s+)?)*$",
     re.I,
