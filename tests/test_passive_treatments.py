@@ -58,6 +58,19 @@ def _pairs(text: str, terms: dict[str, str]) -> set[tuple[str, str]]:
             set(),
         ),
         ("Hypotension was not treated with ephedrine.", {"hypotension": D, "ephedrine": C}, set()),
+        # "requiring" the drug; fluids given with it
+        (
+            "Respiratory depression requiring naloxone treatment developed in two patients.",
+            {"respiratory depression": D, "naloxone": C},
+            {("naloxone", "respiratory depression")},
+        ),
+        (
+            "Hypotension was managed with intravenous fluids and ephedrine.",
+            {"hypotension": D, "ephedrine": C},
+            {("ephedrine", "hypotension")},
+        ),
+        # the patients require it, not a condition
+        ("Patients requiring insulin were excluded.", {"insulin": C}, set()),
     ],
 )
 def test_passive_treatment_pairs(text, terms, expected):
@@ -85,25 +98,3 @@ def test_the_pipeline_states_the_treatment_and_no_adverse_event():
         assert ("metoclopramide", DRUG_TREATS_DISEASE, "metoclopramide", tail) in rows
         assert ("metoclopramide", DRUG_ADVERSE_EVENT, "metoclopramide", tail) not in rows
     assert ("ephedrine", DRUG_TREATS_DISEASE, "ephedrine", "hypotension") in rows
-
-
-@pytest.mark.parametrize(
-    ("text", "terms", "expected"),
-    [
-        # "requiring" the drug; fluids given with it
-        (
-            "Respiratory depression requiring naloxone treatment developed in two patients.",
-            {"respiratory depression": D, "naloxone": C},
-            {("naloxone", "respiratory depression")},
-        ),
-        (
-            "Hypotension was managed with intravenous fluids and ephedrine.",
-            {"hypotension": D, "ephedrine": C},
-            {("ephedrine", "hypotension")},
-        ),
-        # the patients require it, not a condition
-        ("Patients requiring insulin were excluded.", {"insulin": C}, set()),
-    ],
-)
-def test_requiring_a_drug_and_fluids_before_it(text, terms, expected):
-    assert _pairs(text, terms) == expected
