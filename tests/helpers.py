@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from extract.nlp.sentences import split_sentences
 from extract.relations.candidates import sentence_index_of
 from extract.relations.types import DocumentView, EntityView, SentenceView
-from extract.settings import get_settings
+from extract.settings import get_settings, resolve_model_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -106,6 +108,12 @@ def pair_view(text: str, terms: dict[str, str], head: str, tail: str) -> tuple[D
     for e in view.entities:
         first.setdefault(e.text.lower(), e)
     return view, first[head], first[tail]
+
+
+def needs_shipped(*kinds: str):
+    """A skip marker for tests that run the shipped ``models/<kind>-*`` folders (``ner``, ``linker``, ``relations``)."""
+    missing = [kind for kind in kinds if resolve_model_dir("", kind) is None]
+    return pytest.mark.skipif(bool(missing), reason=f"needs the shipped models/{{{','.join(kinds)}}}-*")
 
 
 def text_rows(texts: dict[str, str]) -> list[dict]:

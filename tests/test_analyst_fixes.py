@@ -18,12 +18,9 @@ from extract.linking.index import load_linker_resources
 from extract.ner.disease_names import DiseaseNames, read_sign_names
 from extract.runner import run_texts
 from extract.settings import resolve_model_dir
-from helpers import text_rows
+from helpers import needs_shipped, text_rows
 
-pytestmark = pytest.mark.skipif(
-    resolve_model_dir("", "ner") is None or resolve_model_dir("", "linker") is None,
-    reason="needs the shipped models/ner-* and models/linker-*",
-)
+pytestmark = needs_shipped("ner", "linker")
 
 TEXTS = {
     "autoimmune": "Patients with a history of autoimmune disorder were excluded.",

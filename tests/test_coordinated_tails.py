@@ -11,15 +11,11 @@ from pathlib import Path
 import pytest
 
 from extract.relations.types import DRUG_ADVERSE_EVENT
-from extract.settings import resolve_model_dir
-from helpers import build_view, relation_pairs
+from helpers import build_view, needs_shipped, relation_pairs
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "sample.pubtator"
 
-shipped = pytest.mark.skipif(
-    resolve_model_dir("", "relations") is None or resolve_model_dir("", "ner") is None,
-    reason="no shipped NER / relation model",
-)
+shipped = needs_shipped("ner", "relations")
 
 
 @pytest.fixture(scope="module")

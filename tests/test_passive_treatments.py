@@ -9,8 +9,7 @@ import pytest
 from extract.relations.passive_treatments import passive_treatments
 from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE
 from extract.runner import run_texts
-from extract.settings import resolve_model_dir
-from helpers import build_view, text_rows
+from helpers import build_view, needs_shipped, text_rows
 
 C, D = "CHEMICAL", "DISEASE"
 
@@ -84,10 +83,7 @@ TEXTS = {
 }
 
 
-@pytest.mark.skipif(
-    resolve_model_dir("", "ner") is None or resolve_model_dir("", "relations") is None,
-    reason="needs the shipped models/ner-* and models/relations-*",
-)
+@needs_shipped("ner", "relations")
 def test_the_pipeline_states_the_treatment_and_no_adverse_event():
     relations = run_texts(text_rows(TEXTS), stages=("clean", "ner", "relations"))["relations"].to_pylist()
     rows = {

@@ -9,13 +9,9 @@ import pytest
 from extract.relations.populations import population_start, population_treatments
 from extract.relations.types import DRUG_TREATS_DISEASE
 from extract.runner import run_texts
-from extract.settings import resolve_model_dir
-from helpers import build_view, text_rows
+from helpers import build_view, needs_shipped, text_rows
 
-pytestmark = pytest.mark.skipif(
-    resolve_model_dir("", "ner") is None or resolve_model_dir("", "relations") is None,
-    reason="needs the shipped models/ner-* and models/relations-*",
-)
+pytestmark = needs_shipped("ner", "relations")
 
 TEXTS = {
     # after audit titles (PMID 11815682, shortened; 8067552, reworded): the psychosis and the vomiting are treated,

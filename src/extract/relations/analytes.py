@@ -24,7 +24,8 @@ from extract.relations.types import DocumentView, EntityView
 #: A measurement noun right after the mention: "creatinine levels", "oxygen saturation", "lactate value".
 MEASURED_AFTER = re.compile(
     r"^\s*(?:[)\]]\s*)?(?:levels?|concentrations?|saturation|values?|content|clearance|excretion|secretion|production|"
-    r"synthesis|turnover|uptake|output|tension|flux|balance|metabolism|homeostasis|measurements?|activity|activities)\b",
+    r"synthesis|turnover|uptake|output|tension|flux|balance|metabolism|homeostasis|measurements?|activity|"
+    r"activities)\b",
     re.I,
 )
 #: A body fluid or an origin right before it (one word may stand between): "serum creatinine", "plasma [H+".

@@ -2,8 +2,9 @@
 whereas fadrozole was associated with a higher frequency of nausea", "constipation ... more often among
 clozapine-treated patients, whereas only dry mouth was reported more often among olanzapine-treated patients".
 
-Such a sentence is split by a contrast (:data:`extract.relations.cues.ARM_CONTRAST`, or ", and" before a drug's own clause:
-:data:`extract.relations.cues.ARM_AND_CLAUSE`) into one clause per arm, each with its drug and its effects; a drug -> effect row across the turn reads another drug's effect as this one's.
+Such a sentence is split by a contrast (:data:`extract.relations.cues.ARM_CONTRAST`, or ", and" before a drug's own
+clause: :data:`extract.relations.cues.ARM_AND_CLAUSE`) into one clause per arm, each with its drug and its effects; a
+drug -> effect row across the turn reads another drug's effect as this one's.
 :func:`other_arm_effect` says so when the effect's clause names another drug, the drug's own clause names effects of
 its own, and the effect is not among them (the same effect on both sides, "diarrhea (40%) ...; those on capecitabine
 were ... diarrhea (34%)", is stated for both drugs).

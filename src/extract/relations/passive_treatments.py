@@ -8,8 +8,8 @@ is read by pattern:
 
 * the condition (with the conditions coordinated with it) is the subject of a passive "was / were treated (managed,
   reversed, corrected, relieved, controlled) with / by", or is "requiring" the drug ("hypotension requiring
-  ephedrine"), and the drug is the first chemical within a few words after
-  "with" (a route, a dose or "a bolus of" may stand between), or a chemical coordinated with that one;
+  ephedrine"), and the drug is the first chemical within a few words after "with" (a route, a dose, "a bolus of" or
+  fluids given with it may stand between), or a chemical coordinated with that one;
 * an elliptic second clause counts too: "..., and nausea with ondansetron" (condition, "with", drug).
 
 :func:`passive_treatments` gives the (drug, condition) mention pairs of a document; the extractor states each as a
@@ -32,6 +32,8 @@ from extract.relations.types import (
     RelationCandidate,
 )
 
+#: A dose: "6 mg", "0.5 mg", "10 IU".
+_DOSE = r"\d+(?:\.\d+)?\s*(?:mg|µg|μg|mcg|g|ml|mL|iu|IU|units?)"
 #: After the condition(s): the passive verb and "with" / "by", up to the drug (matched at an offset: no "^").
 _PASSIVE = re.compile(
     r"\s*(?:\([^()]{0,80}\)\s*)?(?:,\s*)?(?:(?:which|that)\s+)?"
@@ -48,19 +50,19 @@ _BEFORE_DRUG = re.compile(
     r"(?:and|or|and/or|plus)\s+|"
     r"(?:a|an|the|single|repeated|additional|incremental|small|further)\s+|(?:bolus|boluses|doses?|injections?|"
     r"infusions?)\s+(?:of\s+)?|(?:intravenous|iv|i\.v\.|oral|intramuscular|im|i\.m\.|subcutaneous|sc|s\.c\.|rectal|"
-    r"topical|inhaled|nebuli[sz]ed|sublingual)\s+|\d+(?:\.\d+)?\s*(?:mg|µg|μg|mcg|g|ml|mL|iu|IU|units?)\s+(?:of\s+)?)*$",
+    rf"topical|inhaled|nebuli[sz]ed|sublingual)\s+|{_DOSE}\s+(?:of\s+)?)*$",
     re.I,
 )
 #: Between two drugs of the same treatment: "naloxone and oxygen", "atropine or glycopyrrolate", "ephedrine 6 mg or
 #: phenylephrine".
-_DRUG_LIST = re.compile(
-    r"^(?:\s*\d+(?:\.\d+)?\s*(?:mg|µg|μg|mcg|g|ml|mL|iu|IU|units?)\b)?(?:\s*,)?\s+(?:and|or)\s+$|^\s*,\s*$"
-)
+_DRUG_LIST = re.compile(rf"^(?:\s*{_DOSE}\b)?(?:\s*,)?\s+(?:and|or)\s+$|^\s*,\s*$")
 #: Between two conditions treated together: "Nausea and vomiting", "nausea, vomiting or pruritus".
 _CONDITION_LIST = re.compile(r"^\s*(?:,\s*)?(?:and|or|and/or)?\s*$|^\s*/\s*$")
 #: An elliptic clause after the first treatment: ", and nausea with ondansetron", "; pruritus with naloxone".
 _ELLIPTIC = re.compile(r"^\s*(?:,|;)?\s*(?:and|or)?\s*$")
 _WITH = re.compile(r"\s+(?:with|by)\s+", re.I)
+#: A dose right after the previous drug, before an elliptic clause: "ephedrine 6 mg, and bradycardia with atropine".
+_LEADING_DOSE = re.compile(rf"^\s*(?:{_DOSE}\b)?")
 
 
 def _drugs_after(doc: DocumentView, chems: list[EntityView], at: int, limit: int) -> list[EntityView]:
@@ -107,7 +109,7 @@ def passive_treatments(doc: DocumentView) -> list[tuple[EntityView, EntityView]]
             while drugs and k < len(diseases):
                 nxt = diseases[k]
                 between = text[at : nxt.start]
-                gap = re.sub(r"^\s*(?:\d+(?:\.\d+)?\s*(?:mg|µg|μg|mcg|g|ml|mL|iu|IU|units?)\b)?", "", between)
+                gap = _LEADING_DOSE.sub("", between)
                 w = _WITH.match(text, nxt.end, sent.end)
                 if not _ELLIPTIC.match(gap) or w is None:
                     break
