@@ -244,7 +244,9 @@ DOCUMENT_RELATIONS = pa.schema(
             "(entities.concept_ids: 'hemorrhagic cystitis' -> Hemorrhage, Cystitis) gives a row for each, with the "
             "same evidence; a drug_adverse_event names MeSH's drug-induced form of it where there is one (Psychotic "
             "Disorders -> Psychoses, Substance-Induced; data/drug_induced), any other type the plain disease of a "
-            "drug-induced concept unless the mention says induced; a disease_manifestation's head likewise",
+            "drug-induced concept unless the mention says induced; a disease_manifestation's head likewise.  A "
+            "drug_adverse_event disease with a more specific form (a MeSH descendant) reported for the same drug in "
+            "the document has no row here, as BC5CDR keys its CID pairs; a sentence stating it keeps its relations row",
             False,
         ),
         _f(

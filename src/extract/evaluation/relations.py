@@ -214,8 +214,8 @@ def evaluate_cid(
                 if ex is None:
                     continue
                 for c in ex.extract(view):
-                    if c.type != DRUG_ADVERSE_EVENT or c.negated:
-                        continue
+                    if c.type != DRUG_ADVERSE_EVENT or c.negated or c.subsumed:
+                        continue  # document-level pairs, as ``document_relations`` keeps them
                     # Composite mentions carry several ids: predict every combination.
                     for a in lv.ids_by_entity.get(c.head.entity_id, ()):
                         for b in lv.ids_by_entity.get(c.tail.entity_id, ()):

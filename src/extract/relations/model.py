@@ -711,11 +711,21 @@ class ModelExtractor:
                     side_key(c.head.concept_id, c.head.text), side_key(c.tail.concept_id, c.tail.text)
                 )
             }
+        subsumed: dict[tuple[str, str], RelationCandidate] = {}
         if self.model.trees:
-            ade = most_specific(ade, self.model.trees, state.coordinated)
+            kept = most_specific(ade, self.model.trees, state.coordinated)
+            # A sentence that states the broader disease still states it ("myocarditis and cardiomyopathy associated
+            # with clozapine"): its row stays, marked, and only the document-level pair goes to the specific one.
+            subsumed = {
+                key: replace(c, subsumed=True)
+                for key, c in ade.items()
+                if key not in kept and c.head.sentence_index == c.tail.sentence_index
+            }
+            ade = kept
         phrase = getattr(self.model, "event_phrase", None)
         if phrase is not None:
             ade = {key: with_event_phrase(doc, c, phrase) for key, c in ade.items()}
+            subsumed = {key: with_event_phrase(doc, c, phrase) for key, c in subsumed.items()}
         out: list[RelationCandidate] = []
         if self.joint is not None:
             out.extend(self._joint_treatments(state, ade))
@@ -735,6 +745,12 @@ class ModelExtractor:
         if self.joint is not None and self.joint.document_consistency:
             ade = _consistent_with_treatments(ade, out)
         out.extend(ade.values())
+        if subsumed:
+            # the same decisions as the rows above: a pair the document states as a treatment keeps its treatment
+            treated = {(c.head.entity_id, c.tail.entity_id) for c in out if c.type == DRUG_TREATS_DISEASE}
+            subsumed = {key: c for key, c in subsumed.items() if key not in treated}
+            if self.joint is not None and self.joint.document_consistency:
+                subsumed = _consistent_with_treatments(subsumed, out)
         if self.manifestation is not None:
             # A drug's adverse event is not a manifestation of a co-mentioned disease
             # ("dystrophic calcification in patients with autoimmune disorders following teriparatide").
@@ -749,6 +765,7 @@ class ModelExtractor:
                 for m in state.manifestation
                 if not any(start > m.head.end for start in ade_drugs.get(m.tail.entity_id, ()))
             )
+        out.extend(subsumed.values())
         # "X for Z in patients with Y": Y is who was treated, not what X treats (``extract.relations.populations``).
         dropped = population_treatments(doc, out, self.indications.is_indication if self.indications else None)
         out = [c for c in out if id(c) not in dropped] if dropped else out

@@ -171,6 +171,8 @@ def relation_rows(
             "model_version": version,
             **_phrase_columns(view, c),
         }
+        if c.subsumed:
+            row["subsumed"] = True  # no document-level pair; not a column
         if index is None:
             row["read_sentence"] = c.sentence_index  # for nearest_mentions; not a column
             cross.append(row)
@@ -224,9 +226,12 @@ def aggregate_document_relations(
     stating it, or, for a pair made only across sentences, every mention pair (each tail mention negated,
     :func:`cross_sentence_negated`).  With the document's ``view`` (and its ``withheld`` sentences), a pair made
     only across sentences takes as evidence the nearest mentions of its two concepts (:func:`nearest_mentions`);
-    its score and ``negated`` stay those of its rows."""
+    its score and ``negated`` stay those of its rows.  A row of a subsumed adverse event (``subsumed``: a more specific
+    disease is reported for its drug, ``RelationCandidate.subsumed``) gives no pair."""
     groups: dict[tuple, list[dict]] = {}
     for r in [*rows, *(cross or [])]:
+        if r.get("subsumed"):
+            continue  # the document's pair is the more specific disease's
         for head in entity_keys[r["head_entity_id"]]:
             if r["type"] == DISEASE_MANIFESTATION:
                 head = relation_concept(r["type"], head, r["head_text"])

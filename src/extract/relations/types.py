@@ -71,3 +71,7 @@ class RelationCandidate:
     # drug_adverse_event: the adverse event as stated around the tail (document offsets); None: not computed.
     phrase_start: int | None = None
     phrase_end: int | None = None
+    # drug_adverse_event stated in its sentence whose disease has a more specific form (a MeSH descendant) reported
+    # for the same drug in the document: the row stays a ``relations`` row, the document-level pair
+    # (``document_relations``) is left to the specific disease, as BC5CDR keys a document's CID pairs.
+    subsumed: bool = False
