@@ -68,6 +68,7 @@ from extract.linking.normalize import (
     normalize,
     noun_variants,
 )
+from extract.linking.salt_forms import parent_drug_forms
 from extract.linking.short_forms import DEFAULT_SHORT_FORMS, ShortFormTable, load_short_forms
 from extract.vocab.files import VocabFiles
 
@@ -530,7 +531,22 @@ class EntityLinker:
             if ids:
                 best = self._class_over_member(min(ids, key=lambda cid: self._rank_key(cid, variant)), ids)
                 return self._result(best, 1.0 if rank == 0 else 0.99, "exact")
+        if label == "CHEMICAL":  # "oxybutynin chloride", "l-sotalol": the drug (``salt_forms``)
+            for form in parent_drug_forms(text):
+                ids = [cid for cid in resources.alias_to_ids.get(form, ()) if concepts[cid].label == label]
+                if ids:
+                    best = min(ids, key=lambda cid: self._rank_key(cid, form))
+                    # a drug only: "lead acetate", "pregnenolone sulphate" are compounds of their own in MeSH
+                    if self._is_drug(best):
+                        return self._result(best, 0.98, "exact")
         return self._class_word(text, label)
+
+    def _is_drug(self, concept_id: str) -> bool:
+        """A DrugBank drug, or a MeSH chemical with a pharmacological action."""
+        if concept_id.startswith("DRUGBANK:"):
+            return True
+        annotation = self.resources.data.mesh_annotations.get(concept_id)
+        return bool(annotation and annotation.get("drug_classes"))
 
     def _class_word(self, text: str, label: str) -> LinkResult | None:
         """A class word the index has no alias for names its class descriptor: "beta-blockers", the head of MeSH's
