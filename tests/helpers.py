@@ -116,6 +116,16 @@ def needs_shipped(*kinds: str):
     return pytest.mark.skipif(bool(missing), reason=f"needs the shipped models/{{{','.join(kinds)}}}-*")
 
 
+def stage_linker():
+    """The NER stage's linker component (``extract_linker``) as the settings build it; skips without a linker index."""
+    from extract.ner.pipeline import get_ner_nlp
+
+    nlp = get_ner_nlp()
+    if "extract_linker" not in nlp.pipe_names:
+        pytest.skip("no linker index (models/linker-*)")
+    return nlp.get_pipe("extract_linker")
+
+
 def text_rows(texts: dict[str, str]) -> list[dict]:
     """``raw_documents`` rows of plain texts keyed by name (doc id ``test:<name>``), for ``extract.runner.run_texts``."""
     return [

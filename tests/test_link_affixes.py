@@ -7,15 +7,12 @@ begin differently; and the generic-head back-off needs more than one mention of 
 import pytest
 
 from extract.linking.linker import _words_match
-from extract.ner.pipeline import get_ner_nlp
+from helpers import stage_linker
 
 
 @pytest.fixture(scope="module")
 def linker():
-    nlp = get_ner_nlp()
-    if "extract_linker" not in nlp.pipe_names:
-        pytest.skip("no linker index (models/linker-*)")
-    return nlp.get_pipe("extract_linker")
+    return stage_linker()
 
 
 def test_shared_affixes_are_no_match(linker):

@@ -4,7 +4,7 @@ an ester or a metal salt that is a compound of its own does not become its paren
 import pytest
 
 from extract.linking.salt_forms import parent_drug_forms
-from extract.ner.pipeline import get_ner_nlp
+from helpers import stage_linker
 
 
 @pytest.mark.parametrize(
@@ -30,10 +30,7 @@ def test_parent_drug_forms(text, forms):
 
 @pytest.fixture(scope="module")
 def linker():
-    nlp = get_ner_nlp()
-    if "extract_linker" not in nlp.pipe_names:
-        pytest.skip("no linker index (models/linker-*)")
-    return nlp.get_pipe("extract_linker")
+    return stage_linker()
 
 
 def test_salt_forms_link_to_their_drug(linker):
