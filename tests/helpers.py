@@ -126,6 +126,18 @@ def stage_linker():
     return nlp.get_pipe("extract_linker")
 
 
+def linker_and_mesh_terms():
+    """The settings' linker resources and MeSH 2024 terms file; skips when either is missing."""
+    from extract.linking.index import load_linker_resources
+    from extract.vocab.files import VocabFiles
+
+    folder = resolve_model_dir(get_settings().linker_index, "linker")
+    terms = VocabFiles(get_settings().vocab_dir).mesh_terms
+    if folder is None or not terms.exists():
+        pytest.skip("no linker index or MeSH terms")
+    return load_linker_resources(folder), terms
+
+
 def text_rows(texts: dict[str, str]) -> list[dict]:
     """``raw_documents`` rows of plain texts keyed by name (doc id ``test:<name>``), for ``extract.runner.run_texts``."""
     return [

@@ -6,9 +6,8 @@ import pytest
 import extract
 from extract.api import Pipeline
 from extract.linking.class_words import class_word_forms
-from extract.linking.index import load_linker_resources
 from extract.settings import Settings, get_settings, resolve_model_dir
-from extract.vocab.files import VocabFiles
+from helpers import linker_and_mesh_terms
 
 # PMID 12051123, PMID 7512469, PMID 7774515, PMID 9241012, PMID 2019772 (audit corpus).
 WARFARIN = "Warfarin and beta-blockers were the drugs causing the largest number of adverse effects."
@@ -69,11 +68,8 @@ def test_the_setting_switches_it_off():
 
 
 def test_the_words_come_from_mesh_and_name_one_class():
-    folder = resolve_model_dir(get_settings().linker_index, "linker")
-    terms = VocabFiles(get_settings().vocab_dir).mesh_terms
-    if folder is None or not terms.exists():
-        pytest.skip("no linker index or MeSH terms")
-    forms = class_word_forms(load_linker_resources(folder), terms)
+    resources, terms = linker_and_mesh_terms()
+    forms = class_word_forms(resources, terms)
     assert forms["beta blockers"].concept_id == BETA_BLOCKERS  # the head of the inverted "beta-Blockers, Adrenergic"
     assert forms["ace inhibitor"].concept_id == "MESH:D000806"  # singular of the entry term "ACE Inhibitors"
     assert forms["diuretics"].concept_id == "MESH:D004232"  # Diuretics, not the "Diuretics, Osmotic" it heads
@@ -98,11 +94,7 @@ def test_the_linker_links_a_class_word_the_model_tagged_with_the_setting_off():
 
 def test_the_saved_forms_are_the_computed_ones():
     """The table the stage reads (data/class_words/) holds what the MeSH file and the index give today."""
-    folder = resolve_model_dir(get_settings().linker_index, "linker")
-    terms = VocabFiles(get_settings().vocab_dir).mesh_terms
-    if folder is None or not terms.exists():
-        pytest.skip("no linker index or MeSH terms")
-    resources = load_linker_resources(folder)
+    resources, terms = linker_and_mesh_terms()
     saved = class_word_forms(resources, terms)
     computed = class_word_forms(resources, terms, compute=True)
     assert saved is not computed and len(saved) > 1000

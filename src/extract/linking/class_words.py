@@ -19,12 +19,10 @@ index.
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
-import threading
 from pathlib import Path
 
+from extract.linking.derived_tables import DerivedTable
 from extract.linking.normalize import normalize
 from extract.settings import PROJECT_ROOT
 from extract.vocab.mesh import read_mesh_descriptors
@@ -44,11 +42,7 @@ PHARMACOLOGIC_ACTIONS = "D27.505"
 #: Last words of entry terms that name what a class does, not a drug ("Diuretic Effect").
 NOT_DRUG_HEADS = frozenset({"effect", "effects", "action", "actions", "activity", "activities"})
 
-_LOCK = threading.Lock()
-#: (linker folder, MeSH terms file) -> forms: keyed by paths, not by the resources object's ``id`` (a released and
-#: reloaded index could reuse it).
-_CACHE: dict[tuple[str, str], dict[str, ClassWord]] = {}
-_COMPACT: dict[int, dict[str, ClassWord]] = {}  # id of a forms dict of _CACHE -> its forms without word breaks
+_COMPACT: dict[int, dict[str, ClassWord]] = {}  # id of a cached forms dict -> its forms without word breaks
 
 
 class ClassWord:
@@ -156,40 +150,17 @@ def _compute(resources, terms_path: Path) -> dict[str, ClassWord]:
 
 
 #: The forms computed ahead for the shipped index and MeSH file (reading the MeSH terms costs ~3 s per process):
-#: ``python -m extract.training.class_words`` writes it; a table of another linker version or MeSH file is not used.
+#: ``python -m extract.training.linker_tables`` writes it; a table of another linker version or MeSH file is not used.
 DEFAULT_CLASS_WORDS = PROJECT_ROOT / "data" / "class_words" / "mesh_class_words.json.gz"
 FORMAT = "class-words/1"
 
-
-def source_of(resources, terms_path: Path) -> dict:
-    """What a table of forms was computed from: the linker version and the MeSH terms file's name and size."""
-    terms_path = Path(terms_path)
-    return {"linker": resources.version, "mesh_terms": terms_path.name, "mesh_terms_bytes": terms_path.stat().st_size}
-
-
-def save_class_words(forms: dict[str, ClassWord], source: dict, path: Path = DEFAULT_CLASS_WORDS) -> None:
-    """Write ``forms`` (atomically, the same bytes for the same forms)."""
-    data = {"format": FORMAT, **source, "forms": {form: [w.text, w.concept_id] for form, w in sorted(forms.items())}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as handle:
-        handle.write(json.dumps(data, indent=0, sort_keys=True).encode("utf-8"))
-    tmp.replace(path)
-
-
-def _saved(resources, terms_path: Path, path: Path) -> dict[str, ClassWord] | None:
-    if not path.is_file() or not Path(terms_path).is_file():
-        return None
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)
-    if data.get("format") != FORMAT or any(data.get(k) != v for k, v in source_of(resources, terms_path).items()):
-        log.warning(
-            "%s was computed from another linker or MeSH file: computing the class words (~3 s per process); "
-            "rebuild it with `python -m extract.training.class_words`",
-            path,
-        )
-        return None
-    return {form: ClassWord(text, cid) for form, (text, cid) in data["forms"].items()}
+CLASS_WORDS = DerivedTable(
+    DEFAULT_CLASS_WORDS,
+    FORMAT,
+    compute=lambda resources, terms_path: _compute(resources, terms_path),
+    to_payload=lambda forms: {"forms": {form: [w.text, w.concept_id] for form, w in sorted(forms.items())}},
+    from_payload=lambda data: {form: ClassWord(text, cid) for form, (text, cid) in data["forms"].items()},
+)
 
 
 def class_word_forms(
@@ -197,15 +168,7 @@ def class_word_forms(
 ) -> dict[str, ClassWord]:
     """Normalised class-word form -> :class:`ClassWord` (see module docstring), once per index and file: the table
     ``saved`` when it was computed from this index and file, else computed (``compute=True``: always)."""
-    key = (str(Path(resources.folder).resolve()), str(terms_path), compute)
-    with _LOCK:
-        found = _CACHE.get(key)
-        if found is None:
-            found = None if compute or saved is None else _saved(resources, terms_path, saved)
-            if found is None:
-                found = _compute(resources, Path(terms_path))
-            _CACHE[key] = found
-    return found
+    return CLASS_WORDS.get(resources, terms_path, saved if saved is not None else "", compute)
 
 
 def class_word_form(forms: dict[str, ClassWord], text: str) -> ClassWord | None:

@@ -55,6 +55,7 @@ from spacy.util import minibatch
 
 import extract.nlp.extensions  # noqa: F401  (registers span attributes)
 from extract.linking.class_words import class_word_form, class_word_forms
+from extract.linking.entry_terms import disease_entry_terms
 from extract.linking.index import LinkerResources, load_linker_resources
 from extract.linking.infections import InfectionNames
 from extract.linking.knowledge_base import ONTOLOGY_RANK
@@ -88,6 +89,8 @@ BACKOFF_SCORE = 0.8
 SHORT_FORM_SCORE = 0.9
 #: ``link_score`` of a link to the MeSH infection an organism names ("H. pylori infection" -> Helicobacter Infections).
 ORGANISM_SCORE = 0.95
+#: ``link_score`` of a link through a MeSH entry term the index has no alias for (:mod:`extract.linking.entry_terms`).
+ENTRY_TERM_SCORE = 0.95
 #: Training-corpus mentions an alias needs before a back-off modifier names its concept (:meth:`EntityLinker._names_concept`).
 MODIFIER_MIN_PRIOR = 2
 #: Labels whose unlinked mentions fall back to their head's concept.
@@ -776,7 +779,12 @@ class EntityLinker:
             if result is not None and all(result.concept_id != f.concept_id for f in found):
                 found.append(result)
         if not found:
-            return self.noun_form(text, label) or self.organism_infection(text, label) or self.backoff(text, label)
+            return (
+                self.noun_form(text, label)
+                or self.organism_infection(text, label)
+                or self.backoff(text, label)
+                or self.entry_term(text, label)
+            )
         if len(parts) == 1:
             return found[0]
         return replace(found[0], method="coordination", parts=tuple(found))
@@ -796,6 +804,18 @@ class EntityLinker:
             self._infections = InfectionNames(self.resources.alias_to_ids, is_mesh_disease)
         found = self._infections.link(normalize(text))
         return None if found is None else self._result(found, ORGANISM_SCORE, "organism")
+
+    def entry_term(self, text: str, label: str) -> LinkResult | None:
+        """A MeSH 2024 entry term of a disease the index holds but has no alias for ("psychiatric illness" -> Mental
+        Disorders; :mod:`extract.linking.entry_terms`); DISEASE only, exact lookup of the mention's variants."""
+        if label != "DISEASE" or self.mesh_terms is None:
+            return None
+        terms = disease_entry_terms(self.resources, self.mesh_terms)
+        for variant in lookup_variants(text):
+            found = terms.get(variant)
+            if found is not None:
+                return self._result(found, ENTRY_TERM_SCORE, "entry_term")
+        return None
 
     def noun_form(self, text: str, label: str) -> LinkResult | None:
         """A disease adjective links to the disease it names ("syncopal attacks" -> Syncope, "thromboembolic
