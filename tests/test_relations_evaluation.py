@@ -79,13 +79,14 @@ def test_the_training_corpus_is_cross_validated(shared_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_each_fold_gets_a_joint_model_without_its_sentences(shared_dir: Path) -> None:
-    # the shipped composition (pair model + joint model), the joint model trained without the held-out fold's ADE
-    # sentences: the same folds and gold, and the joint model can only take adverse-event rows away
+    # the shipped composition (pair model + joint model + sentence classifier), the joint model and the sentence
+    # classifier trained without the held-out fold's ADE sentences: the same folds and gold, and they can only take
+    # adverse-event rows away
     plain = evaluate_ade(
         FIXTURES / "ade", folds=2, mode="folds", bc5cdr_train=FIXTURES / "cdr_tiny.PubTator.txt", joint=False
     )
     result = evaluate_ade(FIXTURES / "ade", folds=2, mode="folds", bc5cdr_train=FIXTURES / "cdr_tiny.PubTator.txt")
-    assert result["fold_models"] == "pair model + joint model"
+    assert result["fold_models"] == "pair model + joint model + sentence classifier"
     assert result["tp"] + result["fn"] == plain["tp"] + plain["fn"]
     assert result["tp"] + result["fp"] <= plain["tp"] + plain["fp"]
     _assert_curve(result)

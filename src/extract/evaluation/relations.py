@@ -87,6 +87,7 @@ from extract.training.relations.trainer import (
     joint_examples,
     joint_for_fold,
     predicted_bc5cdr_views,
+    sentence_for_fold,
     train_model,
 )
 
@@ -604,6 +605,7 @@ def evaluate_ade(
     bc5cdr_train: Path | None = None,
     mode: str = "auto",
     joint: bool = True,
+    sentence: bool = True,
     effect_tagger: bool | None = None,
     tagger_negative_share: float = 0.0,
     tagger_config: Path | None = None,
@@ -618,7 +620,7 @@ def evaluate_ade(
     ``n_eval_folds`` evaluates only the first folds (each needs one training run);
     ``limit`` caps the sentences evaluated per fold (``shipped``: in all).  ``joint`` (``folds``): each fold's
     pair model gets a joint adverse-event / treatment model trained without the held-out fold, as the shipped model
-    has one.  ``effect_tagger`` (``folds``, end to end; default: as the pipeline runs, the ``ade_effects`` setting):
+    has one, and (``sentence``, with ``joint``) the sentence text classifier likewise.  ``effect_tagger`` (``folds``, end to end; default: as the pipeline runs, the ``ade_effects`` setting):
     each fold also trains the adverse-effect span tagger
     (:mod:`extract.training.adverse_effects`) without the held-out fold and applies it to the held-out sentences, as
     the pipeline's NER stage does; the headline is the pair model with its spans as adverse-event phrases and tails
@@ -693,9 +695,12 @@ def evaluate_ade(
         )
         model.thresholds["concept"] = CONCEPT_THRESHOLD  # the shipped models' stage-2 threshold
         fold_joint = joint_for_fold(joint_data, held_pmids) if joint_data is not None else None
+        # the shipped composition also reads a same-sentence adverse event again with the sentence classifier
+        fold_sentence = sentence_for_fold(joint_data, held_pmids) if joint_data is not None and sentence else None
         # wrapped as the stage wraps it
         extractor = CoordinationAware(
-            ModelExtractor(model, f"ade-fold{fold}", joint=fold_joint), effect_tails=settings.ade_effect_tails
+            ModelExtractor(model, f"ade-fold{fold}", joint=fold_joint, sentence=fold_sentence),
+            effect_tails=settings.ade_effect_tails,
         )
         train_lexicon = MentionLexicon.from_ade([s for s in sents if fold_of[s.pmid] != fold])
         fold_predicted = ade_predicted
@@ -743,7 +748,11 @@ def evaluate_ade(
         threshold=CONCEPT_THRESHOLD,
         by_threshold=threshold_curve(curve_scored, curve_gold),
         folds=folds,
-        fold_models="pair model + joint model" if joint_data is not None else "pair model",
+        fold_models=(
+            "pair model"
+            if joint_data is None
+            else "pair model + joint model" + (" + sentence classifier" if sentence else "")
+        ),
         evaluated_folds=len(per_fold),
         per_fold=per_fold,
         effect_tagger=(

@@ -422,6 +422,29 @@ def joint_for_fold(examples: tuple, exclude_ade_pmids: set[str]) -> JointModel:
     return joint
 
 
+def shipped_sentence_model(examples: tuple) -> tuple[SentenceModel, dict]:
+    """The sentence text classifier of the shipped recipe (constants above) on the joint model's ``examples``
+    (:func:`joint_examples`), reading the static vectors of the settings' NER model."""
+    annotated, others, _counts = examples
+    ner_dir = resolve_model_dir(get_settings().ner_model, "ner")
+    vectors = ner_dir / "vocab" if ner_dir is not None and (ner_dir / "vocab" / "vectors").exists() else None
+    return train_sentence_model(
+        annotated + others,
+        epochs=SENTENCE_EPOCHS,
+        weight=SENTENCE_WEIGHT,
+        read_below=SENTENCE_READ_BELOW,
+        vectors=vectors,
+    )
+
+
+def sentence_for_fold(examples: tuple, exclude_ade_pmids: set[str]) -> SentenceModel | None:
+    """The shipped sentence classifier's recipe without the ADE sentences of ``exclude_ade_pmids``: the sentence
+    classifier of an ADE evaluation fold (``evaluate --task ade``); None when the recipe has none."""
+    if not SENTENCE_EPOCHS:
+        return None
+    return shipped_sentence_model(without_ade_pmids(examples, exclude_ade_pmids))[0]
+
+
 def train_relations(
     models_dir: Path,
     version: str | None = None,
@@ -482,16 +505,7 @@ def train_relations(
         stats["data"]["annotations"] = [str(p) for p in annotations]
     sentence = None
     if joint is not None and SENTENCE_EPOCHS:
-        annotated, others, _counts = examples
-        ner_dir = resolve_model_dir(settings.ner_model, "ner")
-        vectors = ner_dir / "vocab" if ner_dir is not None and (ner_dir / "vocab" / "vectors").exists() else None
-        sentence, stats["sentence_model"] = train_sentence_model(
-            annotated + others,
-            epochs=SENTENCE_EPOCHS,
-            weight=SENTENCE_WEIGHT,
-            read_below=SENTENCE_READ_BELOW,
-            vectors=vectors,
-        )
+        sentence, stats["sentence_model"] = shipped_sentence_model(examples)
     table = None
     if indications is not None and Path(indications).exists():
         table = IndicationTable.load(Path(indications))
