@@ -620,10 +620,10 @@ def evaluate_ade(
     ``n_eval_folds`` evaluates only the first folds (each needs one training run);
     ``limit`` caps the sentences evaluated per fold (``shipped``: in all).  ``joint`` (``folds``): each fold's
     pair model gets a joint adverse-event / treatment model trained without the held-out fold, as the shipped model
-    has one, and (``sentence``, with ``joint``) the sentence text classifier likewise.  ``effect_tagger`` (``folds``, end to end; default: as the pipeline runs, the ``ade_effects`` setting):
-    each fold also trains the adverse-effect span tagger
-    (:mod:`extract.training.adverse_effects`) without the held-out fold and applies it to the held-out sentences, as
-    the pipeline's NER stage does; the headline is the pair model with its spans as adverse-event phrases and tails
+    has one, and (``sentence``, with ``joint``) the sentence text classifier likewise.  ``effect_tagger``
+    (``folds``, end to end; default: as the pipeline runs, the ``ade_effects`` setting): each fold also trains the
+    adverse-effect span tagger (:mod:`extract.training.adverse_effects`) without the held-out fold and applies it to
+    the held-out sentences, as the pipeline's NER stage does; the headline is the pair model with its spans as adverse-event phrases and tails
     (:mod:`extract.relations.effect_spans`, through the stage's wrapper ``CoordinationAware``), ``effect_tagger`` in the result lists each use alone,
     the figures without the tagger (``without``) and the plain tagger's effect-span P/R/F1, per fold and overall.
     """

@@ -157,7 +157,7 @@ FORMAT = "class-words/1"
 CLASS_WORDS = DerivedTable(
     DEFAULT_CLASS_WORDS,
     FORMAT,
-    compute=lambda resources, terms_path: _compute(resources, terms_path),
+    compute=_compute,
     to_payload=lambda forms: {"forms": {form: [w.text, w.concept_id] for form, w in sorted(forms.items())}},
     from_payload=lambda data: {form: ClassWord(text, cid) for form, (text, cid) in data["forms"].items()},
 )
@@ -168,7 +168,7 @@ def class_word_forms(
 ) -> dict[str, ClassWord]:
     """Normalised class-word form -> :class:`ClassWord` (see module docstring), once per index and file: the table
     ``saved`` when it was computed from this index and file, else computed (``compute=True``: always)."""
-    return CLASS_WORDS.get(resources, terms_path, saved if saved is not None else "", compute)
+    return CLASS_WORDS.get(resources, terms_path, saved, compute)
 
 
 def class_word_form(forms: dict[str, ClassWord], text: str) -> ClassWord | None:

@@ -76,15 +76,15 @@ class DerivedTable:
         self.path, self.fmt = path, fmt
         self.compute, self.to_payload, self.from_payload = compute, to_payload, from_payload
 
-    def get(self, resources, vocab_path: Path, saved: Path | None = None, compute: bool = False) -> Any:
-        """The table: the saved one (``saved``, default :attr:`path`; None: never) when it was computed from this
-        index and file, else computed (``compute=True``: always)."""
-        saved = self.path if saved is None else saved
+    def get(self, resources, vocab_path: Path, saved: Path | None, compute: bool = False) -> Any:
+        """The table: the one saved at ``saved`` (None: none) when it was computed from this index and file, else
+        computed (``compute=True``: always)."""
         key = (self.fmt, str(Path(resources.folder).resolve()), str(vocab_path), str(saved), compute)
         with self._lock:
             found = self._cache.get(key)
             if found is None:
-                data = None if compute or not saved else load_table(saved, self.fmt, resources, vocab_path, REBUILD)
+                use = saved is not None and not compute
+                data = load_table(saved, self.fmt, resources, vocab_path, REBUILD) if use else None
                 found = self.from_payload(data) if data is not None else self.compute(resources, Path(vocab_path))
                 self._cache[key] = found
         return found

@@ -10,8 +10,9 @@ the seventh draw's 700 trial reports, each then keyed by its text in the relatio
 :func:`disease_entry_terms` maps each normalised entry term of a descriptor the index holds as a DISEASE concept, which
 is no alias of the index and names one descriptor only, to that concept (descriptors under the Diseases tree or F03
 only; permuted terms and abbreviations left out).  The linker reads it as a last resort, after every other route,
-the head back-off included, found nothing (``EntityLinker.entry_term``), so no link the index makes changes.  Reading the terms costs about 3 s of CPU, so the table is computed ahead
-(``python -m extract.training.linker_tables`` -> ``data/entry_terms/``; :mod:`extract.linking.derived_tables`).
+the head back-off included, found nothing (``EntityLinker.entry_term``), so no link the index makes changes.
+Reading the terms costs about 3 s of CPU, so the table is computed ahead (``python -m extract.training.linker_tables``
+-> ``data/entry_terms/``; :mod:`extract.linking.derived_tables`).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _compute(resources, terms_path: Path) -> dict[str, str]:
 ENTRY_TERMS = DerivedTable(
     DEFAULT_ENTRY_TERMS,
     FORMAT,
-    compute=lambda resources, terms_path: _compute(resources, terms_path),
+    compute=_compute,
     to_payload=lambda terms: {"terms": dict(sorted(terms.items()))},
     from_payload=lambda data: data["terms"],
 )
@@ -71,4 +72,4 @@ def disease_entry_terms(
 ) -> dict[str, str]:
     """Normalised entry term -> DISEASE concept id (see the module docstring), once per index and file: the table
     ``saved`` when it was computed from this index and file, else computed (``compute=True``: always)."""
-    return ENTRY_TERMS.get(resources, terms_path, saved if saved is not None else "", compute)
+    return ENTRY_TERMS.get(resources, terms_path, saved, compute)

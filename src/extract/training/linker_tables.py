@@ -35,7 +35,7 @@ def build(names: tuple[str, ...] = tuple(TABLES), out_dir: Path | None = None) -
     counts = {}
     for name in names:
         table = TABLES[name]
-        content = table.get(resources, terms, compute=True)
+        content = table.get(resources, terms, None, compute=True)
         table.save(content, resources, terms, out_dir / table.path.name if out_dir else None)
         counts[name] = len(content)
     return counts

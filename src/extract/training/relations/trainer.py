@@ -689,8 +689,8 @@ def write_model_card(
         "Post-rules: a model reading whose disease is a background condition or population qualifier, or whose "
         "sentence states a composition, is dropped; keyword-line mentions are never paired; rule readings are "
         "kept below the threshold only for compound 'X-induced Y' (score 0.9); a disease is dropped for a drug "
-        "when a MeSH descendant of it is also predicted for that drug (CTD MEDIC tree numbers): from the document-level "
-        "pairs, while a sentence stating it keeps its relations row (twenty-second session).",
+        "when a MeSH descendant of it is also predicted for that drug (CTD MEDIC tree numbers): from the "
+        "document-level pairs, while a sentence stating it keeps its relations row (twenty-second session).",
     ]
     if stats.get("event_phrase"):
         ep = stats["event_phrase"]
