@@ -685,15 +685,22 @@ def train_ade_effects_command(
         typer.Option("--eval-json", help="`evaluate --task ade --json` output whose fold figures go in the card."),
     ] = None,
     card_only: Annotated[bool, typer.Option("--card-only", help="Rewrite the card of the existing folder.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="spaCy training config (default configs/ade_effects.cfg; 0.1.0: ade_effects_w96.cfg)."
+        ),
+    ] = None,
 ) -> None:
     """Train the adverse-effect span tagger (ADVERSE_EFFECT) on the ADE corpus's effect spans and write
     models/ade-effects-VERSION with its card (configs/ade_effects.cfg; the NER model's static vectors).
 
-    `biomed-extract train ade-effects --version 0.1.0` reproduces models/ade-effects-0.1.0 (its card's held-out
+    `biomed-extract train ade-effects --version 0.2.0` reproduces models/ade-effects-0.2.0, `--version 0.1.0 --config
+    configs/ade_effects_w96.cfg` models/ade-effects-0.1.0 (a card's held-out
     figures: `--card-only --eval-json` with the output of `BIOMED_EXTRACT_ADE_EFFECTS=true biomed-extract evaluate
     --task ade --json`).
     """
-    from extract.training.adverse_effects import train_shipped_tagger, write_model_card
+    from extract.training.adverse_effects import DEFAULT_CONFIG, train_shipped_tagger, write_model_card
 
     target = Path(models_dir or get_settings().models_dir)
     if card_only:
@@ -701,7 +708,14 @@ def train_ade_effects_command(
         if not path.exists():
             _fail(f"no model folder {path}")
     else:
-        path = train_shipped_tagger(target, version, negative_share=negative_share, seed=seed, max_steps=max_steps)
+        path = train_shipped_tagger(
+            target,
+            version,
+            negative_share=negative_share,
+            seed=seed,
+            max_steps=max_steps,
+            config=config or DEFAULT_CONFIG,
+        )
     write_model_card(path, json.loads(eval_json.read_text()) if eval_json else None)
     console.print(f"model written to {path}")
 

@@ -16,6 +16,10 @@ from extract.settings import get_settings, resolve_model_dir
 LITHIUM = "She developed lithium intoxication after the dose of lithium was increased."
 PROPOFOL = "A 54-year-old man lost consciousness and had decreased oxygen saturation after receiving propofol."
 NO_DRUG = "A 54-year-old man lost consciousness during the night."
+HEPATITIS = (
+    "She developed severe acute hepatitis after three weeks of isoniazid. A 54-year-old man lost consciousness "
+    "and had decreased oxygen saturation after receiving propofol."
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +53,29 @@ def _run(texts: list[str], stages):
     )
 
 
-def test_the_tagger_is_off_by_default():
+def test_off_by_default_and_on_without_tails_its_spans_are_phrases_of_the_same_rows(tagger):
+    """Off by default; switched on without effect tails, the tagger gives adverse-event phrases and changes no
+    relation row."""
     from extract.runner import run_texts
 
-    rows = [{"doc_id": "d0", "format": "text", "title": None, "text": LITHIUM}]
-    labels = set(run_texts(rows, stages=("clean", "ner"))["entities"].column("label").to_pylist())
-    assert ADVERSE_EFFECT not in labels
+    rows = [{"doc_id": "d0", "format": "text", "title": None, "text": HEPATITIS}]
+    off = run_texts(rows, stages=("clean", "ner", "relations"))
+    on = run_texts(
+        rows, stages=("clean", "ner", "relations"), settings=get_settings().model_copy(update={"ade_effects": True})
+    )
+    assert ADVERSE_EFFECT not in set(off["entities"].column("label").to_pylist())
+    assert {r["text"] for r in on["entities"].to_pylist() if r["label"] == ADVERSE_EFFECT} == {"severe acute hepatitis"}
+
+    def rows_of(tables):
+        return sorted(
+            (r["type"], r["head_text"], r["tail_text"], r["negated"], r["score"])
+            for r in tables["relations"].to_pylist()
+        )
+
+    assert rows_of(on) == rows_of(off)
+    assert ("isoniazid", "severe acute hepatitis") in {
+        (r["head_text"], r["tail_phrase"]) for r in on["relations"].to_pylist() if r["type"] == DRUG_ADVERSE_EVENT
+    }
 
 
 def test_ner_stage_writes_effect_spans_beside_the_entities(tagger):
@@ -85,6 +106,53 @@ def test_relation_stage_uses_effect_spans_as_phrase_and_tail(tagger):
     # an effect-span tail only ever makes a drug_adverse_event row
     assert all(r["type"] == DRUG_ADVERSE_EVENT for r in rel if r["tail_entity_id"] in effect_ids)
     assert not any(r["head_entity_id"] in effect_ids for r in rel)
+
+
+def test_without_effect_tails_only_sentences_with_a_drug_and_a_disease_are_tagged(tagger):
+    """Spans only lengthen DISEASE tails when they are not tails of their own: a sentence with a drug and no DISEASE
+    mention is not tagged (it saves NER-stage time)."""
+    from extract.runner import run_texts
+
+    rows = [{"doc_id": "d0", "format": "text", "title": None, "text": HEPATITIS}]
+    found = {}
+    for tails in (False, True):
+        settings = get_settings().model_copy(update={"ade_effects": True, "ade_effect_tails": tails})
+        entities = run_texts(rows, stages=("clean", "ner"), settings=settings)["entities"].to_pylist()
+        found[tails] = {r["text"] for r in entities if r["label"] == ADVERSE_EFFECT}
+    assert found[False] == {"severe acute hepatitis"}
+    assert found[True] == {"severe acute hepatitis", "decreased oxygen saturation"}
+
+
+def test_a_ner_model_without_the_taggers_vectors_gets_no_spans_and_no_rejects(tagger, tmp_path, caplog):
+    """The tagger needs the static vectors it was trained with; with a NER model that has none it tags nothing (a
+    warning says why) instead of failing every document."""
+    from extract.runner import run_texts
+    from helpers import tiny_ner_model
+
+    settings = get_settings().model_copy(update={"ade_effects": True, "ner_model": str(tiny_ner_model(tmp_path))})
+    rows = [{"doc_id": "d0", "format": "text", "title": None, "text": "Lithium caused a severe headache."}]
+    tables = run_texts(rows, stages=("clean", "ner"), settings=settings)
+    assert tables["rejects"].num_rows == 0
+    labels = tables["entities"].column("label").to_pylist()
+    assert "CHEMICAL" in labels and ADVERSE_EFFECT not in labels
+    assert "static vectors the NER model does not have" in caplog.text
+
+
+def test_the_tagger_computes_on_the_stage_gemm(tagger):
+    """The tagger's own pipeline takes the NER stage's matrix-product backend (numpy's BLAS, not blis)."""
+    from thinc.api import NumpyOps
+
+    from extract.ner.pipeline import build_ner_nlp
+
+    nlp = build_ner_nlp(get_settings().model_copy(update={"ade_effects": True}))
+    inner = nlp.get_pipe("extract_adverse_effects").tagger
+    ops = {
+        type(node.ops).__name__ + str(getattr(node.ops, "use_blis", None))
+        for _, pipe in inner.components
+        for node in pipe.model.walk()
+        if isinstance(node.ops, NumpyOps)
+    }
+    assert ops == {"NumpyOpsFalse"}
 
 
 def test_effect_docs_take_the_longest_of_overlapping_effects():

@@ -17,6 +17,7 @@ import pytest
 from extract.linking.index import load_linker_resources
 from extract.ner.disease_names import DiseaseNames, read_sign_names
 from extract.runner import run_texts
+from extract.schemas import ENTITY_LABELS
 from extract.settings import resolve_model_dir
 from helpers import needs_shipped, text_rows
 
@@ -49,7 +50,8 @@ def entities() -> dict[str, dict[str, dict]]:
     table = run_texts(rows, stages=("clean", "ner"))["entities"]
     found: dict[str, dict[str, dict]] = {key: {} for key in TEXTS}
     for row in table.to_pylist():
-        found[row["doc_id"].removeprefix("test:")][row["text"].lower()] = row
+        if row["label"] in ENTITY_LABELS:  # not the adverse-effect spans
+            found[row["doc_id"].removeprefix("test:")][row["text"].lower()] = row
     return found
 
 

@@ -14,6 +14,7 @@ from extract import schemas
 from extract.api import AnnotationBatch, Pipeline
 from extract.ner.pipeline import get_ner_nlp
 from extract.relations.stage import get_extractor
+from extract.schemas import ENTITY_LABELS
 from helpers import ROOT
 from pipelines.cli import app
 
@@ -27,7 +28,8 @@ def nlp() -> Pipeline:
 
 
 def _by_text(rows: list[dict]) -> dict[str, dict]:
-    return {r["text"].lower(): r for r in rows}
+    """CHEMICAL / DISEASE mentions by lower-cased text (not the adverse-effect spans)."""
+    return {r["text"].lower(): r for r in rows if r["label"] in ENTITY_LABELS}
 
 
 def test_load_returns_the_stage_pipeline_and_extractor_once(nlp):

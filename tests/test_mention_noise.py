@@ -13,6 +13,7 @@ from extract.corpora.pubtator import read_pubtator
 from extract.evaluation.ner import GOLD_LABEL_MAP
 from extract.ner.noise import RULES, instrument_pattern, matching_rule
 from extract.ner.pipeline import build_ner_nlp, get_ner_nlp
+from extract.schemas import ENTITY_LABELS
 from extract.settings import get_settings
 
 CITATIONS = (
@@ -57,7 +58,7 @@ def nlp() -> Pipeline:
 
 
 def _entities(nlp: Pipeline, text: str) -> dict[str, str]:
-    return {e["text"]: e["label"] for e in nlp.annotate(text).entities}
+    return {e["text"]: e["label"] for e in nlp.annotate(text).entities if e["label"] in ENTITY_LABELS}
 
 
 def test_numbers_and_statistics_are_no_drugs_and_head_no_rows(nlp):

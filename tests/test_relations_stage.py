@@ -133,7 +133,9 @@ def test_an_adverse_event_names_the_drug_induced_form_of_its_disease(shared_dir:
         if d.pmid == "20705401"
     ]
     tables = run_texts(raw_document_rows(docs), stages=("clean", "ner"))
-    psychosis = [e for e in tables["entities"].to_pylist() if e["text"].lower() == "psychosis"]
+    psychosis = [
+        e for e in tables["entities"].to_pylist() if e["text"].lower() == "psychosis" and e["label"] == "DISEASE"
+    ]
     assert psychosis and {e["concept_id"] for e in psychosis} == {"MESH:D011618"}
     result = extract_relations(tables["documents"], tables["sentences"], tables["entities"])
     ae = [

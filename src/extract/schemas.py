@@ -112,8 +112,9 @@ ENTITY_LABELS: tuple[str, ...] = (CHEMICAL, DISEASE)
 #: the NER stage's ``extract_adverse_effects`` tagger beside the two labels above (after them in entity id order,
 #: ``method`` "adverse_effect_tagger", never linked).  Not a BC5CDR mention: NER and link scores, the relation
 #: candidates and the relation models' features ignore them; the relation stage reads them only as adverse-event
-#: phrases (``relations.tail_phrase``) and as tails that can only become same-sentence ``drug_adverse_event`` rows
-#: (``extract.relations.effect_spans``).
+#: phrases (``relations.tail_phrase``) and, with the ``ade_effect_tails`` setting (off by default; then every
+#: sentence holding a CHEMICAL is tagged, not only those also holding a DISEASE), as tails that can only become
+#: same-sentence ``drug_adverse_event`` rows (``extract.relations.effect_spans``).
 ADVERSE_EFFECT = "ADVERSE_EFFECT"
 
 ENTITIES = pa.schema(
@@ -128,7 +129,8 @@ ENTITIES = pa.schema(
             "label",
             pa.string(),
             "CHEMICAL or DISEASE (diseases, phenotypes, manifestations); ADVERSE_EFFECT: an adverse effect as the ADE "
-            "corpus annotates it (tagger extract_adverse_effects; unlinked, numbered after the others)",
+            "corpus annotates it, in the sentences holding a CHEMICAL and a DISEASE (tagger extract_adverse_effects, "
+            "off unless BIOMED_EXTRACT_ADE_EFFECTS=true; unlinked, numbered after the others)",
             False,
         ),
         _f("sentence_index", pa.int32(), "Sentence the mention lies in", False),

@@ -60,13 +60,17 @@ class Settings(BaseSettings):
     sentence_classifier: bool = True
     # Tag adverse effects as the ADE corpus annotates them (NER stage component extract_adverse_effects: the NER
     # model's own effect head when it has one, else the newest models/ade-effects-*): ADVERSE_EFFECT entities read by
-    # the relation stage as adverse-event phrases (and tails, with ade_effect_tails).  Off by default: either costs
-    # more NER-stage time than the throughput target leaves, and the shipped NER has no head (models/EXPERIMENTS.md,
-    # "ADE effect tagger (ninth session)", "Sixteenth session").
+    # the relation stage as adverse-event phrases (and tails, with ade_effect_tails).  Without tails only the
+    # sentences holding a drug and a disease are tagged: models/ade-effects-0.2.0 there costs about 10% more NER-stage
+    # CPU and gives ADE pairs end to end +0.015.  Off by default: on trial literature the phrases it gives are as often
+    # worse as better ("Extrapyramidal Symptoms Scale", "decrease in upper GI toxicity" against "lower extremity
+    # edema", "life threatening hyperkalaemia"; models/EXPERIMENTS.md, twenty-third session).
     ade_effects: bool = False
     # With ade_effects: an adverse-effect span that overlaps no DISEASE mention also becomes an adverse-event tail of
-    # its own (unlinked; extract.relations.effect_spans "tails").  Off: the spans only give adverse-event phrases
-    # (relations.tail_phrase) of DISEASE tails, the composition the ADE evaluation measured cleaner.
+    # its own (unlinked; extract.relations.effect_spans "tails"), and every sentence holding a drug is tagged.  Off:
+    # the spans only give adverse-event phrases (relations.tail_phrase) of DISEASE tails and the relation rows are
+    # those without the tagger.  On the ADE folds tails add recall for precision (all sentences P 0.603 -> 0.551,
+    # F1 0.549 -> 0.553), and unlinked tails to trial literature's rows.
     ade_effect_tails: bool = False
     # Seconds since its last change before a watched file is taken (``serve --watch``): a file still being copied
     # into the folder waits for the next run instead of being ingested half-written.

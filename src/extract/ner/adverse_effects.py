@@ -9,14 +9,17 @@ spans (:mod:`extract.training.adverse_effects`).  It writes its spans to ``doc.s
 spans into ``entities`` rows labelled ``ADVERSE_EFFECT`` (``extract.schemas``), which the relation stage reads as
 adverse-event phrases and adverse-event-only tails (:mod:`extract.relations.effect_spans`).
 
-It is the NER stage component ``extract_adverse_effects`` (``configs/ner_stage.cfg``), **off by default**: the
-``ade_effects`` setting (``BIOMED_EXTRACT_ADE_EFFECTS=true``) switches it on when a ``models/ade-effects-*`` folder
-exists; it costs ~45% more NER-stage CPU (models/EXPERIMENTS.md, "ADE effect tagger (ninth session)").  When the NER
-model has an effect head of its own (:mod:`extract.ner.effect_head`) the component runs that head instead.
-``only_with_chemical`` tags only the sentences that hold a CHEMICAL entity (an adverse effect needs a drug; it saves
-time).  The tagger shares the pipeline's vocab and its static vectors, which must be the NER model's (it was trained
-with them).  The trained pipe is a transition-based ``ner`` (``configs/ade_effects.cfg``) or a cheaper ``tagger`` of
-BIO tags (``configs/ade_effects_bio.cfg``).
+It is the NER stage component ``extract_adverse_effects`` (``configs/ner_stage.cfg``), off by default (the
+``ade_effects`` setting, ``BIOMED_EXTRACT_ADE_EFFECTS=true``, switches it on when a ``models/ade-effects-*`` folder
+exists).  When the NER model has an effect head of its own (:mod:`extract.ner.effect_head`) the component runs that
+head instead.  ``only_with_chemical`` tags only the sentences that hold a CHEMICAL entity (an adverse effect needs a
+drug); ``only_with_disease`` (the stage sets it unless the ``ade_effect_tails`` setting is on) only those that also
+hold a DISEASE entity, the only spans the relation stage then reads: models/ade-effects-0.2.0 costs about 10% more
+NER-stage CPU so (models/EXPERIMENTS.md, twenty-third session).  The tagger
+shares the pipeline's vocab and its static vectors, which must be the NER model's (it was trained with them), and
+computes on the stage's matrix-product backend (:func:`extract.nlp.inference_ops.use_gemm`).  The trained pipe is a
+transition-based ``ner`` (``configs/ade_effects.cfg``; ``configs/ade_effects_w96.cfg`` is 0.1.0's wider encoder) or a
+cheaper ``tagger`` of BIO tags (``configs/ade_effects_bio.cfg``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import spacy
 from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
@@ -101,12 +105,16 @@ class AdverseEffectTagger:
         name: str = "extract_adverse_effects",
         only_with_chemical: bool = True,
         training: dict | None = None,
+        only_with_disease: bool = False,
     ) -> None:
         self.name = name
         self.only_with_chemical = only_with_chemical
+        self.only_with_disease = only_with_disease
         self.training = dict(training or {})
         self.tagger: Language | None = nlp  # the trained pipeline (its tokenizer, vocab and ``ner`` or ``tagger``)
         self.head = None  # or the NER model's own effect head (extract.ner.effect_head.EffectHead), used instead
+        # loaded into a shared vocab: the tagger's own copy of the table the pipeline's vectors must be (checked once)
+        self.vectors_folder: Path | None = None
 
     # ------------------------------------------------------------------ construction / state
     @classmethod
@@ -139,6 +147,7 @@ class AdverseEffectTagger:
         if not keep_settings:
             self.only_with_chemical = bool(settings.get("only_with_chemical", True))
         self.training = settings.get("training") or {}
+        self.vectors_folder = path / "pipeline" / "vocab" if vocab is not None else None
         if vocab is not None:
             self.tagger = spacy.load(path / "pipeline", vocab=vocab, exclude=["vocab"])
             for label in (LABEL, *TAGS):
@@ -181,10 +190,14 @@ class AdverseEffectTagger:
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
         if not self.only_with_chemical:
             return sents
-        chem_starts = sorted(e.start for e in doc.ents if e.label_ == "CHEMICAL")
+        chem_starts = [e.start for e in doc.ents if e.label_ == "CHEMICAL"]
         if not chem_starts:
             return []
-        return [s for s in sents if any(s.start <= c < s.end for c in chem_starts)]
+        parts = [s for s in sents if any(s.start <= c < s.end for c in chem_starts)]
+        if self.only_with_disease:
+            dis_starts = [e.start for e in doc.ents if e.label_ == "DISEASE"]
+            parts = [s for s in parts if any(s.start <= d < s.end for d in dis_starts)]
+        return parts
 
     def _ranges(self, doc: Doc) -> list[tuple[int, int]]:
         return [(s.start, s.end) for s in self._parts(doc)]
@@ -197,7 +210,22 @@ class AdverseEffectTagger:
             yield from docs
             return
         for batch in minibatch(docs, size=batch_size):
-            yield from self._tag_batch(list(batch), batch_size)
+            batch = list(batch)
+            if self.vectors_folder is not None and batch:
+                self._check_vectors(batch[0].vocab.vectors)
+            yield from self._tag_batch(batch, batch_size) if self.tagger is not None or self.head is not None else batch
+
+    def _check_vectors(self, vectors) -> None:
+        """A tagger trained with other static vectors than the pipeline's tags nothing (without any, every document
+        would fail in it): checked on the first batch, once the pipeline's vectors are loaded."""
+        folder, self.vectors_folder = self.vectors_folder, None
+        if not same_vectors(vectors, folder):
+            log.warning(
+                "the adverse-effect tagger in %s was trained with static vectors the NER model does not have: no "
+                "ADVERSE_EFFECT spans (`biomed-extract train ade-effects` trains one with the NER model's vectors)",
+                folder.parent.parent,
+            )
+            self.tagger = None
 
     def _tag_batch(self, docs: list[Doc], batch_size: int) -> list[Doc]:
         if self.head is not None:  # the NER model's own effect head, on the sentences holding a drug
@@ -230,17 +258,19 @@ def effect_spans(doc: Doc) -> list[Span]:
 
 @Language.factory(
     "extract_adverse_effects",
-    default_config={"model_path": "", "only_with_chemical": True, "use_head": True},
+    default_config={"model_path": "", "only_with_chemical": True, "only_with_disease": False, "use_head": True},
 )
 def make_adverse_effects(
-    nlp: Language, name: str, model_path: str, only_with_chemical: bool, use_head: bool
+    nlp: Language, name: str, model_path: str, only_with_chemical: bool, only_with_disease: bool, use_head: bool
 ) -> AdverseEffectTagger:
     """``model_path``: the tagger folder; empty: the NER model's own effect head when the pipeline has one
     (``use_head``: its spans of the sentences holding a drug are kept, no tagger runs), else the newest
     ``models/ade-effects-*`` (none: the component tags nothing)."""
     from extract.settings import resolve_model_dir
 
-    component = AdverseEffectTagger(name=name, only_with_chemical=only_with_chemical)
+    component = AdverseEffectTagger(
+        name=name, only_with_chemical=only_with_chemical, only_with_disease=only_with_disease
+    )
     if not model_path and use_head and "effect_head" in nlp.component_names:
         component.head = nlp.get_pipe("effect_head")
         return component
@@ -252,3 +282,16 @@ def make_adverse_effects(
         return component
     component.from_disk(folder, vocab=nlp.vocab, keep_settings=True)  # now: forked NER workers inherit it
     return component
+
+
+def same_vectors(vectors, vocab_folder: Path) -> bool:
+    """Whether ``vectors`` (the NER stage's) are the static vector table saved in a tagger's ``vocab_folder``."""
+    saved = vocab_folder / "vectors"
+    if not saved.exists() or vectors is None or not vectors.shape[0]:
+        return False
+    table = np.load(saved, mmap_mode="r")
+    cfg = vocab_folder / "vectors.cfg"
+    mode = json.loads(cfg.read_text()).get("mode", "default") if cfg.exists() else "default"
+    return (
+        vectors.mode == mode and tuple(vectors.shape) == table.shape and np.array_equal(np.asarray(vectors.data), table)
+    )

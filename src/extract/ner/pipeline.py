@@ -184,6 +184,11 @@ def build_ner_nlp(
     # The linker links a class word the model tagged ("calcium antagonists") whether or not extract_class_words tags
     # the ones it missed: the setting governs the tagging, which BC5CDR's annotation does not reward.
     config = load_config(config_path, overrides={**paths, **(overrides or {})}, interpolate=False)
+    if "extract_adverse_effects" in config["components"] and not any(
+        key.startswith("components.extract_adverse_effects.only_with_disease") for key in overrides or {}
+    ):
+        # Without effect tails the spans only give phrases of DISEASE tails: the sentences holding no disease need none.
+        config["components"]["extract_adverse_effects"]["only_with_disease"] = not settings.ade_effect_tails
     ner_pipes = _model_pipes(model_dir) if model_dir is not None else [LEXICON_FALLBACK]
     _place_ner_pipes(config, ner_pipes)
     pipeline = config["nlp"]["pipeline"]
@@ -226,6 +231,7 @@ def pipeline_key(settings: Settings) -> tuple:
         settings.biologic_drugs,
         settings.class_words,
         settings.ade_effects,
+        settings.ade_effect_tails,
     )
 
 

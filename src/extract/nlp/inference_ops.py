@@ -33,6 +33,9 @@ def use_gemm(nlp: Language, gemm: Gemm) -> None:
         raise ValueError(f"unknown gemm backend {gemm!r} (numpy or blis)")
     ops = NumpyOps(use_blis=gemm == "blis")
     for _, component in nlp.components:  # disabled ones too: a component may run another's model
+        inner = getattr(component, "tagger", None)  # a component that runs a pipeline of its own (the effect tagger)
+        if isinstance(inner, Language):
+            use_gemm(inner, gemm)
         model = getattr(component, "model", None)
         if model is None or not hasattr(model, "walk"):
             continue

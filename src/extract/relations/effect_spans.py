@@ -8,8 +8,9 @@ extractor the document of :func:`prepare` and passes its candidates through :fun
 two ways:
 
 * **phrases** (a): a ``drug_adverse_event`` candidate whose tail DISEASE mention overlaps an effect span of its
-  sentence takes that span as its adverse-event phrase (``phrase_start`` / ``phrase_end``, the ``tail_phrase``
-  column), in place of :mod:`extract.relations.event_phrase`'s widening;
+  sentence takes that span, widened to hold the whole mention where it covers only part of it, as its adverse-event
+  phrase (``phrase_start`` / ``phrase_end``, the ``tail_phrase`` column), in place of
+  :mod:`extract.relations.event_phrase`'s widening;
 * **tails** (b): an effect span that overlaps no DISEASE mention becomes an unlinked DISEASE-like tail entity for the
   inner extractor (an effect span starting or ending with a CHEMICAL mention, "lithium intoxication", is cut to the
   rest, "intoxication", and keeps the whole span as its phrase; one with a CHEMICAL mention inside, "decreased
@@ -98,7 +99,9 @@ def finish(
         if c.type == DRUG_ADVERSE_EVENT and span is None and phrases:
             overlapping = [e for e in effects if e.sentence_index == c.tail.sentence_index and _overlap(e, c.tail) > 0]
             if overlapping:
-                span = max(overlapping, key=lambda e: (_overlap(e, c.tail), -(e.end - e.start)))
+                best = max(overlapping, key=lambda e: (_overlap(e, c.tail), -(e.end - e.start)))
+                # the phrase always holds the tail mention: "focal nodular hyperplasia" of "... of the liver" widens
+                c = replace(c, phrase_start=min(best.start, c.tail.start), phrase_end=max(best.end, c.tail.end))
         if span is not None:
             c = replace(c, phrase_start=span.start, phrase_end=span.end)
         out.append(c)

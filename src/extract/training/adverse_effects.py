@@ -10,7 +10,7 @@ machinery, as :mod:`extract.training.ner` trains the NER:
    with no entity: their effects are not annotated, so they teach "not an adverse effect in this context");
 2. :func:`train_tagger` writes them as DocBins (a tenth of the training PMIDs, dealt deterministically, is the
    checkpoint-selection dev set), writes a vectors pipeline with the NER model's floret static vectors, and runs
-   ``spacy.cli.train.train`` on CPU with ``configs/ade_effects.cfg`` and a fixed seed;
+   ``spacy.cli.train.train`` on CPU with ``configs/ade_effects.cfg`` (or another config) and a fixed seed;
 3. the best checkpoint's pipe (a BIO ``tagger``, or a transition-based ``ner`` with ``configs/ade_effects_ner.cfg``)
    is the tagger (:class:`extract.ner.adverse_effects.AdverseEffectTagger` saves and
    loads it with its own settings).
@@ -219,12 +219,13 @@ def train_shipped_tagger(
     negative_share: float = 0.0,
     seed: int = 0,
     max_steps: int | None = None,
+    config: Path = DEFAULT_CONFIG,
 ) -> Path:
     """``<output_dir>/ade-effects-<version>/`` trained on the whole ADE corpus (its DRUG-AE sentences)."""
     corpus_dir = Path(corpus_dir or get_settings().corpora_dir / "ade_corpus_v2")
     sents = read_ade(corpus_dir)
     target = Path(output_dir) / f"ade-effects-{version}"
-    tagger = train_tagger(sents, target, negative_share=negative_share, seed=seed, max_steps=max_steps)
+    tagger = train_tagger(sents, target, config=config, negative_share=negative_share, seed=seed, max_steps=max_steps)
     tagger.training["data"] = {"ade": str(corpus_dir), "pmids": len({s.pmid for s in sents})}
     tagger.training["version"] = version
     tagger.to_disk(target)
@@ -273,11 +274,13 @@ def write_model_card(folder: Path, held_out: dict | None = None) -> Path:
     lines = [
         f"# ade-effects-{t.get('version', folder.name)}: adverse-effect span tagger",
         "",
-        "A small spaCy tagger of `ADVERSE_EFFECT` spans trained on the ADE corpus v2's own adverse-effect spans, run by the "
-        "NER stage's `extract_adverse_effects` component (off by default: `BIOMED_EXTRACT_ADE_EFFECTS=true`) (`src/extract/ner/adverse_effects.py`) on the sentences that "
-        "hold a CHEMICAL entity.  Its spans are written as `entities` rows labelled `ADVERSE_EFFECT` beside the "
-        "BC5CDR-style CHEMICAL / DISEASE mentions, which it does not change; the relation stage reads them as "
-        "adverse-event phrases (`relations.tail_phrase`) and as adverse-event-only tails "
+        "A small spaCy tagger of `ADVERSE_EFFECT` spans trained on the ADE corpus v2's own adverse-effect spans, run "
+        "by the NER stage's `extract_adverse_effects` component (`src/extract/ner/adverse_effects.py`; the "
+        "`ade_effects` setting, off by default: `BIOMED_EXTRACT_ADE_EFFECTS=true`) on the sentences that "
+        "hold a CHEMICAL and a DISEASE entity (every sentence holding a CHEMICAL with `BIOMED_EXTRACT_ADE_EFFECT_TAILS="
+        "true`).  Its spans are written as `entities` rows labelled `ADVERSE_EFFECT` beside the BC5CDR-style CHEMICAL "
+        "/ DISEASE mentions, which it does not change; the relation stage reads them as adverse-event phrases "
+        "(`relations.tail_phrase`) and, with the tails setting, as adverse-event-only tails "
         "(`src/extract/relations/effect_spans.py`).",
         "",
         "## Training",
@@ -300,7 +303,7 @@ def write_model_card(folder: Path, held_out: dict | None = None) -> Path:
         f"F1 {_fmt(dev.get('ents_f'))} (seen during selection: not a held-out figure).",
         "- Held out: `biomed-extract evaluate --task ade` trains one tagger per PMID fold without the held-out fold "
         "and reports its effect-span P/R/F1 and the pair figures with and without it (`effect_tagger` in the output); "
-        'recorded in `models/EXPERIMENTS.md` ("ADE effect tagger (ninth session)").',
+        'recorded in `models/EXPERIMENTS.md` ("ADE effect tagger (ninth session)", twenty-third session).',
         *_held_out_lines(held_out or {}),
         "",
         "## Limits",
