@@ -70,6 +70,36 @@ def _pairs(text: str, terms: dict[str, str]) -> set[tuple[str, str]]:
         ),
         # the patients require it, not a condition
         ("Patients requiring insulin were excluded.", {"insulin": C}, set()),
+        # case-report titles: no auxiliary, but an adverb or a verb that says the drug worked
+        (
+            "Eosinophilic peritonitis responding to treatment with glycyrrhizin.",
+            {"eosinophilic peritonitis": D, "glycyrrhizin": C},
+            {("glycyrrhizin", "eosinophilic peritonitis")},
+        ),
+        (
+            "Capecitabine-induced headache responding to diltiazem.",
+            {"capecitabine": C, "headache": D, "diltiazem": C},
+            {("diltiazem", "headache")},
+        ),
+        (
+            "Tardive dystonia successfully treated with clozapine.",
+            {"tardive dystonia": D, "clozapine": C},
+            {("clozapine", "tardive dystonia")},
+        ),
+        (
+            "Gastrointestinal haemorrhage necessitated the use of misoprostol.",
+            {"gastrointestinal haemorrhage": D, "misoprostol": C},
+            {("misoprostol", "gastrointestinal haemorrhage")},
+        ),
+        # the classic adverse-event title, and a condition that resolved when the drug was stopped
+        ("Hepatitis in a patient treated with isoniazid.", {"hepatitis": D, "isoniazid": C}, set()),
+        ("Seizures were controlled by withdrawal of phenytoin.", {"seizures": D, "phenytoin": C}, set()),
+        # which drug treats which condition is another list's ("respectively")
+        (
+            "Morphine caused oversedation and nausea, requiring naloxone and antiemetic therapy, respectively.",
+            {"morphine": C, "oversedation": D, "nausea": D, "naloxone": C, "antiemetic": C},
+            set(),
+        ),
     ],
 )
 def test_passive_treatment_pairs(text, terms, expected):
@@ -80,6 +110,8 @@ TEXTS = {
     # seventh draw (PMID 28249614): the joint model alone reads metoclopramide's adverse events here
     "metoclopramide": "Nausea and vomiting were treated with metoclopramide.",
     "ephedrine": "Hypotension was treated with ephedrine 6 mg.",
+    # ADE corpus, a sentence without an adverse effect: the joint model reads glycyrrhizin's adverse event here
+    "glycyrrhizin": "Eosinophilic peritonitis responding to treatment with glycyrrhizin.",
 }
 
 
@@ -94,3 +126,4 @@ def test_the_pipeline_states_the_treatment_and_no_adverse_event():
         assert ("metoclopramide", DRUG_TREATS_DISEASE, "metoclopramide", tail) in rows
         assert ("metoclopramide", DRUG_ADVERSE_EVENT, "metoclopramide", tail) not in rows
     assert ("ephedrine", DRUG_TREATS_DISEASE, "ephedrine", "hypotension") in rows
+    assert ("glycyrrhizin", DRUG_TREATS_DISEASE, "glycyrrhizin", "peritonitis") in rows

@@ -38,9 +38,17 @@ _DOSE = r"\d+(?:\.\d+)?\s*(?:mg|µg|μg|mcg|g|ml|mL|iu|IU|units?)"
 _PASSIVE = re.compile(
     r"\s*(?:\([^()]{0,80}\)\s*)?(?:,\s*)?(?:(?:which|that)\s+)?"
     r"(?:(?:was|were|is|are|had\s+been|has\s+been|have\s+been)\s+"
-    r"(?:\w+ly\s+)?(?:treated|managed|reversed|corrected|relieved|controlled)\s+(?:\w+ly\s+)?(?:with|by|using)\s+"
-    # "Hypotension requiring ephedrine", "bradycardia that required treatment with atropine"
-    r"|requir(?:ed|ing)\s+(?:(?:treatment|therapy|rescue)\s+with\s+|(?:the\s+)?(?:administration|use)\s+of\s+)?)",
+    r"(?:\w+ly\s+)?(?:treated|managed|reversed|corrected|relieved|controlled|eliminated|abolished)\s+(?:\w+ly\s+)?"
+    r"(?:with|by|using)\s+"
+    # a case report's title: "Macrophage activation syndrome successfully treated with cyclosporine" (not "Hepatitis
+    # in a patient treated with isoniazid", an adverse event: without an auxiliary the adverb must say it worked),
+    # "Eosinophilic peritonitis responding to treatment with glycyrrhizin", "Esophageal spasm relieved by glucagon"
+    r"|(?:successfully|effectively)\s+(?:treated|managed|controlled)\s+(?:with|by|using)\s+"
+    r"|respond(?:ing|ed|s)\s+(?:well\s+|promptly\s+|favou?rably\s+)?to\s+(?:(?:treatment|therapy)\s+with\s+)?"
+    r"|(?:relieved|abolished|eliminated)\s+(?:by|with)\s+"
+    # "Hypotension requiring ephedrine", "bradycardia that required treatment with atropine", "Gastrointestinal
+    # haemorrhage necessitated the use of misoprostol"
+    r"|(?:requir|necessitat)(?:ed|ing)\s+(?:(?:treatment|therapy|rescue)\s+with\s+|(?:the\s+)?(?:administration|use)\s+of\s+)?)",
     re.I,
 )
 #: What may stand between "with" and the drug: a route, a dose, "a bolus of", "intravenous", fluids given with it
@@ -61,6 +69,8 @@ _CONDITION_LIST = re.compile(r"^\s*(?:,\s*)?(?:and|or|and/or)?\s*$|^\s*/\s*$")
 #: An elliptic clause after the first treatment: ", and nausea with ondansetron", "; pruritus with naloxone".
 _ELLIPTIC = re.compile(r"^\s*(?:,|;)?\s*(?:and|or)?\s*$")
 _WITH = re.compile(r"\s+(?:with|by)\s+", re.I)
+#: "..., respectively" shortly after the drugs.
+_RESPECTIVELY = re.compile(r"[^.;]{0,40}?\brespectively\b", re.I)
 #: A dose right after the previous drug, before an elliptic clause: "ephedrine 6 mg, and bradycardia with atropine".
 _LEADING_DOSE = re.compile(rf"^\s*(?:{_DOSE}\b)?")
 
@@ -102,6 +112,10 @@ def passive_treatments(doc: DocumentView) -> list[tuple[EntityView, EntityView]]
                 i = j + 1
                 continue
             drugs = _drugs_after(doc, chems, m.end(), m.end() + 40)
+            if drugs and _RESPECTIVELY.match(text, drugs[-1].end, sent.end):
+                # "nausea or vomiting, necessitating naloxone and antiemetic therapy, respectively": not every
+                # drug treats every condition, and which treats which is the earlier list's
+                drugs = []
             pairs += [(d, c) for d in drugs for c in group]
             # elliptic clauses: ", and nausea with ondansetron"
             at = drugs[-1].end if drugs else m.end()
