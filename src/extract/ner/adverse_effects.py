@@ -15,9 +15,9 @@ exists).  When the NER model has an effect head of its own (:mod:`extract.ner.ef
 head instead.  ``only_with_chemical`` tags only the sentences that hold a CHEMICAL entity (an adverse effect needs a
 drug); ``only_with_disease`` (the stage sets it unless the ``ade_effect_tails`` setting is on) only those that also
 hold a DISEASE entity, the only spans the relation stage then reads: models/ade-effects-0.2.0 costs about 10% more
-NER-stage CPU so (models/EXPERIMENTS.md, twenty-third session).  The tagger
-shares the pipeline's vocab and its static vectors, which must be the NER model's (it was trained with them), and
-computes on the stage's matrix-product backend (:func:`extract.nlp.inference_ops.use_gemm`).  The trained pipe is a
+NER-stage CPU so (models/EXPERIMENTS.md, twenty-third session).  The tagger shares the pipeline's vocab and its static
+vectors, which must be the NER model's (it was trained with them; with other vectors it tags nothing), and computes
+on the stage's matrix-product backend (:func:`extract.nlp.inference_ops.use_gemm`).  The trained pipe is a
 transition-based ``ner`` (``configs/ade_effects.cfg``; ``configs/ade_effects_w96.cfg`` is 0.1.0's wider encoder) or a
 cheaper ``tagger`` of BIO tags (``configs/ade_effects_bio.cfg``).
 """

@@ -11,7 +11,7 @@ machinery, as :mod:`extract.training.ner` trains the NER:
 2. :func:`train_tagger` writes them as DocBins (a tenth of the training PMIDs, dealt deterministically, is the
    checkpoint-selection dev set), writes a vectors pipeline with the NER model's floret static vectors, and runs
    ``spacy.cli.train.train`` on CPU with ``configs/ade_effects.cfg`` (or another config) and a fixed seed;
-3. the best checkpoint's pipe (a BIO ``tagger``, or a transition-based ``ner`` with ``configs/ade_effects_ner.cfg``)
+3. the best checkpoint's pipe (a transition-based ``ner``, or a BIO ``tagger`` with ``configs/ade_effects_bio.cfg``)
    is the tagger (:class:`extract.ner.adverse_effects.AdverseEffectTagger` saves and
    loads it with its own settings).
 
