@@ -62,9 +62,9 @@ class Settings(BaseSettings):
     # model's own effect head when it has one, else the newest models/ade-effects-*): ADVERSE_EFFECT entities read by
     # the relation stage as adverse-event phrases (and tails, with ade_effect_tails).  Without tails only the
     # sentences holding a drug and a disease are tagged: models/ade-effects-0.2.0 there costs about 10% more NER-stage
-    # CPU and gives ADE pairs end to end +0.016 (0.532 -> 0.549).  Off by default: on trial literature the phrases it gives are as often
-    # worse as better ("Extrapyramidal Symptoms Scale", "decrease in upper GI toxicity" against "lower extremity
-    # edema", "life threatening hyperkalaemia"; models/EXPERIMENTS.md, twenty-third session).
+    # CPU and gives ADE pairs end to end +0.016 (0.532 -> 0.549).  Off by default: on trial literature the phrases it
+    # gives are as often worse as better ("Extrapyramidal Symptoms Scale", "decrease in upper GI toxicity" against
+    # "lower extremity edema", "life threatening hyperkalaemia"; models/EXPERIMENTS.md, twenty-third session).
     ade_effects: bool = False
     # With ade_effects: an adverse-effect span that overlaps no DISEASE mention also becomes an adverse-event tail of
     # its own (unlinked; extract.relations.effect_spans "tails"), and every sentence holding a drug is tagged.  Off:
