@@ -97,6 +97,62 @@ def test_a_function_word_before_a_parenthesis_is_no_short_form():
     assert not any(short.text == "on" for short in doc._.abbreviations)
 
 
+def test_a_long_form_that_opens_with_a_conjunction_defines_nothing():
+    """ "serious AEs (hypoglycemia and metastatic malignant melanoma)": Schwartz & Hearst match the "A" of "AEs" to
+    "and" and read "and metastatic malignant melanoma" as its long form; every "AEs" of a trial report of the seventh
+    draw became melanoma and an adverse event of the trial drug.  A real definition in the same text still holds."""
+    text = (
+        "Two patients had serious AEs (hypoglycemia and metastatic malignant melanoma) unrelated to treatment. "
+        "Other AEs were mild. Ventilator-associated pneumonia (VAP) was rare; VAP occurred once."
+    )
+    doc = _doc(
+        text,
+        [
+            ("hypoglycemia", "DISEASE", 0),
+            ("malignant melanoma", "DISEASE", 0),
+            ("Ventilator-associated pneumonia", "DISEASE", 0),
+        ],
+    )
+    shorts = {short.text for short in doc._.abbreviations}
+    assert "AEs" not in shorts and "VAP" in shorts
+    assert [e.text for e in doc.ents if e.label_ == "DISEASE"] == [
+        "hypoglycemia",
+        "malignant melanoma",
+        "Ventilator-associated pneumonia",
+        "VAP",
+        "VAP",
+    ]
+    # When the word before the function word begins with the short form's letter, that word begins the long form.
+    trial = _doc("The Treating to New Targets (TNT) trial was large; TNT enrolled many.", [])
+    assert {short._.long_form.text for short in trial._.abbreviations} == {"Treating to New Targets"}
+
+
+def test_the_short_form_of_a_study_named_after_a_disease_is_no_disease():
+    """ "Studies of Left Ventricular Dysfunction (SOLVD)", "Model for End-stage Liver Disease (MELD)": the long form
+    names a trial or a score of the disease; before, every "SOLVD" of an audit abstract was a mention of Ventricular
+    Dysfunction, Left (a treatment row "enalapril -> SOLVD").  A long form that is the disease still defines it."""
+    text = (
+        "The Studies of Left Ventricular Dysfunction (SOLVD) enrolled patients with heart failure. In SOLVD, "
+        "enalapril reduced mortality. Chronic obstructive pulmonary disease (COPD) was excluded; COPD was rare."
+    )
+    doc = _doc(
+        text,
+        [
+            ("Left Ventricular Dysfunction", "DISEASE", 0),
+            ("SOLVD", "DISEASE", 0),
+            ("heart failure", "DISEASE", 0),
+            ("Chronic obstructive pulmonary disease", "DISEASE", 0),
+        ],
+    )
+    solvd = [e for e in doc.ents if e.text == "SOLVD"]
+    assert len(solvd) == 1  # the model's own mention stays, the later "SOLVD" gets none
+    assert solvd[0]._.abbreviation_of is None and solvd[0]._.unsupported_short_form
+    assert [e._.abbreviation_of for e in doc.ents if e.text == "COPD"] == ["Chronic obstructive pulmonary disease"] * 2
+    # through the NER stage the model's "SOLVD" is linked by nothing and dropped
+    found = {e.text: e._.concept_id for e in get_ner_nlp()(text).ents}
+    assert "SOLVD" not in found and found["COPD"] == found["Chronic obstructive pulmonary disease"] is not None
+
+
 def test_a_long_form_that_holds_the_short_form_defines_nothing():
     """A drug followed by a parenthesis that opens with its own name (a PubMed abstract of the audit sample): the
     clause before the parenthesis became the long form of "iloprost", every "iloprost" of the abstract a short form of

@@ -100,6 +100,24 @@ def test_endings_that_name_other_things_are_other_words(linker):
     assert hemolysis is not None and hemolysis.concept_id == "MESH:D006461"
 
 
+# A syllable inserted inside a word makes another word: the ANN index linked "hemodialysis" (the long form of "HD" in
+# a trial of dialysis patients, 8 mentions of the seventh draw) to Hemolysis, "hemo-dia-lysis" against "hemo-lysis".
+def test_a_syllable_inserted_inside_makes_another_word(linker):
+    for word, other in [("hemodialysis", "hemolysis"), ("haemodialysis", "hemolysis")]:
+        assert not _words_match(word, other), (word, other)
+    # one letter (a British spelling) or an ending is no inserted syllable
+    for word, other in [("haemorrhage", "hemorrhage"), ("diarrhoea", "diarrhea"), ("infarction", "infarctions")]:
+        assert _words_match(word, other), (word, other)
+    # two stems built to one ending are other words too: once "psychophysiological" no longer matched "psychological",
+    # the ANN index took "phonological disorders" (Speech Sound Disorder) for "psychological disorders"
+    assert not _words_match("psychological", "phonological")
+    (psychological,) = linker.link_texts([("psychological disorders", "DISEASE")])
+    assert psychological is None or psychological.concept_id != "MESH:D066229"
+    results = linker.link_texts([("hemodialysis", "DISEASE"), ("haemodialysis", "DISEASE"), ("haemolysis", "DISEASE")])
+    assert all(r is None or r.concept_id != "MESH:D006461" for r in results[:2])  # not Hemolysis
+    assert results[2] is not None and results[2].concept_id == "MESH:D006461"
+
+
 # "depression" after a word of an organ or a trace is a lowered function or reading, not the mood disorder: "ST
 # segment depression" (13 audit mentions of cardiology trials) and "CNS depression" had backed off to Depressive
 # Disorder.  Such a mention keeps its own name's concept or none.

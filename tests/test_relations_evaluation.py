@@ -39,6 +39,51 @@ def test_an_unseen_corpus_is_scored_with_the_shipped_model(shared_dir: Path) -> 
     # negative sentences ("Captopril was used to treat hypertension") add none of the true ones.
     assert result["recall"] >= 0.5 and result["tp"] + result["fn"] == 8
     _assert_curve(result)
+    # With the boundaries relaxed the same predictions match at least as often as strictly.
+    relaxed = result["boundaries_relaxed"]
+    assert relaxed["gold"] == 8 and relaxed["pred"] == result["tp"] + result["fp"]
+    assert relaxed["gold_matched"] >= result["tp"] and relaxed["pred_matched"] >= result["tp"]
+
+
+def test_relaxed_boundaries_count_an_overlapping_phrase_that_strict_matching_misses() -> None:
+    """ "Severe hypotension due to captopril": the gold effect is "hypotension"; a row whose adverse-event phrase
+    says "Severe hypotension" is wrong strictly and right with the boundaries relaxed; a row of the other drug
+    mention or of a disease outside every gold effect is wrong both ways."""
+    from extract.corpora.ade import AdeMention, AdeSentence
+    from extract.evaluation.relations import AdeOverlap, _ade_pairs
+    from extract.relations.types import DRUG_ADVERSE_EVENT, DocumentView, EntityView, RelationCandidate, SentenceView
+
+    text = "Severe hypotension due to captopril, not bradycardia, was seen with enalapril."
+    at = text.index
+    sentence = AdeSentence(
+        "1", text, [(AdeMention(at("captopril"), at("captopril") + 9, "captopril"), AdeMention(7, 18, "hypotension"))]
+    )
+    captopril = EntityView("c", at("captopril"), at("captopril") + 9, "captopril", "CHEMICAL", 0)
+    enalapril = EntityView("e", at("enalapril"), at("enalapril") + 9, "enalapril", "CHEMICAL", 0)
+    hypotension = EntityView("h", 7, 18, "hypotension", "DISEASE", 0)
+    bradycardia = EntityView("b", at("bradycardia"), at("bradycardia") + 11, "bradycardia", "DISEASE", 0)
+    view = DocumentView("d", text, [SentenceView(0, 0, len(text))], [captopril, hypotension, bradycardia, enalapril])
+    candidates = [
+        RelationCandidate(DRUG_ADVERSE_EVENT, captopril, hypotension, 0, 0.9, phrase_start=0, phrase_end=18),
+        RelationCandidate(DRUG_ADVERSE_EVENT, enalapril, hypotension, 0, 0.6),
+        RelationCandidate(DRUG_ADVERSE_EVENT, captopril, bradycardia, 0, 0.4),
+        RelationCandidate(DRUG_ADVERSE_EVENT, captopril, bradycardia, 0, 0.4, negated=True),
+    ]
+    strict = _ade_pairs(0, view, candidates)[0]
+    assert strict == {
+        (0, "captopril", "severe hypotension"),
+        (0, "enalapril", "hypotension"),
+        (0, "captopril", "bradycardia"),
+    }
+    assert not strict & {(0, "captopril", "hypotension")}  # strictly the phrase misses the gold effect
+    overlap = AdeOverlap()
+    overlap.add(sentence, view, candidates)
+    result = overlap.result()
+    assert (result["pred"], result["pred_matched"], result["gold"], result["gold_matched"]) == (3, 1, 1, 1)
+    assert result["precision"] == round(1 / 3, 4) and result["recall"] == 1.0
+    missed = AdeOverlap()
+    missed.missed(sentence)  # a sentence without a pipeline view: its pair is missed
+    assert (missed.result()["gold"], missed.result()["gold_matched"]) == (1, 0)
 
 
 def _assert_curve(result: dict) -> None:

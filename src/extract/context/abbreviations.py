@@ -57,6 +57,19 @@ def _long_form_entity(long_form: Span, ents: list[Span]) -> Span | None:
     return chosen
 
 
+#: Words that tie the entity of a long form to what the long form names: a study, score, model or body of it.
+_LINK_WORDS = frozenset({"of", "for", "in", "on", "with", "to", "against", "after"})
+
+
+def _names_something_about(long_form: Span, ent: Span) -> bool:
+    """The words before the entity hold a preposition: the long form names a study, a score or an organisation of the
+    entity, not the entity ("Studies of Left Ventricular Dysfunction (SOLVD)", "Model for End-stage Liver Disease
+    (MELD)", "Global Initiative for Chronic Obstructive Lung Disease (GOLD)", "children with specific language
+    impairment (CwSLI)").  Its short form is no mention of the entity, and the long form's text is no name to link
+    it by.  "and" is no such word: "serotonin and norepinephrine reuptake inhibitors (SNRIs)" is the class."""
+    return any(token.lower_ in _LINK_WORDS for token in long_form.doc[long_form.start : ent.start])
+
+
 #: What may stand before a disease that heads a long form: its cause and at most one modifier word
 #: ("ribavirin-induced hemolytic anemia (RIHA)", "cocaine-induced excited delirium (CIED)").
 _CAUSE_PREFIX = re.compile(r"^[\w'.]+\s?-\s?(?:induced|associated|related)\s+(?:[\w'-]+\s+)?$", re.IGNORECASE)
@@ -151,6 +164,34 @@ def _names_itself(short: Span, long_form: Span) -> bool:
     return any(token.lower_ == word for token in long_form) or f" {word} " in f" {long_form.text.lower()} "
 
 
+#: Words no long form begins with: Schwartz & Hearst match a short form's first letter to the first letter of any word,
+#: so "serious AEs (hypoglycemia and metastatic malignant melanoma)" read "and metastatic malignant melanoma" as the
+#: long form of "AEs", and every "AEs" of the article became melanoma.
+_FUNCTION_WORDS = frozenset(
+    "a an and as at but by for from in into nor of on or than that the to which who with".split()
+)
+
+
+def _long_form_start(long_form: Span, short: Span) -> Span | None:
+    """The long form, begun one word earlier when Schwartz & Hearst matched the short form's first letter to a
+    lower-case article, conjunction or preposition and the word before it begins with that letter ("Treating to New
+    Targets (TNT)", "(Antihypertensive and Lipid-Lowering Treatment ...)" for ALLHAT); None when no such word is
+    there: the match is no definition."""
+    if not len(long_form) or long_form[0].text not in _FUNCTION_WORDS:
+        return long_form
+    doc = long_form.doc
+    before = doc[long_form.start - 1] if long_form.start > 0 else None
+    first = next((c for c in short.text if c.isalnum()), "").lower()
+    if (
+        before is None
+        or not before.is_alpha
+        or before.text[0].lower() != first
+        or before.i in range(short.start, short.end)
+    ):
+        return None
+    return doc[before.i : long_form.end]
+
+
 def parenthesis_matches(doc: Doc) -> list[tuple[int, int, int]]:
     """What scispaCy's parenthesis matcher (``[{"ORTH": "("}, {"OP": "+"}, {"ORTH": ")"}]``) finds, in its order:
     every "(" ... ")" token span with at least one token inside, by end, then by start from the last.  The same list
@@ -180,11 +221,12 @@ class AbbreviationPropagator:
             candidates = (
                 filter_matches(inner, doc) + _punctuated_short_forms(inner, doc) + _hyphenated_short_forms(inner, doc)
             )
-            for long_form, shorts in self.detector.find_matches_for(candidates, doc):
+            for found, shorts in self.detector.find_matches_for(candidates, doc):
                 for short in shorts:
                     if short.text in STOP_WORDS:  # "time on (... oral insulin)": "on" is a word, not a short form
                         continue
-                    if _names_itself(short, long_form):
+                    long_form = _long_form_start(found, short)
+                    if long_form is None or _names_itself(short, long_form):
                         continue
                     short._.long_form = long_form
                     doc._.abbreviations.append(short)
@@ -211,6 +253,9 @@ class AbbreviationPropagator:
         for key, shorts in by_long.items():
             long_form = long_spans[key]
             long_ent = _long_form_entity(long_form, ents)
+            about = long_ent is not None and _names_something_about(long_form, long_ent)
+            if about:
+                long_ent = None
             long_text = _whole_word_start(long_ent, long_form) if long_ent is not None else long_form.text
             for short in sorted(shorts, key=lambda s: s.start):
                 ent = starts.get(short.start)
@@ -218,7 +263,7 @@ class AbbreviationPropagator:
                     label = long_ent.label_ if long_ent is not None else ent.label_
                     new = Span(doc, ent.start, ent.end, label=label)
                     new._.method = ent._.method
-                    new._.abbreviation_of = long_text
+                    new._.abbreviation_of = None if about else long_text
                     new._.unsupported_short_form = long_ent is None
                     updated[ent.start] = new
                 elif long_ent is not None and not any(taken[short.start : short.end]):

@@ -340,18 +340,91 @@ def _ade_predict_gold_mentions(
     return pred, pred
 
 
+class AdeOverlap:
+    """Pair counts with the boundaries relaxed: a predicted pair is right when its drug mention overlaps a gold pair's
+    drug and its adverse-event phrase (or tail mention) that pair's effect; a gold pair is found when some predicted
+    pair overlaps it so.  Beside the strict figure it tells the relation decisions from the span convention: the ADE
+    corpus's effects carry modifiers ("marked irritability", "Carbamazepine toxicity") BC5CDR-style mentions leave
+    out.  Predicted pairs are the strict figure's (sentence, drug text, phrase text) keys."""
+
+    def __init__(self) -> None:
+        self.pred = self.pred_matched = self.gold = self.gold_matched = 0
+        self.pos_pred = self.pos_pred_matched = 0
+
+    def add(self, sentence: AdeSentence, view: DocumentView, candidates) -> None:
+        keys: dict[tuple[str, str], bool] = {}
+        found: set[int] = set()
+        for c in candidates:
+            if c.type != DRUG_ADVERSE_EVENT or c.negated:
+                continue
+            start, end = (c.tail.start, c.tail.end) if c.phrase_start is None else (c.phrase_start, c.phrase_end)
+            hits = {
+                k
+                for k, (d, e) in enumerate(sentence.pairs)
+                if c.head.start < d.end and d.start < c.head.end and start < e.end and e.start < end
+            }
+            found |= hits
+            key = (c.head.text.lower(), view.text[start:end].lower())
+            keys[key] = keys.get(key, False) or bool(hits)
+        gold: dict[tuple[str, str], bool] = {}
+        for k, (d, e) in enumerate(sentence.pairs):
+            key = (d.text.lower(), e.text.lower())
+            gold[key] = gold.get(key, False) or k in found
+        self.pred += len(keys)
+        self.pred_matched += sum(keys.values())
+        if sentence.pairs:
+            self.pos_pred += len(keys)
+            self.pos_pred_matched += sum(keys.values())
+        self.gold += len(gold)
+        self.gold_matched += sum(gold.values())
+
+    def missed(self, sentence: AdeSentence) -> None:
+        """A sentence the pipeline gave no view of: its gold pairs count as missed."""
+        self.gold += len({(d.text.lower(), e.text.lower()) for d, e in sentence.pairs})
+
+    @staticmethod
+    def _prf(matched_pred: int, pred: int, matched_gold: int, gold: int) -> dict:
+        p = matched_pred / pred if pred else 0.0
+        r = matched_gold / gold if gold else 0.0
+        return {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "pred": pred,
+            "pred_matched": matched_pred,
+            "gold": gold,
+            "gold_matched": matched_gold,
+        }
+
+    def result(self) -> dict:
+        return {
+            **self._prf(self.pred_matched, self.pred, self.gold_matched, self.gold),
+            "positive_sentences": self._prf(self.pos_pred_matched, self.pos_pred, self.gold_matched, self.gold),
+        }
+
+
 def _ade_predict_end_to_end(
-    extractor: RelationExtractor, sents: list[AdeSentence], views: dict[int, DocumentView]
+    extractor: RelationExtractor,
+    sents: list[AdeSentence],
+    views: dict[int, DocumentView],
+    overlap: AdeOverlap | None = None,
 ) -> tuple[AdePairs, AdePairs]:
-    """This fold's extractor on the pipeline's entities of each sentence (``views``: clean + NER)."""
+    """This fold's extractor on the pipeline's entities of each sentence (``views``: clean + NER); ``overlap``
+    also counts the pairs with relaxed boundaries."""
     phrase: AdePairs = set()
     plain: AdePairs = set()
-    for i in range(len(sents)):
+    for i, sentence in enumerate(sents):
         view = views.get(i)
-        if view is not None:
-            a, b = _ade_pairs(i, view, extractor.extract(view))
-            phrase |= a
-            plain |= b
+        if view is None:
+            if overlap is not None:
+                overlap.missed(sentence)
+            continue
+        candidates = extractor.extract(view)
+        a, b = _ade_pairs(i, view, candidates)
+        phrase |= a
+        plain |= b
+        if overlap is not None:
+            overlap.add(sentence, view, candidates)
     return phrase, plain
 
 
@@ -384,6 +457,7 @@ class _AdeScore:
         self.pos_tp = self.pos_fp = self.pos_fn = 0
         self.plain_tp = self.plain_fp = 0
         self.n_sent = self.n_pos = 0
+        self.overlap = AdeOverlap()  # filled by end-to-end predictions only
 
     def add(self, held: list[AdeSentence], pred: AdePairs, plain: AdePairs) -> dict:
         gold = _ade_gold_pairs(held)
@@ -413,6 +487,7 @@ class _AdeScore:
             n_sentences=self.n_sent,
             positive_sentences={**prf(self.pos_tp, self.pos_fp, self.pos_fn), "n_sentences": self.n_pos},
             tail_mentions=prf(self.plain_tp, self.plain_fp, self.tp + self.fn - self.plain_tp),
+            **({"boundaries_relaxed": self.overlap.result()} if self.overlap.gold else {}),
             **extra,
         )
 
@@ -423,13 +498,14 @@ def _ade_predict(
     gold_entities: bool,
     lexicon: MentionLexicon,
     predicted: list | None,
+    overlap: AdeOverlap | None = None,
 ) -> tuple[AdePairs, AdePairs]:
     if gold_entities:
         return _ade_predict_gold_mentions(extractor, held, lexicon)
     assert predicted is not None
     by_sentence = {id(p.sentence): p.view for p in predicted}
     views = {i: by_sentence.get(id(s)) for i, s in enumerate(held)}
-    return _ade_predict_end_to_end(extractor, held, {i: v for i, v in views.items() if v is not None})
+    return _ade_predict_end_to_end(extractor, held, {i: v for i, v in views.items() if v is not None}, overlap)
 
 
 def _ade_scored(
@@ -626,6 +702,7 @@ def evaluate_ade(
     the held-out sentences, as the pipeline's NER stage does; the headline is the pair model with its spans as adverse-event phrases and tails
     (:mod:`extract.relations.effect_spans`, through the stage's wrapper ``CoordinationAware``), ``effect_tagger`` in the result lists each use alone,
     the figures without the tagger (``without``) and the plain tagger's effect-span P/R/F1, per fold and overall.
+    End to end the result also has ``boundaries_relaxed`` (:class:`AdeOverlap`): the same pairs counted by span overlap.
     """
     if fmt != "ade":
         raise ValueError(f"unsupported format for ADE: {fmt}")
@@ -648,7 +725,7 @@ def evaluate_ade(
         extractor = load_extractor()
         predicted = None if gold_entities else predict_ade(sents)
         lexicon = MentionLexicon.from_ade(sents)
-        pred, plain = _ade_predict(extractor, sents, gold_entities, lexicon, predicted)
+        pred, plain = _ade_predict(extractor, sents, gold_entities, lexicon, predicted, score.overlap)
         score.add(sents, pred, plain)
         low = with_concept_threshold(extractor, CURVE_THRESHOLDS[0])
         scored = _ade_curve_scores(extractor, low, sents, gold_entities, lexicon, predicted)
@@ -733,13 +810,17 @@ def evaluate_ade(
                 else p
                 for p in base
             ]
-            pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, base)
+            pred, plain = _ade_predict(
+                extractor, held, gold_entities, train_lexicon, base, variant_scores["without"].overlap
+            )
             variant_folds["without"].append({"fold": fold, **variant_scores["without"].add(held, pred, plain)})
             for name, (phrases, tails) in EFFECT_VARIANTS.items():
                 wrapped = CoordinationAware(extractor.inner, effect_phrases=phrases, effect_tails=tails)
-                pred, plain = _ade_predict(wrapped, held, gold_entities, train_lexicon, fold_predicted)
+                pred, plain = _ade_predict(
+                    wrapped, held, gold_entities, train_lexicon, fold_predicted, variant_scores[name].overlap
+                )
                 variant_folds[name].append({"fold": fold, **variant_scores[name].add(held, pred, plain)})
-        pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, fold_predicted)
+        pred, plain = _ade_predict(extractor, held, gold_entities, train_lexicon, fold_predicted, score.overlap)
         per_fold.append({"fold": fold, **score.add(held, pred, plain)})
         curve_scored.update(_ade_curve_scores(extractor, low, held, gold_entities, train_lexicon, fold_predicted, fold))
         curve_gold |= _ade_gold_by_fold(held, fold)

@@ -220,6 +220,40 @@ def _prefix_only(w: str, o: str) -> bool:
     )
 
 
+def _suffix_only(w: str, o: str) -> bool:
+    """``w`` and ``o`` share an ending and begin with two different stems (:data:`STEM_ENDING_MIN_CHARS` letters or
+    more each, edit ratio under :data:`STEM_ENDING_RATIO`): "psych-ological" / "phon-ological" are other words built
+    to one ending, as :func:`_prefix_only` reads two endings on one stem."""
+    suffix = 0
+    while suffix < min(len(w), len(o)) and w[-1 - suffix] == o[-1 - suffix]:
+        suffix += 1
+    a, b = w[: len(w) - suffix], o[: len(o) - suffix]
+    return (
+        suffix >= STEM_ENDING_MIN_CHARS
+        and min(len(a), len(b)) >= STEM_ENDING_MIN_CHARS
+        and SequenceMatcher(None, a, b, autojunk=False).ratio() < STEM_ENDING_RATIO
+    )
+
+
+#: The fewest letters inserted inside a word that make it another word (:func:`_inserted_inside`).
+INSERTED_MIN_CHARS = 3
+
+
+def _inserted_inside(w: str, o: str) -> bool:
+    """One word is the other with :data:`INSERTED_MIN_CHARS` or more letters inserted between a shared beginning and a
+    shared ending of three letters or more each: "hemo-dia-lysis" / "hemo-lysis" (a procedure, not a lysis).  British
+    "ae" / "oe" are read as "e" first, so "haemorrhage" / "hemorrhage" (one letter) stay one word."""
+    a, b = (x.replace("ae", "e").replace("oe", "e") for x in (w, o))
+    short, long = sorted((a, b), key=len)
+    if len(long) - len(short) < INSERTED_MIN_CHARS:
+        return False
+    prefix = _common_prefix(short, long)
+    suffix = 0
+    while suffix < len(short) - prefix and short[-1 - suffix] == long[-1 - suffix]:
+        suffix += 1
+    return prefix >= 3 and suffix >= 3 and prefix + suffix == len(short)
+
+
 #: Word endings that name what a word is (a lysis, an inflammation, a blood level, a growth), with their adjective and
 #: plural forms.  Two words ending in endings of different groups are other words however close the rest:
 #: "thrombolysis" / "thrombosis", "thrombolytic" / "thrombotic", "leukopenia" / "leukemia", "nephritis" / "nephrosis".
@@ -296,8 +330,8 @@ def _same_initial(w: str, o: str) -> bool:
 def _words_match(w: str, o: str) -> bool:
     """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair), unless they begin differently
     (:func:`_same_initial`), one is the other's opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`), they
-    share only affixes (:func:`_affixes_only`), one stem with two endings (:func:`_prefix_only`) or endings that name
-    different things (:func:`_other_meaning`)."""
+    share only affixes (:func:`_affixes_only`), one stem with two endings (:func:`_prefix_only`) or two stems with one
+    (:func:`_suffix_only`), a syllable inserted inside (:func:`_inserted_inside`) or endings that name different things (:func:`_other_meaning`)."""
     if w == o:
         return True
     key = (w, o)
@@ -312,6 +346,8 @@ def _words_match(w: str, o: str) -> bool:
             and SequenceMatcher(None, w, o, autojunk=False).ratio() >= WORD_MATCH_RATIO
             and not _affixes_only(w, o)
             and not _prefix_only(w, o)
+            and not _suffix_only(w, o)
+            and not _inserted_inside(w, o)
             and not _other_meaning(w, o)
         )
         if len(_WORD_PAIRS) >= _WORD_PAIRS_MAX:
