@@ -415,3 +415,32 @@ def test_events_listed_after_with_the_drug_and_a_verb_are_no_background(extracto
     )
     pairs = relation_pairs(extractor.extract(build_view("b", background, terms)), DRUG_ADVERSE_EVENT)
     assert ("tramadol", "nausea") not in pairs
+
+
+def test_a_rule_row_the_model_leaves_is_negated_by_what_negates_the_models_rows():
+    """A strong rule reading ("receiving X experienced ... Y") is kept when the model does not accept the pair; it
+    took only a clause-opening negation, so in a seventh-draw trial report (PMID 27367743, whose document context
+    lowered the model's score) "two non-fatal serious AEs (hypoglycemia and ...) unrelated to study treatment" stayed
+    an adverse event of the trial drug.  Here the shipped extractor's stage-2 threshold is raised so that the rule row
+    is the one kept; it is negated as the model's own row is."""
+    from extract.evaluation.relations import views_from_tables, with_concept_threshold
+    from extract.relations.stage import get_extractor
+    from extract.runner import run_texts
+
+    text = (
+        "Ten patients in the BBFC+PGA group discontinued the study. One patient receiving BBFC+PGA experienced two "
+        "non-fatal serious AEs (hypoglycemia and metastatic malignant melanoma) unrelated to study treatment."
+    )
+    tables = run_texts([{"doc_id": "d", "format": "text", "title": None, "text": text}], stages=("clean", "ner"))
+    view = views_from_tables(tables["documents"], tables["sentences"], tables["entities"])["d"]
+
+    def rows(threshold: float) -> dict:
+        extractor = with_concept_threshold(get_extractor(), threshold)
+        return {
+            (c.head.text, c.tail.text): (c.method, c.negated)
+            for c in extractor.extract(view)
+            if c.type == DRUG_ADVERSE_EVENT
+        }
+
+    assert rows(0.35)[("PGA", "hypoglycemia")] == ("model", True)
+    assert rows(0.99)[("PGA", "hypoglycemia")] == ("rules", True)

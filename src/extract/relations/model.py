@@ -646,8 +646,12 @@ class ModelExtractor:
             if c.type == DRUG_ADVERSE_EVENT and c.score >= STRONG_RULE and key not in ade:
                 if concept_prob.get((concept_key(c.head), concept_key(c.tail)), 1.0) >= RULE_FLOOR:
                     if not c.negated and c.head.sentence_index == c.tail.sentence_index:
-                        # the rule reads the pair; a negation opening its clause still negates it
-                        c = replace(c, negated=clause_negated(doc, c.head, c.tail))
+                        # the rule reads the pair; a negation opening its clause, or one the model's rows take
+                        # (``rules.region_negated``: "two serious AEs (A and Y) unrelated to study treatment"),
+                        # still negates it
+                        c = replace(
+                            c, negated=clause_negated(doc, c.head, c.tail) or region_negated(doc, c.head, c.tail)
+                        )
                     ade[key] = c
         for key, c in list(ade.items()):
             if (
