@@ -17,7 +17,11 @@ Short-form entities whose long form is no entity still get ``abbreviation_of``
 those it cannot link ("vastus lateralis (VL)", "brachytherapy (BT)" — the document defines the
 short form as something that is neither a known concept nor an entity of the model).
 A lower-case English function word is never a short form: "time on (all subjects treated with oral insulin)" matches
-Schwartz & Hearst's letters ("on" = "oral insulin") and would make every "on" of the document insulin.
+Schwartz & Hearst's letters ("on" = "oral insulin") and would make every "on" of the document insulin.  Nor does a
+long form begin with one ("serious AEs (hypoglycemia and metastatic malignant melanoma)": "and metastatic ..." is
+no definition of "AEs"; "Treating to New Targets (TNT)" begins at "Treating").  A long form that names a study,
+score or body of its entity ("Studies of Left Ventricular Dysfunction (SOLVD)") gives its short form neither the
+entity's label nor its text to link by.
 """
 
 from __future__ import annotations
