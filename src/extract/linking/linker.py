@@ -186,15 +186,22 @@ def _common_prefix(w: str, o: str) -> int:
     return prefix
 
 
+def _common_suffix(w: str, o: str, prefix: int = 0) -> int:
+    """The number of trailing characters ``w`` and ``o`` share, not reaching into the first ``prefix`` characters
+    of the shorter."""
+    n = min(len(w), len(o)) - prefix
+    suffix = 0
+    while suffix < n and w[-1 - suffix] == o[-1 - suffix]:
+        suffix += 1
+    return suffix
+
+
 def _affixes_only(w: str, o: str) -> bool:
     """``w`` and ``o`` share a prefix and a suffix (:data:`AFFIX_MIN_CHARS` or more each) and differ between them
     in more than a small edit that does not itself pass :data:`WORD_MATCH_RATIO`: "hyposialism" /
     "hypogenitalism" ("si" / "genit"), "hypokalemia" / "hypocalcemia" ("kal" / "calc")."""
-    n = min(len(w), len(o))
     prefix = _common_prefix(w, o)
-    suffix = 0
-    while suffix < n - prefix and w[-1 - suffix] == o[-1 - suffix]:
-        suffix += 1
+    suffix = _common_suffix(w, o, prefix)
     if prefix < AFFIX_MIN_CHARS or suffix < AFFIX_MIN_CHARS:
         return False
     w_mid, o_mid = w[prefix : len(w) - suffix], o[prefix : len(o) - suffix]
@@ -224,9 +231,7 @@ def _suffix_only(w: str, o: str) -> bool:
     """``w`` and ``o`` share an ending and begin with two different stems (:data:`STEM_ENDING_MIN_CHARS` letters or
     more each, edit ratio under :data:`STEM_ENDING_RATIO`): "psych-ological" / "phon-ological" are other words built
     to one ending, as :func:`_prefix_only` reads two endings on one stem."""
-    suffix = 0
-    while suffix < min(len(w), len(o)) and w[-1 - suffix] == o[-1 - suffix]:
-        suffix += 1
+    suffix = _common_suffix(w, o)
     a, b = w[: len(w) - suffix], o[: len(o) - suffix]
     return (
         suffix >= STEM_ENDING_MIN_CHARS
@@ -248,9 +253,7 @@ def _inserted_inside(w: str, o: str) -> bool:
     if len(long) - len(short) < INSERTED_MIN_CHARS:
         return False
     prefix = _common_prefix(short, long)
-    suffix = 0
-    while suffix < len(short) - prefix and short[-1 - suffix] == long[-1 - suffix]:
-        suffix += 1
+    suffix = _common_suffix(short, long, prefix)
     return prefix >= 3 and suffix >= 3 and prefix + suffix == len(short)
 
 
@@ -331,7 +334,8 @@ def _words_match(w: str, o: str) -> bool:
     """``w == o`` or their edit ratio reaches ``WORD_MATCH_RATIO`` (cached per pair), unless they begin differently
     (:func:`_same_initial`), one is the other's opposite (:data:`OPPOSITE_PREFIXES`, :data:`OPPOSITE_SWAPS`), they
     share only affixes (:func:`_affixes_only`), one stem with two endings (:func:`_prefix_only`) or two stems with one
-    (:func:`_suffix_only`), a syllable inserted inside (:func:`_inserted_inside`) or endings that name different things (:func:`_other_meaning`)."""
+    (:func:`_suffix_only`), a syllable inserted inside (:func:`_inserted_inside`) or endings that name different
+    things (:func:`_other_meaning`)."""
     if w == o:
         return True
     key = (w, o)
