@@ -88,6 +88,17 @@ def test_sentence_splitter_abbreviations_and_numbers():
     ]
 
 
+def test_a_period_after_a_space_before_a_capital_ends_a_sentence():
+    # full texts whose citation markers were taken out: "changes .AD is" (evidence-inference full texts)
+    text = "It is marked by personality changes .AD is the most common cause of dementia. Doses of .5 mg were given."
+    got = [text[a:b] for a, b, _ in split_sentences(text, [("body", 0, len(text))])]
+    assert got == [
+        "It is marked by personality changes .",
+        "AD is the most common cause of dementia.",
+        "Doses of .5 mg were given.",
+    ]
+
+
 def test_unicode_and_whitespace_normalization():
     from extract.clean.normalize import normalize_text
 
