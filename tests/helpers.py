@@ -23,6 +23,7 @@ PAGES = get_settings().shared_dir / "samples" / "pages"
 POSTPROCESSING = [
     "extract_mention_noise",
     "extract_genus_initials",
+    "extract_product_codes",
     "extract_drug_classes",
     "extract_biologic_drugs",
     "extract_disease_names",

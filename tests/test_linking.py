@@ -160,6 +160,7 @@ def test_stage_pipeline_without_index(tmp_path: Path) -> None:
     assert nlp.pipe_names == [
         "extract_mention_noise",
         "extract_genus_initials",
+        "extract_product_codes",
         "extract_drug_classes",
         "extract_annotation_rates",  # a data file of its own, no linker index needed
         "extract_label_consistency",

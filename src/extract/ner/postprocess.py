@@ -7,6 +7,8 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
    pronouns, rating scales) dropped right after the model (``extract.ner.noise``);
    ``extract_genus_initials`` — "H. pylori infection" instead of "pylori infection": a mention starting at a
    species epithet widened over the genus initial (``extract.ner.genus_initials``);
+   ``extract_product_codes`` — "SPN-804" instead of "SPN": a CHEMICAL mention cut at a code's hyphen widened over
+   the code, such a DISEASE mention ("HIT" of the scale "HIT-6") dropped (``extract.ner.product_codes``);
    ``extract_drug_classes`` — "calcium channel blockers" instead of the BC5CDR-style
    "calcium" (``extract.ner.drug_classes``; off with ``BIOMED_EXTRACT_DRUG_CLASSES=false``);
    ``extract_biologic_drugs`` — monoclonal antibodies, fusion proteins, interferons... that
@@ -47,4 +49,5 @@ from extract.ner import (  # noqa: F401  (their factories)
     drug_classes,
     genus_initials,
     noise,
+    product_codes,
 )
