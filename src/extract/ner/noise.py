@@ -20,6 +20,11 @@ a pattern over the mention's text, why); ``configs/ner_stage.cfg`` names the one
   (tagged CHEMICAL), "HAM-D-17", "HDRS", "HRSD", "HADS", "ECOG" (tagged DISEASE), "MADRS", "PANSS"...
 * ``greek_letter`` — one spelled-out Greek letter, lower case or capitalised: "Mu" of "Mu-rhythm" (tagged
   CHEMICAL); "Pi" (inorganic phosphate) is left out.
+* ``dispersion`` — a standard error or deviation written as its short form where a statistic stands: after "±",
+  "+/-" or "mean", or before a number or "'s" ("mean ± SE", "(± SD)", "SE 1.85", "SE's"); the model tags "SE" as
+  status epilepticus and "SD" as the short form a document defines (sleep debt).  The same letters elsewhere stay
+  ("status epilepticus (SE)", "SD" for sexual dysfunction).  In a document that also defines "SE" as a disease,
+  the abbreviation step, which runs later, still makes every "SE" a mention of it.
 * ``chemical_prefix`` — a CHEMICAL mention that is a chemical name's prefix on its own, in lower case: "cyclo" of
   "cyclo-oxygenase" (17 mentions of the 5,000 audit abstracts, which headed rows such as "cyclo treats arthritis"),
   "methyl", "oxy". Capitalised or upper-case forms stay: "Oxy" is oxybutynin's short form, "ISO" and "TRI" BC5CDR
@@ -106,15 +111,30 @@ def instrument_pattern(path: Path = INSTRUMENT_NAMES_PATH) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class NoiseRule:
-    """Drop a mention of one of ``labels`` whose whole text matches ``pattern`` (``re.fullmatch``)."""
+    """Drop a mention of one of ``labels`` whose whole text matches ``pattern`` (``re.fullmatch``); a rule with
+    ``before`` / ``after`` patterns drops it only where one of them matches the text just before (``re.search``) or
+    just after (``re.match``) the mention (:data:`CONTEXT_CHARS` characters each side)."""
 
     name: str
     labels: frozenset[str]
     pattern: re.Pattern[str]
     reason: str
+    before: re.Pattern[str] | None = None
+    after: re.Pattern[str] | None = None
 
-    def matches(self, text: str, label: str) -> bool:
-        return label in self.labels and self.pattern.fullmatch(text) is not None
+    def matches(self, text: str, label: str, before: str = "", after: str = "") -> bool:
+        if label not in self.labels or self.pattern.fullmatch(text) is None:
+            return False
+        if self.before is None and self.after is None:
+            return True
+        return bool(
+            (self.before is not None and self.before.search(before))
+            or (self.after is not None and self.after.match(after))
+        )
+
+
+#: Characters of context a rule with ``before`` / ``after`` patterns reads on each side of a mention.
+CONTEXT_CHARS = 16
 
 
 _BOTH = frozenset({CHEMICAL, DISEASE})
@@ -152,6 +172,14 @@ RULES: tuple[NoiseRule, ...] = (
         "a Greek letter spelled out: Mu (-rhythm)",
     ),
     NoiseRule(
+        "dispersion",
+        _BOTH,
+        re.compile(r"SE|SEM|SD|S\.E\.|S\.D\."),
+        "a standard error or deviation: mean ± SE, (± SD), SE 1.85, SE's",
+        before=re.compile(r"(?:±|\+/-|\+-|\bmeans?)\s*[(\[]?\s*$"),
+        after=re.compile(r"\s*(?:[=:]\s*)?[-+]?\.?\d|'s\b"),
+    ),
+    NoiseRule(
         "chemical_prefix",
         frozenset({CHEMICAL}),
         re.compile("(?:" + "|".join(CHEMICAL_PREFIXES) + ")-?"),
@@ -161,10 +189,13 @@ RULES: tuple[NoiseRule, ...] = (
 _BY_NAME = {rule.name: rule for rule in RULES}
 
 
-def matching_rule(text: str, label: str, rules: Iterable[NoiseRule] = RULES) -> NoiseRule | None:
-    """The first of ``rules`` that drops a ``label`` mention reading ``text``, else None."""
+def matching_rule(
+    text: str, label: str, rules: Iterable[NoiseRule] = RULES, before: str = "", after: str = ""
+) -> NoiseRule | None:
+    """The first of ``rules`` that drops a ``label`` mention reading ``text`` (``before`` / ``after``: the text
+    around it, for the rules that read context), else None."""
     for rule in rules:
-        if rule.matches(text, label):
+        if rule.matches(text, label, before, after):
             return rule
     return None
 
@@ -182,8 +213,11 @@ class MentionNoise:
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
         kept: list[Span] = []
+        text = doc.text
         for ent in ents:
-            rule = matching_rule(ent.text, ent.label_, self.rules)
+            before = text[max(0, ent.start_char - CONTEXT_CHARS) : ent.start_char]
+            after = text[ent.end_char : ent.end_char + CONTEXT_CHARS]
+            rule = matching_rule(ent.text, ent.label_, self.rules, before, after)
             if rule is None:
                 kept.append(ent)
             else:
