@@ -155,16 +155,20 @@ def test_the_short_form_of_a_study_named_after_a_disease_is_no_disease():
 
 def test_a_trial_named_with_a_preposition_before_its_disease_is_not_linked_to_it():
     """ "Efficacy of Ranolazine in Chronic Angina (ERICA)": the disease covers too little of the long form to label
-    the short form, so the linker linked the long form's text, and its back-off (leading words dropped) reached
-    Angina Pectoris: every "ERICA" of a trial report was angina ("ranolazine -> ERICA" treatment rows).  A long form
-    that holds a preposition is not linked by the back-off; the short form, unlinked and unsupported, is dropped.  A
-    long form the model tags whole still labels and links its short form."""
+    the short form, so the short form was linked through the long form's text, and the linker's back-off (leading
+    words dropped) reached Angina Pectoris: every "ERICA" of a trial report was angina ("ranolazine -> ERICA"
+    treatment rows).  A preposition before the disease that ends the long form makes it a trial's name whether or not
+    the disease covers most of it: the short form gets no text to link by and, unlinked and unsupported, is dropped.
+    A long form the model tags whole still labels and links its short form."""
     text = (
         "The Efficacy of Ranolazine in Chronic Angina (ERICA) trial enrolled 565 patients. In ERICA, ranolazine "
         "reduced the frequency of angina. Patients with systemic sclerosis (SSc) were excluded; SSc was rare."
     )
     linker = get_ner_nlp().get_pipe("extract_linker")
     assert linker.link_texts([("Efficacy of Ranolazine in Chronic Angina", "DISEASE")])[0].method == "backoff"
+    doc = _doc(text, [("Ranolazine", "CHEMICAL", 0), ("Chronic Angina", "DISEASE", 0), ("ERICA", "DISEASE", 0)])
+    erica = [e for e in doc.ents if e.text == "ERICA"]
+    assert len(erica) == 1 and erica[0]._.abbreviation_of is None and erica[0]._.unsupported_short_form
     found = {e.text: e._.concept_id for e in get_ner_nlp()(text).ents}
     assert "ERICA" not in found
     assert found["Chronic Angina"] is not None  # the disease inside the trial name stays a mention of its own

@@ -65,13 +65,23 @@ def _long_form_entity(long_form: Span, ents: list[Span]) -> Span | None:
 _LINK_WORDS = frozenset({"of", "for", "in", "on", "with", "to", "against", "after"})
 
 
-def _names_something_about(long_form: Span, ent: Span) -> bool:
-    """The words before the entity hold a preposition: the long form names a study, a score or an organisation of the
-    entity, not the entity ("Studies of Left Ventricular Dysfunction (SOLVD)", "Model for End-stage Liver Disease
-    (MELD)", "Global Initiative for Chronic Obstructive Lung Disease (GOLD)", "children with specific language
-    impairment (CwSLI)").  Its short form is no mention of the entity, and the long form's text is no name to link
-    it by.  "and" is no such word: "serotonin and norepinephrine reuptake inhibitors (SNRIs)" is the class."""
-    return any(token.lower_ in _LINK_WORDS for token in long_form.doc[long_form.start : ent.start])
+def _names_something_about(long_form: Span, ents: list[Span]) -> bool:
+    """The words before the entity that ends the long form hold a preposition: the long form names a study, a score
+    or an organisation of the entity, not the entity ("Studies of Left Ventricular Dysfunction (SOLVD)", "Model for
+    End-stage Liver Disease (MELD)", "Global Initiative for Chronic Obstructive Lung Disease (GOLD)", "children with
+    specific language impairment (CwSLI)"), also where the entity makes up too little of the long form to label its
+    short form ("Efficacy of Ranolazine in Chronic Angina (ERICA)", "Response Evaluation Criteria In Solid Tumors
+    (RECIST)").  Its short form is no mention of the entity, and the long form's text is no name to link it by (the
+    linker's back-off, which drops leading words, had made every "ERICA" angina).  "and" is no such word: "serotonin
+    and norepinephrine reuptake inhibitors (SNRIs)" is the class."""
+    doc = long_form.doc
+    return any(
+        ent.label_ in ENTITY_LABELS
+        and ent.end == long_form.end
+        and long_form.start < ent.start
+        and any(token.lower_ in _LINK_WORDS for token in doc[long_form.start : ent.start])
+        for ent in ents
+    )
 
 
 #: What may stand before a disease that heads a long form: its cause and at most one modifier word
@@ -257,7 +267,7 @@ class AbbreviationPropagator:
         for key, shorts in by_long.items():
             long_form = long_spans[key]
             long_ent = _long_form_entity(long_form, ents)
-            about = long_ent is not None and _names_something_about(long_form, long_ent)
+            about = _names_something_about(long_form, ents)
             if about:
                 long_ent = None
             long_text = _whole_word_start(long_ent, long_form) if long_ent is not None else long_form.text

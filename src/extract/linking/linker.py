@@ -6,9 +6,8 @@ split, each piece would need the others to be understood.
 
 For each entity (label CHEMICAL or DISEASE):
 
-1. a short form (``span._.abbreviation_of`` set) is linked through its long form first (not by the
-   back-off of step 6 when the long form holds a preposition: "Efficacy of Ranolazine in Chronic Angina
-   (ERICA)" names a trial); when that fails, through its own text, kept only when a content word of the long
+1. a short form (``span._.abbreviation_of`` set) is linked through its long form first;
+   when that fails, through its own text, kept only when a content word of the long
    form occurs in the concept's names ("PSP" for "supranuclear palsy" is not
    "Pneumothorax, Primary Spontaneous"); a DISEASE mention holding a short form the
    document defines is linked the same way with the short form written out ("HCV
@@ -382,17 +381,6 @@ def _similarity(query: str, alias: str, cosine: float) -> float:
     if not _words_correspond(query, alias):
         return 0.0
     return 0.5 * cosine + 0.5 * SequenceMatcher(None, query, alias, autojunk=False).ratio()
-
-
-#: Prepositions that make the disease ending a long form the object of what the long form names: a study, score or
-#: trial ("Efficacy of Ranolazine in Chronic Angina (ERICA)", "Combination Assessment of Ranolazine In Stable Angina").
-_ABOUT_WORDS = frozenset({"of", "for", "in", "on", "with", "to", "against", "after"})
-
-
-def _backoff_about(result: LinkResult, long_form: str) -> bool:
-    """``result`` is the back-off's link of a long form that holds a preposition: dropping its leading words, the
-    back-off would link the short form to the disease the study or score is about (ERICA -> Angina Pectoris)."""
-    return result.method == "backoff" and any(word in _ABOUT_WORDS for word in long_form.lower().split())
 
 
 def class_descriptors(resources: LinkerResources) -> dict[str, str]:
@@ -973,9 +961,6 @@ class EntityLinker:
         the document context for the short forms retried on their own text.
         """
         results = self.link_texts([(long_form or text, label) for text, label, long_form in mentions])
-        for i, (_, _, long_form) in enumerate(mentions):
-            if long_form and results[i] is not None and _backoff_about(results[i], long_form):
-                results[i] = None
         preferred = {r.concept_id for r in results if r is not None and r.method == "exact"}
         retry = [i for i, r in enumerate(results) if r is None and mentions[i][2]]
         if retry:
@@ -984,11 +969,6 @@ class EntityLinker:
                 if result is not None and self._fits_long_form(result.concept_id, *mentions[i][::2]):
                     results[i] = result
         return results
-
-    def _long_form_linked(self, long_form: str, label: str) -> bool:
-        """Whether the first pass of :meth:`link_mentions` keeps a link of this long form."""
-        result = self._link_one(long_form, label, frozenset())
-        return result is not None and not _backoff_about(result, long_form)
 
     def _concept_words(self, concept_id: str) -> frozenset[str]:
         """Words of a concept's aliases (cached)."""
@@ -1095,7 +1075,7 @@ class EntityLinker:
         retry = [
             (span.text, label)
             for span, (text, label) in zip(spans, first)
-            if text != span.text and not self._long_form_linked(text, label)
+            if text != span.text and self._link_one(text, label, frozenset()) is None
         ]
         if retry:
             self.prefetch(retry)
