@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from extract.corpora.pubtator import read_pubtator
+from extract.evaluation.ner import GOLD_LABEL_MAP
 from extract.nlp.sentences import split_sentences
 from extract.relations.candidates import sentence_index_of
 from extract.relations.types import DocumentView, EntityView, SentenceView
@@ -21,6 +23,7 @@ SAMPLES = ROOT / "data" / "samples"
 PAGES = get_settings().shared_dir / "samples" / "pages"
 #: The NER stage's post-processing pipes, in the order configs/ner_stage.cfg runs them.
 POSTPROCESSING = [
+    "extract_span_edges",
     "extract_mention_noise",
     "extract_genus_initials",
     "extract_product_codes",
@@ -33,6 +36,31 @@ POSTPROCESSING = [
     "extract_linker",
     "extract_context",
 ]
+
+
+#: Gold corpora (train and dev splits) whose Chemical / Disease mentions the NER stage's span rules must leave alone.
+GOLD_CORPORA = [
+    "bc5cdr/CDR_TrainingSet.PubTator.txt",
+    "bc5cdr/CDR_DevelopmentSet.PubTator.txt",
+    "ncbi_disease/NCBItrainset_corpus.txt",
+    "ncbi_disease/NCBIdevelopset_corpus.txt",
+    "biored/Train.PubTator",
+    "biored/Dev.PubTator",
+]
+
+
+def gold_mentions(name: str) -> list[tuple[str, object]]:
+    """``(title + " " + abstract, mention)`` for every Chemical / Disease gold mention of the corpus ``name`` (a
+    path under the shared corpora folder); the test is skipped when the file is missing."""
+    path = get_settings().corpora_dir / name
+    if not path.exists():
+        pytest.skip(f"{path} missing")
+    return [
+        (f"{doc.title} {doc.abstract}", m)
+        for doc in read_pubtator(path)
+        for m in doc.mentions
+        if m.type in GOLD_LABEL_MAP
+    ]
 
 
 def build_view(doc_id: str, text: str, terms: dict[str, str], title: str | None = None) -> DocumentView:

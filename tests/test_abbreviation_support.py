@@ -215,3 +215,43 @@ def test_a_long_form_cut_at_a_hyphen_is_read_whole():
     assert short and all(e._.abbreviation_of == "granulocyte-macrophage colony-stimulating factor" for e in short)
     linked = get_ner_nlp().get_pipe("extract_linker")(doc)
     assert {e._.concept_id for e in linked.ents if e.text == "GM-CSF"} == {"MESH:D016178"}
+
+
+def test_two_short_forms_in_one_parenthesis_are_each_defined():
+    """ "chronic prostatitis/chronic pelvic pain syndrome (CP/CPPS)": the tokenizer splits the short forms at the slash,
+    so scispaCy's candidate filter never saw them and the model's CHEMICAL "CP" and "CPPS" (Captopril, MK-212) headed
+    a trial report's treatment rows (seventh draw)."""
+    text = (
+        "Men with chronic prostatitis/chronic pelvic pain syndrome (CP/CPPS) received mirodenafil. CP/CPPS is common."
+    )
+    doc = _doc(
+        text,
+        [
+            ("prostatitis", "DISEASE", 0),
+            ("pelvic pain syndrome", "DISEASE", 0),
+            ("CP", "CHEMICAL", 0),
+            ("CPPS", "CHEMICAL", 0),
+            ("mirodenafil", "CHEMICAL", 0),
+            ("CP", "CHEMICAL", 2),  # the 2nd "CP" is inside "CPPS"
+            ("CPPS", "CHEMICAL", 1),
+        ],
+    )
+    got = [(e.text, e.label_, e._.abbreviation_of) for e in doc.ents if e.text in ("CP", "CPPS")]
+    assert got == [
+        ("CP", "DISEASE", "prostatitis"),
+        ("CPPS", "DISEASE", "pelvic pain syndrome"),
+        ("CP", "DISEASE", "prostatitis"),
+        ("CPPS", "DISEASE", "pelvic pain syndrome"),
+    ]
+    # joined by "and"; a slash pair whose words before hold no join defines nothing ("The T (%) and (T4/T1)")
+    doc = _doc(
+        "Infants received galacto-oligosaccharides and fructo-oligosaccharides (GOS/FOS) daily; GOS was tolerated.",
+        [("galacto-oligosaccharides", "CHEMICAL", 0), ("fructo-oligosaccharides", "CHEMICAL", 0)],
+    )
+    assert [(e.text, e._.abbreviation_of) for e in doc.ents if e.text == "GOS"] == [
+        ("GOS", "galacto-oligosaccharides"),
+        ("GOS", "galacto-oligosaccharides"),
+    ]
+    assert [(e.text, e._.abbreviation_of) for e in doc.ents if e.text == "FOS"] == [("FOS", "fructo-oligosaccharides")]
+    doc = _doc("The train-of-four ratio (T4/T1) recovered after rocuronium.", [("rocuronium", "CHEMICAL", 0)])
+    assert [e.text for e in doc.ents] == ["rocuronium"]

@@ -158,6 +158,7 @@ def test_stage_pipeline_without_index(tmp_path: Path) -> None:
     settings = get_settings().model_copy(update={"linker_index": str(tmp_path / "linker-missing")})
     nlp = build_ner_nlp(settings, only=POSTPROCESSING)
     assert nlp.pipe_names == [
+        "extract_span_edges",
         "extract_mention_noise",
         "extract_genus_initials",
         "extract_product_codes",

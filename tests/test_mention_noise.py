@@ -15,6 +15,7 @@ from extract.ner.noise import CONTEXT_CHARS, RULES, instrument_pattern, matching
 from extract.ner.pipeline import build_ner_nlp, get_ner_nlp
 from extract.schemas import ENTITY_LABELS
 from extract.settings import get_settings
+from helpers import GOLD_CORPORA
 
 CITATIONS = (
     "By January 2001, pregabalin was in phase II development in Japan for the potential treatment of neuropathic "
@@ -151,7 +152,7 @@ def test_it_runs_right_after_the_model():
     """Before label consistency and abbreviations copy a mention elsewhere ("P<.0001" was copied to a second
     place by consistency)."""
     names = get_ner_nlp().pipe_names
-    assert names.index("extract_mention_noise") == names.index("ner") + 1
+    assert names.index("extract_mention_noise") == names.index("extract_span_edges") + 1 == names.index("ner") + 2
     assert names.index("extract_mention_noise") < names.index("extract_label_consistency")
 
 
@@ -164,14 +165,7 @@ def test_rules_are_named_in_the_config():
         build_ner_nlp(only=["extract_mention_noise"], overrides={"components.extract_mention_noise.rules": ["nope"]})
 
 
-GOLD = [
-    "bc5cdr/CDR_TrainingSet.PubTator.txt",
-    "bc5cdr/CDR_DevelopmentSet.PubTator.txt",
-    "ncbi_disease/NCBItrainset_corpus.txt",
-    "ncbi_disease/NCBIdevelopset_corpus.txt",
-    "biored/Train.PubTator",
-    "biored/Dev.PubTator",
-]
+GOLD = GOLD_CORPORA
 
 
 @pytest.mark.parametrize("name", GOLD)

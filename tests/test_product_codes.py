@@ -7,11 +7,9 @@ import pytest
 from spacy.tokens import Span
 
 import extract
-from extract.corpora.pubtator import read_pubtator
-from extract.evaluation.ner import GOLD_LABEL_MAP
 from extract.ner.pipeline import build_ner_nlp, get_ner_nlp
 from extract.ner.product_codes import CODE_LETTERS
-from extract.settings import get_settings
+from helpers import GOLD_CORPORA, gold_mentions
 
 
 @pytest.fixture(scope="module")
@@ -64,28 +62,13 @@ def test_the_stage_reads_codes_whole():
     assert names.index("extract_product_codes") == names.index("extract_genus_initials") + 1
 
 
-GOLD = [
-    "bc5cdr/CDR_TrainingSet.PubTator.txt",
-    "bc5cdr/CDR_DevelopmentSet.PubTator.txt",
-    "ncbi_disease/NCBItrainset_corpus.txt",
-    "biored/Train.PubTator",
-]
-
-
-@pytest.mark.parametrize("name", GOLD)
+@pytest.mark.parametrize("name", GOLD_CORPORA)
 def test_no_gold_chemical_or_disease_is_cut_from_a_code(name):
-    path = get_settings().corpora_dir / name
-    if not path.exists():
-        pytest.skip(f"{path} missing")
-    cut, n = [], 0
-    for doc in read_pubtator(path):
-        text = f"{doc.title} {doc.abstract}"
-        for m in doc.mentions:
-            if m.type not in GOLD_LABEL_MAP:
-                continue
-            n += 1
-            after = text[m.end : m.end + 2]
-            if CODE_LETTERS.fullmatch(m.text) and len(after) == 2 and after[0] == "-" and after[1].isdigit():
-                cut.append(m.text)
-    assert n > 500
+    mentions = gold_mentions(name)
+    cut = []
+    for text, m in mentions:
+        after = text[m.end : m.end + 2]
+        if CODE_LETTERS.fullmatch(m.text) and len(after) == 2 and after[0] == "-" and after[1].isdigit():
+            cut.append(m.text)
+    assert len(mentions) > 500
     assert cut == []

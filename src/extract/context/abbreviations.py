@@ -21,7 +21,8 @@ Schwartz & Hearst's letters ("on" = "oral insulin") and would make every "on" of
 long form begin with one ("serious AEs (hypoglycemia and metastatic malignant melanoma)": "and metastatic ..." is
 no definition of "AEs"; "Treating to New Targets (TNT)" begins at "Treating").  A long form that names a study,
 score or body of its entity ("Studies of Left Ventricular Dysfunction (SOLVD)") gives its short form neither the
-entity's label nor its text to link by.
+entity's label nor its text to link by.  Two short forms in one parenthesis are each defined by their half of the
+long form ("chronic prostatitis/chronic pelvic pain syndrome (CP/CPPS)", "perindopril/indapamide (Per/Ind)").
 """
 
 from __future__ import annotations
@@ -152,6 +153,40 @@ def _hyphenated_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list
     return out
 
 
+#: What joins the two long forms of a pair of short forms: "chronic prostatitis/chronic pelvic pain syndrome
+#: (CP/CPPS)", "galacto-oligosaccharides and fructo-oligosaccharides (GOS/FOS)".
+_PAIR_JOINS = frozenset({"/", "and", "or"})
+
+
+def _paired_short_forms(inner: list[tuple[int, int, int]], doc: Doc) -> list[tuple[Span, Span]]:
+    """(long form candidate, short form candidate) pairs of a parenthesis that holds two short forms joined by "/"
+    with no space ("(CP/CPPS)"): the tokenizer splits them at the slash, and scispaCy's ``short_form_filter`` wants
+    every token two characters or longer, so the detector never saw them and the model tagged "CP" and "CPPS" as
+    drugs.  The words before the parenthesis are split at the last "/", "and" or "or" among them: the second short
+    form's long form candidate is what follows it, the first one's what precedes it (as many words as scispaCy
+    takes for a short form of its length), and ``find_abbreviation`` still has to match each one's letters."""
+    out = []
+    for _, start, end in inner:
+        if end - start != 3 or start <= 1 or doc[start + 1].text != "/":
+            continue
+        first, second = doc[start : start + 1], doc[start + 2 : start + 3]
+        if first[0].whitespace_ or doc[start + 1].whitespace_:
+            continue
+        if not (short_form_filter(first) and short_form_filter(second)):
+            continue
+        paren = start - 1  # the "(" token
+        max_words = min(len(second.text) + 5, len(second.text) * 2)
+        join = next(
+            (i for i in range(paren - 2, max(paren - max_words - 2, 0), -1) if doc[i].lower_ in _PAIR_JOINS), None
+        )
+        if join is None or join < 1:
+            continue
+        first_words = min(len(first.text) + 5, len(first.text) * 2)
+        out.append((doc[max(join - first_words, 0) : join], first))
+        out.append((doc[join + 1 : paren], second))
+    return out
+
+
 def _whole_word_start(ent: Span, long_form: Span) -> str:
     """The long-form entity's text, begun where its hyphenated word begins when the model cut the entity at a hyphen
     inside the long form: the model tags "macrophage colony-stimulating factor" of "granulocyte-macrophage
@@ -233,7 +268,10 @@ class AbbreviationPropagator:
             # The detector's own steps (``AbbreviationDetector.__call__``) with one more kind of candidate.
             inner = [(m, start + 1, end - 1) for m, start, end in parenthesis_matches(doc)]
             candidates = (
-                filter_matches(inner, doc) + _punctuated_short_forms(inner, doc) + _hyphenated_short_forms(inner, doc)
+                filter_matches(inner, doc)
+                + _punctuated_short_forms(inner, doc)
+                + _hyphenated_short_forms(inner, doc)
+                + _paired_short_forms(inner, doc)
             )
             for found, shorts in self.detector.find_matches_for(candidates, doc):
                 for short in shorts:

@@ -3,7 +3,9 @@
 Their order and settings live in ``configs/ner_stage.cfg`` (built by
 :func:`extract.ner.pipeline.build_ner_nlp`); the factories' defaults are the same settings:
 
-0. ``extract_mention_noise`` — mentions that name no chemical or disease (numbers, statistics, trial ids,
+0. ``extract_span_edges`` — dangling punctuation tokens taken off a mention's edges ("CP" for the model's "CP/"
+   of "(CP/CPPS)", ``extract.ner.span_edges``);
+   ``extract_mention_noise`` — mentions that name no chemical or disease (numbers, statistics, trial ids,
    pronouns, rating scales) dropped right after the model (``extract.ner.noise``);
    ``extract_genus_initials`` — "H. pylori infection" instead of "pylori infection": a mention starting at a
    species epithet widened over the genus initial (``extract.ner.genus_initials``);
@@ -50,4 +52,5 @@ from extract.ner import (  # noqa: F401  (their factories)
     genus_initials,
     noise,
     product_codes,
+    span_edges,
 )
