@@ -38,6 +38,11 @@ def test_species_and_genus_initials_link_to_the_mesh_infection():
     ids = [r and r.concept_id for r in results]
     assert ids == [HELICOBACTER, HELICOBACTER, HELICOBACTER, "MESH:D013203", "MESH:D011552"]
     assert results[0].method == "organism" and results[1].ontology == "MESH"
+    # "<organism>-infected", as BC5CDR annotates "HIV-infected" (audit run: "omeprazole -> H. pylori-infected")
+    infected = _link_diseases(["H. pylori-infected", "Helicobacter pylori infected", "E. coli-infected"])
+    assert [r and r.concept_id for r in infected] == [HELICOBACTER, HELICOBACTER, "MESH:D004927"]
+    assert organism_of("wound infected") is None
+    assert organism_of("hiv non infected") is None  # "HIV non-infected" names the people without the infection
 
 
 def test_other_infection_names_keep_their_links():

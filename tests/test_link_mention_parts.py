@@ -103,9 +103,27 @@ def test_short_form_inside_a_chemical_mention_is_left_alone(nlp):
 
 def test_disease_adjective_links_to_its_noun(nlp):
     linker = nlp.get_pipe("extract_linker")
-    assert noun_variants("syncopal attacks")[:1] == ["syncope"]
+    assert noun_variants("syncopal attacks")[:2] == ["syncopal", "syncope"]
     results = linker.link_texts([("syncopal attacks", "DISEASE"), ("thromboembolic episodes", "DISEASE")])
     assert [r and r.concept_id for r in results] == ["MESH:D013575", "MESH:D013923"]  # Syncope, Thromboembolism
     assert results[0].method == "noun_form"
+    # a disease noun before the episode noun is looked up as it is; "anginal" is angina's adjective
+    # (the audit run's 131 unlinked "... symptoms / attacks / syndromes" mentions)
+    results = linker.link_texts(
+        [("heartburn symptoms", "DISEASE"), ("anginal attacks", "DISEASE"), ("chronic pain syndromes", "DISEASE")]
+    )
+    assert [r and r.concept_id for r in results] == ["MESH:D006356", "MESH:D000787", "MESH:D059350"]
+    assert {r.method for r in results} == {"noun_form"}
     # chemicals are left alone
     assert linker.noun_form("syncopal attacks", "CHEMICAL") is None
+
+
+def test_two_disease_short_forms_written_as_one_word_link_both(nlp):
+    """ "TTP-HUS" (thrombotic thrombocytopenic purpura-hemolytic uremic syndrome) headed 19 unlinked adverse-event rows
+    of the audit run (quinine, ticlopidine, clopidogrel, mitomycin C); a short form the knowledge base gives more than
+    one disease ("CHD": coronary or congenital heart disease) keeps the pair whole."""
+    linker = nlp.get_pipe("extract_linker")
+    ttp_hus, pah_chd = linker.link_texts([("TTP-HUS", "DISEASE"), ("PAH-CHD", "DISEASE")])
+    assert ttp_hus.method == "coordination"
+    assert [p.concept_id for p in ttp_hus.parts] == ["MESH:D011697", "MESH:D006463"]
+    assert pah_chd is None or pah_chd.method != "coordination"

@@ -1,10 +1,12 @@
-"""Infections named by their organism: "Helicobacter pylori infection", "H. pylori infection", "Giardia infection".
+"""Infections named by their organism: "Helicobacter pylori infection", "H. pylori infection", "Giardia infection",
+"H. pylori-infected".
 
 MeSH names an infection by its organism's genus or group ("Helicobacter Infections", "Staphylococcal Infections",
 "Cytomegalovirus Infections"), while papers name the species, often with the genus cut to its initial.  No
 vocabulary holds "H. pylori infection" (the audit run had 157 such mentions unlinked, and 92 "Helicobacter pylori
 infection" linked to HPO's term rather than MeSH's descriptor).  :class:`InfectionNames` reads a mention of the
-form "<organism> infection(s)" and looks up, in this order, among the MeSH disease names of the knowledge base:
+form "<organism> infection(s)" or "<organism>-infected" and looks up, in this order, among the MeSH disease names
+of the knowledge base:
 
 1. "<genus> <species> infection(s)" ("E. coli infections" is itself a MeSH entry term);
 2. "<genus> infection(s)" ("Helicobacter Infections");
@@ -24,8 +26,9 @@ from collections.abc import Callable, Mapping
 
 __all__ = ["InfectionNames", "organism_of"]
 
-#: A normalised mention that names an infection by its organism: the organism, then "infection(s)".
-_INFECTION = re.compile(r"^(?P<organism>[a-z][a-z0-9]*(?: [a-z][a-z0-9]*)?) (?:infection|infections)$")
+#: A normalised mention that names an infection by its organism: the organism, then "infection(s)" or "infected"
+#: ("H. pylori-infected": BC5CDR annotates "HIV-infected" as HIV Infections).
+_INFECTION = re.compile(r"^(?P<organism>[a-z][a-z0-9]*(?: [a-z][a-z0-9]*)?) (?:infection|infections|infected)$")
 #: Heads of the infection names of step 3.
 _HEADS = (" infections", " infection")
 #: Step 3: a genus and its adjective share all but at most this many of the genus's last letters.
@@ -37,6 +40,7 @@ _ADJECTIVE_ENDINGS = ("al", "ic", "ous", "ar", "ary")
 #: Words that open an infection name without naming an organism ("urinary tract infection", "wound infection").
 _NOT_ORGANISMS = frozenset(
     {
+        "non",
         "acute",
         "chronic",
         "recurrent",

@@ -68,6 +68,7 @@ from extract.linking.normalize import (
     lookup_variants,
     normalize,
     noun_variants,
+    short_form_pair,
 )
 from extract.linking.salt_forms import parent_drug_forms
 from extract.linking.short_forms import DEFAULT_SHORT_FORMS, ShortFormTable, load_short_forms
@@ -725,8 +726,25 @@ class EntityLinker:
         return self._choose(scored, preferred)
 
     def _parts(self, text: str, label: str) -> list[str]:
-        """What to link when ``text`` has no exact link: its conjuncts, or the text itself."""
-        return conjuncts(text, lambda item: self.exact(item, label) is not None) or [text]
+        """What to link when ``text`` has no exact link: its conjuncts, a DISEASE's two short forms written as one
+        word when each links exactly ("TTP-HUS": thrombotic thrombocytopenic purpura and hemolytic-uremic
+        syndrome, both), or the text itself."""
+        found = conjuncts(text, lambda item: self.exact(item, label) is not None)
+        if found:
+            return found
+        if label == "DISEASE":
+            pair = short_form_pair(text)
+            if pair and all(self._one_disease(part) for part in pair):
+                return pair
+        return [text]
+
+    def _one_disease(self, short_form: str) -> bool:
+        """The knowledge base gives ``short_form`` exactly one DISEASE concept: out of its document's context "CHD"
+        (Coronary Disease, Heart Diseases, congenital heart disease...) names nothing for sure, "HUS" does."""
+        concepts = self.resources.data.concepts
+        ids = self.resources.alias_to_ids.get(normalize(short_form), ())
+        diseases = {cid for cid in ids if cid in concepts and concepts[cid].label == "DISEASE"}
+        return len(diseases) == 1
 
     def _mesh_instead(self, result: LinkResult | None, text: str, label: str) -> LinkResult | None:
         """``result``, or, when it is not a MeSH concept, the MeSH concept the routes of ``prefer_mesh``

@@ -181,6 +181,17 @@ def conjuncts(text: str, is_name: Callable[[str], bool] = lambda item: False) ->
     return [*out, last]
 
 
+#: Two short forms written as one word: "TTP-HUS", "PAH-CHD", "TTP/HUS".
+_SHORT_FORM_PAIR = re.compile(r"([A-Z][A-Z0-9]{1,7})[-/]([A-Z][A-Z0-9]{1,7})")
+
+
+def short_form_pair(text: str) -> list[str]:
+    """The two short forms of a mention written as one word ("TTP-HUS" -> ["TTP", "HUS"]): each is at least two
+    characters, upper-case letters and digits beginning with a letter; empty for anything else."""
+    found = _SHORT_FORM_PAIR.fullmatch(text.strip())
+    return list(found.groups()) if found else []
+
+
 def _shared_modifier(items: list[str], is_name: Callable[[str], bool]) -> list[str]:
     """Conjuncts of "<modifier> X and Y" whose later items are single words sharing the first item's modifier:
     "cleft lip and palate" -> ["cleft lip", "cleft palate"]; an item that is a name on its own ("renal failure
@@ -338,25 +349,44 @@ ADJECTIVE_ENDINGS = (
     ("ic", "ism"),
     ("ous", "a"),
     ("al", "e"),
+    ("al", "a"),
     ("ive", "ion"),
 )
-#: Nouns after a disease adjective that name an occurrence of the disease, not another condition.
+#: Nouns after a disease word that name an occurrence of the disease, not another condition ("heartburn symptoms",
+#: "anginal attacks", "chronic pain syndromes"; BC5CDR annotates "syncopal attacks" as Syncope, "thromboembolic
+#: episodes" as Thromboembolism, "depressive symptoms" as Depression).
 EPISODE_NOUNS = frozenset(
-    {"attack", "attacks", "episode", "episodes", "event", "events", "symptom", "symptoms", "state", "states"}
+    {
+        "attack",
+        "attacks",
+        "episode",
+        "episodes",
+        "event",
+        "events",
+        "symptom",
+        "symptoms",
+        "state",
+        "states",
+        "complaint",
+        "complaints",
+        "syndromes",
+    }
 )
 
 
 def noun_variants(text: str) -> list[str]:
     """Normalised forms of ``text`` with its last word, a disease adjective, turned into the noun it comes from
     (:data:`ADJECTIVE_ENDINGS`), after dropping an episode noun (:data:`EPISODE_NOUNS`): "syncopal attacks" ->
-    ["syncope"], "thromboembolic episodes" -> ["thromboembolia", "thromboemboly", "thromboembolism"]."""
+    ["syncope"], "thromboembolic episodes" -> ["thromboembolia", "thromboemboly", "thromboembolism"]; where an
+    episode noun was dropped, the words before it come first as they are ("heartburn symptoms" -> ["heartburn"])."""
     words = normalize(text).split()
+    out = []
     if len(words) > 1 and words[-1] in EPISODE_NOUNS:
         words = words[:-1]
+        out.append(" ".join(words))
     if not words:
         return []
     last = words[-1]
-    out = []
     for adjective, noun in ADJECTIVE_ENDINGS:
         if last.endswith(adjective) and len(last) > len(adjective) + 3:
             out.append(" ".join([*words[:-1], last[: -len(adjective)] + noun]))
