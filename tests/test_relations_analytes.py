@@ -131,3 +131,24 @@ def test_a_toxic_effect_stays_an_adverse_event():
     entity = EntityView("e0", 0, 11, "Nephrotoxic", "DISEASE", 0)
     view = DocumentView("d", text, [SentenceView(0, 0, len(text), "abstract")], [entity])
     assert names_an_effect(view, entity) and not names_a_therapeutic_effect(view, entity)
+
+
+def test_the_patients_state_is_no_treated_disease(nlp):
+    """ "meropenem ... in the critically ill" (eighth draw; the judged draws hold 6 such rows, all wrong): Critical
+    Illness names the population's state; the mention stays an entity, no drug row has it as its disease."""
+    from extract.relations.patient_states import names_a_patient_state
+
+    text = (
+        "As far as we know, our study provides the largest patient-data pool concerning the dosing regimens of "
+        "meropenem and their clinical efficacy in the critically ill."
+    )
+    result = nlp.annotate(text)
+    assert [e["concept_id"] for e in result.entities if e["text"] == "critically ill"] == ["MESH:D016638"]
+    assert not [r for r in result.relations if r["tail_text"] == "critically ill"]
+    # a course of a named disease is no state: "duodenal ulcer relapses" (Recurrence) keeps its rows
+    assert not names_a_patient_state(EntityView("e0", 0, 9, "relapses", "DISEASE", 0, concept_id="MESH:D012008"))
+    # a mention naming a state and a disease ("critically ill with sepsis" read as both) is a disease
+    both = EntityView(
+        "e1", 0, 9, "x", "DISEASE", 0, concept_id="MESH:D016638", concept_ids=("MESH:D016638", "MESH:D018805")
+    )
+    assert not names_a_patient_state(both)
