@@ -24,6 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 import extract.nlp.extensions  # noqa: F401  (registers Span._.method)
+from extract.nlp.entity_edits import edit_entities
 
 __all__ = ["DrugClassExtender", "CLASS_HEADS", "CLASS_MODIFIERS"]
 
@@ -69,20 +70,16 @@ class DrugClassExtender:
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
         taken = {i for ent in ents for i in range(ent.start, ent.end)}
-        changed = False
-        out: list[Span] = []
-        for ent in ents:
+
+        def widen(ent: Span) -> Span:
             end = self._class_end(doc, ent, taken) if ent.label_ == "CHEMICAL" else None
             if end is None:
-                out.append(ent)
-                continue
+                return ent
             widened = Span(doc, ent.start, end, label=ent.label)
             widened._.method = "drug_class"
-            out.append(widened)
-            changed = True
-        if changed:
-            doc.ents = out
-        return doc
+            return widened
+
+        return edit_entities(doc, widen, ents)
 
 
 @Language.factory("extract_drug_classes", default_config={"max_modifiers": 3})

@@ -28,6 +28,8 @@ import logging
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from extract.nlp.entity_edits import edit_entities
+
 __all__ = ["GenusInitials", "genus_initial_start"]
 
 log = logging.getLogger(__name__)
@@ -67,21 +69,16 @@ class GenusInitials:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
-        if not ents:
-            return doc
         ends = {ent.end for ent in ents}
-        out: list[Span] = []
-        changed = False
-        for ent in ents:
+
+        def widen(ent: Span) -> Span:
             start = genus_initial_start(doc, ent.start)
-            if start is not None and not any(start < end <= ent.start for end in ends):
-                log.debug("mention %r widened to %r", ent.text, doc[start : ent.end].text)
-                ent = Span(doc, start, ent.end, label=ent.label, kb_id=ent.kb_id)
-                changed = True
-            out.append(ent)
-        if changed:
-            doc.ents = out
-        return doc
+            if start is None or any(start < end <= ent.start for end in ends):
+                return ent
+            log.debug("mention %r widened to %r", ent.text, doc[start : ent.end].text)
+            return Span(doc, start, ent.end, label=ent.label, kb_id=ent.kb_id)
+
+        return edit_entities(doc, widen, ents)
 
 
 @Language.factory("extract_genus_initials")

@@ -51,6 +51,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extract.nlp.entity_edits import edit_entities
+
 __all__ = ["INSTRUMENT_NAMES_PATH", "NoiseRule", "RULES", "MentionNoise", "instrument_pattern", "matching_rule"]
 
 log = logging.getLogger(__name__)
@@ -211,20 +213,18 @@ class MentionNoise:
         self.rules = tuple(_BY_NAME[r] for r in rules)
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = list(doc.ents)
-        kept: list[Span] = []
         text = doc.text
-        for ent in ents:
+
+        def keep(ent: Span) -> Span | None:
             before = text[max(0, ent.start_char - CONTEXT_CHARS) : ent.start_char]
             after = text[ent.end_char : ent.end_char + CONTEXT_CHARS]
             rule = matching_rule(ent.text, ent.label_, self.rules, before, after)
             if rule is None:
-                kept.append(ent)
-            else:
-                log.debug("mention %r (%s) dropped: %s", ent.text, ent.label_, rule.name)
-        if len(kept) != len(ents):
-            doc.ents = kept
-        return doc
+                return ent
+            log.debug("mention %r (%s) dropped: %s", ent.text, ent.label_, rule.name)
+            return None
+
+        return edit_entities(doc, keep)
 
 
 @Language.factory("extract_mention_noise", default_config={"rules": [rule.name for rule in RULES]})

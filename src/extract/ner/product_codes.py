@@ -29,6 +29,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extract.nlp.entity_edits import edit_entities
+
 __all__ = ["ProductCodes", "code_end"]
 
 log = logging.getLogger(__name__)
@@ -72,28 +74,21 @@ class ProductCodes:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
-        if not ents:
-            return doc
-        starts = sorted(ent.start for ent in ents)
-        out: list[Span] = []
-        changed = False
-        for ent in ents:
+        starts = [ent.start for ent in ents]
+
+        def read_code(ent: Span) -> Span | None:
             end = code_end(doc, ent)
             if end is None or ent.label_ not in (CHEMICAL, DISEASE):
-                out.append(ent)
-                continue
-            changed = True
+                return ent
             if ent.label_ == DISEASE:
                 log.debug("mention %r dropped: part of the code %r", ent.text, doc[ent.start : end].text)
-                continue
+                return None
             if any(ent.end <= start < end for start in starts):
-                out.append(ent)  # the code reaches another mention: leave both as they are
-                continue
+                return ent  # the code reaches another mention: leave both as they are
             log.debug("mention %r widened to the code %r", ent.text, doc[ent.start : end].text)
-            out.append(Span(doc, ent.start, end, label=ent.label, kb_id=ent.kb_id))
-        if changed:
-            doc.ents = out
-        return doc
+            return Span(doc, ent.start, end, label=ent.label, kb_id=ent.kb_id)
+
+        return edit_entities(doc, read_code, ents)
 
 
 @Language.factory("extract_product_codes")

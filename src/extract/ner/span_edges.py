@@ -19,6 +19,8 @@ import logging
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extract.nlp.entity_edits import edit_entities
+
 __all__ = ["LEADING", "TRAILING", "SpanEdges", "trimmed"]
 
 log = logging.getLogger(__name__)
@@ -54,21 +56,17 @@ class SpanEdges:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        out: list[Span] = []
-        changed = False
-        for ent in doc.ents:
-            start, end = trimmed(ent)
-            if (start, end) == (ent.start, ent.end):
-                out.append(ent)
-                continue
-            changed = True
-            if start == end:
-                log.debug("mention %r dropped: punctuation only", ent.text)
-                continue
-            out.append(Span(doc, start, end, label=ent.label, kb_id=ent.kb_id))
-        if changed:
-            doc.ents = out
-        return doc
+        return edit_entities(doc, self._edit)
+
+    @staticmethod
+    def _edit(ent: Span) -> Span | None:
+        start, end = trimmed(ent)
+        if (start, end) == (ent.start, ent.end):
+            return ent
+        if start == end:
+            log.debug("mention %r dropped: punctuation only", ent.text)
+            return None
+        return Span(ent.doc, start, end, label=ent.label, kb_id=ent.kb_id)
 
 
 @Language.factory("extract_span_edges")
