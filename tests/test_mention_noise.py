@@ -108,6 +108,22 @@ def test_a_chemical_prefix_is_no_drug(nlp):
         assert matching_rule(text, label) is None, text
 
 
+def test_a_toxicity_grade_is_no_drug(nlp):
+    """ "G3-4" of a regimen's toxicity list (an eighth-draw trial report's body) was tagged CHEMICAL and headed the
+    adverse-event rows of the toxicities beside it."""
+    text = (
+        "FOLFOX is characterised by neutropenia (G3-4: 41%), neurotoxicity (G3-4: 18%) and diarrhoea (G3-4: 12%), "
+        "whereas FOLFIRI by neutropenia (G3-4: 46%) and diarrhoea (G3-4: 14%)."
+    )
+    result = nlp.annotate(text)
+    assert "G3-4" not in {e["text"] for e in result.entities}
+    assert "G3-4" not in {r["head_text"] for r in result.relations}
+    for grade in ["G3-4", "G3/4", "G2", "G3 - 4"]:
+        assert matching_rule(grade, "CHEMICAL").name == "toxicity_grade", grade
+    for text in ["G-CSF", "GM1", "G6PD", "PGG2", "G7"]:  # a drug, a ganglioside, an enzyme, a prostaglandin
+        assert matching_rule(text, "CHEMICAL") is None, text
+
+
 def test_a_standard_error_is_no_disease(nlp):
     """ "mean ± SE", "(SE 1.85)" in trial reports: the model tagged "SE" as status epilepticus (36 mentions of the
     seventh draw's trial-report bodies).  The short form a document defines for status epilepticus stays."""

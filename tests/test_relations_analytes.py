@@ -152,3 +152,22 @@ def test_the_patients_state_is_no_treated_disease(nlp):
         "e1", 0, 9, "x", "DISEASE", 0, concept_id="MESH:D016638", concept_ids=("MESH:D016638", "MESH:D018805")
     )
     assert not names_a_patient_state(both)
+
+
+def test_a_placebo_heads_no_drug_row(nlp):
+    """ "placebo (PLA)" defines a short form the NER stage tags as a chemical, linked to MeSH Placebos; "nausea after
+    PLA" (an eighth-draw trial report's body) had been an adverse-event row of the placebo.  The mention stays an
+    entity; the active drugs keep their mentions."""
+    from extract.relations.placebos import names_a_placebo
+
+    text = (
+        "Participants received paracetamol plus caffeine, naproxen or placebo (PLA) in a cross-over design. The high "
+        "frequency of some, even severe, AEs like nausea after PLA is likely to be due to symptoms accompanying "
+        "headache not extinguished by the active drugs."
+    )
+    result = nlp.annotate(text)
+    assert {e["concept_id"] for e in result.entities if e["text"] == "PLA"} == {"MESH:D010919"}
+    assert not [r for r in result.relations if r["head_text"] == "PLA"]
+    assert not [r for r in result.document_relations if r["head_text"] == "PLA"]
+    drug = EntityView("e0", 0, 3, "PLA", "CHEMICAL", 0, concept_id="MESH:D010919", concept_ids=("MESH:D010919", "X"))
+    assert not names_a_placebo(drug)  # a mention naming a placebo and something else is a drug

@@ -25,6 +25,9 @@ a pattern over the mention's text, why); ``configs/ner_stage.cfg`` names the one
   status epilepticus and "SD" as the short form a document defines (sleep debt).  The same letters elsewhere stay
   ("status epilepticus (SE)", "SD" for sexual dysfunction).  In a document that also defines "SE" as a disease,
   the abbreviation step, which runs later, still makes every "SE" a mention of it.
+* ``toxicity_grade`` — a toxicity grade written as "G" and its number or range: "diarrhoea (G3-4: 12%)",
+  "neutropenia (G3/4)"; the model tags "G3-4" as a chemical (a drug code's shape), and each then headed an
+  adverse-event row of the toxicities listed beside it (17 rows of one trial report's body).
 * ``chemical_prefix`` — a CHEMICAL mention that is a chemical name's prefix on its own, in lower case: "cyclo" of
   "cyclo-oxygenase" (17 mentions of the 5,000 audit abstracts, which headed rows such as "cyclo treats arthritis"),
   "methyl", "oxy". Capitalised or upper-case forms stay: "Oxy" is oxybutynin's short form, "ISO" and "TRI" BC5CDR
@@ -180,6 +183,12 @@ RULES: tuple[NoiseRule, ...] = (
         "a standard error or deviation: mean ± SE, (± SD), SE 1.85, SE's",
         before=re.compile(r"(?:±|\+/-|\+-|\bmeans?)\s*[(\[]?\s*$"),
         after=re.compile(r"\s*(?:[=:]\s*)?[-+]?\.?\d|'s\b"),
+    ),
+    NoiseRule(
+        "toxicity_grade",
+        _BOTH,
+        re.compile(r"G[0-5](?:\s*[-–/]\s*[0-5])?"),
+        "a toxicity grade written with its letter: G3-4, G3/4, G2",
     ),
     NoiseRule(
         "chemical_prefix",

@@ -15,6 +15,7 @@ from extract.relations.analytes import drug_concepts, measured_heads
 from extract.relations.clause_scope import within_clauses
 from extract.relations.effect_words import names_a_therapeutic_effect, names_an_effect
 from extract.relations.patient_states import names_a_patient_state
+from extract.relations.placebos import names_a_placebo
 from extract.relations.rules import RuleExtractor
 from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DocumentView, RelationCandidate
 from extract.settings import Settings, get_settings, resolve_model_dir
@@ -70,7 +71,8 @@ class CoordinationAware:
     (:mod:`extract.relations.analytes`; ``drugs``: the concepts with a MeSH pharmacological action), and so is a
     treatment row whose disease names the drug's effect ("ocular hypotensive effect", an adverse-event row only for a
     therapeutic one: :mod:`extract.relations.effect_words`), and a drug -> disease row whose disease names the
-    patient's state ("critically ill": :mod:`extract.relations.patient_states`); a
+    patient's state ("critically ill": :mod:`extract.relations.patient_states`) or whose drug is a placebo (a short form
+    "PLA" linked to Placebos: :mod:`extract.relations.placebos`); a
     ``disease_manifestation`` row read across a clause boundary is dropped when the tail's clause names its own
     disease (:mod:`extract.relations.clause_scope`)."""
 
@@ -94,6 +96,7 @@ class CoordinationAware:
             if c.type not in drug_rows
             or not (
                 c.head.entity_id in measured
+                or names_a_placebo(c.head)
                 or names_a_patient_state(c.tail)
                 or (c.type == DRUG_TREATS_DISEASE and names_an_effect(view, c.tail))
                 or (c.type == DRUG_ADVERSE_EVENT and names_a_therapeutic_effect(view, c.tail))
