@@ -124,6 +124,19 @@ def test_a_toxicity_grade_is_no_drug(nlp):
         assert matching_rule(text, "CHEMICAL") is None, text
 
 
+def test_an_author_is_no_drug(nlp):
+    """Authors' names before "et al." in trial-report bodies were tagged CHEMICAL and headed rows (eighth draw)."""
+    text = (
+        "Meanwhile, the study by Tamborlane et al. showed lispro had a decreased risk of hypoglycaemia. "
+        "In their meta-analysis of topical NSAIDs, Mason et al. cited 5 placebo-controlled trials in osteoarthritis."
+    )
+    assert {"Tamborlane", "Mason"}.isdisjoint(_entities(nlp, text))
+    assert matching_rule("Richardson", "CHEMICAL", after=" et al. looking at").name == "author"
+    assert matching_rule("Erdem", "DISEASE", after=" and colleagues found") is not None
+    for text, after in [("Aspirin", " and warfarin were"), ("lispro", " et al."), ("HIV", " et al.")]:
+        assert matching_rule(text, "CHEMICAL", after=after) is None, text  # not a name, or not before et al.
+
+
 def test_a_standard_error_is_no_disease(nlp):
     """ "mean ± SE", "(SE 1.85)" in trial reports: the model tagged "SE" as status epilepticus (36 mentions of the
     seventh draw's trial-report bodies).  The short form a document defines for status epilepticus stays."""

@@ -28,6 +28,9 @@ a pattern over the mention's text, why); ``configs/ner_stage.cfg`` names the one
 * ``toxicity_grade`` — a toxicity grade written as "G" and its number or range: "diarrhoea (G3-4: 12%)",
   "neutropenia (G3/4)"; the model tags "G3-4" as a chemical (a drug code's shape), and each then headed an
   adverse-event row of the toxicities listed beside it (17 rows of one trial report's body).
+* ``author`` — a capitalised name followed by "et al" or "and colleagues": the model tags authors' names of
+  trial-report bodies as chemicals ("the study by Tamborlane et al. showed lispro had ...", "Mason et al. cited 5
+  placebo-controlled trials", "Nolan et al examined ..."), and each then headed the rows of the drugs' diseases beside it.
 * ``chemical_prefix`` — a CHEMICAL mention that is a chemical name's prefix on its own, in lower case: "cyclo" of
   "cyclo-oxygenase" (17 mentions of the 5,000 audit abstracts, which headed rows such as "cyclo treats arthritis"),
   "methyl", "oxy". Capitalised or upper-case forms stay: "Oxy" is oxybutynin's short form, "ISO" and "TRI" BC5CDR
@@ -189,6 +192,13 @@ RULES: tuple[NoiseRule, ...] = (
         _BOTH,
         re.compile(r"G[0-5](?:\s*[-–/]\s*[0-5])?"),
         "a toxicity grade written with its letter: G3-4, G3/4, G2",
+    ),
+    NoiseRule(
+        "author",
+        _BOTH,
+        re.compile(r"[A-Z][a-z'’-]+(?:[- ][A-Z][a-z'’-]+)?"),
+        "an author's name before et al.: Richardson et al., Kleinjung et al.",
+        after=re.compile(r"\s*(?:et\.?\s*al\b|and\s+(?:colleagues|co-?workers)\b)"),
     ),
     NoiseRule(
         "chemical_prefix",
