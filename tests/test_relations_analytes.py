@@ -171,3 +171,20 @@ def test_a_placebo_heads_no_drug_row(nlp):
     assert not [r for r in result.document_relations if r["head_text"] == "PLA"]
     drug = EntityView("e0", 0, 3, "PLA", "CHEMICAL", 0, concept_id="MESH:D010919", concept_ids=("MESH:D010919", "X"))
     assert not names_a_placebo(drug)  # a mention naming a placebo and something else is a drug
+
+
+def test_a_measured_quantity_is_measured_wherever_it_stands(nlp):
+    """ "glycemia" (no body fluid before it) names Blood Glucose too, and had made the concept one the document
+    "names otherwise", so "blood glucose" headed "-> hypoglycemia" and "-> cognitive dysfunction" rows (an eighth-draw
+    trial report's body).  Blood Glucose names a measurement, never a drug given."""
+    from extract.relations.analytes import MEASURED_CONCEPTS
+
+    text = (
+        "The time in normal glycemia (between 3.9 and 10.0 mmol/L) did not differ. However, further reductions in "
+        "blood glucose can lead to hypoglycemia-induced cognitive dysfunction, which may make it impossible for an "
+        "individual to treat the episode."
+    )
+    result = nlp.annotate(text)
+    assert {e["concept_id"] for e in result.entities if e["text"] == "blood glucose"} <= MEASURED_CONCEPTS
+    assert not [r for r in result.relations if r["type"].startswith("drug_")]
+    assert ("hypoglycemia", "cognitive dysfunction") in {(r["head_text"], r["tail_text"]) for r in result.relations}

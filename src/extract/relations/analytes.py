@@ -46,6 +46,19 @@ RELEASED_BEFORE = re.compile(
 #: The mention itself names the fluid: "blood glucose", "serum ferritin".
 MEASURED_TEXT = re.compile(r"^(?:serum|plasma|blood|urinary|urine|csf|fasting)\s", re.I)
 _WINDOW = 40
+#: MeSH descriptors that name a quantity measured in the patient, never a substance given: a mention linked to one
+#: of them is measured wherever it stands, whatever else the document names with the same concept ("MBG" and
+#: "glycemia", linked to Blood Glucose like "blood glucose", had kept every "blood glucose" mention of a trial
+#: report as a drug: "blood glucose -> hypoglycemia").  BC5CDR pairs none of them with a disease (train, dev).
+MEASURED_CONCEPTS = frozenset(
+    {
+        "MESH:D001786",  # Blood Glucose
+        "MESH:D001806",  # Blood Urea Nitrogen
+        "MESH:D006442",  # Glycated Hemoglobin
+        "MESH:D008078",  # Cholesterol, LDL
+        "MESH:D008076",  # Cholesterol, HDL
+    }
+)
 
 
 @lru_cache(maxsize=4)
@@ -62,17 +75,21 @@ def drug_concepts(linker_dir: Path | None) -> frozenset[str]:
 def measured_heads(doc: DocumentView, drugs: frozenset[str]) -> set[str]:
     """Entity ids of the CHEMICAL mentions of ``doc`` that name a measured substance whose concept (or text, when
     unlinked) the document never names otherwise: "serum lithium levels" in a report that also says "on lithium
-    therapy" is the drug's level, and its rows stay."""
-    measured, named_otherwise = [], set()
+    therapy" is the drug's level, and its rows stay.  A mention linked only to :data:`MEASURED_CONCEPTS` is measured
+    wherever it stands."""
+    measured, named_otherwise, by_definition = [], set(), set()
     for e in doc.entities:
         if e.label != "CHEMICAL":
             continue
         key = e.concept_id or e.text.lower()
-        if is_measured_analyte(doc, e, drugs):
+        ids = set(e.concept_ids or ()) | ({e.concept_id} if e.concept_id else set())
+        if ids and ids <= MEASURED_CONCEPTS:
+            by_definition.add(e.entity_id)
+        elif is_measured_analyte(doc, e, drugs):
             measured.append((e.entity_id, key))
         else:
             named_otherwise.add(key)
-    return {entity_id for entity_id, key in measured if key not in named_otherwise}
+    return by_definition | {entity_id for entity_id, key in measured if key not in named_otherwise}
 
 
 def is_measured_analyte(doc: DocumentView, entity: EntityView, drugs: frozenset[str]) -> bool:
