@@ -188,3 +188,33 @@ def test_a_measured_quantity_is_measured_wherever_it_stands(nlp):
     assert {e["concept_id"] for e in result.entities if e["text"] == "blood glucose"} <= MEASURED_CONCEPTS
     assert not [r for r in result.relations if r["type"].startswith("drug_")]
     assert ("hypoglycemia", "cognitive dysfunction") in {(r["head_text"], r["tail_text"]) for r in result.relations}
+
+
+def test_mediators_the_body_releases_are_no_drugs_given(nlp):
+    """A mediator the body makes heads no drug row, nor does the next member of its list, whatever else the document
+    says of it (seventh draw, PMID 16274480: "Prostaglandins play a major role in ..." elsewhere in the report had kept
+    "prostaglandins -> hyperalgesia" and "prostacyclins -> edema"); a drug's release to the market is no mediator's."""
+    text = (
+        "Prostaglandins play a major role in the induction of pain. Second, the presence of a cyclooxygenase "
+        "inhibitor at the surgical site may limit the production of prostaglandins and prostacyclins associated "
+        "with hyperalgesia and edema."
+    )
+    result = nlp.annotate(text)
+    heads = {e["text"] for e in result.entities if e["label"] == "CHEMICAL"}
+    assert {"prostaglandins", "prostacyclins"} <= heads
+    assert not [r for r in result.relations if r["type"] == "drug_adverse_event" and r["tail_text"] != "pain"]
+    drugs = drug_concepts(resolve_model_dir(get_settings().linker_index, "linker"))
+    view, bradykinin = _view(
+        "Inflammatory mediators, such as bradykinin and prostaglandins, cause pain.", "bradykinin", "MESH:D001920"
+    )
+    assert measured_heads(view, drugs) == {"e0"}
+    view, celecoxib = _view(
+        "Ulcers were counted after the release of celecoxib and rofecoxib.", "celecoxib", "MESH:C105934"
+    )
+    assert measured_heads(view, drugs) == set()
+    view, ibuprofen = _view(
+        "A quick release of ibuprofen in the gastrointestinal tract gives rapid pain relief.",
+        "ibuprofen",
+        "MESH:D007052",
+    )  # a dosage form's release
+    assert measured_heads(view, drugs) == set()
