@@ -97,7 +97,7 @@ def measured_heads(doc: DocumentView, drugs: frozenset[str]) -> set[str]:
     previous: EntityView | None = None
     for e in sorted((e for e in doc.entities if e.label == "CHEMICAL"), key=lambda e: e.start):
         key = e.concept_id or e.text.lower()
-        ids = set(e.concept_ids or ()) | ({e.concept_id} if e.concept_id else set())
+        ids = e.linked_ids
         listed_after_released = (
             previous is not None
             and previous.entity_id in released

@@ -42,5 +42,5 @@ PATIENT_STATES = frozenset(
 
 def names_a_patient_state(entity: EntityView) -> bool:
     """The disease mention ``entity`` is linked to a concept of :data:`PATIENT_STATES` (and to no other concept)."""
-    ids = set(entity.concept_ids or ()) | ({entity.concept_id} if entity.concept_id else set())
+    ids = entity.linked_ids
     return bool(ids) and ids <= PATIENT_STATES

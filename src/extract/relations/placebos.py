@@ -21,5 +21,4 @@ PLACEBOS = "MESH:D010919"
 
 def names_a_placebo(entity: EntityView) -> bool:
     """The chemical mention ``entity`` is linked to Placebos (and to no other concept)."""
-    ids = set(entity.concept_ids or ()) | ({entity.concept_id} if entity.concept_id else set())
-    return ids == {PLACEBOS}
+    return entity.linked_ids == {PLACEBOS}

@@ -39,6 +39,11 @@ class EntityView:
     # "renal or hepatic toxicity"); () when it names one or none (``concept_id`` then says which).
     concept_ids: tuple[str, ...] = ()
 
+    @property
+    def linked_ids(self) -> frozenset[str]:
+        """Every concept the mention is linked to (``concept_ids`` and ``concept_id``); empty when unlinked."""
+        return frozenset(self.concept_ids) | ({self.concept_id} if self.concept_id else frozenset())
+
 
 @dataclass
 class DocumentView:
