@@ -25,6 +25,7 @@ PAGES = get_settings().shared_dir / "samples" / "pages"
 POSTPROCESSING = [
     "extract_span_edges",
     "extract_mention_noise",
+    "extract_place_names",
     "extract_genus_initials",
     "extract_product_codes",
     "extract_drug_classes",

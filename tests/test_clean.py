@@ -115,3 +115,15 @@ def test_keyword_lines_split_only_on_real_cues():
     assert split_keywords("Hepatitis B Liver cirrhosis") == "Hepatitis B; Liver cirrhosis"
     # title case gives no boundary cue: kept whole rather than guessed
     assert split_keywords("Systemic Lupus Erythematosus") == "Systemic Lupus Erythematosus"
+
+
+def test_a_units_capital_letter_is_no_initial():
+    # a trial full text of the ninth draw: "12 mcg/U." ended a sentence the splitter took for "J." of a name
+    text = "Elevation persisted at 12 mcg/U. No symptomatic hypoglycaemia occurred. Insulin 10U. Then J. Doe left."
+    got = [text[a:b] for a, b, _ in split_sentences(text, [("body", 0, len(text))])]
+    assert got == [
+        "Elevation persisted at 12 mcg/U.",
+        "No symptomatic hypoglycaemia occurred.",
+        "Insulin 10U.",
+        "Then J. Doe left.",
+    ]

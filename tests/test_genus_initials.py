@@ -34,7 +34,7 @@ def test_the_genus_initial_is_part_of_the_mention(nlp):
 
 def test_it_runs_before_anything_copies_a_mention():
     names = get_ner_nlp().pipe_names
-    assert names.index("extract_genus_initials") == names.index("extract_mention_noise") + 1
+    assert names.index("extract_genus_initials") == names.index("extract_place_names") + 1
     assert names.index("extract_genus_initials") < names.index("extract_label_consistency")
 
 

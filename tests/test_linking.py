@@ -160,6 +160,7 @@ def test_stage_pipeline_without_index(tmp_path: Path) -> None:
     assert nlp.pipe_names == [
         "extract_span_edges",
         "extract_mention_noise",
+        "extract_place_names",  # reads MeSH from the shared vocabulary, no linker index needed
         "extract_genus_initials",
         "extract_product_codes",
         "extract_drug_classes",

@@ -195,6 +195,18 @@ NEGATION_CASES = [
         {"latanoprost": C, "conjunctival hyperemia": D, "death": D},
         ("latanoprost", "conjunctival hyperemia", False),
     ),
+    # a pseudo-negation ("not only") leaves the real one after it standing (a trial full text of the ninth draw)
+    (
+        "On irsogladine, not only the present study but also a previous study found no adverse drug reactions such as "
+        "diarrhea or abdominal pain.",
+        {"irsogladine": C, "diarrhea": D, "abdominal pain": D},
+        ("irsogladine", "abdominal pain", True),
+    ),
+    (
+        "With irsogladine, not only the present study but also a previous study found diarrhea.",
+        {"irsogladine": C, "diarrhea": D},
+        ("irsogladine", "diarrhea", False),
+    ),
 ]
 
 
@@ -257,6 +269,32 @@ CLAUSE_CASES = [
         "Diarrhea rates rose. It is likely that magnesium or vitamin C caused osmotic diarrhea.",
         {"magnesium": C, "vitamin c": C, "osmotic diarrhea": D},
         ("vitamin c", "osmotic diarrhea", False),
+    ),
+    # a negated group of people scopes over its relative clause when the negation is existential ("there was no
+    # patient ... who"; a trial full text of the ninth draw) ...
+    (
+        "Safety was assessed weekly. There was no patient in TXA group who developed vascular occlusion in this study.",
+        {"txa": C, "vascular occlusion": D},
+        ("txa", "vascular occlusion", True),
+    ),
+    # ... and over the main clause when the drug stands in the relative clause ("none of the patients who received X
+    # had Y") ...
+    (
+        "Safety was assessed weekly. None of the patients who received cisplatin developed nephrotoxicity.",
+        {"cisplatin": C, "nephrotoxicity": D},
+        ("cisplatin", "nephrotoxicity", True),
+    ),
+    # ... but a relative clause that only says who is meant still states its event (an audit abstract)
+    (
+        "Genotypes were compared. In contrast, none of the patients on sulindac who developed adenomas exhibited "
+        "homozygosity for either of the two variant alleles.",
+        {"sulindac": C, "adenomas": D},
+        ("sulindac", "adenomas", False),
+    ),
+    (
+        "Safety was assessed weekly. Patients who received cisplatin developed nephrotoxicity.",
+        {"cisplatin": C, "nephrotoxicity": D},
+        ("cisplatin", "nephrotoxicity", False),
     ),
 ]
 

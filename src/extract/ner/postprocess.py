@@ -7,6 +7,8 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
    of "(CP/CPPS)", ``extract.ner.span_edges``);
    ``extract_mention_noise`` — mentions that name no chemical or disease (numbers, statistics, trial ids,
    pronouns, rating scales) dropped right after the model (``extract.ner.noise``);
+   ``extract_place_names`` — mentions that name a place ("Nigeria", "Afghanistan": MeSH geographic locations)
+   dropped (``extract.ner.place_names``; needs ``<shared>/vocab/mesh``);
    ``extract_genus_initials`` — "H. pylori infection" instead of "pylori infection": a mention starting at a
    species epithet widened over the genus initial (``extract.ner.genus_initials``);
    ``extract_product_codes`` — "SPN-804" instead of "SPN": a CHEMICAL mention cut at a code's hyphen widened over
@@ -51,6 +53,7 @@ from extract.ner import (  # noqa: F401  (their factories)
     drug_classes,
     genus_initials,
     noise,
+    place_names,
     product_codes,
     span_edges,
 )

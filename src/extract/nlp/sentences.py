@@ -26,6 +26,8 @@ _ABBREVIATIONS = frozenset(
     """.split()
 )
 _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|(?<=\s)\.(?=[A-Z])")
+#: What before a single capital letter makes it a unit, not an initial ("mcg/U.", "10U.").
+_UNIT_BEFORE = frozenset("/0123456789")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 # How far back the word before a period is looked for: every abbreviation above is shorter, and searching from the
 # start of the line made splitting a long line quadratic (a 352,000-character line took 42 s).
@@ -40,7 +42,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         return False
     word = m.group(1)
     if len(word) == 1 and word.isupper():
-        return True  # initials: "J. Smith"
+        # initials: "J. Smith"; not a unit's letter after a slash or a number: "12 mcg/U. No hypoglycaemia occurred"
+        return m.start(1) == 0 or text[m.start(1) - 1] not in _UNIT_BEFORE
     return word.lower() in _ABBREVIATIONS
 
 

@@ -79,8 +79,10 @@ COMPARATOR_FILLER = r"with|in|the|those|patients|given|receiving|on|treated|that
 #: A negation that opens a clause and scopes over all of it: "No nicardipine-related foetal distress occurred", "None
 #: of the 30 deaths was related to X", "There were no Y attributed to X", "Neither A nor Y ... X", "Lack of Y in patients
 #: sedated with X", "it is unlikely that X caused Y".  "no (significant) difference(s)" compares arms and is not one.
+#: A period inside what the sentence splitter kept as one sentence opens a clause too ("... at 12 mcg/U. No symptomatic
+#: Y occurred after X").
 CLAUSE_NEGATION = (
-    r"(?:^\s*(?:\w+ly,?\s+|overall,?\s+|also\s+)?|[,(]\s*|\b(?:and|or)\s+)(?:there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+)?"
+    r"(?:^\s*(?:\w+ly,?\s+|overall,?\s+|also\s+)?|[,(]\s*|(?<=\w)\.\s+|\b(?:and|or)\s+)(?:there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+)?"
     r"(?:no|none\s+of(?:\s+the)?|neither|lack\s+of|absence\s+of|"
     r"it\s+(?:is|was|seems|seemed|appears|appeared)\s+(?:\w+\s+)?unlikely\s+that)\b(?!\s+(?:\w+\s+)?differences?\b)"
 )
@@ -101,6 +103,17 @@ CLAUSE_BREAK = (
     r"\b(?:but|however|whereas|although|though|while|which|who|(?<!unlikely\s)that|yet|except|expect|other\s+than|"
     r"apart\s+from|"
     r"with\s+the\s+exception\s+of|in\s+contrast)\b|;|:|\)\s*,|,\s*and\b"
+)
+
+#: A negated group of people and the relative pronoun that opens what they did: "There was no patient in the X group who
+#: developed Y" (``existential``: the negation denies the relative clause), "None of the patients who received X had Y"
+#: (the negation denies the main clause; the relative clause only says who is meant, and "none of the patients on X who
+#: developed Y exhibited Z" still says that some developed Y).  Group ``relative``: the "who" / "that".
+NEGATED_PEOPLE_RELATIVE = (
+    r"\b(?:(?P<existential>there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+no)|no|none\s+of\s+(?:the|our|these|those))"
+    r"\s+(?:[\w-]+\s+){0,2}?"
+    rf"(?:one|patient|subject|participant|person|case|woman|child|infant|individual|volunteer|{_PEOPLE})"
+    r"(?:\s+[\w-]+){0,4}?\s+(?P<relative>who|that)\b"
 )
 
 #: Where a sentence turns from one arm to the other: "X was associated with more A, whereas Z was associated with more

@@ -12,12 +12,19 @@ from typing import Protocol
 
 from extract.relations import effect_spans
 from extract.relations.analytes import drug_concepts, measured_heads
+from extract.relations.body_targets import names_a_body_target
 from extract.relations.clause_scope import within_clauses
 from extract.relations.effect_words import names_a_therapeutic_effect, names_an_effect
 from extract.relations.patient_states import names_a_patient_state
 from extract.relations.placebos import names_a_placebo
 from extract.relations.rules import RuleExtractor
-from extract.relations.types import DRUG_ADVERSE_EVENT, DRUG_TREATS_DISEASE, DocumentView, RelationCandidate
+from extract.relations.types import (
+    DISEASE_MANIFESTATION,
+    DRUG_ADVERSE_EVENT,
+    DRUG_TREATS_DISEASE,
+    DocumentView,
+    RelationCandidate,
+)
 from extract.settings import Settings, get_settings, resolve_model_dir
 
 log = logging.getLogger(__name__)
@@ -63,6 +70,18 @@ def _try(fn, *args):
         return exc
 
 
+def _distinct_concepts(cands: list[RelationCandidate]) -> list[RelationCandidate]:
+    """No disease is its own manifestation: a ``disease_manifestation`` row whose two mentions are linked to the same
+    concepts ("depression" -> "depressive symptoms", both Depression; "pain" -> "pain") is dropped.  Dropped after the
+    rows are distributed over coordinated heads, so "depressive symptoms in depression and bipolar disorder" keeps
+    bipolar disorder's row.  The judged draws of ``data/gold/relation_annotations/`` hold 8 such rows, all wrong."""
+    return [
+        c
+        for c in cands
+        if c.type != DISEASE_MANIFESTATION or not c.head.linked_ids or c.head.linked_ids != c.tail.linked_ids
+    ]
+
+
 class CoordinationAware:
     """Wrap an extractor so relations are distributed over coordinated head mentions, and the document's
     adverse-effect spans (``ADVERSE_EFFECT`` entities) give adverse-event phrases (``effect_phrases``) and
@@ -72,9 +91,10 @@ class CoordinationAware:
     treatment row whose disease names the drug's effect ("ocular hypotensive effect", an adverse-event row only for a
     therapeutic one: :mod:`extract.relations.effect_words`), and a drug -> disease row whose disease names the
     patient's state ("critically ill": :mod:`extract.relations.patient_states`) or whose drug is a placebo (a short form
-    "PLA" linked to Placebos: :mod:`extract.relations.placebos`); a
+    "PLA" linked to Placebos: :mod:`extract.relations.placebos`) or a part of the body's machinery ("opioid
+    receptors": :mod:`extract.relations.body_targets`); a
     ``disease_manifestation`` row read across a clause boundary is dropped when the tail's clause names its own
-    disease (:mod:`extract.relations.clause_scope`)."""
+    disease (:mod:`extract.relations.clause_scope`), and so is one whose two mentions name the same concept."""
 
     def __init__(
         self, inner, effect_phrases: bool = True, effect_tails: bool = True, drugs: frozenset[str] = frozenset()
@@ -97,6 +117,7 @@ class CoordinationAware:
             or not (
                 c.head.entity_id in measured
                 or names_a_placebo(c.head)
+                or names_a_body_target(view, c.head)
                 or names_a_patient_state(c.tail)
                 or (c.type == DRUG_TREATS_DISEASE and names_an_effect(view, c.tail))
                 or (c.type == DRUG_ADVERSE_EVENT and names_a_therapeutic_effect(view, c.tail))
@@ -109,7 +130,8 @@ class CoordinationAware:
         view, effects, added = effect_spans.prepare(doc, self.effect_tails)
         cands = distribute_over_coordination(view, self.inner.extract(view))
         return within_clauses(
-            view, self._drug_heads(view, effect_spans.finish(cands, effects, added, self.effect_phrases))
+            view,
+            self._drug_heads(view, _distinct_concepts(effect_spans.finish(cands, effects, added, self.effect_phrases))),
         )
 
     def extract_many(self, docs):
@@ -125,7 +147,7 @@ class CoordinationAware:
             if not isinstance(r, Exception):
                 r = _try(distribute_over_coordination, view, r)
             if not isinstance(r, Exception):
-                r = effect_spans.finish(r, effects, added, self.effect_phrases)
+                r = _distinct_concepts(effect_spans.finish(r, effects, added, self.effect_phrases))
                 r = _try(self._drug_heads, view, r)
             if not isinstance(r, Exception):
                 r = _try(within_clauses, view, r)

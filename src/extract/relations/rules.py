@@ -46,6 +46,7 @@ from extract.relations.cues import (
     CLAUSE_BREAK,
     CLAUSE_NEGATION,
     DISAVOWED_AFTER,
+    NEGATED_PEOPLE_RELATIVE,
     NEGATION_CUES,
     NEGATION_WORDS,
     NOT_A_NEGATION,
@@ -305,6 +306,13 @@ def has_negation(text: str) -> bool:
     return found(NEGATION, text)
 
 
+@lru_cache(maxsize=16384)
+def without_pseudo_negations(text: str) -> str:
+    """``text`` with the negation words that negate nothing around them blanked out, offsets kept
+    (:data:`NOT_A_NEGATION`: "not only the present study but also a previous study found no Y" keeps its "no")."""
+    return _NOT_A_NEGATION.sub(lambda m: " " * len(m.group(0)), text)
+
+
 #: ``pattern`` occurs in ``text``; cached for the cue regions the rules and the features both test.
 cached_search = cached_found
 
@@ -401,6 +409,18 @@ def drug_disease_signals(doc: DocumentView, chem: EntityView, dis: EntityView) -
 
 _CLAUSE_NEGATION = re.compile(CLAUSE_NEGATION, re.I)
 _CLAUSE_BREAK = re.compile(CLAUSE_BREAK, re.I)
+_NEGATED_PEOPLE_RELATIVE = re.compile(NEGATED_PEOPLE_RELATIVE, re.I)
+
+
+def _without_negated_relatives(text: str, chem_start: int) -> str:
+    """``text`` with the relative pronoun after a negated group of people blanked out, offsets kept
+    (:data:`NEGATED_PEOPLE_RELATIVE`): after "there was no patient" always, after "none of the patients" when the
+    drug (at ``chem_start``) stands in the relative clause."""
+    for m in _NEGATED_PEOPLE_RELATIVE.finditer(text):
+        a, b = m.span("relative")
+        if m.group("existential") or chem_start > a:
+            text = text[:a] + " " * (b - a) + text[b:]
+    return text
 
 
 def clause_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
@@ -410,7 +430,8 @@ def clause_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
     second mention."""
     sent = doc.sentences[chem.sentence_index]
     first, last = min(chem.start, dis.start), max(chem.end, dis.end)
-    text = doc.text[sent.start : last]  # "^" of the pattern is the sentence start
+    # "^" of the pattern is the sentence start
+    text = _without_negated_relatives(doc.text[sent.start : last], chem.start - sent.start)
     first -= sent.start
     start = 0
     for m in _CLAUSE_BREAK.finditer(text, 0, first):
@@ -435,7 +456,7 @@ def region_negated(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool
         return True
     ctx = pair_context(doc, chem, dis)
     region = ctx.region_pp
-    if len(region) <= MAX_REGION_CHARS and has_negation(region) and not _NOT_A_NEGATION.search(region):
+    if len(region) <= MAX_REGION_CHARS and has_negation(without_pseudo_negations(region)):
         return True
     return ctx.first is chem and carried_negation(doc, chem, dis)
 
@@ -449,8 +470,8 @@ def carried_negation(doc: DocumentView, chem: EntityView, dis: EntityView) -> bo
     serious risks in promoting Y" (the intervening mentions cut the pair's region, not the negation's scope).  A
     noun-phrase negation ("without A", "no A") carries only when no mention stands between it and the disease:
     "X without A led to Y" does not deny Y."""
-    between = doc.text[chem.end : dis.start]
-    if len(between) > MAX_REGION_CHARS or not has_negation(between) or _NOT_A_NEGATION.search(between):
+    between = without_pseudo_negations(doc.text[chem.end : dis.start])
+    if len(between) > MAX_REGION_CHARS or not has_negation(between):
         return False
     cues = list(NEGATION.finditer(between))
     if not cues or _CLAUSE_BREAK.search(between, cues[-1].end()):

@@ -1,0 +1,63 @@
+"""No disease is its own manifestation: a ``disease_manifestation`` row whose two mentions are linked to the same
+concepts is dropped after the rows are distributed over coordinated heads (``extract.relations.extractor``)."""
+
+from __future__ import annotations
+
+import extract
+from extract.relations.extractor import _distinct_concepts
+from extract.relations.types import DISEASE_MANIFESTATION, DRUG_ADVERSE_EVENT, EntityView, RelationCandidate
+from helpers import needs_shipped
+
+# A trial full text of the ninth draw: relations-0.14.0 alone reads "bone marrow fibrosis" (linked, like
+# "Myelofibrosis", to Primary Myelofibrosis) as a manifestation of myelofibrosis.
+MYELOFIBROSIS = (
+    "Myelofibrosis (MF) is a clonal neoplastic disease characterized by bone marrow fibrosis, splenomegaly, and "
+    "debilitating constitutional symptoms (fever, night sweats, weight loss)."
+)
+
+
+@needs_shipped("ner", "linker", "relations")
+def test_a_disease_is_not_its_own_manifestation():
+    result = extract.load().annotate(MYELOFIBROSIS)
+    rows = [r for r in result.relations if r["type"] == DISEASE_MANIFESTATION]
+    assert {"splenomegaly", "fever", "weight loss"} <= {r["tail_text"] for r in rows}
+    linked = {e["entity_id"]: e["concept_id"] for e in result.entities}
+    assert [e["concept_id"] for e in result.entities if e["text"] == "bone marrow fibrosis"] == [
+        linked[next(e["entity_id"] for e in result.entities if e["text"] == "Myelofibrosis")]
+    ]
+    assert not [r for r in rows if r["tail_text"] == "bone marrow fibrosis"]
+
+
+def _mention(eid: str, text: str, *concepts: str) -> EntityView:
+    return EntityView(
+        eid,
+        0,
+        len(text),
+        text,
+        "DISEASE",
+        0,
+        concept_id=concepts[0] if concepts else None,
+        concept_ids=concepts if len(concepts) > 1 else (),
+    )
+
+
+def test_only_rows_of_one_concept_go():
+    depression = _mention("e1", "depression", "MESH:D003866")
+    bipolar = _mention("e2", "bipolar disorder", "MESH:D001714")
+    symptoms = _mention("e3", "depressive symptoms", "MESH:D003866")
+    both = _mention("e4", "depression and bipolar disorder", "MESH:D003866", "MESH:D001714")
+    unlinked = _mention("e5", "malaise"), _mention("e6", "malaise")
+    rows = [
+        RelationCandidate(DISEASE_MANIFESTATION, depression, symptoms, 0, 0.9),
+        RelationCandidate(DISEASE_MANIFESTATION, bipolar, symptoms, 0, 0.9),  # distributed over "and bipolar disorder"
+        RelationCandidate(DISEASE_MANIFESTATION, both, symptoms, 0, 0.9),
+        RelationCandidate(DISEASE_MANIFESTATION, *unlinked, 0, 0.9),
+        RelationCandidate(DRUG_ADVERSE_EVENT, depression, symptoms, 0, 0.9),
+    ]
+    kept = _distinct_concepts(rows)
+    assert [(c.type, c.head.entity_id) for c in kept] == [
+        (DISEASE_MANIFESTATION, "e2"),
+        (DISEASE_MANIFESTATION, "e4"),
+        (DISEASE_MANIFESTATION, "e5"),
+        (DRUG_ADVERSE_EVENT, "e1"),
+    ]
