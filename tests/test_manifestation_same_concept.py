@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import extract
 from extract.relations.extractor import _distinct_concepts
-from extract.relations.types import DISEASE_MANIFESTATION, DRUG_ADVERSE_EVENT, EntityView, RelationCandidate
+from extract.relations.types import (
+    DISEASE_MANIFESTATION,
+    DRUG_ADVERSE_EVENT,
+    DocumentView,
+    EntityView,
+    RelationCandidate,
+    SentenceView,
+)
 from helpers import needs_shipped
 
 # A trial full text of the ninth draw: relations-0.14.0 alone reads "bone marrow fibrosis" (linked, like
@@ -54,10 +61,27 @@ def test_only_rows_of_one_concept_go():
         RelationCandidate(DISEASE_MANIFESTATION, *unlinked, 0, 0.9),
         RelationCandidate(DRUG_ADVERSE_EVENT, depression, symptoms, 0, 0.9),
     ]
-    kept = _distinct_concepts(rows)
+    text = "depression and bipolar disorder"
+    kept = _distinct_concepts(DocumentView("d", text, [SentenceView(0, 0, len(text), "abstract")], []), rows)
     assert [(c.type, c.head.entity_id) for c in kept] == [
         (DISEASE_MANIFESTATION, "e2"),
         (DISEASE_MANIFESTATION, "e4"),
         (DISEASE_MANIFESTATION, "e5"),
         (DRUG_ADVERSE_EVENT, "e1"),
     ]
+
+
+def test_the_disease_words_of_a_proteins_name_end_no_row():
+    """ "tumour necrosis factor α" (a trial full text of the seventh draw): the NER stage tags "tumour necrosis" as a
+    disease, as BC5CDR annotates it; no row ends with it."""
+    text = "LPS-induced neutrophilia, tumour necrosis factor α and necrosis of the femoral head were reduced."
+    start, other = text.index("tumour necrosis"), text.index("necrosis of")
+    lps = EntityView("c1", 0, 3, "LPS", "CHEMICAL", 0, concept_id="MESH:D008070")
+    tnf = EntityView("d1", start, start + 15, "tumour necrosis", "DISEASE", 0, concept_id="MESH:D009336")
+    necrosis = EntityView("d2", other, other + 8, "necrosis", "DISEASE", 0, concept_id="MESH:D009336")
+    view = DocumentView("d", text, [SentenceView(0, 0, len(text), "abstract")], [lps, tnf, necrosis])
+    rows = [
+        RelationCandidate(DRUG_ADVERSE_EVENT, lps, tnf, 0, 0.9),
+        RelationCandidate(DRUG_ADVERSE_EVENT, lps, necrosis, 0, 0.9),
+    ]
+    assert [c.tail.entity_id for c in _distinct_concepts(view, rows)] == ["d2"]

@@ -1,4 +1,5 @@
-"""Chemical mentions that name a part of the body's machinery, not a drug given: "opioid receptors", "potassium channels".
+"""Mentions that name a part of the body's machinery: a chemical that is no drug given ("opioid receptors", "potassium
+channels"), and disease words that are a protein's name ("tumour necrosis factor").
 
 "it is a potent short-acting opioid that affects different opioid receptors and may have side effects such as
 nausea and vomiting", "blockade of potassium channels, and torsade de pointes", "inhibition of prostaglandin
@@ -12,8 +13,13 @@ and all 10 are wrong; one more, judged right, names a receptor antagonist ("Angi
 antagonists"), and such a mention stays a drug: the drug is the antagonist it begins.  A "system" after the mention
 stays too: a drug's delivery system is the drug ("transdermal fentanyl system").
 
-:func:`names_a_body_target` is read by the relation stage (:class:`extract.relations.extractor.CoordinationAware`),
-which writes no drug -> disease row with such a head; the mention stays in the ``entities`` table.
+"tumour necrosis factor α": the model tags "tumour necrosis" (or "necrosis") as a disease, as BC5CDR annotates it, and
+the row "LPS -> tumour necrosis" of "LPS-induced ... tumour necrosis factor α" followed; the judged draws hold 2 such
+rows, both wrong (:func:`names_a_protein`).
+
+:func:`names_a_body_target` and :func:`names_a_protein` are read by the relation stage
+(:class:`extract.relations.extractor.CoordinationAware`), which writes no drug -> disease row with such a head and no
+row with such a disease; the mentions stay in the ``entities`` table.
 """
 
 from __future__ import annotations
@@ -46,3 +52,17 @@ def names_a_body_target(doc: DocumentView, entity: EntityView) -> bool:
     after = doc.text[entity.end : entity.end + WINDOW]
     m = BODY_TARGET_AFTER.match(after)
     return m is not None and DRUG_AFTER_TARGET.match(after[m.end() :]) is None
+
+
+#: Disease words that begin a protein's name, and what follows them there: "tumour necrosis factor".
+PROTEIN_NAME_WORDS = re.compile(r"(?:tumou?r\s+)?necro(?:sis|tic)", re.I)
+PROTEIN_NAME_AFTER = re.compile(r"^[\s-]*factor\b", re.I)
+
+
+def names_a_protein(doc: DocumentView, entity: EntityView) -> bool:
+    """The disease mention ``entity`` is the disease words of a protein's name: "tumour necrosis" of "tumour necrosis
+    factor" (:data:`PROTEIN_NAME_WORDS` followed by :data:`PROTEIN_NAME_AFTER`)."""
+    return (
+        PROTEIN_NAME_WORDS.fullmatch(entity.text) is not None
+        and PROTEIN_NAME_AFTER.match(doc.text[entity.end : entity.end + 16]) is not None
+    )

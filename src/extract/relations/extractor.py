@@ -12,7 +12,7 @@ from typing import Protocol
 
 from extract.relations import effect_spans
 from extract.relations.analytes import drug_concepts, measured_heads
-from extract.relations.body_targets import names_a_body_target
+from extract.relations.body_targets import names_a_body_target, names_a_protein
 from extract.relations.clause_scope import within_clauses
 from extract.relations.effect_words import names_a_therapeutic_effect, names_an_effect
 from extract.relations.patient_states import names_a_patient_state
@@ -70,15 +70,19 @@ def _try(fn, *args):
         return exc
 
 
-def _distinct_concepts(cands: list[RelationCandidate]) -> list[RelationCandidate]:
+def _distinct_concepts(view: DocumentView, cands: list[RelationCandidate]) -> list[RelationCandidate]:
     """No disease is its own manifestation: a ``disease_manifestation`` row whose two mentions are linked to the same
     concepts ("depression" -> "depressive symptoms", both Depression; "pain" -> "pain") is dropped.  Dropped after the
     rows are distributed over coordinated heads, so "depressive symptoms in depression and bipolar disorder" keeps
-    bipolar disorder's row.  The judged draws of ``data/gold/relation_annotations/`` hold 8 such rows, all wrong."""
+    bipolar disorder's row.  The judged draws of ``data/gold/relation_annotations/`` hold 8 such rows, all wrong.
+    No row has a disease that is a protein's name ("tumour necrosis" of "tumour necrosis factor":
+    :func:`extract.relations.body_targets.names_a_protein`) either."""
     return [
         c
         for c in cands
-        if c.type != DISEASE_MANIFESTATION or not c.head.linked_ids or c.head.linked_ids != c.tail.linked_ids
+        if (c.type != DISEASE_MANIFESTATION or not c.head.linked_ids or c.head.linked_ids != c.tail.linked_ids)
+        and not names_a_protein(view, c.tail)
+        and not (c.type == DISEASE_MANIFESTATION and names_a_protein(view, c.head))
     ]
 
 
@@ -131,7 +135,9 @@ class CoordinationAware:
         cands = distribute_over_coordination(view, self.inner.extract(view))
         return within_clauses(
             view,
-            self._drug_heads(view, _distinct_concepts(effect_spans.finish(cands, effects, added, self.effect_phrases))),
+            self._drug_heads(
+                view, _distinct_concepts(view, effect_spans.finish(cands, effects, added, self.effect_phrases))
+            ),
         )
 
     def extract_many(self, docs):
@@ -147,7 +153,7 @@ class CoordinationAware:
             if not isinstance(r, Exception):
                 r = _try(distribute_over_coordination, view, r)
             if not isinstance(r, Exception):
-                r = _distinct_concepts(effect_spans.finish(r, effects, added, self.effect_phrases))
+                r = _distinct_concepts(view, effect_spans.finish(r, effects, added, self.effect_phrases))
                 r = _try(self._drug_heads, view, r)
             if not isinstance(r, Exception):
                 r = _try(within_clauses, view, r)
