@@ -17,6 +17,7 @@ The names are MeSH's own: the terms (not the permuted ones) of the descriptors u
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
@@ -53,24 +54,23 @@ def place_names(vocab: VocabFiles) -> frozenset[str]:
     return frozenset(n for n in names if n.lower() not in taken)
 
 
+@lru_cache(maxsize=4)
+def _names_under(vocab_dir: str) -> frozenset[str]:
+    vocab = VocabFiles(Path(vocab_dir)) if vocab_dir else None
+    if vocab is None or not (vocab.mesh_trees.is_file() and vocab.mesh_terms.is_file()):
+        log.warning("extract_place_names: no MeSH files under %r; place names are not dropped", vocab_dir)
+        return frozenset()
+    return place_names(vocab)
+
+
 class PlaceNames:
     """Drop the mentions whose text is a MeSH place name (see the module docstring)."""
 
     def __init__(self, nlp: Language, name: str, vocab_dir: str) -> None:
         self.name = name
         self.vocab_dir = vocab_dir
-        self._names: frozenset[str] | None = None
-
-    @property
-    def names(self) -> frozenset[str]:
-        if self._names is None:
-            vocab = VocabFiles(Path(self.vocab_dir)) if self.vocab_dir else None
-            if vocab is None or not (vocab.mesh_trees.is_file() and vocab.mesh_terms.is_file()):
-                log.warning("extract_place_names: no MeSH files under %r; place names are not dropped", self.vocab_dir)
-                self._names = frozenset()
-            else:
-                self._names = place_names(vocab)
-        return self._names
+        # Read when the pipeline is built (0.5 s), so that the stage's worker processes, forked from it, share them.
+        self.names = _names_under(vocab_dir)
 
     def __call__(self, doc: Doc) -> Doc:
         names = self.names
