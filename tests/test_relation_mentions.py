@@ -1,7 +1,11 @@
-"""No disease is its own manifestation: a ``disease_manifestation`` row whose two mentions are linked to the same
-concepts is dropped after the rows are distributed over coordinated heads (``extract.relations.extractor``)."""
+"""Rows whose mentions cannot be what the row says: no disease is its own manifestation (a ``disease_manifestation``
+row whose two mentions are linked to the same concepts is dropped after the rows are distributed over coordinated
+heads, ``extract.relations.extractor``), no row ends with the disease words of a protein's name, and no manifestation
+row has an adjective cut from its noun (``extract.relations.manifestation_patterns.is_cut_modifier``)."""
 
 from __future__ import annotations
+
+import pytest
 
 import extract
 from extract.relations.extractor import _distinct_concepts
@@ -85,3 +89,39 @@ def test_the_disease_words_of_a_proteins_name_end_no_row():
         RelationCandidate(DRUG_ADVERSE_EVENT, lps, necrosis, 0, 0.9),
     ]
     assert [c.tail.entity_id for c in _distinct_concepts(view, rows)] == ["d2"]
+
+
+# Sentences of trial-report bodies (the eighth draw): relations-0.14.0 alone reads the adjective as a disease of its
+# own ("cirrhotic -> cognitive dysfunction", "dyspeptic -> epigastric fullness", "inflammatory bowel disease ->
+# ulcerative"); each row was judged wrong (a cut span).
+CUT_MODIFIERS = [
+    (
+        "Up to 80 % of cirrhotic patients present with MHE with cognitive dysfunction in special diagnostic testing.",
+        "cirrhotic",
+    ),
+    (
+        "The severity of each of the following six dyspeptic symptoms, epigastric fullness, bloating, early satiety, "
+        "nausea, vomiting, and epigastric pain, was unchanged.",
+        "dyspeptic",
+    ),
+    (
+        "Ulcerative colitis (UC) is a chronic, non-specific, inflammatory bowel disease (IBD) characterized by "
+        "ulcerative intestinal mucosa, bloody stools, diarrhea and abdominal pain.",
+        "ulcerative",
+    ),
+]
+
+
+@needs_shipped("ner", "linker", "relations")
+@pytest.mark.parametrize("text,adjective", CUT_MODIFIERS)
+def test_an_adjective_cut_from_its_noun_is_in_no_manifestation_row(text, adjective):
+    result = extract.load().annotate(text)
+    assert adjective in {e["text"] for e in result.entities}, "the NER stage tags the adjective"
+    rows = [r for r in result.relations if r["type"] == DISEASE_MANIFESTATION]
+    assert not [r for r in rows if adjective in (r["head_text"], r["tail_text"])]
+
+
+@needs_shipped("ner", "linker", "relations")
+def test_the_noun_phrases_rows_stay():
+    rows = extract.load().annotate(CUT_MODIFIERS[0][0]).relations
+    assert ("MHE", "cognitive dysfunction") in {(r["head_text"], r["tail_text"]) for r in rows}
