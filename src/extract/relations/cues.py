@@ -79,10 +79,8 @@ COMPARATOR_FILLER = r"with|in|the|those|patients|given|receiving|on|treated|that
 #: A negation that opens a clause and scopes over all of it: "No nicardipine-related foetal distress occurred", "None
 #: of the 30 deaths was related to X", "There were no Y attributed to X", "Neither A nor Y ... X", "Lack of Y in patients
 #: sedated with X", "it is unlikely that X caused Y".  "no (significant) difference(s)" compares arms and is not one.
-#: A period inside what the sentence splitter kept as one sentence opens a clause too ("... at 12 mcg/U. No symptomatic
-#: Y occurred after X").
 CLAUSE_NEGATION = (
-    r"(?:^\s*(?:\w+ly,?\s+|overall,?\s+|also\s+)?|[,(]\s*|(?<=\w)\.\s+|\b(?:and|or)\s+)(?:there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+)?"
+    r"(?:^\s*(?:\w+ly,?\s+|overall,?\s+|also\s+)?|[,(]\s*|\b(?:and|or)\s+)(?:there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+)?"
     r"(?:no|none\s+of(?:\s+the)?|neither|lack\s+of|absence\s+of|"
     r"it\s+(?:is|was|seems|seemed|appears|appeared)\s+(?:\w+\s+)?unlikely\s+that)\b(?!\s+(?:\w+\s+)?differences?\b)"
 )
