@@ -6,7 +6,7 @@ The judged draws of ``data/gold/relation_annotations/`` (README there) hold rows
 documents, each judged right or wrong.  A row of ``OUT``'s ``relations`` table (non-negated) counts as judged when a
 judged row of its type has the same document and the same head and tail offsets; its precision is over those rows.
 The seventh draw's files hold every row of their runs (a new code's rows that match none are listed as unjudged, to
-judge and add); the eighth and ninth draws' hold a seeded sample of 100 rows per type, so most rows of a run are
+judge and add); the eighth to eleventh draws' hold a seeded sample of 100 rows per type, so most rows of a run are
 unjudged by design and the figure is the sample's precision.
 """
 
@@ -80,7 +80,7 @@ def score(out: Path, draw: str) -> dict[str, dict]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("output", type=Path, help="the run's output folder (biomed-extract run --out)")
-    parser.add_argument("--draw", required=True, help="the draw's number: 7, 8, 9")
+    parser.add_argument("--draw", required=True, help="the draw's number: 7 to 11")
     parser.add_argument("--list-unjudged", action="store_true", help="print each unjudged row")
     args = parser.parse_args(argv)
     result = score(args.output, args.draw)

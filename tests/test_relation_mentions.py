@@ -109,6 +109,17 @@ CUT_MODIFIERS = [
         "ulcerative intestinal mucosa, bloody stools, diarrhea and abdominal pain.",
         "ulcerative",
     ),
+    # the eleventh draw: the last word of a longer mention, and "-ory" / "-ar" (each row judged a cut span)
+    (
+        "Chronic Obstructive Pulmonary Disease (COPD) is characterized by an abnormal inflammatory response and "
+        "structural alterations of the bronchial wall and parenchyma.",
+        "abnormal inflammatory",
+    ),
+    (
+        "These studies have demonstrated an initial influenza-induced hyperinflammatory state (priming), followed by "
+        "an immunosuppressive state, which predisposes to secondary bacterial infections.",
+        "hyperinflammatory",
+    ),
 ]
 
 
@@ -125,3 +136,58 @@ def test_an_adjective_cut_from_its_noun_is_in_no_manifestation_row(text, adjecti
 def test_the_noun_phrases_rows_stay():
     rows = extract.load().annotate(CUT_MODIFIERS[0][0]).relations
     assert ("MHE", "cognitive dysfunction") in {(r["head_text"], r["tail_text"]) for r in rows}
+
+
+# The eleventh draw (a trial of an immunization intervention): relations-0.14.0 alone reads the vaccine named by the
+# disease as the disease's cause ("DPT -> Hepatitis B"); each row was judged wrong (the tail is no disease).
+VACCINE_NAMES = [
+    "The cutoff of 6 weeks was used to ensure that the intervention was implemented before the first dose of "
+    "DPT/Hepatitis B came due.",
+    "Immunization rates were divided into two categories: 1) Infants receiving all three doses of DPT/Hepatitis B "
+    'vaccines were considered "DPT-3/Hepatitis B fully immunized".',
+]
+
+
+@needs_shipped("ner", "linker", "relations")
+@pytest.mark.parametrize("text", VACCINE_NAMES)
+def test_a_vaccines_disease_words_end_no_row(text):
+    result = extract.load().annotate(text)
+    assert "Hepatitis B" in {e["text"] for e in result.entities}, "the NER stage tags the disease words"
+    assert not [r for r in result.relations if "Hepatitis B" in (r["head_text"], r["tail_text"])]
+
+
+@needs_shipped("ner", "linker", "relations")
+def test_the_disease_itself_keeps_its_row():
+    rows = extract.load().annotate("Hepatitis B occurred in two patients given DPT.").relations
+    assert ("DPT", "Hepatitis B") in {(r["head_text"], r["tail_text"]) for r in rows if r["type"] == DRUG_ADVERSE_EVENT}
+
+
+# The eleventh draw: relations-0.14.0 alone reads a member listed after its class as the class's manifestation
+# ("tuberculosis -> infections", "systemic lupus erythematosus -> autoimmune disorders"); each row was judged a
+# hypernym.  A list that a feature noun governs names the features ("symptoms of H, including T").
+MEMBERS = (
+    "Patients receiving etanercept must be carefully monitored for other autoimmune conditions and infections, "
+    "including tuberculosis, which occurred in 0.007% of patients. Females are twice as likely as males to develop "
+    "autoimmune disorders including systemic lupus erythematosus, multiple sclerosis and rheumatoid arthritis."
+)
+FEATURES = (
+    "EoE is a chronic disease characterized by eosinophil-induced inflammation and symptoms of esophageal dysfunction, "
+    "including dysphagia. The change in MELD score can predict complications of cirrhosis such as ascites and "
+    "variceal bleeding."
+)
+
+
+@needs_shipped("ner", "linker", "relations")
+def test_a_member_listed_after_its_class_is_no_manifestation():
+    result = extract.load().annotate(MEMBERS)
+    assert {"infections", "tuberculosis", "autoimmune disorders", "multiple sclerosis"} <= {
+        e["text"] for e in result.entities
+    }
+    assert not [r for r in result.relations if r["type"] == DISEASE_MANIFESTATION]
+
+
+@needs_shipped("ner", "linker", "relations")
+def test_features_listed_after_a_feature_noun_stay():
+    rows = extract.load().annotate(FEATURES).relations
+    pairs = {(r["head_text"], r["tail_text"]) for r in rows if r["type"] == DISEASE_MANIFESTATION}
+    assert {("esophageal dysfunction", "dysphagia"), ("cirrhosis", "ascites")} <= pairs

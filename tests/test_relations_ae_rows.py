@@ -409,6 +409,19 @@ SHIPPED = [
         MEGESTROL_TERMS,
         ("megestrol acetate", "nausea"),
     ),
+    # trial-report sentences of the seventh and eleventh draws: the drug's count is zero (``zero_counts``)
+    (
+        "The most common AE were diarrhoea (12 AE in total, 12 after CMC-001 and 0 after gadobenate dimeglumine).",
+        "The most common AE were diarrhoea (12 AE in total, 12 after CMC-001 and 3 after gadobenate dimeglumine).",
+        {"diarrhoea": D, "gadobenate dimeglumine": C},
+        ("gadobenate dimeglumine", "diarrhoea"),
+    ),
+    (
+        "Hypotension (27.5%) was reported in the nifedipine group and none (0%) in the atosiban group.",
+        "Hypotension (27.5%) was reported in the nifedipine group and 4 (10%) in the atosiban group.",
+        {"Hypotension": D, "nifedipine": C, "atosiban": C},
+        ("atosiban", "hypotension"),
+    ),
 ]
 
 
@@ -482,3 +495,20 @@ def test_a_rule_row_the_model_leaves_is_negated_by_what_negates_the_models_rows(
 
     assert rows(0.35)[("PGA", "hypoglycemia")] == ("model", True)
     assert rows(0.99)[("PGA", "hypoglycemia")] == ("rules", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "drug", "disease", "zero"),
+    [
+        ("Diarrhoea (12 after CMC-001 and 0 after gadobenate) was common.", "gadobenate", "diarrhoea", True),
+        ("Somnolence [cetirizine (0), placebo (1), mizolastine (3)].", "cetirizine", "somnolence", True),
+        ("Rash occurred in zero patients given lamotrigine.", "lamotrigine", "rash", True),
+        ("Pleurodesis success ranged from 0% with etoposide to 93% with talc.", "etoposide", "pleurodesis", False),
+        ("Diarrhoea (12 after CMC-001 and 10 after gadobenate) was common.", "gadobenate", "diarrhoea", False),
+    ],
+)
+def test_a_zero_count_for_the_drug(text, drug, disease, zero):
+    from extract.relations.zero_counts import zero_count
+
+    view, chem, _ = pair_view(text, {drug: C, disease: D}, drug, disease)
+    assert zero_count(view, chem) is zero

@@ -218,3 +218,27 @@ def test_mediators_the_body_releases_are_no_drugs_given(nlp):
         "MESH:D007052",
     )  # a dosage form's release
     assert measured_heads(view, drugs) == set()
+
+
+def test_a_level_word_makes_a_substance_measured():
+    """ "increased ALP" in a list of adverse events (eleventh draw): a laboratory value, not a drug given; a substance
+    taken in ("a high fat diet") or given at a level ("higher methadone dose") is not measured."""
+    drugs = drug_concepts(resolve_model_dir(get_settings().linker_index, "linker"))
+    text = "The most common adverse events were leucopenia, fatigue, increased ALP, decreased appetite and anemia."
+    view, alp = _view(text, "ALP", "MESH:D000469")
+    assert "MESH:D000469" not in drugs  # alkaline phosphatase has no pharmacological action
+    assert is_measured_analyte(view, alp, drugs)
+    view, fat = _view("Rats were fed a high fat diet until obesity developed.", "fat", "MESH:D004041")
+    assert not is_measured_analyte(view, fat, drugs)
+    view, capsaicin = _view("Clonidine reduced high capsaicin-induced pain.", "capsaicin", "MESH:D002211")
+    assert not is_measured_analyte(view, capsaicin, drugs)
+
+
+def test_an_increased_enzyme_heads_no_adverse_event_row(nlp):
+    text = (
+        "The most common adverse events with incidences of 10% or greater in the UFT group were leucopenia, anemia, "
+        "thrombocytopenia, hyperbilirubinemia, fatigue, increased ALP, decreased appetite and abdominal distension."
+    )
+    result = nlp.annotate(text)
+    assert "ALP" in {e["text"] for e in result.entities if e["label"] == "CHEMICAL"}
+    assert not [r for r in result.relations if r["head_text"] == "ALP"]

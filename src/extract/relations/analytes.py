@@ -1,18 +1,18 @@
 """Chemical mentions that name a substance measured in the patient, not a drug given to them.
 
-"decreased plasma [H+]", "serum creatinine", "oxygen saturation", "triglyceride concentrations": the NER stage tags
-the substance as a chemical (BC5CDR does), and a drug -> disease row with it as the drug tells an analyst that
-creatinine caused contrast nephropathy.  A mention is read as a measured analyte when a measurement noun follows it
-or a body-fluid word comes before it or begins it, and its concept has no MeSH pharmacological action: a drug's own level
-("serum digoxin concentrations" before nausea) keeps its rows, since digoxin has one (Cardiotonic Agents); and so does
-a substance the document also names outside a measurement (MeSH gives lithium, the element, no action, but "serum
-lithium levels" in a report that says "on lithium therapy" is the drug's level).  On the
-judged adverse-event and treatment rows of the training draws (``data/gold/relation_annotations``) the rule drops
-27 rows judged wrong and none of the 6,229 judged right (``models/EXPERIMENTS.md``, thirteenth session).  A mediator
-the body releases ("production of prostaglandins and prostacyclins", "inflammatory mediators, such as bradykinin") is
-no drug wherever else the document names it, and neither is a measured quantity by its MeSH concept (Blood Glucose);
-over every judged row of ``data/gold/relation_annotations`` that drops 5 more rows judged wrong, and a drug's market
-release ("after the release of celecoxib") keeps 2 (one right, one wrong; twenty-seventh session).
+"decreased plasma [H+]", "serum creatinine", "oxygen saturation", "triglyceride concentrations": the NER stage tags the
+substance as a chemical (BC5CDR does), and a drug -> disease row with it as the drug tells an analyst that creatinine
+caused contrast nephropathy. A mention is read as a measured analyte when a measurement noun follows it, a body-fluid or
+level word comes before it ("serum", "elevated") or a body-fluid word begins it, and its concept has no MeSH
+pharmacological action: a drug's own level ("serum digoxin concentrations" before nausea) keeps its rows, since digoxin
+has one (Cardiotonic Agents); and so does a substance the document also names outside a measurement (MeSH gives lithium,
+the element, no action, but "serum lithium levels" in a report that says "on lithium therapy" is the drug's level). On
+the judged adverse-event and treatment rows of the training draws (``data/gold/relation_annotations``) the rule drops 27
+rows judged wrong and none of the 6,229 judged right (``models/EXPERIMENTS.md``, thirteenth session). A mediator the
+body releases ("production of prostaglandins and prostacyclins", "inflammatory mediators, such as bradykinin") is no
+drug wherever else the document names it, and neither is a measured quantity by its MeSH concept (Blood Glucose); over
+every judged row of ``data/gold/relation_annotations`` that drops 5 more rows judged wrong, and a drug's market release
+("after the release of celecoxib") keeps 2 (one right, one wrong; twenty-seventh session).
 """
 
 from __future__ import annotations
@@ -58,6 +58,18 @@ MARKET_RELEASE = re.compile(
 #: What stands between two mentions of one list: "production of leukotrienes, prostacyclins, prostaglandins and
 #: thromboxane A2" (every member is released).
 LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$")
+#: A level word right before it: "increased ALP" in a list of adverse events, "elevated cortisol", "high glucose-mediated
+#: induction"; not a substance given to induce something ("high capsaicin-induced pain") or taken in ("high fat diet",
+#: "a high vitamin C intake": :data:`INDUCED_AFTER`).
+LEVEL_BEFORE = re.compile(
+    r"\b(?:increased|elevated|raised|high|higher|low|lower|abnormal|elevation\s+of|increase\s+in|rise\s+in)\s+[(\[]?$",
+    re.I,
+)
+INDUCED_AFTER = re.compile(
+    r"^\s*[-\u2010]?\s*(?:induced|diets?|intakes?|consumption|doses?|dosing|dosage|exposure|supplement\w*|feeding|fed|"
+    r"loading|infusion|administration)\b",
+    re.I,
+)
 #: The mention itself names the fluid: "blood glucose", "serum ferritin".
 MEASURED_TEXT = re.compile(r"^(?:serum|plasma|blood|urinary|urine|csf|fasting)\s", re.I)
 _WINDOW = 40
@@ -144,4 +156,7 @@ def _measured_in_context(doc: DocumentView, entity: EntityView, drugs: frozenset
     if (entity.concept_id and entity.concept_id in drugs) or (entity.drug_classes and not drugs):
         return False
     after = doc.text[entity.end : min(hi, entity.end + _WINDOW)]
-    return bool(MEASURED_AFTER.match(after) or MEASURED_BEFORE.search(before) or MEASURED_TEXT.match(entity.text))
+    level = LEVEL_BEFORE.search(before) is not None and INDUCED_AFTER.match(after) is None
+    return bool(
+        MEASURED_AFTER.match(after) or MEASURED_BEFORE.search(before) or MEASURED_TEXT.match(entity.text) or level
+    )

@@ -17,6 +17,7 @@ from extract.relations.clause_scope import within_clauses
 from extract.relations.effect_words import names_a_therapeutic_effect, names_an_effect
 from extract.relations.patient_states import names_a_patient_state
 from extract.relations.placebos import names_a_placebo
+from extract.relations.product_names import joined_by_slash, names_a_vaccine
 from extract.relations.rules import RuleExtractor
 from extract.relations.types import (
     DISEASE_MANIFESTATION,
@@ -76,13 +77,15 @@ def _distinct_concepts(view: DocumentView, cands: list[RelationCandidate]) -> li
     rows are distributed over coordinated heads, so "depressive symptoms in depression and bipolar disorder" keeps
     bipolar disorder's row.  The judged draws of ``data/gold/relation_annotations/`` hold 8 such rows, all wrong.
     No row has a disease that is a protein's name ("tumour necrosis" of "tumour necrosis factor":
-    :func:`extract.relations.body_targets.names_a_protein`) either."""
+    :func:`extract.relations.body_targets.names_a_protein`) or a vaccine's ("Hepatitis B" of "Hepatitis B vaccines":
+    :func:`extract.relations.product_names.names_a_vaccine`) either."""
     return [
         c
         for c in cands
         if (c.type != DISEASE_MANIFESTATION or not c.head.linked_ids or c.head.linked_ids != c.tail.linked_ids)
         and not names_a_protein(view, c.tail)
-        and not (c.type == DISEASE_MANIFESTATION and names_a_protein(view, c.head))
+        and not names_a_vaccine(view, c.tail)
+        and not (c.type == DISEASE_MANIFESTATION and (names_a_protein(view, c.head) or names_a_vaccine(view, c.head)))
     ]
 
 
@@ -96,7 +99,8 @@ class CoordinationAware:
     therapeutic one: :mod:`extract.relations.effect_words`), and a drug -> disease row whose disease names the
     patient's state ("critically ill": :mod:`extract.relations.patient_states`) or whose drug is a placebo (a short form
     "PLA" linked to Placebos: :mod:`extract.relations.placebos`) or a part of the body's machinery ("opioid
-    receptors": :mod:`extract.relations.body_targets`); a
+    receptors": :mod:`extract.relations.body_targets`) or only a slash joins the two ("DPT/Hepatitis B":
+    :mod:`extract.relations.product_names`); a
     ``disease_manifestation`` row read across a clause boundary is dropped when the tail's clause names its own
     disease (:mod:`extract.relations.clause_scope`), and so is one whose two mentions name the same concept."""
 
@@ -123,6 +127,7 @@ class CoordinationAware:
                 or names_a_placebo(c.head)
                 or names_a_body_target(view, c.head)
                 or names_a_patient_state(c.tail)
+                or joined_by_slash(view, c.head, c.tail)
                 or (c.type == DRUG_TREATS_DISEASE and names_an_effect(view, c.tail))
                 or (c.type == DRUG_ADVERSE_EVENT and names_a_therapeutic_effect(view, c.tail))
             )

@@ -75,6 +75,7 @@ from extract.relations.types import (
     RelationCandidate,
     SentenceView,
 )
+from extract.relations.zero_counts import zero_count
 from extract.vocab.ctd import ctd_tree_numbers
 
 log = logging.getLogger(__name__)
@@ -628,8 +629,10 @@ class ModelExtractor:
             # An adverse-event reading is negated by a cue between the two mentions even when no rule reads the pair
             # ("X was not associated with Y"); a treatment stays one when the drug failed ("X did not improve Y").
             # A negation opening the clause of both mentions negates it too (``rules.clause_negated``; asked only of
-            # the accepted pairs).
-            negated = inst.intra and (state.ae_negated[id(inst)] or clause_negated(doc, inst.chem, inst.dis))
+            # the accepted pairs), and so does a count of zero for the drug ("0 after X": ``zero_counts``).
+            negated = inst.intra and (
+                state.ae_negated[id(inst)] or clause_negated(doc, inst.chem, inst.dis) or zero_count(doc, inst.chem)
+            )
             ade[(inst.chem.entity_id, inst.dis.entity_id)] = RelationCandidate(
                 type=DRUG_ADVERSE_EVENT,
                 head=inst.chem,
@@ -650,7 +653,10 @@ class ModelExtractor:
                         # (``rules.region_negated``: "two serious AEs (A and Y) unrelated to study treatment"),
                         # still negates it
                         c = replace(
-                            c, negated=clause_negated(doc, c.head, c.tail) or region_negated(doc, c.head, c.tail)
+                            c,
+                            negated=clause_negated(doc, c.head, c.tail)
+                            or region_negated(doc, c.head, c.tail)
+                            or zero_count(doc, c.head),
                         )
                     ade[key] = c
         for key, c in list(ade.items()):
