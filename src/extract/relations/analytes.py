@@ -60,12 +60,12 @@ MARKET_RELEASE = re.compile(
 LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$")
 #: A level word right before it: "increased ALP" in a list of adverse events, "elevated cortisol", "high glucose-mediated
 #: induction"; not a substance given to induce something ("high capsaicin-induced pain") or taken in ("high fat diet",
-#: "a high vitamin C intake": :data:`INDUCED_AFTER`).
+#: "a high vitamin C intake": :data:`GIVEN_AFTER`).
 LEVEL_BEFORE = re.compile(
     r"\b(?:increased|elevated|raised|high|higher|low|lower|abnormal|elevation\s+of|increase\s+in|rise\s+in)\s+[(\[]?$",
     re.I,
 )
-INDUCED_AFTER = re.compile(
+GIVEN_AFTER = re.compile(
     r"^\s*[-\u2010]?\s*(?:induced|diets?|intakes?|consumption|doses?|dosing|dosage|exposure|supplement\w*|feeding|fed|"
     r"loading|infusion|administration)\b",
     re.I,
@@ -156,7 +156,7 @@ def _measured_in_context(doc: DocumentView, entity: EntityView, drugs: frozenset
     if (entity.concept_id and entity.concept_id in drugs) or (entity.drug_classes and not drugs):
         return False
     after = doc.text[entity.end : min(hi, entity.end + _WINDOW)]
-    level = LEVEL_BEFORE.search(before) is not None and INDUCED_AFTER.match(after) is None
+    level = LEVEL_BEFORE.search(before) is not None and GIVEN_AFTER.match(after) is None
     return bool(
         MEASURED_AFTER.match(after) or MEASURED_BEFORE.search(before) or MEASURED_TEXT.match(entity.text) or level
     )
