@@ -191,3 +191,37 @@ def test_features_listed_after_a_feature_noun_stay():
     rows = extract.load().annotate(FEATURES).relations
     pairs = {(r["head_text"], r["tail_text"]) for r in rows if r["type"] == DISEASE_MANIFESTATION}
     assert {("esophageal dysfunction", "dysphagia"), ("cirrhosis", "ascites")} <= pairs
+
+
+# The twelfth draw: "sepsis with faecal peritonitis" was copied onto every disease listed before that sepsis
+# ("multiple organ failure -> faecal peritonitis", "cardiac arrest -> renal failure", ...); each copy was judged wrong.
+DEATHS = (
+    "Most of the deaths occurred in patients with moderate/severe renal impairment, and included the following "
+    "symptoms: multiple organ failure, cardiac arrest, sepsis, sepsis with faecal peritonitis and renal failure, "
+    "emphysema, ischaemia of the small intestine, and pneumonia/apnoea."
+)
+
+
+@needs_shipped("ner", "linker", "relations")
+def test_a_with_phrase_belongs_to_the_last_list_member():
+    rows = [r for r in extract.load().annotate(DEATHS).relations if r["type"] == DISEASE_MANIFESTATION]
+    assert ("sepsis", "renal failure") in {(r["head_text"], r["tail_text"]) for r in rows}
+    assert not [r for r in rows if r["head_text"] in ("multiple organ failure", "cardiac arrest")]
+
+
+def test_a_with_phrase_is_not_copied_to_earlier_members():
+    from extract.relations.coordination import distribute_over_coordination
+
+    text = "Deaths: cardiac arrest, sepsis with peritonitis."
+    spans = [("cardiac arrest", "d1"), ("sepsis", "d2"), ("peritonitis", "d3")]
+    ents = [
+        EntityView(eid, text.index(t), text.index(t) + len(t), t, "DISEASE", 0, concept_id=f"MESH:{eid}")
+        for t, eid in spans
+    ]
+    view = DocumentView("d", text, [SentenceView(0, 0, len(text), "abstract")], ents)
+    row = RelationCandidate(DISEASE_MANIFESTATION, ents[1], ents[2], 0, 0.9)
+    assert [(c.head.text, c.tail.text) for c in distribute_over_coordination(view, [row])] == [
+        ("sepsis", "peritonitis")
+    ]
+    adverse = RelationCandidate(DRUG_ADVERSE_EVENT, ents[1], ents[2], 0, 0.9)  # other types are still copied
+    assert len(distribute_over_coordination(view, [adverse])) == 2
