@@ -58,9 +58,9 @@ MARKET_RELEASE = re.compile(
 #: What stands between two mentions of one list: "production of leukotrienes, prostacyclins, prostaglandins and
 #: thromboxane A2" (every member is released).
 LIST_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$")
-#: A level word right before it: "increased ALP" in a list of adverse events, "elevated cortisol", "high glucose-mediated
-#: induction"; not a substance given to induce something ("high capsaicin-induced pain") or taken in ("high fat diet",
-#: "a high vitamin C intake": :data:`GIVEN_AFTER`).
+#: A level word right before it: "increased ALP" in a list of adverse events, "elevated cortisol", "high
+#: glucose-mediated induction"; not a substance given to induce something ("high capsaicin-induced pain") or taken in
+#: ("high fat diet", "a high vitamin C intake": :data:`GIVEN_AFTER`).
 LEVEL_BEFORE = re.compile(
     r"\b(?:increased|elevated|raised|high|higher|low|lower|abnormal|elevation\s+of|increase\s+in|rise\s+in)\s+[(\[]?$",
     re.I,

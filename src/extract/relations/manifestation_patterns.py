@@ -612,10 +612,10 @@ _GENE_AFTER = re.compile(
 def excluded_pair(doc: DocumentView, head: EntityView, tail: EntityView) -> str | None:
     """Pairs the guideline never annotates, whatever the words say (reason, or None).
 
-    An abbreviation or synonym and its long form ("myelodysplastic syndrome (MDS)"), hypernym
-    pairs ("cancer" / "breast cancer", and a member listed after its class: :func:`names_a_member`), a mention that is an adjective cut from its noun ("psychotic" of "psychotic
-    patients": :func:`is_cut_modifier`), coordinated mentions, and mentions naming a gene ("VHL gene mutations",
-    "Dmpk deficient mice").
+    An abbreviation or synonym and its long form ("myelodysplastic syndrome (MDS)"), hypernym pairs ("cancer" /
+    "breast cancer", and a member listed after its class: :func:`names_a_member`), a mention that is an adjective cut
+    from its noun ("psychotic" of "psychotic patients": :func:`is_cut_modifier`), coordinated mentions, and mentions
+    naming a gene ("VHL gene mutations", "Dmpk deficient mice").
     """
     # No reason depends on which mention is the head: one memo entry for a pair and its reverse.
     if (tail.start, tail.end) < (head.start, head.end):
