@@ -1,7 +1,8 @@
 """Same-sentence drug -> adverse event rows the sentence does not state: the less-comparative veto
-(``extract.relations.comparatives.less_with_drug``), another arm's effect (``extract.relations.clause_arms``) and negation without a rule reading
-(``extract.relations.rules.region_negated``) or by a negation opening the clause (``clause_negated``), on sentences of the judged trial abstracts and the audit corpus, and the
-shipped extractor on them."""
+(``extract.relations.comparatives.less_with_drug``), another arm's effect (``extract.relations.clause_arms``), negation
+without a rule reading (``extract.relations.rules.region_negated``), a negation opening the clause (``clause_negated``)
+and a count of zero for the drug (``extract.relations.zero_counts``), on sentences of the judged trial abstracts and
+the audit corpus, and the shipped extractor on them."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ channels"), and disease words that are a protein's name ("tumour necrosis factor
 nausea and vomiting", "blockade of potassium channels, and torsade de pointes", "inhibition of prostaglandin
 biosynthesis is related to side effects including hyperkalemia", "estrogen receptor-positive breast cancer": the NER
 stage tags the ligand of a receptor, the ion of a channel or the product of a pathway as a chemical (BC5CDR does), and
-the joint model reads the side effects (or the disease) of the sentence as that chemical's.  A drug -> disease row with such a head
-tells an analyst that "opioid" or "potassium" caused the event; the judging guideline of
+the joint model reads the side effects (or the disease) of the sentence as that chemical's.  A drug -> disease row with
+such a head tells an analyst that "opioid" or "potassium" caused the event; the judging guideline of
 ``data/gold/relation_annotations/`` reads it as no drug's.  Over the judged rows of the first to eighth draws, 10
 rows have a head right before "receptor(s)", "channel(s)", "transporter", "signalling", "pathway" or "biosynthesis",
 and all 10 are wrong; one more, judged right, names a receptor antagonist ("Angiotensin II receptor subtype-1

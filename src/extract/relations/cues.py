@@ -108,7 +108,8 @@ CLAUSE_BREAK = (
 #: (the negation denies the main clause; the relative clause only says who is meant, and "none of the patients on X who
 #: developed Y exhibited Z" still says that some developed Y).  Group ``relative``: the "who" / "that".
 NEGATED_PEOPLE_RELATIVE = (
-    r"\b(?:(?P<existential>there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+no)|no|none\s+of\s+(?:the|our|these|those))"
+    r"\b(?:(?P<existential>there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+no)|no|"
+    r"none\s+of\s+(?:the|our|these|those))"
     r"\s+(?:[\w-]+\s+){0,2}?"
     rf"(?:one|patient|subject|participant|person|case|woman|child|infant|individual|volunteer|{_PEOPLE})"
     r"(?:\s+[\w-]+){0,4}?\s+(?P<relative>who|that)\b"
