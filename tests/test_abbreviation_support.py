@@ -191,6 +191,20 @@ def test_a_long_form_that_holds_the_short_form_defines_nothing():
     assert len(found) == text.lower().count("iloprost")
 
 
+def test_an_upper_case_short_form_is_no_word_of_its_long_form():
+    """The ninth draw's "Mini-International Neuropsychiatric Interview (MINI)" (PMID 23497463): the first word only looks
+    like the short form, so the definition stands, and the model's DISEASE mention "MINI" (an interview) is dropped
+    as a short form the linker cannot link; it had headed a manifestation row of hypomania."""
+    text = (
+        "Patients were interviewed with the Mini-International Neuropsychiatric Interview (MINI) to confirm the "
+        "episode. The MINI is an abbreviated psychiatric structured interview for hypomania."
+    )
+    doc = _doc(text, [("MINI", "DISEASE", 1), ("hypomania", "DISEASE", 0)])
+    assert [short.text for short in doc._.abbreviations] == ["MINI", "MINI"]
+    assert [e._.unsupported_short_form for e in doc.ents if e.text == "MINI"] == [True]
+    assert "MINI" not in {e.text for e in get_ner_nlp()(text).ents}
+
+
 def test_a_hyphenated_short_form_is_defined():
     """scispaCy's filter wants every token of a short form two characters or longer; the tokenizer splits "LDL-C" at
     its hyphen, so lipid trials' "LDL-C" (59 mentions of the audit run and the seventh draw) had no long form."""

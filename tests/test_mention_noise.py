@@ -74,6 +74,9 @@ def test_numbers_and_statistics_are_no_drugs_and_head_no_rows(nlp):
     assert "P<.0001" not in ents and ents["Olanzapine"] == "CHEMICAL" and ents["depression"] == "DISEASE"
     assert _entities(nlp, COUNT) == {}
     assert _entities(nlp, REGISTRY) == {}
+    # the Lancet's decimal point (tenth draw, PMID 23078958: "p<0·0001" headed an adverse-event row of diarrhoea)
+    for text in ["p<0·0001", "p=0·03", "(P = 0·2)"]:
+        assert matching_rule(text, "CHEMICAL").name == "statistic", text
 
 
 def test_a_pronoun_is_no_disease(nlp):

@@ -49,8 +49,40 @@ def _pairs(text: str, terms: dict[str, str]) -> set[tuple[str, str]]:
             {"bradycardia": D, "atropine": C},
             {("atropine", "bradycardia")},
         ),
-        # not the construction: the patients were treated, or the drug is far from "with"
-        ("Patients with hypertension were given amlodipine.", {"hypertension": D, "amlodipine": C}, set()),
+        # the people with the condition were given the drug (tenth draw, PMID 28889155), or treated for it with the
+        # drug (seventh draw, PMID 22249480)
+        (
+            "The patients experiencing nausea and/or vomiting were administered metoclopramide at a dose of 0.15 mg/kg.",
+            {"nausea": D, "vomiting": D, "metoclopramide": C},
+            {("metoclopramide", "nausea"), ("metoclopramide", "vomiting")},
+        ),
+        (
+            "Patients with hypertension were given amlodipine.",
+            {"hypertension": D, "amlodipine": C},
+            {("amlodipine", "hypertension")},
+        ),
+        (
+            "Ten patients in the ILMA group were treated for hypertension with i.v. nitroglycerin.",
+            {"hypertension": D, "nitroglycerin": C},
+            {("nitroglycerin", "hypertension")},
+        ),
+        # not the construction: the drug is far from "with", or the people were not given it for the condition
+        (
+            "Patients with hypertension were then given a diet and amlodipine.",
+            {"hypertension": D, "amlodipine": C},
+            set(),
+        ),
+        # the chemical only begins a word: "lipid-lowering medications" (ninth draw)
+        (
+            "69% of those with hyperlipidemia were prescribed lipid-lowering medications.",
+            {"hyperlipidemia": D, "lipid": C},
+            set(),
+        ),
+        (
+            "Patients treated for hypertension developed cough with enalapril.",
+            {"hypertension": D, "cough": D, "enalapril": C},
+            set(),
+        ),
         (
             "Hypotension was treated with fluids, and if it persisted after 10 minutes of observation, ephedrine.",
             {"hypotension": D, "ephedrine": C},

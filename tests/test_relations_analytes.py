@@ -9,6 +9,7 @@ import extract
 from extract.relations.analytes import drug_concepts, is_measured_analyte, measured_heads
 from extract.relations.types import DocumentView, EntityView, SentenceView
 from extract.settings import get_settings, resolve_model_dir
+from helpers import build_view
 
 # A sentence of a trial report in ../shared/unlabeled (PMID 21951832); relations-0.14.0 alone makes "blood glucose"
 # the drug of an adverse event ("coma") here.
@@ -242,3 +243,46 @@ def test_an_increased_enzyme_heads_no_adverse_event_row(nlp):
     result = nlp.annotate(text)
     assert "ALP" in {e["text"] for e in result.entities if e["label"] == "CHEMICAL"}
     assert not [r for r in result.relations if r["head_text"] == "ALP"]
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "mention", "general"),
+    [
+        (
+            "Sorafenib prolongs OS with manageable toxicities.",
+            {"sorafenib": "CHEMICAL", "toxicities": "DISEASE"},
+            "toxicities",
+            True,
+        ),
+        ("Most TEAEs were mild.", {"teaes": "DISEASE"}, "teaes", True),
+        # another drug's harm, or a named condition
+        (
+            "Amifostine protects against cisplatin toxicity.",
+            {"amifostine": "CHEMICAL", "cisplatin": "CHEMICAL", "toxicity": "DISEASE"},
+            "toxicity",
+            False,
+        ),
+        ("Hepatotoxicity was rare.", {"hepatotoxicity": "DISEASE"}, "hepatotoxicity", False),
+        # experimental autoimmune encephalomyelitis, not a treatment-emergent adverse event
+        ("Andrographolide ameliorates EAE in mice.", {"andrographolide": "CHEMICAL", "eae": "DISEASE"}, "eae", False),
+    ],
+)
+def test_harm_in_general(text, terms, mention, general):
+    from extract.relations.effect_words import names_harm_in_general
+
+    view = build_view("d", text, terms)
+    entity = next(e for e in view.entities if e.text.lower() == mention)
+    assert names_harm_in_general(view, entity) is general
+
+
+def test_harm_in_general_is_no_treated_disease(nlp):
+    # tenth draw (PMID 24438504, shortened): relations-0.14.0 alone reads "sorafenib treats toxicities" here
+    text = (
+        "Two separate phase III trials have reported that sorafenib, an oral multikinase inhibitor, prolongs OS with "
+        "manageable toxicities. Thus, sorafenib has been accepted as standard first-line chemotherapy for advanced "
+        "hepatocellular carcinoma."
+    )
+    result = nlp.annotate(text)
+    assert "toxicities" in {e["text"] for e in result.entities}
+    treated = {(r["head_text"], r["tail_text"]) for r in result.relations if r["type"] == "drug_treats_disease"}
+    assert ("sorafenib", "toxicities") not in treated

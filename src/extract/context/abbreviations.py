@@ -208,7 +208,10 @@ def _whole_word_start(ent: Span, long_form: Span) -> str:
 def _names_itself(short: Span, long_form: Span) -> bool:
     """The long form holds the short form as a word, so it defines nothing (Schwartz & Hearst reject such a long form):
     "iloprost but not nifedipine reduced the skin score (iloprost: from 13.26 to 9.26)" made every "iloprost" of the
-    article a short form of that clause."""
+    article a short form of that clause.  An upper-case short form is matched as written: "Mini-International
+    Neuropsychiatric Interview (MINI)" is a definition whose first word only looks like its short form."""
+    if short.text.isupper():
+        return any(token.text == short.text for token in long_form) or f" {short.text} " in f" {long_form.text} "
     word = short.text.lower()
     return any(token.lower_ == word for token in long_form) or f" {word} " in f" {long_form.text.lower()} "
 

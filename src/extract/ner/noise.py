@@ -9,7 +9,7 @@ a pattern over the mention's text, why); ``configs/ner_stage.cfg`` names the one
 
 * ``no_letter`` — no letter at all: numbers, citation numbers, percentages, dates ("[394827", "6057", "5%").
 * ``statistic`` — a statistic written as a letter or two, a comparison sign and a number: "N = 9", "P<.0001",
-  "n=12", "OR = 2.1", "r ≥ 0.3".
+  "n=12", "OR = 2.1", "r ≥ 0.3", "p<0·0001" (the Lancet's decimal point).
 * ``registry_id`` — a trial registration number: "NCT01476631", "ISRCTN12345678", "ACTRN12610000000000",
   "EudraCT 2004-000000-00".
 * ``closed_class`` — a DISEASE mention that is one closed-class word (pronoun, determiner, preposition,
@@ -146,7 +146,8 @@ CONTEXT_CHARS = 16
 
 
 _BOTH = frozenset({CHEMICAL, DISEASE})
-_NUMBER = r"[-+−]?\s*(?:\d[\d,]*(?:\.\d+)?|\.\d+)\s*%?"
+#: A number; "·" is the decimal point of the Lancet's style ("p<0·0001").
+_NUMBER = r"[-+−]?\s*(?:\d[\d,]*(?:[.·]\d+)?|[.·]\d+)\s*%?"
 
 RULES: tuple[NoiseRule, ...] = (
     NoiseRule("no_letter", _BOTH, re.compile(r"[\W\d_]+"), "no letter: a number, a citation, a date"),

@@ -1,7 +1,8 @@
 """Comparisons that give a drug *less* of an effect: "pruritus occurred less frequently with fexofenadine",
 "bupivacaine with sufentanil gave a lower incidence of nausea", "amisulpride was associated with less weight gain",
 "the risk of hypoglycaemia was decreased with sitagliptin", "more airway obstruction with propofol than with
-dexmedetomidine" (for dexmedetomidine).
+dexmedetomidine" (for dexmedetomidine); and the opposite, a drug's arm counted with *more* of a condition ("more
+patients assigned erlotinib had diarrhoea than did those assigned placebo"), which states no treatment.
 
 Such a sentence does not state the effect as the drug's adverse event (the audit guideline calls it
 ``prevented_improved``; the annotation guideline ``ae_less``), yet the words around the pair read like one.
@@ -17,7 +18,15 @@ from __future__ import annotations
 import re
 
 from extract.relations.coordination import coordinated_members
-from extract.relations.cues import COMPARATOR, COMPARATOR_FILLER, LESS_AFTER, LESS_BEFORE, MORE_AFTER, MORE_BEFORE
+from extract.relations.cues import (
+    COMPARATOR,
+    COMPARATOR_FILLER,
+    LESS_AFTER,
+    LESS_BEFORE,
+    MORE_AFTER,
+    MORE_BEFORE,
+    PEOPLE,
+)
 from extract.relations.memo import sentence_entities
 from extract.relations.types import DocumentView, EntityView
 
@@ -84,3 +93,35 @@ def _arm(arms: list[EntityView], nearest: EntityView, text: str) -> list[EntityV
     while hi + 1 < len(ordered) and _SAME_ARM.match(text[ordered[hi].end : ordered[hi + 1].start]):
         hi += 1
     return ordered[lo : hi + 1]
+
+
+#: "more patients (who were) assigned (to) / receiving / given / on / treated with" (and a dose) right before the drug.
+_MORE_PEOPLE_ON = re.compile(
+    rf"\b(?:more|greater\s+numbers?\s+of)\s+(?:of\s+the\s+)?(?:\w+\s+)?{PEOPLE}\s+(?:who\s+(?:were\s+)?)?"
+    r"(?:assigned(?:\s+to)?|allocated(?:\s+to)?|randomi[sz]ed\s+to|receiving|received|given|taking|on|treated\s+with|"
+    r"in\s+the)\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*(?:mg|µg|μg|mcg|microg|g|ml|mL|IU|units?)(?:/kg)?\s+(?:of\s+)?)?$",
+    re.I,
+)
+#: Between the drug and the condition: a dose or the arm's noun, then a verb of having the condition ("had",
+#: "developed", "experienced", "reported") -- not one of an outcome reached ("achieved a headache response").
+_HAD = re.compile(
+    r"^\s*(?:[\w.%/-]+\s+){0,3}?(?:had|developed|experienced|reported|suffered(?:\s+from)?|presented\s+with)\s+"
+    r"(?:(?:a|an|any|at\s+least\s+one|one\s+or\s+more|episodes?\s+of|grade\s+[\d\u2013-]+|severe|mild|"
+    r"moderate|serious|new|first-cycle)\s+)*$",
+    re.I,
+)
+_THAN = re.compile(r"^[^.;]{0,150}?\bthan\b", re.I)
+
+
+def more_with_drug(doc: DocumentView, chem: EntityView, dis: EntityView) -> bool:
+    """The sentence of this same-sentence pair counts the drug's arm with *more* of the condition than a comparator:
+    "(Significantly) more patients assigned erlotinib had diarrhoea of grade 3-4 than did those assigned placebo"."""
+    if chem.sentence_index != dis.sentence_index or chem.end > dis.start:
+        return False
+    text = doc.text
+    sent = doc.sentences[dis.sentence_index]
+    return (
+        _MORE_PEOPLE_ON.search(text[max(sent.start, chem.start - 70) : chem.start]) is not None
+        and _HAD.match(text[chem.end : dis.start]) is not None
+        and _THAN.match(text[dis.end : sent.end]) is not None
+    )

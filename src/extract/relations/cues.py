@@ -48,7 +48,7 @@ _RATE_NOUNS = (
     r"severity|likelihood|odds)"
 )
 #: Who an effect is counted in: "Y was observed in more patients in the X group" (after the effect).
-_PEOPLE = r"(?:patients|subjects|participants|persons|people|cases|women|men|children|infants|individuals|volunteers)"
+PEOPLE = r"(?:patients|subjects|participants|persons|people|cases|women|men|children|infants|individuals|volunteers)"
 LESS_BEFORE = (
     r"\b(?:less|fewer)\b|\b(?:lower|reduced|decreased|smaller|less|fewer|reduc(?:e|es|ing)|decreas(?:e|es|ing))\s+"
     rf"(?:the\s+)?{_RATE_NOUNS}\b"
@@ -56,7 +56,7 @@ LESS_BEFORE = (
 #: "Y occurred less frequently / was less common / was significantly decreased with X / occurred in fewer patients given
 #: X" (after the effect).
 LESS_AFTER = (
-    rf"\b(?:in|among)\s+fewer\s+{_PEOPLE}\b|"
+    rf"\b(?:in|among)\s+fewer\s+{PEOPLE}\b|"
     r"\b(?:less|fewer|lower)\s+(?:frequent\w*|often|common\w*|likely|severe|pronounced|intense|marked)\b|"
     r"\b(?:was|were)\s+(?:(?:significantly|markedly|substantially|also)\s+)?(?:decreased|reduced|lower)\b(?!\s+to\s+\d)"
 )
@@ -64,7 +64,7 @@ LESS_AFTER = (
 #: the comparator X had less of the effect.
 MORE_BEFORE = rf"\b(?:more|greater)\b|\b(?:higher|increased|greater|more)\s+(?:the\s+)?{_RATE_NOUNS}\b"
 MORE_AFTER = (
-    rf"\b(?:in|among)\s+more\s+{_PEOPLE}\b|"
+    rf"\b(?:in|among)\s+more\s+{PEOPLE}\b|"
     r"\b(?:more|higher|greater)\s+(?:frequent\w*|often|common\w*|likely|severe)\b|"
     r"\b(?:was|were)\s+(?:(?:significantly|markedly|substantially|also)\s+)?(?:higher|increased|greater)\b"
 )
@@ -111,7 +111,7 @@ NEGATED_PEOPLE_RELATIVE = (
     r"\b(?:(?P<existential>there\s+(?:was|were|is|are|had\s+been|has\s+been)\s+no)|no|"
     r"none\s+of\s+(?:the|our|these|those))"
     r"\s+(?:[\w-]+\s+){0,2}?"
-    rf"(?:one|patient|subject|participant|person|case|woman|child|infant|individual|volunteer|{_PEOPLE})"
+    rf"(?:one|patient|subject|participant|person|case|woman|child|infant|individual|volunteer|{PEOPLE})"
     r"(?:\s+[\w-]+){0,4}?\s+(?P<relative>who|that)\b"
 )
 

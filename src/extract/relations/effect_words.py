@@ -12,12 +12,19 @@ Adverse-event rows keep it, except for a therapeutic effect (:func:`names_a_ther
 analgesic, ocular hypotensive): BC5CDR's CID annotation counts the "nephrotoxic effects of aminoglycosides", the
 "cataleptic response", even the "hypotensive effect of methyldopa" as chemical-induced diseases (in 26 of the dev
 split's 37 such mentions), and dropping every such adverse-event row lost 4 of dev's CID pairs.
+
+A mention that is harm in general -- "toxicity", "toxicities", "TEAE", "adverse events", "side effects" -- is no
+condition a drug is given for (:func:`names_harm_in_general`): the joint model read "sorafenib prolongs OS with
+manageable toxicities", "cumulative toxicities are its main limitation" as treatments (some 60 treatment rows of the
+audit and trial-report runs, nearly all wrong).  Another drug's harm ("amifostine for cisplatin toxicity") keeps its
+row; adverse-event rows keep such tails (the judged rows count "toxicity from X" as the drug's adverse event).
 """
 
 from __future__ import annotations
 
 import re
 
+from extract.relations.memo import sentence_entities
 from extract.relations.types import DocumentView, EntityView
 
 #: The mention's last word is an adjective.
@@ -38,3 +45,25 @@ def names_an_effect(doc: DocumentView, mention: EntityView) -> bool:
 def names_a_therapeutic_effect(doc: DocumentView, mention: EntityView) -> bool:
     """:func:`names_an_effect` with an effect drugs are given for ("hypoglycemic effect", "analgetic effect")."""
     return bool(_THERAPEUTIC.search(mention.text)) and names_an_effect(doc, mention)
+
+
+#: Harm in general, the whole text of a mention.
+_HARM_IN_GENERAL = re.compile(
+    r"(?:toxicit(?:y|ies)|(?:treatment-emergent\s+|serious\s+)?adverse\s+(?:drug\s+)?(?:events?|reactions?|effects?)|"
+    r"side[-\s]effects?|TEAEs?|SAEs?|AEs?|ADRs?)",
+    re.I,
+)
+#: How close before the mention another chemical must end to own the harm ("cisplatin toxicity", "cisplatin-induced
+#: toxicity").
+_OWNER_CHARS = 12
+
+
+def names_harm_in_general(doc: DocumentView, mention: EntityView) -> bool:
+    """``mention`` (a DISEASE mention) is harm in general ("toxicities", "TEAE") and no chemical right before it owns
+    it ("cisplatin toxicity")."""
+    if not _HARM_IN_GENERAL.fullmatch(mention.text.strip()):
+        return False
+    return not any(
+        e.label == "CHEMICAL" and e.end <= mention.start and mention.start - e.end <= _OWNER_CHARS
+        for e in sentence_entities(doc, mention.sentence_index)
+    )

@@ -14,7 +14,7 @@ from extract.relations import effect_spans
 from extract.relations.analytes import drug_concepts, measured_heads
 from extract.relations.body_targets import names_a_body_target, names_a_protein
 from extract.relations.clause_scope import within_clauses
-from extract.relations.effect_words import names_a_therapeutic_effect, names_an_effect
+from extract.relations.effect_words import names_a_therapeutic_effect, names_an_effect, names_harm_in_general
 from extract.relations.patient_states import names_a_patient_state
 from extract.relations.placebos import names_a_placebo
 from extract.relations.product_names import joined_by_slash, names_a_vaccine
@@ -92,17 +92,17 @@ def _distinct_concepts(view: DocumentView, cands: list[RelationCandidate]) -> li
 class CoordinationAware:
     """Wrap an extractor so relations are distributed over coordinated head mentions, and the document's
     adverse-effect spans (``ADVERSE_EFFECT`` entities) give adverse-event phrases (``effect_phrases``) and
-    adverse-event-only tails (``effect_tails``; :mod:`extract.relations.effect_spans`).  A drug -> disease row whose
+    adverse-event-only tails (``effect_tails``; :mod:`extract.relations.effect_spans`). A drug -> disease row whose
     drug mention names a substance measured in the patient ("serum creatinine", "oxygen saturation") is dropped
     (:mod:`extract.relations.analytes`; ``drugs``: the concepts with a MeSH pharmacological action), and so is a
-    treatment row whose disease names the drug's effect ("ocular hypotensive effect", an adverse-event row only for a
-    therapeutic one: :mod:`extract.relations.effect_words`), and a drug -> disease row whose disease names the
-    patient's state ("critically ill": :mod:`extract.relations.patient_states`) or whose drug is a placebo (a short form
-    "PLA" linked to Placebos: :mod:`extract.relations.placebos`) or a part of the body's machinery ("opioid
-    receptors": :mod:`extract.relations.body_targets`) or only a slash joins the two ("DPT/Hepatitis B":
-    :mod:`extract.relations.product_names`); a
-    ``disease_manifestation`` row read across a clause boundary is dropped when the tail's clause names its own
-    disease (:mod:`extract.relations.clause_scope`), and so is one whose two mentions name the same concept."""
+    treatment row whose disease names the drug's effect ("ocular hypotensive effect", an adverse-event row only for
+    a therapeutic one: :mod:`extract.relations.effect_words`) or harm in general ("toxicities"), and a drug ->
+    disease row whose disease names the patient's state ("critically ill": :mod:`extract.relations.patient_states`)
+    or whose drug is a placebo (a short form "PLA" linked to Placebos: :mod:`extract.relations.placebos`) or a part
+    of the body's machinery ("opioid receptors": :mod:`extract.relations.body_targets`) or only a slash joins the
+    two ("DPT/Hepatitis B": :mod:`extract.relations.product_names`); a ``disease_manifestation`` row read across a
+    clause boundary is dropped when the tail's clause names its own disease (:mod:`extract.relations.clause_scope`),
+    and so is one whose two mentions name the same concept."""
 
     def __init__(
         self, inner, effect_phrases: bool = True, effect_tails: bool = True, drugs: frozenset[str] = frozenset()
@@ -128,7 +128,10 @@ class CoordinationAware:
                 or names_a_body_target(view, c.head)
                 or names_a_patient_state(c.tail)
                 or joined_by_slash(view, c.head, c.tail)
-                or (c.type == DRUG_TREATS_DISEASE and names_an_effect(view, c.tail))
+                or (
+                    c.type == DRUG_TREATS_DISEASE
+                    and (names_an_effect(view, c.tail) or names_harm_in_general(view, c.tail))
+                )
                 or (c.type == DRUG_ADVERSE_EVENT and names_a_therapeutic_effect(view, c.tail))
             )
         ]

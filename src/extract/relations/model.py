@@ -37,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from extract.nlp.inference_ops import one_thread
 from extract.relations.candidates import concept_key
 from extract.relations.clause_arms import other_arm_effect
-from extract.relations.comparatives import less_with_drug
+from extract.relations.comparatives import less_with_drug, more_with_drug
 from extract.relations.concept_features import AGG_FEATURES, AGG_FEATURES_V1, aggregate
 from extract.relations.concept_priors import ConceptPriors
 from extract.relations.coordination import coordinated_members
@@ -779,6 +779,8 @@ class ModelExtractor:
         # "X for Z in patients with Y": Y is who was treated, not what X treats (``extract.relations.populations``).
         dropped = population_treatments(doc, out, self.indications.is_indication if self.indications else None)
         out = [c for c in out if id(c) not in dropped] if dropped else out
+        # "More patients assigned X had Y than those assigned placebo" counts Y against X: no treatment.
+        out = [c for c in out if c.type != DRUG_TREATS_DISEASE or not more_with_drug(doc, c.head, c.tail)]
         # "Hypotension was treated with ephedrine" (``extract.relations.passive_treatments``).
         return with_passive_treatments(doc, out)
 

@@ -10,7 +10,9 @@ is read by pattern:
   reversed, corrected, relieved, controlled) with / by", or is "requiring" the drug ("hypotension requiring
   ephedrine"), and the drug is the first chemical within a few words after "with" (a route, a dose, "a bolus of" or
   fluids given with it may stand between), or a chemical coordinated with that one;
-* an elliptic second clause counts too: "..., and nausea with ondansetron" (condition, "with", drug).
+* an elliptic second clause counts too: "..., and nausea with ondansetron" (condition, "with", drug);
+* so do the people with the condition given the drug ("patients experiencing nausea and/or vomiting were administered
+  metoclopramide", "patients with hypertension were given amlodipine") and "treated for <condition> with <drug>".
 
 :func:`passive_treatments` gives the (drug, condition) mention pairs of a document; the extractor states each as a
 treatment and drops an adverse-event row of the pair.  Treatment rows the models give the condition with another drug
@@ -48,9 +50,15 @@ _PASSIVE = re.compile(
     r"|(?:relieved|abolished|eliminated)\s+(?:by|with)\s+"
     # "Hypotension requiring ephedrine", "bradycardia that required treatment with atropine", "Gastrointestinal
     # haemorrhage necessitated the use of misoprostol"
-    r"|(?:requir|necessitat)(?:ed|ing)\s+(?:(?:treatment|therapy|rescue)\s+with\s+|(?:the\s+)?(?:administration|use)\s+of\s+)?)",
+    r"|(?:requir|necessitat)(?:ed|ing)\s+(?:(?:treatment|therapy|rescue)\s+with\s+|(?:the\s+)?(?:administration|use)\s+of\s+)?"
+    # the people who have the condition were given the drug: "The patients experiencing nausea and/or vomiting were
+    # administered metoclopramide", "Fifty patients with ... reflux disease were given lansoprazole"
+    r"|(?:was|were)\s+(?:then\s+|subsequently\s+|immediately\s+)?(?:administered|given|prescribed)\s+)",
     re.I,
 )
+#: "treated for" right before the condition(s), "with" and the drug after them: "Ten patients ... were treated for
+#: hypertension with i.v. nitroglycerin".
+_TREATED_FOR = re.compile(r"\btreated\s+for\s+$", re.I)
 #: What may stand between "with" and the drug: a route, a dose, "a bolus of", "intravenous", fluids given with it
 #: ("intravenous fluids and ephedrine").
 _BEFORE_DRUG = re.compile(
@@ -69,6 +77,8 @@ _CONDITION_LIST = re.compile(r"^\s*(?:,\s*)?(?:and|or|and/or)?\s*$|^\s*/\s*$")
 #: An elliptic clause after the first treatment: ", and nausea with ondansetron", "; pruritus with naloxone".
 _ELLIPTIC = re.compile(r"^\s*(?:,|;)?\s*(?:and|or)?\s*$")
 _WITH = re.compile(r"\s+(?:with|by)\s+", re.I)
+#: A hyphenated word goes on after the mention.
+_WORD_GOES_ON = re.compile(r"-[a-z]")
 #: "..., respectively" shortly after the drugs.
 _RESPECTIVELY = re.compile(r"[^.;]{0,40}?\brespectively\b", re.I)
 #: A dose right after the previous drug, before an elliptic clause: "ephedrine 6 mg, and bradycardia with atropine".
@@ -81,6 +91,8 @@ def _drugs_after(doc: DocumentView, chems: list[EntityView], at: int, limit: int
     first = next((c for c in chems if c.start >= at), None)
     if first is None or first.start > limit or not _BEFORE_DRUG.match(text[at : first.start]):
         return []
+    if _WORD_GOES_ON.match(text, first.end):
+        return []  # "lipid" of "lipid-lowering medications": a word the mention is only the start of
     out = [first]
     for c in chems:
         if c.start > out[-1].end and _DRUG_LIST.match(text[out[-1].end : c.start]):
@@ -108,6 +120,8 @@ def passive_treatments(doc: DocumentView) -> list[tuple[EntityView, EntityView]]
                 j += 1
             group = diseases[i : j + 1]
             m = _PASSIVE.match(text, group[-1].end, sent.end)
+            if m is None and _TREATED_FOR.search(text, max(sent.start, group[0].start - 20), group[0].start):
+                m = _WITH.match(text, group[-1].end, sent.end)
             if m is None:
                 i = j + 1
                 continue

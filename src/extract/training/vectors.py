@@ -78,12 +78,15 @@ def train_floret_vectors(
     maxn: int = 6,
     hash_count: int = 2,
     threads: int = 1,
+    model: str = "cbow",
     exclude_ids: set[str] | frozenset[str] = frozenset(),
 ) -> Path:
     """Train floret vectors and convert them to a spaCy vectors folder ``out_dir/spacy``; return it.
 
     floret has no seed argument; it uses a fixed internal seed, so with one thread
     the result is reproducible.  An existing ``corpus.txt`` in ``out_dir`` is reused.
+    ``model`` is floret's "cbow" (the shipped models' table) or "skipgram" (measured in
+    ``models/EXPERIMENTS.md``, thirtieth session: not better for disease mentions).
     """
     import floret  # optional dependency (extra "train")
 
@@ -96,9 +99,9 @@ def train_floret_vectors(
         n_tokens = write_tokenized_corpus(corpus, exclude_ids)
     log.info("tokenized %d tokens in %.0f s", n_tokens, time.time() - t0)
     t0 = time.time()
-    model = floret.train_unsupervised(
+    vectors = floret.train_unsupervised(
         str(corpus),
-        model="cbow",
+        model=model,
         mode="floret",
         hashCount=hash_count,
         bucket=bucket,
@@ -111,7 +114,7 @@ def train_floret_vectors(
         verbose=0,
     )
     floret_path = out_dir / "vectors.floret"
-    model.save_floret_vectors(str(floret_path))
+    vectors.save_floret_vectors(str(floret_path))
     log.info("trained floret vectors in %.0f s", time.time() - t0)
     spacy_dir = out_dir / "spacy"
     subprocess.run(
@@ -119,7 +122,7 @@ def train_floret_vectors(
         check=True,
     )
     (out_dir / "INFO.txt").write_text(
-        f"tokens={n_tokens} dim={dim} bucket={bucket} epoch={epoch} minCount={min_count} "
+        f"tokens={n_tokens} model={model} dim={dim} bucket={bucket} epoch={epoch} minCount={min_count} "
         f"minn={minn} maxn={maxn} hashCount={hash_count} threads={threads}\n"
     )
     return spacy_dir
