@@ -15,8 +15,8 @@ split's 37 such mentions), and dropping every such adverse-event row lost 4 of d
 
 A mention that is harm in general -- "toxicity", "toxicities", "TEAE", "adverse events", "side effects" -- is no
 condition a drug is given for (:func:`names_harm_in_general`): the joint model read "sorafenib prolongs OS with
-manageable toxicities", "cumulative toxicities are its main limitation" as treatments (some 60 treatment rows of the
-audit and trial-report runs, nearly all wrong).  Another drug's harm ("amifostine for cisplatin toxicity") keeps its
+manageable toxicities", "cumulative toxicities are its main limitation" as treatments (52 treatment rows of the
+audit and trial-report runs, 50 of them wrong, 2 half-right).  Another drug's harm ("amifostine for cisplatin toxicity") keeps its
 row; adverse-event rows keep such tails (the judged rows count "toxicity from X" as the drug's adverse event).
 """
 
