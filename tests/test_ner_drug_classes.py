@@ -53,6 +53,41 @@ def test_converting_enzyme_inhibitors_and_donors_are_the_class():
     assert ("spironolactone", "model") in got
 
 
+def test_a_bracketed_short_form_before_the_head_is_part_of_the_class():
+    doc = _doc_with(
+        "angiotensin converting enzyme (ACE) inhibitors for hypertension; calcium (Ca) levels; calcium (ca) blockers",
+        [("angiotensin", "CHEMICAL"), ("hypertension", "DISEASE"), ("calcium", "CHEMICAL"), ("calcium", "CHEMICAL", 1)],
+    )
+    got = [(e.text, e._.method) for e in doc.ents]
+    assert ("angiotensin converting enzyme (ACE) inhibitors", "drug_class") in got
+    # no class head after the bracket; a lower-case bracket is no short form
+    assert [t for t, m in got if t == "calcium"] == ["calcium", "calcium"]
+
+
+def test_hyphens_do_not_count_as_modifiers_and_angiotensin_ii_takes_its_receptor_class():
+    doc = _doc_with(
+        "angiotensin-converting-enzyme inhibitors; the angiotensin-converting enzyme (ACE)-inhibitor perindopril; "
+        "angiotensin II receptor blockers",
+        [
+            ("angiotensin", "CHEMICAL"),
+            ("angiotensin", "CHEMICAL", 1),
+            ("perindopril", "CHEMICAL"),
+            ("angiotensin", "CHEMICAL", 2),
+        ],
+    )
+    got = [e.text for e in doc.ents if e._.method == "drug_class"]
+    assert got == [
+        "angiotensin-converting-enzyme inhibitors",
+        "angiotensin-converting enzyme (ACE)-inhibitor",
+        "angiotensin II receptor blockers",
+    ]
+
+
+def test_a_short_form_entity_in_the_bracket_stops_the_widening():
+    doc = _doc_with("dopamine (DA) antagonists", [("dopamine", "CHEMICAL"), ("DA", "CHEMICAL")])
+    assert [e.text for e in doc.ents] == ["dopamine", "DA"]
+
+
 def test_the_stage_links_the_widened_class_to_its_mesh_class():
     """Through the real NER stage pipeline: the class, not the enzyme's substrate, is the drug an analyst reads
     ("angiotensin" → CHF as a treatment was a judged error of the audit)."""
@@ -60,9 +95,11 @@ def test_the_stage_links_the_widened_class_to_its_mesh_class():
 
     doc = get_ner_nlp()(
         "Effectiveness of spironolactone added to an angiotensin-converting enzyme inhibitor and a loop diuretic "
-        "for severe chronic congestive heart failure. Headache induced by a nitric oxide donor (nitroglycerin)."
+        "for severe chronic congestive heart failure. Headache induced by a nitric oxide donor (nitroglycerin). "
+        "Angiotensin converting enzyme (ACE) inhibitors are used for hypertension."
     )
     ents = {e.text: e for e in doc.ents}
     assert "angiotensin" not in ents and "nitric oxide" not in ents
     assert ents["angiotensin-converting enzyme inhibitor"]._.concept_id == "MESH:D000806"
     assert ents["nitric oxide donor"]._.concept_id == "MESH:D020030"
+    assert ents["Angiotensin converting enzyme (ACE) inhibitors"]._.concept_id == "MESH:D000806"

@@ -10,7 +10,8 @@ short form
 
 and gets ``span._.abbreviation_of`` = the long-form entity's text, which the linker
 links in place of the short form (so "SSc" gets the concept of "systemic sclerosis").
-The long-form entity must make up most of the long form and end where it ends, except that a
+The long-form entity must make up most of the long form and end where it ends (not run on over the parenthesis:
+"angiotensin converting enzyme (ACE) inhibitors" is a drug class, its "ACE" the enzyme), except that a
 disease may follow its cause ("ribavirin-induced hemolytic anemia (RIHA)": RIHA is the anemia).
 Short-form entities whose long form is no entity still get ``abbreviation_of``
 (the long form text), which helps linking, and ``unsupported_short_form``: the linker drops
@@ -56,6 +57,10 @@ def _long_form_entity(long_form: Span, ents: list[Span]) -> Span | None:
     # the last word is the head of the long form, so "nitric oxide synthase (NOS)", "hepatitis B virus
     # (HBV)", "acetylcholine receptor (AChR)" name an enzyme, a virus, a receptor, not the entity inside.
     if chosen is None or chosen.end < long_form.end:
+        return None
+    # An entity that runs on over the short form's parenthesis names something built on the long form, not it:
+    # "angiotensin converting enzyme (ACE) inhibitors" is the drug class, "ACE" the enzyme.
+    if chosen.end > long_form.end and long_form.end < len(long_form.doc) and long_form.doc[long_form.end].text == "(":
         return None
     if best[0] * 2 < len(long_form) and not _caused_disease(long_form, chosen):
         return None

@@ -10,7 +10,9 @@ following class head:
     CHEMICAL [channel|receptor|reuptake|pump|converting enzyme] (blocker|antagonist|agonist|inhibitor|donor)[s]
 
 ("angiotensin-converting enzyme inhibitors", as BC5CDR itself annotates that class; "nitric oxide
-donor", the drug that releases it).
+donor", the drug that releases it).  An upper-case short form in brackets may stand before the head
+("angiotensin converting enzyme (ACE) inhibitors", as trial reports write it); the abbreviation
+component then defines "ACE" from the long form before the bracket, as before.
 
 The widened span keeps the CHEMICAL label and gets ``span._.method = "drug_class"``.
 Nothing else is changed, and a class head that would run into another entity is left
@@ -44,7 +46,9 @@ CLASS_HEADS = frozenset(
     }
 )
 #: Optional words between the chemical and the head ("calcium channel blockers").
-CLASS_MODIFIERS = frozenset({"channel", "receptor", "reuptake", "pump", "converting", "enzyme", "-", "(2+)", "2+"})
+CLASS_MODIFIERS = frozenset(
+    {"channel", "receptor", "reuptake", "pump", "converting", "enzyme", "ii", "-", "(2+)", "2+"}
+)  # "ii": "angiotensin II receptor blockers"
 
 
 class DrugClassExtender:
@@ -58,12 +62,16 @@ class DrugClassExtender:
         i = ent.end
         modifiers = 0
         while i < len(doc) and modifiers <= self.max_modifiers and i not in taken:
+            if _bracketed_short_form(doc, i, taken):  # "angiotensin converting enzyme (ACE) inhibitors"
+                i += 3
+                continue
             lower = doc[i].lower_
             if lower in CLASS_HEADS:
                 return i + 1
             if lower not in CLASS_MODIFIERS:
                 return None
-            modifiers += 1
+            if lower != "-":  # "angiotensin-converting-enzyme inhibitors": hyphens are no words
+                modifiers += 1
             i += 1
         return None
 
@@ -80,6 +88,14 @@ class DrugClassExtender:
             return widened
 
         return edit_entities(doc, widen, ents)
+
+
+def _bracketed_short_form(doc: Doc, i: int, taken: set[int]) -> bool:
+    """``doc[i:i + 3]`` is an upper-case short form in brackets that no entity holds ("(ACE)")."""
+    if i + 2 >= len(doc) or doc[i].text != "(" or doc[i + 2].text != ")" or {i, i + 1, i + 2} & taken:
+        return False
+    short = doc[i + 1].text
+    return len(short) >= 2 and short.isupper() and short.isalnum()
 
 
 @Language.factory("extract_drug_classes", default_config={"max_modifiers": 3})
