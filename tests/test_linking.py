@@ -163,9 +163,9 @@ def test_stage_pipeline_without_index(tmp_path: Path) -> None:
         "extract_place_names",  # reads MeSH from the shared vocabulary, no linker index needed
         "extract_genus_initials",
         "extract_product_codes",
-        "extract_drug_classes",
         "extract_annotation_rates",  # a data file of its own, no linker index needed
         "extract_label_consistency",
+        "extract_drug_classes",  # after the repeated drug names: "angiotensin" repeated before "II receptor blockers"
         "extract_abbreviations",
         "extract_context",
     ]

@@ -34,6 +34,22 @@ def test_a_drug_name_is_repeated_where_the_model_missed_it():
     ]
 
 
+def test_a_name_only_seen_before_a_class_head_is_repeated_only_before_one():
+    text = (
+        "Patients took angiotensin converting enzyme inhibitors or angiotensin II receptor blockers. "
+        "Angiotensin II type 1 receptor blockade lowered plasma angiotensin levels."
+    )
+    doc = LabelConsistency(make_blank_nlp())(doc_with_entities(text, [("angiotensin", "CHEMICAL")]))
+    added = [(e.text, e.start_char) for e in doc.ents if e._.method == "consistency"]
+    # the second class gets its chemical (the class widening comes next); the peptide's words stay untagged
+    assert added == [("angiotensin", text.index("angiotensin II receptor"))]
+    # a name the document also has alone is repeated everywhere
+    doc = LabelConsistency(make_blank_nlp())(
+        doc_with_entities(text, [("angiotensin", "CHEMICAL"), ("angiotensin", "CHEMICAL", 2)])
+    )
+    assert len([e for e in doc.ents if e._.method == "consistency"]) == 2
+
+
 def test_names_with_two_labels_cut_spans_and_short_words_are_not_repeated():
     text = (
         "Iron chelation. Iron overload, iron deficiency. Non-steroidal anti- drugs; non-steroidal anti- use. Ca and Ca."

@@ -103,3 +103,20 @@ def test_the_stage_links_the_widened_class_to_its_mesh_class():
     assert ents["angiotensin-converting enzyme inhibitor"]._.concept_id == "MESH:D000806"
     assert ents["nitric oxide donor"]._.concept_id == "MESH:D020030"
     assert ents["Angiotensin converting enzyme (ACE) inhibitors"]._.concept_id == "MESH:D000806"
+
+
+def test_a_drug_name_repeated_before_a_class_head_is_the_class():
+    """The widening runs after the document's drug names are repeated (``extract_label_consistency``): the model's
+    "angiotensin" of the first classes recurs before "II receptor blockers", a class of its own (PMID 23915518, a
+    trial report of the audit runs, whose second class was left untagged)."""
+    from extract.ner.pipeline import get_ner_nlp
+
+    doc = get_ner_nlp()(
+        "Risk of hyperkalemia in patients with moderate chronic kidney disease initiating angiotensin converting "
+        "enzyme inhibitors or angiotensin receptor blockers: a randomized study Angiotensin-converting enzyme "
+        "inhibitors and angiotensin II receptor blockers are renoprotective but both may increase serum potassium "
+        "concentrations in patients with chronic kidney disease (CKD)."
+    )
+    classes = {(e.text, e._.concept_id) for e in doc.ents if e._.method == "drug_class"}
+    assert ("angiotensin II receptor blockers", "MESH:D057911") in classes
+    assert not [e.text for e in doc.ents if e.text.lower() == "angiotensin"]

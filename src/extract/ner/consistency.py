@@ -14,6 +14,9 @@ per discourse" rule of document-level NER post-processing.
   are :mod:`extract.context.abbreviations`' business.
 * The new occurrence may not be the end of a hyphenated word ("anti-", "non-"); "cocaine-induced" keeps its
   "cocaine", as BC5CDR annotates it.
+* A name the document only has before a drug-class head ("angiotensin" of "angiotensin converting enzyme
+  inhibitors", which ``extract_drug_classes`` widens next) is repeated only before a class head ("angiotensin II
+  receptor blockers"), not as the peptide of "angiotensin II type 1 receptor blockade".
 
 New mentions get ``span._.method = "consistency"``; the linker links them like any other.
 """
@@ -27,6 +30,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 import extract.nlp.extensions  # noqa: F401  (registers Span._.method)
+from extract.ner.drug_classes import class_head_end
 
 __all__ = ["LabelConsistency"]
 
@@ -51,21 +55,26 @@ class LabelConsistency:
         self.min_chars = min_chars
         self.labels = frozenset(labels)
 
-    def _names(self, ents: tuple[Span, ...], lowers: list[int]) -> dict[int, list[tuple[tuple[int, ...], str]]]:
-        """First word -> [(words, label)] of the names to repeat: lower-cased word ids (``lowers``: the document's
-        ``LOWER`` ids), those the document gives one label of :attr:`labels`, longest first."""
+    def _names(self, ents: tuple[Span, ...], lowers: list[int]) -> dict[int, list[tuple[tuple[int, ...], str, bool]]]:
+        """First word -> [(words, label, before a class head only)] of the names to repeat: lower-cased word ids
+        (``lowers``: the document's ``LOWER`` ids), those the document gives one label of :attr:`labels`, longest
+        first."""
         labels: dict[tuple[int, ...], set[str]] = defaultdict(set)
         texts: dict[tuple[int, ...], str] = {}
+        bare: set[tuple[int, ...]] = set()  # names the document has with no class head after them
+        taken = {i for ent in ents for i in range(ent.start, ent.end)}
         for ent in ents:
             words = tuple(lowers[ent.start : ent.end])
             labels[words].add(ent.label_)
             texts.setdefault(words, ent.text)
-        names: dict[int, list[tuple[tuple[int, ...], str]]] = defaultdict(list)
+            if class_head_end(ent.doc, ent.end, taken) is None:
+                bare.add(words)
+        names: dict[int, list[tuple[tuple[int, ...], str, bool]]] = defaultdict(list)
         for words, found in labels.items():
             label = next(iter(found))
             text = texts[words]
             if len(found) == 1 and label in self.labels and len(text) >= self.min_chars and _word_edges(text):
-                names[words[0]].append((words, label))
+                names[words[0]].append((words, label, words not in bare))
         for candidates in names.values():
             candidates.sort(key=lambda c: -len(c[0]))  # longest name first
         return names
@@ -82,18 +91,20 @@ class LabelConsistency:
         for ent in ents:
             for i in range(ent.start, ent.end):
                 taken[i] = True
+        in_entities = {j for j, t in enumerate(taken) if t}
         added: list[Span] = []
         i = 0
         while i < len(doc):
             found = None
             if not taken[i]:
-                for words, label in names.get(lowers[i], ()):
+                for words, label, class_only in names.get(lowers[i], ()):
                     end = i + len(words)
                     if (
                         end <= len(doc)
                         and tuple(lowers[i:end]) == words
                         and not any(taken[i:end])
                         and self._whole(doc, i)
+                        and not (class_only and class_head_end(doc, end, in_entities) is None)
                     ):
                         found = (end, label)
                         break

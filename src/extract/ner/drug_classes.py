@@ -4,8 +4,8 @@ The BC5CDR guideline annotates only the chemical inside such a phrase ("calcium"
 "calcium channel blockers"), and the NER model learns exactly that.  For the product
 the class is the drug: an analyst looking for what treats calcinosis wants "calcium
 channel blockers", not the element calcium.  The component ``extract_drug_classes``
-runs right after the NER model and widens a CHEMICAL mention over a directly
-following class head:
+runs after the model's mentions are cleaned and repeated (``extract_label_consistency``) and widens
+a CHEMICAL mention over a directly following class head:
 
     CHEMICAL [channel|receptor|reuptake|pump|converting enzyme] (blocker|antagonist|agonist|inhibitor|donor)[s]
 
@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 import extract.nlp.extensions  # noqa: F401  (registers Span._.method)
 from extract.nlp.entity_edits import edit_entities
 
-__all__ = ["DrugClassExtender", "CLASS_HEADS", "CLASS_MODIFIERS"]
+__all__ = ["DrugClassExtender", "CLASS_HEADS", "CLASS_MODIFIERS", "class_head_end"]
 
 #: Lower-cased head nouns that turn "X" into the class "X <head>".
 CLASS_HEADS = frozenset(
@@ -51,6 +51,25 @@ CLASS_MODIFIERS = frozenset(
 )  # "ii": "angiotensin II receptor blockers"
 
 
+def class_head_end(doc: Doc, i: int, taken: set[int], max_modifiers: int = 3) -> int | None:
+    """End of the class head that follows a chemical ending at token ``i`` ("channel blockers" after "calcium"),
+    over at most ``max_modifiers`` modifier words and no token of ``taken``; None when no class head follows."""
+    modifiers = 0
+    while i < len(doc) and modifiers <= max_modifiers and i not in taken:
+        if _bracketed_short_form(doc, i, taken):  # "angiotensin converting enzyme (ACE) inhibitors"
+            i += 3
+            continue
+        lower = doc[i].lower_
+        if lower in CLASS_HEADS:
+            return i + 1
+        if lower not in CLASS_MODIFIERS:
+            return None
+        if lower != "-":  # "angiotensin-converting-enzyme inhibitors": hyphens are no words
+            modifiers += 1
+        i += 1
+    return None
+
+
 class DrugClassExtender:
     """Widen CHEMICAL mentions over a following drug-class head (see module docstring)."""
 
@@ -59,21 +78,7 @@ class DrugClassExtender:
         self.max_modifiers = max_modifiers
 
     def _class_end(self, doc: Doc, ent: Span, taken: set[int]) -> int | None:
-        i = ent.end
-        modifiers = 0
-        while i < len(doc) and modifiers <= self.max_modifiers and i not in taken:
-            if _bracketed_short_form(doc, i, taken):  # "angiotensin converting enzyme (ACE) inhibitors"
-                i += 3
-                continue
-            lower = doc[i].lower_
-            if lower in CLASS_HEADS:
-                return i + 1
-            if lower not in CLASS_MODIFIERS:
-                return None
-            if lower != "-":  # "angiotensin-converting-enzyme inhibitors": hyphens are no words
-                modifiers += 1
-            i += 1
-        return None
+        return class_head_end(doc, ent.end, taken, self.max_modifiers)
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)

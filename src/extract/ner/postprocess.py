@@ -13,8 +13,6 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
    species epithet widened over the genus initial (``extract.ner.genus_initials``);
    ``extract_product_codes`` — "SPN-804" instead of "SPN": a CHEMICAL mention cut at a code's hyphen widened over
    the code, such a DISEASE mention ("HIT" of the scale "HIT-6") dropped (``extract.ner.product_codes``);
-   ``extract_drug_classes`` — "calcium channel blockers" instead of the BC5CDR-style
-   "calcium" (``extract.ner.drug_classes``; off with ``BIOMED_EXTRACT_DRUG_CLASSES=false``);
    ``extract_biologic_drugs`` — monoclonal antibodies, fusion proteins, interferons... that
    BC5CDR (and so the model) leaves out (``extract.ner.biologics``; needs the linker index;
    off with ``BIOMED_EXTRACT_BIOLOGIC_DRUGS=false``);
@@ -27,6 +25,9 @@ Their order and settings live in ``configs/ner_stage.cfg`` (built by
    (``extract.ner.annotation_rates``, counts in ``data/annotation_rates/``);
    ``extract_label_consistency`` — a drug name the document tags once is tagged wherever its words recur
    outside an entity (``extract.ner.consistency``);
+   ``extract_drug_classes`` — "calcium channel blockers" instead of the BC5CDR-style
+   "calcium" (``extract.ner.drug_classes``; off with ``BIOMED_EXTRACT_DRUG_CLASSES=false``); after the repeated names,
+   so that a drug name repeated before a class head is widened too ("angiotensin" of "angiotensin II receptor blockers");
    ``extract_class_words`` — drug-class words no entity overlaps ("beta-blockers", "antihypertensives") as CHEMICAL
    mentions of their MeSH class (``extract.ner.class_words``; needs the linker index; left out unless
    ``BIOMED_EXTRACT_CLASS_WORDS=true``);
