@@ -12,7 +12,7 @@ a CHEMICAL mention over a directly following class head:
 ("angiotensin-converting enzyme inhibitors", as BC5CDR itself annotates that class; "nitric oxide
 donor", the drug that releases it).  An upper-case short form in brackets may stand before the head
 ("angiotensin converting enzyme (ACE) inhibitors", as trial reports write it); the abbreviation
-component then defines "ACE" from the long form before the bracket, as before.
+component gives its short form nothing of the class ("ACE" is the enzyme, ``extract.context.abbreviations``).
 
 The widened span keeps the CHEMICAL label and gets ``span._.method = "drug_class"``.
 Nothing else is changed, and a class head that would run into another entity is left
