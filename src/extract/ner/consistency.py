@@ -55,19 +55,20 @@ class LabelConsistency:
         self.min_chars = min_chars
         self.labels = frozenset(labels)
 
-    def _names(self, ents: tuple[Span, ...], lowers: list[int]) -> dict[int, list[tuple[tuple[int, ...], str, bool]]]:
+    def _names(
+        self, ents: tuple[Span, ...], lowers: list[int], in_entities: set[int]
+    ) -> dict[int, list[tuple[tuple[int, ...], str, bool]]]:
         """First word -> [(words, label, before a class head only)] of the names to repeat: lower-cased word ids
         (``lowers``: the document's ``LOWER`` ids), those the document gives one label of :attr:`labels`, longest
-        first."""
+        first; ``in_entities``: the tokens the entities cover."""
         labels: dict[tuple[int, ...], set[str]] = defaultdict(set)
         texts: dict[tuple[int, ...], str] = {}
         bare: set[tuple[int, ...]] = set()  # names the document has with no class head after them
-        taken = {i for ent in ents for i in range(ent.start, ent.end)}
         for ent in ents:
             words = tuple(lowers[ent.start : ent.end])
             labels[words].add(ent.label_)
             texts.setdefault(words, ent.text)
-            if class_head_end(ent.doc, ent.end, taken) is None:
+            if class_head_end(ent.doc, ent.end, in_entities) is None:
                 bare.add(words)
         names: dict[int, list[tuple[tuple[int, ...], str, bool]]] = defaultdict(list)
         for words, found in labels.items():
@@ -84,14 +85,11 @@ class LabelConsistency:
         if not ents or not any(e.label_ in self.labels for e in ents):
             return doc
         lowers = doc.to_array(LOWER).tolist()
-        names = self._names(ents, lowers)
+        in_entities = {i for ent in ents for i in range(ent.start, ent.end)}
+        names = self._names(ents, lowers, in_entities)
         if not names:
             return doc
-        taken = [False] * len(doc)
-        for ent in ents:
-            for i in range(ent.start, ent.end):
-                taken[i] = True
-        in_entities = {j for j, t in enumerate(taken) if t}
+        taken = [i in in_entities for i in range(len(doc))]
         added: list[Span] = []
         i = 0
         while i < len(doc):
